@@ -1,0 +1,22 @@
+namespace QpActors.Domain.Events;
+
+/// <summary>
+/// One contact with a family, as recorded by a service or a champion. Facts only: states, schedules
+/// and risk are all derived from these.
+/// </summary>
+/// <param name="EventId">Client-generated idempotency key: the same id twice is the same event.</param>
+/// <param name="Type">Kebab-case catalogue name; always agrees with <paramref name="Data"/>.</param>
+/// <param name="OccurredAt">When the contact happened, with the recorder's offset.</param>
+/// <param name="FamilyId">Null only for <c>drop-in-hosted</c>.</param>
+/// <param name="ChildId">Present when the contact was about one child.</param>
+/// <param name="RecordedBy">The caller's identity (<c>service:&lt;id&gt;</c> or <c>champion:&lt;id&gt;</c>), never taken from the body.</param>
+/// <param name="ReceivedAt">When the system accepted it.</param>
+public sealed record ContactEvent(
+    string EventId,
+    string Type,
+    DateTimeOffset OccurredAt,
+    string? FamilyId,
+    string? ChildId,
+    string RecordedBy,
+    DateTimeOffset ReceivedAt,
+    EventData Data);

@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace QpActors.Domain.Events;
+
+/// <summary>
+/// The journal's storage form: the wire object exactly as the catalogue defines it, plus
+/// <c>recordedBy</c> and <c>receivedAt</c>. Property order is fixed, so equal events give equal text.
+/// </summary>
+public static class ContactEventJson
+{
+    private static readonly JsonSerializerOptions DataOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string Serialize(ContactEvent contactEvent)
+    {
+        ArgumentNullException.ThrowIfNull(contactEvent);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, contactEvent);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public static void Write(Utf8JsonWriter writer, ContactEvent contactEvent)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(contactEvent);
+        writer.WriteStartObject();
+        writer.WriteString("eventId", contactEvent.EventId);
+        writer.WriteString("type", contactEvent.Type);
+        writer.WriteString("occurredAt", contactEvent.OccurredAt);
+        if (contactEvent.FamilyId is not null)
+        {
+            writer.WriteString("familyId", contactEvent.FamilyId);
+        }
+
+        if (contactEvent.ChildId is not null)
+        {
+            writer.WriteString("childId", contactEvent.ChildId);
+        }
+
+        writer.WritePropertyName("data");
+
+        // Serialised as its own type, the data carries no discriminator: the wire form has "type" above.
+        JsonSerializer.Serialize(writer, contactEvent.Data, contactEvent.Data.GetType(), DataOptions);
+        writer.WriteString("recordedBy", contactEvent.RecordedBy);
+        writer.WriteString("receivedAt", contactEvent.ReceivedAt);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads an event the journal stored; the input is trusted, so a problem is corruption and throws.</summary>
+    /// <exception cref="FormatException">The text is not a stored contact event.</exception>
+    public static ContactEvent Deserialize(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        using var document = JsonDocument.Parse(json);
+        return Read(document.RootElement);
+    }
+
+    /// <inheritdoc cref="Deserialize(string)"/>
+    public static ContactEvent Read(JsonElement stored)
+    {
+        var result = EventCatalogue.ReadStored(stored);
+        return result.Event ?? throw new FormatException(
+            "Not a stored contact event: " + string.Join("; ", result.Errors.Select(e => $"{e.Field} {e.Message}")));
+    }
+}

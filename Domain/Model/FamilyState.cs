@@ -1,0 +1,244 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using QpActors.Domain.Events;
+
+namespace QpActors.Domain.Model;
+
+/// <summary>
+/// What the early intervention team and the rules need to know about one family, folded from every
+/// event that carries its family id.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Which events reach this state: every event with this <c>familyId</c>, child events included. A
+/// child event adds its child id to <see cref="ChildIds"/>; its family-level content counts here too
+/// (a <c>concern-raised</c> at a child's visit is still a family concern; a <c>birth-notified</c>
+/// sets the family's ward; a child's <c>session-attended</c> is the family's attendance). Child
+/// specifics (reviews, immunisations, A&amp;E) live in <see cref="ChildState"/>.
+/// </para>
+/// <para>
+/// <see cref="Apply"/> is commutative and idempotent, as for <see cref="ChildState"/>: events are
+/// remembered by id, lists are sorted by (occurredAt, eventId), single values are "latest wins"
+/// registers, members are "latest wins" per member id, a concern is open exactly when a raise came
+/// after every resolution, and the history keeps the 50 latest entries of the set.
+/// </para>
+/// </remarks>
+public sealed record FamilyState
+{
+    /// <summary>How many entries <see cref="RecentHistory"/> keeps.</summary>
+    public const int HistoryLength = 50;
+
+    private static readonly JsonSerializerOptions CanonicalOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public FamilyState(string familyId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(familyId);
+        FamilyId = familyId;
+    }
+
+    public string FamilyId { get; }
+
+    [JsonInclude]
+    public Stamped<string>? Ward { get; private init; }
+
+    [JsonInclude]
+    public Stamped<Housing>? Housing { get; private init; }
+
+    [JsonInclude]
+    public Stamped<bool>? YoungParent { get; private init; }
+
+    [JsonInclude]
+    public Stamped<bool>? GpRegistered { get; private init; }
+
+    /// <summary>Members by member id; a later record of a member changes its role. Nobody is removed.</summary>
+    [JsonInclude]
+    public ValueList<MemberRecord> Members { get; private init; }
+
+    [JsonInclude]
+    public ValueList<string> ChildIds { get; private init; }
+
+    /// <summary>Every concern ever raised or resolved, by concern.</summary>
+    [JsonInclude]
+    public ValueList<ConcernRecord> Concerns { get; private init; }
+
+    /// <summary>Champions who reached the family, by champion id.</summary>
+    [JsonInclude]
+    public ValueList<ChampionLink> Champions { get; private init; }
+
+    /// <summary>The service level a practitioner set (never the engine's suggestion).</summary>
+    [JsonInclude]
+    public Stamped<LevelDecision>? SetLevel { get; private init; }
+
+    [JsonInclude]
+    public ValueList<SurveyRecord> Surveys { get; private init; }
+
+    /// <summary>Sessions attended by the family or any of its children; <see cref="Occurrence.Detail"/> is the session.</summary>
+    [JsonInclude]
+    public ValueList<Occurrence> SessionsAttended { get; private init; }
+
+    /// <summary>The <see cref="HistoryLength"/> latest events, oldest first.</summary>
+    [JsonInclude]
+    public ValueList<HistoryEntry> RecentHistory { get; private init; }
+
+    [JsonInclude]
+    public ValueList<string> EventIds { get; private init; }
+
+    [JsonIgnore]
+    public int Version => EventIds.Count;
+
+    [JsonIgnore]
+    public string? WardCode => Ward?.Value;
+
+    [JsonIgnore]
+    public IReadOnlyList<OpenConcern> OpenConcerns =>
+        Concerns.Where(c => c.IsOpen)
+            .Select(c => new OpenConcern(c.Concern, c.OpenRaises[0].At, c.OpenRaises.Select(r => r.EventId).ToArray()))
+            .ToArray();
+
+    /// <summary>Folds one event for this family. Applying an event twice, or in any order, gives the same state.</summary>
+    /// <exception cref="ArgumentException">The event is not about this family.</exception>
+    public FamilyState Apply(ContactEvent contactEvent)
+    {
+        ArgumentNullException.ThrowIfNull(contactEvent);
+        if (!string.Equals(contactEvent.FamilyId, FamilyId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Event {contactEvent.EventId} is for family '{contactEvent.FamilyId}', not '{FamilyId}'.", nameof(contactEvent));
+        }
+
+        var ids = EventIds.InsertSorted(contactEvent.EventId, StringComparer.Ordinal);
+        if (ids.Count == EventIds.Count)
+        {
+            return this;
+        }
+
+        var at = contactEvent.OccurredAt;
+        var id = contactEvent.EventId;
+        var history = RecentHistory.InsertSorted(
+            new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy), ByTime<HistoryEntry>.Instance);
+        var next = this with
+        {
+            EventIds = ids,
+            RecentHistory = history.Count > HistoryLength ? history.RemoveAt(0) : history,
+            ChildIds = contactEvent.ChildId is { } childId ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
+        };
+
+        return contactEvent.Data switch
+        {
+            FamilyRegistered registered => next.WithDetails(
+                registered.WardCode, registered.Housing, registered.YoungParent, registered.GpRegistered, registered.Members, at, id),
+            FamilyDetailsChanged changed => next.WithDetails(
+                changed.WardCode, changed.Housing, changed.YoungParent, changed.GpRegistered, changed.Members, at, id),
+            BirthNotified birth => next with { Ward = Stamped<string>.Latest(Ward, new(birth.WardCode, at, id)) },
+            ConcernRaised raised => next with { Concerns = UpdateConcern(Concerns, raised.Concern, c => c.Raise(new(at, id))) },
+            ConcernResolved resolved => next with { Concerns = UpdateConcern(Concerns, resolved.Concern, c => c.Resolve(new(at, id))) },
+            ChampionOutreach outreach => next with { Champions = AddOutreach(Champions, outreach, new(at, id, outreach.SignpostedTo)) },
+            SurveyCompleted survey => next with
+            {
+                Surveys = Surveys.InsertSorted(
+                    new(at, id, survey.ChampionId, new ValueList<ServiceScore>(survey.Satisfaction.Select(p => new ServiceScore(p.Key, p.Value)))),
+                    ByTime<SurveyRecord>.Instance),
+            },
+            SessionAttended session => next with
+            {
+                SessionsAttended = SessionsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance),
+            },
+            ServiceLevelSet level => next with
+            {
+                SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy), at, id)),
+            },
+            _ => next,
+        };
+    }
+
+    /// <summary>Rebuilds a family from its events; events for other families are skipped.</summary>
+    public static FamilyState Fold(string familyId, IEnumerable<ContactEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var state = new FamilyState(familyId);
+        foreach (var contactEvent in events)
+        {
+            if (string.Equals(contactEvent.FamilyId, familyId, StringComparison.Ordinal))
+            {
+                state = state.Apply(contactEvent);
+            }
+        }
+
+        return state;
+    }
+
+    /// <summary>A stable JSON form: equal states give equal text (every list is kept sorted).</summary>
+    public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalOptions);
+
+    public static FamilyState FromCanonicalJson(string json) =>
+        JsonSerializer.Deserialize<FamilyState>(json, CanonicalOptions)
+        ?? throw new FormatException("Not a family state.");
+
+    private FamilyState WithDetails(
+        string? ward, Housing? housing, bool? youngParent, bool? gpRegistered, ValueList<FamilyMember>? members, DateTimeOffset at, string id)
+    {
+        var members2 = Members;
+        foreach (var member in members ?? ValueList<FamilyMember>.Empty)
+        {
+            var candidate = new MemberRecord(member.MemberId, member.Role, at, id);
+            var index = members2.IndexOf(m => m.MemberId == member.MemberId);
+            members2 = index < 0
+                ? members2.InsertSorted(candidate, ByMemberId.Instance)
+                : EventOrder.IsLater(candidate, members2[index]) ? members2.SetItem(index, candidate) : members2;
+        }
+
+        return this with
+        {
+            Ward = ward is null ? Ward : Stamped<string>.Latest(Ward, new(ward, at, id)),
+            Housing = housing is null ? Housing : Stamped<Housing>.Latest(Housing, new(housing.Value, at, id)),
+            YoungParent = youngParent is null ? YoungParent : Stamped<bool>.Latest(YoungParent, new(youngParent.Value, at, id)),
+            GpRegistered = gpRegistered is null ? GpRegistered : Stamped<bool>.Latest(GpRegistered, new(gpRegistered.Value, at, id)),
+            Members = members2,
+        };
+    }
+
+    private static ValueList<ConcernRecord> UpdateConcern(
+        ValueList<ConcernRecord> concerns, Concern concern, Func<ConcernRecord, ConcernRecord> change)
+    {
+        var index = concerns.IndexOf(c => c.Concern == concern);
+        return index < 0
+            ? concerns.InsertSorted(change(new ConcernRecord(concern, ValueList<Occurrence>.Empty, null)), ByConcern.Instance)
+            : concerns.SetItem(index, change(concerns[index]));
+    }
+
+    private static ValueList<ChampionLink> AddOutreach(ValueList<ChampionLink> champions, ChampionOutreach outreach, Occurrence occurrence)
+    {
+        var index = champions.IndexOf(c => c.ChampionId == outreach.ChampionId);
+        return index < 0
+            ? champions.InsertSorted(
+                new ChampionLink(outreach.ChampionId, ValueList<Occurrence>.Empty.Add(occurrence)), ByChampionId.Instance)
+            : champions.SetItem(index, champions[index] with
+            {
+                Outreaches = champions[index].Outreaches.InsertSorted(occurrence, ByTime<Occurrence>.Instance),
+            });
+    }
+
+    private sealed class ByMemberId : IComparer<MemberRecord>
+    {
+        public static readonly ByMemberId Instance = new();
+
+        public int Compare(MemberRecord? x, MemberRecord? y) => string.CompareOrdinal(x?.MemberId, y?.MemberId);
+    }
+
+    private sealed class ByConcern : IComparer<ConcernRecord>
+    {
+        public static readonly ByConcern Instance = new();
+
+        public int Compare(ConcernRecord? x, ConcernRecord? y) => (x?.Concern ?? 0).CompareTo(y?.Concern ?? 0);
+    }
+
+    private sealed class ByChampionId : IComparer<ChampionLink>
+    {
+        public static readonly ByChampionId Instance = new();
+
+        public int Compare(ChampionLink? x, ChampionLink? y) => string.CompareOrdinal(x?.ChampionId, y?.ChampionId);
+    }
+}

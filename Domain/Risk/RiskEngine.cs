@@ -1,0 +1,106 @@
+using QpActors.Domain.Events;
+
+namespace QpActors.Domain.Risk;
+
+/// <summary>One factor that fired, as a practitioner sees it.</summary>
+/// <param name="Weight">The points it added (negative for protective factors).</param>
+/// <param name="EventIds">The events behind the fact.</param>
+/// <param name="ChildId">In a family assessment, the child the factor came from; null for the family's own factors.</param>
+public sealed record FactorContribution(string Id, string Description, double Weight, IReadOnlyList<string> EventIds, string? ChildId);
+
+/// <summary>A score, the service level it suggests, every factor that fired and the rules version used.</summary>
+public sealed record RiskAssessment(double Score, ServiceLevel SuggestedLevel, IReadOnlyList<FactorContribution> Factors, string RulesVersion);
+
+/// <summary>
+/// Scores facts against a rules file. It only suggests a service level: a practitioner's
+/// <c>service-level-set</c> event sets it.
+/// </summary>
+public sealed class RiskEngine(RiskRules rules)
+{
+    private static readonly Lazy<RiskEngine> DefaultEngine = new(() => new RiskEngine(RiskRules.LoadDefault()));
+
+    /// <summary>The engine over the embedded default rules.</summary>
+    public static RiskEngine Default => DefaultEngine.Value;
+
+    public RiskRules Rules { get; } = rules ?? throw new ArgumentNullException(nameof(rules));
+
+    /// <summary>Scores a child's facts with the rules' child factors; never below 0.</summary>
+    public RiskAssessment AssessChild(IEnumerable<RiskFact> childFacts)
+    {
+        var contributions = Fire(childFacts, RiskScope.Child, childId: null);
+        return Assessment(contributions.Sum(c => c.Weight), contributions);
+    }
+
+    /// <summary>
+    /// Scores a family: its own factors plus the score of its highest-scoring child (ties go to the
+    /// lowest child id). That child's factors are listed after the family's, tagged with its child id;
+    /// other children's factors are not listed. Taking the highest child, not the sum, keeps a large
+    /// family from scoring high only for being large. Never below 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">A child was assessed with other rules.</exception>
+    public RiskAssessment AssessFamily(IEnumerable<RiskFact> familyFacts, IEnumerable<(string ChildId, RiskAssessment Assessment)> children)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        var contributions = Fire(familyFacts, RiskScope.Family, childId: null);
+        var score = contributions.Sum(c => c.Weight);
+
+        (string ChildId, RiskAssessment Assessment)? highest = null;
+        foreach (var child in children)
+        {
+            if (child.Assessment.RulesVersion != Rules.Version)
+            {
+                throw new ArgumentException(
+                    $"Child {child.ChildId} was assessed with rules {child.Assessment.RulesVersion}, not {Rules.Version}.", nameof(children));
+            }
+
+            if (highest is not { } best
+                || child.Assessment.Score > best.Assessment.Score
+                || (child.Assessment.Score == best.Assessment.Score && string.CompareOrdinal(child.ChildId, best.ChildId) < 0))
+            {
+                highest = child;
+            }
+        }
+
+        if (highest is { } top)
+        {
+            score += top.Assessment.Score;
+            contributions.AddRange(top.Assessment.Factors.Select(f => f with { ChildId = top.ChildId }));
+        }
+
+        return Assessment(score, contributions);
+    }
+
+    public ServiceLevel SuggestLevel(double score) =>
+        score >= Rules.UniversalPartnershipPlusFrom ? ServiceLevel.UniversalPartnershipPlus
+        : score >= Rules.UniversalPlusFrom ? ServiceLevel.UniversalPlus
+        : ServiceLevel.Universal;
+
+    private RiskAssessment Assessment(double score, List<FactorContribution> contributions)
+    {
+        var floored = Math.Max(0, score);
+        return new RiskAssessment(floored, SuggestLevel(floored), contributions, Rules.Version);
+    }
+
+    private List<FactorContribution> Fire(IEnumerable<RiskFact> facts, RiskScope scope, string? childId)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var byId = new Dictionary<string, RiskFact>(StringComparer.Ordinal);
+        foreach (var fact in facts)
+        {
+            byId.TryAdd(fact.Id, fact);
+        }
+
+        var contributions = new List<FactorContribution>();
+        foreach (var factor in Rules.Factors)
+        {
+            if (factor.AppliesTo == scope
+                && byId.TryGetValue(factor.Condition.Fact, out var fact)
+                && factor.Contribution(fact.Value) is { } points)
+            {
+                contributions.Add(new FactorContribution(factor.Id, factor.Description, points, fact.EventIds, childId));
+            }
+        }
+
+        return contributions;
+    }
+}

@@ -1,0 +1,205 @@
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+using QpActors.Domain.Schedule;
+
+namespace QpActors.Domain.Risk;
+
+/// <summary>A measurable statement about a child or family at a point in time; booleans are 0/1.</summary>
+/// <param name="EventIds">The events that make the fact what it is (empty when it is 0).</param>
+public sealed record RiskFact(string Id, double Value, IReadOnlyList<string> EventIds)
+{
+    public bool IsTrue => Value != 0;
+}
+
+public enum RiskScope
+{
+    Child,
+    Family,
+}
+
+/// <summary>One fact the Domain can compute, for validating rules files and for documentation.</summary>
+public sealed record RiskFactInfo(string Id, RiskScope Scope, string Description);
+
+/// <summary>
+/// Computes the facts of docs/design.md from folded state. Every fact is always returned, 0 when it
+/// does not hold, so an assessment can show what was checked as well as what fired.
+/// </summary>
+public static class RiskFacts
+{
+    public const string LateAntenatalBooking = "late-antenatal-booking";
+    public const string OverdueReviews = "overdue-reviews";
+    public const string WasNotBrought = "was-not-brought";
+    public const string AeAttendances = "ae-attendances";
+    public const string Asq3BelowCutoff = "asq3-below-cutoff";
+    public const string ImmunisationsMissed = "immunisations-missed";
+    public const string NotRegisteredWithCentre = "not-registered-with-centre";
+    public const string RegisteredWithCentre = "registered-with-centre";
+    public const string AttendsSessions = "attends-sessions";
+    public const string YoungParent = "young-parent";
+    public const string HousingInsecure = "housing-insecure";
+    public const string ChampionEngaged = "champion-engaged";
+    public const string AttendsDropIns = "attends-drop-ins";
+    public const string GpRegistered = "gp-registered";
+
+    /// <summary>Booked after this many weeks of pregnancy counts as late.</summary>
+    public const int LateBookingAfterWeeks = 12;
+
+    public static IReadOnlyList<RiskFactInfo> Catalogue { get; } =
+    [
+        new(LateAntenatalBooking, RiskScope.Child, "gestation at booking > 12 weeks"),
+        new(OverdueReviews, RiskScope.Child, "count of mandated reviews whose window closed unrecorded"),
+        new(WasNotBrought, RiskScope.Child, "appointments missed in the last 12 months"),
+        new(AeAttendances, RiskScope.Child, "A&E attendances in the last 12 months"),
+        new(Asq3BelowCutoff, RiskScope.Child, "latest 2-year ASQ-3 has a domain below its cut-off"),
+        new(ImmunisationsMissed, RiskScope.Child, "vaccines missed and not given since"),
+        new(NotRegisteredWithCentre, RiskScope.Child, "born, not registered with the children's centre"),
+        new(RegisteredWithCentre, RiskScope.Child, "registered with the children's centre (protective)"),
+        new(AttendsSessions, RiskScope.Child, "a session attended in the last 3 months (protective)"),
+        .. Enum.GetValues<Concern>().Select(c => new RiskFactInfo(ConcernFact(c), RiskScope.Family, $"open concern: {c.ToWireName()}")),
+        new(YoungParent, RiskScope.Family, "young parent"),
+        new(HousingInsecure, RiskScope.Family, "temporary accommodation, overcrowded or homeless"),
+        new(ChampionEngaged, RiskScope.Family, "champion outreach in the last 12 months (protective)"),
+        new(AttendsDropIns, RiskScope.Family, "family session attendance in the last 3 months (protective)"),
+        new(GpRegistered, RiskScope.Family, "registered with a GP (protective)"),
+    ];
+
+    /// <summary>The fact id for an open concern, e.g. <c>concern-domestic-abuse</c>.</summary>
+    public static string ConcernFact(Concern concern) => "concern-" + concern.ToWireName();
+
+    public static IReadOnlyList<RiskFact> ForChild(ChildState child, DateTimeOffset now) =>
+        ForChild(child, now, ReviewWindows.Default);
+
+    /// <param name="now">Counts "in the last 12 months / 3 months" back from here; later events are not counted.</param>
+    public static IReadOnlyList<RiskFact> ForChild(ChildState child, DateTimeOffset now, ReviewWindows schedule)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        ArgumentNullException.ThrowIfNull(schedule);
+        var facts = new List<RiskFact>(9)
+        {
+            Flag(LateAntenatalBooking, child.GestationAtBooking > LateBookingAfterWeeks, child.BookingEventId),
+        };
+
+        var overdue = schedule.Evaluate(child, now).Where(s => s.Status == ReviewState.Overdue).ToArray();
+        facts.Add(new RiskFact(OverdueReviews, overdue.Length, overdue.SelectMany(s => s.AnchorEventIds).Distinct(StringComparer.Ordinal).ToArray()));
+
+        facts.Add(Count(WasNotBrought, Within(child.MissedAppointments, now.AddMonths(-12), now)));
+        facts.Add(Count(AeAttendances, Within(child.AeAttendances, now.AddMonths(-12), now)));
+
+        var asq3 = child.LatestAsq3();
+        facts.Add(Flag(Asq3BelowCutoff, asq3 is not null && schedule.Asq3Cutoffs.DomainsBelow(asq3.Asq3!).Count > 0, asq3?.EventId));
+
+        var missed = child.LatestPerVaccine().Where(i => !i.Given).ToArray();
+        facts.Add(new RiskFact(ImmunisationsMissed, missed.Length, missed.Select(i => i.EventId).ToArray()));
+
+        facts.Add(Flag(NotRegisteredWithCentre, child.KnownFromBirthRecord && !child.RegisteredWithCentre, child.BirthEventId));
+        facts.Add(Flag(RegisteredWithCentre, child.RegisteredWithCentre, child.CentreRegistrations.Select(r => r.EventId).ToArray()));
+
+        var sessions = Within(child.SessionsAttended, now.AddMonths(-3), now);
+        facts.Add(Flag(AttendsSessions, sessions.Count > 0, sessions.Select(s => s.EventId).ToArray()));
+        return facts;
+    }
+
+    /// <param name="now">Counts "in the last 12 months / 3 months" back from here; later events are not counted.</param>
+    public static IReadOnlyList<RiskFact> ForFamily(FamilyState family, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(family);
+        var facts = new List<RiskFact>(10);
+        var open = family.OpenConcerns;
+        foreach (var concern in Enum.GetValues<Concern>())
+        {
+            var match = open.FirstOrDefault(c => c.Concern == concern);
+            facts.Add(Flag(ConcernFact(concern), match is not null, match?.EventIds ?? []));
+        }
+
+        facts.Add(Flag(YoungParent, family.YoungParent?.Value == true, family.YoungParent?.EventId));
+        facts.Add(Flag(
+            HousingInsecure,
+            family.Housing?.Value is Housing.TemporaryAccommodation or Housing.Overcrowded or Housing.Homeless,
+            family.Housing?.EventId));
+
+        var outreach = family.Champions.SelectMany(c => Within(c.Outreaches, now.AddMonths(-12), now))
+            .OrderBy(o => o, ByTime<Occurrence>.Instance)
+            .ToArray();
+        facts.Add(Flag(ChampionEngaged, outreach.Length > 0, outreach.Select(o => o.EventId).ToArray()));
+
+        var sessions = Within(family.SessionsAttended, now.AddMonths(-3), now);
+        facts.Add(Flag(AttendsDropIns, sessions.Count > 0, sessions.Select(s => s.EventId).ToArray()));
+        facts.Add(Flag(GpRegistered, family.GpRegistered?.Value == true, family.GpRegistered?.EventId));
+        return facts;
+    }
+
+    /// <summary>
+    /// The next instant at which some child fact changes with no new event: a review window opens or
+    /// closes, or a contact leaves its 12-month or 3-month look-back. Null when nothing is pending.
+    /// </summary>
+    public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(child, now, ReviewWindows.Default);
+
+    /// <inheritdoc cref="NextChange(ChildState, DateTimeOffset)"/>
+    public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now, ReviewWindows schedule)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        ArgumentNullException.ThrowIfNull(schedule);
+        var next = schedule.NextChange(child, now);
+        next = Earliest(next, NextLookBackChange(child.MissedAppointments, 12, now));
+        next = Earliest(next, NextLookBackChange(child.AeAttendances, 12, now));
+        return Earliest(next, NextLookBackChange(child.SessionsAttended, 3, now));
+    }
+
+    /// <summary>The next instant at which some family fact changes with no new event (see the child overload).</summary>
+    public static DateTimeOffset? NextChange(FamilyState family, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(family);
+        var next = NextLookBackChange(family.SessionsAttended, 3, now);
+        foreach (var champion in family.Champions)
+        {
+            next = Earliest(next, NextLookBackChange(champion.Outreaches, 12, now));
+        }
+
+        return next;
+    }
+
+    /// <summary>
+    /// When a contact enters (it is dated ahead of now) or leaves a look-back of
+    /// <paramref name="months"/>: the first instant t with t - months &gt;= its date. At a month's end,
+    /// where adding months clamps (31 March + 1 month = 30 April), that is the start of the next day.
+    /// </summary>
+    private static DateTimeOffset? NextLookBackChange(ValueList<Occurrence> occurrences, int months, DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var occurrence in occurrences)
+        {
+            var change = occurrence.At;
+            if (change <= now)
+            {
+                change = occurrence.At.AddMonths(months);
+                if (change.AddMonths(-months) < occurrence.At)
+                {
+                    change = new DateTimeOffset(change.Date.AddDays(1), change.Offset);
+                }
+            }
+
+            if (change > now)
+            {
+                next = Earliest(next, change);
+            }
+        }
+
+        return next;
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? left, DateTimeOffset? right) =>
+        left is null ? right : right is null ? left : left < right ? left : right;
+
+    private static RiskFact Flag(string id, bool holds, string? eventId) =>
+        Flag(id, holds, eventId is null ? [] : [eventId]);
+
+    private static RiskFact Flag(string id, bool holds, IReadOnlyList<string> eventIds) =>
+        holds ? new RiskFact(id, 1, eventIds) : new RiskFact(id, 0, []);
+
+    private static RiskFact Count(string id, IReadOnlyList<Occurrence> occurrences) =>
+        new(id, occurrences.Count, occurrences.Select(o => o.EventId).ToArray());
+
+    /// <summary>Occurrences after <paramref name="from"/> and no later than <paramref name="to"/>.</summary>
+    private static List<Occurrence> Within(ValueList<Occurrence> occurrences, DateTimeOffset from, DateTimeOffset to) =>
+        occurrences.Where(o => o.At > from && o.At <= to).ToList();
+}

@@ -1,0 +1,358 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+
+namespace QpActors.Domain.Schedule;
+
+/// <summary>What a window bound is counted from.</summary>
+public enum ScheduleAnchor
+{
+    Birth,
+
+    /// <summary>The booking's due date, or the date of birth when there was no booking.</summary>
+    ExpectedDueDate,
+
+    /// <summary>The date of birth once known, until then the due date.</summary>
+    BirthOrExpectedDueDate,
+}
+
+/// <summary>An anchor date moved by days, weeks and months.</summary>
+public sealed record WindowBound(ScheduleAnchor Anchor, int Days = 0, int Weeks = 0, int Months = 0)
+{
+    internal DateOnly? Resolve(ChildState child, List<string> anchorEvents)
+    {
+        var (date, eventId) = Anchor switch
+        {
+            ScheduleAnchor.Birth => (child.DateOfBirth, child.BirthEventId),
+            ScheduleAnchor.ExpectedDueDate => child.ExpectedDueDate is { } due
+                ? (due, child.BookingEventId)
+                : (child.DateOfBirth, child.BirthEventId),
+            _ => child.DateOfBirth is { } born ? (born, child.BirthEventId) : (child.ExpectedDueDate, child.BookingEventId),
+        };
+        if (date is not { } anchor)
+        {
+            return null;
+        }
+
+        if (eventId is not null && !anchorEvents.Contains(eventId))
+        {
+            anchorEvents.Add(eventId);
+        }
+
+        return anchor.AddMonths(Months).AddDays((Weeks * 7) + Days);
+    }
+}
+
+public sealed record ReviewWindow(MandatedReview Review, WindowBound DueFrom, WindowBound DueBy, WindowBound? AlsoReportedBy, string? Notes);
+
+/// <summary>ASQ-3 domain cut-offs: a score below one suggests further assessment in that domain.</summary>
+public sealed record Asq3Cutoffs(double Communication, double GrossMotor, double FineMotor, double ProblemSolving, double PersonalSocial)
+{
+    /// <summary>The domains (as wire names) whose score is below the cut-off.</summary>
+    public IReadOnlyList<string> DomainsBelow(Asq3Scores scores)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        var below = new List<string>();
+        if (scores.Communication < Communication)
+        {
+            below.Add("communication");
+        }
+
+        if (scores.GrossMotor < GrossMotor)
+        {
+            below.Add("grossMotor");
+        }
+
+        if (scores.FineMotor < FineMotor)
+        {
+            below.Add("fineMotor");
+        }
+
+        if (scores.ProblemSolving < ProblemSolving)
+        {
+            below.Add("problemSolving");
+        }
+
+        if (scores.PersonalSocial < PersonalSocial)
+        {
+            below.Add("personalSocial");
+        }
+
+        return below;
+    }
+}
+
+/// <summary>
+/// The review windows of a schedule file (default: the embedded <c>review-schedule.v1.json</c>),
+/// and the evaluation of a child against them.
+/// </summary>
+public sealed class ReviewWindows
+{
+    private const string DefaultFile = "review-schedule.v1.json";
+    private static readonly Lazy<ReviewWindows> DefaultWindows = new(() =>
+    {
+        using var stream = DataFiles.OpenEmbedded(DefaultFile);
+        return Load(stream, DefaultFile);
+    });
+
+    private ReviewWindows(string version, ImmutableArray<ReviewWindow> windows, Asq3Cutoffs cutoffs)
+    {
+        Version = version;
+        Windows = windows;
+        Asq3Cutoffs = cutoffs;
+    }
+
+    public static ReviewWindows Default => DefaultWindows.Value;
+
+    public string Version { get; }
+
+    /// <summary>In the order of the Healthy Child Programme.</summary>
+    public ImmutableArray<ReviewWindow> Windows { get; }
+
+    public Asq3Cutoffs Asq3Cutoffs { get; }
+
+    public static ReviewWindows LoadDefault() => DefaultWindows.Value;
+
+    public static ReviewWindows Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Load(stream, Path.GetFileName(path));
+    }
+
+    /// <exception cref="DataFileException">The file is malformed; every problem is listed.</exception>
+    public static ReviewWindows Load(Stream stream, string name = "review schedule")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException ex)
+        {
+            throw new DataFileException(name, [$"not valid JSON: {ex.Message}"]);
+        }
+
+        using (document)
+        {
+            var problems = new List<string>();
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new DataFileException(name, ["the file must hold a JSON object"]);
+            }
+
+            var version = DataFileRead.RequiredString(root, "version", "version", problems);
+            var windows = new List<ReviewWindow>();
+            if (root.TryGetProperty("reviews", out var reviews) && reviews.ValueKind == JsonValueKind.Array)
+            {
+                var index = 0;
+                foreach (var item in reviews.EnumerateArray())
+                {
+                    if (ReadWindow(item, $"reviews[{index}]", problems) is { } window)
+                    {
+                        if (windows.Any(w => w.Review == window.Review))
+                        {
+                            problems.Add($"reviews[{index}].review: {window.Review.ToWireName()} appears twice");
+                        }
+
+                        windows.Add(window);
+                    }
+
+                    index++;
+                }
+
+                foreach (var missing in Enum.GetValues<MandatedReview>().Where(r => windows.All(w => w.Review != r)))
+                {
+                    problems.Add($"reviews: no window for {missing.ToWireName()}");
+                }
+            }
+            else
+            {
+                problems.Add("reviews: required array");
+            }
+
+            var cutoffs = ReadCutoffs(root, problems);
+            if (problems.Count > 0)
+            {
+                throw new DataFileException(name, problems);
+            }
+
+            return new ReviewWindows(version!, [.. windows.OrderBy(w => w.Review)], cutoffs!);
+        }
+    }
+
+    /// <summary>Every review whose window can be placed (a booking or a birth is known), in programme order.</summary>
+    /// <param name="now">"Today" is the date of <paramref name="now"/> in its own offset.</param>
+    public IReadOnlyList<ReviewStatus> Evaluate(ChildState child, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var today = DateOnly.FromDateTime(now.DateTime);
+        var statuses = new List<ReviewStatus>(Windows.Length);
+        foreach (var window in Windows)
+        {
+            var anchors = new List<string>(2);
+            if (window.DueFrom.Resolve(child, anchors) is not { } from || window.DueBy.Resolve(child, anchors) is not { } by)
+            {
+                continue;
+            }
+
+            var alsoBy = window.AlsoReportedBy?.Resolve(child, anchors);
+            var completion = child.FirstCompletion(window.Review);
+            DateOnly? completedOn = completion is null ? null : DateOnly.FromDateTime(completion.At.DateTime);
+            var state = completedOn is { } done
+                ? done <= by ? ReviewState.CompletedOnTime : ReviewState.CompletedLate
+                : today < from ? ReviewState.NotYetDue
+                : today <= by ? ReviewState.Due
+                : ReviewState.Overdue;
+            statuses.Add(new ReviewStatus(
+                window.Review,
+                from,
+                by,
+                completedOn,
+                state,
+                completion?.EventId,
+                anchors,
+                alsoBy,
+                alsoBy is { } also ? completedOn <= also : null));
+        }
+
+        return statuses;
+    }
+
+    /// <summary>
+    /// The next instant at which some review's status changes with no new event (a window opens or
+    /// closes), as midnight in <paramref name="now"/>'s offset; null when nothing is pending.
+    /// </summary>
+    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now)
+    {
+        DateOnly? next = null;
+        foreach (var status in Evaluate(child, now))
+        {
+            DateOnly? change = status.Status switch
+            {
+                ReviewState.NotYetDue => status.DueFrom,
+                ReviewState.Due => status.DueBy.AddDays(1),
+                _ => null,
+            };
+            if (change is { } date && (next is null || date < next))
+            {
+                next = date;
+            }
+        }
+
+        return next is { } day ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), now.Offset) : null;
+    }
+
+    private static ReviewWindow? ReadWindow(JsonElement item, string path, List<string> problems)
+    {
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add($"{path}: must be an object");
+            return null;
+        }
+
+        DataFileRead.RejectUnknown(item, path, ["review", "notes", "source", "dueFrom", "dueBy", "alsoReportedBy"], problems);
+        var reviewName = DataFileRead.RequiredString(item, "review", $"{path}.review", problems);
+        MandatedReview? review = null;
+        if (reviewName is not null)
+        {
+            if (WireName.TryParse<MandatedReview>(reviewName, out var parsed))
+            {
+                review = parsed;
+            }
+            else
+            {
+                problems.Add($"{path}.review: '{reviewName}' is not one of {string.Join(", ", WireName.All<MandatedReview>())}");
+            }
+        }
+
+        var from = ReadBound(item, "dueFrom", path, required: true, problems);
+        var by = ReadBound(item, "dueBy", path, required: true, problems);
+        var also = ReadBound(item, "alsoReportedBy", path, required: false, problems);
+        var notes = item.TryGetProperty("notes", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        if (review is null || from is null || by is null)
+        {
+            return null;
+        }
+
+        if (from.Anchor == by.Anchor && Offset(from) > Offset(by))
+        {
+            problems.Add($"{path}: dueFrom is after dueBy");
+        }
+
+        return new ReviewWindow(review.Value, from, by, also, notes);
+    }
+
+    // Months count as 31 days here: only used to catch a window written back to front.
+    private static int Offset(WindowBound bound) => (bound.Months * 31) + (bound.Weeks * 7) + bound.Days;
+
+    private static WindowBound? ReadBound(JsonElement item, string name, string path, bool required, List<string> problems)
+    {
+        var where = $"{path}.{name}";
+        if (!item.TryGetProperty(name, out var bound))
+        {
+            if (required)
+            {
+                problems.Add($"{where}: required");
+            }
+
+            return null;
+        }
+
+        if (bound.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add($"{where}: must be an object");
+            return null;
+        }
+
+        DataFileRead.RejectUnknown(bound, where, ["anchor", "days", "weeks", "months", "notes"], problems);
+        var anchorName = DataFileRead.RequiredString(bound, "anchor", $"{where}.anchor", problems);
+        ScheduleAnchor? anchor = anchorName switch
+        {
+            null => null,
+            "birth" => ScheduleAnchor.Birth,
+            "expected-due-date" => ScheduleAnchor.ExpectedDueDate,
+            "birth-or-expected-due-date" => ScheduleAnchor.BirthOrExpectedDueDate,
+            _ => null,
+        };
+        if (anchorName is not null && anchor is null)
+        {
+            problems.Add($"{where}.anchor: '{anchorName}' is not one of birth, expected-due-date, birth-or-expected-due-date");
+        }
+
+        var days = DataFileRead.OptionalInt(bound, "days", where, problems);
+        var weeks = DataFileRead.OptionalInt(bound, "weeks", where, problems);
+        var months = DataFileRead.OptionalInt(bound, "months", where, problems);
+        return anchor is { } a ? new WindowBound(a, days ?? 0, weeks ?? 0, months ?? 0) : null;
+    }
+
+    private static Asq3Cutoffs? ReadCutoffs(JsonElement root, List<string> problems)
+    {
+        if (!root.TryGetProperty("asq3Cutoffs", out var cutoffs) || cutoffs.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add("asq3Cutoffs: required object");
+            return null;
+        }
+
+        string[] domains = ["communication", "grossMotor", "fineMotor", "problemSolving", "personalSocial"];
+        DataFileRead.RejectUnknown(cutoffs, "asq3Cutoffs", [.. domains, "notes", "source"], problems);
+        var values = domains.Select(d => DataFileRead.RequiredNumber(cutoffs, d, $"asq3Cutoffs.{d}", 0, 60, problems)).ToArray();
+        return values.All(v => v is not null)
+            ? new Asq3Cutoffs(values[0]!.Value, values[1]!.Value, values[2]!.Value, values[3]!.Value, values[4]!.Value)
+            : null;
+    }
+}
+
+/// <summary>The schedule every part of the system uses unless told otherwise: the embedded default.</summary>
+public static class ReviewSchedule
+{
+    /// <inheritdoc cref="ReviewWindows.Evaluate"/>
+    public static IReadOnlyList<ReviewStatus> Evaluate(ChildState child, DateTimeOffset now) =>
+        ReviewWindows.Default.Evaluate(child, now);
+
+    /// <inheritdoc cref="ReviewWindows.NextChange"/>
+    public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) =>
+        ReviewWindows.Default.NextChange(child, now);
+}

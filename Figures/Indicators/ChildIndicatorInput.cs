@@ -1,0 +1,38 @@
+namespace QpActors.Figures.Indicators;
+
+/// <summary>
+/// What the indicators need to know about one child: no name, no address, only dates.
+/// </summary>
+/// <param name="ChildId">Pseudonymous id; used only to reject duplicates.</param>
+/// <param name="ExpectedDueDate">Lets the gestation at the antenatal contact be derived when it was not recorded.</param>
+/// <param name="DateOfBirth">Null while the child is unborn; unborn children are in no cohort.</param>
+/// <param name="AntenatalContactOn">First face-to-face antenatal contact with a health visitor.</param>
+/// <param name="AntenatalGestationWeeks">Completed weeks of pregnancy at that contact, when recorded.</param>
+/// <param name="NewBirthVisitOn">New birth visit.</param>
+/// <param name="SixToEightWeekReviewOn">6-8 week review.</param>
+/// <param name="OneYearReviewOn">1 year (12 month) review.</param>
+/// <param name="TwoYearReviewOn">2-2½ year review.</param>
+/// <param name="TwoYearReviewUsedAsq3">Whether the 2-2½ year review used the ASQ-3 questionnaire.</param>
+public sealed record ChildIndicatorInput(
+    string ChildId,
+    DateOnly? ExpectedDueDate,
+    DateOnly? DateOfBirth,
+    DateOnly? AntenatalContactOn,
+    int? AntenatalGestationWeeks,
+    DateOnly? NewBirthVisitOn,
+    DateOnly? SixToEightWeekReviewOn,
+    DateOnly? OneYearReviewOn,
+    DateOnly? TwoYearReviewOn,
+    bool TwoYearReviewUsedAsq3)
+{
+    /// <summary>A child with only an id and a date of birth; use <c>with</c> to add contacts.</summary>
+    public static ChildIndicatorInput Born(string childId, DateOnly dateOfBirth) =>
+        new(childId, null, dateOfBirth, null, null, null, null, null, null, false);
+}
+
+/// <summary>One indicator's value: <see cref="Percent"/> is 0-100, null when the denominator is 0.</summary>
+public sealed record IndicatorValue(int Numerator, int Denominator, double? Percent)
+{
+    internal static IndicatorValue Of(int numerator, int denominator) =>
+        new(numerator, denominator, denominator == 0 ? null : 100.0 * numerator / denominator);
+}

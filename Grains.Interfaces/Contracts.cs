@@ -1,0 +1,148 @@
+namespace QpActors.Grains.Interfaces;
+
+/// <summary>What a frontline app gets back for each contact event it posts.</summary>
+[GenerateSerializer, Immutable, Alias("qp.ContactReceipt")]
+public sealed record ContactReceipt(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] ReceiptStatus Status,
+    [property: Id(2)] long Version,
+    [property: Id(3)] IReadOnlyList<FieldProblem> Errors)
+{
+    public static ContactReceipt Rejected(string eventId, IReadOnlyList<FieldProblem> errors) =>
+        new(eventId, ReceiptStatus.Rejected, 0, errors);
+}
+
+[GenerateSerializer, Alias("qp.ReceiptStatus")]
+public enum ReceiptStatus
+{
+    Accepted,
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>One invalid field: <c>Field</c> is a JSON path such as <c>data.dateOfBirth</c>.</summary>
+[GenerateSerializer, Immutable, Alias("qp.FieldProblem")]
+public sealed record FieldProblem([property: Id(0)] string Field, [property: Id(1)] string Message);
+
+/// <summary>
+/// Who is calling, as established by the gateway from a validated token. The gateway puts it in the
+/// Orleans request context; clients of the gateway cannot set it, so grains trust it for audit.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("qp.Caller")]
+public sealed record Caller(
+    [property: Id(0)] string UserId,
+    [property: Id(1)] string Role,
+    [property: Id(2)] IReadOnlyList<string> Wards,
+    [property: Id(3)] string? Service,
+    [property: Id(4)] string? Champion)
+{
+    /// <summary>The system itself (sweeps, reconciliation): never used for reads of identifiable records.</summary>
+    public static Caller System { get; } = new("system", "system", [], null, null);
+}
+
+/// <summary>Why an identifiable record is being opened; a break-glass reason when outside the caller's wards.</summary>
+[GenerateSerializer, Immutable, Alias("qp.ReadPurpose")]
+public sealed record ReadPurpose(
+    [property: Id(0)] string Purpose,
+    [property: Id(1)] string? BreakGlassReason);
+
+[GenerateSerializer, Alias("qp.AccessOutcome")]
+public enum AccessOutcome
+{
+    Granted,
+    NotFound,
+    OutOfScope,
+    Forbidden,
+}
+
+[GenerateSerializer, Immutable, Alias("qp.Factor")]
+public sealed record FactorView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Description,
+    [property: Id(2)] double Weight,
+    [property: Id(3)] IReadOnlyList<string> EventIds,
+    [property: Id(4)] string? ChildId);
+
+[GenerateSerializer, Immutable, Alias("qp.ReviewView")]
+public sealed record ReviewView(
+    [property: Id(0)] string Review,
+    [property: Id(1)] DateTimeOffset? DueFrom,
+    [property: Id(2)] DateTimeOffset? DueBy,
+    [property: Id(3)] DateTimeOffset? CompletedOn,
+    [property: Id(4)] string Status);
+
+[GenerateSerializer, Immutable, Alias("qp.OverdueReview")]
+public sealed record OverdueReviewView(
+    [property: Id(0)] string ChildId,
+    [property: Id(1)] string Review,
+    [property: Id(2)] DateTimeOffset? DueBy);
+
+[GenerateSerializer, Immutable, Alias("qp.Concern")]
+public sealed record ConcernView(
+    [property: Id(0)] string Concern,
+    [property: Id(1)] DateTimeOffset RaisedOn,
+    [property: Id(2)] string EventId);
+
+/// <summary>One change of score or suggested level and what caused it (an event id, or the passing of time).</summary>
+[GenerateSerializer, Immutable, Alias("qp.RiskChange")]
+public sealed record RiskChange(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] double Score,
+    [property: Id(2)] string SuggestedLevel,
+    [property: Id(3)] double PreviousScore,
+    [property: Id(4)] string PreviousLevel,
+    [property: Id(5)] string Cause);
+
+/// <summary>A child's risk and schedule, as the early intervention team sees it inside a family.</summary>
+[GenerateSerializer, Immutable, Alias("qp.ChildRisk")]
+public sealed record ChildRiskView(
+    [property: Id(0)] string ChildId,
+    [property: Id(1)] string? FamilyId,
+    [property: Id(2)] DateOnly? DateOfBirth,
+    [property: Id(3)] DateOnly? ExpectedDueDate,
+    [property: Id(4)] double Score,
+    [property: Id(5)] string SuggestedLevel,
+    [property: Id(6)] IReadOnlyList<FactorView> Factors,
+    [property: Id(7)] IReadOnlyList<ReviewView> Reviews,
+    [property: Id(8)] string RulesVersion,
+    [property: Id(9)] long Version,
+    [property: Id(10)] IReadOnlyList<RiskChange> History);
+
+/// <summary>The practitioner's decision on a family's service level.</summary>
+[GenerateSerializer, Immutable, Alias("qp.LevelDecision")]
+public sealed record LevelDecision(
+    [property: Id(0)] string Level,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] string SetBy,
+    [property: Id(3)] DateTimeOffset SetAt,
+    [property: Id(4)] string EventId);
+
+[GenerateSerializer, Immutable, Alias("qp.HistoryEntry")]
+public sealed record HistoryEntry(
+    [property: Id(0)] DateTimeOffset OccurredAt,
+    [property: Id(1)] string Type,
+    [property: Id(2)] string EventId,
+    [property: Id(3)] string RecordedBy);
+
+/// <summary>A family's risk status: the suggested level, the level a practitioner set, and why.</summary>
+[GenerateSerializer, Immutable, Alias("qp.FamilyRiskStatus")]
+public sealed record FamilyRiskStatus(
+    [property: Id(0)] string FamilyId,
+    [property: Id(1)] string? WardCode,
+    [property: Id(2)] double Score,
+    [property: Id(3)] string SuggestedLevel,
+    [property: Id(4)] LevelDecision? SetLevel,
+    [property: Id(5)] IReadOnlyList<FactorView> Factors,
+    [property: Id(6)] IReadOnlyList<ChildRiskView> Children,
+    [property: Id(7)] IReadOnlyList<OverdueReviewView> OverdueReviews,
+    [property: Id(8)] IReadOnlyList<ConcernView> OpenConcerns,
+    [property: Id(9)] IReadOnlyList<RiskChange> History,
+    [property: Id(10)] IReadOnlyList<HistoryEntry> RecentEvents,
+    [property: Id(11)] string RulesVersion,
+    [property: Id(12)] long Version,
+    [property: Id(13)] DateTimeOffset AsOf);
+
+[GenerateSerializer, Immutable, Alias("qp.FamilyRiskRead")]
+public sealed record FamilyRiskRead(
+    [property: Id(0)] AccessOutcome Outcome,
+    [property: Id(1)] FamilyRiskStatus? Status);

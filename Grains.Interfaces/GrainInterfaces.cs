@@ -1,0 +1,121 @@
+using Orleans.Concurrency;
+using QpActors.Domain.Events;
+
+namespace QpActors.Grains.Interfaces;
+
+/// <summary>
+/// A child from pregnancy to age five, keyed by the child id the frontline systems use.
+/// Every event with a child id is recorded here first; the child then tells its family.
+/// </summary>
+public interface IChildGrain : IGrainWithStringKey
+{
+    /// <summary>Records a validated contact event; acknowledged only once it is durable.</summary>
+    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+
+    /// <summary>The child's risk and review schedule (no audit: callers are grains that audit themselves).</summary>
+    Task<ChildRiskView> GetRiskAsync();
+
+    /// <summary>Re-evaluates what the passing of time changes (a review window closing) with no new event.</summary>
+    Task TickAsync();
+
+    /// <summary>The child's contribution to its ward, computed afresh (reconciliation).</summary>
+    Task<WardContribution?> GetContributionAsync();
+}
+
+/// <summary>A family: its children, family-level factors, open concerns and the practitioner-set level.</summary>
+public interface IFamilyGrain : IGrainWithStringKey
+{
+    /// <summary>Records a family-level event (no child id).</summary>
+    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+
+    /// <summary>
+    /// A child of this family recorded an event, already durable in the journal. One-way so that
+    /// child-to-family calls never wait on the family, leaving no call cycles; applying is idempotent.
+    /// </summary>
+    [OneWay]
+    Task ApplyChildEventAsync(ContactEvent contact);
+
+    /// <summary>Time passed for one of the children (a review window closed): reassess.</summary>
+    [OneWay]
+    Task TickAsync();
+
+    /// <summary>Reads the family's risk status for the caller in the request context; audited before it returns.</summary>
+    Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose);
+
+    /// <summary>The family's contribution to its ward, computed afresh (reconciliation).</summary>
+    Task<WardContribution?> GetContributionAsync();
+
+    /// <summary>The family's risk status without audit, for the system's own use (worklists are built from ward entries).</summary>
+    Task<FamilyRiskStatus> GetRiskStatusAsync();
+}
+
+/// <summary>A community health champion or maternity champion.</summary>
+public interface IChampionGrain : IGrainWithStringKey
+{
+    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+
+    /// <summary>An event naming this champion was recorded elsewhere (outreach, survey).</summary>
+    [OneWay]
+    Task ContactRecordedAsync(ContactEvent contact);
+
+    /// <summary>A family this champion signposted later registered with or attended the children's centre.</summary>
+    [OneWay]
+    Task SignpostedFamilyReachedAsync(string familyId, string eventId, DateTimeOffset reachedAt);
+
+    Task<ChampionSummary> GetSummaryAsync();
+}
+
+/// <summary>A service (health visiting, midwifery, children's centre, a drop-in or playgroup...).</summary>
+public interface IServiceGrain : IGrainWithStringKey
+{
+    [OneWay]
+    Task ContactRecordedAsync(ContactEvent contact);
+
+    Task<ServiceSummary> GetSummaryAsync();
+}
+
+/// <summary>Wakes children whose review windows have closed, from the durable deadline table.</summary>
+public interface IDeadlineSweeperGrain : IGrainWithIntegerKey
+{
+    /// <summary>Ensures the sweep's reminder is registered.</summary>
+    Task StartAsync();
+
+    /// <summary>Ticks every entity whose deadline has passed; returns how many were woken.</summary>
+    Task<int> SweepAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("qp.ChampionSummary")]
+public sealed record ChampionSummary(
+    [property: Id(0)] string ChampionId,
+    [property: Id(1)] int OutreachContacts,
+    [property: Id(2)] int FamiliesSignposted,
+    [property: Id(3)] IReadOnlyDictionary<string, int> SignpostedByService,
+    [property: Id(4)] int SignpostedThenReached,
+    [property: Id(5)] int SurveysRun,
+    [property: Id(6)] int DropInsHosted,
+    [property: Id(7)] long Version);
+
+[GenerateSerializer, Immutable, Alias("qp.ServiceSummary")]
+public sealed record ServiceSummary(
+    [property: Id(0)] string ServiceId,
+    [property: Id(1)] int ActiveChildren,
+    [property: Id(2)] int ActiveFamilies,
+    [property: Id(3)] IReadOnlyDictionary<string, int> ContactsByType,
+    [property: Id(4)] int ContactsThisMonth,
+    [property: Id(5)] int ContactsLast12Months,
+    [property: Id(6)] int MissedAppointments,
+    [property: Id(7)] double? MissedAppointmentRate,
+    [property: Id(8)] int ReferralsIn,
+    [property: Id(9)] int ReferralsOut,
+    [property: Id(10)] double? AverageSatisfaction,
+    [property: Id(11)] int SatisfactionResponses,
+    [property: Id(12)] long Version);
+
+/// <summary>Readiness: the silo answers and its storage answers.</summary>
+public interface IHealthGrain : IGrainWithIntegerKey
+{
+    Task<StorageHealth> CheckAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("qp.StorageHealth")]
+public sealed record StorageHealth([property: Id(0)] bool Ok, [property: Id(1)] string Detail);

@@ -1,0 +1,206 @@
+using Microsoft.Extensions.Logging;
+using QpActors.Domain;
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+using QpActors.Domain.Risk;
+using QpActors.Domain.Schedule;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// A child's live record. The journal is the source of truth: an event is acknowledged only after its
+/// row (with the child's new ward contribution and next review deadline) commits, and the unique event id
+/// in that row is what makes a repeated event a duplicate, also across restarts and deactivations.
+/// State is rebuilt from the child's rows on activation; the fold is order-independent, so late events
+/// need no replay.
+/// </summary>
+public sealed class ChildGrain(
+    IEventJournal journal,
+    RiskEngine engine,
+    ReviewWindows schedule,
+    GrainClock time,
+    ILogger<ChildGrain> logger) : Grain, IChildGrain
+{
+    private ChildState _state = null!;
+    private ServiceTallies _services = new();
+    private RiskTimeline _timeline = null!;
+    private string? _publishedContribution;
+
+    private string ChildId => this.GetPrimaryKeyString();
+
+    private string EntityKey => "child:" + ChildId;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var rows = await journal.ReadEventsAsync(EventQuery.ForChild(ChildId), cancellationToken);
+        _state = new ChildState(ChildId);
+        _services = new ServiceTallies();
+        _timeline = NewTimeline();
+        foreach (var row in rows)
+        {
+            var contact = ContactEventJson.Deserialize(row.Payload);
+            _state = _state.Apply(contact);
+            _services.Add(contact);
+            _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        }
+
+        _timeline.AdvanceTo(time.GetUtcNow());
+        _publishedContribution = null;
+        logger.LogDebug("Child {ChildId} activated from {Count} events", ChildId, rows.Count);
+    }
+
+    public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
+        {
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
+        }
+
+        var next = _state.Apply(contact);
+        if (next.Version == _state.Version)
+        {
+            return await DuplicateAsync(contact.EventId);
+        }
+
+        var now = time.GetUtcNow();
+        var contribution = Contribution(next, now, out var contributionJson);
+        var write = new JournalWrite(
+            JournalRows.From(contact, next.WardCode, next.Version),
+            contribution is null ? [] : [contribution],
+            [new Deadline(EntityKey, schedule.NextChange(next, now))],
+            []);
+        var appended = await journal.AppendAsync(write);
+        if (!appended.Inserted)
+        {
+            return await DuplicateAsync(contact.EventId);
+        }
+
+        _state = next;
+        _services.Add(contact);
+        _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        Publish(contribution, contributionJson);
+        NotifyOthers(contact);
+        return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
+    }
+
+    public Task<ChildRiskView> GetRiskAsync()
+    {
+        var now = time.GetUtcNow();
+        _timeline.AdvanceTo(now);
+        return Task.FromResult(View(now));
+    }
+
+    public async Task TickAsync()
+    {
+        var now = time.GetUtcNow();
+        _timeline.AdvanceTo(now);
+        var contribution = Contribution(_state, now, out var json);
+        await journal.AppendAsync(new JournalWrite(
+            null,
+            contribution is null || json == _publishedContribution ? [] : [contribution],
+            [new Deadline(EntityKey, schedule.NextChange(_state, now))],
+            []));
+        Publish(contribution, json);
+        if (_state.FamilyId is { } familyId)
+        {
+            _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).TickAsync();
+        }
+    }
+
+    public Task<WardContribution?> GetContributionAsync()
+    {
+        var entry = Contribution(_state, time.GetUtcNow(), out var json);
+        return Task.FromResult(entry is null || json is null
+            ? null
+            : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
+    }
+
+    private RiskTimeline NewTimeline() => new(
+        at => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule)),
+        at => schedule.NextChange(_state, at));
+
+    private ChildRiskView View(DateTimeOffset now)
+    {
+        var assessment = engine.AssessChild(RiskFacts.ForChild(_state, now, schedule));
+        return RiskViews.Child(_state, assessment, schedule.Evaluate(_state, now), _timeline.History);
+    }
+
+    private async Task<ContactReceipt> DuplicateAsync(string eventId)
+    {
+        var original = await journal.FindEventAsync(eventId);
+        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _state.Version, []);
+    }
+
+    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json)
+    {
+        json = null;
+        if (state.WardCode is not { } ward)
+        {
+            return null;
+        }
+
+        var assessment = engine.AssessChild(RiskFacts.ForChild(state, now, schedule));
+        var reviews = schedule.Evaluate(state, now);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        DateOnly? Done(MandatedReview review) => state.FirstCompletion(review) is { } r ? DateOnly.FromDateTime(r.At.UtcDateTime) : null;
+        var twoYear = state.FirstCompletion(MandatedReview.TwoYear);
+        var value = new ChildContribution(
+            state.ChildId,
+            state.FamilyId,
+            ward,
+            state.KnownFromBirthRecord,
+            state.DateOfBirth,
+            state.ExpectedDueDate,
+            state.GestationAtBooking,
+            Done(MandatedReview.Antenatal),
+            Done(MandatedReview.NewBirth),
+            Done(MandatedReview.SixToEightWeek),
+            Done(MandatedReview.OneYear),
+            Done(MandatedReview.TwoYear),
+            state.Reviews.Any(r => r.Review == MandatedReview.TwoYear && r.Asq3 is not null) || twoYear?.Asq3 is not null,
+            state.CentreRegistrations.IsEmpty ? null : DateOnly.FromDateTime(state.CentreRegistrations[0].At.UtcDateTime),
+            state.LastSeenByCentre is { } seen ? DateOnly.FromDateTime(seen.At.UtcDateTime) : null,
+            assessment.Score,
+            assessment.SuggestedLevel.ToWireName(),
+            reviews.Where(r => r.Status == ReviewState.Overdue).Select(r => r.Review.ToWireName()).ToArray(),
+            _services.Snapshot(today),
+            state.AeAttendances.Count(a => a.At > now.AddYears(-1)),
+            RiskViews.IsSynthetic(state.FamilyId));
+        json = ContributionJson.Serialize(value);
+        return new WardEntry(EntityKey, ward, "child", state.Version, json);
+    }
+
+    private void Publish(WardEntry? entry, string? json)
+    {
+        if (entry is null || json is null || json == _publishedContribution)
+        {
+            return;
+        }
+
+        _publishedContribution = json;
+        _ = GrainFactory.GetGrain<IWardFeedGrain>(0)
+            .PublishAsync(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
+    }
+
+    private void NotifyOthers(ContactEvent contact)
+    {
+        // One-way messages: the event is already durable, and none of these grains calls a child back.
+        if (contact.FamilyId is { } familyId)
+        {
+            _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventAsync(contact);
+        }
+
+        if (RiskViews.ChampionOf(contact) is { } champion)
+        {
+            _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
+        }
+
+        if (RiskViews.ServiceOf(contact) is { } service)
+        {
+            _ = GrainFactory.GetGrain<IServiceGrain>(service).ContactRecordedAsync(contact);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// What one entity adds to its ward's figures, as of its latest version. Entities send their whole
+/// current contribution rather than deltas, so the ward can replace an older one and never double-count.
+/// </summary>
+public static class ContributionJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
+        ?? throw new JsonException($"empty {typeof(T).Name}");
+}
+
+/// <summary>A service's contacts with one child or family, for caseload figures.</summary>
+/// <param name="ContactsByMonth">Contacts per calendar month (<c>yyyy-MM</c>), the last 13 months kept.</param>
+public sealed record ServiceContactTally(
+    string ServiceId,
+    DateOnly LastContact,
+    IReadOnlyDictionary<string, int> ContactsByMonth,
+    int MissedAppointments,
+    int ReferralsMade,
+    int ReferralsTakenUp);
+
+public sealed record ChildContribution(
+    string ChildId,
+    string? FamilyId,
+    string WardCode,
+    bool KnownFromBirthRecord,
+    DateOnly? DateOfBirth,
+    DateOnly? ExpectedDueDate,
+    int? GestationAtBooking,
+    DateOnly? AntenatalReviewOn,
+    DateOnly? NewBirthVisitOn,
+    DateOnly? SixToEightWeekReviewOn,
+    DateOnly? OneYearReviewOn,
+    DateOnly? TwoYearReviewOn,
+    bool TwoYearReviewUsedAsq3,
+    DateOnly? RegisteredOn,
+    DateOnly? LastSeenOn,
+    double Score,
+    string SuggestedLevel,
+    IReadOnlyList<string> OverdueReviews,
+    IReadOnlyList<ServiceContactTally> Services,
+    int AeAttendances12Months,
+    bool Synthetic);
+
+public sealed record FamilyContribution(
+    string FamilyId,
+    string WardCode,
+    double Score,
+    string SuggestedLevel,
+    string? SetLevel,
+    int OverdueReviews,
+    IReadOnlyList<string> OpenConcerns,
+    IReadOnlyList<string> TopFactors,
+    IReadOnlyList<string> ChildIds,
+    IReadOnlyList<string> Champions,
+    int OutreachContacts,
+    IReadOnlyList<string> SignpostedTo,
+    bool SignpostedThenReached,
+    IReadOnlyList<SurveyScore> Surveys,
+    DateTimeOffset UpdatedAt,
+    bool Synthetic);
+
+public sealed record SurveyScore(string ServiceId, int Score);
+
+public sealed record ChampionContribution(
+    string ChampionId,
+    string WardCode,
+    int DropInsHosted,
+    int SurveysRun,
+    int OutreachContacts);

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Logging;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// Makes review windows close without any new event, for any number of children, without a timer per
+/// child: each child keeps its next deadline in the journal's deadline table (written in the same commit
+/// as its events), and this grain, woken by a reminder, ticks the children whose deadline has passed.
+/// The reminder survives restarts; the silo also starts the sweep at start-up.
+/// </summary>
+public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time, ILogger<DeadlineSweeperGrain> logger)
+    : Grain, IDeadlineSweeperGrain, IRemindable
+{
+    public const string ReminderName = "review-deadlines";
+    public static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
+    private const int BatchSize = 500;
+
+    public async Task StartAsync()
+    {
+        await this.RegisterOrUpdateReminder(ReminderName, Period, Period);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName)
+        {
+            await SweepAsync();
+        }
+    }
+
+    public async Task<int> SweepAsync()
+    {
+        var woken = 0;
+        for (var round = 0; round < 100; round++)
+        {
+            var due = await journal.ReadDueAsync(time.GetUtcNow(), BatchSize);
+            if (due.Count == 0)
+            {
+                break;
+            }
+
+            await Task.WhenAll(due.Select(d => TickAsync(d.EntityKey)));
+            woken += due.Count;
+            if (due.Count < BatchSize)
+            {
+                break;
+            }
+        }
+
+        if (woken > 0)
+        {
+            logger.LogInformation("Review deadlines: woke {Count} children", woken);
+        }
+
+        return woken;
+    }
+
+    private async Task TickAsync(string entityKey)
+    {
+        if (entityKey.StartsWith("child:", StringComparison.Ordinal))
+        {
+            await GrainFactory.GetGrain<IChildGrain>(entityKey["child:".Length..]).TickAsync();
+        }
+        else
+        {
+            await journal.AppendAsync(new JournalWrite(null, [], [new Deadline(entityKey, null)], []));
+        }
+    }
+}

@@ -1,0 +1,315 @@
+using Microsoft.Extensions.Logging;
+using QpActors.Domain;
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+using QpActors.Domain.Risk;
+using QpActors.Domain.Schedule;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// A family's live record. Every event with this family id is in the journal with that id, children's
+/// events included, so the family rebuilds both its own state and its children's from one query and
+/// derives its risk (family factors plus its highest-scoring child) without calling any child.
+/// Reads of the risk status are scope-checked against the caller's wards and audited before returning.
+/// </summary>
+public sealed class FamilyGrain(
+    IEventJournal journal,
+    RiskEngine engine,
+    ReviewWindows schedule,
+    GrainClock time,
+    ILogger<FamilyGrain> logger) : Grain, IFamilyGrain
+{
+    /// <summary>How long a break-glass reason opens an out-of-ward family for the same user.</summary>
+    public static readonly TimeSpan BreakGlassWindow = TimeSpan.FromMinutes(30);
+
+    public const int MinimumBreakGlassReason = 10;
+
+    private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _breakGlassUntil = new(StringComparer.Ordinal);
+    private FamilyState _state = null!;
+    private RiskTimeline _timeline = null!;
+    private string? _publishedContribution;
+
+    private string FamilyId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var rows = await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
+        _state = new FamilyState(FamilyId);
+        _children.Clear();
+        _timeline = new RiskTimeline(at => Assess(_state, _children, at), NextChange);
+        foreach (var row in rows)
+        {
+            var contact = ContactEventJson.Deserialize(row.Payload);
+            ApplyLocally(contact);
+            _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        }
+
+        _timeline.AdvanceTo(time.GetUtcNow());
+        logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
+    }
+
+    public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        if (!string.Equals(contact.FamilyId, FamilyId, StringComparison.Ordinal))
+        {
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("familyId", "the event is for another family")]);
+        }
+
+        if (contact.ChildId is not null)
+        {
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "events about a child are recorded by the child")]);
+        }
+
+        var next = _state.Apply(contact);
+        if (next.Version == _state.Version)
+        {
+            return await DuplicateAsync(contact.EventId);
+        }
+
+        var now = time.GetUtcNow();
+        var entry = Contribution(next, _children, now);
+        var appended = await journal.AppendAsync(new JournalWrite(
+            JournalRows.From(contact, next.WardCode, next.Version),
+            entry is null ? [] : [entry],
+            [],
+            []));
+        if (!appended.Inserted)
+        {
+            return await DuplicateAsync(contact.EventId);
+        }
+
+        _state = next;
+        _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        Publish(entry);
+        if (RiskViews.ChampionOf(contact) is { } champion)
+        {
+            _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
+        }
+
+        if (RiskViews.ServiceOf(contact) is { } service)
+        {
+            _ = GrainFactory.GetGrain<IServiceGrain>(service).ContactRecordedAsync(contact);
+        }
+
+        return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
+    }
+
+    public async Task ApplyChildEventAsync(ContactEvent contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var before = _state.Version;
+        ApplyLocally(contact);
+        if (_state.Version == before)
+        {
+            return;
+        }
+
+        _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        await SaveContributionAsync();
+        if (contact.Data is CentreRegistered or SessionAttended)
+        {
+            foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
+            {
+                _ = GrainFactory.GetGrain<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId, contact.OccurredAt);
+            }
+        }
+    }
+
+    public async Task TickAsync()
+    {
+        _timeline.AdvanceTo(time.GetUtcNow());
+        await SaveContributionAsync();
+    }
+
+    public async Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose)
+    {
+        ArgumentNullException.ThrowIfNull(purpose);
+        var caller = CallerContext.Current;
+        var now = time.GetUtcNow();
+        if (caller is null || caller.Role != Roles.EarlyIntervention)
+        {
+            if (caller is not null)
+            {
+                await AuditAsync(caller, now, "risk-status-denied", purpose, breakGlass: false, reason: "role may not read identifiable records");
+            }
+
+            return new FamilyRiskRead(AccessOutcome.Forbidden, null);
+        }
+
+        if (_state.Version == 0)
+        {
+            return new FamilyRiskRead(AccessOutcome.NotFound, null);
+        }
+
+        var inScope = _state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal);
+        var breakGlass = false;
+        string? reason = null;
+        if (!inScope)
+        {
+            if (purpose.BreakGlassReason is { } given && given.Trim().Length >= MinimumBreakGlassReason)
+            {
+                breakGlass = true;
+                reason = given.Trim();
+                _breakGlassUntil[caller.UserId] = now + BreakGlassWindow;
+            }
+            else if (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now)
+            {
+                breakGlass = true;
+                reason = "within break-glass window until " + until.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                await AuditAsync(caller, now, "risk-status-denied", purpose, breakGlass: false, reason: "outside the caller's wards without a break-glass reason");
+                return new FamilyRiskRead(AccessOutcome.OutOfScope, null);
+            }
+        }
+
+        // The audit entry is durable before any identifiable data leaves the grain.
+        await AuditAsync(caller, now, "risk-status-read", purpose, breakGlass, reason);
+        return new FamilyRiskRead(AccessOutcome.Granted, Status(now));
+    }
+
+    public Task<WardContribution?> GetContributionAsync()
+    {
+        var entry = Contribution(_state, _children, time.GetUtcNow());
+        return Task.FromResult(entry is null
+            ? null
+            : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
+    }
+
+    public Task<FamilyRiskStatus> GetRiskStatusAsync() => Task.FromResult(Status(time.GetUtcNow()));
+
+    private void ApplyLocally(ContactEvent contact)
+    {
+        _state = _state.Apply(contact);
+        if (contact.ChildId is { } childId)
+        {
+            _children[childId] = (_children.TryGetValue(childId, out var child) ? child : new ChildState(childId)).Apply(contact);
+        }
+    }
+
+    private RiskAssessment Assess(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset at) =>
+        engine.AssessFamily(
+            RiskFacts.ForFamily(family, at),
+            children.Values.Select(c => (c.ChildId, engine.AssessChild(RiskFacts.ForChild(c, at, schedule)))));
+
+    private DateTimeOffset? NextChange(DateTimeOffset at)
+    {
+        DateTimeOffset? soonest = null;
+        foreach (var child in _children.Values)
+        {
+            if (schedule.NextChange(child, at) is { } next && (soonest is null || next < soonest))
+            {
+                soonest = next;
+            }
+        }
+
+        return soonest;
+    }
+
+    private FamilyRiskStatus Status(DateTimeOffset now)
+    {
+        _timeline.AdvanceTo(now);
+        var assessment = Assess(_state, _children, now);
+        var children = new List<ChildRiskView>();
+        var overdue = new List<OverdueReviewView>();
+        foreach (var child in _children.Values.OrderBy(c => c.ChildId, StringComparer.Ordinal))
+        {
+            var reviews = schedule.Evaluate(child, now);
+            children.Add(RiskViews.Child(child, engine.AssessChild(RiskFacts.ForChild(child, now, schedule)), reviews, []));
+            overdue.AddRange(reviews
+                .Where(r => r.Status == ReviewState.Overdue)
+                .Select(r => new OverdueReviewView(child.ChildId, r.Review.ToWireName(), RiskViews.ToInstant(r.DueBy))));
+        }
+
+        var setLevel = _state.SetLevel is { } decided
+            ? new Interfaces.LevelDecision(decided.Value.Level.ToWireName(), decided.Value.Reason, decided.Value.RecordedBy, decided.At, decided.EventId)
+            : null;
+        return new FamilyRiskStatus(
+            FamilyId,
+            _state.WardCode,
+            assessment.Score,
+            assessment.SuggestedLevel.ToWireName(),
+            setLevel,
+            RiskViews.Factors(assessment),
+            children,
+            overdue,
+            _state.OpenConcerns.Select(c => new ConcernView(c.Concern.ToWireName(), c.RaisedOn, c.EventIds.Count > 0 ? c.EventIds[0] : "")).ToArray(),
+            _timeline.History.Reverse().ToArray(),
+            _state.RecentHistory.Reverse().Take(20).Select(h => new Interfaces.HistoryEntry(h.At, h.Type, h.EventId, h.RecordedBy)).ToArray(),
+            assessment.RulesVersion,
+            _state.Version,
+            now);
+    }
+
+    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now)
+    {
+        if (family.WardCode is not { } ward)
+        {
+            return null;
+        }
+
+        var assessment = Assess(family, children, now);
+        var overdue = children.Values.Sum(c => schedule.Evaluate(c, now).Count(r => r.Status == ReviewState.Overdue));
+        var reached = family.Champions.Any(l => l.Outreaches.Any(o => o.Detail is not null)) &&
+            children.Values.Any(c => c.LastSeenByCentre is not null);
+        var value = new FamilyContribution(
+            family.FamilyId,
+            ward,
+            assessment.Score,
+            assessment.SuggestedLevel.ToWireName(),
+            family.SetLevel?.Value.Level.ToWireName(),
+            overdue,
+            family.OpenConcerns.Select(c => c.Concern.ToWireName()).ToArray(),
+            assessment.Factors.Where(f => f.Weight > 0).OrderByDescending(f => f.Weight).Take(3).Select(f => f.Id).ToArray(),
+            family.ChildIds.ToArray(),
+            family.Champions.Select(c => c.ChampionId).ToArray(),
+            family.Champions.Sum(c => c.Outreaches.Count),
+            family.Champions.SelectMany(c => c.SignpostedTo).Distinct(StringComparer.Ordinal).ToArray(),
+            reached,
+            family.Surveys.SelectMany(s => s.Satisfaction.Select(x => new SurveyScore(x.Service, x.Score))).ToArray(),
+            family.RecentHistory.IsEmpty ? DateTimeOffset.UnixEpoch : family.RecentHistory.Max(h => h.At),
+            RiskViews.IsSynthetic(family.FamilyId));
+        var json = ContributionJson.Serialize(value);
+        return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
+    }
+
+    private async Task SaveContributionAsync()
+    {
+        var entry = Contribution(_state, _children, time.GetUtcNow());
+        if (entry is null || entry.Payload == _publishedContribution)
+        {
+            return;
+        }
+
+        await journal.AppendAsync(new JournalWrite(null, [entry], [], []));
+        Publish(entry);
+    }
+
+    private void Publish(WardEntry? entry)
+    {
+        if (entry is null || entry.Payload == _publishedContribution)
+        {
+            return;
+        }
+
+        _publishedContribution = entry.Payload;
+        _ = GrainFactory.GetGrain<IWardFeedGrain>(0)
+            .PublishAsync(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
+    }
+
+    private async Task<ContactReceipt> DuplicateAsync(string eventId)
+    {
+        var original = await journal.FindEventAsync(eventId);
+        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _state.Version, []);
+    }
+
+    private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>
+        journal.AppendAsync(new JournalWrite(null, [], [],
+            [new AuditEntry(now, caller.UserId, caller.Role, action, FamilyId, null, purpose.Purpose, breakGlass, reason, null)]));
+}

@@ -1,0 +1,15 @@
+namespace QpActors.Grains;
+
+/// <summary>
+/// The clock grains read for the domain's notion of "now" (review windows, risk recency). It wraps a
+/// TimeProvider of its own rather than Orleans' registered one, so tests can move the domain's time
+/// forward with a fake provider while Orleans' timers and membership keep real time.
+/// </summary>
+public sealed class GrainClock(TimeProvider provider)
+{
+    public static GrainClock System { get; } = new(TimeProvider.System);
+
+    public TimeProvider Provider => provider;
+
+    public DateTimeOffset GetUtcNow() => provider.GetUtcNow();
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using QpActors.Domain.Events;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// A service's own view of its work: contacts it recorded, rebuilt from the journal rows it recorded,
+/// then kept live by one-way notices from children and families.
+/// </summary>
+public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain, IServiceGrain
+{
+    private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
+    private readonly List<(DateTimeOffset At, string Type, string? ChildId, string? FamilyId)> _contacts = [];
+    private readonly List<int> _satisfaction = [];
+    private int _referralsIn;
+    private int _referralsOut;
+
+    private string ServiceId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var rows = await journal.ReadEventsAsync(EventQuery.ForRecorder("service:" + ServiceId), cancellationToken);
+        foreach (var row in rows)
+        {
+            Count(ContactEventJson.Deserialize(row.Payload));
+        }
+    }
+
+    public Task ContactRecordedAsync(ContactEvent contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        Count(contact);
+        return Task.CompletedTask;
+    }
+
+    public Task<ServiceSummary> GetSummaryAsync()
+    {
+        var now = time.GetUtcNow();
+        var yearAgo = now.AddYears(-1);
+        var recent = _contacts.Where(c => c.At > yearAgo).ToList();
+        var month = now.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var missed = recent.Count(c => c.Type == EventTypes.AppointmentMissed);
+        var attended = recent.Count - missed;
+        return Task.FromResult(new ServiceSummary(
+            ServiceId,
+            recent.Where(c => c.ChildId is not null).Select(c => c.ChildId).Distinct(StringComparer.Ordinal).Count(),
+            recent.Where(c => c.FamilyId is not null).Select(c => c.FamilyId).Distinct(StringComparer.Ordinal).Count(),
+            _contacts.GroupBy(c => c.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            _contacts.Count(c => c.At.ToString("yyyy-MM", CultureInfo.InvariantCulture) == month),
+            recent.Count,
+            missed,
+            recent.Count == 0 ? null : (double)missed / (missed + attended),
+            _referralsIn,
+            _referralsOut,
+            _satisfaction.Count == 0 ? null : _satisfaction.Average(),
+            _satisfaction.Count,
+            _eventIds.Count));
+    }
+
+    private void Count(ContactEvent contact)
+    {
+        if (!_eventIds.Add(contact.EventId))
+        {
+            return;
+        }
+
+        _contacts.Add((contact.OccurredAt, contact.Type, contact.ChildId, contact.FamilyId));
+        switch (contact.Data)
+        {
+            case ReferralMade made when made.To == ServiceId:
+                _referralsIn++;
+                break;
+            case ReferralMade made when made.From == ServiceId:
+                _referralsOut++;
+                break;
+            case SurveyCompleted survey when survey.Satisfaction.TryGetValue(ServiceId, out var score):
+                _satisfaction.Add(score);
+                break;
+        }
+    }
+}

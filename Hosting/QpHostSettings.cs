@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Configuration;
+
+namespace QpActors.Hosting;
+
+/// <summary>Which store holds grain state, events and (in PostgreSQL mode) cluster membership.</summary>
+public enum StorageMode
+{
+    /// <summary>A SQLite file under the data directory: one silo, nothing to install.</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL through Npgsql: state, membership and reminders, so several silos form one cluster.</summary>
+    Postgres,
+}
+
+/// <summary>
+/// The settings both hosts read from configuration (appsettings, environment variables such as
+/// <c>Storage__Provider=postgres</c>, or the command line such as <c>--Storage:Provider=postgres</c>).
+/// </summary>
+public sealed record QpHostSettings
+{
+    public StorageMode Storage { get; init; } = StorageMode.Sqlite;
+
+    /// <summary>PostgreSQL connection string (PostgreSQL mode only).</summary>
+    public string ConnectionString { get; init; } = "";
+
+    /// <summary>Where the embedded mode keeps its SQLite file and the development signing key.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    public string ClusterId { get; init; } = "qpactors";
+
+    public string ServiceId { get; init; } = "qpactors";
+
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    public string AdvertisedAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>OTLP collector endpoint; empty means no OTLP export.</summary>
+    public string OtlpEndpoint { get; init; } = "";
+
+    public static QpHostSettings From(IConfiguration configuration, string contentRoot)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var storage = configuration.GetSection("Storage");
+        var cluster = configuration.GetSection("Cluster");
+        var provider = storage["Provider"] ?? "sqlite";
+        var mode = provider.Trim().ToLowerInvariant() switch
+        {
+            "sqlite" or "" => StorageMode.Sqlite,
+            "postgres" or "postgresql" or "npgsql" => StorageMode.Postgres,
+            _ => throw new InvalidOperationException($"Storage:Provider must be 'sqlite' or 'postgres', not '{provider}'."),
+        };
+        var connectionString = storage["ConnectionString"] ?? "";
+        if (mode == StorageMode.Postgres && string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is 'postgres'.");
+        }
+
+        var dataDirectory = storage["DataDirectory"] is { Length: > 0 } dir ? dir : "data";
+        if (!Path.IsPathRooted(dataDirectory))
+        {
+            dataDirectory = Path.GetFullPath(Path.Combine(contentRoot, dataDirectory));
+        }
+
+        return new QpHostSettings
+        {
+            Storage = mode,
+            ConnectionString = connectionString,
+            DataDirectory = dataDirectory,
+            ClusterId = cluster["ClusterId"] is { Length: > 0 } clusterId ? clusterId : "qpactors",
+            ServiceId = cluster["ServiceId"] is { Length: > 0 } serviceId ? serviceId : "qpactors",
+            SiloPort = cluster.GetValue("SiloPort", 11111),
+            GatewayPort = cluster.GetValue("GatewayPort", 30000),
+            AdvertisedAddress = cluster["AdvertisedAddress"] is { Length: > 0 } address ? address : "127.0.0.1",
+            OtlpEndpoint = configuration["Telemetry:OtlpEndpoint"] ?? "",
+        };
+    }
+}

@@ -1,0 +1,292 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using QpActors.Domain.Events;
+using static QpActors.Domain.Tests.TestData;
+
+namespace QpActors.Domain.Tests;
+
+public sealed class EventCatalogueTests
+{
+    public static TheoryData<string, string?, string> Samples()
+    {
+        var data = new TheoryData<string, string?, string>();
+        foreach (var (type, child, json) in ValidSamples)
+        {
+            data.Add(type, child, json);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Every_catalogue_type_has_a_sample_and_a_description()
+    {
+        Assert.Equal(20, EventCatalogue.Types.Count);
+        Assert.Equal(EventCatalogue.Types.Select(t => t.Name).Order(), ValidSamples.Select(s => s.Type).Order());
+        Assert.All(EventCatalogue.Types, t => Assert.False(string.IsNullOrWhiteSpace(t.Description)));
+        Assert.Single(EventCatalogue.Types, t => !t.FamilyIdRequired);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Each_type_parses_when_valid(string type, string? childId, string data)
+    {
+        var result = Parse(Wire(type, childId, data));
+
+        Assert.Empty(result.Errors);
+        var parsed = Assert.IsType<ContactEvent>(result.Event);
+        Assert.Equal(type, parsed.Type);
+        Assert.Equal(type, parsed.Data.Type);
+        Assert.Equal(childId, parsed.ChildId);
+        Assert.Equal(Recorder, parsed.RecordedBy);
+        Assert.Equal(Now, parsed.ReceivedAt);
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 15, 0, TimeSpan.Zero), parsed.OccurredAt);
+    }
+
+    [Fact]
+    public void Birth_notified_carries_its_data()
+    {
+        var parsed = Parse(Wire(EventTypes.BirthNotified, "c-1", """{"dateOfBirth":"2026-11-18","wardCode":"queens-park"}""")).Event!;
+
+        Assert.Equal(new BirthNotified(new DateOnly(2026, 11, 18), "queens-park"), parsed.Data);
+        Assert.Equal("f-1", parsed.FamilyId);
+    }
+
+    [Fact]
+    public void Survey_and_members_keep_every_entry()
+    {
+        var survey = (SurveyCompleted)Parse(Wire(EventTypes.SurveyCompleted, null, ValidSamples[9].Data)).Event!.Data;
+        var family = (FamilyRegistered)Parse(Wire(EventTypes.FamilyRegistered, null, ValidSamples[0].Data)).Event!.Data;
+
+        Assert.Equal(5, survey.Satisfaction["childrens-centre"]);
+        Assert.Equal(4, survey.Satisfaction["health-visiting"]);
+        Assert.Equal([new FamilyMember("m-1", MemberRole.Parent), new FamilyMember("m-2", MemberRole.Child)], family.Members!.Value);
+    }
+
+    [Theory]
+    // the envelope
+    [InlineData("""{"type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "eventId")]
+    [InlineData("""{"eventId":"e 1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "eventId")]
+    [InlineData("""{"eventId":"","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "eventId")]
+    [InlineData("""{"eventId":7,"type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "eventId")]
+    [InlineData("""{"eventId":"e-1","type":"tea-party","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"x":1}}""", "type")]
+    [InlineData("""{"eventId":"e-1","type":"Birth-Notified","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "type")]
+    [InlineData("""{"eventId":"e-1","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "type")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00","familyId":"f-1","childId":"c-1","data":{}}""", "occurredAt")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20","familyId":"f-1","childId":"c-1","data":{}}""", "occurredAt")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"yesterday","familyId":"f-1","childId":"c-1","data":{}}""", "occurredAt")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T12:05:01Z","familyId":"f-1","childId":"c-1","data":{}}""", "occurredAt")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T13:05:01+01:00","familyId":"f-1","childId":"c-1","data":{}}""", "occurredAt")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"1999-12-31T23:59:59Z","familyId":"f-1","childId":"c-1","data":{}}""", "occurredAt")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","childId":"c-1","data":{}}""", "familyId")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f/1","childId":"c-1","data":{}}""", "familyId")]
+    [InlineData("""{"eventId":"e-1","type":"drop-in-hosted","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"session":"maternity-drop-in"}}""", "familyId")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "childId")]
+    [InlineData("""{"eventId":"e-1","type":"family-details-changed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"housing":"homeless"}}""", "childId")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{},"note":"x"}""", "note")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{},"recordedBy":"service:x"}""", "recordedBy")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{},"receivedAt":"2026-11-20T10:15:00Z"}""", "receivedAt")]
+    [InlineData("""{"eventId":"e-1","eventId":"e-2","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "eventId")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":[]}""", "data")]
+    [InlineData("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"mood":"calm"}}""", "data.mood")]
+    [InlineData("""[1,2]""", "$")]
+    // family-registered / family-details-changed
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"housing":"social-rented"}}""", "data.wardCode")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"Queens Park","housing":"social-rented"}}""", "data.wardCode")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"castle"}}""", "data.housing")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park"}}""", "data.housing")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","youngParent":"yes"}}""", "data.youngParent")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","gpRegistered":1}}""", "data.gpRegistered")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","members":{}}}""", "data.members")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","members":[{"memberId":"m-1","role":"uncle"}]}}""", "data.members[0].role")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","members":[{"role":"parent"}]}}""", "data.members[0].memberId")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","members":[{"memberId":"m-1","role":"parent","name":"Ann"}]}}""", "data.members[0].name")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","members":[{"memberId":"m-1","role":"parent"},{"memberId":"m-1","role":"carer"}]}}""", "data.members[1].memberId")]
+    [InlineData("""{"eventId":"e-1","type":"family-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"wardCode":"queens-park","housing":"other","members":["m-1"]}}""", "data.members[0]")]
+    [InlineData("""{"eventId":"e-1","type":"family-details-changed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "data")]
+    [InlineData("""{"eventId":"e-1","type":"family-details-changed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1"}""", "data")]
+    [InlineData("""{"eventId":"e-1","type":"family-details-changed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"housing":"castle"}}""", "data.housing")]
+    // pregnancy-booked
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"expectedDueDate":"01/03/2027","gestationWeeks":10}}""", "data.expectedDueDate")]
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"gestationWeeks":10}}""", "data.expectedDueDate")]
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"expectedDueDate":"2027-03-01","gestationWeeks":3}}""", "data.gestationWeeks")]
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"expectedDueDate":"2027-03-01","gestationWeeks":43}}""", "data.gestationWeeks")]
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"expectedDueDate":"2027-03-01","gestationWeeks":10.5}}""", "data.gestationWeeks")]
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"expectedDueDate":"2027-03-01","gestationWeeks":"10"}}""", "data.gestationWeeks")]
+    [InlineData("""{"eventId":"e-1","type":"pregnancy-booked","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"expectedDueDate":"1999-03-01","gestationWeeks":10}}""", "data.expectedDueDate")]
+    // birth-notified
+    [InlineData("""{"eventId":"e-1","type":"birth-notified","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"dateOfBirth":"2026-11-22","wardCode":"queens-park"}}""", "data.dateOfBirth")]
+    [InlineData("""{"eventId":"e-1","type":"birth-notified","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"dateOfBirth":"2026-02-30","wardCode":"queens-park"}}""", "data.dateOfBirth")]
+    [InlineData("""{"eventId":"e-1","type":"birth-notified","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"dateOfBirth":"2026-11-18"}}""", "data.wardCode")]
+    [InlineData("""{"eventId":"e-1","type":"birth-notified","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"dateOfBirth":20261118,"wardCode":"queens-park"}}""", "data.dateOfBirth")]
+    // review-completed
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"3-year"}}""", "data.review")]
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"1-year","asq3":{"communication":40,"grossMotor":50,"fineMotor":45,"problemSolving":35,"personalSocial":40}}}""", "data.asq3")]
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"2-year","asq3":{"communication":61,"grossMotor":50,"fineMotor":45,"problemSolving":35,"personalSocial":40}}}""", "data.asq3.communication")]
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"2-year","asq3":{"communication":40,"fineMotor":45,"problemSolving":35,"personalSocial":40}}}""", "data.asq3.grossMotor")]
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"2-year","asq3":{"communication":40,"grossMotor":50,"fineMotor":45,"problemSolving":35,"personalSocial":-1}}}""", "data.asq3.personalSocial")]
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"2-year","asq3":{"communication":40,"grossMotor":50,"fineMotor":45,"problemSolving":35,"personalSocial":40,"speech":3}}}""", "data.asq3.speech")]
+    [InlineData("""{"eventId":"e-1","type":"review-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"review":"2-year","asq3":"good"}}""", "data.asq3")]
+    // the rest
+    [InlineData("""{"eventId":"e-1","type":"appointment-missed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "data.service")]
+    [InlineData("""{"eventId":"e-1","type":"centre-registered","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"centreId":"qp centre"}}""", "data.centreId")]
+    [InlineData("""{"eventId":"e-1","type":"session-attended","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "data.session")]
+    [InlineData("""{"eventId":"e-1","type":"champion-outreach","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "data.championId")]
+    [InlineData("""{"eventId":"e-1","type":"champion-outreach","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"championId":"ch-1","signpostedTo":"Health Visiting"}}""", "data.signpostedTo")]
+    [InlineData("""{"eventId":"e-1","type":"survey-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"championId":"ch-1","satisfaction":{}}}""", "data.satisfaction")]
+    [InlineData("""{"eventId":"e-1","type":"survey-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"championId":"ch-1","satisfaction":{"health-visiting":6}}}""", "data.satisfaction.health-visiting")]
+    [InlineData("""{"eventId":"e-1","type":"survey-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"championId":"ch-1","satisfaction":{"Health Visiting":3}}}""", "data.satisfaction.Health Visiting")]
+    [InlineData("""{"eventId":"e-1","type":"survey-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"championId":"ch-1","satisfaction":[4]}}""", "data.satisfaction")]
+    [InlineData("""{"eventId":"e-1","type":"survey-completed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"satisfaction":{"health-visiting":3}}}""", "data.championId")]
+    [InlineData("""{"eventId":"e-1","type":"referral-made","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"from":"health-visiting","to":"midwifery"}}""", "data.referralId")]
+    [InlineData("""{"eventId":"e-1","type":"referral-accepted","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"referralId":"r-1","to":"midwifery"}}""", "data.from")]
+    [InlineData("""{"eventId":"e-1","type":"referral-declined","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"referralId":"r-1","from":"midwifery","to":5}}""", "data.to")]
+    [InlineData("""{"eventId":"e-1","type":"immunisation-given","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}""", "data.vaccine")]
+    [InlineData("""{"eventId":"e-1","type":"immunisation-missed","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{"vaccine":" "}}""", "data.vaccine")]
+    [InlineData("""{"eventId":"e-1","type":"concern-raised","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"concern":"money"}}""", "data.concern")]
+    [InlineData("""{"eventId":"e-1","type":"concern-resolved","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{}}""", "data.concern")]
+    [InlineData("""{"eventId":"e-1","type":"service-level-set","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"level":"universal","reason":"ok"}}""", "data.reason")]
+    [InlineData("""{"eventId":"e-1","type":"service-level-set","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","data":{"level":"community","reason":"agreed"}}""", "data.level")]
+    [InlineData("""{"eventId":"e-1","type":"drop-in-hosted","occurredAt":"2026-11-20T10:15:00Z","data":{"session":"maternity-drop-in","attendance":-1}}""", "data.attendance")]
+    [InlineData("""{"eventId":"e-1","type":"drop-in-hosted","occurredAt":"2026-11-20T10:15:00Z","data":{"attendance":3}}""", "data.session")]
+    [InlineData("""{"eventId":"e-1","type":"drop-in-hosted","occurredAt":"2026-11-20T10:15:00Z","childId":"c-1","data":{"session":"maternity-drop-in"}}""", "childId")]
+    public void Invalid_field_is_reported_at_its_path(string json, string field)
+    {
+        var result = Parse(json);
+
+        Assert.Null(result.Event);
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
+    }
+
+    [Fact]
+    public void Field_names_are_case_sensitive()
+    {
+        var result = Parse(Wire(EventTypes.BirthNotified, "c-1", """{"DateOfBirth":"2026-11-18","wardCode":"queens-park"}"""));
+
+        Assert.Equal(["data.DateOfBirth", "data.dateOfBirth"], result.Errors.Select(e => e.Field).Order());
+    }
+
+    [Fact]
+    public void Ae_reason_over_500_characters_is_rejected()
+    {
+        var result = Parse(Wire(EventTypes.AeAttendance, "c-1", $$"""{"reason":"{{new string('a', 501)}}"}"""));
+
+        Assert.Equal("data.reason", Assert.Single(result.Errors).Field);
+    }
+
+    [Fact]
+    public void Every_error_is_reported_not_just_the_first()
+    {
+        const string json = """
+            {"eventId":"bad id","type":"review-completed","occurredAt":"2030-01-01T00:00:00Z","familyId":"","extra":true,
+             "data":{"review":"1-year","asq3":{"communication":99},"colour":"blue"}}
+            """;
+
+        var fields = Parse(json).Errors.Select(e => e.Field).Order().ToArray();
+
+        Assert.Equal(
+            new[]
+            {
+                "childId", "data.asq3", "data.asq3.communication", "data.asq3.fineMotor", "data.asq3.grossMotor",
+                "data.asq3.personalSocial", "data.asq3.problemSolving", "data.colour", "eventId", "extra", "familyId", "occurredAt",
+            }.Order(),
+            fields);
+    }
+
+    [Fact]
+    public void Occurred_at_exactly_five_minutes_ahead_is_accepted_and_keeps_its_offset()
+    {
+        var result = Parse(Wire(EventTypes.AeAttendance, "c-1", "{}", occurredAt: "2026-11-20T13:05:00+01:00"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(TimeSpan.FromHours(1), result.Event!.OccurredAt.Offset);
+        Assert.Equal(Now.AddMinutes(5), result.Event.OccurredAt);
+    }
+
+    [Fact]
+    public void Data_may_be_omitted_when_nothing_in_it_is_required()
+    {
+        var result = Parse("""{"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1"}""");
+
+        Assert.Equal(new AeAttendance(), result.Event!.Data);
+    }
+
+    [Fact]
+    public void A_birth_dated_tomorrow_in_utc_is_today_somewhere()
+    {
+        var result = Parse(Wire(EventTypes.BirthNotified, "c-1", """{"dateOfBirth":"2026-11-21","wardCode":"queens-park"}"""));
+
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public void Recorder_comes_from_the_caller()
+    {
+        using var document = JsonDocument.Parse(Wire(EventTypes.AeAttendance, "c-1", "{}"));
+
+        Assert.Throws<ArgumentException>(() => EventCatalogue.Parse(document.RootElement, " ", Now));
+        Assert.Equal("champion:ch-1", EventCatalogue.Parse(document.RootElement, "champion:ch-1", Now).Event!.RecordedBy);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Storage_json_round_trips_exactly(string type, string? childId, string data)
+    {
+        var original = Parse(Wire(type, childId, data, occurredAt: "2026-11-20T10:15:00.1234567+01:00")).Event!;
+
+        var stored = ContactEventJson.Serialize(original);
+        var back = ContactEventJson.Deserialize(stored);
+
+        Assert.Equal(original, back);
+        Assert.Equal(original.OccurredAt.Offset, back.OccurredAt.Offset);
+        Assert.Equal(stored, ContactEventJson.Serialize(back));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Storage_json_is_the_wire_object_plus_recorder_and_receipt(string type, string? childId, string data)
+    {
+        var original = Parse(Wire(type, childId, data)).Event!;
+        var stored = JsonNode.Parse(ContactEventJson.Serialize(original))!.AsObject();
+
+        Assert.Equal(Recorder, (string?)stored["recordedBy"]);
+        Assert.NotNull(stored["receivedAt"]);
+        stored.Remove("recordedBy");
+        stored.Remove("receivedAt");
+        Assert.Equal(original, Parse(stored.ToJsonString()).Event);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Plain_json_serializer_with_web_defaults_round_trips(string type, string? childId, string data)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var original = Parse(Wire(type, childId, data)).Event!;
+
+        var back = JsonSerializer.Deserialize<ContactEvent>(JsonSerializer.Serialize(original, options), options);
+
+        Assert.Equal(original, back);
+    }
+
+    [Fact]
+    public void Corrupt_storage_json_throws()
+    {
+        Assert.Throws<FormatException>(() => ContactEventJson.Deserialize("""{"eventId":"e-1","type":"ae-attendance"}"""));
+        Assert.Throws<FormatException>(() => ContactEventJson.Deserialize(
+            Wire(EventTypes.AeAttendance, "c-1", "{}")));
+    }
+
+    [Fact]
+    public void Storage_json_accepts_events_older_than_the_clock_checks_would_allow()
+    {
+        var old = Event("e-1", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new AeAttendance()) with
+        {
+            ReceivedAt = new DateTimeOffset(2025, 12, 31, 0, 0, 0, TimeSpan.Zero),
+        };
+
+        Assert.Equal(old, ContactEventJson.Deserialize(ContactEventJson.Serialize(old)));
+    }
+}

@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Text;
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+using QpActors.Domain.Schedule;
+using static QpActors.Domain.Tests.TestData;
+
+namespace QpActors.Domain.Tests;
+
+public sealed class ReviewScheduleTests
+{
+    private static readonly DateOnly Born = new(2024, 3, 10);
+
+    private static ChildState BornChild(params ContactEvent[] more) =>
+        ChildState.Fold("c-1", [Event("birth", Day(2024, 3, 11), new BirthNotified(Born, "queens-park")), .. more]);
+
+    private static ChildState BookedAndBorn(params ContactEvent[] more) =>
+        BornChild([Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10)), .. more]);
+
+    private static DateTimeOffset Noon(string date) =>
+        new(DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
+
+    private static ContactEvent Review(MandatedReview review, string date) =>
+        Event("review-" + review.ToWireName(), Noon(date).AddHours(-2), new ReviewCompleted(review));
+
+    [Theory]
+    [InlineData(MandatedReview.NewBirth, "2024-03-20", "2024-03-24")]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-04-21", "2024-05-05")]
+    [InlineData(MandatedReview.OneYear, "2024-12-10", "2025-03-10")]
+    [InlineData(MandatedReview.TwoYear, "2026-03-10", "2026-09-10")]
+    [InlineData(MandatedReview.Antenatal, "2023-12-22", "2024-03-10")]
+    public void Windows_follow_the_healthy_child_programme(MandatedReview review, string from, string by)
+    {
+        var status = ReviewSchedule.Evaluate(BookedAndBorn(), Noon("2024-01-01")).Single(s => s.Review == review);
+
+        Assert.Equal(from, status.DueFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Assert.Equal(by, status.DueBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData(MandatedReview.NewBirth, "2024-03-19", ReviewState.NotYetDue)]
+    [InlineData(MandatedReview.NewBirth, "2024-03-20", ReviewState.Due)]
+    [InlineData(MandatedReview.NewBirth, "2024-03-24", ReviewState.Due)]
+    [InlineData(MandatedReview.NewBirth, "2024-03-25", ReviewState.Overdue)]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-04-20", ReviewState.NotYetDue)]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-04-21", ReviewState.Due)]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-05-05", ReviewState.Due)]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-05-06", ReviewState.Overdue)]
+    [InlineData(MandatedReview.OneYear, "2024-12-09", ReviewState.NotYetDue)]
+    [InlineData(MandatedReview.OneYear, "2024-12-10", ReviewState.Due)]
+    [InlineData(MandatedReview.OneYear, "2025-03-10", ReviewState.Due)]
+    [InlineData(MandatedReview.OneYear, "2025-03-11", ReviewState.Overdue)]
+    [InlineData(MandatedReview.TwoYear, "2026-03-09", ReviewState.NotYetDue)]
+    [InlineData(MandatedReview.TwoYear, "2026-03-10", ReviewState.Due)]
+    [InlineData(MandatedReview.TwoYear, "2026-09-10", ReviewState.Due)]
+    [InlineData(MandatedReview.TwoYear, "2026-09-11", ReviewState.Overdue)]
+    [InlineData(MandatedReview.Antenatal, "2023-12-21", ReviewState.NotYetDue)]
+    [InlineData(MandatedReview.Antenatal, "2023-12-22", ReviewState.Due)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.Due)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-11", ReviewState.Overdue)]
+    public void Unrecorded_review_status_at_the_edges(MandatedReview review, string today, ReviewState expected)
+    {
+        var status = ReviewSchedule.Evaluate(BookedAndBorn(), Noon(today)).Single(s => s.Review == review);
+
+        Assert.Equal(expected, status.Status);
+        Assert.Null(status.CompletedOn);
+        Assert.Null(status.EventId);
+    }
+
+    [Theory]
+    [InlineData(MandatedReview.NewBirth, "2024-03-15", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.NewBirth, "2024-03-24", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.NewBirth, "2024-03-25", ReviewState.CompletedLate)]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-05-05", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.SixToEightWeek, "2024-05-06", ReviewState.CompletedLate)]
+    [InlineData(MandatedReview.OneYear, "2025-03-10", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.OneYear, "2025-03-11", ReviewState.CompletedLate)]
+    [InlineData(MandatedReview.TwoYear, "2026-09-10", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.TwoYear, "2026-09-11", ReviewState.CompletedLate)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-11", ReviewState.CompletedLate)]
+    public void Recorded_review_status_at_the_edges(MandatedReview review, string completedOn, ReviewState expected)
+    {
+        var child = BookedAndBorn(Review(review, completedOn));
+
+        var status = ReviewSchedule.Evaluate(child, Noon("2027-01-01")).Single(s => s.Review == review);
+
+        Assert.Equal(expected, status.Status);
+        Assert.Equal(completedOn, status.CompletedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Assert.Equal("review-" + review.ToWireName(), status.EventId);
+    }
+
+    [Theory]
+    [InlineData("2025-03-10", true)]
+    [InlineData("2025-06-10", true)]
+    [InlineData("2025-06-11", false)]
+    public void One_year_review_also_reports_whether_done_by_fifteen_months(string completedOn, bool byFifteenMonths)
+    {
+        var status = ReviewSchedule.Evaluate(BornChild(Review(MandatedReview.OneYear, completedOn)), Noon("2026-01-01"))
+            .Single(s => s.Review == MandatedReview.OneYear);
+
+        Assert.Equal(new DateOnly(2025, 6, 10), status.AlsoReportedBy);
+        Assert.Equal(byFifteenMonths, status.CompletedByAlsoReportedBy);
+    }
+
+    [Fact]
+    public void Only_the_one_year_review_has_a_second_reporting_date()
+    {
+        var statuses = ReviewSchedule.Evaluate(BookedAndBorn(), Noon("2026-01-01"));
+
+        Assert.All(statuses.Where(s => s.Review != MandatedReview.OneYear), s => Assert.Null(s.AlsoReportedBy));
+        Assert.False(statuses.Single(s => s.Review == MandatedReview.OneYear).CompletedByAlsoReportedBy);
+    }
+
+    [Fact]
+    public void An_unborn_child_has_only_the_antenatal_review_until_its_due_date()
+    {
+        var unborn = ChildState.Fold("c-1", [Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10))]);
+
+        var status = Assert.Single(ReviewSchedule.Evaluate(unborn, Noon("2024-03-12")));
+
+        Assert.Equal(MandatedReview.Antenatal, status.Review);
+        Assert.Equal(new DateOnly(2024, 3, 15), status.DueBy);
+        Assert.Equal(ReviewState.Due, status.Status);
+        Assert.Equal(["booking"], status.AnchorEventIds);
+    }
+
+    [Fact]
+    public void Without_a_booking_the_antenatal_window_counts_back_from_the_birth()
+    {
+        var status = ReviewSchedule.Evaluate(BornChild(), Noon("2024-03-12")).Single(s => s.Review == MandatedReview.Antenatal);
+
+        Assert.Equal(new DateOnly(2023, 12, 17), status.DueFrom);
+        Assert.Equal(Born, status.DueBy);
+        Assert.Equal(ReviewState.Overdue, status.Status);
+        Assert.Equal(["birth"], status.AnchorEventIds);
+    }
+
+    [Fact]
+    public void A_child_with_no_booking_or_birth_has_no_schedule()
+    {
+        var child = ChildState.Fold("c-1", [Event("x", Day(2024, 1, 1), new AeAttendance())]);
+
+        Assert.Empty(ReviewSchedule.Evaluate(child, Noon("2024-03-12")));
+        Assert.Null(ReviewSchedule.NextChange(child, Noon("2024-03-12")));
+    }
+
+    [Fact]
+    public void Today_is_the_date_in_the_offset_of_now()
+    {
+        var lateEveningUtc = new DateTimeOffset(2024, 3, 24, 23, 30, 0, TimeSpan.Zero);
+
+        Assert.Equal(ReviewState.Due, NewBirth(lateEveningUtc));
+        Assert.Equal(ReviewState.Overdue, NewBirth(lateEveningUtc.ToOffset(TimeSpan.FromHours(1))));
+
+        static ReviewState NewBirth(DateTimeOffset now) =>
+            ReviewSchedule.Evaluate(BornChild(), now).Single(s => s.Review == MandatedReview.NewBirth).Status;
+    }
+
+    [Theory]
+    [InlineData("2023-11-01", "2023-12-22")] // antenatal opens
+    [InlineData("2024-03-12", "2024-03-20")] // antenatal overdue already; new birth opens
+    [InlineData("2024-03-21", "2024-03-25")] // new birth closes
+    [InlineData("2024-04-25", "2024-05-06")] // 6-8 week closes
+    [InlineData("2025-01-15", "2025-03-11")] // 1 year closes
+    [InlineData("2026-05-01", "2026-09-11")] // 2 year closes
+    public void Next_change_is_the_nearest_window_edge(string today, string expected)
+    {
+        var child = ChildState.Fold("c-1", [Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10))]);
+        if (DateOnly.Parse(today, CultureInfo.InvariantCulture) >= Born)
+        {
+            child = child.Apply(Event("birth", Day(2024, 3, 11), new BirthNotified(Born, "queens-park")));
+        }
+
+        var next = ReviewSchedule.NextChange(child, Noon(today));
+
+        Assert.Equal(Noon(expected).AddHours(-12), next);
+    }
+
+    [Fact]
+    public void Next_change_is_midnight_in_the_offset_of_now()
+    {
+        var now = new DateTimeOffset(2024, 3, 12, 9, 0, 0, TimeSpan.FromHours(1));
+
+        Assert.Equal(new DateTimeOffset(2024, 3, 20, 0, 0, 0, TimeSpan.FromHours(1)), ReviewSchedule.NextChange(BornChild(), now));
+    }
+
+    [Fact]
+    public void Nothing_is_pending_once_every_window_has_closed_or_been_met()
+    {
+        Assert.Null(ReviewSchedule.NextChange(BornChild(), Noon("2029-03-10")));
+        Assert.Null(ReviewSchedule.NextChange(BornChild(), Noon("2026-09-11")));
+        Assert.NotNull(ReviewSchedule.NextChange(BornChild(), Noon("2026-09-10")));
+
+        var allDone = BornChild(
+            Review(MandatedReview.Antenatal, "2024-01-10"),
+            Review(MandatedReview.NewBirth, "2024-03-21"),
+            Review(MandatedReview.SixToEightWeek, "2024-04-30"),
+            Review(MandatedReview.OneYear, "2025-03-01"),
+            Review(MandatedReview.TwoYear, "2026-04-01"));
+        Assert.Null(ReviewSchedule.NextChange(allDone, Noon("2026-05-01")));
+    }
+
+    [Fact]
+    public void A_repeat_review_does_not_make_an_on_time_review_late()
+    {
+        var child = BornChild(
+            Event("r1", Noon("2024-03-22"), new ReviewCompleted(MandatedReview.NewBirth)),
+            Event("r2", Noon("2024-04-02"), new ReviewCompleted(MandatedReview.NewBirth)));
+
+        var status = ReviewSchedule.Evaluate(child, Noon("2024-05-01")).Single(s => s.Review == MandatedReview.NewBirth);
+
+        Assert.Equal(ReviewState.CompletedOnTime, status.Status);
+        Assert.Equal("r1", status.EventId);
+    }
+
+    [Fact]
+    public void Default_schedule_file_loads_and_is_shipped_beside_the_assembly()
+    {
+        var windows = ReviewWindows.LoadDefault();
+        var shipped = ReviewWindows.Load(Path.Combine(AppContext.BaseDirectory, "Schedule", "review-schedule.v1.json"));
+
+        Assert.Equal("review-schedule.v1", windows.Version);
+        Assert.Equal(5, windows.Windows.Length);
+        Assert.Equal(windows.Windows.ToArray(), shipped.Windows.ToArray());
+        Assert.Equal(25.17, windows.Asq3Cutoffs.Communication);
+    }
+
+    [Theory]
+    [InlineData("not json", "not valid JSON")]
+    [InlineData("[]", "JSON object")]
+    [InlineData("""{"reviews":[]}""", "version")]
+    [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueFrom":{"anchor":"birth","days":10},"dueBy":{"anchor":"birth","days":14}}]}""", "no window for antenatal")]
+    [InlineData("""{"version":"x","reviews":[{"review":"3-year","dueFrom":{"anchor":"birth"},"dueBy":{"anchor":"birth"}}]}""", "reviews[0].review")]
+    [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueFrom":{"anchor":"conception"},"dueBy":{"anchor":"birth"}}]}""", "reviews[0].dueFrom.anchor")]
+    [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueFrom":{"anchor":"birth","days":20},"dueBy":{"anchor":"birth","days":14}}]}""", "dueFrom is after dueBy")]
+    [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueFrom":{"anchor":"birth","days":1.5},"dueBy":{"anchor":"birth"}}]}""", "reviews[0].dueFrom.days")]
+    [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueBy":{"anchor":"birth"}}]}""", "reviews[0].dueFrom: required")]
+    [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueFrom":{"anchor":"birth"},"dueBy":{"anchor":"birth"},"colour":1}]}""", "reviews[0].colour")]
+    [InlineData("""{"version":"x","reviews":[]}""", "asq3Cutoffs")]
+    public void Malformed_schedule_files_are_rejected(string json, string problem)
+    {
+        var error = Assert.Throws<DataFileException>(() => ReviewWindows.Load(new MemoryStream(Encoding.UTF8.GetBytes(json))));
+
+        Assert.Contains(error.Problems, p => p.Contains(problem, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,81 @@
+using QpActors.Figures.Reach;
+
+namespace QpActors.Figures.Tests.Reach;
+
+public sealed class ReachCalculatorTests
+{
+    private static readonly DateOnly AsOf = new(2025, 3, 31);
+
+    [Fact]
+    public void The_pilot_328_of_1020_not_reached()
+    {
+        // 1,020 on the birth records; 692 registered or seen (500 registered and seen lately, 150 registered long ago, 42 seen only).
+        var inputs = Enumerable.Range(0, 1020).Select(i => i switch
+        {
+            < 500 => new ReachInput($"c{i}", true, new DateOnly(2024, 1, 1), new DateOnly(2025, 1, 1)),
+            < 650 => new ReachInput($"c{i}", true, new DateOnly(2022, 1, 1), new DateOnly(2023, 1, 1)),
+            < 692 => new ReachInput($"c{i}", true, null, new DateOnly(2024, 12, 1)),
+            _ => new ReachInput($"c{i}", true, null, null),
+        });
+
+        var reach = ReachCalculator.Compute(inputs, AsOf);
+
+        Assert.Equal(1020, reach.Known);
+        Assert.Equal(650, reach.Registered);
+        Assert.Equal(542, reach.Seen12Months);
+        Assert.Equal(692, reach.Reached);
+        Assert.Equal(328, reach.Unreached);
+        Assert.Equal(100.0 * 328 / 1020, reach.UnreachedPercent!.Value, 9);
+        Assert.Equal(100.0 * 692 / 1020, reach.ReachedPercent!.Value, 9);
+        Assert.Equal(100.0 * 650 / 1020, reach.RegisteredPercent!.Value, 9);
+        Assert.Equal(100.0 * 542 / 1020, reach.Seen12MonthsPercent!.Value, 9);
+    }
+
+    [Theory]
+    [InlineData("2024-04-01", 1)] // first day of the 12 months to 31 March 2025
+    [InlineData("2024-03-31", 0)]
+    [InlineData("2025-03-31", 1)]
+    [InlineData("2025-04-01", 0)] // after the date: has not happened yet
+    public void Seen_in_the_last_12_months_includes_both_ends(string lastSeen, int seen)
+    {
+        var reach = ReachCalculator.Compute([new ReachInput("c", true, null, DateOnly.Parse(lastSeen))], AsOf);
+
+        Assert.Equal(seen, reach.Seen12Months);
+    }
+
+    [Fact]
+    public void Registration_after_the_date_does_not_count_yet()
+    {
+        var reach = ReachCalculator.Compute([new ReachInput("c", true, AsOf.AddDays(1), null)], AsOf);
+
+        Assert.Equal((0, 0, 1), (reach.Registered, reach.Reached, reach.Unreached));
+    }
+
+    [Fact]
+    public void Children_missing_from_birth_records_are_counted_apart()
+    {
+        ReachInput[] inputs =
+        [
+            new("moved-in", false, new DateOnly(2024, 6, 1), null),
+            new("never-met", false, null, null),
+            new("known", true, new DateOnly(2024, 6, 1), null),
+        ];
+
+        var reach = ReachCalculator.Compute(inputs, AsOf);
+
+        Assert.Equal((1, 1, 1, 0, 1, 2), (reach.Known, reach.Registered, reach.Reached, reach.Unreached, reach.ReachedOutsideBirthRecords, reach.TotalReached));
+    }
+
+    [Fact]
+    public void Nobody_known_gives_no_percentages()
+    {
+        var reach = ReachCalculator.Compute([], AsOf);
+
+        Assert.Null(reach.ReachedPercent);
+        Assert.Null(reach.UnreachedPercent);
+    }
+
+    [Fact]
+    public void The_same_child_twice_is_rejected() =>
+        Assert.Throws<ArgumentException>(() => ReachCalculator.Compute([new("c", true, null, null), new("c", true, null, null)], AsOf));
+}
