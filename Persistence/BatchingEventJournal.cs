@@ -1,0 +1,207 @@
+using System.Threading.Channels;
+
+namespace QpActors.Persistence;
+
+/// <summary>
+/// Writes one batch of journal writes in a single transaction. Each flusher owns one, with
+/// its own connection, so implementations need not be thread-safe.
+/// </summary>
+internal abstract class JournalBatchWriter : IAsyncDisposable
+{
+    /// <summary>
+    /// Writes all of <paramref name="writes"/> in one transaction and commits, or throws
+    /// with nothing written. Results are in the order of the writes.
+    /// </summary>
+    public abstract Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes);
+
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>
+/// The shared part of both journals: a bounded queue in front of one or more flushers.
+/// A flusher takes everything queued (up to the batch limit) the moment it is free, with no
+/// linger, and commits it as one transaction; what arrives meanwhile forms the next batch.
+/// So under load the batch size grows by itself and the cost of a commit is shared.
+/// </summary>
+internal abstract class BatchingEventJournal : IEventJournal
+{
+    private readonly Channel<PendingWrite> queue;
+    private readonly int maxBatchSize;
+    private Task[] flushers = [];
+    private int disposed;
+    private long batchesCommitted;
+
+    protected BatchingEventJournal(JournalOptions options)
+    {
+        Options = options;
+        maxBatchSize = options.MaxBatchSize;
+        queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+    }
+
+    protected JournalOptions Options { get; }
+
+    protected bool IsDisposed => Volatile.Read(ref disposed) != 0;
+
+    /// <summary>Transactions committed so far; fewer than appends when commits are shared.</summary>
+    internal long BatchesCommitted => Interlocked.Read(ref batchesCommitted);
+
+    /// <summary>Called once by the derived constructor, when it is ready to write.</summary>
+    protected void StartFlushers(int count, Func<JournalBatchWriter> createWriter)
+    {
+        flushers = Enumerable.Range(0, count)
+            .Select(_ => Task.Run(() => RunFlusherAsync(createWriter())))
+            .ToArray();
+    }
+
+    public async Task<AppendResult> AppendAsync(JournalWrite write, CancellationToken ct = default)
+    {
+        var pending = new PendingWrite(Normalise(write));
+        if (!queue.Writer.TryWrite(pending))
+        {
+            try
+            {
+                await queue.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new ObjectDisposedException(GetType().Name);
+            }
+        }
+
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    public Task DeleteDeadlineAsync(string entityKey, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityKey);
+        return AppendAsync(new JournalWrite(null, [], [new Deadline(entityKey, null)], []), ct);
+    }
+
+    public abstract Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default);
+
+    public abstract Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default);
+
+    public abstract Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default);
+
+    public abstract Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default);
+
+    public abstract Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default);
+
+    public abstract Task<long> CountEventsAsync(CancellationToken ct = default);
+
+    /// <summary>Stops taking writes, commits everything already queued, then releases connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        queue.Writer.TryComplete();
+        await Task.WhenAll(flushers).ConfigureAwait(false);
+        await DisposeResourcesAsync().ConfigureAwait(false);
+    }
+
+    protected abstract ValueTask DisposeResourcesAsync();
+
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    private async Task RunFlusherAsync(JournalBatchWriter writer)
+    {
+        await using var owned = writer;
+        var reader = queue.Reader;
+        var batch = new List<PendingWrite>(Math.Min(maxBatchSize, 1024));
+        var writes = new List<JournalWrite>(batch.Capacity);
+
+        // Ends once the queue is completed and drained, so disposal loses nothing queued.
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < maxBatchSize && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                writes.Add(pending.Write);
+            }
+
+            if (batch.Count > 0)
+            {
+                await CommitAsync(writer, batch, writes).ConfigureAwait(false);
+                batch.Clear();
+                writes.Clear();
+            }
+        }
+    }
+
+    private async Task CommitAsync(JournalBatchWriter writer, List<PendingWrite> batch, List<JournalWrite> writes)
+    {
+        try
+        {
+            var results = await writer.WriteAsync(writes).ConfigureAwait(false);
+            Interlocked.Increment(ref batchesCommitted);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(results[i]);
+            }
+
+            return;
+        }
+        catch (Exception ex) when (batch.Count == 1)
+        {
+            batch[0].Completion.TrySetException(ex);
+            return;
+        }
+        catch (Exception)
+        {
+            // The batch rolled back as a whole. Retry each write alone, so a bad write (or
+            // a deadlock between batches) fails only the caller it belongs to.
+        }
+
+        foreach (var pending in batch)
+        {
+            try
+            {
+                var result = await writer.WriteAsync([pending.Write]).ConfigureAwait(false);
+                Interlocked.Increment(ref batchesCommitted);
+                pending.Completion.TrySetResult(result[0]);
+            }
+            catch (Exception ex)
+            {
+                pending.Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    private static JournalWrite Normalise(JournalWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (write.Event is { } e)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(e.EventId, "write.Event.EventId");
+            ArgumentException.ThrowIfNullOrEmpty(e.Type, "write.Event.Type");
+            ArgumentNullException.ThrowIfNull(e.RecordedBy, "write.Event.RecordedBy");
+            ArgumentNullException.ThrowIfNull(e.Payload, "write.Event.Payload");
+        }
+
+        // Records promise non-null lists, but a caller may still hand over null.
+        return write with
+        {
+            WardEntries = write.WardEntries ?? [],
+            Deadlines = write.Deadlines ?? [],
+            AuditEntries = write.AuditEntries ?? [],
+        };
+    }
+
+    private sealed class PendingWrite(JournalWrite write)
+    {
+        public JournalWrite Write { get; } = write;
+
+        // Callers' continuations must not run on the flusher, or one slow caller would
+        // hold up the next commit.
+        public TaskCompletionSource<AppendResult> Completion { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,32 @@
+namespace QpActors.Persistence;
+
+/// <summary>
+/// The durable record of contact events, ward-list entries, deadlines and the audit trail.
+/// Appends from many callers share commits; every returned task completes only after its
+/// write's transaction has committed.
+/// </summary>
+public interface IEventJournal : IAsyncDisposable
+{
+    /// <summary>
+    /// Queues <paramref name="write"/> and completes once it is durable. The token only
+    /// cancels waiting for queue room: once queued, a write is committed regardless.
+    /// </summary>
+    Task<AppendResult> AppendAsync(JournalWrite write, CancellationToken ct = default);
+
+    Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default);
+
+    Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default);
+
+    /// <summary>A ward's entries, ordered by entry key.</summary>
+    Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default);
+
+    /// <summary>Deadlines due at or before <paramref name="now"/>, oldest first, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default);
+
+    /// <summary>Clears a deadline; the same as appending a deadline with a null due time.</summary>
+    Task DeleteDeadlineAsync(string entityKey, CancellationToken ct = default);
+
+    Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default);
+
+    Task<long> CountEventsAsync(CancellationToken ct = default);
+}

@@ -1,0 +1,170 @@
+namespace QpActors.Persistence;
+
+/// <summary>
+/// One contact event as journalled. <see cref="Seq"/> is assigned by the store (pass 0 when
+/// appending); <see cref="EventId"/> is the client's idempotency key.
+/// </summary>
+public sealed record JournalEvent(
+    long Seq,
+    string EventId,
+    string Type,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset ReceivedAt,
+    string RecordedBy,
+    string? FamilyId,
+    string? ChildId,
+    string? ChampionId,
+    string? WardCode,
+    long EntityVersion,
+    string Payload);
+
+/// <summary>
+/// The latest projection of one child, family or champion on a ward list, keyed like
+/// "child:c-1". A stored entry is replaced only by one with a higher <see cref="Version"/>.
+/// </summary>
+public sealed record WardEntry(string EntryKey, string WardCode, string Kind, long Version, string Payload);
+
+/// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>
+public sealed record Deadline(string EntityKey, DateTimeOffset? DueAt);
+
+/// <summary>One audited access or change.</summary>
+public sealed record AuditEntry(
+    DateTimeOffset At,
+    string UserId,
+    string Role,
+    string Action,
+    string? FamilyId,
+    string? ChildId,
+    string? Purpose,
+    bool BreakGlass,
+    string? Reason,
+    string? Detail);
+
+/// <summary>
+/// Everything one caller wants stored together: all of it commits in one transaction, or
+/// none of it does. If <see cref="Event"/> is a duplicate (its event id is already stored)
+/// the ward entries and deadlines are not applied; audit entries always are, because the
+/// attempt itself is something that happened.
+/// </summary>
+public sealed record JournalWrite(
+    JournalEvent? Event,
+    IReadOnlyList<WardEntry> WardEntries,
+    IReadOnlyList<Deadline> Deadlines,
+    IReadOnlyList<AuditEntry> AuditEntries)
+{
+    /// <summary>A write holding just an event.</summary>
+    public static JournalWrite ForEvent(JournalEvent journalEvent) => new(journalEvent, [], [], []);
+
+    /// <summary>A write holding just audit entries.</summary>
+    public static JournalWrite ForAudit(params AuditEntry[] entries) => new(null, [], [], entries);
+}
+
+/// <summary>
+/// The outcome of an append. <see cref="Inserted"/> is false when the event id was already
+/// stored; <see cref="Seq"/> is then the stored row's seq. A write without an event gives
+/// Inserted=false, Seq=0.
+/// </summary>
+public sealed record AppendResult(bool Inserted, long Seq);
+
+/// <summary>Events of one child, family, champion or recorder, in seq order.</summary>
+public sealed record EventQuery
+{
+    /// <summary>The most rows a query returns unless told otherwise.</summary>
+    public const int DefaultLimit = 10_000;
+
+    public string? ChildId { get; init; }
+    public string? FamilyId { get; init; }
+    public string? ChampionId { get; init; }
+    public string? RecordedBy { get; init; }
+
+    /// <summary>Only rows with a seq greater than this.</summary>
+    public long AfterSeq { get; init; }
+
+    public int Limit { get; init; } = DefaultLimit;
+
+    public static EventQuery ForChild(string childId, long afterSeq = 0) => new() { ChildId = childId, AfterSeq = afterSeq };
+    public static EventQuery ForFamily(string familyId, long afterSeq = 0) => new() { FamilyId = familyId, AfterSeq = afterSeq };
+    public static EventQuery ForChampion(string championId, long afterSeq = 0) => new() { ChampionId = championId, AfterSeq = afterSeq };
+    public static EventQuery ForRecorder(string recordedBy, long afterSeq = 0) => new() { RecordedBy = recordedBy, AfterSeq = afterSeq };
+
+    /// <summary>The column and value selected; exactly one selector must be set.</summary>
+    internal (string Column, string Value) Selector()
+    {
+        var chosen = new List<(string, string)>(1);
+        if (ChildId is not null) chosen.Add(("child_id", ChildId));
+        if (FamilyId is not null) chosen.Add(("family_id", FamilyId));
+        if (ChampionId is not null) chosen.Add(("champion_id", ChampionId));
+        if (RecordedBy is not null) chosen.Add(("recorded_by", RecordedBy));
+        if (chosen.Count != 1)
+        {
+            throw new ArgumentException("Set exactly one of ChildId, FamilyId, ChampionId or RecordedBy.");
+        }
+
+        if (Limit <= 0)
+        {
+            throw new ArgumentException("Limit must be positive.");
+        }
+
+        return chosen[0];
+    }
+}
+
+/// <summary>
+/// Audit rows, newest first, optionally for one user and/or family, from <see cref="From"/>
+/// (inclusive) to <see cref="To"/> (exclusive), paged by <see cref="Limit"/> and
+/// <see cref="Offset"/>.
+/// </summary>
+public sealed record AuditQuery
+{
+    public string? UserId { get; init; }
+    public string? FamilyId { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public int Limit { get; init; } = 100;
+    public int Offset { get; init; }
+
+    internal void Validate()
+    {
+        if (Limit <= 0)
+        {
+            throw new ArgumentException("Limit must be positive.");
+        }
+
+        if (Offset < 0)
+        {
+            throw new ArgumentException("Offset must not be negative.");
+        }
+    }
+}
+
+/// <summary>How the journal batches and how much it queues.</summary>
+public sealed record JournalOptions
+{
+    /// <summary>
+    /// Writes that may wait for a commit. When full, AppendAsync waits for room: overload
+    /// shows as back-pressure on callers instead of growing memory.
+    /// </summary>
+    public int QueueCapacity { get; init; } = 16_384;
+
+    /// <summary>Most writes committed in one transaction.</summary>
+    public int MaxBatchSize { get; init; } = 1_000;
+
+    /// <summary>
+    /// PostgreSQL only: flushers committing in parallel, each on its own connection, so a
+    /// batch fills while others are committing. SQLite always has exactly one writer.
+    /// </summary>
+    public int PostgresFlushers { get; init; } = 4;
+
+    /// <summary>Clock for ward entries' updated_at.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public static JournalOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (QueueCapacity <= 0) throw new ArgumentException("QueueCapacity must be positive.");
+        if (MaxBatchSize <= 0) throw new ArgumentException("MaxBatchSize must be positive.");
+        if (PostgresFlushers <= 0) throw new ArgumentException("PostgresFlushers must be positive.");
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

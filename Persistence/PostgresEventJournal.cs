@@ -1,0 +1,483 @@
+using System.Data;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace QpActors.Persistence;
+
+/// <summary>
+/// The journal on PostgreSQL: several flushers, each with its own connection, commit batches
+/// in parallel; rows go in as arrays through unnest, one statement per table.
+/// </summary>
+internal sealed class PostgresEventJournal : BatchingEventJournal
+{
+    private const string EventColumns =
+        "seq, event_id, type, occurred_at, received_at, recorded_by, family_id, child_id, champion_id, ward_code, entity_version, payload::text";
+
+    private readonly NpgsqlDataSource dataSource;
+
+    public PostgresEventJournal(string connectionString, JournalOptions options)
+        : base(options)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+
+        // The journal's statements never change, so let Npgsql prepare them per connection.
+        builder.ConnectionStringBuilder.MaxAutoPrepare = Math.Max(builder.ConnectionStringBuilder.MaxAutoPrepare, 16);
+        builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        dataSource = builder.Build();
+        StartFlushers(options.PostgresFlushers, () => new Writer(dataSource, options.TimeProvider));
+    }
+
+    public override async Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (column, value) = query.Selector();
+        ThrowIfDisposed();
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {EventColumns} FROM qp_events WHERE {column} = @value AND seq > @after ORDER BY seq LIMIT @limit");
+        command.Parameters.AddWithValue("value", value);
+        command.Parameters.AddWithValue("after", query.AfterSeq);
+        command.Parameters.AddWithValue("limit", query.Limit);
+        return await ReadEventRowsAsync(command, ct);
+    }
+
+    public override async Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        ThrowIfDisposed();
+        await using var command = dataSource.CreateCommand($"SELECT {EventColumns} FROM qp_events WHERE event_id = @id");
+        command.Parameters.AddWithValue("id", eventId);
+        var rows = await ReadEventRowsAsync(command, ct);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public override async Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wardCode);
+        ThrowIfDisposed();
+        await using var command = dataSource.CreateCommand(
+            "SELECT entry_key, ward_code, kind, version, payload::text FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key");
+        command.Parameters.AddWithValue("ward", wardCode);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new List<WardEntry>();
+        while (await reader.ReadAsync(ct))
+        {
+            entries.Add(new WardEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4)));
+        }
+
+        return entries;
+    }
+
+    public override async Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ThrowIfDisposed();
+        await using var command = dataSource.CreateCommand(
+            "SELECT entity_key, due_at FROM qp_deadlines WHERE due_at <= @now ORDER BY due_at, entity_key LIMIT @max");
+        command.Parameters.AddWithValue("now", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(now));
+        command.Parameters.AddWithValue("max", max);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var due = new List<Deadline>();
+        while (await reader.ReadAsync(ct))
+        {
+            due.Add(new Deadline(reader.GetString(0), JournalTime.FromUtc(reader.GetDateTime(1))));
+        }
+
+        return due;
+    }
+
+    public override async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        ThrowIfDisposed();
+        await using var command = dataSource.CreateCommand();
+        var where = new List<string>();
+        if (query.UserId is not null)
+        {
+            where.Add("user_id = @user");
+            command.Parameters.AddWithValue("user", query.UserId);
+        }
+
+        if (query.FamilyId is not null)
+        {
+            where.Add("family_id = @family");
+            command.Parameters.AddWithValue("family", query.FamilyId);
+        }
+
+        if (query.From is { } from)
+        {
+            where.Add("at >= @from");
+            command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(from));
+        }
+
+        if (query.To is { } to)
+        {
+            where.Add("at < @to");
+            command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(to));
+        }
+
+        command.Parameters.AddWithValue("limit", query.Limit);
+        command.Parameters.AddWithValue("offset", query.Offset);
+        command.CommandText =
+            "SELECT at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail FROM qp_audit" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+            " ORDER BY at DESC, seq DESC LIMIT @limit OFFSET @offset";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(ct))
+        {
+            entries.Add(new AuditEntry(
+                JournalTime.FromUtc(reader.GetDateTime(0)),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                NullableString(reader, 4),
+                NullableString(reader, 5),
+                NullableString(reader, 6),
+                reader.GetBoolean(7),
+                NullableString(reader, 8),
+                NullableString(reader, 9)));
+        }
+
+        return entries;
+    }
+
+    public override async Task<long> CountEventsAsync(CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM qp_events");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    protected override ValueTask DisposeResourcesAsync() => dataSource.DisposeAsync();
+
+    private static async Task<IReadOnlyList<JournalEvent>> ReadEventRowsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var events = new List<JournalEvent>();
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(new JournalEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                JournalTime.FromUtc(reader.GetDateTime(3)),
+                JournalTime.FromUtc(reader.GetDateTime(4)),
+                reader.GetString(5),
+                NullableString(reader, 6),
+                NullableString(reader, 7),
+                NullableString(reader, 8),
+                NullableString(reader, 9),
+                reader.GetInt64(10),
+                reader.GetString(11)));
+        }
+
+        return events;
+    }
+
+    private static string? NullableString(IDataRecord record, int ordinal) =>
+        record.IsDBNull(ordinal) ? null : record.GetString(ordinal);
+
+    private sealed class Writer(NpgsqlDataSource dataSource, TimeProvider clock) : JournalBatchWriter
+    {
+        private const string InsertEvents = """
+            INSERT INTO qp_events (event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
+                                   champion_id, ward_code, entity_version, payload)
+            SELECT r.event_id, r.type, r.occurred_at, r.received_at, r.recorded_by, r.family_id, r.child_id,
+                   r.champion_id, r.ward_code, r.entity_version, r.payload::json
+              FROM unnest(@event_id, @type, @occurred_at, @received_at, @recorded_by, @family_id, @child_id,
+                          @champion_id, @ward_code, @entity_version, @payload)
+                   WITH ORDINALITY AS r(event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
+                                        champion_id, ward_code, entity_version, payload, ord)
+             ORDER BY r.ord
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING event_id, seq
+            """;
+
+        private const string FindExisting = "SELECT event_id, seq FROM qp_events WHERE event_id = ANY(@ids)";
+
+        private const string UpsertWardEntries = """
+            INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
+            SELECT w.entry_key, w.ward_code, w.kind, w.version, w.payload::json, @updated_at
+              FROM unnest(@entry_key, @ward_code, @kind, @version, @payload) AS w(entry_key, ward_code, kind, version, payload)
+            ON CONFLICT (entry_key) DO UPDATE
+               SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
+                   payload = excluded.payload, updated_at = excluded.updated_at
+             WHERE qp_ward_entries.version < excluded.version
+            """;
+
+        private const string UpsertDeadlines = """
+            INSERT INTO qp_deadlines (entity_key, due_at)
+            SELECT d.entity_key, d.due_at FROM unnest(@entity_key, @due_at) AS d(entity_key, due_at)
+            ON CONFLICT (entity_key) DO UPDATE SET due_at = excluded.due_at
+            """;
+
+        private const string DeleteDeadlines = "DELETE FROM qp_deadlines WHERE entity_key = ANY(@entity_key)";
+
+        private const string InsertAudit = """
+            INSERT INTO qp_audit (at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail)
+            SELECT a.at, a.user_id, a.role, a.action, a.family_id, a.child_id, a.purpose, a.break_glass, a.reason, a.detail
+              FROM unnest(@at, @user_id, @role, @action, @family_id, @child_id, @purpose, @break_glass, @reason, @detail)
+                   WITH ORDINALITY AS a(at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail, ord)
+             ORDER BY a.ord
+            """;
+
+        private NpgsqlConnection? connection;
+
+        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
+        {
+            var open = await EnsureOpenAsync().ConfigureAwait(false);
+            await using var transaction = await open.BeginTransactionAsync().ConfigureAwait(false);
+            var results = new AppendResult[writes.Count];
+            var accepted = await InsertEventsAsync(open, transaction, writes, results).ConfigureAwait(false);
+
+            await using var batch = new NpgsqlBatch(open, transaction);
+            AddWardEntries(batch, writes, accepted);
+            AddDeadlines(batch, writes, accepted);
+            AddAudit(batch, writes);
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync().ConfigureAwait(false);
+            return results;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
+            }
+        }
+
+        private async Task<NpgsqlConnection> EnsureOpenAsync()
+        {
+            if (connection is { State: ConnectionState.Open })
+            {
+                return connection;
+            }
+
+            // A broken connection is replaced rather than repaired.
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
+            }
+
+            var fresh = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+
+            // The journal acknowledges only durable writes, whatever the server default is.
+            await using (var setting = new NpgsqlCommand("SET synchronous_commit TO on", fresh))
+            {
+                await setting.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+
+            connection = fresh;
+            return fresh;
+        }
+
+        /// <summary>
+        /// Inserts the batch's events, fills in every write's result and returns which writes
+        /// are accepted (their ward entries and deadlines apply).
+        /// </summary>
+        private static async Task<bool[]> InsertEventsAsync(
+            NpgsqlConnection open, NpgsqlTransaction transaction, IReadOnlyList<JournalWrite> writes, AppendResult[] results)
+        {
+            var accepted = new bool[writes.Count];
+            var firstById = new Dictionary<string, int>(StringComparer.Ordinal);
+            var rows = new List<JournalEvent>(writes.Count);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (writes[i].Event is not { } e)
+                {
+                    accepted[i] = true;
+                    results[i] = new AppendResult(false, 0);
+                }
+                else if (firstById.TryAdd(e.EventId, i))
+                {
+                    rows.Add(e);
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                return accepted;
+            }
+
+            var inserted = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
+            await using (var insert = new NpgsqlCommand(InsertEvents, open, transaction))
+            {
+                AddArray(insert, "event_id", NpgsqlDbType.Text, rows, r => r.EventId);
+                AddArray(insert, "type", NpgsqlDbType.Text, rows, r => r.Type);
+                AddArray(insert, "occurred_at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.OccurredAt));
+                AddArray(insert, "received_at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.ReceivedAt));
+                AddArray(insert, "recorded_by", NpgsqlDbType.Text, rows, r => r.RecordedBy);
+                AddArray(insert, "family_id", NpgsqlDbType.Text, rows, r => r.FamilyId);
+                AddArray(insert, "child_id", NpgsqlDbType.Text, rows, r => r.ChildId);
+                AddArray(insert, "champion_id", NpgsqlDbType.Text, rows, r => r.ChampionId);
+                AddArray(insert, "ward_code", NpgsqlDbType.Text, rows, r => r.WardCode);
+                AddArray(insert, "entity_version", NpgsqlDbType.Bigint, rows, r => r.EntityVersion);
+                AddArray(insert, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
+                await using var reader = await insert.ExecuteReaderAsync().ConfigureAwait(false);
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    inserted[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            // Ids that were already stored (or committed by another flusher while this
+            // insert waited on them): look up the seq they have.
+            var existing = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (inserted.Count < rows.Count)
+            {
+                var missing = rows.Select(r => r.EventId).Where(id => !inserted.ContainsKey(id)).ToArray();
+                await using var find = new NpgsqlCommand(FindExisting, open, transaction);
+                find.Parameters.AddWithValue("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, missing);
+                await using var reader = await find.ExecuteReaderAsync().ConfigureAwait(false);
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    existing[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (writes[i].Event is not { } e)
+                {
+                    continue;
+                }
+
+                var first = firstById[e.EventId] == i;
+                if (first && inserted.TryGetValue(e.EventId, out var seq))
+                {
+                    accepted[i] = true;
+                    results[i] = new AppendResult(true, seq);
+                }
+                else if (inserted.TryGetValue(e.EventId, out seq) || existing.TryGetValue(e.EventId, out seq))
+                {
+                    // A duplicate: of a stored row, or of an earlier write in this batch (first wins).
+                    results[i] = new AppendResult(false, seq);
+                }
+                else
+                {
+                    throw new InvalidOperationException($"Event {e.EventId} was neither inserted nor found.");
+                }
+            }
+
+            return accepted;
+        }
+
+        private void AddWardEntries(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
+        {
+            // One row per key (the highest version; the first on a tie), sorted so that
+            // concurrent batches lock rows in the same order and cannot deadlock.
+            var byKey = new Dictionary<string, WardEntry>(StringComparer.Ordinal);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (!accepted[i])
+                {
+                    continue;
+                }
+
+                foreach (var entry in writes[i].WardEntries)
+                {
+                    if (!byKey.TryGetValue(entry.EntryKey, out var held) || entry.Version > held.Version)
+                    {
+                        byKey[entry.EntryKey] = entry;
+                    }
+                }
+            }
+
+            if (byKey.Count == 0)
+            {
+                return;
+            }
+
+            var rows = byKey.Values.OrderBy(e => e.EntryKey, StringComparer.Ordinal).ToList();
+            var command = new NpgsqlBatchCommand(UpsertWardEntries);
+            AddArray(command.Parameters, "entry_key", NpgsqlDbType.Text, rows, r => r.EntryKey);
+            AddArray(command.Parameters, "ward_code", NpgsqlDbType.Text, rows, r => r.WardCode);
+            AddArray(command.Parameters, "kind", NpgsqlDbType.Text, rows, r => r.Kind);
+            AddArray(command.Parameters, "version", NpgsqlDbType.Bigint, rows, r => r.Version);
+            AddArray(command.Parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
+            command.Parameters.AddWithValue("updated_at", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(clock.GetUtcNow()));
+            batch.BatchCommands.Add(command);
+        }
+
+        private static void AddDeadlines(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
+        {
+            // The last word on a key wins, as it would had the writes committed one by one.
+            var byKey = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (!accepted[i])
+                {
+                    continue;
+                }
+
+                foreach (var deadline in writes[i].Deadlines)
+                {
+                    byKey[deadline.EntityKey] = deadline.DueAt;
+                }
+            }
+
+            var set = byKey.Where(p => p.Value is not null).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+            if (set.Count > 0)
+            {
+                var upsert = new NpgsqlBatchCommand(UpsertDeadlines);
+                AddArray(upsert.Parameters, "entity_key", NpgsqlDbType.Text, set, p => p.Key);
+                AddArray(upsert.Parameters, "due_at", NpgsqlDbType.TimestampTz, set, p => JournalTime.ToUtc(p.Value!.Value));
+                batch.BatchCommands.Add(upsert);
+            }
+
+            var cleared = byKey.Where(p => p.Value is null).Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
+            if (cleared.Length > 0)
+            {
+                var delete = new NpgsqlBatchCommand(DeleteDeadlines);
+                delete.Parameters.AddWithValue("entity_key", NpgsqlDbType.Array | NpgsqlDbType.Text, cleared);
+                batch.BatchCommands.Add(delete);
+            }
+        }
+
+        private static void AddAudit(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes)
+        {
+            var rows = writes.SelectMany(w => w.AuditEntries).ToList();
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            var command = new NpgsqlBatchCommand(InsertAudit);
+            AddArray(command.Parameters, "at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.At));
+            AddArray(command.Parameters, "user_id", NpgsqlDbType.Text, rows, r => r.UserId);
+            AddArray(command.Parameters, "role", NpgsqlDbType.Text, rows, r => r.Role);
+            AddArray(command.Parameters, "action", NpgsqlDbType.Text, rows, r => r.Action);
+            AddArray(command.Parameters, "family_id", NpgsqlDbType.Text, rows, r => r.FamilyId);
+            AddArray(command.Parameters, "child_id", NpgsqlDbType.Text, rows, r => r.ChildId);
+            AddArray(command.Parameters, "purpose", NpgsqlDbType.Text, rows, r => r.Purpose);
+            AddArray(command.Parameters, "break_glass", NpgsqlDbType.Boolean, rows, r => r.BreakGlass);
+            AddArray(command.Parameters, "reason", NpgsqlDbType.Text, rows, r => r.Reason);
+            AddArray(command.Parameters, "detail", NpgsqlDbType.Text, rows, r => r.Detail);
+            batch.BatchCommands.Add(command);
+        }
+
+        private static void AddArray<TRow, TValue>(
+            NpgsqlCommand command, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> pick) =>
+            AddArray(command.Parameters, name, type, rows, pick);
+
+        private static void AddArray<TRow, TValue>(
+            NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> pick)
+        {
+            var values = new TValue[rows.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = pick(rows[i]);
+            }
+
+            parameters.AddWithValue(name, NpgsqlDbType.Array | type, values);
+        }
+    }
+}

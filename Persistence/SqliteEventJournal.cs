@@ -1,0 +1,351 @@
+using System.Data;
+using Microsoft.Data.Sqlite;
+
+namespace QpActors.Persistence;
+
+/// <summary>
+/// The journal on SQLite: SQLite allows one writer at a time, so there is exactly one
+/// flusher with one connection and reused prepared statements. Reads open their own
+/// (pooled) connections; in WAL mode they never wait for the writer.
+/// </summary>
+internal sealed class SqliteEventJournal : BatchingEventJournal
+{
+    private const string EventColumns =
+        "seq, event_id, type, occurred_at, received_at, recorded_by, family_id, child_id, champion_id, ward_code, entity_version, payload";
+
+    private readonly string connectionString;
+
+    public SqliteEventJournal(string connectionString, JournalOptions options)
+        : base(options)
+    {
+        this.connectionString = connectionString;
+        StartFlushers(1, () => new Writer(connectionString, options.TimeProvider));
+    }
+
+    public override async Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (column, value) = query.Selector();
+        return await ReadAsync(
+            $"SELECT {EventColumns} FROM qp_events WHERE {column} = @value AND seq > @after ORDER BY seq LIMIT @limit",
+            p =>
+            {
+                p.AddWithValue("@value", value);
+                p.AddWithValue("@after", query.AfterSeq);
+                p.AddWithValue("@limit", query.Limit);
+            },
+            ReadEvent,
+            ct);
+    }
+
+    public override async Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        var rows = await ReadAsync(
+            $"SELECT {EventColumns} FROM qp_events WHERE event_id = @id",
+            p => p.AddWithValue("@id", eventId),
+            ReadEvent,
+            ct);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public override Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wardCode);
+        return ReadAsync(
+            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key",
+            p => p.AddWithValue("@ward", wardCode),
+            r => new WardEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4)),
+            ct);
+    }
+
+    public override Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        return ReadAsync(
+            "SELECT entity_key, due_at FROM qp_deadlines WHERE due_at <= @now ORDER BY due_at, entity_key LIMIT @max",
+            p =>
+            {
+                p.AddWithValue("@now", JournalTime.ToText(now));
+                p.AddWithValue("@max", max);
+            },
+            r => new Deadline(r.GetString(0), JournalTime.FromText(r.GetString(1))),
+            ct);
+    }
+
+    public override Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var where = new List<string>();
+        if (query.UserId is not null) where.Add("user_id = @user");
+        if (query.FamilyId is not null) where.Add("family_id = @family");
+        if (query.From is not null) where.Add("at >= @from");
+        if (query.To is not null) where.Add("at < @to");
+        var sql =
+            "SELECT at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail FROM qp_audit" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+            " ORDER BY at DESC, seq DESC LIMIT @limit OFFSET @offset";
+        return ReadAsync(
+            sql,
+            p =>
+            {
+                if (query.UserId is not null) p.AddWithValue("@user", query.UserId);
+                if (query.FamilyId is not null) p.AddWithValue("@family", query.FamilyId);
+                if (query.From is { } from) p.AddWithValue("@from", JournalTime.ToText(from));
+                if (query.To is { } to) p.AddWithValue("@to", JournalTime.ToText(to));
+                p.AddWithValue("@limit", query.Limit);
+                p.AddWithValue("@offset", query.Offset);
+            },
+            r => new AuditEntry(
+                JournalTime.FromText(r.GetString(0)),
+                r.GetString(1),
+                r.GetString(2),
+                r.GetString(3),
+                NullableString(r, 4),
+                NullableString(r, 5),
+                NullableString(r, 6),
+                r.GetInt64(7) != 0,
+                NullableString(r, 8),
+                NullableString(r, 9)),
+            ct);
+    }
+
+    public override async Task<long> CountEventsAsync(CancellationToken ct = default)
+    {
+        var rows = await ReadAsync("SELECT count(*) FROM qp_events", _ => { }, r => r.GetInt64(0), ct);
+        return rows[0];
+    }
+
+    protected override ValueTask DisposeResourcesAsync() => ValueTask.CompletedTask;
+
+    private async Task<IReadOnlyList<T>> ReadAsync<T>(
+        string sql, Action<SqliteParameterCollection> bind, Func<SqliteDataReader, T> map, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command.Parameters);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    private static JournalEvent ReadEvent(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        r.GetString(1),
+        r.GetString(2),
+        JournalTime.FromText(r.GetString(3)),
+        JournalTime.FromText(r.GetString(4)),
+        r.GetString(5),
+        NullableString(r, 6),
+        NullableString(r, 7),
+        NullableString(r, 8),
+        NullableString(r, 9),
+        r.GetInt64(10),
+        r.GetString(11));
+
+    private static string? NullableString(IDataRecord record, int ordinal) =>
+        record.IsDBNull(ordinal) ? null : record.GetString(ordinal);
+
+    /// <summary>
+    /// The single writer. Statements are built once and reused, so SQLite keeps them
+    /// compiled; each batch is one BEGIN IMMEDIATE ... COMMIT.
+    /// </summary>
+    private sealed class Writer(string connectionString, TimeProvider clock) : JournalBatchWriter
+    {
+        private SqliteConnection? connection;
+        private Statements? statements;
+
+        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
+        {
+            var s = await EnsureOpenAsync().ConfigureAwait(false);
+            var results = new AppendResult[writes.Count];
+            var updatedAt = JournalTime.ToText(clock.GetUtcNow());
+
+            // Microsoft.Data.Sqlite's async calls complete synchronously; the sync API says so.
+            using var transaction = connection!.BeginTransaction(deferred: false);
+            s.Enlist(transaction);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                var write = writes[i];
+                var accepted = true;
+                if (write.Event is { } e)
+                {
+                    results[i] = InsertEvent(s, e);
+                    accepted = results[i].Inserted;
+                }
+                else
+                {
+                    results[i] = new AppendResult(false, 0);
+                }
+
+                if (accepted)
+                {
+                    foreach (var entry in write.WardEntries)
+                    {
+                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload, updatedAt);
+                    }
+
+                    foreach (var deadline in write.Deadlines)
+                    {
+                        if (deadline.DueAt is { } due)
+                        {
+                            Run(s.UpsertDeadline, deadline.EntityKey, JournalTime.ToText(due));
+                        }
+                        else
+                        {
+                            Run(s.DeleteDeadline, deadline.EntityKey);
+                        }
+                    }
+                }
+
+                foreach (var a in write.AuditEntries)
+                {
+                    Run(s.InsertAudit, JournalTime.ToText(a.At), a.UserId, a.Role, a.Action, a.FamilyId, a.ChildId,
+                        a.Purpose, a.BreakGlass ? 1L : 0L, a.Reason, a.Detail);
+                }
+            }
+
+            transaction.Commit();
+            return results;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            statements?.Dispose();
+            statements = null;
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
+            }
+        }
+
+        private static AppendResult InsertEvent(Statements s, JournalEvent e)
+        {
+            // ON CONFLICT (event_id) rather than INSERT OR IGNORE: OR IGNORE would also
+            // swallow NOT NULL and CHECK failures (such as a payload that is not JSON).
+            var seq = Scalar(s.InsertEvent, e.EventId, e.Type, JournalTime.ToText(e.OccurredAt), JournalTime.ToText(e.ReceivedAt),
+                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.Payload);
+            if (seq is long inserted)
+            {
+                return new AppendResult(true, inserted);
+            }
+
+            // Already stored, possibly earlier in this same batch: first wins.
+            return Scalar(s.FindSeq, e.EventId) is long existing
+                ? new AppendResult(false, existing)
+                : throw new InvalidOperationException($"Event {e.EventId} was neither inserted nor found.");
+        }
+
+        private async Task<Statements> EnsureOpenAsync()
+        {
+            if (connection is { State: ConnectionState.Open } && statements is not null)
+            {
+                return statements;
+            }
+
+            await DisposeAsync().ConfigureAwait(false);
+            connection = await SqliteConnections.OpenAsync(connectionString, CancellationToken.None).ConfigureAwait(false);
+            statements = new Statements(connection);
+            return statements;
+        }
+
+        private static void Run(SqliteCommand command, params object?[] values)
+        {
+            Bind(command, values);
+            command.ExecuteNonQuery();
+        }
+
+        private static object? Scalar(SqliteCommand command, params object?[] values)
+        {
+            Bind(command, values);
+            return command.ExecuteScalar();
+        }
+
+        private static void Bind(SqliteCommand command, object?[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+        }
+    }
+
+    private sealed class Statements : IDisposable
+    {
+        public Statements(SqliteConnection connection)
+        {
+            InsertEvent = Create(connection, """
+                INSERT INTO qp_events (event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
+                                       champion_id, ward_code, entity_version, payload)
+                VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING seq
+                """, 11);
+            FindSeq = Create(connection, "SELECT seq FROM qp_events WHERE event_id = @p0", 1);
+            UpsertWard = Create(connection, """
+                INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
+                VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+                ON CONFLICT (entry_key) DO UPDATE
+                   SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
+                       payload = excluded.payload, updated_at = excluded.updated_at
+                 WHERE excluded.version > qp_ward_entries.version
+                """, 6);
+            UpsertDeadline = Create(connection, """
+                INSERT INTO qp_deadlines (entity_key, due_at) VALUES (@p0, @p1)
+                ON CONFLICT (entity_key) DO UPDATE SET due_at = excluded.due_at
+                """, 2);
+            DeleteDeadline = Create(connection, "DELETE FROM qp_deadlines WHERE entity_key = @p0", 1);
+            InsertAudit = Create(connection, """
+                INSERT INTO qp_audit (at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail)
+                VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
+                """, 10);
+        }
+
+        public SqliteCommand InsertEvent { get; }
+        public SqliteCommand FindSeq { get; }
+        public SqliteCommand UpsertWard { get; }
+        public SqliteCommand UpsertDeadline { get; }
+        public SqliteCommand DeleteDeadline { get; }
+        public SqliteCommand InsertAudit { get; }
+
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, UpsertWard, UpsertDeadline, DeleteDeadline, InsertAudit];
+
+        public void Enlist(SqliteTransaction transaction)
+        {
+            foreach (var command in All)
+            {
+                command.Transaction = transaction;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in All)
+            {
+                command.Dispose();
+            }
+        }
+
+        private static SqliteCommand Create(SqliteConnection connection, string sql, int parameters)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < parameters; i++)
+            {
+                command.Parameters.Add(new SqliteParameter($"@p{i}", null));
+            }
+
+            return command;
+        }
+    }
+}

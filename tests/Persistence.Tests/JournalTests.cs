@@ -1,0 +1,322 @@
+namespace QpActors.Persistence.Tests;
+
+/// <summary>Journal behaviour, run against each store by the classes below.</summary>
+public static class JournalScenarios
+{
+    // Microsecond precision, the finest both stores keep.
+    private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 15, 0, TimeSpan.Zero);
+
+    public static JournalEvent Event(
+        string id,
+        string? childId = "c-1",
+        string? familyId = "f-1",
+        string recordedBy = "hv-1",
+        string payload = """{"note":"ok"}""") =>
+        new(0, id, "birth-notified", T0, T0.AddMinutes(1), recordedBy, familyId, childId, null, "queens-park", 1, payload);
+
+    public static async Task AppendsAndReadsBack(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var occurred = new DateTimeOffset(2026, 11, 20, 11, 15, 0, TimeSpan.FromHours(1)).AddTicks(1_234_560);
+        var written = new JournalEvent(0, "e-1", "birth-notified", occurred, occurred.AddSeconds(3), "hv-1",
+            "f-1", "c-1", "ch-9", "queens-park", 7, """{"dateOfBirth":"2026-11-18", "wardCode": "queens-park"}""");
+
+        var result = await journal.AppendAsync(JournalWrite.ForEvent(written));
+        var found = await journal.FindEventAsync("e-1");
+
+        Assert.True(result.Inserted);
+        Assert.True(result.Seq > 0);
+        Assert.NotNull(found);
+        Assert.Equal(written with { Seq = result.Seq }, found);
+        Assert.Equal(TimeSpan.Zero, found.OccurredAt.Offset);
+        Assert.Null(await journal.FindEventAsync("e-unknown"));
+        Assert.Equal(1, await journal.CountEventsAsync());
+    }
+
+    public static async Task ReadsBySelectorInSeqOrder(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var a = await journal.AppendAsync(JournalWrite.ForEvent(Event("e-1", childId: "c-1", familyId: "f-1", recordedBy: "hv-1")));
+        var b = await journal.AppendAsync(JournalWrite.ForEvent(Event("e-2", childId: "c-2", familyId: "f-1", recordedBy: "hv-2")));
+        var withChampion = Event("e-3", childId: "c-1", familyId: "f-1", recordedBy: "hv-2") with { ChampionId = "ch-1" };
+        var c = await journal.AppendAsync(JournalWrite.ForEvent(withChampion));
+
+        Assert.Equal(["e-1", "e-3"], (await journal.ReadEventsAsync(EventQuery.ForChild("c-1"))).Select(e => e.EventId));
+        Assert.Equal(["e-3"], (await journal.ReadEventsAsync(EventQuery.ForChild("c-1", afterSeq: a.Seq))).Select(e => e.EventId));
+        Assert.Equal(["e-1", "e-2", "e-3"], (await journal.ReadEventsAsync(EventQuery.ForFamily("f-1"))).Select(e => e.EventId));
+        Assert.Equal(["e-3"], (await journal.ReadEventsAsync(EventQuery.ForChampion("ch-1"))).Select(e => e.EventId));
+        Assert.Equal(["e-2", "e-3"], (await journal.ReadEventsAsync(EventQuery.ForRecorder("hv-2"))).Select(e => e.EventId));
+        Assert.Equal(["e-2"], (await journal.ReadEventsAsync(EventQuery.ForFamily("f-1", a.Seq) with { Limit = 1 })).Select(e => e.EventId));
+        Assert.True(a.Seq < b.Seq && b.Seq < c.Seq);
+    }
+
+    public static async Task DuplicateKeepsTheOriginalAndAppliesNothing(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var first = await journal.AppendAsync(new JournalWrite(
+            Event("e-1"), [new WardEntry("child:c-1", "queens-park", "child", 1, """{"v":1}""")], [], []));
+
+        var again = await journal.AppendAsync(new JournalWrite(
+            Event("e-1", payload: """{"note":"changed"}"""),
+            [new WardEntry("child:c-1", "queens-park", "child", 2, """{"v":2}""")],
+            [new Deadline("child:c-1", T0)],
+            [Audit("u-1", "f-1", T0)]));
+
+        Assert.True(first.Inserted);
+        Assert.False(again.Inserted);
+        Assert.Equal(first.Seq, again.Seq);
+        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-1"))!.Payload);
+        Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
+        Assert.Empty(await journal.ReadDueAsync(T0.AddYears(1), 10));
+        Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
+        Assert.Equal(1, await journal.CountEventsAsync());
+    }
+
+    public static async Task DuplicatesInOneBatchFirstWins(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+
+        // One flusher keeps queue order; with several, "first" means first to commit.
+        await using var journal = EventJournalFactory.Create(store.Settings, new JournalOptions { PostgresFlushers = 1 });
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => journal.AppendAsync(new JournalWrite(
+            Event("e-same", payload: $$"""{"n":{{i}}}"""),
+            [new WardEntry("child:c-1", "queens-park", "child", i + 1, $$"""{"n":{{i}}}""")], [], []))));
+
+        Assert.Single(results, r => r.Inserted);
+        Assert.True(results[0].Inserted);
+        Assert.All(results, r => Assert.Equal(results[0].Seq, r.Seq));
+        Assert.Equal("""{"n":0}""", (await journal.FindEventAsync("e-same"))!.Payload);
+        Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
+    }
+
+    public static async Task WritesAllPartsTogether(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var write = new JournalWrite(
+            Event("e-1"),
+            [
+                new WardEntry("child:c-1", "queens-park", "child", 1, """{"name":"c-1"}"""),
+                new WardEntry("family:f-1", "queens-park", "family", 1, """{"name":"f-1"}"""),
+            ],
+            [new Deadline("child:c-1", T0.AddDays(14))],
+            [Audit("hv-1", "f-1", T0)]);
+
+        var result = await journal.AppendAsync(write);
+
+        Assert.True(result.Inserted);
+        Assert.Equal(["child:c-1", "family:f-1"], (await journal.ReadWardEntriesAsync("queens-park")).Select(e => e.EntryKey));
+        Assert.Equal([new Deadline("child:c-1", T0.AddDays(14))], await journal.ReadDueAsync(T0.AddDays(15), 10));
+        Assert.Equal(write.AuditEntries, await journal.ReadAuditAsync(new AuditQuery { FamilyId = "f-1" }));
+    }
+
+    public static async Task FailedWriteLeavesNothingAndFailsOnlyItsCaller(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+
+        // The ward entry's payload is not JSON, which the store refuses; the event queued
+        // with it must not be stored either, and neighbours in the same batch must be.
+        var good = Enumerable.Range(0, 40).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}")))).ToList();
+        var bad = journal.AppendAsync(new JournalWrite(
+            Event("e-bad"), [new WardEntry("child:c-1", "queens-park", "child", 1, "not json")], [], []));
+        good.AddRange(Enumerable.Range(40, 40).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}")))));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bad);
+        var results = await Task.WhenAll(good);
+
+        Assert.All(results, r => Assert.True(r.Inserted));
+        Assert.Null(await journal.FindEventAsync("e-bad"));
+        Assert.Empty(await journal.ReadWardEntriesAsync("queens-park"));
+        Assert.Equal(80, await journal.CountEventsAsync());
+    }
+
+    public static async Task ConcurrentAppendsShareCommitsAndSurviveReopening(StorageKind kind)
+    {
+        const int Count = 2_000;
+        await using var store = await TestStore.MigratedAsync(kind);
+        AppendResult[] results;
+        long batches;
+        await using (var journal = EventJournalFactory.Create(store.Settings))
+        {
+            results = await Task.WhenAll(Enumerable.Range(0, Count).Select(i => Task.Run(() => journal.AppendAsync(
+                new JournalWrite(
+                    Event($"e-{i}", childId: $"c-{i % 100}", recordedBy: "bulk", payload: $$"""{"i":{{i}}}"""),
+                    [new WardEntry($"child:c-{i % 100}", "queens-park", "child", i, $$"""{"i":{{i}}}""")],
+                    [new Deadline($"child:c-{i % 100}", T0.AddDays(1))],
+                    [])))));
+            batches = ((BatchingEventJournal)journal).BatchesCommitted;
+        }
+
+        Assert.All(results, r => Assert.True(r.Inserted));
+        Assert.Equal(Count, results.Select(r => r.Seq).Distinct().Count());
+
+        // Far fewer commits than writes: the commit cost is shared.
+        Assert.InRange(batches, 1, Count / 4);
+
+        await using var reopened = EventJournalFactory.Create(store.Settings);
+        Assert.Equal(Count, await reopened.CountEventsAsync());
+        var all = await reopened.ReadEventsAsync(EventQuery.ForRecorder("bulk"));
+        Assert.Equal(results.Select(r => r.Seq).Order(), all.Select(e => e.Seq));
+        Assert.Equal("""{"i":1234}""", (await reopened.FindEventAsync("e-1234"))!.Payload);
+        var ward = await reopened.ReadWardEntriesAsync("queens-park");
+        Assert.Equal(100, ward.Count);
+
+        // Whatever the commit order, each entry holds the highest version written for it.
+        Assert.All(ward, e => Assert.Equal(1900 + int.Parse(e.EntryKey["child:c-".Length..], System.Globalization.CultureInfo.InvariantCulture), e.Version));
+    }
+
+    public static async Task WardEntryKeepsTheHigherVersion(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        static JournalWrite Entry(long version, string ward = "queens-park") =>
+            new(null, [new WardEntry("child:c-1", ward, "child", version, $$"""{"v":{{version}}}""")], [], []);
+
+        await journal.AppendAsync(Entry(2));
+        await journal.AppendAsync(Entry(1));
+        var afterLower = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
+        await journal.AppendAsync(Entry(2, ward: "harrow-road"));
+        var afterEqual = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
+        await journal.AppendAsync(Entry(3, ward: "harrow-road"));
+
+        Assert.Equal(new WardEntry("child:c-1", "queens-park", "child", 2, """{"v":2}"""), afterLower);
+        Assert.Equal(2, afterEqual.Version);
+        Assert.Empty(await journal.ReadWardEntriesAsync("queens-park"));
+        Assert.Equal(3, Assert.Single(await journal.ReadWardEntriesAsync("harrow-road")).Version);
+    }
+
+    public static async Task DueDeadlinesOldestFirst(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var now = T0;
+        await journal.AppendAsync(new JournalWrite(null, [], [
+            new Deadline("child:c-late", now.AddHours(1)),
+            new Deadline("child:c-1", now.AddHours(-1)),
+            new Deadline("child:c-2", now.AddHours(-2)),
+            new Deadline("child:c-exact", now),
+
+            // Later in the same write: the last word wins.
+            new Deadline("child:c-late", now.AddHours(2)),
+        ], []));
+
+        Assert.Equal(["child:c-2", "child:c-1", "child:c-exact"], (await journal.ReadDueAsync(now, 10)).Select(d => d.EntityKey));
+        Assert.Equal(["child:c-2"], (await journal.ReadDueAsync(now, 1)).Select(d => d.EntityKey));
+        Assert.Equal(now.AddHours(-2), (await journal.ReadDueAsync(now, 1))[0].DueAt);
+
+        await journal.DeleteDeadlineAsync("child:c-2");
+        await journal.AppendAsync(new JournalWrite(null, [], [new Deadline("child:c-1", null)], []));
+
+        Assert.Equal(["child:c-exact"], (await journal.ReadDueAsync(now, 10)).Select(d => d.EntityKey));
+        Assert.Equal(["child:c-exact", "child:c-late"], (await journal.ReadDueAsync(now.AddHours(2), 10)).Select(d => d.EntityKey));
+    }
+
+    public static async Task AuditFiltersAndPages(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        AuditEntry[] entries =
+        [
+            Audit("u-1", "f-1", T0),
+            Audit("u-2", "f-1", T0.AddMinutes(1)),
+            Audit("u-1", "f-2", T0.AddMinutes(2)) with { BreakGlass = true, Reason = "urgent safeguarding" },
+            Audit("u-1", null, T0.AddMinutes(3)),
+        ];
+        await journal.AppendAsync(JournalWrite.ForAudit(entries));
+
+        Assert.Equal([entries[3], entries[2], entries[1], entries[0]], await journal.ReadAuditAsync(new AuditQuery()));
+        Assert.Equal([entries[3], entries[2], entries[0]], await journal.ReadAuditAsync(new AuditQuery { UserId = "u-1" }));
+        Assert.Equal([entries[1], entries[0]], await journal.ReadAuditAsync(new AuditQuery { FamilyId = "f-1" }));
+        Assert.Equal([entries[0]], await journal.ReadAuditAsync(new AuditQuery { UserId = "u-1", FamilyId = "f-1" }));
+        Assert.Equal([entries[2], entries[1]],
+            await journal.ReadAuditAsync(new AuditQuery { From = T0.AddMinutes(1), To = T0.AddMinutes(3) }));
+        Assert.Equal([entries[2], entries[1]], await journal.ReadAuditAsync(new AuditQuery { Limit = 2, Offset = 1 }));
+        Assert.Empty(await journal.ReadAuditAsync(new AuditQuery { Offset = 4 }));
+    }
+
+    public static async Task RefusesWritesOnceDisposed(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        var journal = EventJournalFactory.Create(store.Settings);
+        var queued = journal.AppendAsync(JournalWrite.ForEvent(Event("e-1")));
+
+        await journal.DisposeAsync();
+
+        // What was queued before disposal is committed, not dropped.
+        Assert.True((await queued).Inserted);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => journal.AppendAsync(JournalWrite.ForEvent(Event("e-2"))));
+    }
+
+    public static AuditEntry Audit(string user, string? family, DateTimeOffset at) =>
+        new(at, user, "health-visitor", "read-child", family, "c-1", "review", false, null, "detail");
+}
+
+public sealed class SqliteJournalTests
+{
+    private const StorageKind Kind = StorageKind.Sqlite;
+
+    [Fact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
+    [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
+    [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
+    [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
+    [Fact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
+    [Fact] public Task Failed_write_leaves_nothing_and_fails_only_its_caller() => JournalScenarios.FailedWriteLeavesNothingAndFailsOnlyItsCaller(Kind);
+    [Fact] public Task Concurrent_appends_share_commits_and_survive_reopening() => JournalScenarios.ConcurrentAppendsShareCommitsAndSurviveReopening(Kind);
+    [Fact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
+    [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
+    [Fact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
+    [Fact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+}
+
+public sealed class PostgresJournalTests
+{
+    private const StorageKind Kind = StorageKind.Postgres;
+
+    [PostgresFact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
+    [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
+    [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
+    [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
+    [PostgresFact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
+    [PostgresFact] public Task Failed_write_leaves_nothing_and_fails_only_its_caller() => JournalScenarios.FailedWriteLeavesNothingAndFailsOnlyItsCaller(Kind);
+    [PostgresFact] public Task Concurrent_appends_share_commits_and_survive_reopening() => JournalScenarios.ConcurrentAppendsShareCommitsAndSurviveReopening(Kind);
+    [PostgresFact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
+    [PostgresFact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
+    [PostgresFact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
+    [PostgresFact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+}
+
+public sealed class JournalQueryTests
+{
+    public static TheoryData<EventQuery> BadQueries => new()
+    {
+        new EventQuery(),
+        new EventQuery { ChildId = "c-1", FamilyId = "f-1" },
+        new EventQuery { ChampionId = "ch-1", RecordedBy = "hv-1" },
+        EventQuery.ForChild("c-1") with { Limit = 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadQueries))]
+    public async Task Event_query_needs_exactly_one_selector_and_a_positive_limit(EventQuery query)
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Sqlite);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => journal.ReadEventsAsync(query));
+    }
+
+    [Theory]
+    [InlineData(0, 1, 1)]
+    [InlineData(1, 0, 1)]
+    [InlineData(1, 1, 0)]
+    public void Options_must_be_positive(int capacity, int batch, int flushers)
+    {
+        var options = new JournalOptions { QueueCapacity = capacity, MaxBatchSize = batch, PostgresFlushers = flushers };
+
+        Assert.Throws<ArgumentException>(() => EventJournalFactory.Create(new StorageSettings(StorageKind.Sqlite, "Data Source=:memory:"), options));
+    }
+}

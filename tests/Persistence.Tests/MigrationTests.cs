@@ -1,0 +1,154 @@
+namespace QpActors.Persistence.Tests;
+
+/// <summary>Migration behaviour, run against each store by the classes below.</summary>
+public static class MigrationScenarios
+{
+    private static readonly string[] Tables =
+    [
+        "OrleansQuery", "orleans_grain_state", "orleans_reminders",
+        "qp_events", "qp_ward_entries", "qp_deadlines", "qp_audit", "qp_schema_migrations",
+    ];
+
+    public static async Task AppliesOnceThenNothing(StorageKind kind)
+    {
+        await using var store = await TestStore.CreateAsync(kind);
+
+        var first = await SchemaMigrator.ApplyAsync(store.Settings);
+        var second = await SchemaMigrator.ApplyAsync(store.Settings);
+
+        Assert.Equal([1, 2], first.Select(m => m.Version));
+        Assert.Equal(["orleans", "qpactors"], first.Select(m => m.Name));
+        Assert.Empty(second);
+        Assert.Equal(SchemaMigrator.Known(kind), await SchemaMigrator.ReadAppliedAsync(store.Settings));
+        foreach (var table in Tables)
+        {
+            Assert.Equal(0, await store.ScalarAsync($"SELECT count(*) FROM {table} WHERE 1 = 0"));
+        }
+    }
+
+    public static async Task ConcurrentCallersApplyEachScriptOnce(StorageKind kind)
+    {
+        await using var store = await TestStore.CreateAsync(kind);
+
+        var runs = await Task.WhenAll(
+            Task.Run(() => SchemaMigrator.ApplyAsync(store.Settings)),
+            Task.Run(() => SchemaMigrator.ApplyAsync(store.Settings)),
+            Task.Run(() => SchemaMigrator.ApplyAsync(store.Settings)));
+
+        // Exactly one caller did the work; the others found it done.
+        Assert.Equal([1, 2], runs.SelectMany(r => r).Select(m => m.Version).Order());
+        Assert.Equal(2, await store.ScalarAsync("SELECT count(*) FROM qp_schema_migrations"));
+    }
+
+    public static async Task StoresEveryQueryKeyTheProvidersAskFor(StorageKind kind, string[] keys)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        var inList = string.Join(", ", keys.Select(k => $"'{k}'"));
+
+        Assert.Equal(keys.Length, await store.ScalarAsync($"SELECT count(*) FROM OrleansQuery WHERE QueryKey IN ({inList})"));
+    }
+
+    public static readonly string[] PersistenceKeys =
+        ["WriteToStorageKey", "ReadFromStorageKey", "ClearStorageKey", "DeleteStorageKey"];
+
+    public static readonly string[] ReminderKeys =
+    [
+        "UpsertReminderRowKey", "ReadReminderRowsKey", "ReadReminderRowKey", "ReadRangeRows1Key",
+        "ReadRangeRows2Key", "DeleteReminderRowKey", "DeleteReminderRowsKey",
+    ];
+
+    public static readonly string[] ClusteringKeys =
+    [
+        "GatewaysQueryKey", "MembershipReadRowKey", "MembershipReadAllKey", "InsertMembershipVersionKey",
+        "UpdateIAmAlivetimeKey", "InsertMembershipKey", "UpdateMembershipKey", "DeleteMembershipTableEntriesKey",
+        "CleanupDefunctSiloEntriesKey",
+    ];
+}
+
+public sealed class SqliteMigrationTests
+{
+    [Fact]
+    public Task Applies_once_then_nothing() => MigrationScenarios.AppliesOnceThenNothing(StorageKind.Sqlite);
+
+    [Fact]
+    public Task Concurrent_callers_apply_each_script_once() =>
+        MigrationScenarios.ConcurrentCallersApplyEachScriptOnce(StorageKind.Sqlite);
+
+    [Fact]
+    public async Task Stores_grain_state_and_reminder_queries()
+    {
+        await MigrationScenarios.StoresEveryQueryKeyTheProvidersAskFor(
+            StorageKind.Sqlite, [.. MigrationScenarios.PersistenceKeys, .. MigrationScenarios.ReminderKeys]);
+    }
+
+    [Fact]
+    public async Task File_is_in_wal_mode_and_default_connections_sync_fully()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Sqlite);
+
+        // WAL is a property of the file, so Orleans' own connections get it too.
+        Assert.Equal("wal", await store.TextAsync("PRAGMA journal_mode"));
+
+        // Orleans opens plain connections and sets no pragmas; they must still fsync at
+        // commit (2 = FULL) for grain state to be durable.
+        Assert.Equal(2, await store.ScalarAsync("PRAGMA synchronous"));
+    }
+}
+
+public sealed class PostgresMigrationTests
+{
+    [PostgresFact]
+    public Task Applies_once_then_nothing() => MigrationScenarios.AppliesOnceThenNothing(StorageKind.Postgres);
+
+    [PostgresFact]
+    public Task Concurrent_callers_apply_each_script_once() =>
+        MigrationScenarios.ConcurrentCallersApplyEachScriptOnce(StorageKind.Postgres);
+
+    [PostgresFact]
+    public async Task Stores_grain_state_clustering_and_reminder_queries()
+    {
+        await MigrationScenarios.StoresEveryQueryKeyTheProvidersAskFor(
+            StorageKind.Postgres,
+            [.. MigrationScenarios.PersistenceKeys, .. MigrationScenarios.ReminderKeys, .. MigrationScenarios.ClusteringKeys]);
+    }
+
+    [PostgresFact]
+    public async Task Membership_tables_exist()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+
+        Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM orleans_membership"));
+        Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM orleans_membership_version"));
+    }
+}
+
+public sealed class StorageSettingsTests
+{
+    [Theory]
+    [InlineData(StorageKind.Sqlite, "System.Data.SQLite")]
+    [InlineData(StorageKind.Postgres, "Npgsql")]
+    public void Names_the_orleans_invariant(StorageKind kind, string invariant)
+    {
+        Assert.Equal(invariant, new StorageSettings(kind, "x").AdoInvariant);
+    }
+
+    [Fact]
+    public void Embedded_creates_the_folder_and_points_at_qp_db()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "qp-persistence-tests", Guid.NewGuid().ToString("N"), "data");
+        try
+        {
+            var settings = StorageSettings.Embedded(folder);
+
+            Assert.True(Directory.Exists(folder));
+            Assert.Equal(StorageKind.Sqlite, settings.Kind);
+            var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.ConnectionString);
+            Assert.Equal(Path.Combine(folder, "qp.db"), builder.DataSource);
+            Assert.True(builder.DefaultTimeout >= 5);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+
+namespace QpActors.Persistence.Tests;
+
+/// <summary>Orleans running on our schema scripts, against each store.</summary>
+public static class OrleansScenarios
+{
+    public static async Task StateSurvivesARestart(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        var cluster = "c-" + Guid.NewGuid().ToString("N");
+
+        var first = await OrleansHosts.StartSiloAsync(store.Settings, cluster, reminders: false);
+        try
+        {
+            var probe = first.Grains().GetGrain<IProbeGrain>("child:c-1");
+            await probe.Remember("birth notified");
+            await probe.Remember("new birth visit");
+        }
+        finally
+        {
+            await first.StopAndDisposeAsync();
+        }
+
+        var second = await OrleansHosts.StartSiloAsync(store.Settings, cluster, reminders: false);
+        try
+        {
+            var notes = await second.Grains().GetGrain<IProbeGrain>("child:c-1").Recall();
+            Assert.Equal(["birth notified", "new birth visit"], notes);
+        }
+        finally
+        {
+            await second.StopAndDisposeAsync();
+        }
+
+        // Plain JSON, no type names: renaming a class must not strand stored state.
+        var payloadSql = kind == StorageKind.Postgres
+            ? "SELECT convert_from(payload, 'UTF8') FROM orleans_grain_state"
+            : "SELECT CAST(payload AS TEXT) FROM orleans_grain_state";
+        var payload = await store.TextAsync(payloadSql);
+        Assert.NotNull(payload);
+        Assert.StartsWith("{", payload, StringComparison.Ordinal);
+        Assert.Contains("new birth visit", payload, StringComparison.Ordinal);
+        Assert.DoesNotContain("$type", payload, StringComparison.Ordinal);
+        Assert.Equal(2, await store.ScalarAsync("SELECT version FROM orleans_grain_state"));
+    }
+
+    public static async Task ReminderIsStored(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        var host = await OrleansHosts.StartSiloAsync(store.Settings, "c-" + Guid.NewGuid().ToString("N"), reminders: true);
+        try
+        {
+            var probe = host.Grains().GetGrain<IProbeGrain>("child:c-1");
+            await probe.ArmReminder("review-due");
+
+            Assert.Equal(1, await store.ScalarAsync(
+                "SELECT count(*) FROM orleans_reminders WHERE reminder_name = 'review-due' AND period_ms = 600000"));
+            var reminders = host.Services.GetRequiredService<IReminderTable>();
+            var row = await reminders.ReadRow(probe.GetGrainId(), "review-due");
+            Assert.NotNull(row);
+            Assert.Equal(TimeSpan.FromMinutes(10), row.Period);
+        }
+        finally
+        {
+            await host.StopAndDisposeAsync();
+        }
+    }
+}
+
+public sealed class SqliteOrleansTests
+{
+    [Fact]
+    public Task Grain_state_survives_a_silo_restart() => OrleansScenarios.StateSurvivesARestart(StorageKind.Sqlite);
+
+    [Fact]
+    public Task Reminder_is_stored() => OrleansScenarios.ReminderIsStored(StorageKind.Sqlite);
+}
+
+public sealed class PostgresOrleansTests
+{
+    [PostgresFact]
+    public Task Grain_state_survives_a_silo_restart() => OrleansScenarios.StateSurvivesARestart(StorageKind.Postgres);
+
+    [PostgresFact]
+    public Task Reminder_is_stored() => OrleansScenarios.ReminderIsStored(StorageKind.Postgres);
+
+    [PostgresFact]
+    public async Task Two_silos_form_one_cluster_and_share_activations()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+        var cluster = "c-" + Guid.NewGuid().ToString("N");
+        var a = await OrleansHosts.StartSiloAsync(store.Settings, cluster, reminders: false);
+        var b = await OrleansHosts.StartSiloAsync(store.Settings, cluster, reminders: false);
+        try
+        {
+            await BothActiveAsync(a);
+            await BothActiveAsync(b);
+
+            Assert.Equal(2, await store.ScalarAsync("SELECT count(*) FROM orleans_membership WHERE status = 3"));
+            var client = await OrleansHosts.StartClientAsync(store.Settings, cluster);
+            try
+            {
+                var silos = new HashSet<string>();
+                foreach (var key in Enumerable.Range(0, 8).Select(i => $"child:c-{i}"))
+                {
+                    var viaA = await a.Grains().GetGrain<IProbeGrain>(key).WhereAmI();
+                    var viaB = await b.Grains().GetGrain<IProbeGrain>(key).WhereAmI();
+                    var viaClient = await client.Grains().GetGrain<IProbeGrain>(key).WhereAmI();
+                    Assert.Equal(viaA, viaB);
+                    Assert.Equal(viaA, viaClient);
+                    silos.Add(viaA.Split('/')[0]);
+                }
+
+                Assert.Contains(silos, s => s.Length > 0);
+            }
+            finally
+            {
+                await client.StopAndDisposeAsync();
+            }
+        }
+        finally
+        {
+            await b.StopAndDisposeAsync();
+            await a.StopAndDisposeAsync();
+        }
+    }
+
+    /// <summary>Waits (event-driven, bounded) until this silo's view holds two active silos.</summary>
+    private static async Task BothActiveAsync(Microsoft.Extensions.Hosting.IHost host)
+    {
+        var membership = host.Services.GetRequiredService<IClusterMembershipService>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(timeout.Token))
+        {
+            if (snapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) == 2)
+            {
+                return;
+            }
+        }
+    }
+}
