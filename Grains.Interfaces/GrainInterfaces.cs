@@ -39,6 +39,9 @@ public interface IFamilyGrain : IGrainWithStringKey
     [OneWay]
     Task TickAsync();
 
+    /// <summary>As <see cref="TickAsync"/>, awaited: the deadline sweep waits so it never re-reads a stale deadline.</summary>
+    Task TickNowAsync();
+
     /// <summary>Reads the family's risk status for the caller in the request context; audited before it returns.</summary>
     Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose);
 

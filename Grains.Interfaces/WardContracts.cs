@@ -12,8 +12,26 @@ public interface IWardGrain : IGrainWithStringKey
     /// <summary>Applies contributions flushed by the per-silo feeds.</summary>
     Task ApplyAsync(IReadOnlyList<WardContribution> contributions);
 
-    /// <summary>The ward's raw figures (unsuppressed: the gateway publishes them through the small-number rule).</summary>
+    /// <summary>
+    /// The ward's raw figures (unsuppressed: the gateway publishes them through the small-number rule), with the raw
+    /// documents of the other wards in its area in <see cref="WardFigures.NeighbourDocuments"/> for the publisher.
+    /// </summary>
+    /// <exception cref="FiguresNotFoundException">The ward is not configured and holds no contributions.</exception>
+    /// <exception cref="FiguresQueryException">Unknown period or scenario (a client error).</exception>
     Task<WardFigures> GetFiguresAsync(FiguresQuery query);
+
+    /// <summary>
+    /// The ward's own raw figures, without neighbours. Interleaves: it only reads the ward's memory, and wards and areas
+    /// ask each other for it while answering their own requests.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<WardFigures> GetOwnFiguresAsync(FiguresQuery query);
+
+    /// <summary>The monthly snapshots (raw documents for each completed month, oldest first).</summary>
+    Task<IReadOnlyList<FiguresSnapshot>> GetHistoryAsync();
+
+    /// <summary>Takes the snapshot of the last completed month (by the domain clock) if it has not been taken; returns it, or null.</summary>
+    Task<FiguresSnapshot?> TakeSnapshotIfDueAsync();
 
     /// <summary>Families in the ward ranked by need (identifiable: early intervention only).</summary>
     Task<WorklistPage> GetWorklistAsync(WorklistQuery query);
@@ -28,6 +46,12 @@ public interface IWardGrain : IGrainWithStringKey
 /// <summary>An area: a configured set of wards (e.g. <c>north-westminster</c>).</summary>
 public interface IAreaGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// The area's raw figures, recomputed from its wards' counts, with the wards' raw documents in
+    /// <see cref="AreaFigures.WardDocuments"/> for the publisher.
+    /// </summary>
+    /// <exception cref="FiguresNotFoundException">No such area in the service catalogue.</exception>
+    /// <exception cref="FiguresQueryException">Unknown period or scenario (a client error).</exception>
     Task<AreaFigures> GetFiguresAsync(FiguresQuery query);
 }
 
@@ -116,7 +140,8 @@ public sealed record WardFigures(
     [property: Id(0)] string WardCode,
     [property: Id(1)] DateTimeOffset AsOf,
     [property: Id(2)] string Period,
-    [property: Id(3)] string Document);
+    [property: Id(3)] string Document,
+    [property: Id(4)] IReadOnlyList<string>? NeighbourDocuments = null);
 
 [GenerateSerializer, Immutable, Alias("qp.AreaFigures")]
 public sealed record AreaFigures(
@@ -124,4 +149,58 @@ public sealed record AreaFigures(
     [property: Id(1)] DateTimeOffset AsOf,
     [property: Id(2)] string Period,
     [property: Id(3)] IReadOnlyList<string> WardCodes,
-    [property: Id(4)] string Document);
+    [property: Id(4)] string Document,
+    [property: Id(5)] IReadOnlyList<string>? WardDocuments = null);
+
+/// <summary>A ward's raw figures for one completed month (period <c>month</c>, as of its last day), kept durably.</summary>
+[GenerateSerializer, Immutable, Alias("qp.FiguresSnapshot")]
+public sealed record FiguresSnapshot(
+    [property: Id(0)] string Month,
+    [property: Id(1)] DateTimeOffset TakenAt,
+    [property: Id(2)] string Document);
+
+/// <summary>The ward or area is not configured (and, for a ward, holds no data): the gateway answers 404.</summary>
+[GenerateSerializer, Alias("qp.FiguresNotFoundException")]
+public sealed class FiguresNotFoundException : Exception
+{
+    public FiguresNotFoundException()
+    {
+    }
+
+    public FiguresNotFoundException(string message)
+        : base(message)
+    {
+    }
+
+    public FiguresNotFoundException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>The ward code or area id asked for.</summary>
+    [Id(0)]
+    public string Key { get; init; } = "";
+}
+
+/// <summary>A figures query the grains cannot answer (unknown period or scenario): the gateway answers 400 with <see cref="Field"/>.</summary>
+[GenerateSerializer, Alias("qp.FiguresQueryException")]
+public sealed class FiguresQueryException : Exception
+{
+    public FiguresQueryException()
+    {
+    }
+
+    public FiguresQueryException(string message)
+        : base(message)
+    {
+    }
+
+    public FiguresQueryException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>The query field at fault: <c>period</c> or <c>scenario</c>.</summary>
+    [Id(0)]
+    public string Field { get; init; } = "";
+}

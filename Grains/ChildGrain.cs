@@ -70,7 +70,7 @@ public sealed class ChildGrain(
         var write = new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
             contribution is null ? [] : [contribution],
-            [new Deadline(EntityKey, schedule.NextChange(next, now))],
+            [new Deadline(EntityKey, RiskFacts.NextChange(next, now, schedule))],
             []);
         var appended = await journal.AppendAsync(write);
         if (!appended.Inserted)
@@ -101,7 +101,7 @@ public sealed class ChildGrain(
         await journal.AppendAsync(new JournalWrite(
             null,
             contribution is null || json == _publishedContribution ? [] : [contribution],
-            [new Deadline(EntityKey, schedule.NextChange(_state, now))],
+            [new Deadline(EntityKey, RiskFacts.NextChange(_state, now, schedule))],
             []));
         Publish(contribution, json);
         if (_state.FamilyId is { } familyId)
@@ -120,7 +120,7 @@ public sealed class ChildGrain(
 
     private RiskTimeline NewTimeline() => new(
         at => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule)),
-        at => schedule.NextChange(_state, at));
+        at => RiskFacts.NextChange(_state, at, schedule));
 
     private ChildRiskView View(DateTimeOffset now)
     {

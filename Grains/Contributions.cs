@@ -22,13 +22,18 @@ public static class ContributionJson
 
 /// <summary>A service's contacts with one child or family, for caseload figures.</summary>
 /// <param name="ContactsByMonth">Contacts per calendar month (<c>yyyy-MM</c>), the last 13 months kept.</param>
+/// <param name="MissedByMonth">
+/// Missed appointments per calendar month, kept like <paramref name="ContactsByMonth"/>, so the missed-appointment
+/// rate covers the same twelve months as the contacts; when absent the ward falls back to the lifetime count.
+/// </param>
 public sealed record ServiceContactTally(
     string ServiceId,
     DateOnly LastContact,
     IReadOnlyDictionary<string, int> ContactsByMonth,
     int MissedAppointments,
     int ReferralsMade,
-    int ReferralsTakenUp);
+    int ReferralsTakenUp,
+    IReadOnlyDictionary<string, int>? MissedByMonth = null);
 
 public sealed record ChildContribution(
     string ChildId,
@@ -69,7 +74,8 @@ public sealed record FamilyContribution(
     bool SignpostedThenReached,
     IReadOnlyList<SurveyScore> Surveys,
     DateTimeOffset UpdatedAt,
-    bool Synthetic);
+    bool Synthetic,
+    int? SurveysCompleted = null);
 
 public sealed record SurveyScore(string ServiceId, int Score);
 

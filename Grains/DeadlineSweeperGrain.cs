@@ -63,6 +63,10 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
         {
             await GrainFactory.GetGrain<IChildGrain>(entityKey["child:".Length..]).TickAsync();
         }
+        else if (entityKey.StartsWith("family:", StringComparison.Ordinal))
+        {
+            await GrainFactory.GetGrain<IFamilyGrain>(entityKey["family:".Length..]).TickNowAsync();
+        }
         else
         {
             await journal.AppendAsync(new JournalWrite(null, [], [new Deadline(entityKey, null)], []));

@@ -35,6 +35,8 @@ public sealed class FamilyGrain(
 
     private string FamilyId => this.GetPrimaryKeyString();
 
+    private string EntityKey => "family:" + FamilyId;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var rows = await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
@@ -76,7 +78,7 @@ public sealed class FamilyGrain(
         var appended = await journal.AppendAsync(new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
             entry is null ? [] : [entry],
-            [],
+            [new Deadline(EntityKey, NextChangeOf(next, _children, now))],
             []));
         if (!appended.Inserted)
         {
@@ -120,10 +122,13 @@ public sealed class FamilyGrain(
         }
     }
 
+    public Task TickNowAsync() => TickAsync();
+
     public async Task TickAsync()
     {
-        _timeline.AdvanceTo(time.GetUtcNow());
-        await SaveContributionAsync();
+        var now = time.GetUtcNow();
+        _timeline.AdvanceTo(now);
+        await SaveContributionAsync(force: true);
     }
 
     public async Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose)
@@ -198,19 +203,7 @@ public sealed class FamilyGrain(
             RiskFacts.ForFamily(family, at),
             children.Values.Select(c => (c.ChildId, engine.AssessChild(RiskFacts.ForChild(c, at, schedule)))));
 
-    private DateTimeOffset? NextChange(DateTimeOffset at)
-    {
-        DateTimeOffset? soonest = null;
-        foreach (var child in _children.Values)
-        {
-            if (schedule.NextChange(child, at) is { } next && (soonest is null || next < soonest))
-            {
-                soonest = next;
-            }
-        }
-
-        return soonest;
-    }
+    private DateTimeOffset? NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
 
     private FamilyRiskStatus Status(DateTimeOffset now)
     {
@@ -279,16 +272,36 @@ public sealed class FamilyGrain(
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
     }
 
-    private async Task SaveContributionAsync()
+    private async Task SaveContributionAsync(bool force = false)
     {
-        var entry = Contribution(_state, _children, time.GetUtcNow());
-        if (entry is null || entry.Payload == _publishedContribution)
+        var now = time.GetUtcNow();
+        var entry = Contribution(_state, _children, now);
+        var changed = entry is not null && entry.Payload != _publishedContribution;
+        if (!changed && !force)
         {
             return;
         }
 
-        await journal.AppendAsync(new JournalWrite(null, [entry], [], []));
+        await journal.AppendAsync(new JournalWrite(
+            null,
+            changed ? [entry!] : [],
+            [new Deadline(EntityKey, NextChangeOf(_state, _children, now))],
+            []));
         Publish(entry);
+    }
+
+    private DateTimeOffset? NextChangeOf(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset at)
+    {
+        var soonest = RiskFacts.NextChange(family, at);
+        foreach (var child in children.Values)
+        {
+            if (RiskFacts.NextChange(child, at, schedule) is { } next && (soonest is null || next < soonest))
+            {
+                soonest = next;
+            }
+        }
+
+        return soonest;
     }
 
     private void Publish(WardEntry? entry)

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using QpActors.Figures.CostBenefit;
+using QpActors.Figures.Reach;
 using QpActors.Domain.Risk;
 using QpActors.Domain.Schedule;
 using QpActors.Persistence;
@@ -14,6 +17,9 @@ public static class GrainServices
         services.AddSingleton<IEventJournal>(_ => EventJournalFactory.Create(storage, new JournalOptions()));
         services.AddSingleton(_ => RiskEngine.Default);
         services.AddSingleton(_ => ReviewWindows.Default);
+        // The default configuration ships embedded in QpActors.Figures; a host may register its own before this call.
+        services.TryAddSingleton(_ => ServiceCatalogue.LoadDefault());
+        services.TryAddSingleton(_ => CostBenefitAssumptions.LoadDefault());
         services.AddSingleton<WardFiguresBuilder>();
         return services;
     }

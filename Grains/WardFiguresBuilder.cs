@@ -1,36 +1,337 @@
-using System.Text.Json;
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json.Nodes;
+using QpActors.Figures.CostBenefit;
+using QpActors.Figures.Indicators;
+using QpActors.Figures.Publishing;
+using QpActors.Figures.Reach;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Grains;
 
-/// <summary>Builds a ward's figures document from the contributions it holds.</summary>
-public sealed class WardFiguresBuilder
+/// <summary>
+/// Builds raw figures documents (key names as the commission's clients expect them) from the contributions a ward
+/// holds, and an area's from its wards' documents. Raw: counts are exact and must leave the system only through
+/// <see cref="FiguresPublisher"/>. Pure apart from the configuration it is given.
+/// </summary>
+public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAssumptions assumptions)
 {
-    public string BuildWard(string wardCode, IEnumerable<WardContribution> entries, FiguresQuery query, DateTimeOffset now)
+    public const string Month = "month";
+    public const string Quarter = "quarter";
+    public const string Rolling12Months = "rolling-12-months";
+
+    public static readonly IReadOnlyList<string> Levels = ["universal", "universal-plus", "universal-partnership-plus"];
+
+    public static readonly IReadOnlyList<string> Reviews = ["antenatal", "new-birth", "6-8-week", "1-year", "2-year"];
+
+    public static readonly IReadOnlyList<string> Concerns = ["maternal-mental-health", "domestic-abuse", "substance-use", "housing", "safeguarding"];
+
+    private const string NotSet = "not-set";
+
+    private readonly ConcurrentDictionary<string, JsonObject> _savings = new(StringComparer.Ordinal);
+
+    public ServiceCatalogue Catalogue => catalogue;
+
+    public WardServices? Ward(string wardCode) => catalogue.Areas.SelectMany(a => a.Wards).FirstOrDefault(w => w.Id == wardCode);
+
+    public AreaServices? Area(string areaId) => catalogue.Areas.FirstOrDefault(a => a.Id == areaId);
+
+    public AreaServices? AreaOfWard(string wardCode) => catalogue.Areas.FirstOrDefault(a => a.Wards.Any(w => w.Id == wardCode));
+
+    /// <summary>The reporting period a query names, ending at (containing) <paramref name="asOf"/>.</summary>
+    /// <exception cref="FiguresQueryException">Unknown period name.</exception>
+    public static ReportingPeriod PeriodOf(string name, DateOnly asOf) => name switch
     {
-        ArgumentNullException.ThrowIfNull(entries);
+        Month => ReportingPeriod.Month(asOf.Year, asOf.Month),
+        Quarter => ReportingPeriod.Quarter(asOf.Month >= 4 ? asOf.Year : asOf.Year - 1, ((asOf.Month + 8) % 12 / 3) + 1),
+        Rolling12Months => ReportingPeriod.Rolling12Months(asOf),
+        _ => throw new FiguresQueryException($"Unknown period '{name}': use {Month}, {Quarter} or {Rolling12Months}.") { Field = "period" },
+    };
+
+    /// <summary>Checks a query before any work is done, so a client error surfaces as one.</summary>
+    /// <exception cref="FiguresQueryException">Unknown period or scenario.</exception>
+    public void Validate(FiguresQuery query)
+    {
         ArgumentNullException.ThrowIfNull(query);
-        var list = entries.ToList();
-        var children = list.Where(e => e.Kind == ContributionKind.Child).Select(e => ContributionJson.Deserialize<ChildContribution>(e.Payload)).ToList();
+        _ = PeriodOf(query.Period, new DateOnly(2000, 1, 1));
+        _ = Savings(query.Scenario);
+    }
+
+    /// <summary>The ward's raw figures document.</summary>
+    public JsonObject BuildWard(
+        string wardCode,
+        IReadOnlyCollection<ChildContribution> children,
+        IReadOnlyCollection<FamilyContribution> families,
+        IReadOnlyCollection<ChampionContribution> champions,
+        FiguresQuery query,
+        DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        ArgumentNullException.ThrowIfNull(families);
+        ArgumentNullException.ThrowIfNull(champions);
+        ArgumentNullException.ThrowIfNull(query);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var known = children.Count(c => c.KnownFromBirthRecord);
-        var registered = children.Count(c => c.KnownFromBirthRecord && c.RegisteredOn is not null);
-        var seen = children.Count(c => c.KnownFromBirthRecord && c.LastSeenOn is { } s && s > today.AddYears(-1));
-        var unreached = children.Count(c => c.KnownFromBirthRecord && c.RegisteredOn is null && c.LastSeenOn is null);
+        var asOf = query.AsOf ?? today;
+        var period = PeriodOf(query.Period, asOf);
+        var ward = Ward(wardCode);
+        var notes = new JsonArray();
+        var reach = ReachCalculator.Compute(children.Select(c => new ReachInput(c.ChildId, c.KnownFromBirthRecord, c.RegisteredOn, c.LastSeenOn)), asOf);
+        var caseload = Caseload(ward, children, asOf);
         var document = new JsonObject
         {
             ["wardCode"] = wardCode,
-            ["asOf"] = now,
-            ["period"] = query.Period,
+            ["name"] = ward?.Name,
+            ["configured"] = ward is not null,
+            ["asOf"] = FiguresLayout.Day(asOf),
+            ["generatedAt"] = now,
+            ["period"] = PeriodNode(query.Period, period),
+            ["synthetic"] = children.Any(c => c.Synthetic) || families.Any(f => f.Synthetic),
+            ["published"] = false,
             ["reach"] = new JsonObject
             {
-                ["known"] = known,
-                ["registered"] = registered,
-                ["seen12Months"] = seen,
-                ["unreached"] = unreached,
+                ["known"] = reach.Known,
+                ["registered"] = reach.Registered,
+                ["seen12Months"] = reach.Seen12Months,
+                ["reached"] = reach.Reached,
+                ["unreached"] = reach.Unreached,
+                ["reachedOutsideBirthRecords"] = reach.ReachedOutsideBirthRecords,
             },
+            ["caseload"] = caseload,
+            ["indicators"] = Indicators(children, period),
+            ["need"] = Need(children, families),
+            ["champions"] = Champions(families, champions, notes),
+            ["unitCost"] = UnitCostNode(ward, caseload, reach.TotalReached),
+            ["savings"] = Savings(query.Scenario).DeepClone(),
+            ["suppressed"] = new JsonArray(),
+            ["notes"] = notes,
         };
-        return document.ToJsonString(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        if (ward is null)
+        {
+            notes.Add($"Ward '{wardCode}' is not in {catalogue.Version}: no budgets or capacities, so no unit cost.");
+        }
+
+        if (asOf < today)
+        {
+            notes.Add("Reach, caseload and indicators are as of asOf; need and champions describe the ward today.");
+        }
+
+        if (children.SelectMany(c => c.Services).Any(t => t.MissedByMonth is null && t.MissedAppointments > 0))
+        {
+            notes.Add("Some missed appointments are counted over the child's whole record rather than the last 12 months.");
+        }
+
+        return FiguresLayout.Derive(document);
     }
+
+    /// <summary>The area's raw figures: its wards' counts summed, derived figures recomputed from the sums.</summary>
+    public JsonObject BuildArea(AreaServices area, IReadOnlyList<JsonObject> wardDocuments)
+    {
+        ArgumentNullException.ThrowIfNull(area);
+        var document = FiguresLayout.SumWards(area.Id, wardDocuments);
+        document["name"] = area.Name;
+        document["notes"] = new JsonArray(wardDocuments
+            .SelectMany(w => w["notes"] is JsonArray n ? n.Select(x => x!.GetValue<string>()) : [])
+            .Distinct(StringComparer.Ordinal)
+            .Select(n => (JsonNode?)n)
+            .ToArray());
+        return FiguresLayout.Derive(document);
+    }
+
+    /// <summary>The cost-benefit projection for a scenario (computed once per scenario: the assumptions are immutable).</summary>
+    /// <exception cref="FiguresQueryException">No scenario of that name.</exception>
+    public JsonObject Savings(string scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        if (!assumptions.Scenarios.ContainsKey(scenario))
+        {
+            throw new FiguresQueryException(
+                $"Unknown scenario '{scenario}'; known: {string.Join(", ", assumptions.Scenarios.Keys)}.") { Field = "scenario" };
+        }
+
+        return _savings.GetOrAdd(scenario, s => SavingsNode(CostBenefitModel.Project(assumptions, s)));
+    }
+
+    private static JsonObject PeriodNode(string name, ReportingPeriod period) => new()
+    {
+        ["name"] = name,
+        ["start"] = FiguresLayout.Day(period.Start),
+        ["end"] = FiguresLayout.Day(period.End),
+        ["label"] = period.Label,
+    };
+
+    private static JsonObject Caseload(WardServices? ward, IReadOnlyCollection<ChildContribution> children, DateOnly asOf)
+    {
+        var thisMonth = MonthKey(asOf);
+        var months = Enumerable.Range(0, 12).Select(i => MonthKey(asOf.AddMonths(-i))).ToHashSet(StringComparer.Ordinal);
+        var year = ReportingPeriod.Rolling12Months(asOf);
+        IEnumerable<(string Id, string Name, int? Capacity, string? Unit)> services = ward is not null
+            ? ward.Services.Select(s => (s.Id, s.Name, (int?)s.Capacity, (string?)s.CapacityUnit))
+            : children.SelectMany(c => c.Services).Select(t => t.ServiceId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .Select(id => (id, id, (int?)null, (string?)null));
+        var caseload = new JsonObject();
+        foreach (var (id, name, capacity, unit) in services)
+        {
+            int active = 0, contactsMonth = 0, contactsYear = 0, missed = 0, made = 0, takenUp = 0;
+            var families = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var child in children)
+            {
+                foreach (var tally in child.Services.Where(t => t.ServiceId == id))
+                {
+                    if (year.Contains(tally.LastContact))
+                    {
+                        active++;
+                        if (child.FamilyId is { } family)
+                        {
+                            families.Add(family);
+                        }
+                    }
+
+                    contactsMonth += tally.ContactsByMonth.GetValueOrDefault(thisMonth);
+                    contactsYear += tally.ContactsByMonth.Where(m => months.Contains(m.Key)).Sum(m => m.Value);
+                    missed += tally.MissedByMonth is { } byMonth ? byMonth.Where(m => months.Contains(m.Key)).Sum(m => m.Value) : tally.MissedAppointments;
+                    made += tally.ReferralsMade;
+                    takenUp += tally.ReferralsTakenUp;
+                }
+            }
+
+            var node = new JsonObject
+            {
+                ["name"] = name,
+                ["activeChildren"] = active,
+                ["activeFamilies"] = families.Count,
+                ["contactsThisMonth"] = contactsMonth,
+                ["contactsLast12Months"] = contactsYear,
+                ["missedAppointments"] = missed,
+                ["referralsMade"] = made,
+                ["referralsTakenUp"] = takenUp,
+            };
+            if (capacity is not null)
+            {
+                node["capacity"] = capacity;
+                node["capacityUnit"] = unit;
+            }
+
+            caseload[id] = node;
+        }
+
+        return caseload;
+    }
+
+    private static JsonObject Indicators(IReadOnlyCollection<ChildContribution> children, ReportingPeriod period)
+    {
+        var inputs = children.Select(c => new ChildIndicatorInput(
+            c.ChildId, c.ExpectedDueDate, c.DateOfBirth, c.AntenatalReviewOn, null,
+            c.NewBirthVisitOn, c.SixToEightWeekReviewOn, c.OneYearReviewOn, c.TwoYearReviewOn, c.TwoYearReviewUsedAsq3));
+        var node = new JsonObject();
+        foreach (var (id, value) in IndicatorCalculator.Compute(inputs, period))
+        {
+            node[id] = new JsonObject { ["numerator"] = value.Numerator, ["denominator"] = value.Denominator };
+        }
+
+        return node;
+    }
+
+    private static JsonObject Need(IReadOnlyCollection<ChildContribution> children, IReadOnlyCollection<FamilyContribution> families)
+    {
+        var setLevelOf = families.ToDictionary(f => f.FamilyId, f => f.SetLevel ?? NotSet, StringComparer.Ordinal);
+        var overdue = children.SelectMany(c => c.OverdueReviews).ToList();
+        return new JsonObject
+        {
+            ["families"] = families.Count,
+            ["familiesBySuggestedLevel"] = CountBy(families.Select(f => f.SuggestedLevel), Levels),
+            ["familiesBySetLevel"] = CountBy(families.Select(f => f.SetLevel ?? NotSet), [.. Levels, NotSet]),
+            ["children"] = children.Count,
+            ["childrenBySuggestedLevel"] = CountBy(children.Select(c => c.SuggestedLevel), Levels),
+            ["childrenBySetLevel"] = CountBy(children.Select(c => c.FamilyId is { } f && setLevelOf.TryGetValue(f, out var l) ? l : NotSet), [.. Levels, NotSet]),
+            ["overdueReviews"] = new JsonObject
+            {
+                ["children"] = children.Count(c => c.OverdueReviews.Count > 0),
+                ["reviews"] = overdue.Count,
+                ["byReview"] = CountBy(overdue, Reviews),
+            },
+            ["openConcerns"] = CountBy(families.SelectMany(f => f.OpenConcerns.Distinct(StringComparer.Ordinal)), Concerns),
+        };
+    }
+
+    private static JsonObject Champions(IReadOnlyCollection<FamilyContribution> families, IReadOnlyCollection<ChampionContribution> champions, JsonArray notes)
+    {
+        var satisfaction = new JsonObject();
+        foreach (var service in families.SelectMany(f => f.Surveys).GroupBy(s => s.ServiceId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            satisfaction[service.Key] = new JsonObject { ["responses"] = service.Count(), ["average"] = Math.Round(service.Average(s => s.Score), 2) };
+        }
+
+        if (champions.Count == 0)
+        {
+            notes.Add("Drop-ins hosted come from champions' contributions, which no champion has reported in this ward yet.");
+        }
+
+        return new JsonObject
+        {
+            ["outreachContacts"] = families.Sum(f => f.OutreachContacts),
+            ["familiesSignposted"] = families.Count(f => f.SignpostedTo.Count > 0),
+            ["signpostedThenReached"] = families.Count(f => f.SignpostedTo.Count > 0 && f.SignpostedThenReached),
+            ["surveysCompleted"] = champions.Count > 0
+                ? champions.Sum(c => c.SurveysRun)
+                : families.Sum(f => f.SurveysCompleted ?? (f.Surveys.Count > 0 ? 1 : 0)),
+            ["dropInsHosted"] = champions.Sum(c => c.DropInsHosted),
+            ["satisfaction"] = satisfaction,
+        };
+    }
+
+    private static JsonObject UnitCostNode(WardServices? ward, JsonObject caseload, int childrenReached)
+    {
+        var node = new JsonObject { ["childrenReached"] = childrenReached };
+        var byService = new JsonObject();
+        if (ward is not null)
+        {
+            node["annualBudget"] = ward.AnnualBudget;
+            foreach (var service in ward.Services)
+            {
+                byService[service.Id] = new JsonObject
+                {
+                    ["annualBudget"] = service.AnnualBudget,
+                    ["childrenReached"] = caseload[service.Id]!["activeChildren"]!.GetValue<int>(),
+                };
+            }
+        }
+
+        node["byService"] = byService;
+        return node;
+    }
+
+    private static JsonObject SavingsNode(SavingsProjection projection) => new()
+    {
+        ["scenario"] = projection.Scenario,
+        ["assumptionsVersion"] = projection.AssumptionsVersion,
+        ["npv"] = Math.Round(projection.Npv, 0),
+        ["roi"] = projection.Roi is { } roi ? Math.Round(roi, 4) : null,
+        ["benefitCostRatio"] = projection.BenefitCostRatio is { } bcr ? Math.Round(bcr, 4) : null,
+        ["paybackYear"] = projection.PaybackYear,
+        ["byYear"] = new JsonArray(projection.ByYear.Select(y => (JsonNode?)new JsonObject
+        {
+            ["year"] = y.Year,
+            ["fiscalSavingByAgency"] = new JsonObject(y.FiscalSavingByAgency.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)Math.Round(a.Value, 0)))),
+            ["grossBenefit"] = Math.Round(y.GrossBenefit, 0),
+            ["deadweight"] = Math.Round(y.Deadweight, 0),
+            ["cost"] = Math.Round(y.OptimismBiasAdjustedCost, 0),
+            ["netSaving"] = Math.Round(y.NetSaving, 0),
+            ["presentValue"] = Math.Round(y.PresentValue, 0),
+            ["cumulativeNpv"] = Math.Round(y.CumulativeNpv, 0),
+        }).ToArray()),
+    };
+
+    /// <summary>Counts per key, every expected key present (0 when none) so sums over the keys equal the total.</summary>
+    private static JsonObject CountBy(IEnumerable<string> values, IReadOnlyList<string> expected)
+    {
+        var counts = expected.ToDictionary(k => k, _ => 0, StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            counts[value] = counts.GetValueOrDefault(value) + 1;
+        }
+
+        return new JsonObject(counts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value)));
+    }
+
+    private static string MonthKey(DateOnly day) => day.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 }

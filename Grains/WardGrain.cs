@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using QpActors.Figures.Publishing;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -9,12 +12,28 @@ namespace QpActors.Grains;
 /// each replaced only by a higher version. The contributions are also durable in the journal (written in
 /// the same commit as the entity's event), so on activation the ward reloads them and nothing is lost.
 /// </summary>
-public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures, GrainClock time, ILogger<WardGrain> logger)
+/// <remarks>
+/// Contributions are parsed once when they arrive, not per request; a figures document is cached until the next
+/// change (or the next domain day). Once a month, by the domain clock, the ward keeps a durable snapshot of its figures.
+/// </remarks>
+public sealed class WardGrain(
+    IEventJournal journal,
+    WardFiguresBuilder figures,
+    GrainClock time,
+    [PersistentState("snapshots", QpStorage.Name)] IPersistentState<WardHistoryState> history,
+    ILogger<WardGrain> logger)
     : Grain, IWardGrain
 {
+    /// <summary>How often (real time) the ward checks whether a month has ended on the domain clock.</summary>
+    public static readonly TimeSpan SnapshotCheckEvery = TimeSpan.FromMinutes(10);
+
     private readonly Dictionary<string, WardContribution> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChildContribution> _children = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FamilyContribution> _families = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChampionContribution> _champions = new(StringComparer.Ordinal);
     private long _changes;
-    private (long Changes, FiguresQuery Query, WardFigures Figures)? _cached;
+    private (long Changes, FiguresQuery Query, DateOnly Today, string Document)? _cached;
+    private IGrainTimer? _snapshotTimer;
 
     private string WardCode => this.GetPrimaryKeyString();
 
@@ -25,7 +44,16 @@ public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures,
             Hold(ToContribution(entry));
         }
 
+        _snapshotTimer = this.RegisterGrainTimer(
+            async _ => await TakeSnapshotIfDueAsync(),
+            new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), SnapshotCheckEvery) { Interleave = false });
         logger.LogDebug("Ward {Ward} activated with {Count} entries", WardCode, _entries.Count);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _snapshotTimer?.Dispose();
+        return Task.CompletedTask;
     }
 
     public Task ApplyAsync(IReadOnlyList<WardContribution> contributions)
@@ -39,19 +67,68 @@ public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures,
         return Task.CompletedTask;
     }
 
-    public Task<WardFigures> GetFiguresAsync(FiguresQuery query)
+    public async Task<WardFigures> GetFiguresAsync(FiguresQuery query)
+    {
+        var own = await GetOwnFiguresAsync(query);
+        var neighbours = figures.AreaOfWard(WardCode)?.Wards.Where(w => w.Id != WardCode).Select(w => w.Id).ToList() ?? [];
+        var documents = await Task.WhenAll(neighbours.Select(w => GrainFactory.GetGrain<IWardGrain>(w).GetOwnFiguresAsync(query)));
+        return own with { NeighbourDocuments = documents.Select(d => d.Document).ToArray() };
+    }
+
+    public Task<WardFigures> GetOwnFiguresAsync(FiguresQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (_cached is { } cached && cached.Changes == _changes && cached.Query == query)
+        figures.Validate(query);
+        if (figures.Ward(WardCode) is null && _entries.Count == 0)
         {
-            return Task.FromResult(cached.Figures);
+            throw new FiguresNotFoundException($"No ward '{WardCode}': it is not configured and has no records.") { Key = WardCode };
         }
 
         var now = time.GetUtcNow();
-        var document = figures.BuildWard(WardCode, _entries.Values, query, now);
-        var result = new WardFigures(WardCode, now, query.Period, document);
-        _cached = (_changes, query, result);
-        return Task.FromResult(result);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (_cached is not { } cached || cached.Changes != _changes || cached.Query != query || cached.Today != today)
+        {
+            var document = figures.BuildWard(WardCode, _children.Values, _families.Values, _champions.Values, query, now)
+                .ToJsonString(FiguresLayout.JsonOptions);
+            cached = (_changes, query, today, document);
+            _cached = cached;
+        }
+
+        return Task.FromResult(new WardFigures(WardCode, now, query.Period, cached.Document));
+    }
+
+    public Task<IReadOnlyList<FiguresSnapshot>> GetHistoryAsync()
+    {
+        IReadOnlyList<FiguresSnapshot> snapshots = history.State.Months
+            .OrderBy(m => m.Month, StringComparer.Ordinal)
+            .Select(m => new FiguresSnapshot(m.Month, m.TakenAt, m.Document))
+            .ToArray();
+        return Task.FromResult(snapshots);
+    }
+
+    public async Task<FiguresSnapshot?> TakeSnapshotIfDueAsync()
+    {
+        if (figures.Ward(WardCode) is null && _entries.Count == 0)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var monthEnd = new DateOnly(today.Year, today.Month, 1).AddDays(-1);
+        var month = monthEnd.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        if (history.State.Months.Any(m => string.CompareOrdinal(m.Month, month) >= 0))
+        {
+            return null;
+        }
+
+        var query = new FiguresQuery(WardFiguresBuilder.Month, monthEnd, "default");
+        var document = figures.BuildWard(WardCode, _children.Values, _families.Values, _champions.Values, query, now);
+        var snapshot = new WardSnapshot { Month = month, TakenAt = now, Document = document.ToJsonString(FiguresLayout.JsonOptions) };
+        history.State.Months.Add(snapshot);
+        await history.WriteStateAsync();
+        logger.LogInformation("Ward {Ward} kept its figures for {Month}", WardCode, month);
+        return new FiguresSnapshot(snapshot.Month, snapshot.TakenAt, snapshot.Document);
     }
 
     public Task<WorklistPage> GetWorklistAsync(WorklistQuery query)
@@ -106,7 +183,7 @@ public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures,
                 if (held is not null)
                 {
                     differences.Add($"{key}: held here but the entity has no contribution to this ward");
-                    _entries.Remove(key);
+                    Drop(key);
                 }
 
                 continue;
@@ -115,7 +192,7 @@ public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures,
             if (!string.Equals(fresh.WardCode, WardCode, StringComparison.Ordinal))
             {
                 differences.Add($"{key}: now belongs to ward {fresh.WardCode}");
-                _entries.Remove(key);
+                Drop(key);
                 continue;
             }
 
@@ -128,7 +205,7 @@ public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures,
                 differences.Add($"{key}: live v{held.Version} differs from recomputed v{fresh.Version}");
             }
 
-            _entries[key] = fresh;
+            Put(fresh);
         }
 
         if (differences.Count > 0)
@@ -164,15 +241,43 @@ public sealed class WardGrain(IEventJournal journal, WardFiguresBuilder figures,
             return;
         }
 
+        Put(contribution);
+    }
+
+    private void Put(WardContribution contribution)
+    {
+        Drop(contribution.EntryKey);
         _entries[contribution.EntryKey] = contribution;
+        switch (contribution.Kind)
+        {
+            case ContributionKind.Child:
+                _children[contribution.EntryKey] = ContributionJson.Deserialize<ChildContribution>(contribution.Payload);
+                break;
+            case ContributionKind.Family:
+                _families[contribution.EntryKey] = ContributionJson.Deserialize<FamilyContribution>(contribution.Payload);
+                break;
+            case ContributionKind.Champion:
+                _champions[contribution.EntryKey] = ContributionJson.Deserialize<ChampionContribution>(contribution.Payload);
+                break;
+        }
+
         _changes++;
     }
 
-    private IEnumerable<FamilyContribution> Families() =>
-        _entries.Values.Where(e => e.Kind == ContributionKind.Family).Select(e => ContributionJson.Deserialize<FamilyContribution>(e.Payload));
+    private void Drop(string key)
+    {
+        if (_entries.Remove(key))
+        {
+            _children.Remove(key);
+            _families.Remove(key);
+            _champions.Remove(key);
+            _changes++;
+        }
+    }
 
-    private IEnumerable<ChildContribution> Children() =>
-        _entries.Values.Where(e => e.Kind == ContributionKind.Child).Select(e => ContributionJson.Deserialize<ChildContribution>(e.Payload));
+    private IEnumerable<FamilyContribution> Families() => _families.Values;
+
+    private IEnumerable<ChildContribution> Children() => _children.Values;
 
     private static int LevelRank(string level) => level switch
     {

@@ -1,0 +1,208 @@
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Integration.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ChildAndFamilyTests(ClusterFixture fixture)
+{
+    private readonly Contacts _contacts = new(fixture.Clock, Guid.NewGuid().ToString("N")[..8]);
+
+    private DateOnly Today => DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime);
+
+    [Fact]
+    public async Task A_repeated_event_returns_the_original_receipt_and_changes_nothing()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        var birth = _contacts.Birth(family, child, Today.AddDays(-3));
+
+        var first = await grain.RecordAsync(birth);
+        var again = await grain.RecordAsync(birth);
+
+        Assert.Equal(ReceiptStatus.Accepted, first.Status);
+        Assert.Equal(ReceiptStatus.Duplicate, again.Status);
+        Assert.Equal(first.Version, again.Version);
+        Assert.Equal(1, (await grain.GetRiskAsync()).Version);
+    }
+
+    [Fact]
+    public async Task A_duplicate_is_recognised_after_the_grain_was_deactivated()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        var birth = _contacts.Birth(family, child, Today.AddDays(-3));
+        var missed = _contacts.Missed(family, child, fixture.Clock.GetUtcNow().AddHours(-2));
+        await grain.RecordAsync(birth);
+        var accepted = await grain.RecordAsync(missed);
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var again = await grain.RecordAsync(missed);
+
+        Assert.Equal(ReceiptStatus.Duplicate, again.Status);
+        Assert.Equal(accepted.Version, again.Version);
+        Assert.Equal(2, (await grain.GetRiskAsync()).Version);
+    }
+
+    [Fact]
+    public async Task Events_in_any_order_give_the_same_child()
+    {
+        var born = Today.AddDays(-70);
+        List<ContactEvent> History(string family, string child) =>
+        [
+            _contacts.Birth(family, child, born),
+            _contacts.Review(family, child, "new-birth", Contacts.At(born.AddDays(12))),
+            _contacts.Missed(family, child, Contacts.At(born.AddDays(30))),
+            _contacts.AandE(family, child, Contacts.At(born.AddDays(35))),
+            _contacts.AandE(family, child, Contacts.At(born.AddDays(40))),
+            _contacts.Registered(family, child, Contacts.At(born.AddDays(50))),
+        ];
+
+        var inOrder = _contacts.NewId("c");
+        var shuffled = _contacts.NewId("c");
+        var family = _contacts.NewId("f");
+        foreach (var contact in History(family, inOrder))
+        {
+            await fixture.Client.GetGrain<IChildGrain>(inOrder).RecordAsync(contact);
+        }
+
+        var late = History(family, shuffled);
+        var random = new Random(7);
+        foreach (var contact in late.OrderBy(_ => random.Next()).Concat(late.Take(2)))
+        {
+            await fixture.Client.GetGrain<IChildGrain>(shuffled).RecordAsync(contact);
+        }
+
+        var a = await fixture.Client.GetGrain<IChildGrain>(inOrder).GetRiskAsync();
+        var b = await fixture.Client.GetGrain<IChildGrain>(shuffled).GetRiskAsync();
+        Assert.Equal(a.Score, b.Score);
+        Assert.Equal(a.SuggestedLevel, b.SuggestedLevel);
+        Assert.Equal(a.Version, b.Version);
+        Assert.Equal(a.Reviews, b.Reviews);
+        Assert.Equal(a.Factors.Select(f => (f.Id, f.Weight, f.EventIds.Count)), b.Factors.Select(f => (f.Id, f.Weight, f.EventIds.Count)));
+    }
+
+    [Fact]
+    public async Task The_factor_breakdown_names_the_events_that_triggered_it()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        await grain.RecordAsync(_contacts.Birth(family, child, Today.AddDays(-40)));
+        var first = _contacts.AandE(family, child, fixture.Clock.GetUtcNow().AddDays(-5));
+        var second = _contacts.AandE(family, child, fixture.Clock.GetUtcNow().AddDays(-2));
+        await grain.RecordAsync(first);
+        await grain.RecordAsync(second);
+
+        var risk = await grain.GetRiskAsync();
+
+        var factor = Assert.Single(risk.Factors, f => f.Id == "ae-attendances");
+        Assert.Equal(new[] { first.EventId, second.EventId }.Order(), factor.EventIds.Order());
+        Assert.True(factor.Weight > 0);
+        Assert.False(string.IsNullOrWhiteSpace(risk.RulesVersion));
+    }
+
+    [Fact]
+    public async Task Rejected_events_change_nothing()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        await grain.RecordAsync(_contacts.Birth(family, child, Today.AddDays(-3)));
+        var forAnother = _contacts.Missed(family, _contacts.NewId("c"), fixture.Clock.GetUtcNow());
+
+        var receipt = await grain.RecordAsync(forAnother);
+
+        Assert.Equal(ReceiptStatus.Rejected, receipt.Status);
+        Assert.Contains(receipt.Errors, e => e.Field == "childId");
+        Assert.Equal(1, (await grain.GetRiskAsync()).Version);
+    }
+
+    [Fact]
+    public async Task A_review_window_closing_makes_the_child_overdue_without_any_new_event()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        await grain.RecordAsync(_contacts.Birth(family, child, Today.AddDays(-2)));
+        var before = await grain.GetRiskAsync();
+        Assert.DoesNotContain(before.Reviews, r => r.Review == "new-birth" && r.Status == "overdue");
+
+        fixture.Clock.Advance(TimeSpan.FromDays(14));
+        var woken = await fixture.Client.GetGrain<IDeadlineSweeperGrain>(0).SweepAsync();
+
+        Assert.True(woken >= 1);
+        var after = await grain.GetRiskAsync();
+        Assert.Contains(after.Reviews, r => r.Review == "new-birth" && r.Status == "overdue");
+        Assert.Contains(after.Factors, f => f.Id == "overdue-reviews");
+        Assert.True(after.Score > before.Score);
+        Assert.Contains(after.History, h => h.Cause.StartsWith("time", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_familys_risk_follows_its_children()
+    {
+        var family = _contacts.NewId("f");
+        var child = _contacts.NewId("c");
+        var familyGrain = fixture.Client.GetGrain<IFamilyGrain>(family);
+        var childGrain = fixture.Client.GetGrain<IChildGrain>(child);
+        await familyGrain.RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-20)));
+        await childGrain.RecordAsync(_contacts.Birth(family, child, Today.AddDays(-20)));
+        var calm = await familyGrain.GetRiskStatusAsync();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await childGrain.RecordAsync(_contacts.AandE(family, child, fixture.Clock.GetUtcNow().AddDays(-i)));
+        }
+
+        // The child tells its family one-way; a read after a following call on the family sees it.
+        var childRisk = await childGrain.GetRiskAsync();
+        var worried = await familyGrain.GetRiskStatusAsync();
+        Assert.True(worried.Score > calm.Score);
+        Assert.Contains(worried.Factors, f => f.Id == "ae-attendances" && f.ChildId == child);
+        Assert.True(worried.Score >= childRisk.Score);
+        Assert.Contains(worried.Children, c => c.ChildId == child && c.Score == childRisk.Score);
+    }
+
+    [Fact]
+    public async Task A_champion_sees_a_signposted_family_later_register()
+    {
+        var family = _contacts.NewId("f");
+        var child = _contacts.NewId("c");
+        var champion = _contacts.NewId("ch");
+        await fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-30)));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, Today.AddDays(-30)));
+        await fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(_contacts.Outreach(family, champion, "childrens-centre", fixture.Clock.GetUtcNow().AddDays(-10)));
+
+        var before = await fixture.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Registered(family, child, fixture.Clock.GetUtcNow().AddDays(-1)));
+        await fixture.Client.GetGrain<IFamilyGrain>(family).GetRiskStatusAsync();
+        var after = await fixture.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+
+        Assert.Equal(1, before.FamiliesSignposted);
+        Assert.Equal(0, before.SignpostedThenReached);
+        Assert.Equal(1, after.SignpostedThenReached);
+    }
+
+    [Fact]
+    public async Task Reading_risk_writes_an_audit_entry_and_respects_ward_scope()
+    {
+        var family = _contacts.NewId("f");
+        await fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-1)));
+        var grain = fixture.Client.GetGrain<IFamilyGrain>(family);
+
+        CallerContext.Set(new Caller("ei-1", Roles.EarlyIntervention, ["queens-park"], null, null));
+        var inScope = await grain.ReadRiskStatusAsync(new ReadPurpose("review", null));
+        CallerContext.Set(new Caller("ei-2", Roles.EarlyIntervention, ["westbourne"], null, null));
+        var outOfScope = await grain.ReadRiskStatusAsync(new ReadPurpose("review", null));
+        var brokenGlass = await grain.ReadRiskStatusAsync(new ReadPurpose("review", "covering a colleague's caseload today"));
+        CallerContext.Set(new Caller("c-1", Roles.Commission, [], null, null));
+        var commission = await grain.ReadRiskStatusAsync(new ReadPurpose("review", null));
+        CallerContext.Clear();
+
+        Assert.Equal(AccessOutcome.Granted, inScope.Outcome);
+        Assert.Equal(family, inScope.Status!.FamilyId);
+        Assert.Equal(AccessOutcome.OutOfScope, outOfScope.Outcome);
+        Assert.Null(outOfScope.Status);
+        Assert.Equal(AccessOutcome.Granted, brokenGlass.Outcome);
+        Assert.Equal(AccessOutcome.Forbidden, commission.Outcome);
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
+using Orleans.TestingHost;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+using QpActors.Silo;
+
+namespace QpActors.Integration.Tests;
+
+/// <summary>
+/// One in-process silo per test collection, on a fresh embedded SQLite store, with a fake clock for the
+/// domain's time so tests move through review windows without sleeping.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public static readonly DateTimeOffset Start = new(2026, 6, 1, 9, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "qp-tests-" + Guid.NewGuid().ToString("N"));
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public StorageSettings Storage { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Storage = StorageSettings.Embedded(DataDirectory);
+        await SchemaMigrator.ApplyAsync(Storage, CancellationToken.None);
+        Cluster = await StartClusterAsync(Storage, Clock);
+    }
+
+    public static async Task<InProcessTestCluster> StartClusterAsync(StorageSettings storage, TimeProvider clock)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddQpGrainServices(storage, clock));
+        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open only leaves a temporary folder behind.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
