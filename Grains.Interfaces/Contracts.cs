@@ -140,7 +140,8 @@ public sealed record FamilyRiskStatus(
     [property: Id(10)] IReadOnlyList<HistoryEntry> RecentEvents,
     [property: Id(11)] string RulesVersion,
     [property: Id(12)] long Version,
-    [property: Id(13)] DateTimeOffset AsOf);
+    [property: Id(13)] DateTimeOffset AsOf,
+    [property: Id(14)] bool Synthetic);
 
 [GenerateSerializer, Immutable, Alias("qp.FamilyRiskRead")]
 public sealed record FamilyRiskRead(

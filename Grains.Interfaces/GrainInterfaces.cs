@@ -71,6 +71,9 @@ public interface IChampionGrain : IGrainWithStringKey
 /// <summary>A service (health visiting, midwifery, children's centre, a drop-in or playgroup...).</summary>
 public interface IServiceGrain : IGrainWithStringKey
 {
+    /// <summary>Records an event that concerns the service alone (a drop-in or playgroup session it hosted).</summary>
+    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+
     [OneWay]
     Task ContactRecordedAsync(ContactEvent contact);
 
@@ -112,7 +115,8 @@ public sealed record ServiceSummary(
     [property: Id(9)] int ReferralsOut,
     [property: Id(10)] double? AverageSatisfaction,
     [property: Id(11)] int SatisfactionResponses,
-    [property: Id(12)] long Version);
+    [property: Id(12)] long Version,
+    [property: Id(13)] int DropInsHosted);
 
 /// <summary>Readiness: the silo answers and its storage answers.</summary>
 public interface IHealthGrain : IGrainWithIntegerKey

@@ -26,7 +26,8 @@ public sealed class ChildGrain(
     private ChildState _state = null!;
     private ServiceTallies _services = new();
     private RiskTimeline _timeline = null!;
-    private string? _publishedContribution;
+    // A hash, not the JSON itself: a live child should cost a few kilobytes of memory, not a copy of its contribution.
+    private int? _publishedContribution;
 
     private string ChildId => this.GetPrimaryKeyString();
 
@@ -100,7 +101,7 @@ public sealed class ChildGrain(
         var contribution = Contribution(_state, now, out var json);
         await journal.AppendAsync(new JournalWrite(
             null,
-            contribution is null || json == _publishedContribution ? [] : [contribution],
+            contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
             [new Deadline(EntityKey, RiskFacts.NextChange(_state, now, schedule))],
             []));
         Publish(contribution, json);
@@ -175,15 +176,17 @@ public sealed class ChildGrain(
 
     private void Publish(WardEntry? entry, string? json)
     {
-        if (entry is null || json is null || json == _publishedContribution)
+        if (entry is null || json is null || Fingerprint(json) == _publishedContribution)
         {
             return;
         }
 
-        _publishedContribution = json;
+        _publishedContribution = Fingerprint(json);
         _ = GrainFactory.GetGrain<IWardFeedGrain>(0)
             .PublishAsync(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
+
+    private static int? Fingerprint(string? json) => json is null ? null : StringComparer.Ordinal.GetHashCode(json);
 
     private void NotifyOthers(ContactEvent contact)
     {

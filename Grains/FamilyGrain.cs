@@ -27,11 +27,14 @@ public sealed class FamilyGrain(
 
     public const int MinimumBreakGlassReason = 10;
 
+    private const long CatchUpEveryMilliseconds = 10_000;
+
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _breakGlassUntil = new(StringComparer.Ordinal);
     private FamilyState _state = null!;
     private RiskTimeline _timeline = null!;
     private string? _publishedContribution;
+    private long _lastCatchUp;
 
     private string FamilyId => this.GetPrimaryKeyString();
 
@@ -51,6 +54,7 @@ public sealed class FamilyGrain(
         }
 
         _timeline.AdvanceTo(time.GetUtcNow());
+        _lastCatchUp = Environment.TickCount64;
         logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
     }
 
@@ -74,6 +78,11 @@ public sealed class FamilyGrain(
         }
 
         var now = time.GetUtcNow();
+        if (contact.Data is ServiceLevelSet && !MaySetLevel(CallerContext.Current, now))
+        {
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("familyId", "only the early intervention team for this family's ward may set its service level")]);
+        }
+
         var entry = Contribution(next, _children, now);
         var appended = await journal.AppendAsync(new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
@@ -131,6 +140,12 @@ public sealed class FamilyGrain(
         await SaveContributionAsync(force: true);
     }
 
+    /// <summary>A practitioner's decision needs the early intervention role and the family's ward (or an open break-glass window).</summary>
+    private bool MaySetLevel(Caller? caller, DateTimeOffset now) =>
+        caller is { Role: Roles.EarlyIntervention } &&
+        ((_state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal)) ||
+         (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now));
+
     public async Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose)
     {
         ArgumentNullException.ThrowIfNull(purpose);
@@ -176,6 +191,7 @@ public sealed class FamilyGrain(
 
         // The audit entry is durable before any identifiable data leaves the grain.
         await AuditAsync(caller, now, "risk-status-read", purpose, breakGlass, reason);
+        await CatchUpAsync();
         return new FamilyRiskRead(AccessOutcome.Granted, Status(now));
     }
 
@@ -188,6 +204,39 @@ public sealed class FamilyGrain(
     }
 
     public Task<FamilyRiskStatus> GetRiskStatusAsync() => Task.FromResult(Status(time.GetUtcNow()));
+
+    /// <summary>
+    /// Children tell their family with one-way messages; should one be lost (a silo failing between the
+    /// child's commit and the message), the family would lag. Before serving a read, at most every few
+    /// seconds, it re-reads its rows from the journal and applies any it missed (applying is idempotent).
+    /// </summary>
+    private async Task CatchUpAsync()
+    {
+        var ticks = Environment.TickCount64;
+        if (ticks - _lastCatchUp < CatchUpEveryMilliseconds)
+        {
+            return;
+        }
+
+        _lastCatchUp = ticks;
+        var before = _state.Version;
+        foreach (var row in await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId)))
+        {
+            var contact = ContactEventJson.Deserialize(row.Payload);
+            var version = _state.Version;
+            ApplyLocally(contact);
+            if (_state.Version != version)
+            {
+                _timeline.Observe(contact.ReceivedAt, contact.EventId);
+            }
+        }
+
+        if (_state.Version != before)
+        {
+            logger.LogWarning("Family {FamilyId} caught up {Count} events it had not been told about", FamilyId, _state.Version - before);
+            await SaveContributionAsync();
+        }
+    }
 
     private void ApplyLocally(ContactEvent contact)
     {
@@ -237,7 +286,8 @@ public sealed class FamilyGrain(
             _state.RecentHistory.Reverse().Take(20).Select(h => new Interfaces.HistoryEntry(h.At, h.Type, h.EventId, h.RecordedBy)).ToArray(),
             assessment.RulesVersion,
             _state.Version,
-            now);
+            now,
+            RiskViews.IsSynthetic(FamilyId));
     }
 
     private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now)

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using QpActors.Figures.CostBenefit;
-using QpActors.Figures.Reach;
 using QpActors.Domain.Risk;
 using QpActors.Domain.Schedule;
+using QpActors.Figures.CostBenefit;
+using QpActors.Figures.Reach;
 using QpActors.Persistence;
 
 namespace QpActors.Grains;

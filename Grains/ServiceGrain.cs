@@ -16,6 +16,7 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
     private readonly List<int> _satisfaction = [];
     private int _referralsIn;
     private int _referralsOut;
+    private int _dropIns;
 
     private string ServiceId => this.GetPrimaryKeyString();
 
@@ -26,6 +27,29 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
         {
             Count(ContactEventJson.Deserialize(row.Payload));
         }
+    }
+
+    public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        if (contact.Data is not DropInHosted || RiskViews.ServiceOf(contact) != ServiceId)
+        {
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("type", "a service records only the drop-ins it hosted itself")]);
+        }
+
+        if (_eventIds.Contains(contact.EventId))
+        {
+            return await DuplicateAsync(contact.EventId);
+        }
+
+        var appended = await journal.AppendAsync(new JournalWrite(JournalRows.From(contact, null, _eventIds.Count + 1), [], [], []));
+        if (!appended.Inserted)
+        {
+            return await DuplicateAsync(contact.EventId);
+        }
+
+        Count(contact);
+        return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, _eventIds.Count, []);
     }
 
     public Task ContactRecordedAsync(ContactEvent contact)
@@ -56,7 +80,14 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             _referralsOut,
             _satisfaction.Count == 0 ? null : _satisfaction.Average(),
             _satisfaction.Count,
-            _eventIds.Count));
+            _eventIds.Count,
+            _dropIns));
+    }
+
+    private async Task<ContactReceipt> DuplicateAsync(string eventId)
+    {
+        var original = await journal.FindEventAsync(eventId);
+        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _eventIds.Count, []);
     }
 
     private void Count(ContactEvent contact)
@@ -77,6 +108,9 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
                 break;
             case SurveyCompleted survey when survey.Satisfaction.TryGetValue(ServiceId, out var score):
                 _satisfaction.Add(score);
+                break;
+            case DropInHosted:
+                _dropIns++;
                 break;
         }
     }

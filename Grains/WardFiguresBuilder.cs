@@ -145,7 +145,8 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         if (!assumptions.Scenarios.ContainsKey(scenario))
         {
             throw new FiguresQueryException(
-                $"Unknown scenario '{scenario}'; known: {string.Join(", ", assumptions.Scenarios.Keys)}.") { Field = "scenario" };
+                $"Unknown scenario '{scenario}'; known: {string.Join(", ", assumptions.Scenarios.Keys)}.")
+            { Field = "scenario" };
         }
 
         return _savings.GetOrAdd(scenario, s => SavingsNode(CostBenefitModel.Project(assumptions, s)));

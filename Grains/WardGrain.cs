@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using QpActors.Figures.Publishing;
 using QpActors.Grains.Interfaces;

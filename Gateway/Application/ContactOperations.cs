@@ -1,0 +1,201 @@
+using System.Text.Json;
+using QpActors.Domain.Events;
+using QpActors.Gateway.Hosting;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Application;
+
+/// <summary>One item of a batch: its position in the batch and its receipt.</summary>
+public sealed record BatchReceipt(int Index, ContactReceipt Receipt);
+
+/// <summary>Recording contact events from frontline apps, one at a time or in batches from offline devices.</summary>
+public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
+{
+    /// <summary>Checks a posted event and records it with the grain it concerns.</summary>
+    public async Task<OperationResult<ContactReceipt>> RecordAsync(Caller caller, JsonElement wire)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var recorder = RecorderOf(caller);
+        if (!recorder.IsOk)
+        {
+            return recorder.As<ContactReceipt>();
+        }
+
+        var parsed = Parse(caller, wire, recorder.Value!, time.GetUtcNow());
+        if (parsed.Errors.Count > 0)
+        {
+            return OperationResult<ContactReceipt>.Invalid(parsed.Errors);
+        }
+
+        var result = await GrainCalls.RunAsync(caller, () => RouteAsync(caller, parsed.Event!));
+        if (result is { IsOk: true, Value.Status: ReceiptStatus.Rejected } rejected)
+        {
+            return OperationResult<ContactReceipt>.Invalid(rejected.Value.Errors);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Records what it can: each bad item gets a rejected receipt with its errors and the good ones are
+    /// recorded, so one bad form on a device never holds back the rest of its queue.
+    /// </summary>
+    /// <param name="body">A JSON array of events, or <c>{"events": [...]}</c>.</param>
+    public async Task<OperationResult<IReadOnlyList<BatchReceipt>>> RecordBatchAsync(Caller caller, JsonElement body)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var recorder = RecorderOf(caller);
+        if (!recorder.IsOk)
+        {
+            return recorder.As<IReadOnlyList<BatchReceipt>>();
+        }
+
+        JsonElement items;
+        if (body.ValueKind == JsonValueKind.Array)
+        {
+            items = body;
+        }
+        else if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array)
+        {
+            items = events;
+        }
+        else
+        {
+            return OperationResult<IReadOnlyList<BatchReceipt>>.Invalid("events", "must be an array of contact events (or the body itself an array)");
+        }
+
+        var count = items.GetArrayLength();
+        if (count == 0)
+        {
+            return OperationResult<IReadOnlyList<BatchReceipt>>.Invalid("events", "must hold at least one event");
+        }
+
+        if (count > ApiLimits.MaxBatchItems)
+        {
+            return OperationResult<IReadOnlyList<BatchReceipt>>.Invalid("events", $"holds {count} events; a batch holds at most {ApiLimits.MaxBatchItems}");
+        }
+
+        var receivedAt = time.GetUtcNow();
+        var receipts = new BatchReceipt[count];
+        var parsed = new List<(int Index, ContactEvent Event)>(count);
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var result = Parse(caller, item, recorder.Value!, receivedAt);
+            if (result.Errors.Count > 0)
+            {
+                receipts[index] = new BatchReceipt(index, ContactReceipt.Rejected(EventIdOf(item), result.Errors));
+            }
+            else
+            {
+                parsed.Add((index, result.Event!));
+            }
+
+            index++;
+        }
+
+        var recorded = await GrainCalls.RunAsync(caller, async () =>
+        {
+            // All at once: grains for different children work in parallel, and each grain orders its own.
+            var calls = parsed.Select(p => RouteAsync(caller, p.Event)).ToArray();
+            var results = await Task.WhenAll(calls);
+            return OperationResult<OperationResult<ContactReceipt>[]>.Ok(results);
+        });
+        if (!recorded.IsOk)
+        {
+            // Whatever was recorded stays recorded; a retry of the whole batch answers "duplicate" for it.
+            return recorded.As<IReadOnlyList<BatchReceipt>>();
+        }
+
+        for (var i = 0; i < parsed.Count; i++)
+        {
+            var (itemIndex, contact) = parsed[i];
+            var routed = recorded.Value![i];
+            receipts[itemIndex] = new BatchReceipt(itemIndex, routed.IsOk
+                ? routed.Value!
+                : ContactReceipt.Rejected(contact.EventId, routed.Errors.Count > 0 ? routed.Errors : [new FieldProblem("$", routed.Detail ?? "not recorded")]));
+        }
+
+        return OperationResult<IReadOnlyList<BatchReceipt>>.Ok(receipts);
+    }
+
+    /// <summary>Records an event the gateway built itself (a level decision) for the caller.</summary>
+    internal Task<OperationResult<ContactReceipt>> RecordBuiltAsync(Caller caller, ContactEvent contact) =>
+        GrainCalls.RunAsync(caller, () => RouteAsync(caller, contact));
+
+    /// <summary>
+    /// The recorder is who the token says the caller is bound to; a body can never name it.
+    /// Early intervention practitioners record level decisions for their team.
+    /// </summary>
+    public static OperationResult<string> RecorderOf(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return (caller.Service, caller.Champion) switch
+        {
+            ({ } service, null) => OperationResult<string>.Ok("service:" + service),
+            (null, { } champion) => OperationResult<string>.Ok("champion:" + champion),
+            ({ }, { }) => OperationResult<string>.Fail(OperationStatus.Forbidden, "The token names both a service and a champion; a frontline token is bound to exactly one."),
+            _ when caller.Role == Auth.QpRoles.EarlyIntervention => OperationResult<string>.Ok("service:early-intervention"),
+            _ => OperationResult<string>.Fail(OperationStatus.Forbidden, "The token is bound to no service or champion, so it cannot record events."),
+        };
+    }
+
+    private static ParseResultWithProblems Parse(Caller caller, JsonElement wire, string recorder, DateTimeOffset receivedAt)
+    {
+        var result = EventCatalogue.Parse(wire, recorder, receivedAt);
+        if (!result.IsValid)
+        {
+            return new(null, result.Errors.Select(e => new FieldProblem(e.Field, e.Message)).ToArray());
+        }
+
+        // A champion records only as themself: the champion an event credits must be the caller.
+        var credited = result.Event!.Data switch
+        {
+            ChampionOutreach outreach => outreach.ChampionId,
+            SurveyCompleted survey => survey.ChampionId,
+            DropInHosted dropIn => dropIn.ChampionId,
+            _ => null,
+        };
+        if (caller.Champion is { } champion && credited is not null && !string.Equals(credited, champion, StringComparison.Ordinal))
+        {
+            return new(null, [new FieldProblem("data.championId", $"must be your own champion id '{champion}'")]);
+        }
+
+        return new(result.Event, []);
+    }
+
+    private async Task<OperationResult<ContactReceipt>> RouteAsync(Caller caller, ContactEvent contact)
+    {
+        if (contact.ChildId is { } childId)
+        {
+            return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IChildGrain>(childId).RecordAsync(contact));
+        }
+
+        if (contact.FamilyId is { } familyId)
+        {
+            return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IFamilyGrain>(familyId).RecordAsync(contact));
+        }
+
+        // A drop-in as a whole concerns no family: its champion keeps it, or the service that hosted it.
+        var championId = (contact.Data as DropInHosted)?.ChampionId ?? caller.Champion;
+        if (championId is null)
+        {
+            if (caller.Service is { } service)
+            {
+                return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IServiceGrain>(service).RecordAsync(contact));
+            }
+
+            return OperationResult<ContactReceipt>.Fail(OperationStatus.Unprocessable,
+                "A drop-in needs data.championId or a service caller.");
+        }
+
+        return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IChampionGrain>(championId).RecordAsync(contact));
+    }
+
+    private static string EventIdOf(JsonElement item) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty("eventId", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString() ?? ""
+            : "";
+
+    private sealed record ParseResultWithProblems(ContactEvent? Event, IReadOnlyList<FieldProblem> Errors);
+}

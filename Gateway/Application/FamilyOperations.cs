@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json;
+using QpActors.Domain.Events;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Application;
+
+/// <summary>A family's risk status for the early intervention team, and the practitioner's level decision.</summary>
+public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time)
+{
+    /// <summary>A break-glass reason must say something: at least this many characters.</summary>
+    public const int MinimumBreakGlassReasonLength = 10;
+
+    public const string RiskStatusPurpose = "risk-status";
+    public const string SetLevelPurpose = "set-level";
+
+    /// <summary>
+    /// Reads a family's risk for the caller. The family grain decides access from the caller and the
+    /// reason and writes the audit entry before answering; this only translates its outcome.
+    /// </summary>
+    public async Task<OperationResult<FamilyRiskStatus>> GetRiskStatusAsync(Caller caller, string familyId, string? breakGlassReason)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        if (!Identifiers.IsId(familyId))
+        {
+            errors.Add(new FieldProblem("familyId", "must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
+        }
+
+        var reason = string.IsNullOrWhiteSpace(breakGlassReason) ? null : breakGlassReason.Trim();
+        if (reason is not null && reason.Length < MinimumBreakGlassReasonLength)
+        {
+            errors.Add(new FieldProblem("breakGlassReason", $"must be at least {MinimumBreakGlassReasonLength} characters saying why the family is opened"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return OperationResult<FamilyRiskStatus>.Invalid(errors);
+        }
+
+        var read = await GrainCalls.RunAsync(caller, () =>
+            grains.GetGrain<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(RiskStatusPurpose, reason)));
+        return read.IsOk ? FromRead(read.Value!, familyId) : read.As<FamilyRiskStatus>();
+    }
+
+    /// <summary>
+    /// Sets a family's service level as a <c>service-level-set</c> contact event, so the decision has the
+    /// same idempotency, durability and history as any other contact. Only for families in the caller's wards.
+    /// </summary>
+    /// <param name="idempotencyKey">The event id; generated when absent, so a retry without one may record twice.</param>
+    public async Task<OperationResult<ContactReceipt>> SetLevelAsync(Caller caller, string familyId, string? level, string? reason, string? idempotencyKey)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var recorder = ContactOperations.RecorderOf(caller);
+        if (!recorder.IsOk)
+        {
+            return recorder.As<ContactReceipt>();
+        }
+
+        var eventId = string.IsNullOrWhiteSpace(idempotencyKey) ? "level-" + Guid.NewGuid().ToString("N") : idempotencyKey.Trim();
+        var now = time.GetUtcNow();
+        using var wire = JsonDocument.Parse(BuildLevelEvent(eventId, familyId, level, reason, now));
+        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now);
+        if (!parsed.IsValid)
+        {
+            return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => new FieldProblem(LevelField(e.Field), e.Message)).ToArray());
+        }
+
+        // Scope first: the family grain answers whether this caller may open the family at all
+        // (no break-glass here: a level decision belongs to the family's own ward team).
+        var scope = await GrainCalls.RunAsync(caller, () =>
+            grains.GetGrain<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(SetLevelPurpose, null)));
+        if (!scope.IsOk)
+        {
+            return scope.As<ContactReceipt>();
+        }
+
+        var access = FromRead(scope.Value!, familyId);
+        if (!access.IsOk)
+        {
+            return access.Status == OperationStatus.BreakGlassRequired
+                ? OperationResult<ContactReceipt>.Fail(OperationStatus.Forbidden, "Only the early intervention team of the family's ward may set its level.")
+                : access.As<ContactReceipt>();
+        }
+
+        var recorded = await contacts.RecordBuiltAsync(caller, parsed.Event!);
+        return recorded is { IsOk: true, Value.Status: ReceiptStatus.Rejected } rejected
+            ? OperationResult<ContactReceipt>.Invalid(rejected.Value.Errors)
+            : recorded;
+    }
+
+    private static OperationResult<FamilyRiskStatus> FromRead(FamilyRiskRead read, string familyId) => read.Outcome switch
+    {
+        AccessOutcome.Granted when read.Status is not null => OperationResult<FamilyRiskStatus>.Ok(read.Status),
+        AccessOutcome.Granted or AccessOutcome.NotFound => OperationResult<FamilyRiskStatus>.Fail(OperationStatus.NotFound, $"No family '{familyId}' is known."),
+        AccessOutcome.OutOfScope => OperationResult<FamilyRiskStatus>.Fail(OperationStatus.BreakGlassRequired,
+            $"Family '{familyId}' is outside your wards. To open it, give a break-glass reason of at least {MinimumBreakGlassReasonLength} characters; the access is time-limited and audited."),
+        _ => OperationResult<FamilyRiskStatus>.Fail(OperationStatus.Forbidden, "Your role may not read identifiable family records."),
+    };
+
+    private static string BuildLevelEvent(string eventId, string familyId, string? level, string? reason, DateTimeOffset now)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("eventId", eventId);
+            writer.WriteString("type", EventTypes.ServiceLevelSet);
+            writer.WriteString("occurredAt", now);
+            writer.WriteString("familyId", familyId);
+            writer.WriteStartObject("data");
+            if (level is not null)
+            {
+                writer.WriteString("level", level);
+            }
+
+            if (reason is not null)
+            {
+                writer.WriteString("reason", reason);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The catalogue names fields of the event it checked; the caller sent a level request.</summary>
+    private static string LevelField(string field) => field switch
+    {
+        "data.level" => "level",
+        "data.reason" => "reason",
+        "eventId" => "idempotencyKey",
+        _ => field,
+    };
+}

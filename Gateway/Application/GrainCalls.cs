@@ -1,0 +1,49 @@
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Application;
+
+/// <summary>
+/// Every grain call from the gateway goes through here: the caller's identity is placed in the request
+/// context first (grains audit and scope-check from it), and overload or an unreachable silo becomes
+/// <see cref="OperationStatus.Unavailable"/> with a retry hint instead of an error page.
+/// </summary>
+public static class GrainCalls
+{
+    /// <summary>Long enough for a silo to be declared dead and its grains to move.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
+
+    public static async Task<OperationResult<T>> RunAsync<T>(Caller caller, Func<Task<OperationResult<T>>> call)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(call);
+        CallerContext.Set(caller);
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            return OperationResult<T>.Unavailable("The service is busy or briefly unavailable; retry shortly. (" + ex.GetType().Name + ")", RetryAfter);
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+    }
+
+    public static Task<OperationResult<T>> RunAsync<T>(Caller caller, Func<Task<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return RunAsync(caller, async () => OperationResult<T>.Ok(await call()));
+    }
+
+    /// <summary>Failures a retry can cure: overload, a silo going away, the cluster not reached in time.</summary>
+    public static bool IsTransient(Exception exception) => exception is
+        OrleansMessageRejectionException or
+        SiloUnavailableException or
+        GatewayTooBusyException or
+        ConnectionFailedException or
+        TimeoutException;
+}

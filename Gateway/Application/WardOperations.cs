@@ -1,0 +1,220 @@
+using System.Globalization;
+using QpActors.Domain.Events;
+using QpActors.Gateway.Auth;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Application;
+
+/// <summary>Ward views: worklists and unreached infants (identifiable, in the caller's own wards), figures (aggregates), live updates.</summary>
+public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+    public const string DefaultPeriod = "rolling-12-months";
+    public const string DefaultScenario = "default";
+
+    public static IReadOnlyList<string> Periods { get; } = ["month", "quarter", "rolling-12-months"];
+
+    /// <summary>Families in one of the caller's wards ranked by need, filtered and paged.</summary>
+    public async Task<OperationResult<WorklistPage>> GetWorklistAsync(Caller caller, string? ward, string? level, bool? overdueReview, string? concern, int? page, int? pageSize)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(ward, "ward", errors);
+        if (level is not null && !WireName.TryParse<ServiceLevel>(level, out _))
+        {
+            errors.Add(new FieldProblem("level", "must be one of " + string.Join(", ", WireName.All<ServiceLevel>())));
+        }
+
+        if (concern is not null && !WireName.TryParse<Concern>(concern, out _))
+        {
+            errors.Add(new FieldProblem("concern", "must be one of " + string.Join(", ", WireName.All<Concern>())));
+        }
+
+        if (page is < 1)
+        {
+            errors.Add(new FieldProblem("page", "must be 1 or more"));
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors.Add(new FieldProblem("pageSize", $"must be 1-{MaxPageSize}"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return OperationResult<WorklistPage>.Invalid(errors);
+        }
+
+        if (OutsideWards(caller, ward!) is { } refused)
+        {
+            return refused.As<WorklistPage>();
+        }
+
+        var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize);
+        return await GrainCalls.RunAsync(caller, () => grains.GetGrain<IWardGrain>(ward!).GetWorklistAsync(query));
+    }
+
+    /// <summary>Infants in one of the caller's wards known from birth records but not yet reached.</summary>
+    public async Task<OperationResult<IReadOnlyList<UnreachedInfant>>> GetUnreachedAsync(Caller caller, string? wardCode)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(wardCode, "wardCode", errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<IReadOnlyList<UnreachedInfant>>.Invalid(errors);
+        }
+
+        var allowed = caller.Role == QpRoles.EarlyIntervention || (caller.Role == QpRoles.Frontline && caller.Champion is not null);
+        if (!allowed)
+        {
+            return OperationResult<IReadOnlyList<UnreachedInfant>>.Fail(OperationStatus.Forbidden, "Only champions and the early intervention team see unreached infants.");
+        }
+
+        if (OutsideWards(caller, wardCode!) is { } refused)
+        {
+            return refused.As<IReadOnlyList<UnreachedInfant>>();
+        }
+
+        return await GrainCalls.RunAsync(caller, () => grains.GetGrain<IWardGrain>(wardCode!).GetUnreachedAsync());
+    }
+
+    /// <summary>A ward's figures, published through the small-number rule.</summary>
+    public async Task<OperationResult<PublishedFigures>> GetWardFiguresAsync(Caller caller, string? wardCode, string? period, string? asOf, string? scenario)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(wardCode, "wardCode", errors);
+        var query = FiguresQueryOf(period, asOf, scenario, errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<PublishedFigures>.Invalid(errors);
+        }
+
+        return await GrainCalls.RunAsync(caller, () => FiguresAsync(async () =>
+        {
+            var figures = await grains.GetGrain<IWardGrain>(wardCode!).GetFiguresAsync(query);
+            return Publish(wardCode!, figures.AsOf, figures.Period, figures.Document, figures.NeighbourDocuments);
+        }));
+    }
+
+    /// <summary>An area's figures (its configured wards together), published through the small-number rule.</summary>
+    public async Task<OperationResult<PublishedFigures>> GetAreaFiguresAsync(Caller caller, string? areaId, string? period, string? asOf, string? scenario)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(areaId, "areaId", errors);
+        var query = FiguresQueryOf(period, asOf, scenario, errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<PublishedFigures>.Invalid(errors);
+        }
+
+        return await GrainCalls.RunAsync(caller, () => FiguresAsync(async () =>
+        {
+            var figures = await grains.GetGrain<IAreaGrain>(areaId!).GetFiguresAsync(query);
+            return Publish(areaId!, figures.AsOf, figures.Period, figures.Document, figures.WardDocuments);
+        }));
+    }
+
+    /// <summary>Risk level changes in one of the caller's wards, live.</summary>
+    public OperationResult<IAsyncEnumerable<FeedUpdate>> StreamRiskChanges(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(ward, "ward", errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<IAsyncEnumerable<FeedUpdate>>.Invalid(errors);
+        }
+
+        if (OutsideWards(caller, ward!) is { } refused)
+        {
+            return refused.As<IAsyncEnumerable<FeedUpdate>>();
+        }
+
+        return OperationResult<IAsyncEnumerable<FeedUpdate>>.Ok(feed.SubscribeAsync(new FeedTopic(FeedKinds.Risk, ward!), lastEventId, cancellationToken));
+    }
+
+    /// <summary>A ward's published figures, live (the source publishes them through the small-number rule).</summary>
+    public OperationResult<IAsyncEnumerable<FeedUpdate>> StreamWardFigures(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(ward, "ward", errors);
+        return errors.Count > 0
+            ? OperationResult<IAsyncEnumerable<FeedUpdate>>.Invalid(errors)
+            : OperationResult<IAsyncEnumerable<FeedUpdate>>.Ok(feed.SubscribeAsync(new FeedTopic(FeedKinds.Figures, ward!), lastEventId, cancellationToken));
+    }
+
+    /// <summary>The grains' figure errors are the client's (unknown ward, period or scenario), not the server's.</summary>
+    private static async Task<OperationResult<PublishedFigures>> FiguresAsync(Func<Task<OperationResult<PublishedFigures>>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (FiguresNotFoundException ex)
+        {
+            return OperationResult<PublishedFigures>.Fail(OperationStatus.NotFound, ex.Message);
+        }
+        catch (FiguresQueryException ex)
+        {
+            return OperationResult<PublishedFigures>.Invalid(ex.Field.Length > 0 ? ex.Field : "query", ex.Message);
+        }
+    }
+
+    private OperationResult<PublishedFigures> Publish(string key, DateTimeOffset asOf, string period, string raw, IReadOnlyList<string>? neighbours) =>
+        publisher.Publish(raw, neighbours) is { } published
+            ? OperationResult<PublishedFigures>.Ok(new PublishedFigures(key, asOf, period, published))
+            : new OperationResult<PublishedFigures>(OperationStatus.Unavailable, null, "The figures cannot be published safely just now (inconsistent counts); try again shortly.", [], TimeSpan.FromSeconds(5));
+
+    private static FiguresQuery FiguresQueryOf(string? period, string? asOf, string? scenario, List<FieldProblem> errors)
+    {
+        if (period is not null && !Periods.Contains(period))
+        {
+            errors.Add(new FieldProblem("period", "must be one of " + string.Join(", ", Periods)));
+        }
+
+        DateOnly? date = null;
+        if (asOf is not null)
+        {
+            if (DateOnly.TryParseExact(asOf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+            {
+                date = parsed;
+            }
+            else
+            {
+                errors.Add(new FieldProblem("asOf", "must be a date as yyyy-MM-dd"));
+            }
+        }
+
+        if (scenario is not null && !Identifiers.IsCode(scenario))
+        {
+            errors.Add(new FieldProblem("scenario", "must be a lower-case kebab-case scenario name"));
+        }
+
+        return new FiguresQuery(period ?? DefaultPeriod, date, scenario ?? DefaultScenario);
+    }
+
+    private static void CheckWard(string? code, string field, List<FieldProblem> errors)
+    {
+        if (string.IsNullOrEmpty(code))
+        {
+            errors.Add(new FieldProblem(field, "is required"));
+        }
+        else if (!Identifiers.IsCode(code))
+        {
+            errors.Add(new FieldProblem(field, "must be a lower-case kebab-case code such as queens-park"));
+        }
+    }
+
+    private static OperationResult<bool>? OutsideWards(Caller caller, string ward) =>
+        caller.Wards.Contains(ward, StringComparer.Ordinal)
+            ? null
+            : OperationResult<bool>.Fail(OperationStatus.Forbidden, $"Ward '{ward}' is not one of your wards.");
+}
+
+/// <summary>Figures as they may be published: <c>Document</c> is JSON with the documented key names.</summary>
+public sealed record PublishedFigures(string Key, DateTimeOffset AsOf, string Period, string Document);

@@ -1,0 +1,49 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.IdentityModel.Tokens;
+
+namespace QpActors.Gateway.Auth;
+
+/// <summary>JWT bearer authentication and the role policies. Deny by default: anything not marked anonymous needs a valid token.</summary>
+public static class AuthSetup
+{
+    public static IServiceCollection AddQpAuth(this IServiceCollection services, TokenSettings tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        services.AddSingleton(tokens);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(o =>
+            {
+                // Claim names stay as issued ("sub", "role", "ward"), not mapped to WS-* URIs.
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = tokens.Issuer,
+                    ValidAudience = tokens.Audience,
+                    IssuerSigningKey = new SymmetricSecurityKey(tokens.Key),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    RoleClaimType = QpClaims.Role,
+                    NameClaimType = QpClaims.Subject,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+            });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(QpPolicies.Frontline, p => p.RequireRole(QpRoles.Frontline).RequireAssertion(c => IsBoundFrontline(c.User)))
+            .AddPolicy(QpPolicies.EarlyIntervention, p => p.RequireRole(QpRoles.EarlyIntervention))
+            .AddPolicy(QpPolicies.Commission, p => p.RequireRole(QpRoles.Commission))
+            .AddPolicy(QpPolicies.Admin, p => p.RequireRole(QpRoles.Admin))
+            .AddPolicy(QpPolicies.Outreach, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
+                c.User.IsInRole(QpRoles.EarlyIntervention) || (c.User.IsInRole(QpRoles.Frontline) && HasClaim(c.User, QpClaims.Champion))));
+        return services;
+    }
+
+    /// <summary>A frontline token records for exactly what it is bound to: a service or a champion.</summary>
+    private static bool IsBoundFrontline(ClaimsPrincipal user) =>
+        HasClaim(user, QpClaims.Service) || HasClaim(user, QpClaims.Champion);
+
+    private static bool HasClaim(ClaimsPrincipal user, string type) =>
+        !string.IsNullOrWhiteSpace(user.FindFirst(type)?.Value);
+}

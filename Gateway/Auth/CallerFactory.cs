@@ -1,0 +1,30 @@
+using System.Security.Claims;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Auth;
+
+/// <summary>Turns a validated token's claims into the <see cref="Caller"/> the grains trust.</summary>
+public static class CallerFactory
+{
+    public static Caller FromPrincipal(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var subject = user.FindFirst(QpClaims.Subject)?.Value;
+        var role = user.FindFirst(QpClaims.Role)?.Value;
+        if (string.IsNullOrWhiteSpace(subject) || string.IsNullOrWhiteSpace(role))
+        {
+            // The authorization policies admit only tokens with a role; reaching here is a wiring fault.
+            throw new InvalidOperationException("An authenticated caller needs 'sub' and 'role' claims.");
+        }
+
+        var wards = user.FindAll(QpClaims.Ward)
+            .Select(c => c.Value.Trim())
+            .Where(w => w.Length > 0)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        return new Caller(subject, role, wards, NonEmpty(user, QpClaims.Service), NonEmpty(user, QpClaims.Champion));
+    }
+
+    private static string? NonEmpty(ClaimsPrincipal user, string type) =>
+        user.FindFirst(type)?.Value is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}

@@ -1,0 +1,44 @@
+namespace QpActors.Gateway.Auth;
+
+/// <summary>The roles a token may carry in its <c>role</c> claim.</summary>
+public static class QpRoles
+{
+    /// <summary>Bound to one service or one champion: records events for it, never reads risk.</summary>
+    public const string Frontline = "frontline";
+
+    /// <summary>Bound to wards: reads risk and worklists there and sets service levels.</summary>
+    public const string EarlyIntervention = "early-intervention";
+
+    /// <summary>Aggregates only, never an identifiable record.</summary>
+    public const string Commission = "commission";
+
+    /// <summary>The audit log and operations.</summary>
+    public const string Admin = "admin";
+
+    public static IReadOnlyList<string> All { get; } = [Frontline, EarlyIntervention, Commission, Admin];
+}
+
+/// <summary>The claims the gateway reads from a token.</summary>
+public static class QpClaims
+{
+    public const string Subject = "sub";
+    public const string Role = "role";
+    public const string Service = "service";
+    public const string Champion = "champion";
+
+    /// <summary>Repeated: one claim per ward code.</summary>
+    public const string Ward = "ward";
+    public const string Name = "name";
+}
+
+/// <summary>Authorization policies; every endpoint and gRPC method names exactly one.</summary>
+public static class QpPolicies
+{
+    public const string Frontline = "frontline";
+    public const string EarlyIntervention = "early-intervention";
+    public const string Commission = "commission";
+    public const string Admin = "admin";
+
+    /// <summary>The unreached-infants list: early intervention, and frontline champions for their own wards.</summary>
+    public const string Outreach = "outreach";
+}

@@ -1,0 +1,154 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using QpActors.Gateway.Application;
+using QpActors.Gateway.Auth;
+using QpActors.Gateway.Http;
+using V1 = QpActors.Gateway.Grpc.V1;
+
+namespace QpActors.Gateway.Grpc;
+
+/// <summary>gRPC twin of the contacts endpoints; the same operations as HTTP.</summary>
+[Authorize(Policy = QpPolicies.Frontline)]
+[EnableRateLimiting(ApiEndpoints.WritesLimiter)]
+public sealed class ContactsGrpcService(ContactOperations contacts) : V1.ContactsService.ContactsServiceBase
+{
+    public override async Task<V1.Receipt> Record(V1.ContactEvent request, ServerCallContext context)
+    {
+        using var wire = ProtoMapping.ToWire(request);
+        var result = await contacts.RecordAsync(GrpcErrors.CallerOf(context), wire.RootElement);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    public override async Task<V1.BatchReceipts> RecordBatch(V1.ContactBatch request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var wire = ProtoMapping.ToWire(request.Events);
+        var result = await contacts.RecordBatchAsync(GrpcErrors.CallerOf(context), wire.RootElement);
+        var receipts = new V1.BatchReceipts();
+        receipts.Receipts.AddRange(GrpcErrors.ValueOrThrow(result).Select(r => ProtoMapping.ToProto(r.Receipt, r.Index)));
+        return receipts;
+    }
+}
+
+/// <summary>gRPC twin of the family endpoints.</summary>
+[Authorize(Policy = QpPolicies.EarlyIntervention)]
+public sealed class FamiliesGrpcService(FamilyOperations families) : V1.FamiliesService.FamiliesServiceBase
+{
+    public override async Task<V1.RiskStatus> GetRiskStatus(V1.RiskStatusRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await families.GetRiskStatusAsync(GrpcErrors.CallerOf(context), request.FamilyId, request.HasBreakGlassReason ? request.BreakGlassReason : null);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    [EnableRateLimiting(ApiEndpoints.WritesLimiter)]
+    public override async Task<V1.Receipt> SetLevel(V1.SetLevelRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await families.SetLevelAsync(
+            GrpcErrors.CallerOf(context),
+            request.FamilyId,
+            request.Level.Length > 0 ? request.Level : null,
+            request.Reason.Length > 0 ? request.Reason : null,
+            request.EventId.Length > 0 ? request.EventId : null);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+}
+
+/// <summary>gRPC twin of the ward endpoints and the live streams; each method names its policy.</summary>
+public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.WardsServiceBase
+{
+    [Authorize(Policy = QpPolicies.EarlyIntervention)]
+    public override async Task<V1.WorklistPage> GetWorklist(V1.WorklistRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await wards.GetWorklistAsync(
+            GrpcErrors.CallerOf(context),
+            request.Ward,
+            request.HasLevel ? request.Level : null,
+            request.HasOverdueReview ? request.OverdueReview : null,
+            request.HasConcern ? request.Concern : null,
+            request.Page == 0 ? null : request.Page,
+            request.PageSize == 0 ? null : request.PageSize);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.Outreach)]
+    public override async Task<V1.UnreachedList> GetUnreached(V1.UnreachedRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await wards.GetUnreachedAsync(GrpcErrors.CallerOf(context), request.WardCode);
+        return ProtoMapping.ToProto(request.WardCode, GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.Commission)]
+    public override async Task<V1.Figures> GetWardFigures(V1.WardFiguresRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await wards.GetWardFiguresAsync(GrpcErrors.CallerOf(context), request.WardCode, Optional(request.Period), Optional(request.AsOf), Optional(request.Scenario));
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.Commission)]
+    public override async Task<V1.Figures> GetAreaFigures(V1.AreaFiguresRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await wards.GetAreaFiguresAsync(GrpcErrors.CallerOf(context), request.AreaId, Optional(request.Period), Optional(request.AsOf), Optional(request.Scenario));
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.EarlyIntervention)]
+    public override Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken);
+        return PumpAsync(GrpcErrors.ValueOrThrow(result), responseStream, context.CancellationToken);
+    }
+
+    [Authorize(Policy = QpPolicies.Commission)]
+    public override Task StreamWardFigures(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = wards.StreamWardFigures(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken);
+        return PumpAsync(GrpcErrors.ValueOrThrow(result), responseStream, context.CancellationToken);
+    }
+
+    private static async Task PumpAsync(IAsyncEnumerable<FeedUpdate> updates, IServerStreamWriter<V1.Update> stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var update in updates.WithCancellation(cancellationToken))
+            {
+                await stream.WriteAsync(ProtoMapping.ToProto(update), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; the enumerator has released the subscription.
+        }
+    }
+
+    private static string? Optional(string value) => value.Length > 0 ? value : null;
+}
+
+/// <summary>gRPC twin of the audit log query.</summary>
+[Authorize(Policy = QpPolicies.Admin)]
+public sealed class AuditGrpcService(AuditOperations audit) : V1.AuditService.AuditServiceBase
+{
+    public override async Task<V1.AuditPage> Query(V1.AuditQueryRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await audit.QueryAsync(
+            GrpcErrors.CallerOf(context),
+            request.HasUser ? request.User : null,
+            request.HasFamily ? request.Family : null,
+            ProtoMapping.Instant(request.From),
+            ProtoMapping.Instant(request.To),
+            request.Page == 0 ? null : request.Page,
+            request.PageSize == 0 ? null : request.PageSize);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+}

@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using QpActors.Gateway.Application;
+using QpActors.Grains.Interfaces;
+using V1 = QpActors.Gateway.Grpc.V1;
+
+namespace QpActors.Gateway.Grpc;
+
+/// <summary>Between protobuf messages and the application layer's types; no decisions are made here.</summary>
+public static class ProtoMapping
+{
+    /// <summary>The wire JSON object the catalogue checks, built from the protobuf form of an event.</summary>
+    public static void WriteWire(Utf8JsonWriter writer, V1.ContactEvent contact)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(contact);
+        writer.WriteStartObject();
+
+        // proto3 cannot tell an empty string from a missing one; missing gives the clearer error.
+        if (contact.EventId.Length > 0)
+        {
+            writer.WriteString("eventId", contact.EventId);
+        }
+
+        if (contact.Type.Length > 0)
+        {
+            writer.WriteString("type", contact.Type);
+        }
+
+        if (contact.OccurredAt.Length > 0)
+        {
+            writer.WriteString("occurredAt", contact.OccurredAt);
+        }
+
+        if (contact.HasFamilyId)
+        {
+            writer.WriteString("familyId", contact.FamilyId);
+        }
+
+        if (contact.HasChildId)
+        {
+            writer.WriteString("childId", contact.ChildId);
+        }
+
+        if (contact.Data is not null)
+        {
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(JsonFormatter.Default.Format(contact.Data));
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static JsonDocument ToWire(V1.ContactEvent contact) => Build(writer => WriteWire(writer, contact));
+
+    public static JsonDocument ToWire(IEnumerable<V1.ContactEvent> contacts) => Build(writer =>
+    {
+        writer.WriteStartArray();
+        foreach (var contact in contacts)
+        {
+            WriteWire(writer, contact);
+        }
+
+        writer.WriteEndArray();
+    });
+
+    public static V1.Receipt ToProto(ContactReceipt receipt, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var proto = new V1.Receipt
+        {
+            EventId = receipt.EventId,
+            Status = Http.ReceiptResponse.StatusName(receipt.Status),
+            Version = receipt.Version,
+            Index = index,
+        };
+        proto.Errors.AddRange(receipt.Errors.Select(e => new V1.FieldError { Field = e.Field, Message = e.Message }));
+        return proto;
+    }
+
+    public static V1.RiskStatus ToProto(FamilyRiskStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var proto = new V1.RiskStatus
+        {
+            FamilyId = status.FamilyId,
+            Score = status.Score,
+            SuggestedLevel = status.SuggestedLevel,
+            RulesVersion = status.RulesVersion,
+            Version = status.Version,
+            AsOf = Timestamp.FromDateTimeOffset(status.AsOf),
+            Synthetic = status.Synthetic,
+        };
+        if (status.WardCode is not null)
+        {
+            proto.WardCode = status.WardCode;
+        }
+
+        if (status.SetLevel is { } decision)
+        {
+            proto.SetLevel = decision.Level;
+            proto.SetLevelDecision = new V1.LevelDecision
+            {
+                Level = decision.Level,
+                Reason = decision.Reason,
+                SetBy = decision.SetBy,
+                SetAt = Timestamp.FromDateTimeOffset(decision.SetAt),
+                EventId = decision.EventId,
+            };
+        }
+
+        proto.Factors.AddRange(status.Factors.Select(ToProto));
+        proto.Children.AddRange(status.Children.Select(ToProto));
+        proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueBy = Stamp(o.DueBy) }));
+        proto.OpenConcerns.AddRange(status.OpenConcerns.Select(c => new V1.OpenConcern { Concern = c.Concern, RaisedOn = Stamp(c.RaisedOn), EventId = c.EventId }));
+        proto.History.AddRange(status.History.Select(h => new V1.RiskChange
+        {
+            At = Stamp(h.At),
+            Score = h.Score,
+            SuggestedLevel = h.SuggestedLevel,
+            PreviousScore = h.PreviousScore,
+            PreviousLevel = h.PreviousLevel,
+            Cause = h.Cause,
+        }));
+        proto.RecentEvents.AddRange(status.RecentEvents.Select(e => new V1.HistoryEntry { OccurredAt = Stamp(e.OccurredAt), Type = e.Type, EventId = e.EventId, RecordedBy = e.RecordedBy }));
+        return proto;
+    }
+
+    public static V1.WorklistPage ToProto(WorklistPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var proto = new V1.WorklistPage { WardCode = page.WardCode, Page = page.Page, PageSize = page.PageSize, Total = page.Total };
+        foreach (var item in page.Items)
+        {
+            var line = new V1.WorklistItem
+            {
+                FamilyId = item.FamilyId,
+                Score = item.Score,
+                SuggestedLevel = item.SuggestedLevel,
+                OverdueReviews = item.OverdueReviews,
+                UpdatedAt = Stamp(item.UpdatedAt),
+            };
+            if (item.SetLevel is not null)
+            {
+                line.SetLevel = item.SetLevel;
+            }
+
+            line.OpenConcerns.AddRange(item.OpenConcerns);
+            line.TopFactors.AddRange(item.TopFactors);
+            proto.Items.Add(line);
+        }
+
+        return proto;
+    }
+
+    public static V1.UnreachedList ToProto(string wardCode, IReadOnlyList<UnreachedInfant> infants)
+    {
+        ArgumentNullException.ThrowIfNull(infants);
+        var proto = new V1.UnreachedList { WardCode = wardCode };
+        foreach (var infant in infants)
+        {
+            var item = new V1.UnreachedInfant { ChildId = infant.ChildId, DateOfBirth = Date(infant.DateOfBirth) };
+            if (infant.FamilyId is not null)
+            {
+                item.FamilyId = infant.FamilyId;
+            }
+
+            item.Champions.AddRange(infant.Champions);
+            proto.Items.Add(item);
+        }
+
+        return proto;
+    }
+
+    public static V1.Figures ToProto(PublishedFigures figures)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        return new V1.Figures
+        {
+            Key = figures.Key,
+            AsOf = Timestamp.FromDateTimeOffset(figures.AsOf),
+            Period = figures.Period,
+            Document = JsonParser.Default.Parse<Struct>(figures.Document),
+        };
+    }
+
+    public static V1.Update ToProto(FeedUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return new V1.Update { Id = update.Id, Kind = update.Kind, Data = JsonParser.Default.Parse<Struct>(update.Data) };
+    }
+
+    public static V1.AuditPage ToProto(AuditLogPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var proto = new V1.AuditPage { Page = page.Page, PageSize = page.PageSize, HasMore = page.HasMore };
+        foreach (var entry in page.Items)
+        {
+            var item = new V1.AuditEntry
+            {
+                At = Stamp(entry.At),
+                UserId = entry.UserId,
+                Role = entry.Role,
+                Action = entry.Action,
+                BreakGlass = entry.BreakGlass,
+            };
+            if (entry.FamilyId is not null)
+            {
+                item.FamilyId = entry.FamilyId;
+            }
+
+            if (entry.ChildId is not null)
+            {
+                item.ChildId = entry.ChildId;
+            }
+
+            if (entry.Purpose is not null)
+            {
+                item.Purpose = entry.Purpose;
+            }
+
+            if (entry.Reason is not null)
+            {
+                item.Reason = entry.Reason;
+            }
+
+            if (entry.Detail is not null)
+            {
+                item.Detail = entry.Detail;
+            }
+
+            proto.Items.Add(item);
+        }
+
+        return proto;
+    }
+
+    public static DateTimeOffset? Instant(Timestamp? stamp) => stamp?.ToDateTimeOffset();
+
+    private static V1.Factor ToProto(FactorView factor)
+    {
+        var proto = new V1.Factor { Id = factor.Id, Description = factor.Description, Weight = factor.Weight };
+        proto.EventIds.AddRange(factor.EventIds);
+        if (factor.ChildId is not null)
+        {
+            proto.ChildId = factor.ChildId;
+        }
+
+        return proto;
+    }
+
+    private static V1.ChildRisk ToProto(ChildRiskView child)
+    {
+        var proto = new V1.ChildRisk { ChildId = child.ChildId, Score = child.Score, SuggestedLevel = child.SuggestedLevel, Version = child.Version };
+        if (child.DateOfBirth is { } born)
+        {
+            proto.DateOfBirth = Date(born);
+        }
+
+        if (child.ExpectedDueDate is { } due)
+        {
+            proto.ExpectedDueDate = Date(due);
+        }
+
+        proto.Factors.AddRange(child.Factors.Select(ToProto));
+        proto.Reviews.AddRange(child.Reviews.Select(r => new V1.Review
+        {
+            Review_ = r.Review,
+            DueFrom = Stamp(r.DueFrom),
+            DueBy = Stamp(r.DueBy),
+            CompletedOn = Stamp(r.CompletedOn),
+            Status = r.Status,
+        }));
+        return proto;
+    }
+
+    private static Timestamp? Stamp(DateTimeOffset? at) => at is { } value ? Timestamp.FromDateTimeOffset(value) : null;
+
+    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static JsonDocument Build(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return JsonDocument.Parse(buffer.ToArray());
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Orleans.Dashboard;
+using QpActors.Gateway.Application;
+using QpActors.Gateway.Auth;
+using QpActors.Gateway.Grpc;
+using QpActors.Gateway.Http;
+using QpActors.Hosting;
+
+namespace QpActors.Gateway.Hosting;
+
+/// <summary>Limits every client can rely on.</summary>
+public static class ApiLimits
+{
+    /// <summary>Largest request body accepted (a full batch of contact events fits well within it).</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    /// <summary>Most events in one batch from an offline device.</summary>
+    public const int MaxBatchItems = 500;
+
+    /// <summary>Write requests in flight at once (configurable as <c>Api:MaxConcurrentWrites</c>).</summary>
+    public const int DefaultMaxConcurrentWrites = 512;
+
+    /// <summary>Write requests waiting for a slot before the gateway answers 503 (<c>Api:WriteQueueLimit</c>).</summary>
+    public const int DefaultWriteQueueLimit = 2048;
+
+    /// <summary>What a client told to back off is told to wait.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>The HTTP and gRPC API over one application layer.</summary>
+public static class ApiSetup
+{
+    public static IServiceCollection AddQpApi(this IServiceCollection services, IConfiguration configuration, QpHostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        });
+
+        services.AddQpAuth(TokenSettings.Resolve(configuration, settings.DataDirectory));
+        services.PostConfigure<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(
+            Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme,
+            o => o.Events = new Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerEvents { OnMessageReceived = AccessTokenFromQuery });
+
+        var api = configuration.GetSection("Api");
+        services.AddRateLimiter(o =>
+        {
+            o.AddConcurrencyLimiter(ApiEndpoints.WritesLimiter, limiter =>
+            {
+                limiter.PermitLimit = api.GetValue("MaxConcurrentWrites", ApiLimits.DefaultMaxConcurrentWrites);
+                limiter.QueueLimit = api.GetValue("WriteQueueLimit", ApiLimits.DefaultWriteQueueLimit);
+                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            o.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            o.OnRejected = RejectedAsync;
+        });
+
+        services.AddOpenApi();
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = (int)ApiLimits.MaxRequestBodyBytes;
+            o.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks();
+
+        services.AddSingleton<ContactOperations>();
+        services.AddSingleton<FamilyOperations>();
+        services.AddSingleton<WardOperations>();
+        services.AddSingleton<AuditOperations>();
+        services.AddSingleton(configuration.GetSection("Streams").Get<UpdateFeedOptions>() ?? new UpdateFeedOptions());
+        services.AddSingleton<IUpdateSource, WardUpdateSource>();
+        services.AddSingleton<PollingUpdateFeed>();
+        services.AddSingleton<IUpdateFeed>(sp => sp.GetRequiredService<PollingUpdateFeed>());
+        services.AddSingleton<IFiguresPublisher, SmallNumberFiguresPublisher>();
+        return services;
+    }
+
+    public static WebApplication MapQpApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapQpHttpApi();
+        app.MapOpenApi().AllowAnonymous();
+
+        app.MapGrpcService<ContactsGrpcService>();
+        app.MapGrpcService<FamiliesGrpcService>();
+        app.MapGrpcService<WardsGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcReflectionService().AllowAnonymous();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+
+        // The dashboard has no authentication of its own: it sits behind the admin policy.
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization(QpPolicies.Admin);
+        return app;
+    }
+
+    /// <summary>Whether a request is gRPC: those get their status from the HTTP code, not a problem body.</summary>
+    public static bool IsGrpc(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+    }
+
+    /// <summary>
+    /// Browsers' EventSource cannot send headers, so the live streams (and the dashboard in a browser)
+    /// also take the token as <c>access_token</c> in the query. Nowhere else: query strings end up in logs.
+    /// </summary>
+    private static Task AccessTokenFromQuery(Microsoft.AspNetCore.Authentication.JwtBearer.MessageReceivedContext context)
+    {
+        var path = context.HttpContext.Request.Path;
+        if ((path.StartsWithSegments("/v1/stream") || path.StartsWithSegments("/dashboard"))
+            && context.Request.Query["access_token"].ToString() is { Length: > 0 } token)
+        {
+            context.Token = token;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async ValueTask RejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var hinted) ? hinted : ApiLimits.RetryAfter;
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        if (IsGrpc(http.Request))
+        {
+            return;
+        }
+
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Busy",
+                Detail = "The gateway is at its limit of concurrent writes; retry after the Retry-After delay.",
+            },
+        });
+    }
+}

@@ -1,0 +1,253 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using QpActors.Domain.Events;
+using QpActors.Gateway.Application;
+using QpActors.Gateway.Auth;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Http;
+
+/// <summary>
+/// The HTTP JSON API under <c>/v1</c>. Handlers only translate: request to operation arguments,
+/// operation result to a response or problem details. Every route names its policy.
+/// </summary>
+public static class ApiEndpoints
+{
+    /// <summary>The concurrency limiter on endpoints that write.</summary>
+    public const string WritesLimiter = "writes";
+
+    public static RouteGroupBuilder MapQpHttpApi(this IEndpointRouteBuilder endpoints)
+    {
+        var v1 = endpoints.MapGroup("/v1");
+        MapContacts(v1);
+        MapFamilies(v1);
+        MapWards(v1);
+        MapStreams(v1);
+        MapAudit(v1);
+        return v1;
+    }
+
+    private static void MapContacts(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/contacts", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (HttpContext http, ContactOperations contacts) =>
+            {
+                var (body, problem) = await JsonBody.ReadAsync(http);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                using (body)
+                {
+                    var result = await contacts.RecordAsync(CallerFactory.FromPrincipal(http.User), body!.RootElement);
+                    return result.IsOk ? TypedResults.Ok(ReceiptResponse.From(result.Value!)) : Problems.From(result, http);
+                }
+            })
+            .RequireAuthorization(QpPolicies.Frontline)
+            .RequireRateLimiting(WritesLimiter)
+            .Accepts<ContactEventBody>("application/json")
+            .WithName("RecordContact")
+            .WithSummary("Record one contact event; re-posting an event id returns the original receipt.")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        v1.MapPost("/contacts/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (HttpContext http, ContactOperations contacts) =>
+            {
+                var (body, problem) = await JsonBody.ReadAsync(http);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                using (body)
+                {
+                    var result = await contacts.RecordBatchAsync(CallerFactory.FromPrincipal(http.User), body!.RootElement);
+                    return result.IsOk ? TypedResults.Ok(BatchResponse.From(result.Value!)) : Problems.From(result, http);
+                }
+            })
+            .RequireAuthorization(QpPolicies.Frontline)
+            .RequireRateLimiting(WritesLimiter)
+            .Accepts<ContactBatchBody>("application/json")
+            .WithName("RecordContactBatch")
+            .WithSummary("Record a batch from an offline device: a receipt per item (accepted, duplicate or rejected with its errors).")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        v1.MapGet("/event-types", () => TypedResults.Ok(EventCatalogue.Types.Select(EventTypeResponse.From).ToArray()))
+            .RequireAuthorization()
+            .WithName("ListEventTypes")
+            .WithSummary("The contact-event catalogue: every type a frontline app may post.");
+    }
+
+    private static void MapFamilies(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/families/{familyId}/risk", async Task<Results<Ok<RiskStatusResponse>, ProblemHttpResult>> (string familyId, HttpContext http, FamilyOperations families) =>
+            {
+                var reason = http.Request.Headers[Problems.BreakGlassHeader].ToString();
+                var result = await families.GetRiskStatusAsync(CallerFactory.FromPrincipal(http.User), familyId, reason.Length > 0 ? reason : null);
+                return result.IsOk ? TypedResults.Ok(RiskStatusResponse.From(result.Value!)) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .WithName("GetFamilyRisk")
+            .WithSummary("A family's risk status; audited before it is returned. Outside your wards send X-Break-Glass-Reason.");
+
+        v1.MapPut("/families/{familyId}/level", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (string familyId, HttpContext http, FamilyOperations families) =>
+            {
+                var (body, problem) = await JsonBody.ReadAsync(http);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                using (body)
+                {
+                    var errors = new List<FieldProblem>();
+                    var level = StringField(body!.RootElement, "level", errors);
+                    var reason = StringField(body.RootElement, "reason", errors);
+                    if (body.RootElement.ValueKind == JsonValueKind.Object)
+                    {
+                        errors.AddRange(body.RootElement.EnumerateObject()
+                            .Where(p => p.Name is not ("level" or "reason"))
+                            .Select(p => new FieldProblem(p.Name, "is not a field of a level decision")));
+                    }
+
+                    if (errors.Count > 0)
+                    {
+                        return Problems.Invalid(http, errors);
+                    }
+
+                    var key = http.Request.Headers["Idempotency-Key"].ToString();
+                    var result = await families.SetLevelAsync(CallerFactory.FromPrincipal(http.User), familyId, level, reason, key.Length > 0 ? key : null);
+                    return result.IsOk ? TypedResults.Ok(ReceiptResponse.From(result.Value!)) : Problems.From(result, http);
+                }
+            })
+            .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .RequireRateLimiting(WritesLimiter)
+            .Accepts<SetLevelBody>("application/json")
+            .WithName("SetFamilyLevel")
+            .WithSummary("Set a family's service level with a reason (recorded as a service-level-set event; Idempotency-Key header makes retries safe).");
+    }
+
+    private static void MapWards(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/worklist", async Task<Results<Ok<WorklistPage>, ProblemHttpResult>> (HttpContext http, WardOperations wards, string? ward, string? level, string? overdueReview, string? concern, string? page, string? pageSize) =>
+            {
+                var errors = new List<FieldProblem>();
+                var overdue = QueryValues.Bool(overdueReview, "overdueReview", errors);
+                var pageNumber = QueryValues.Int(page, "page", errors);
+                var size = QueryValues.Int(pageSize, "pageSize", errors);
+                if (errors.Count > 0)
+                {
+                    return Problems.Invalid(http, errors);
+                }
+
+                var result = await wards.GetWorklistAsync(CallerFactory.FromPrincipal(http.User), ward, level, overdue, concern, pageNumber, size);
+                return result.IsOk ? TypedResults.Ok(result.Value!) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .WithName("GetWorklist")
+            .WithSummary("Families in one of your wards ranked by need; filter by level, overdueReview, concern; paged.");
+
+        v1.MapGet("/wards/{wardCode}/unreached", async Task<Results<Ok<UnreachedResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
+            {
+                var result = await wards.GetUnreachedAsync(CallerFactory.FromPrincipal(http.User), wardCode);
+                return result.IsOk ? TypedResults.Ok(new UnreachedResponse(wardCode, result.Value!.Count, result.Value)) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.Outreach)
+            .WithName("GetUnreachedInfants")
+            .WithSummary("Infants known from birth records but not yet reached by the children's centre (champions and early intervention, own wards).");
+
+        v1.MapGet("/wards/{wardCode}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
+                Figures(await wards.GetWardFiguresAsync(CallerFactory.FromPrincipal(http.User), wardCode, period, asOf, scenario), http))
+            .RequireAuthorization(QpPolicies.Commission)
+            .WithName("GetWardFigures")
+            .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.");
+
+        v1.MapGet("/areas/{areaId}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
+                Figures(await wards.GetAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, period, asOf, scenario), http))
+            .RequireAuthorization(QpPolicies.Commission)
+            .WithName("GetAreaFigures")
+            .WithSummary("An area's figures with small numbers suppressed.");
+    }
+
+    private static void MapStreams(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/stream/risk", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
+            {
+                var result = wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted);
+                return result.IsOk ? new ServerSentEventsStream(result.Value!) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .WithName("StreamRiskChanges")
+            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward. Resume with Last-Event-ID.");
+
+        v1.MapGet("/stream/figures", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
+            {
+                var result = wards.StreamWardFigures(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted);
+                return result.IsOk ? new ServerSentEventsStream(result.Value!) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.Commission)
+            .WithName("StreamWardFigures")
+            .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.");
+    }
+
+    private static void MapAudit(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/audit", async Task<Results<Ok<AuditLogPage>, ProblemHttpResult>> (HttpContext http, AuditOperations audit, string? user, string? family, string? from, string? to, string? page, string? pageSize) =>
+            {
+                var errors = new List<FieldProblem>();
+                var fromInstant = QueryValues.Instant(from, "from", errors);
+                var toInstant = QueryValues.Instant(to, "to", errors);
+                var pageNumber = QueryValues.Int(page, "page", errors);
+                var size = QueryValues.Int(pageSize, "pageSize", errors);
+                if (errors.Count > 0)
+                {
+                    return Problems.Invalid(http, errors);
+                }
+
+                var result = await audit.QueryAsync(CallerFactory.FromPrincipal(http.User), user, family, fromInstant, toInstant, pageNumber, size);
+                return result.IsOk ? TypedResults.Ok(result.Value!) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.Admin)
+            .WithName("QueryAudit")
+            .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first.");
+    }
+
+    private static Results<Ok<FiguresResponse>, ProblemHttpResult> Figures(OperationResult<PublishedFigures> result, HttpContext http)
+    {
+        if (!result.IsOk)
+        {
+            return Problems.From(result, http);
+        }
+
+        using var document = JsonDocument.Parse(result.Value!.Document);
+        return TypedResults.Ok(new FiguresResponse(result.Value.Key, result.Value.AsOf, result.Value.Period, document.RootElement.Clone()));
+    }
+
+    private static string? StringField(JsonElement body, string name, List<FieldProblem> errors)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            if (name == "level")
+            {
+                errors.Add(new FieldProblem("$", "must be a JSON object"));
+            }
+
+            return null;
+        }
+
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new FieldProblem(name, "must be a string"));
+            return null;
+        }
+
+        return value.GetString();
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+using QpActors.Domain.Events;
+using QpActors.Gateway.Application;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Http;
+
+/// <summary>A posted contact event in the wire format of docs/design.md (documentation only: the body is checked by the catalogue).</summary>
+public sealed record ContactEventBody(
+    string EventId,
+    string Type,
+    DateTimeOffset OccurredAt,
+    string? FamilyId,
+    string? ChildId,
+    Dictionary<string, object?>? Data);
+
+/// <summary>A batch from an offline device: at most <c>ApiLimits.MaxBatchItems</c> events (a bare array is accepted too).</summary>
+public sealed record ContactBatchBody(IReadOnlyList<ContactEventBody> Events);
+
+/// <summary>
+/// What a frontline app gets back for an event: <c>status</c> is <c>accepted</c>, <c>duplicate</c> (the original
+/// receipt of an event already recorded) or <c>rejected</c> with <c>errors</c>. <c>index</c> is the item's position in a batch.
+/// </summary>
+public sealed record ReceiptResponse(
+    string EventId,
+    string Status,
+    long Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FieldProblem>? Errors,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Index = null)
+{
+    public static string StatusName(ReceiptStatus status) => status switch
+    {
+        ReceiptStatus.Accepted => "accepted",
+        ReceiptStatus.Duplicate => "duplicate",
+        _ => "rejected",
+    };
+
+    public static ReceiptResponse From(ContactReceipt receipt, int? index = null)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        return new(receipt.EventId, StatusName(receipt.Status), receipt.Version, receipt.Errors.Count > 0 ? receipt.Errors : null, index);
+    }
+}
+
+public sealed record BatchResponse(int Accepted, int Duplicates, int Rejected, IReadOnlyList<ReceiptResponse> Receipts)
+{
+    public static BatchResponse From(IReadOnlyList<BatchReceipt> receipts)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        return new(
+            receipts.Count(r => r.Receipt.Status == ReceiptStatus.Accepted),
+            receipts.Count(r => r.Receipt.Status == ReceiptStatus.Duplicate),
+            receipts.Count(r => r.Receipt.Status == ReceiptStatus.Rejected),
+            receipts.Select(r => ReceiptResponse.From(r.Receipt, r.Index)).ToArray());
+    }
+}
+
+/// <summary>A practitioner's level decision: <c>level</c> is <c>universal</c>, <c>universal-plus</c> or <c>universal-partnership-plus</c>.</summary>
+public sealed record SetLevelBody(string Level, string Reason);
+
+/// <summary>
+/// A family's risk status. <c>setLevel</c> is the level a practitioner set (null if none; the score never sets it),
+/// with the decision in <c>setLevelDecision</c>; <c>factors</c> name the events that triggered them;
+/// <c>synthetic</c> marks generated (seed or benchmark) data.
+/// </summary>
+public sealed record RiskStatusResponse(
+    string FamilyId,
+    string? WardCode,
+    double Score,
+    string SuggestedLevel,
+    string? SetLevel,
+    LevelDecision? SetLevelDecision,
+    IReadOnlyList<FactorView> Factors,
+    IReadOnlyList<ChildRiskView> Children,
+    IReadOnlyList<OverdueReviewView> OverdueReviews,
+    IReadOnlyList<ConcernView> OpenConcerns,
+    IReadOnlyList<RiskChange> History,
+    IReadOnlyList<HistoryEntry> RecentEvents,
+    string RulesVersion,
+    long Version,
+    DateTimeOffset AsOf,
+    bool Synthetic)
+{
+    public static RiskStatusResponse From(FamilyRiskStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return new(status.FamilyId, status.WardCode, status.Score, status.SuggestedLevel, status.SetLevel?.Level, status.SetLevel,
+            status.Factors, status.Children, status.OverdueReviews, status.OpenConcerns, status.History, status.RecentEvents,
+            status.RulesVersion, status.Version, status.AsOf, status.Synthetic);
+    }
+}
+
+public sealed record UnreachedResponse(string WardCode, int Count, IReadOnlyList<UnreachedInfant> Items);
+
+/// <summary>Figures with the documented key names, published through the small-number rule.</summary>
+public sealed record FiguresResponse(string Key, DateTimeOffset AsOf, string Period, System.Text.Json.JsonElement Figures);
+
+/// <summary>The kinds of contact event the catalogue accepts (served for frontline app developers).</summary>
+public sealed record EventTypeResponse(string Type, string Description, string ChildId, bool FamilyIdRequired)
+{
+    public static EventTypeResponse From(EventTypeInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return new(info.Name, info.Description, info.ChildId.ToString().ToLowerInvariant(), info.FamilyIdRequired);
+    }
+}

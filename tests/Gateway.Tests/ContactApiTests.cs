@@ -1,0 +1,156 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using QpActors.Gateway.Hosting;
+
+namespace QpActors.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ContactApiTests(GatewayFixture gateway)
+{
+    private readonly TestCaller _midwife = TestCaller.ServiceWorker("midwifery");
+
+    [Fact]
+    public async Task Recording_an_event_answers_an_accepted_receipt()
+    {
+        var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward());
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, birth.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var receipt = await Json(response);
+        Assert.Equal(birth["eventId"]!.GetValue<string>(), receipt.GetProperty("eventId").GetString());
+        Assert.Equal("accepted", receipt.GetProperty("status").GetString());
+        Assert.True(receipt.GetProperty("version").GetInt64() >= 1);
+        Assert.False(receipt.TryGetProperty("errors", out _));
+    }
+
+    [Fact]
+    public async Task Reposting_an_event_returns_the_original_receipt_as_a_duplicate()
+    {
+        var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward()).ToJsonString();
+
+        using var first = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, birth);
+        using var again = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, birth);
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var original = await Json(first);
+        var repeated = await Json(again);
+        Assert.Equal("accepted", original.GetProperty("status").GetString());
+        Assert.Equal("duplicate", repeated.GetProperty("status").GetString());
+        Assert.Equal(original.GetProperty("version").GetInt64(), repeated.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_bad_item_records_the_good_ones_and_rejects_the_bad_one_with_its_errors()
+    {
+        var ward = Ids.Ward();
+        var good1 = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward);
+        var bad = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward);
+        bad["data"]!.AsObject().Remove("dateOfBirth");
+        var good2 = TestEvents.FamilyRegistered(Ids.Family(), ward);
+        var batch = new JsonObject { ["events"] = new JsonArray(good1, bad, good2) };
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, batch.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await Json(response);
+        var receipts = body.GetProperty("receipts").EnumerateArray().ToArray();
+        Assert.Equal(["accepted", "rejected", "accepted"], receipts.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal([0, 1, 2], receipts.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(bad["eventId"]!.GetValue<string>(), receipts[1].GetProperty("eventId").GetString());
+        Assert.Contains(receipts[1].GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "data.dateOfBirth");
+        Assert.Equal(2, body.GetProperty("accepted").GetInt32());
+        Assert.Equal(1, body.GetProperty("rejected").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_invalid_event_is_a_problem_listing_every_field_error_and_changes_nothing()
+    {
+        var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward());
+        var invalid = birth.DeepClone().AsObject();
+        invalid["occurredAt"] = "yesterday";
+        invalid["data"]!["wardCode"] = "Not A Ward";
+        invalid["data"]!["colour"] = "blue";
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, invalid.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await Json(response);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("type").GetString()));
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ToArray();
+        Assert.Contains("occurredAt", fields);
+        Assert.Contains("data.wardCode", fields);
+        Assert.Contains("data.colour", fields);
+        Assert.All(problem.GetProperty("errors").EnumerateArray(), e => Assert.False(string.IsNullOrEmpty(e.GetProperty("message").GetString())));
+
+        // Nothing was recorded: the same event id, now valid, is new.
+        using var valid = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, birth.ToJsonString());
+        Assert.Equal("accepted", (await Json(valid)).GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("{not json", "$")]
+    [InlineData("[]", "$")]
+    [InlineData("{\"eventId\":\"e-1\",\"type\":\"tea-party\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"familyId\":\"f-1\"}", "type")]
+    [InlineData("{\"eventId\":\"e 1\",\"type\":\"family-registered\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"familyId\":\"f-1\",\"data\":{\"wardCode\":\"queens-park\",\"housing\":\"other\"}}", "eventId")]
+    [InlineData("{\"eventId\":\"e-1\",\"type\":\"family-registered\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"familyId\":\"f-1\",\"recordedBy\":\"service:x\",\"data\":{\"wardCode\":\"queens-park\",\"housing\":\"other\"}}", "recordedBy")]
+    public async Task Malformed_bodies_are_problems_naming_the_field(string body, string field)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await Json(response);
+        Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_refused_with_413_problem_details()
+    {
+        var padding = new string('x', (int)ApiLimits.MaxRequestBodyBytes + 1024);
+        var body = new JsonObject { ["events"] = new JsonArray(), ["padding"] = padding }.ToJsonString();
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(413, (await Json(response)).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_item_limit_is_refused_whole()
+    {
+        var ward = Ids.Ward();
+        var items = new JsonArray();
+        for (var i = 0; i <= ApiLimits.MaxBatchItems; i++)
+        {
+            items.Add(new JsonObject { ["eventId"] = "e" + i });
+        }
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, new JsonObject { ["events"] = items }.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains((await Json(response)).GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "events");
+    }
+
+    [Fact]
+    public async Task A_champion_may_not_credit_another_champion()
+    {
+        var champion = TestCaller.ChampionOf("champion-" + Ids.Short());
+        var outreach = TestEvents.Event(null, "champion-outreach", Ids.Family(), null, new JsonObject { ["championId"] = "someone-else" });
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", champion, outreach.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains((await Json(response)).GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "data.championId");
+    }
+
+    internal static async Task<JsonElement> Json(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+}

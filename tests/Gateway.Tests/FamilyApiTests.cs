@@ -1,0 +1,143 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace QpActors.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class FamilyApiTests(GatewayFixture gateway)
+{
+    private readonly TestCaller _healthVisitor = TestCaller.ServiceWorker("health-visiting");
+
+    [Fact]
+    public async Task A_risk_read_answers_the_status_and_the_audit_log_shows_who_read_it()
+    {
+        var (ward, familyId, childId) = await RegisterFamilyAsync();
+        var practitioner = TestCaller.EarlyIntervention(ward);
+
+        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var status = await ContactApiTests.Json(response);
+        Assert.Equal(familyId, status.GetProperty("familyId").GetString());
+        Assert.Contains(status.GetProperty("suggestedLevel").GetString(), new[] { "universal", "universal-plus", "universal-partnership-plus" });
+        Assert.Equal(JsonValueKind.Number, status.GetProperty("score").ValueKind);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("setLevel").ValueKind);
+        Assert.Equal(JsonValueKind.Array, status.GetProperty("factors").ValueKind);
+        Assert.Equal(JsonValueKind.Array, status.GetProperty("overdueReviews").ValueKind);
+        Assert.Equal(JsonValueKind.Array, status.GetProperty("openConcerns").ValueKind);
+        Assert.Equal(JsonValueKind.Array, status.GetProperty("history").ValueKind);
+        Assert.Contains(status.GetProperty("children").EnumerateArray(), c => c.GetProperty("childId").GetString() == childId);
+
+        var entries = await AuditAsync($"family={familyId}&user={practitioner.Subject}");
+        var entry = Assert.Single(entries);
+        Assert.Equal(practitioner.Subject, entry.GetProperty("userId").GetString());
+        Assert.Equal("early-intervention", entry.GetProperty("role").GetString());
+        Assert.Equal(familyId, entry.GetProperty("familyId").GetString());
+        Assert.False(entry.GetProperty("breakGlass").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Outside_its_wards_a_practitioner_needs_a_break_glass_reason_and_the_audit_says_so()
+    {
+        var (_, familyId, _) = await RegisterFamilyAsync();
+        var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
+
+        using var refused = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", elsewhere);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var problem = await ContactApiTests.Json(refused);
+        Assert.Equal("X-Break-Glass-Reason", problem.GetProperty("breakGlassHeader").GetString());
+
+        using var tooShort = gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", elsewhere);
+        tooShort.Headers.Add("X-Break-Glass-Reason", "urgent");
+        using var shortResponse = await gateway.Http.SendAsync(tooShort);
+        Assert.Equal(HttpStatusCode.BadRequest, shortResponse.StatusCode);
+        Assert.Contains((await ContactApiTests.Json(shortResponse)).GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "breakGlassReason");
+
+        const string Reason = "Child presented at A&E out of hours; safeguarding check";
+        using var withReason = gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", elsewhere);
+        withReason.Headers.Add("X-Break-Glass-Reason", Reason);
+        using var opened = await gateway.Http.SendAsync(withReason);
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+
+        var entries = await AuditAsync($"family={familyId}&user={elsewhere.Subject}");
+        Assert.Contains(entries, e => e.GetProperty("breakGlass").GetBoolean() && e.GetProperty("reason").GetString() == Reason);
+    }
+
+    [Fact]
+    public async Task Setting_a_level_records_the_decision_once_per_idempotency_key()
+    {
+        var (ward, familyId, _) = await RegisterFamilyAsync();
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        var body = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Home visit: mother isolated, agreed extra support" }.ToJsonString();
+        var key = Ids.Event();
+
+        using var first = gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
+        first.Headers.Add("Idempotency-Key", key);
+        using var firstResponse = await gateway.Http.SendAsync(first);
+        using var again = gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
+        again.Headers.Add("Idempotency-Key", key);
+        using var againResponse = await gateway.Http.SendAsync(again);
+
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        Assert.Equal("accepted", (await ContactApiTests.Json(firstResponse)).GetProperty("status").GetString());
+        Assert.Equal("duplicate", (await ContactApiTests.Json(againResponse)).GetProperty("status").GetString());
+
+        using var risk = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+        Assert.Equal("universal-plus", (await ContactApiTests.Json(risk)).GetProperty("setLevel").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"level\":\"top\",\"reason\":\"a good reason\"}", "level")]
+    [InlineData("{\"level\":\"universal\"}", "reason")]
+    [InlineData("{\"level\":\"universal\",\"reason\":\"ok reason\",\"score\":3}", "score")]
+    [InlineData("{\"level\":7,\"reason\":\"ok reason\"}", "level")]
+    public async Task An_invalid_level_decision_is_a_problem_naming_the_field(string body, string field)
+    {
+        var practitioner = TestCaller.EarlyIntervention(Ids.Ward());
+
+        using var response = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{Ids.Family()}/level", practitioner, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains((await ContactApiTests.Json(response)).GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+    }
+
+    [Fact]
+    public async Task Only_the_familys_own_ward_team_may_set_its_level()
+    {
+        var (_, familyId, _) = await RegisterFamilyAsync();
+        var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
+        var body = new JsonObject { ["level"] = "universal-partnership-plus", ["reason"] = "Not my family" }.ToJsonString();
+
+        using var response = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, body);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_family_is_not_found()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{Ids.Family()}/risk", TestCaller.EarlyIntervention(Ids.Ward()));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private async Task<(string Ward, string FamilyId, string ChildId)> RegisterFamilyAsync()
+    {
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        var childId = Ids.Child();
+        var batch = new JsonArray(TestEvents.FamilyRegistered(familyId, ward), TestEvents.BirthNotified(familyId, childId, ward));
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, (await ContactApiTests.Json(response)).GetProperty("accepted").GetInt32());
+        return (ward, familyId, childId);
+    }
+
+    private async Task<JsonElement[]> AuditAsync(string query)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/audit?" + query, TestCaller.Administrator());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await ContactApiTests.Json(response)).GetProperty("items").EnumerateArray().ToArray();
+    }
+}

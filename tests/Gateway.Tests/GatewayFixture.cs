@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using QpActors.Gateway.Auth;
+using QpActors.Gateway.Hosting;
+using QpActors.Silo;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// A real silo (embedded SQLite in a temporary directory) and the real gateway, both in this process
+/// on free loopback ports, shared by every end-to-end test. Tests use fresh ids and wards, so they
+/// never see each other's data.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    private IHost? _silo;
+    private WebApplication? _gateway;
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("qp-gateway-tests-").FullName;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public GrpcChannel Grpc { get; private set; } = null!;
+
+    public TokenSettings Tokens { get; private set; } = null!;
+
+    public IServiceProvider GatewayServices => _gateway!.Services;
+
+    public async Task InitializeAsync()
+    {
+        var siloPort = FreePort();
+        var clusterGatewayPort = FreePort();
+        var httpPort = FreePort();
+        var grpcPort = FreePort();
+        string[] shared =
+        [
+            $"--Storage:DataDirectory={DataDirectory}",
+            $"--Cluster:SiloPort={siloPort}",
+            $"--Cluster:GatewayPort={clusterGatewayPort}",
+            "--Cluster:ClusterId=gateway-tests",
+            "--Cluster:ServiceId=gateway-tests",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+
+        var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = shared, ContentRootPath = DataDirectory });
+        await siloBuilder.AddQpSiloAsync();
+        _silo = siloBuilder.Build();
+        await _silo.StartAsync();
+
+        var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args =
+            [
+                .. shared,
+                $"--Gateway:HttpPort={httpPort}",
+                $"--Gateway:GrpcPort={grpcPort}",
+                "--Streams:PollInterval=00:00:00.250",
+            ],
+            ContentRootPath = DataDirectory,
+        });
+        gatewayBuilder.AddQpGateway();
+        _gateway = gatewayBuilder.Build();
+        _gateway.MapQpGateway();
+
+        // Starting the gateway waits for its Orleans client to connect, so the cluster answers from here on.
+        await _gateway.StartAsync();
+
+        Tokens = _gateway.Services.GetRequiredService<TokenSettings>();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        Grpc?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+        }
+
+        if (_silo is not null)
+        {
+            await _silo.StopAsync();
+            _silo.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a closing connection: the temp folder is cleaned by the OS.
+        }
+    }
+
+    public string Token(TestCaller caller) => TestTokens.Mint(Tokens, caller);
+
+    public HttpRequestMessage Request(HttpMethod method, string path, TestCaller? caller, string? json = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (caller is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(caller));
+        }
+
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return request;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, TestCaller? caller, string? json = null) =>
+        Http.SendAsync(Request(method, path, caller, json));
+
+    public Metadata GrpcHeaders(TestCaller? caller) =>
+        caller is null ? [] : new Metadata { { "authorization", "Bearer " + Token(caller) } };
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}

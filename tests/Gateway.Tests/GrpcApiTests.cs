@@ -1,0 +1,112 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using QpActors.Gateway.Grpc.V1;
+
+namespace QpActors.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class GrpcApiTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Recording_then_reading_risk_over_grpc_works_like_http()
+    {
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        var childId = Ids.Child();
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+        var frontline = gateway.GrpcHeaders(TestCaller.ServiceWorker());
+
+        var registered = await contacts.RecordAsync(FamilyRegistered(familyId, ward), frontline);
+        var birth = Event("birth-notified", familyId, childId, new Struct
+        {
+            Fields =
+            {
+                ["dateOfBirth"] = Value.ForString(DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                ["wardCode"] = Value.ForString(ward),
+            },
+        });
+        var born = await contacts.RecordAsync(birth, frontline);
+        var again = await contacts.RecordAsync(birth, frontline);
+
+        Assert.Equal("accepted", registered.Status);
+        Assert.Equal("accepted", born.Status);
+        Assert.Equal("duplicate", again.Status);
+
+        var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
+        var status = await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(TestCaller.EarlyIntervention(ward)));
+
+        Assert.Equal(familyId, status.FamilyId);
+        Assert.Equal(ward, status.WardCode);
+        Assert.Contains(status.Children, c => c.ChildId == childId);
+        Assert.False(status.HasSetLevel);
+    }
+
+    [Fact]
+    public async Task An_invalid_event_over_grpc_is_invalid_argument_with_field_violations()
+    {
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+        var bad = Event("birth-notified", Ids.Family(), Ids.Child(), new Struct { Fields = { ["wardCode"] = Value.ForString("queens-park"), ["weight"] = Value.ForNumber(3.2) } });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => contacts.RecordAsync(bad, gateway.GrpcHeaders(TestCaller.ServiceWorker())).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var details = error.GetRpcStatus()?.GetDetail<BadRequest>();
+        Assert.NotNull(details);
+        var fields = details.FieldViolations.Select(v => v.Field).ToArray();
+        Assert.Contains("data.dateOfBirth", fields);
+        Assert.Contains("data.weight", fields);
+    }
+
+    [Fact]
+    public async Task A_family_outside_the_callers_wards_over_grpc_asks_for_break_glass()
+    {
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+        await contacts.RecordAsync(FamilyRegistered(familyId, ward), gateway.GrpcHeaders(TestCaller.ServiceWorker()));
+        var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
+        var elsewhere = gateway.GrpcHeaders(TestCaller.EarlyIntervention(Ids.Ward()));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, elsewhere).ResponseAsync);
+        var opened = await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId, BreakGlassReason = "Police request under safeguarding protocol" }, elsewhere);
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal("BREAK_GLASS_REQUIRED", error.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
+        Assert.Equal(familyId, opened.FamilyId);
+    }
+
+    [Fact]
+    public async Task The_grpc_health_service_answers_without_a_token()
+    {
+        var health = new global::Grpc.Health.V1.Health.HealthClient(gateway.Grpc);
+
+        var reply = await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
+
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+
+    internal static ContactEvent FamilyRegistered(string familyId, string ward) => Event("family-registered", familyId, null, new Struct
+    {
+        Fields = { ["wardCode"] = Value.ForString(ward), ["housing"] = Value.ForString("social-rented") },
+    });
+
+    internal static ContactEvent Event(string type, string familyId, string? childId, Struct data)
+    {
+        var contact = new ContactEvent
+        {
+            EventId = Ids.Event(),
+            Type = type,
+            OccurredAt = DateTime.UtcNow.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            FamilyId = familyId,
+            Data = data,
+        };
+        if (childId is not null)
+        {
+            contact.ChildId = childId;
+        }
+
+        return contact;
+    }
+}

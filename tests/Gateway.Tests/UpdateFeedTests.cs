@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using QpActors.Gateway.Application;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>The interim live-update feed on its own: a fake source and fake time, no cluster.</summary>
+public sealed class UpdateFeedTests
+{
+    private static readonly FeedTopic Topic = new(FeedKinds.Risk, "queens-park");
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task A_new_subscriber_gets_a_snapshot_then_each_change_after_a_poll()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var updates = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("snapshot", updates.Current.Kind);
+        Assert.Contains("f-1", updates.Current.Data, StringComparison.Ordinal);
+
+        source.Set("f-2", 3.0);
+        source.Set("f-1", 1.0);
+        time.Advance(Interval);
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("risk-changed", updates.Current.Kind);
+        Assert.Equal("f-2", JsonDocument.Parse(updates.Current.Data).RootElement.GetProperty("familyId").GetString());
+    }
+
+    [Fact]
+    public async Task A_reconnecting_subscriber_resumes_after_its_last_event_id()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        // A first subscriber keeps the topic alive while the second comes and goes.
+        await using var keeper = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await keeper.MoveNextAsync());
+
+        string lastSeen;
+        using (var first = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await using var client = feed.SubscribeAsync(Topic, null, first.Token).GetAsyncEnumerator(first.Token);
+            Assert.True(await client.MoveNextAsync());
+            source.Set("f-1", 2.0);
+            time.Advance(Interval);
+            Assert.True(await client.MoveNextAsync());
+            lastSeen = client.Current.Id;
+        }
+
+        // While it is away two more families change.
+        source.Set("f-2", 5.0);
+        time.Advance(Interval);
+        Assert.True(await keeper.MoveNextAsync());
+        Assert.True(await keeper.MoveNextAsync());
+        source.Set("f-3", 7.0);
+        time.Advance(Interval);
+        Assert.True(await keeper.MoveNextAsync());
+
+        await using var resumed = feed.SubscribeAsync(Topic, lastSeen, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await resumed.MoveNextAsync());
+        Assert.Equal("risk-changed", resumed.Current.Kind);
+        Assert.Contains("f-2", resumed.Current.Data, StringComparison.Ordinal);
+        Assert.True(await resumed.MoveNextAsync());
+        Assert.Contains("f-3", resumed.Current.Data, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not-an-id")]
+    [InlineData("deadbeef.3")]
+    [InlineData("deadbeef.x")]
+    public async Task An_unknown_last_event_id_starts_from_a_snapshot(string lastEventId)
+    {
+        var (feed, source, _) = Create();
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var updates = feed.SubscribeAsync(Topic, lastEventId, cancel.Token).GetAsyncEnumerator(cancel.Token);
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("snapshot", updates.Current.Kind);
+    }
+
+    [Fact]
+    public async Task When_the_last_subscriber_leaves_the_topic_stops_being_read()
+    {
+        var (feed, source, time) = Create();
+        await using var _ = feed;
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await using var updates = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+            Assert.True(await updates.MoveNextAsync());
+            Assert.Equal(1, feed.ActiveTopics);
+        }
+
+        Assert.Equal(0, feed.ActiveTopics);
+        var reads = source.Reads;
+        time.Advance(Interval * 5);
+        Assert.Equal(reads, source.Reads);
+    }
+
+    [Fact]
+    public async Task A_cancelled_client_ends_its_stream_and_releases_the_topic()
+    {
+        var (feed, _, _) = Create();
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource();
+        var updates = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await updates.MoveNextAsync());
+        var waiting = updates.MoveNextAsync().AsTask();
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        await updates.DisposeAsync();
+        Assert.Equal(0, feed.ActiveTopics);
+    }
+
+    [Fact]
+    public async Task A_failing_read_keeps_the_stream_open_and_the_next_read_catches_up()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var updates = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await updates.MoveNextAsync());
+
+        source.FailNext = true;
+        source.Set("f-1", 4.0);
+        time.Advance(Interval);
+        await source.WaitForReadsAsync(2, cancel.Token);
+        time.Advance(Interval);
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("risk-changed", updates.Current.Kind);
+        Assert.Contains("4", updates.Current.Data, StringComparison.Ordinal);
+    }
+
+    private static (PollingUpdateFeed Feed, FakeSource Source, FakeTimeProvider Time) Create()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero));
+        var source = new FakeSource();
+        var feed = new PollingUpdateFeed(source, time, new UpdateFeedOptions { PollInterval = Interval }, NullLogger<PollingUpdateFeed>.Instance);
+        return (feed, source, time);
+    }
+
+    private sealed class FakeSource : IUpdateSource
+    {
+        private readonly Dictionary<string, double> _scores = [];
+        private readonly Lock _gate = new();
+        private readonly SemaphoreSlim _readSignal = new(0);
+        private int _reads;
+
+        public bool FailNext { get; set; }
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        /// <summary>Waits until the feed has read at least <paramref name="total"/> times (whether or not the read failed).</summary>
+        public async Task WaitForReadsAsync(int total, CancellationToken cancellationToken)
+        {
+            while (Reads < total)
+            {
+                await _readSignal.WaitAsync(cancellationToken);
+            }
+        }
+
+        public void Set(string familyId, double score)
+        {
+            lock (_gate)
+            {
+                _scores[familyId] = score;
+            }
+        }
+
+        public string ChangeKindOf(FeedTopic topic) => "risk-changed";
+
+        public Task<IReadOnlyDictionary<string, FeedItem>> ReadAsync(FeedTopic topic, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            _readSignal.Release();
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new TimeoutException("the cluster did not answer");
+            }
+
+            lock (_gate)
+            {
+                IReadOnlyDictionary<string, FeedItem> items = _scores.ToDictionary(
+                    p => p.Key,
+                    p => new FeedItem(JsonSerializer.Serialize(new { familyId = p.Key, score = p.Value }), p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return Task.FromResult(items);
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace QpActors.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class WardApiTests(GatewayFixture gateway)
+{
+    private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(15);
+    private readonly TestCaller _healthVisitor = TestCaller.ServiceWorker("health-visiting");
+
+    [Fact]
+    public async Task The_worklist_ranks_families_by_need()
+    {
+        var ward = Ids.Ward();
+        var settled = Ids.Family();
+        var struggling = Ids.Family();
+        var batch = new JsonArray(
+            TestEvents.FamilyRegistered(settled, ward, housing: "owner-occupied"),
+            TestEvents.BirthNotified(settled, Ids.Child(), ward),
+            TestEvents.FamilyRegistered(struggling, ward, housing: "homeless", youngParent: true),
+            TestEvents.BirthNotified(struggling, Ids.Child(), ward),
+            TestEvents.ConcernRaised(struggling, "domestic-abuse"),
+            TestEvents.ConcernRaised(struggling, "safeguarding"));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(6, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        var items = await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}", practitioner);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await ContactApiTests.Json(response);
+            var listed = page.GetProperty("items").EnumerateArray().ToArray();
+            return listed.Length == 2 && listed.Any(i => i.GetProperty("openConcerns").GetArrayLength() == 2) ? listed : null;
+        }, Convergence, "both families on the worklist");
+
+        Assert.Equal([struggling, settled], items.Select(i => i.GetProperty("familyId").GetString()!).ToArray());
+        Assert.True(items[0].GetProperty("score").GetDouble() > items[1].GetProperty("score").GetDouble());
+
+        using var filtered = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}&concern=safeguarding", practitioner);
+        var only = (await ContactApiTests.Json(filtered)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("familyId").GetString()!).ToArray();
+        Assert.Equal([struggling], only);
+    }
+
+    [Fact]
+    public async Task The_commission_sees_ward_figures_with_small_numbers_suppressed()
+    {
+        var ward = Ids.Ward();
+        var batch = new JsonArray(
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward),
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(2, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        var commissioner = TestCaller.Commissioner();
+        var figures = await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/figures?period=quarter", commissioner);
+            return response.StatusCode == HttpStatusCode.OK ? (JsonElement?)(await ContactApiTests.Json(response)) : null;
+        }, Convergence, "the ward's figures");
+
+        var document = figures.GetProperty("figures");
+        Assert.Equal(JsonValueKind.Null, document.GetProperty("reach").GetProperty("known").ValueKind);
+        Assert.True(document.GetProperty("suppressed").GetArrayLength() > 0);
+    }
+
+    [Theory]
+    [InlineData("ward=Queens Park", "ward")]
+    [InlineData("", "ward")]
+    [InlineData("ward=queens-park&level=urgent", "level")]
+    [InlineData("ward=queens-park&concern=noise", "concern")]
+    [InlineData("ward=queens-park&page=0", "page")]
+    [InlineData("ward=queens-park&pageSize=1000", "pageSize")]
+    [InlineData("ward=queens-park&overdueReview=maybe", "overdueReview")]
+    public async Task Worklist_queries_are_checked_field_by_field(string query, string field)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/worklist?" + query, TestCaller.EarlyIntervention("queens-park"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains((await ContactApiTests.Json(response)).GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+    }
+
+    [Fact]
+    public async Task The_risk_stream_sends_a_snapshot_then_the_change_when_a_familys_risk_changes()
+    {
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", TestCaller.EarlyIntervention(ward));
+        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+
+        var snapshot = await NextEventAsync(reader, cancel.Token);
+        Assert.Equal("snapshot", snapshot.Kind);
+        Assert.False(string.IsNullOrEmpty(snapshot.Id));
+
+        var batch = new JsonArray(
+            TestEvents.FamilyRegistered(familyId, ward, housing: "temporary-accommodation"),
+            TestEvents.ConcernRaised(familyId, "housing"));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
+        }
+
+        SseEvent change;
+        do
+        {
+            change = await NextEventAsync(reader, cancel.Token);
+        }
+        while (change.Kind != "risk-changed" || JsonDocument.Parse(change.Data).RootElement.GetProperty("familyId").GetString() != familyId);
+
+        var line = JsonDocument.Parse(change.Data).RootElement;
+        Assert.Equal(ward, line.GetProperty("wardCode").GetString());
+        Assert.NotEqual(snapshot.Id, change.Id);
+    }
+
+    [Fact]
+    public async Task A_stream_for_a_ward_outside_the_callers_wards_is_refused()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/stream/risk?ward={Ids.Ward()}", TestCaller.EarlyIntervention(Ids.Ward()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    internal static async Task<SseEvent> NextEventAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        string? id = null;
+        string? kind = null;
+        var data = new List<string>();
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (data.Count > 0)
+                {
+                    return new SseEvent(id ?? "", kind ?? "message", string.Join('\n', data));
+                }
+
+                continue;
+            }
+
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = line[4..];
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                kind = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data.Add(line[6..]);
+            }
+        }
+
+        throw new EndOfStreamException("The stream ended.");
+    }
+
+    internal sealed record SseEvent(string Id, string Kind, string Data);
+}
