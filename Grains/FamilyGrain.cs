@@ -80,7 +80,7 @@ public sealed class FamilyGrain(
         var now = time.GetUtcNow();
         if (contact.Data is ServiceLevelSet && !MaySetLevel(CallerContext.Current, now))
         {
-            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("familyId", "only the early intervention team for this family's ward may set its service level")]);
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("familyId", "only a practitioner (a frontline service, or the early intervention team for this family's ward) may set its service level")]);
         }
 
         var entry = Contribution(next, _children, now);
@@ -140,11 +140,19 @@ public sealed class FamilyGrain(
         await SaveContributionAsync(force: true);
     }
 
-    /// <summary>A practitioner's decision needs the early intervention role and the family's ward (or an open break-glass window).</summary>
-    private bool MaySetLevel(Caller? caller, DateTimeOffset now) =>
-        caller is { Role: Roles.EarlyIntervention } &&
-        ((_state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal)) ||
-         (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now));
+    /// <summary>
+    /// A service level is a practitioner's decision: a frontline service (a health visitor recording it at a
+    /// contact) or the early intervention team for the family's ward (or inside an open break-glass window).
+    /// Champions are not practitioners and the commission never writes.
+    /// </summary>
+    private bool MaySetLevel(Caller? caller, DateTimeOffset now) => caller switch
+    {
+        { Role: Roles.Frontline, Service: not null } => true,
+        { Role: Roles.EarlyIntervention } =>
+            (_state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal)) ||
+            (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now),
+        _ => false,
+    };
 
     public async Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose)
     {

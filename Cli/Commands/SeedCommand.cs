@@ -164,7 +164,21 @@ internal sealed class SeedCommand : AsyncCommand<SeedSettings>
         var key = DevSigningKey.LoadOrCreate(settings.Data);
         using var http = new HttpClient { BaseAddress = settings.GatewayUri, Timeout = TimeSpan.FromSeconds(100) };
         var client = new QpClient(http);
-        var poster = new ContactPoster<object?>(client, key, settings.BatchSize, settings.Parallel, null, cancellationToken);
+        // The first few rejections are shown with their reasons: a generator and a gateway that disagree
+        // about the wire format should be visible, not just counted.
+        var shown = 0;
+        void ShowRejection(object? _, ContactReceipt receipt)
+        {
+            if (receipt.Status != ContactReceipt.Rejected || Interlocked.Increment(ref shown) > 10)
+            {
+                return;
+            }
+
+            var reasons = string.Join("; ", (receipt.Errors ?? []).Select(e => $"{e.Field}: {e.Message}"));
+            AnsiConsole.MarkupLine($"[red]rejected[/] {Markup.Escape(receipt.EventId)}: {Markup.Escape(reasons)}");
+        }
+
+        var poster = new ContactPoster<object?>(client, key, settings.BatchSize, settings.Parallel, ShowRejection, cancellationToken);
         var progress = Timeline(generator.Options);
         await ProgressDisplay.RunAsync("seeding", "events", async sink =>
         {
