@@ -206,3 +206,32 @@ public sealed class ChildAndFamilyTests(ClusterFixture fixture)
         Assert.Equal(AccessOutcome.Forbidden, commission.Outcome);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class ServiceLevelTests(ClusterFixture fixture)
+{
+    private readonly Contacts _contacts = new(fixture.Clock, Guid.NewGuid().ToString("N")[..8]);
+
+    [Theory]
+    [InlineData(Roles.Frontline, "health-visiting", null, "queens-park", ReceiptStatus.Accepted)]
+    [InlineData(Roles.Frontline, null, "ch-9", "queens-park", ReceiptStatus.Rejected)]
+    [InlineData(Roles.EarlyIntervention, null, null, "queens-park", ReceiptStatus.Accepted)]
+    [InlineData(Roles.EarlyIntervention, null, null, "westbourne", ReceiptStatus.Rejected)]
+    [InlineData(Roles.Commission, null, null, "queens-park", ReceiptStatus.Rejected)]
+    public async Task Only_practitioners_in_scope_set_a_service_level(string role, string? service, string? champion, string callerWard, ReceiptStatus expected)
+    {
+        var family = _contacts.NewId("f");
+        var grain = fixture.Client.GetGrain<IFamilyGrain>(family);
+        await grain.RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-3)));
+        var decision = _contacts.Make(EventTypes.ServiceLevelSet, family, null, fixture.Clock.GetUtcNow().AddHours(-1),
+            new System.Text.Json.Nodes.JsonObject { ["level"] = "universal-plus", ["reason"] = "new parent, isolated, agreed extra visits" });
+
+        CallerContext.Set(new Caller("u-1", role, [callerWard], service, champion));
+        var receipt = await grain.RecordAsync(decision);
+        CallerContext.Clear();
+        var status = await grain.GetRiskStatusAsync();
+
+        Assert.Equal(expected, receipt.Status);
+        Assert.Equal(expected == ReceiptStatus.Accepted ? "universal-plus" : null, status.SetLevel?.Level);
+    }
+}
