@@ -67,6 +67,10 @@ public sealed class ChildGrain(
         }
 
         var now = time.GetUtcNow();
+
+        // The contribution written with the event must already count the event's own contact. If the
+        // append turns out to be a duplicate, the tallies are rebuilt from the journal.
+        _services.Add(contact);
         var contribution = Contribution(next, now, out var contributionJson);
         var write = new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
@@ -76,15 +80,24 @@ public sealed class ChildGrain(
         var appended = await journal.AppendAsync(write);
         if (!appended.Inserted)
         {
+            await RebuildTalliesAsync();
             return await DuplicateAsync(contact.EventId);
         }
 
         _state = next;
-        _services.Add(contact);
         _timeline.Observe(contact.ReceivedAt, contact.EventId);
         Publish(contribution, contributionJson);
         NotifyOthers(contact);
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
+    }
+
+    private async Task RebuildTalliesAsync()
+    {
+        _services = new ServiceTallies();
+        foreach (var row in await journal.ReadEventsAsync(EventQuery.ForChild(ChildId)))
+        {
+            _services.Add(ContactEventJson.Deserialize(row.Payload));
+        }
     }
 
     public Task<ChildRiskView> GetRiskAsync()

@@ -115,7 +115,10 @@ public sealed class FamilyGrain(
         ArgumentNullException.ThrowIfNull(contact);
         var before = _state.Version;
         ApplyLocally(contact);
-        if (_state.Version == before)
+
+        // A notice that woke this family finds the event already loaded from the journal: it must still
+        // publish its contribution once, or the ward would keep a stale one.
+        if (_state.Version == before && _publishedContribution is not null)
         {
             return;
         }
@@ -325,7 +328,8 @@ public sealed class FamilyGrain(
             reached,
             family.Surveys.SelectMany(s => s.Satisfaction.Select(x => new SurveyScore(x.Service, x.Score))).ToArray(),
             family.RecentHistory.IsEmpty ? DateTimeOffset.UnixEpoch : family.RecentHistory.Max(h => h.At),
-            RiskViews.IsSynthetic(family.FamilyId));
+            RiskViews.IsSynthetic(family.FamilyId),
+            family.Surveys.Count);
         var json = ContributionJson.Serialize(value);
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
     }

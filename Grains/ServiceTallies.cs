@@ -24,7 +24,10 @@ public sealed class ServiceTallies
         switch (contact.Data)
         {
             case AppointmentMissed missed:
-                For(missed.Service).Missed++;
+                var missedTally = For(missed.Service);
+                missedTally.Missed++;
+                var missedMonth = day.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+                missedTally.MissedByMonth[missedMonth] = missedTally.MissedByMonth.GetValueOrDefault(missedMonth) + 1;
                 break;
             case ReferralMade made:
                 For(made.From).ReferralsMade++;
@@ -49,7 +52,10 @@ public sealed class ServiceTallies
                     .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
                 p.Value.Missed,
                 p.Value.ReferralsMade,
-                p.Value.ReferralsTakenUp))
+                p.Value.ReferralsTakenUp,
+                p.Value.MissedByMonth.Where(m => string.CompareOrdinal(m.Key, oldest) >= 0)
+                    .OrderBy(m => m.Key, StringComparer.Ordinal)
+                    .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal)))
             .ToArray();
     }
 
@@ -71,6 +77,8 @@ public sealed class ServiceTallies
         public SortedDictionary<string, int> ByMonth { get; } = new(StringComparer.Ordinal);
 
         public int Missed { get; set; }
+
+        public SortedDictionary<string, int> MissedByMonth { get; } = new(StringComparer.Ordinal);
 
         public int ReferralsMade { get; set; }
 

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
+using Orleans.TestingHost;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+using QpActors.Silo;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>An in-process silo on an embedded SQLite store with a fake domain clock; restartable on the same files.</summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 6, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly string _serviceId;
+
+    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, InProcessTestCluster silo, string serviceId)
+    {
+        _serviceId = serviceId;
+        DataDirectory = directory;
+        Storage = storage;
+        Clock = clock;
+        Silo = silo;
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    public string DataDirectory { get; }
+
+    public StorageSettings Storage { get; }
+
+    public InProcessTestCluster Silo { get; private set; }
+
+    public IClusterClient Client => Silo.Client;
+
+    public static async Task<Cluster> StartAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));
+        var storage = StorageSettings.Embedded(directory);
+        await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
+        var clock = new FakeTimeProvider(Start);
+        var serviceId = "qp-" + Guid.NewGuid().ToString("N");
+        return new Cluster(directory, storage, clock, await DeployAsync(storage, clock, serviceId), serviceId);
+    }
+
+    /// <summary>Stops the silo and starts a new one on the same database files: nothing survives but what is durable.</summary>
+    public async Task RestartAsync()
+    {
+        await Silo.StopAllSilosAsync();
+        await Silo.DisposeAsync();
+        Silo = await DeployAsync(Storage, Clock, _serviceId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Silo.StopAllSilosAsync();
+        await Silo.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open only leaves a temporary folder behind.
+        }
+    }
+
+    private static async Task<InProcessTestCluster> DeployAsync(StorageSettings storage, TimeProvider clock, string serviceId)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+
+        // Grain state is keyed by service id; the test host picks a new one per cluster unless told, and a restart
+        // that changes it would look like lost state.
+        builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((_, silo) => silo.AddQpGrainServices(storage, clock));
+        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
+
+/// <summary>One cluster shared by the tests that do not restart it or move its clock.</summary>
+public sealed class SharedCluster : IAsyncLifetime
+{
+    public Cluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await Cluster.StartAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedClusterCollection : ICollectionFixture<SharedCluster>
+{
+    public const string Name = "shared cluster";
+}

@@ -1,0 +1,229 @@
+using System.Text.Json.Nodes;
+using QpActors.Figures.Publishing;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>The commission's publisher: one small-number pass over every count, secondary suppression, derived figures.</summary>
+public sealed class PublisherTests
+{
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, null)]
+    [InlineData(7, null)]
+    [InlineData(8, 10)]
+    [InlineData(12, 10)]
+    [InlineData(13, 15)]
+    [InlineData(692, 690)]
+    [InlineData(1020, 1020)]
+    public void A_count_is_kept_at_zero_suppressed_below_eight_or_rounded_to_five(int raw, int? expected)
+    {
+        var published = Publish(new SampleWard("w") with { Registered = raw });
+
+        Assert.Equal(expected, (int?)Figures.Node(published, "reach.registered"));
+        Assert.Equal(expected is null && raw > 0, Suppressed(published).Contains("reach.registered"));
+    }
+
+    [Fact]
+    public void Percentages_come_from_the_rounded_counts()
+    {
+        var raw = new SampleWard("w", Reached: 692, Unreached: 328, Registered: 692).Build();
+        var published = Publish(raw);
+
+        Assert.Equal(67.8, Figures.Node(raw, "reach.registeredPercent")!.GetValue<double>());
+        Assert.Equal(1020, Figures.Count(published, "reach.known"));
+        Assert.Equal(690, Figures.Count(published, "reach.registered"));
+        Assert.Equal(67.6, Figures.Node(published, "reach.registeredPercent")!.GetValue<double>());
+        Assert.Equal(Math.Round(100.0 * 330 / 1020, 1), Figures.Node(published, "reach.unreachedPercent")!.GetValue<double>());
+    }
+
+    [Fact]
+    public void A_raw_document_says_it_is_raw_and_a_published_one_lists_nothing_when_nothing_is_small()
+    {
+        var raw = new SampleWard("w").Build();
+        var published = Publish(raw);
+
+        Assert.False(raw["published"]!.GetValue<bool>());
+        Assert.Empty(raw["suppressed"]!.AsArray());
+        Assert.True(published["published"]!.GetValue<bool>());
+        Assert.Empty(Suppressed(published));
+        Assert.Equal(FiguresPublisher.RuleDescription, published["disclosure"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_hidden_part_hides_another_part_so_the_total_cannot_give_it_away()
+    {
+        var published = Publish(new SampleWard("w", Reached: 97, Unreached: 3));
+
+        Assert.Null(Figures.Node(published, "reach.unreached"));
+        Assert.Null(Figures.Node(published, "reach.reached"));
+        Assert.Equal(100, Figures.Count(published, "reach.known"));
+        // reached is also a part of the unit cost's children (reached + reached outside birth records), so that hides too.
+        Assert.Equal(["reach.unreached", "reach.reached", "reach.reachedOutsideBirthRecords"], Suppressed(published).Where(s => s.StartsWith("reach.", StringComparison.Ordinal)));
+        Assert.Null(Figures.Node(published, "reach.unreachedPercent"));
+    }
+
+    [Theory]
+    [InlineData(37, 3, 0, new[] { "need.familiesBySuggestedLevel.universal-plus", "need.familiesBySuggestedLevel.universal" })]
+    [InlineData(35, 3, 2, new[] { "need.familiesBySuggestedLevel.universal-plus", "need.familiesBySuggestedLevel.universal-partnership-plus" })]
+    public void Levels_that_add_up_to_the_families_are_suppressed_together(int universal, int plus, int partnership, string[] hidden)
+    {
+        var published = Publish(new SampleWard("w", Universal: universal, UniversalPlus: plus, PartnershipPlus: partnership));
+
+        Assert.Equal(hidden.Order(), Suppressed(published).Where(s => s.StartsWith("need.familiesBySuggestedLevel", StringComparison.Ordinal)).Order());
+        Assert.NotNull(Figures.Node(published, "need.families"));
+    }
+
+    [Fact]
+    public void An_indicator_sharing_a_hidden_count_hides_it_too()
+    {
+        var published = Publish(new SampleWard("w", C6iNumerator: 5, C6iiNumerator: 4));
+
+        Assert.Null(Figures.Node(published, "indicators.C6i.numerator"));
+        Assert.Null(Figures.Node(published, "indicators.C6ii.denominator"));
+        Assert.Null(Figures.Node(published, "indicators.C6i.percent"));
+        Assert.Null(Figures.Node(published, "indicators.C6ii.percent"));
+    }
+
+    [Fact]
+    public void A_ward_cell_cannot_be_recovered_from_the_area_and_its_neighbours()
+    {
+        var small = new SampleWard("a", Unreached: 3).Json();
+        var others = new[] { new SampleWard("b", Unreached: 40).Json(), new SampleWard("c", Unreached: 300).Json() };
+        var area = AreaOf(small, others[0], others[1]);
+
+        var wardA = Figures.Parse(FiguresPublisher.ForCommission(small, others));
+        var wardB = Figures.Parse(FiguresPublisher.ForCommission(others[0], [small, others[1]]));
+        var wardC = Figures.Parse(FiguresPublisher.ForCommission(others[1], [small, others[0]]));
+        var published = Figures.Parse(FiguresPublisher.ForCommission(area, [small, .. others]));
+
+        Assert.Null(Figures.Node(wardA, "reach.unreached"));
+        var unreached = new[] { wardA, wardB, wardC, published }.Select(d => (int?)Figures.Node(d, "reach.unreached")).ToList();
+        Assert.True(unreached.Count(u => u is null) >= 2, "the area total and two wards would give the third away");
+        Assert.All(new[] { wardA, wardB, wardC }, w => Assert.NotNull(Figures.Node(w, "reach.known")));
+    }
+
+    [Fact]
+    public void A_ward_published_alone_and_within_its_area_hides_the_same_cells()
+    {
+        var wards = new[] { new SampleWard("a", Unreached: 3, Registered: 6).Json(), new SampleWard("b", Unreached: 4, C2Numerator: 2).Json(), new SampleWard("c", Unreached: 30).Json() };
+
+        var first = FiguresPublisher.ForCommission(wards[0], [wards[1], wards[2]]);
+        var reordered = FiguresPublisher.ForCommission(wards[0], [wards[2], wards[1], wards[0]]);
+        var area = Figures.Parse(FiguresPublisher.ForCommission(AreaOf(wards), [wards[2], wards[0], wards[1]]));
+
+        Assert.Equal(first, reordered);
+        Assert.Contains("reach.registered", Suppressed(Figures.Parse(first)));
+        var rawKnown = Figures.Count(Figures.Parse(AreaOf(wards)), "reach.known");
+        Assert.Equal((int)(Math.Round(rawKnown / 5.0, MidpointRounding.AwayFromZero) * 5), Figures.Count(area, "reach.known"));
+    }
+
+    [Fact]
+    public void An_area_publishes_the_sum_of_its_wards()
+    {
+        var wards = new[] { new SampleWard("a", Registered: 100).Json(), new SampleWard("b", Registered: 203).Json() };
+
+        var published = Figures.Parse(FiguresPublisher.ForCommission(AreaOf(wards), wards));
+
+        Assert.Equal(305, Figures.Count(published, "reach.registered"));
+        Assert.Equal("north", published["areaId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Unit_cost_comes_from_the_rounded_children_and_is_withheld_when_they_are_hidden()
+    {
+        var published = Publish(new SampleWard("w", Reached: 692, Unreached: 328, Outside: 0, CentreActive: 5, HealthVisitingActive: 52));
+
+        Assert.Equal(Math.Round(132864m / 690, 2), Figures.Node(published, "unitCost.perChild")!.GetValue<decimal>());
+        Assert.Null(Figures.Node(published, "unitCost.byService.childrens-centre.perChild"));
+        Assert.Null(Figures.Node(published, "unitCost.byService.childrens-centre.childrenReached"));
+        Assert.Null(Figures.Node(published, "caseload.childrens-centre.activeChildren"));
+        Assert.Equal(50, Figures.Count(published, "unitCost.byService.health-visiting.childrenReached"));
+        Assert.Equal(52000m / 50, Figures.Node(published, "unitCost.byService.health-visiting.perChild")!.GetValue<decimal>());
+        Assert.Equal(38864m, Figures.Node(published, "unitCost.byService.childrens-centre.annualBudget")!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public void Money_is_not_a_count_and_passes_unchanged()
+    {
+        var raw = new SampleWard("w", Reached: 3, Unreached: 2, Outside: 0).Build();
+        var published = Publish(raw);
+
+        Assert.True(JsonNode.DeepEquals(raw["savings"], published["savings"]));
+        Assert.Null(Figures.Node(published, "unitCost.perChild"));
+    }
+
+    [Theory]
+    [InlineData(5, true)]
+    [InlineData(25, false)]
+    public void Satisfaction_from_few_responses_is_withheld(int responses, bool withheld)
+    {
+        var published = Publish(new SampleWard("w", Responses: responses));
+
+        Assert.Equal(withheld, Figures.Node(published, "champions.satisfaction.childrens-centre.average") is null);
+    }
+
+    [Fact]
+    public void Publishing_twice_or_inconsistent_counts_fail_closed()
+    {
+        var once = FiguresPublisher.ForCommission(new SampleWard("w", Registered: 3).Json());
+        var broken = new SampleWard("w").Build();
+        broken["reach"]!["known"] = 5;
+
+        Assert.Throws<InvalidOperationException>(() => FiguresPublisher.ForCommission(once));
+        Assert.Throws<InvalidOperationException>(() => FiguresPublisher.ForCommission(broken.ToJsonString()));
+        Assert.Throws<ArgumentException>(() => FiguresPublisher.ForCommission("[]"));
+    }
+
+    [Fact]
+    public void No_small_count_and_no_lone_hidden_cell_in_random_areas()
+    {
+        var random = new Random(20260601);
+        for (var run = 0; run < 200; run++)
+        {
+            var wards = Enumerable.Range(0, 3).Select(i => new SampleWard(
+                "w" + i,
+                Reached: random.Next(0, 40),
+                Unreached: random.Next(0, 20),
+                Registered: random.Next(0, 30),
+                Outside: random.Next(0, 10),
+                C2Numerator: random.Next(0, 12),
+                C2Denominator: 12,
+                Universal: random.Next(0, 30),
+                UniversalPlus: random.Next(0, 9),
+                PartnershipPlus: random.Next(0, 9)).Json()).ToArray();
+            var documents = wards.Select((w, i) => Figures.Parse(FiguresPublisher.ForCommission(w, wards.Where((_, j) => j != i).ToArray())))
+                .Append(Figures.Parse(FiguresPublisher.ForCommission(AreaOf(wards), wards)))
+                .ToList();
+
+            foreach (var document in documents)
+            {
+                foreach (var (path, value) in FiguresLayout.Counts(document))
+                {
+                    Assert.True(value is null or 0 || (value >= 10 && value % 5 == 0), $"{path} = {value}");
+                }
+
+                foreach (var (total, parts) in FiguresLayout.Relations(Figures.Parse(wards[0])))
+                {
+                    var hidden = parts.Prepend(total).Count(p => Figures.Node(document, p) is null);
+                    Assert.True(hidden != 1, $"run {run}: only one of {total} = {string.Join(" + ", parts)} is hidden");
+                }
+            }
+
+            // Across the area: a hidden ward cell needs another hidden cell among the wards or the area.
+            foreach (var (path, _) in FiguresLayout.Counts(Figures.Parse(wards[0])))
+            {
+                var hidden = documents.Count(d => Figures.Node(d, path) is null);
+                Assert.True(hidden != 1, $"run {run}: {path} hidden in only one of the wards and the area");
+            }
+        }
+    }
+
+    private static JsonObject Publish(SampleWard ward) => Publish(ward.Build());
+
+    private static JsonObject Publish(JsonObject raw) => Figures.Parse(FiguresPublisher.ForCommission(raw.ToJsonString(FiguresLayout.JsonOptions)));
+
+    private static List<string> Suppressed(JsonObject published) => published["suppressed"]!.AsArray().Select(s => s!.GetValue<string>()).ToList();
+
+    private static string AreaOf(params string[] wards) =>
+        FiguresLayout.Derive(FiguresLayout.SumWards("north", wards.Select(Figures.Parse).ToList())).ToJsonString(FiguresLayout.JsonOptions);
+}

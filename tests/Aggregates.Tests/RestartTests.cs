@@ -1,0 +1,43 @@
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>Durability of figures and their monthly history across a silo restart, and the monthly snapshot on the domain clock.</summary>
+public sealed class RestartTests
+{
+    [Fact]
+    public async Task Figures_and_history_survive_a_restart_and_a_snapshot_is_taken_once_a_month()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "restart");
+        var today = DateOnly.FromDateTime(Cluster.Start.UtcDateTime);
+        var births = Enumerable.Range(0, 40).Select(i => events.Birth($"restart-f{i}", $"restart-c{i}", today.AddDays(-60), "westbourne")).ToList();
+        await Events.RecordAllAsync(cluster.Client, births);
+        await Events.RecordAllAsync(cluster.Client, births.Take(25).Select(b => events.Registered(b.FamilyId!, b.ChildId!, Cluster.Start.AddDays(-3))));
+        var before = await Figures.EventuallyAsync(cluster.Client, "westbourne", d => Figures.Count(d, "reach.registered") == 25);
+
+        var may = await cluster.Client.GetGrain<IWardGrain>("westbourne").TakeSnapshotIfDueAsync();
+        Assert.NotNull(may);
+        Assert.Equal("2026-05", may.Month);
+        Assert.Null(await cluster.Client.GetGrain<IWardGrain>("westbourne").TakeSnapshotIfDueAsync());
+
+        await cluster.RestartAsync();
+
+        var after = await Figures.WardAsync(cluster.Client, "westbourne");
+        Assert.Equal(Figures.Count(before, "reach.known"), Figures.Count(after, "reach.known"));
+        Assert.Equal(25, Figures.Count(after, "reach.registered"));
+        Assert.Equal(15, Figures.Count(after, "reach.unreached"));
+        var history = await cluster.Client.GetGrain<IWardGrain>("westbourne").GetHistoryAsync();
+        Assert.Equal(["2026-05"], history.Select(h => h.Month));
+        var snapshot = Figures.Parse(history[0].Document);
+        Assert.Equal("2026-05-31", snapshot["asOf"]!.GetValue<string>());
+        Assert.Equal("month", Figures.Node(snapshot, "period.name")!.GetValue<string>());
+        Assert.Equal(25, Figures.Count(snapshot, "reach.registered"));
+
+        cluster.Clock.Advance(TimeSpan.FromDays(31));
+        var june = await cluster.Client.GetGrain<IWardGrain>("westbourne").TakeSnapshotIfDueAsync();
+        Assert.Equal("2026-06", june?.Month);
+        Assert.Null(await cluster.Client.GetGrain<IWardGrain>("westbourne").TakeSnapshotIfDueAsync());
+        Assert.Equal(["2026-05", "2026-06"], (await cluster.Client.GetGrain<IWardGrain>("westbourne").GetHistoryAsync()).Select(h => h.Month));
+    }
+}
