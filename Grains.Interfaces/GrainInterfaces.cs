@@ -74,9 +74,6 @@ public interface IServiceGrain : IGrainWithStringKey
     /// <summary>Records an event that concerns the service alone (a drop-in or playgroup session it hosted).</summary>
     Task<ContactReceipt> RecordAsync(ContactEvent contact);
 
-    [OneWay]
-    Task ContactRecordedAsync(ContactEvent contact);
-
     Task<ServiceSummary> GetSummaryAsync();
 }
 

@@ -71,7 +71,7 @@ public sealed class ChildGrain(
         // The contribution written with the event must already count the event's own contact. If the
         // append turns out to be a duplicate, the tallies are rebuilt from the journal.
         _services.Add(contact);
-        var contribution = Contribution(next, now, out var contributionJson);
+        var contribution = Contribution(next, now, out var contributionJson, out var assessment);
         var write = new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
             contribution is null ? [] : [contribution],
@@ -85,7 +85,7 @@ public sealed class ChildGrain(
         }
 
         _state = next;
-        _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        _timeline.Observe(now, contact.EventId, assessment);
         Publish(contribution, contributionJson);
         NotifyOthers(contact);
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
@@ -148,15 +148,18 @@ public sealed class ChildGrain(
         return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _state.Version, []);
     }
 
-    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json)
+    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json) =>
+        Contribution(state, now, out json, out _);
+
+    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json, out RiskAssessment assessment)
     {
         json = null;
+        assessment = engine.AssessChild(RiskFacts.ForChild(state, now, schedule));
         if (state.WardCode is not { } ward)
         {
             return null;
         }
 
-        var assessment = engine.AssessChild(RiskFacts.ForChild(state, now, schedule));
         var reviews = schedule.Evaluate(state, now);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         DateOnly? Done(MandatedReview review) => state.FirstCompletion(review) is { } r ? DateOnly.FromDateTime(r.At.UtcDateTime) : null;
@@ -204,6 +207,7 @@ public sealed class ChildGrain(
     private void NotifyOthers(ContactEvent contact)
     {
         // One-way messages: the event is already durable, and none of these grains calls a child back.
+        // Services are not told per event: a service's summary reads the journal rows it recorded.
         if (contact.FamilyId is { } familyId)
         {
             _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventAsync(contact);
@@ -214,9 +218,5 @@ public sealed class ChildGrain(
             _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
         }
 
-        if (RiskViews.ServiceOf(contact) is { } service)
-        {
-            _ = GrainFactory.GetGrain<IServiceGrain>(service).ContactRecordedAsync(contact);
-        }
     }
 }

@@ -29,12 +29,17 @@ public sealed class FamilyGrain(
 
     private const long CatchUpEveryMilliseconds = 10_000;
 
+    private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _breakGlassUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChildAssessment> _assessed = new(StringComparer.Ordinal);
     private FamilyState _state = null!;
     private RiskTimeline _timeline = null!;
     private string? _publishedContribution;
     private long _lastCatchUp;
+    private bool _unsaved;
+    private long _savedAt;
 
     private string FamilyId => this.GetPrimaryKeyString();
 
@@ -102,10 +107,6 @@ public sealed class FamilyGrain(
             _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
         }
 
-        if (RiskViews.ServiceOf(contact) is { } service)
-        {
-            _ = GrainFactory.GetGrain<IServiceGrain>(service).ContactRecordedAsync(contact);
-        }
 
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
     }
@@ -124,7 +125,7 @@ public sealed class FamilyGrain(
         }
 
         _timeline.Observe(contact.ReceivedAt, contact.EventId);
-        await SaveContributionAsync();
+        await PublishLiveAsync();
         if (contact.Data is CentreRegistered or SessionAttended)
         {
             foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
@@ -261,7 +262,32 @@ public sealed class FamilyGrain(
     private RiskAssessment Assess(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset at) =>
         engine.AssessFamily(
             RiskFacts.ForFamily(family, at),
-            children.Values.Select(c => (c.ChildId, engine.AssessChild(RiskFacts.ForChild(c, at, schedule)))));
+            children.Values.Select(c => (c.ChildId, ChildAt(c, at).Assessment)));
+
+    /// <summary>
+    /// A child's assessment changes only when its state does or when time crosses its next change, so the
+    /// family keeps each child's last assessment and reuses it until then: one child's event does not
+    /// make the family reassess all its children.
+    /// </summary>
+    private ChildAssessment ChildAt(ChildState child, DateTimeOffset at)
+    {
+        if (_assessed.TryGetValue(child.ChildId, out var known) &&
+            known.Version == child.Version && at >= known.From && (known.Until is null || at < known.Until))
+        {
+            return known;
+        }
+
+        var fresh = new ChildAssessment(
+            child.Version,
+            at,
+            RiskFacts.NextChange(child, at, schedule),
+            engine.AssessChild(RiskFacts.ForChild(child, at, schedule)),
+            schedule.Evaluate(child, at).Count(r => r.Status == ReviewState.Overdue));
+        _assessed[child.ChildId] = fresh;
+        return fresh;
+    }
+
+    private sealed record ChildAssessment(int Version, DateTimeOffset From, DateTimeOffset? Until, RiskAssessment Assessment, int OverdueReviews);
 
     private DateTimeOffset? NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
 
@@ -309,7 +335,7 @@ public sealed class FamilyGrain(
         }
 
         var assessment = Assess(family, children, now);
-        var overdue = children.Values.Sum(c => schedule.Evaluate(c, now).Count(r => r.Status == ReviewState.Overdue));
+        var overdue = children.Values.Sum(c => ChildAt(c, now).OverdueReviews);
         var reached = family.Champions.Any(l => l.Outreaches.Any(o => o.Detail is not null)) &&
             children.Values.Any(c => c.LastSeenByCentre is not null);
         var value = new FamilyContribution(
@@ -334,19 +360,52 @@ public sealed class FamilyGrain(
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
     }
 
+    /// <summary>
+    /// A child's event is already durable; what changes here is derived (the family's risk and its ward
+    /// entry). The ward hears at once through the feed. The journal copy of the entry only serves a ward
+    /// reloading after a restart, so it is written at most every few seconds (on the next change after
+    /// that) and when the family deactivates; after a crash, a stale copy is repaired when the family next
+    /// activates or the ward reconciles. No timers: a busy silo holds many families.
+    /// </summary>
+    private async Task PublishLiveAsync()
+    {
+        var entry = Contribution(_state, _children, time.GetUtcNow());
+        if (entry is null || entry.Payload == _publishedContribution)
+        {
+            return;
+        }
+
+        Publish(entry);
+        _unsaved = true;
+        if (Environment.TickCount64 - _savedAt >= SaveEvery.TotalMilliseconds)
+        {
+            await SaveContributionAsync();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unsaved)
+        {
+            await SaveContributionAsync(force: true);
+        }
+    }
+
     private async Task SaveContributionAsync(bool force = false)
     {
         var now = time.GetUtcNow();
         var entry = Contribution(_state, _children, now);
-        var changed = entry is not null && entry.Payload != _publishedContribution;
+        var changed = entry is not null && (entry.Payload != _publishedContribution || _unsaved);
         if (!changed && !force)
         {
             return;
         }
 
+        _unsaved = false;
+        _savedAt = Environment.TickCount64;
         await journal.AppendAsync(new JournalWrite(
             null,
-            changed ? [entry!] : [],
+            entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(_state, _children, now))],
             []));
         Publish(entry);
@@ -357,7 +416,7 @@ public sealed class FamilyGrain(
         var soonest = RiskFacts.NextChange(family, at);
         foreach (var child in children.Values)
         {
-            if (RiskFacts.NextChange(child, at, schedule) is { } next && (soonest is null || next < soonest))
+            if (ChildAt(child, at).Until is { } next && (soonest is null || next < soonest))
             {
                 soonest = next;
             }

@@ -29,10 +29,11 @@ public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Fu
     public ServiceLevel Level => _level;
 
     /// <summary>Records the assessment after <paramref name="cause"/> was applied, at <paramref name="at"/>.</summary>
-    public bool Observe(DateTimeOffset at, string cause)
+    /// <param name="known">The assessment at <paramref name="at"/> when the caller has just computed it.</param>
+    public bool Observe(DateTimeOffset at, string cause, RiskAssessment? known = null)
     {
         AdvanceTo(at);
-        return Record(at, cause);
+        return Record(at, cause, known);
     }
 
     /// <summary>Walks forward through every scheduled change up to <paramref name="until"/>.</summary>
@@ -63,9 +64,9 @@ public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Fu
         return changed;
     }
 
-    private bool Record(DateTimeOffset at, string cause)
+    private bool Record(DateTimeOffset at, string cause, RiskAssessment? known = null)
     {
-        var assessment = assess(at);
+        var assessment = known ?? assess(at);
         if (at > _clock)
         {
             _clock = at;

@@ -6,8 +6,9 @@ using QpActors.Persistence;
 namespace QpActors.Grains;
 
 /// <summary>
-/// A service's own view of its work: contacts it recorded, rebuilt from the journal rows it recorded,
-/// then kept live by one-way notices from children and families.
+/// A service's own view of its work: the contacts it recorded, read from the journal rows it recorded.
+/// Services are not told per event (that would put one grain on the path of every event a busy service
+/// records); a summary re-reads the journal, at most every few seconds.
 /// </summary>
 public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain, IServiceGrain
 {
@@ -20,13 +21,25 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
 
     private string ServiceId => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
+    private long _refreshedAt = long.MinValue;
+
+    private async Task RefreshAsync()
     {
-        var rows = await journal.ReadEventsAsync(EventQuery.ForRecorder("service:" + ServiceId), cancellationToken);
-        foreach (var row in rows)
+        if (Environment.TickCount64 - _refreshedAt < RefreshEvery.TotalMilliseconds)
         {
-            Count(ContactEventJson.Deserialize(row.Payload));
+            return;
         }
+
+        foreach (var row in await journal.ReadEventsAsync(EventQuery.ForRecorder("service:" + ServiceId)))
+        {
+            if (!_eventIds.Contains(row.EventId))
+            {
+                Count(ContactEventJson.Deserialize(row.Payload));
+            }
+        }
+
+        _refreshedAt = Environment.TickCount64;
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -52,22 +65,16 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, _eventIds.Count, []);
     }
 
-    public Task ContactRecordedAsync(ContactEvent contact)
+    public async Task<ServiceSummary> GetSummaryAsync()
     {
-        ArgumentNullException.ThrowIfNull(contact);
-        Count(contact);
-        return Task.CompletedTask;
-    }
-
-    public Task<ServiceSummary> GetSummaryAsync()
-    {
+        await RefreshAsync();
         var now = time.GetUtcNow();
         var yearAgo = now.AddYears(-1);
         var recent = _contacts.Where(c => c.At > yearAgo).ToList();
         var month = now.ToString("yyyy-MM", CultureInfo.InvariantCulture);
         var missed = recent.Count(c => c.Type == EventTypes.AppointmentMissed);
         var attended = recent.Count - missed;
-        return Task.FromResult(new ServiceSummary(
+        return new ServiceSummary(
             ServiceId,
             recent.Where(c => c.ChildId is not null).Select(c => c.ChildId).Distinct(StringComparer.Ordinal).Count(),
             recent.Where(c => c.FamilyId is not null).Select(c => c.FamilyId).Distinct(StringComparer.Ordinal).Count(),
@@ -81,7 +88,7 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             _satisfaction.Count == 0 ? null : _satisfaction.Average(),
             _satisfaction.Count,
             _eventIds.Count,
-            _dropIns));
+            _dropIns);
     }
 
     private async Task<ContactReceipt> DuplicateAsync(string eventId)

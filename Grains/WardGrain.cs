@@ -30,6 +30,7 @@ public sealed class WardGrain(
     private readonly Dictionary<string, ChildContribution> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FamilyContribution> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChampionContribution> _champions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unparsed = new(StringComparer.Ordinal);
     private long _changes;
     private (long Changes, FiguresQuery Query, DateOnly Today, string Document)? _cached;
     private IGrainTimer? _snapshotTimer;
@@ -68,6 +69,7 @@ public sealed class WardGrain(
 
     public async Task<WardFigures> GetFiguresAsync(FiguresQuery query)
     {
+        ParsePending();
         var own = await GetOwnFiguresAsync(query);
         var neighbours = figures.AreaOfWard(WardCode)?.Wards.Where(w => w.Id != WardCode).Select(w => w.Id).ToList() ?? [];
         var documents = await Task.WhenAll(neighbours.Select(w => GrainFactory.GetGrain<IWardGrain>(w).GetOwnFiguresAsync(query)));
@@ -76,6 +78,7 @@ public sealed class WardGrain(
 
     public Task<WardFigures> GetOwnFiguresAsync(FiguresQuery query)
     {
+        ParsePending();
         ArgumentNullException.ThrowIfNull(query);
         figures.Validate(query);
         if (figures.Ward(WardCode) is null && _entries.Count == 0)
@@ -98,6 +101,7 @@ public sealed class WardGrain(
 
     public Task<IReadOnlyList<FiguresSnapshot>> GetHistoryAsync()
     {
+        ParsePending();
         IReadOnlyList<FiguresSnapshot> snapshots = history.State.Months
             .OrderBy(m => m.Month, StringComparer.Ordinal)
             .Select(m => new FiguresSnapshot(m.Month, m.TakenAt, m.Document))
@@ -107,6 +111,7 @@ public sealed class WardGrain(
 
     public async Task<FiguresSnapshot?> TakeSnapshotIfDueAsync()
     {
+        ParsePending();
         if (figures.Ward(WardCode) is null && _entries.Count == 0)
         {
             return null;
@@ -132,6 +137,7 @@ public sealed class WardGrain(
 
     public Task<WorklistPage> GetWorklistAsync(WorklistQuery query)
     {
+        ParsePending();
         ArgumentNullException.ThrowIfNull(query);
         var families = Families()
             .Where(f => query.Level is null || f.SuggestedLevel == query.Level || f.SetLevel == query.Level)
@@ -154,6 +160,7 @@ public sealed class WardGrain(
 
     public Task<IReadOnlyList<UnreachedInfant>> GetUnreachedAsync()
     {
+        ParsePending();
         var championsByFamily = Families().ToDictionary(f => f.FamilyId, f => f.Champions, StringComparer.Ordinal);
         IReadOnlyList<UnreachedInfant> unreached = Children()
             .Where(c => c.KnownFromBirthRecord && c.RegisteredOn is null && c.LastSeenOn is null && c.DateOfBirth is not null)
@@ -170,6 +177,7 @@ public sealed class WardGrain(
 
     public async Task<ReconciliationReport> ReconcileAsync()
     {
+        ParsePending();
         var differences = new List<string>();
         var durable = (await journal.ReadWardEntriesAsync(WardCode)).ToDictionary(e => e.EntryKey, StringComparer.Ordinal);
         var keys = durable.Keys.Union(_entries.Keys, StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -250,20 +258,38 @@ public sealed class WardGrain(
     {
         Drop(contribution.EntryKey);
         _entries[contribution.EntryKey] = contribution;
-        switch (contribution.Kind)
+
+        // Parsing waits for the next read: under load an entity reports many versions between two reads
+        // of the figures, and only the last one needs to be parsed.
+        _unparsed.Add(contribution.EntryKey);
+        _changes++;
+    }
+
+    /// <summary>Parses the contributions that arrived since the last read.</summary>
+    private void ParsePending()
+    {
+        foreach (var key in _unparsed)
         {
-            case ContributionKind.Child:
-                _children[contribution.EntryKey] = ContributionJson.Deserialize<ChildContribution>(contribution.Payload);
-                break;
-            case ContributionKind.Family:
-                _families[contribution.EntryKey] = ContributionJson.Deserialize<FamilyContribution>(contribution.Payload);
-                break;
-            case ContributionKind.Champion:
-                _champions[contribution.EntryKey] = ContributionJson.Deserialize<ChampionContribution>(contribution.Payload);
-                break;
+            if (!_entries.TryGetValue(key, out var contribution))
+            {
+                continue;
+            }
+
+            switch (contribution.Kind)
+            {
+                case ContributionKind.Child:
+                    _children[key] = ContributionJson.Deserialize<ChildContribution>(contribution.Payload);
+                    break;
+                case ContributionKind.Family:
+                    _families[key] = ContributionJson.Deserialize<FamilyContribution>(contribution.Payload);
+                    break;
+                case ContributionKind.Champion:
+                    _champions[key] = ContributionJson.Deserialize<ChampionContribution>(contribution.Payload);
+                    break;
+            }
         }
 
-        _changes++;
+        _unparsed.Clear();
     }
 
     private void Drop(string key)

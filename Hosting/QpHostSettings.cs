@@ -39,6 +39,12 @@ public sealed record QpHostSettings
     /// <summary>OTLP collector endpoint; empty means no OTLP export.</summary>
     public string OtlpEndpoint { get; init; } = "";
 
+    /// <summary>Record traces even with no OTLP endpoint (for in-process listeners such as tests).</summary>
+    public bool TraceWithoutExporter { get; init; }
+
+    /// <summary>Serve the Orleans dashboard's data from the silo (its per-call profiler costs a little on every grain call).</summary>
+    public bool Dashboard { get; init; } = true;
+
     public static QpHostSettings From(IConfiguration configuration, string contentRoot)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -74,6 +80,8 @@ public sealed record QpHostSettings
             GatewayPort = cluster.GetValue("GatewayPort", 30000),
             AdvertisedAddress = cluster["AdvertisedAddress"] is { Length: > 0 } address ? address : "127.0.0.1",
             OtlpEndpoint = configuration["Telemetry:OtlpEndpoint"] ?? "",
+            TraceWithoutExporter = configuration.GetValue("Telemetry:TraceWithoutExporter", false),
+            Dashboard = configuration.GetValue("Silo:Dashboard", true),
         };
     }
 }

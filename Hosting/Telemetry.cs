@@ -36,8 +36,26 @@ public static class Telemetry
             }
         });
 
-        return builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(m =>
+            {
+                m.AddMeter(SourceName).AddMeter("Microsoft.Orleans");
+                metrics?.Invoke(m);
+                if (endpoint is not null)
+                {
+                    m.AddOtlpExporter(o => o.Endpoint = endpoint);
+                }
+            });
+
+        // Traces are recorded only when they have somewhere to go: with no collector, subscribing to
+        // Orleans' activity sources would create an activity for every grain call for nothing.
+        if (endpoint is null && !settings.TraceWithoutExporter)
+        {
+            return telemetry;
+        }
+
+        return telemetry
             .WithTracing(t =>
             {
                 t.AddSource(SourceName)
@@ -49,15 +67,6 @@ public static class Telemetry
                 if (endpoint is not null)
                 {
                     t.AddOtlpExporter(o => o.Endpoint = endpoint);
-                }
-            })
-            .WithMetrics(m =>
-            {
-                m.AddMeter(SourceName).AddMeter("Microsoft.Orleans");
-                metrics?.Invoke(m);
-                if (endpoint is not null)
-                {
-                    m.AddOtlpExporter(o => o.Endpoint = endpoint);
                 }
             });
     }

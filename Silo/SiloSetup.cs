@@ -53,7 +53,10 @@ public static class SiloSetup
             }
 
             silo.AddQpGrainServices(storage);
-            silo.AddDashboard();
+            if (settings.Dashboard)
+            {
+                silo.AddDashboard();
+            }
 
             // Review windows close on a schedule: make sure the sweep's reminder exists after every start.
             silo.AddStartupTask((services, _) =>

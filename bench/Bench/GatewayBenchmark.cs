@@ -1,0 +1,480 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using QpActors.Gateway.Grpc.V1;
+using QpActors.Persistence;
+using QpActors.Simulation.Security;
+
+namespace QpActors.Bench;
+
+public sealed record GatewayBenchmarkOptions
+{
+    public StorageKind Store { get; init; } = StorageKind.Sqlite;
+    public IReadOnlySet<string> Modes { get; init; } = AllModes;
+    public int Concurrency { get; init; } = 64;
+    public double Seconds { get; init; } = 10;
+    public double WarmUpSeconds { get; init; } = 2;
+    public double? Rate { get; init; }
+    public int Children { get; init; } = 10_000;
+    public int Families { get; init; } = 2_000;
+    public int FreshnessSamples { get; init; } = 30;
+    public bool ExternalTool { get; init; } = true;
+    public string Configuration { get; init; } = "Release";
+    public string? PostgresConnection { get; init; }
+    public string CommandLine { get; init; } = "";
+
+    public static readonly IReadOnlySet<string> AllModes = new HashSet<string>(["http", "batch", "risk", "grpc"], StringComparer.Ordinal);
+
+    public static GatewayBenchmarkOptions From(BenchArgs args, bool quick)
+    {
+        var mode = args.Text("mode", "all");
+        var modes = mode == "all" ? AllModes : mode.Split(',').ToHashSet(StringComparer.Ordinal);
+        if (modes.Except(AllModes).FirstOrDefault() is { } unknown)
+        {
+            throw new BenchUsageException($"--mode takes http, grpc, batch, risk or all, not '{unknown}'");
+        }
+
+        var store = args.Text("store", "sqlite");
+        double? rate = args.OptionalText("rate") is null ? null : args.Number("rate", 0);
+        return new GatewayBenchmarkOptions
+        {
+            Store = store is "postgres" or "postgresql" ? StorageKind.Postgres : StorageKind.Sqlite,
+            Modes = modes,
+            Concurrency = Math.Max(1, args.Int("concurrency", quick ? 16 : 64)),
+            Seconds = args.Number("seconds", quick ? 2 : 10),
+            WarmUpSeconds = args.Number("warmup", quick ? 0.5 : 2),
+            Rate = rate,
+            Children = Math.Max(100, args.Int("children", quick ? 500 : 10_000)) / 100 * 100,
+            Families = Math.Max(10, args.Int("families", quick ? 200 : 2_000)),
+            FreshnessSamples = Math.Max(1, args.Int("freshness-samples", quick ? 3 : 30)),
+            ExternalTool = !args.Flag("no-wrk") && !quick,
+            Configuration = args.Text("configuration", "Release"),
+            PostgresConnection = args.OptionalText("pg") ?? Environment.GetEnvironmentVariable(PostgresServer.Variable),
+        };
+    }
+}
+
+/// <summary>
+/// The gateway from outside: silo and gateway started from the built binaries, driven over loopback by
+/// HTTP/1.1 (SocketsHttpHandler, one connection per caller) and gRPC (HTTP/2), closed-loop at a set
+/// concurrency and, with <c>--rate</c>, open-loop. A trivial GET measured in the same run is the yardstick.
+/// </summary>
+public static class GatewayBenchmark
+{
+    private const string Ward = "queens-park";
+
+    public static bool BinariesExist(out string why)
+    {
+        var root = RepoRoot();
+        var missing = new[] { GatewayProcesses.SiloDll(root, "Release"), GatewayProcesses.GatewayDll(root, "Release") }.Where(f => !File.Exists(f)).ToArray();
+        why = missing.Length == 0 ? "" : "not built: " + string.Join(", ", missing);
+        return missing.Length == 0;
+    }
+
+    public static async Task<BenchResult> RunAsync(GatewayBenchmarkOptions options, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        var machine = MachineInfo.Capture();
+        var startedAt = DateTimeOffset.UtcNow;
+        var figures = new List<Figure>();
+        var notes = new List<string>();
+        var storeName = options.Store == StorageKind.Postgres ? "postgres" : "sqlite";
+        var c = options.Concurrency;
+        var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
+        var duration = TimeSpan.FromSeconds(options.Seconds);
+        var root = RepoRoot();
+
+        await using var store = await BenchStore.CreateAsync(options.Store, options.PostgresConnection, cancellationToken);
+        // The gateway reads the same key file, so tokens minted here validate there.
+        var key = DevSigningKey.LoadOrCreate(store.DataDirectory);
+        log.WriteLine($"starting silo and gateway ({options.Configuration} binaries) on {storeName}...");
+        var (processes, firstStart) = await GatewayProcesses.StartAsync(root, store.Target, options.Configuration, cancellationToken);
+        await using var _ = processes;
+        figures.Add(Figure.AtMost("start to ready (silo + gateway processes, new store)", firstStart.TotalSeconds, "s", Targets.StartToReadySeconds));
+
+        var tokens = new Tokens(key);
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = c,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = DecompressionMethods.None,
+        })
+        { BaseAddress = processes.HttpBase, Timeout = TimeSpan.FromSeconds(30) };
+
+        // The yardstick: what ASP.NET Core does here with no work behind it.
+        log.WriteLine("trivial GET /health/live...");
+        var live = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, async _ =>
+        {
+            using var response = await http.GetAsync(new Uri("health/live", UriKind.Relative), cancellationToken);
+            return response.IsSuccessStatusCode ? 1 : 0;
+        }, cancellationToken);
+        AddRate(figures, "trivial GET /health/live", live, "req/s", floor: null);
+
+        var scripts = new ChildScripts("gw" + Guid.NewGuid().ToString("N")[..5], DateTimeOffset.UtcNow, Ward);
+        if (options.Modes.Contains("http"))
+        {
+            log.WriteLine($"POST /v1/contacts, {c} connections...");
+            var singles = new ChildScripts(scripts.RunTag + "s", DateTimeOffset.UtcNow, Ward);
+            var outcome = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostOneAsync(http, tokens, singles, options.Children, n, cancellationToken), cancellationToken);
+            AddRate(figures, $"POST /v1/contacts ({storeName}, {c} conn.)", outcome, "events/s", Targets.SingleIngestPerSecond, Targets.SingleIngestP99Ms);
+            NoteErrors(notes, "POST /v1/contacts", outcome);
+            if (options.Rate is { } rate)
+            {
+                var open = await LoadDriver.OpenLoopAsync(rate, c * 4, duration, n => PostOneAsync(http, tokens, singles, options.Children, 1_000_000_000 + n, cancellationToken), cancellationToken);
+                AddRate(figures, $"POST /v1/contacts open loop at {rate:N0}/s", open, "events/s", floor: null);
+            }
+        }
+
+        if (options.Modes.Contains("batch"))
+        {
+            log.WriteLine("POST /v1/contacts/batch, 100 events a batch...");
+            var batches = new ChildScripts(scripts.RunTag + "b", DateTimeOffset.UtcNow, Ward);
+            var outcome = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostBatchAsync(http, tokens, batches, options.Children, n, cancellationToken), cancellationToken);
+            AddRate(figures, $"POST /v1/contacts/batch x100 ({storeName}, {c} conn.)", outcome, "events/s", Targets.BatchIngestPerSecond);
+            NoteErrors(notes, "POST /v1/contacts/batch", outcome);
+        }
+
+        // Families for the reads: births and a few contacts, loaded in batches (not timed).
+        var readers = new ChildScripts(scripts.RunTag + "r", DateTimeOffset.UtcNow, Ward);
+        var families = readers.FamilyHeads(options.Families * 3 / 2).Take(options.Families).ToArray();
+        var readChildren = families[^1] + 1;
+        if (options.Modes.Contains("risk") || options.Modes.Contains("grpc"))
+        {
+            log.WriteLine($"loading {families.Length:N0} families for risk reads...");
+            var seedBatches = (readChildren + 99) / 100 * 4;
+            await Loader.RunAllAsync(seedBatches, 8, n => PostBatchAsync(http, tokens, readers, (readChildren + 99) / 100 * 100, n, cancellationToken), cancellationToken);
+        }
+
+        if (options.Modes.Contains("risk"))
+        {
+            log.WriteLine("GET /v1/families/{id}/risk (audited), warm...");
+            var warm = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => ReadRiskAsync(http, tokens, readers.FamilyId(families[n % families.Length]), cancellationToken), cancellationToken);
+            AddRate(figures, $"GET /v1/families/{{id}}/risk warm ({c} conn.)", warm, "req/s", Targets.RiskReadsPerSecond, Targets.RiskReadP99Ms);
+            var share = warm.UnitsPerSecond / Math.Max(1, live.UnitsPerSecond);
+            figures.Add(new Figure("risk read / trivial GET (same run)", share, "x", ">= 0.8", share >= Targets.RiskReadShareOfTrivialGet));
+            NoteErrors(notes, "GET risk", warm);
+            if (options.Rate is { } rate)
+            {
+                var open = await LoadDriver.OpenLoopAsync(rate, c * 4, duration, n => ReadRiskAsync(http, tokens, readers.FamilyId(families[n % families.Length]), cancellationToken), cancellationToken);
+                AddRate(figures, $"GET risk open loop at {rate:N0}/s", open, "req/s", floor: null);
+            }
+        }
+
+        if (options.Modes.Contains("grpc"))
+        {
+            log.WriteLine("gRPC Record and GetRiskStatus...");
+            using var channel = GrpcChannel.ForAddress(processes.GrpcBase, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
+            });
+            var contacts = new ContactsService.ContactsServiceClient(channel);
+            var familiesClient = new FamiliesService.FamiliesServiceClient(channel);
+            var grpcScripts = new ChildScripts(scripts.RunTag + "g", DateTimeOffset.UtcNow, Ward);
+            var record = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, async n =>
+            {
+                var (json, recorder) = grpcScripts.Wire((int)(n % options.Children), n / options.Children);
+                var receipt = await contacts.RecordAsync(ToProto(json), tokens.Headers(recorder), cancellationToken: cancellationToken);
+                return receipt.Status == "accepted" ? 1 : 0;
+            }, cancellationToken);
+            AddRate(figures, $"gRPC Record ({storeName}, {c} calls in flight)", record, "events/s", Targets.SingleIngestPerSecond, Targets.SingleIngestP99Ms);
+            NoteErrors(notes, "gRPC Record", record);
+            if (options.Modes.Contains("risk"))
+            {
+                var read = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, async n =>
+                {
+                    var status = await familiesClient.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = readers.FamilyId(families[n % families.Length]) }, tokens.EarlyInterventionHeaders, cancellationToken: cancellationToken);
+                    return status is null ? 0 : 1;
+                }, cancellationToken);
+                AddRate(figures, $"gRPC GetRiskStatus warm ({c} calls in flight)", read, "req/s", Targets.RiskReadsPerSecond, Targets.RiskReadP99Ms);
+                NoteErrors(notes, "gRPC GetRiskStatus", read);
+            }
+        }
+
+        log.WriteLine($"ward-figure freshness, {options.FreshnessSamples} samples...");
+        var freshness = await MeasureFreshnessAsync(http, tokens, new ChildScripts(scripts.RunTag + "f", DateTimeOffset.UtcNow, Ward), options.FreshnessSamples, cancellationToken);
+        figures.Add(Figure.Info("ward-figure freshness p50", freshness.PercentileMs(50), "ms"));
+        figures.Add(Figure.AtMost("ward-figure freshness p99", freshness.PercentileMs(99), "ms", Targets.FreshnessP99Ms));
+
+        if (options.ExternalTool && ExternalTool.Find("wrk") is { } wrk)
+        {
+            log.WriteLine("wrk (external load tool)...");
+            await RunWrkAsync(wrk, processes, tokens, readers.FamilyId(families[0]), c, options.Seconds, options.Modes, figures, notes, cancellationToken);
+        }
+        else if (options.ExternalTool)
+        {
+            notes.Add("wrk not installed (apt-get install -y wrk): no external-tool figures");
+        }
+
+        if (!string.Equals(options.Configuration, "Release", StringComparison.Ordinal))
+        {
+            notes.Add($"{options.Configuration} binaries: a functional check of the harness, not figures to compare with the targets");
+        }
+
+        log.WriteLine("restarting silo and gateway (warm start), then cold risk reads...");
+        var restart = await processes.RestartAsync(cancellationToken);
+        figures.Add(Figure.AtMost("start to ready (warm restart, same store)", restart.TotalSeconds, "s", Targets.StartToReadySeconds));
+        if (options.Modes.Contains("risk"))
+        {
+            var cold = await LoadDriver.ClosedLoopAsync(c, TimeSpan.Zero, TimeSpan.FromSeconds(Math.Max(options.Seconds, 30)),
+                n => ReadRiskAsync(http, tokens, readers.FamilyId(families[n]), cancellationToken), cancellationToken, limit: families.Length);
+            AddRate(figures, "GET risk cold (first read after restart: activation from storage)", cold, "req/s", floor: null);
+        }
+
+        return GrainBenchmark.Finish("gateway-" + storeName, options.CommandLine, startedAt, machine, new Dictionary<string, string>
+        {
+            ["store"] = storeName,
+            ["modes"] = string.Join(',', options.Modes.Order(StringComparer.Ordinal)),
+            ["concurrency"] = c.ToString(CultureInfo.InvariantCulture),
+            ["seconds"] = options.Seconds.ToString(CultureInfo.InvariantCulture),
+            ["rate"] = options.Rate?.ToString(CultureInfo.InvariantCulture) ?? "closed loop only",
+            ["children"] = options.Children.ToString(CultureInfo.InvariantCulture),
+            ["families"] = families.Length.ToString(CultureInfo.InvariantCulture),
+            ["binaries"] = options.Configuration,
+            ["client"] = "HttpClient + SocketsHttpHandler (MaxConnectionsPerServer = concurrency), Grpc.Net.Client over HTTP/2",
+        }, figures, notes);
+    }
+
+    internal static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "QpActors.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "QpActors.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new BenchUsageException("run from inside the repository (QpActors.sln not found)");
+    }
+
+    private static void AddRate(List<Figure> figures, string name, LoadOutcome outcome, string unit, double? floor, double? p99Ceiling = null)
+    {
+        figures.Add(floor is { } f ? Figure.AtLeast(name, outcome.UnitsPerSecond, unit, f) : Figure.Info(name, outcome.UnitsPerSecond, unit));
+        figures.Add(Figure.Info("  p50", outcome.Latencies.PercentileMs(50), "ms"));
+        figures.Add(Figure.Info("  p95", outcome.Latencies.PercentileMs(95), "ms"));
+        figures.Add(p99Ceiling is { } ceiling ? Figure.AtMost("  p99", outcome.Latencies.PercentileMs(99), "ms", ceiling) : Figure.Info("  p99", outcome.Latencies.PercentileMs(99), "ms"));
+        if (outcome.Failures > 0)
+        {
+            figures.Add(Figure.Info("  failed or refused", outcome.Failures, "requests"));
+        }
+    }
+
+    private static void NoteErrors(List<string> notes, string what, LoadOutcome outcome)
+    {
+        if (outcome.Failures > 0)
+        {
+            notes.Add($"{what}: {outcome.Failures:N0} of {outcome.Operations:N0} failed or were refused" + (outcome.FirstError.Length > 0 ? "; first error: " + outcome.FirstError : ""));
+        }
+    }
+
+    private static async Task<int> PostOneAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int children, long n, CancellationToken cancellationToken)
+    {
+        var (json, recorder) = scripts.Wire((int)(n % children), n / children);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contacts") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = tokens.Bearer(recorder);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST /v1/contacts: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        return 1;
+    }
+
+    /// <summary>
+    /// Batch <paramref name="n"/>: 100 consecutive children at one step, so every item has the same recorder
+    /// (a device posts as one service). <paramref name="children"/> is a multiple of 100.
+    /// </summary>
+    private static async Task<int> PostBatchAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int children, long n, CancellationToken cancellationToken)
+    {
+        var perStep = children / 100;
+        var step = n / perStep;
+        var first = (int)(n % perStep) * 100;
+        var body = new StringBuilder(40_000).Append("{\"events\":[");
+        string recorder = "";
+        for (var i = 0; i < 100; i++)
+        {
+            var (json, by) = scripts.Wire(first + i, step);
+            recorder = by;
+            body.Append(i == 0 ? "" : ",").Append(json);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contacts/batch") { Content = new StringContent(body.Append("]}").ToString(), Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = tokens.Bearer(recorder);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST /v1/contacts/batch: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        using var receipts = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return receipts.RootElement.GetProperty("accepted").GetInt32() + receipts.RootElement.GetProperty("duplicates").GetInt32();
+    }
+
+    private static async Task<int> ReadRiskAsync(HttpClient http, Tokens tokens, string familyId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/families/{familyId}/risk");
+        request.Headers.Authorization = tokens.EarlyIntervention;
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET risk: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        return 1;
+    }
+
+    /// <summary>
+    /// Posts one birth at a time and polls the ward figures until they change: the time from the
+    /// acknowledgement to the event being visible. Nothing else is posted meanwhile, so a change is this event's.
+    /// </summary>
+    private static async Task<Latencies> MeasureFreshnessAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int samples, CancellationToken cancellationToken)
+    {
+        async Task<string> Figures()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/wards/{Ward}/figures");
+            request.Headers.Authorization = tokens.Commission;
+            using var response = await http.SendAsync(request, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"GET figures: {(int)response.StatusCode} {text}");
+            }
+
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.TryGetProperty("figures", out var figures) ? figures.GetRawText() : text;
+        }
+
+        // Let what earlier phases posted reach the figures first.
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+        var histogram = Latencies.NewHistogram();
+        for (var i = 0; i < samples; i++)
+        {
+            var before = await Figures();
+            await PostOneAsync(http, tokens, scripts, samples, i, cancellationToken);
+            var acknowledged = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(acknowledged) < TimeSpan.FromSeconds(10) && await Figures() == before)
+            {
+                await Task.Delay(5, cancellationToken);
+            }
+
+            histogram.RecordValue(Math.Max(1, Latencies.ElapsedMicros(acknowledged)));
+        }
+
+        var latencies = new Latencies();
+        latencies.Add(histogram);
+        return latencies;
+    }
+
+    private static ContactEvent ToProto(string wireJson)
+    {
+        using var document = JsonDocument.Parse(wireJson);
+        var root = document.RootElement;
+        var proto = new ContactEvent
+        {
+            EventId = root.GetProperty("eventId").GetString(),
+            Type = root.GetProperty("type").GetString(),
+            OccurredAt = root.GetProperty("occurredAt").GetString(),
+            FamilyId = root.GetProperty("familyId").GetString(),
+            ChildId = root.GetProperty("childId").GetString(),
+            Data = Struct.Parser.ParseJson(root.GetProperty("data").GetRawText()),
+        };
+        return proto;
+    }
+
+    private static async Task RunWrkAsync(string wrk, GatewayProcesses processes, Tokens tokens, string familyId, int connections, double seconds,
+        IReadOnlySet<string> modes, List<Figure> figures, List<string> notes, CancellationToken cancellationToken)
+    {
+        var duration = Math.Max(2, (int)seconds).ToString(CultureInfo.InvariantCulture) + "s";
+        var baseUrl = processes.HttpBase.ToString().TrimEnd('/');
+        string[] common = ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", duration, "--latency"];
+        var live = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, baseUrl + "/health/live"], cancellationToken));
+        figures.Add(Figure.Info($"wrk GET /health/live (-c {connections})", live.RequestsPerSecond, "req/s", $"p99 {live.P99Ms:0.##} ms"));
+        if (modes.Contains("risk"))
+        {
+            var risk = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk,
+                [.. common, "-H", "Authorization: Bearer " + tokens.EarlyInterventionToken, $"{baseUrl}/v1/families/{familyId}/risk"], cancellationToken));
+            figures.Add(Figure.AtLeast($"wrk GET risk, one family (-c {connections})", risk.RequestsPerSecond, "req/s", Targets.RiskReadsPerSecond) with { Note = $"p99 {risk.P99Ms:0.##} ms" });
+            figures.Add(new Figure("wrk risk / wrk trivial GET", risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond), "x", ">= 0.8",
+                risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond) >= Targets.RiskReadShareOfTrivialGet));
+            if (risk.Non2xx > 0)
+            {
+                notes.Add($"wrk risk: {risk.Non2xx:N0} non-2xx responses");
+            }
+        }
+
+        if (modes.Contains("http"))
+        {
+            var script = Path.Combine(processes.Store.DataDirectory!, "births.lua");
+            await File.WriteAllTextAsync(script, ExternalTool.BirthsScript("w" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:midwifery"), Ward), cancellationToken);
+            var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
+            var accepted = post.RequestsPerSecond * (post.Requests - post.Non2xx) / Math.Max(1, post.Requests);
+            figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, new births (-c {connections})", accepted, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms" });
+            if (post.Non2xx > 0)
+            {
+                notes.Add($"wrk POST: {post.Non2xx:N0} of {post.Requests:N0} responses were not 2xx (counted out of the rate)");
+            }
+        }
+    }
+
+    /// <summary>Tokens minted with the data folder's development key, one per recorder.</summary>
+    private sealed class Tokens(DevSigningKey key)
+    {
+        private readonly Dictionary<string, AuthenticationHeaderValue> _recorders = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Metadata> _grpc = new(StringComparer.Ordinal);
+        private readonly Lock _gate = new();
+
+        public string EarlyInterventionToken { get; } = DevTokens.Issue(key, DevTokens.EarlyIntervention, null, null, [Ward], TimeSpan.FromHours(4), "bench-early-intervention");
+
+        public AuthenticationHeaderValue EarlyIntervention => new("Bearer", EarlyInterventionToken);
+
+        public Metadata EarlyInterventionHeaders => new() { { "Authorization", "Bearer " + EarlyInterventionToken } };
+
+        public AuthenticationHeaderValue Commission { get; } = new("Bearer", DevTokens.Issue(key, DevTokens.Commission, null, null, [], TimeSpan.FromHours(4), "bench-commission"));
+
+        public string Recorder(string recordedBy) => DevTokens.ForRecorder(key, recordedBy, TimeSpan.FromHours(4));
+
+        public AuthenticationHeaderValue Bearer(string recordedBy)
+        {
+            lock (_gate)
+            {
+                if (!_recorders.TryGetValue(recordedBy, out var header))
+                {
+                    header = new AuthenticationHeaderValue("Bearer", Recorder(recordedBy));
+                    _recorders[recordedBy] = header;
+                }
+
+                return header;
+            }
+        }
+
+        public Metadata Headers(string recordedBy)
+        {
+            lock (_gate)
+            {
+                if (!_grpc.TryGetValue(recordedBy, out var headers))
+                {
+                    headers = new Metadata { { "Authorization", "Bearer " + Recorder(recordedBy) } };
+                    _grpc[recordedBy] = headers;
+                }
+
+                return headers;
+            }
+        }
+    }
+}

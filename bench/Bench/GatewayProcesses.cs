@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace QpActors.Bench;
+
+/// <summary>
+/// The silo and the gateway as child processes from the built binaries (as <c>./qp run</c> starts them),
+/// on free loopback ports and a store of the harness's choosing.
+/// </summary>
+public sealed class GatewayProcesses : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly string _logs;
+
+    private GatewayProcesses(string root, StoreTarget store, string configuration)
+    {
+        Root = root;
+        Store = store;
+        Configuration = configuration;
+        _logs = store.DataDirectory!;
+        SiloPort = InProcessSilo.FreePort();
+        OrleansGatewayPort = InProcessSilo.FreePort();
+        HttpPort = InProcessSilo.FreePort();
+        GrpcPort = InProcessSilo.FreePort();
+    }
+
+    public string Root { get; }
+    public StoreTarget Store { get; }
+    public string Configuration { get; }
+    public int SiloPort { get; }
+    public int OrleansGatewayPort { get; }
+    public int HttpPort { get; }
+    public int GrpcPort { get; }
+
+    public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}/");
+    public Uri GrpcBase => new($"http://127.0.0.1:{GrpcPort}/");
+
+    public static string SiloDll(string root, string configuration) => Path.Combine(root, "Silo", "bin", configuration, "net10.0", "QpActors.Silo.dll");
+
+    public static string GatewayDll(string root, string configuration) => Path.Combine(root, "Gateway", "bin", configuration, "net10.0", "QpActors.Gateway.dll");
+
+    /// <summary>Starts both and waits for <c>/health/ready</c>; returns the time from launch to ready.</summary>
+    public static async Task<(GatewayProcesses Processes, TimeSpan StartToReady)> StartAsync(string root, StoreTarget store, string configuration, CancellationToken cancellationToken)
+    {
+        var processes = new GatewayProcesses(root, store, configuration);
+        try
+        {
+            var ready = await processes.LaunchAsync(cancellationToken);
+            return (processes, ready);
+        }
+        catch
+        {
+            await processes.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops both (gateway first) and starts them again on the same store and ports: a warm restart.</summary>
+    public async Task<TimeSpan> RestartAsync(CancellationToken cancellationToken)
+    {
+        await StopAllAsync();
+        return await LaunchAsync(cancellationToken);
+    }
+
+    private async Task<TimeSpan> LaunchAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        string[] shared = [.. Store.HostArgs(), "--Cluster:ClusterId=bench", "--Cluster:GatewayPort=" + OrleansGatewayPort, "--Logging:LogLevel:Default=Warning"];
+        Launch(SiloDll(Root, Configuration), [.. shared, "--Cluster:SiloPort=" + SiloPort], "silo");
+        Launch(GatewayDll(Root, Configuration), [.. shared, "--Gateway:HttpPort=" + HttpPort, "--Gateway:GrpcPort=" + GrpcPort], "gateway");
+        using var http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = TimeSpan.FromSeconds(120);
+        while (clock.Elapsed < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_processes.Any(p => p.HasExited))
+            {
+                throw new InvalidOperationException($"a process exited during start; see {_logs}/*.log:\n" + Tail());
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("health/ready", UriKind.Relative), cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return clock.Elapsed;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException("silo and gateway not ready after 120 s:\n" + Tail());
+    }
+
+    private void Launch(string dll, IReadOnlyList<string> args, string name)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
+        var log = new StreamWriter(Path.Combine(_logs, name + ".log"), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.Exited += (_, _) => { lock (log) { log.Dispose(); } };
+        process.EnableRaisingEvents = true;
+        _processes.Add(process);
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private string Tail()
+    {
+        var text = "";
+        foreach (var file in Directory.GetFiles(_logs, "*.log"))
+        {
+            try
+            {
+                text += $"--- {Path.GetFileName(file)}\n" + string.Join('\n', File.ReadLines(file).TakeLast(15)) + "\n";
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return text;
+    }
+
+    private async Task StopAllAsync()
+    {
+        // Gateway first, then the silo, as ./qp run stops them.
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    // SIGTERM first so the host stops cleanly; SIGKILL only if it will not.
+                    using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                    {
+                        await term.WaitForExitAsync();
+                    }
+
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    try
+                    {
+                        await process.WaitForExitAsync(timeout.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        process.Kill(entireProcessTree: true);
+                        await process.WaitForExitAsync();
+                    }
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            process.Dispose();
+        }
+
+        _processes.Clear();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAllAsync();
+
+    public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
+}
