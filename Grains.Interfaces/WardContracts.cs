@@ -28,7 +28,14 @@ public interface IWardGrain : IGrainWithStringKey
     Task<WardFigures> GetOwnFiguresAsync(FiguresQuery query);
 
     /// <summary>The monthly snapshots (raw documents for each completed month, oldest first).</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<FiguresSnapshot>> GetHistoryAsync();
+
+    /// <summary>
+    /// The monthly snapshots with, for each month, the same month's snapshots of the other wards in the
+    /// area, so the publisher can apply secondary suppression across neighbours as for live figures.
+    /// </summary>
+    Task<IReadOnlyList<WardHistoryMonth>> GetPublishableHistoryAsync();
 
     /// <summary>Takes the snapshot of the last completed month (by the domain clock) if it has not been taken; returns it, or null.</summary>
     Task<FiguresSnapshot?> TakeSnapshotIfDueAsync();
@@ -151,6 +158,14 @@ public sealed record AreaFigures(
     [property: Id(3)] IReadOnlyList<string> WardCodes,
     [property: Id(4)] string Document,
     [property: Id(5)] IReadOnlyList<string>? WardDocuments = null);
+
+/// <summary>One month of a ward's history with its neighbours' documents for the same month (raw).</summary>
+[GenerateSerializer, Immutable, Alias("qp.WardHistoryMonth")]
+public sealed record WardHistoryMonth(
+    [property: Id(0)] string Month,
+    [property: Id(1)] DateTimeOffset TakenAt,
+    [property: Id(2)] string Document,
+    [property: Id(3)] IReadOnlyList<string> NeighbourDocuments);
 
 /// <summary>A ward's raw figures for one completed month (period <c>month</c>, as of its last day), kept durably.</summary>
 [GenerateSerializer, Immutable, Alias("qp.FiguresSnapshot")]

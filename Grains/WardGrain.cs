@@ -109,6 +109,20 @@ public sealed class WardGrain(
         return Task.FromResult(snapshots);
     }
 
+    public async Task<IReadOnlyList<WardHistoryMonth>> GetPublishableHistoryAsync()
+    {
+        var own = await GetHistoryAsync();
+        var neighbours = figures.AreaOfWard(WardCode)?.Wards.Where(w => w.Id != WardCode).Select(w => w.Id).ToList() ?? [];
+        var theirs = await Task.WhenAll(neighbours.Select(w => GrainFactory.GetGrain<IWardGrain>(w).GetHistoryAsync()));
+        return own
+            .Select(month => new WardHistoryMonth(
+                month.Month,
+                month.TakenAt,
+                month.Document,
+                theirs.SelectMany(h => h.Where(m => m.Month == month.Month).Select(m => m.Document)).ToArray()))
+            .ToArray();
+    }
+
     public async Task<FiguresSnapshot?> TakeSnapshotIfDueAsync()
     {
         ParsePending();

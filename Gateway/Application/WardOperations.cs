@@ -99,6 +99,38 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }));
     }
 
+    /// <summary>
+    /// A ward's monthly snapshots, each published through the small-number rule together with the same
+    /// month of its neighbours, exactly as live figures are: trends never reveal what a month hides.
+    /// </summary>
+    public async Task<OperationResult<IReadOnlyList<PublishedFigures>>> GetWardHistoryAsync(Caller caller, string? wardCode)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(wardCode, "wardCode", errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<IReadOnlyList<PublishedFigures>>.Invalid(errors);
+        }
+
+        return await GrainCalls.RunAsync(caller, async () =>
+        {
+            var months = await grains.GetGrain<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
+            var published = new List<PublishedFigures>(months.Count);
+            foreach (var month in months)
+            {
+                if (publisher.Publish(month.Document, month.NeighbourDocuments) is not { } document)
+                {
+                    return new OperationResult<IReadOnlyList<PublishedFigures>>(OperationStatus.Unavailable, null, $"The figures for {month.Month} cannot be published safely.", [], TimeSpan.FromSeconds(5));
+                }
+
+                published.Add(new PublishedFigures(wardCode!, month.TakenAt, month.Month, document));
+            }
+
+            return OperationResult<IReadOnlyList<PublishedFigures>>.Ok(published);
+        });
+    }
+
     /// <summary>An area's figures (its configured wards together), published through the small-number rule.</summary>
     public async Task<OperationResult<PublishedFigures>> GetAreaFiguresAsync(Caller caller, string? areaId, string? period, string? asOf, string? scenario)
     {

@@ -164,6 +164,25 @@ public static class ApiEndpoints
             .WithName("GetWardFigures")
             .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.");
 
+        v1.MapGet("/wards/{wardCode}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
+            {
+                var result = await wards.GetWardHistoryAsync(CallerFactory.FromPrincipal(http.User), wardCode);
+                if (!result.IsOk)
+                {
+                    return Problems.From(result, http);
+                }
+
+                var months = result.Value!.Select(m =>
+                {
+                    using var document = JsonDocument.Parse(m.Document);
+                    return new FiguresHistoryMonth(m.Period, m.AsOf, document.RootElement.Clone());
+                }).ToArray();
+                return TypedResults.Ok(new FiguresHistoryResponse(wardCode, months));
+            })
+            .RequireAuthorization(QpPolicies.Commission)
+            .WithName("GetWardFiguresHistory")
+            .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.");
+
         v1.MapGet("/areas/{areaId}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
                 Figures(await wards.GetAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)

@@ -95,6 +95,11 @@ public sealed record UnreachedResponse(string WardCode, int Count, IReadOnlyList
 /// <summary>Figures with the documented key names, published through the small-number rule.</summary>
 public sealed record FiguresResponse(string Key, DateTimeOffset AsOf, string Period, System.Text.Json.JsonElement Figures);
 
+/// <summary>A ward's trend: one published figures document per completed month, oldest first.</summary>
+public sealed record FiguresHistoryResponse(string WardCode, IReadOnlyList<FiguresHistoryMonth> Months);
+
+public sealed record FiguresHistoryMonth(string Month, DateTimeOffset TakenAt, System.Text.Json.JsonElement Figures);
+
 /// <summary>The kinds of contact event the catalogue accepts (served for frontline app developers).</summary>
 public sealed record EventTypeResponse(string Type, string Description, string ChildId, bool FamilyIdRequired)
 {

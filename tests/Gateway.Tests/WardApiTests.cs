@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Tests;
 
@@ -68,6 +70,33 @@ public sealed class WardApiTests(GatewayFixture gateway)
         var document = figures.GetProperty("figures");
         Assert.Equal(JsonValueKind.Null, document.GetProperty("reach").GetProperty("known").ValueKind);
         Assert.True(document.GetProperty("suppressed").GetArrayLength() > 0);
+    }
+
+    [Fact]
+    public async Task The_commission_sees_a_wards_monthly_history_published_like_live_figures()
+    {
+        var ward = Ids.Ward();
+        var batch = new JsonArray(
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward, daysAgo: 40),
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward, daysAgo: 45),
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward, daysAgo: 50));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(3, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        // The ward keeps last month's figures once its births have reached it (the monthly timer does the same).
+        var wardGrain = gateway.GatewayServices.GetRequiredService<IClusterClient>().GetGrain<IWardGrain>(ward);
+        var snapshot = await Eventually.HoldsAsync(() => wardGrain.TakeSnapshotIfDueAsync(), Convergence, "a monthly snapshot");
+
+        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/figures/history", TestCaller.Commissioner());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var months = (await ContactApiTests.Json(response)).GetProperty("months").EnumerateArray().ToArray();
+        var month = Assert.Single(months);
+        Assert.Equal(snapshot.Month, month.GetProperty("month").GetString());
+        var figures = month.GetProperty("figures");
+        Assert.True(figures.GetProperty("published").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, figures.GetProperty("reach").GetProperty("known").ValueKind);
     }
 
     [Theory]
