@@ -43,6 +43,11 @@ public interface IFamilyGrain : IGrainWithStringKey
     Task TickNowAsync();
 
     /// <summary>Reads the family's risk status for the caller in the request context; audited before it returns.</summary>
+    /// <remarks>
+    /// Read-only: concurrent reads of one family interleave while each waits for its audit entry's shared
+    /// commit, instead of queueing behind one another; writes still run alone.
+    /// </remarks>
+    [ReadOnly]
     Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose);
 
     /// <summary>The family's contribution to its ward, computed afresh (reconciliation).</summary>
