@@ -27,7 +27,7 @@ public sealed class FamilyGrain(
 
     public const int MinimumBreakGlassReason = 10;
 
-    private const long CatchUpEveryMilliseconds = 10_000;
+    private const long CatchUpEveryMilliseconds = 60_000;
 
     private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(5);
 
@@ -219,8 +219,8 @@ public sealed class FamilyGrain(
 
     /// <summary>
     /// Children tell their family with one-way messages; should one be lost (a silo failing between the
-    /// child's commit and the message), the family would lag. Before serving a read, at most every few
-    /// seconds, it re-reads its rows from the journal and applies any it missed (applying is idempotent).
+    /// child's commit and the message), the family would lag. Before serving a read, at most once a
+    /// minute, it re-reads its rows from the journal and applies any it missed (applying is idempotent).
     /// </summary>
     private async Task CatchUpAsync()
     {
