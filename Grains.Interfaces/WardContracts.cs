@@ -114,7 +114,8 @@ public sealed record WorklistItem(
     [property: Id(4)] int OverdueReviews,
     [property: Id(5)] IReadOnlyList<string> OpenConcerns,
     [property: Id(6)] IReadOnlyList<string> TopFactors,
-    [property: Id(7)] DateTimeOffset UpdatedAt);
+    [property: Id(7)] DateTimeOffset UpdatedAt,
+    [property: Id(8)] bool Synthetic = false);
 
 [GenerateSerializer, Immutable, Alias("qp.WorklistPage")]
 public sealed record WorklistPage(
@@ -129,7 +130,8 @@ public sealed record UnreachedInfant(
     [property: Id(0)] string ChildId,
     [property: Id(1)] string? FamilyId,
     [property: Id(2)] DateOnly DateOfBirth,
-    [property: Id(3)] IReadOnlyList<string> Champions);
+    [property: Id(3)] IReadOnlyList<string> Champions,
+    [property: Id(4)] bool Synthetic = false);
 
 [GenerateSerializer, Immutable, Alias("qp.ReconciliationReport")]
 public sealed record ReconciliationReport(

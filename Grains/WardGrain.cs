@@ -167,7 +167,7 @@ public sealed class WardGrain(
         var items = families
             .Skip((page - 1) * pageSize)
             .Take(pageSize)
-            .Select(f => new WorklistItem(f.FamilyId, f.Score, f.SuggestedLevel, f.SetLevel, f.OverdueReviews, f.OpenConcerns, f.TopFactors, f.UpdatedAt))
+            .Select(f => new WorklistItem(f.FamilyId, f.Score, f.SuggestedLevel, f.SetLevel, f.OverdueReviews, f.OpenConcerns, f.TopFactors, f.UpdatedAt, f.Synthetic))
             .ToArray();
         return Task.FromResult(new WorklistPage(WardCode, items, page, pageSize, families.Count));
     }
@@ -184,7 +184,8 @@ public sealed class WardGrain(
                 c.ChildId,
                 c.FamilyId,
                 c.DateOfBirth!.Value,
-                c.FamilyId is { } f && championsByFamily.TryGetValue(f, out var champions) ? champions : []))
+                c.FamilyId is { } f && championsByFamily.TryGetValue(f, out var champions) ? champions : [],
+                c.Synthetic))
             .ToArray();
         return Task.FromResult(unreached);
     }

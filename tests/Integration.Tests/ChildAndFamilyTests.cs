@@ -235,3 +235,35 @@ public sealed class ServiceLevelTests(ClusterFixture fixture)
         Assert.Equal(expected == ReceiptStatus.Accepted ? "universal-plus" : null, status.SetLevel?.Level);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class SyntheticMarkingTests(ClusterFixture fixture)
+{
+    private readonly Contacts _contacts = new(fixture.Clock, Guid.NewGuid().ToString("N")[..8]);
+
+    [Fact]
+    public async Task Synthetic_families_are_marked_in_risk_status_worklist_and_unreached_lists()
+    {
+        var ward = "synthetic-" + _contacts.NewId("w");
+        var synthetic = "syn-" + _contacts.NewId("f");
+        var real = _contacts.NewId("f");
+        foreach (var family in new[] { synthetic, real })
+        {
+            await fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-9), ward: ward));
+            var child = _contacts.NewId("c");
+            await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime).AddDays(-9), ward));
+        }
+
+        var wardGrain = fixture.Client.GetGrain<IWardGrain>(ward);
+        var report = await wardGrain.ReconcileAsync();
+        var worklist = await wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, 1, 50));
+        var unreached = await wardGrain.GetUnreachedAsync();
+
+        Assert.Equal(4, report.EntitiesChecked);
+        Assert.True((await fixture.Client.GetGrain<IFamilyGrain>(synthetic).GetRiskStatusAsync()).Synthetic);
+        Assert.False((await fixture.Client.GetGrain<IFamilyGrain>(real).GetRiskStatusAsync()).Synthetic);
+        Assert.Equal([(synthetic, true), (real, false)], worklist.Items.Select(i => (i.FamilyId, i.Synthetic)).OrderByDescending(p => p.Synthetic));
+        Assert.Equal(2, unreached.Count);
+        Assert.Single(unreached, u => u.Synthetic && u.FamilyId == synthetic);
+    }
+}
