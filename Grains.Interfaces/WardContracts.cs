@@ -60,6 +60,13 @@ public interface IAreaGrain : IGrainWithStringKey
     /// <exception cref="FiguresNotFoundException">No such area in the service catalogue.</exception>
     /// <exception cref="FiguresQueryException">Unknown period or scenario (a client error).</exception>
     Task<AreaFigures> GetFiguresAsync(FiguresQuery query);
+
+    /// <summary>
+    /// The area's monthly figures, built from its wards' snapshots of each month that every ward kept,
+    /// with the wards' raw documents of that month for the publisher.
+    /// </summary>
+    /// <exception cref="FiguresNotFoundException">No such area in the service catalogue.</exception>
+    Task<IReadOnlyList<WardHistoryMonth>> GetHistoryAsync();
 }
 
 /// <summary>

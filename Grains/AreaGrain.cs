@@ -30,4 +30,32 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
             document.ToJsonString(FiguresLayout.JsonOptions),
             wards.Select(w => w.Document).ToArray());
     }
+
+    public async Task<IReadOnlyList<WardHistoryMonth>> GetHistoryAsync()
+    {
+        var areaId = this.GetPrimaryKeyString();
+        var area = figures.Area(areaId)
+            ?? throw new FiguresNotFoundException($"No area '{areaId}' in {figures.Catalogue.Version}.") { Key = areaId };
+        var histories = await Task.WhenAll(area.Wards.Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetHistoryAsync()));
+
+        // A month belongs to the area's history only when every ward kept it: a sum over some wards
+        // would read as a fall in the area's figures.
+        var months = histories
+            .Select(h => h.Select(m => m.Month).ToHashSet(StringComparer.Ordinal))
+            .Aggregate((all, next) => { all.IntersectWith(next); return all; })
+            .Order(StringComparer.Ordinal);
+        var result = new List<WardHistoryMonth>();
+        foreach (var month in months)
+        {
+            var snapshots = histories.Select(h => h.First(m => m.Month == month)).ToList();
+            var document = figures.BuildArea(area, snapshots.Select(m => JsonNode.Parse(m.Document)!.AsObject()).ToList());
+            result.Add(new WardHistoryMonth(
+                month,
+                snapshots.Max(m => m.TakenAt),
+                document.ToJsonString(FiguresLayout.JsonOptions),
+                snapshots.Select(m => m.Document).ToArray()));
+        }
+
+        return result;
+    }
 }

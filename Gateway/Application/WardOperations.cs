@@ -116,19 +116,51 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         return await GrainCalls.RunAsync(caller, async () =>
         {
             var months = await grains.GetGrain<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
-            var published = new List<PublishedFigures>(months.Count);
-            foreach (var month in months)
-            {
-                if (publisher.Publish(month.Document, month.NeighbourDocuments) is not { } document)
-                {
-                    return new OperationResult<IReadOnlyList<PublishedFigures>>(OperationStatus.Unavailable, null, $"The figures for {month.Month} cannot be published safely.", [], TimeSpan.FromSeconds(5));
-                }
+            return PublishMonths(wardCode!, months);
+        });
+    }
 
-                published.Add(new PublishedFigures(wardCode!, month.TakenAt, month.Month, document));
+    /// <summary>An area's monthly figures, each month published with that month's ward documents, as live area figures are.</summary>
+    public async Task<OperationResult<IReadOnlyList<PublishedFigures>>> GetAreaHistoryAsync(Caller caller, string? areaId)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new List<FieldProblem>();
+        CheckWard(areaId, "areaId", errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<IReadOnlyList<PublishedFigures>>.Invalid(errors);
+        }
+
+        return await GrainCalls.RunAsync(caller, async () =>
+        {
+            IReadOnlyList<WardHistoryMonth> months;
+            try
+            {
+                months = await grains.GetGrain<IAreaGrain>(areaId!).GetHistoryAsync();
+            }
+            catch (FiguresNotFoundException ex)
+            {
+                return OperationResult<IReadOnlyList<PublishedFigures>>.Fail(OperationStatus.NotFound, ex.Message);
             }
 
-            return OperationResult<IReadOnlyList<PublishedFigures>>.Ok(published);
+            return PublishMonths(areaId!, months);
         });
+    }
+
+    private OperationResult<IReadOnlyList<PublishedFigures>> PublishMonths(string key, IReadOnlyList<WardHistoryMonth> months)
+    {
+        var published = new List<PublishedFigures>(months.Count);
+        foreach (var month in months)
+        {
+            if (publisher.Publish(month.Document, month.NeighbourDocuments) is not { } document)
+            {
+                return new OperationResult<IReadOnlyList<PublishedFigures>>(OperationStatus.Unavailable, null, $"The figures for {month.Month} cannot be published safely.", [], TimeSpan.FromSeconds(5));
+            }
+
+            published.Add(new PublishedFigures(key, month.TakenAt, month.Month, document));
+        }
+
+        return OperationResult<IReadOnlyList<PublishedFigures>>.Ok(published);
     }
 
     /// <summary>An area's figures (its configured wards together), published through the small-number rule.</summary>

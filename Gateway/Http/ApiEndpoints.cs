@@ -165,23 +165,16 @@ public static class ApiEndpoints
             .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.");
 
         v1.MapGet("/wards/{wardCode}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
-            {
-                var result = await wards.GetWardHistoryAsync(CallerFactory.FromPrincipal(http.User), wardCode);
-                if (!result.IsOk)
-                {
-                    return Problems.From(result, http);
-                }
-
-                var months = result.Value!.Select(m =>
-                {
-                    using var document = JsonDocument.Parse(m.Document);
-                    return new FiguresHistoryMonth(m.Period, m.AsOf, document.RootElement.Clone());
-                }).ToArray();
-                return TypedResults.Ok(new FiguresHistoryResponse(wardCode, months));
-            })
+                History(wardCode, await wards.GetWardHistoryAsync(CallerFactory.FromPrincipal(http.User), wardCode), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetWardFiguresHistory")
             .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.");
+
+        v1.MapGet("/areas/{areaId}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards) =>
+                History(areaId, await wards.GetAreaHistoryAsync(CallerFactory.FromPrincipal(http.User), areaId), http))
+            .RequireAuthorization(QpPolicies.Commission)
+            .WithName("GetAreaFiguresHistory")
+            .WithSummary("An area's monthly figures (months every ward kept), each with small numbers suppressed.");
 
         v1.MapGet("/areas/{areaId}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
                 Figures(await wards.GetAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, period, asOf, scenario), http))
@@ -231,6 +224,21 @@ public static class ApiEndpoints
             .RequireAuthorization(QpPolicies.Admin)
             .WithName("QueryAudit")
             .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first.");
+    }
+
+    private static Results<Ok<FiguresHistoryResponse>, ProblemHttpResult> History(string key, OperationResult<IReadOnlyList<PublishedFigures>> result, HttpContext http)
+    {
+        if (!result.IsOk)
+        {
+            return Problems.From(result, http);
+        }
+
+        var months = result.Value!.Select(m =>
+        {
+            using var document = JsonDocument.Parse(m.Document);
+            return new FiguresHistoryMonth(m.Period, m.AsOf, document.RootElement.Clone());
+        }).ToArray();
+        return TypedResults.Ok(new FiguresHistoryResponse(key, months));
     }
 
     private static Results<Ok<FiguresResponse>, ProblemHttpResult> Figures(OperationResult<PublishedFigures> result, HttpContext http)

@@ -95,8 +95,8 @@ public sealed record UnreachedResponse(string WardCode, int Count, IReadOnlyList
 /// <summary>Figures with the documented key names, published through the small-number rule.</summary>
 public sealed record FiguresResponse(string Key, DateTimeOffset AsOf, string Period, System.Text.Json.JsonElement Figures);
 
-/// <summary>A ward's trend: one published figures document per completed month, oldest first.</summary>
-public sealed record FiguresHistoryResponse(string WardCode, IReadOnlyList<FiguresHistoryMonth> Months);
+/// <summary>A ward's or an area's trend: one published figures document per completed month, oldest first.</summary>
+public sealed record FiguresHistoryResponse(string Key, IReadOnlyList<FiguresHistoryMonth> Months);
 
 public sealed record FiguresHistoryMonth(string Month, DateTimeOffset TakenAt, System.Text.Json.JsonElement Figures);
 

@@ -99,6 +99,36 @@ public sealed class WardApiTests(GatewayFixture gateway)
         Assert.Equal(JsonValueKind.Null, figures.GetProperty("reach").GetProperty("known").ValueKind);
     }
 
+    [Fact]
+    public async Task The_commission_sees_an_areas_monthly_history_built_from_its_wards_months()
+    {
+        var client = gateway.GatewayServices.GetRequiredService<IClusterClient>();
+        string[] wards = ["queens-park", "harrow-road", "westbourne", "church-street"];
+        var batch = new JsonArray(TestEvents.BirthNotified(Ids.Family(), Ids.Child(), "westbourne", daysAgo: 45));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
+        }
+
+        foreach (var ward in wards)
+        {
+            // Configured wards keep last month whether or not they hold records (an earlier test may already have).
+            await client.GetGrain<IWardGrain>(ward).TakeSnapshotIfDueAsync();
+        }
+
+        var expected = (await client.GetGrain<IWardGrain>("westbourne").GetHistoryAsync()).Select(m => m.Month).ToArray();
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/areas/north-westminster/figures/history", TestCaller.Commissioner());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await ContactApiTests.Json(response);
+        Assert.Equal("north-westminster", body.GetProperty("key").GetString());
+        var months = body.GetProperty("months").EnumerateArray().ToArray();
+        Assert.Equal(expected, months.Select(m => m.GetProperty("month").GetString()));
+        Assert.All(months, m => Assert.True(m.GetProperty("figures").GetProperty("published").GetBoolean()));
+
+        using var unknown = await gateway.SendAsync(HttpMethod.Get, "/v1/areas/atlantis/figures/history", TestCaller.Commissioner());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     [Theory]
     [InlineData("ward=Queens Park", "ward")]
     [InlineData("", "ward")]
