@@ -48,13 +48,13 @@ public sealed class ChampionGrain(
 
         if (_eventIds.Contains(contact.EventId))
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
         }
 
         var appended = await journal.AppendAsync(new JournalWrite(JournalRows.From(contact, null, _eventIds.Count + 1), [], [], []));
         if (!appended.Inserted)
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
         }
 
         Count(contact, null);
@@ -126,9 +126,4 @@ public sealed class ChampionGrain(
         }
     }
 
-    private async Task<ContactReceipt> DuplicateAsync(string eventId)
-    {
-        var original = await journal.FindEventAsync(eventId);
-        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _eventIds.Count, []);
-    }
 }

@@ -63,7 +63,7 @@ public sealed class ChildGrain(
         var next = _state.Apply(contact);
         if (next.Version == _state.Version)
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
         }
 
         var now = time.GetUtcNow();
@@ -81,7 +81,7 @@ public sealed class ChildGrain(
         if (!appended.Inserted)
         {
             await RebuildTalliesAsync();
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
         }
 
         _state = next;
@@ -142,12 +142,6 @@ public sealed class ChildGrain(
         return RiskViews.Child(_state, assessment, schedule.Evaluate(_state, now), _timeline.History);
     }
 
-    private async Task<ContactReceipt> DuplicateAsync(string eventId)
-    {
-        var original = await journal.FindEventAsync(eventId);
-        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _state.Version, []);
-    }
-
     private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json) =>
         Contribution(state, now, out json, out _);
 
@@ -163,7 +157,6 @@ public sealed class ChildGrain(
         var reviews = schedule.Evaluate(state, now);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         DateOnly? Done(MandatedReview review) => state.FirstCompletion(review) is { } r ? DateOnly.FromDateTime(r.At.UtcDateTime) : null;
-        var twoYear = state.FirstCompletion(MandatedReview.TwoYear);
         var value = new ChildContribution(
             state.ChildId,
             state.FamilyId,
@@ -177,7 +170,7 @@ public sealed class ChildGrain(
             Done(MandatedReview.SixToEightWeek),
             Done(MandatedReview.OneYear),
             Done(MandatedReview.TwoYear),
-            state.Reviews.Any(r => r.Review == MandatedReview.TwoYear && r.Asq3 is not null) || twoYear?.Asq3 is not null,
+            state.LatestAsq3() is not null,
             state.CentreRegistrations.IsEmpty ? null : DateOnly.FromDateTime(state.CentreRegistrations[0].At.UtcDateTime),
             state.LastSeenByCentre is { } seen ? DateOnly.FromDateTime(seen.At.UtcDateTime) : null,
             assessment.Score,

@@ -51,13 +51,7 @@ public sealed class FamilyGrain(
         _state = new FamilyState(FamilyId);
         _children.Clear();
         _timeline = new RiskTimeline(at => Assess(_state, _children, at), NextChange);
-        foreach (var row in rows)
-        {
-            var contact = ContactEventJson.Deserialize(row.Payload);
-            ApplyLocally(contact);
-            _timeline.Observe(contact.ReceivedAt, contact.EventId);
-        }
-
+        Absorb(rows);
         _timeline.AdvanceTo(time.GetUtcNow());
         _lastCatchUp = Environment.TickCount64;
         logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
@@ -79,7 +73,7 @@ public sealed class FamilyGrain(
         var next = _state.Apply(contact);
         if (next.Version == _state.Version)
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
         }
 
         var now = time.GetUtcNow();
@@ -96,7 +90,7 @@ public sealed class FamilyGrain(
             []));
         if (!appended.Inserted)
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
         }
 
         _state = next;
@@ -106,7 +100,6 @@ public sealed class FamilyGrain(
         {
             _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
         }
-
 
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
     }
@@ -232,7 +225,18 @@ public sealed class FamilyGrain(
 
         _lastCatchUp = ticks;
         var before = _state.Version;
-        foreach (var row in await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId)))
+        Absorb(await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId)));
+        if (_state.Version != before)
+        {
+            logger.LogWarning("Family {FamilyId} caught up {Count} events it had not been told about", FamilyId, _state.Version - before);
+            await SaveContributionAsync();
+        }
+    }
+
+    /// <summary>Applies journal rows in arrival order, following the risk through each one not yet applied.</summary>
+    private void Absorb(IEnumerable<JournalEvent> rows)
+    {
+        foreach (var row in rows)
         {
             var contact = ContactEventJson.Deserialize(row.Payload);
             var version = _state.Version;
@@ -241,12 +245,6 @@ public sealed class FamilyGrain(
             {
                 _timeline.Observe(contact.ReceivedAt, contact.EventId);
             }
-        }
-
-        if (_state.Version != before)
-        {
-            logger.LogWarning("Family {FamilyId} caught up {Count} events it had not been told about", FamilyId, _state.Version - before);
-            await SaveContributionAsync();
         }
     }
 
@@ -435,12 +433,6 @@ public sealed class FamilyGrain(
         _publishedContribution = entry.Payload;
         _ = GrainFactory.GetGrain<IWardFeedGrain>(0)
             .PublishAsync(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
-    }
-
-    private async Task<ContactReceipt> DuplicateAsync(string eventId)
-    {
-        var original = await journal.FindEventAsync(eventId);
-        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _state.Version, []);
     }
 
     private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>

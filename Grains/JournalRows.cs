@@ -1,4 +1,5 @@
 using QpActors.Domain.Events;
+using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
 namespace QpActors.Grains;
@@ -20,4 +21,16 @@ public static class JournalRows
             wardCode,
             entityVersion,
             ContactEventJson.Serialize(contact));
+
+    /// <summary>
+    /// The receipt for an event id the journal already holds: the original acceptance's version, so a
+    /// retry learns what its first attempt did. <paramref name="fallbackVersion"/> covers a row not yet
+    /// visible to this read.
+    /// </summary>
+    public static async Task<ContactReceipt> DuplicateReceiptAsync(this IEventJournal journal, string eventId, long fallbackVersion)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        var original = await journal.FindEventAsync(eventId);
+        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? fallbackVersion, []);
+    }
 }

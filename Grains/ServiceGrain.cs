@@ -22,11 +22,11 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
     private string ServiceId => this.GetPrimaryKeyString();
 
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
-    private long _refreshedAt = long.MinValue;
+    private long? _refreshedAt;
 
     private async Task RefreshAsync()
     {
-        if (Environment.TickCount64 - _refreshedAt < RefreshEvery.TotalMilliseconds)
+        if (_refreshedAt is { } refreshed && Environment.TickCount64 - refreshed < RefreshEvery.TotalMilliseconds)
         {
             return;
         }
@@ -52,13 +52,13 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
 
         if (_eventIds.Contains(contact.EventId))
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
         }
 
         var appended = await journal.AppendAsync(new JournalWrite(JournalRows.From(contact, null, _eventIds.Count + 1), [], [], []));
         if (!appended.Inserted)
         {
-            return await DuplicateAsync(contact.EventId);
+            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
         }
 
         Count(contact);
@@ -89,12 +89,6 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             _satisfaction.Count,
             _eventIds.Count,
             _dropIns);
-    }
-
-    private async Task<ContactReceipt> DuplicateAsync(string eventId)
-    {
-        var original = await journal.FindEventAsync(eventId);
-        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? _eventIds.Count, []);
     }
 
     private void Count(ContactEvent contact)

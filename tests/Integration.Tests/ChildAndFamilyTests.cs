@@ -267,3 +267,29 @@ public sealed class SyntheticMarkingTests(ClusterFixture fixture)
         Assert.Single(unreached, u => u.Synthetic && u.FamilyId == synthetic);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class ServiceSummaryTests(ClusterFixture fixture)
+{
+    private readonly Contacts _contacts = new(fixture.Clock, Guid.NewGuid().ToString("N")[..8]);
+
+    [Fact]
+    public async Task A_service_summary_counts_the_contacts_the_service_recorded()
+    {
+        var service = _contacts.NewId("svc");
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var now = fixture.Clock.GetUtcNow();
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, DateOnly.FromDateTime(now.UtcDateTime).AddDays(-20)));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(
+            _contacts.Make(EventTypes.ReviewCompleted, family, child, now.AddDays(-8), new System.Text.Json.Nodes.JsonObject { ["review"] = "new-birth" }, "service:" + service));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(
+            _contacts.Make(EventTypes.AppointmentMissed, family, child, now.AddDays(-2), new System.Text.Json.Nodes.JsonObject { ["service"] = service }, "service:" + service));
+
+        var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
+
+        Assert.Equal(1, summary.ContactsByType[EventTypes.ReviewCompleted]);
+        Assert.Equal(1, summary.MissedAppointments);
+        Assert.Equal(1, summary.ActiveChildren);
+        Assert.Equal(0.5, summary.MissedAppointmentRate);
+    }
+}
