@@ -103,6 +103,10 @@ public static class GrainBenchmark
         figures.Add(Figure.Info("silo start (in-process)", silo.StartUp.TotalSeconds, "s"));
         figures.Add(Figure.Info("CPU, this process (silo + callers)", outcome.Cpu.ProcessCores, "cores"));
         figures.Add(Figure.Info("CPU, rest of machine (database, others)", outcome.Cpu.OtherCores, "cores"));
+        figures.Add(Figure.Info("CPU per event, this process", outcome.Cpu.ProcessCores * 1_000_000 / Math.Max(1e-9, rate), "us"));
+        figures.Add(Figure.Info("allocated per event (silo + callers)", outcome.Cpu.AllocatedBytes / (double)Math.Max(1, outcome.Operations), "B"));
+        notes.Add($"garbage collections during the timed phase: gen0 {outcome.Cpu.Collections[0]}, gen1 {outcome.Cpu.Collections[1]}, gen2 {outcome.Cpu.Collections[2]}");
+        figures.Add(Figure.Info("time paused in GC", outcome.Cpu.GcPauseShare * 100, "%"));
         if (journal is { Appends: > 0 } j)
         {
             figures.Add(Figure.Info("journal appends per event", j.Appends / (double)Math.Max(1, outcome.Operations), "appends"));

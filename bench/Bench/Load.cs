@@ -224,6 +224,15 @@ public static class Loader
 /// <summary>CPU used during a phase: by this process and by the whole machine (from /proc/stat).</summary>
 public sealed record CpuUse(double ProcessCores, double MachineBusyCores, double Seconds)
 {
+    /// <summary>Bytes this process allocated during the phase (all threads): what the collector has to clear.</summary>
+    public long AllocatedBytes { get; init; }
+
+    /// <summary>Collections during the phase, by generation (0, 1, 2).</summary>
+    public int[] Collections { get; init; } = [0, 0, 0];
+
+    /// <summary>Share of the phase's wall time the runtime spent paused in garbage collection.</summary>
+    public double GcPauseShare { get; init; }
+
     /// <summary>Cores busy outside this process: the database server, other engineers' builds...</summary>
     public double OtherCores => Math.Max(0, MachineBusyCores - ProcessCores);
 }
@@ -233,6 +242,9 @@ public sealed class CpuSampler
     private readonly TimeSpan _processStart;
     private readonly (long Busy, long Total) _machineStart;
     private readonly long _started;
+    private readonly long _allocated = GC.GetTotalAllocatedBytes(precise: false);
+    private readonly int[] _collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly TimeSpan _paused = GC.GetTotalPauseDuration();
 
     private CpuSampler()
     {
@@ -250,7 +262,12 @@ public sealed class CpuSampler
         var (busy, total) = ReadMachine();
         var dTotal = total - _machineStart.Total;
         var machine = dTotal > 0 ? (busy - _machineStart.Busy) / (double)dTotal * Environment.ProcessorCount : double.NaN;
-        return new CpuUse(process, machine, seconds);
+        return new CpuUse(process, machine, seconds)
+        {
+            AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - _allocated,
+            Collections = [GC.CollectionCount(0) - _collections[0], GC.CollectionCount(1) - _collections[1], GC.CollectionCount(2) - _collections[2]],
+            GcPauseShare = (GC.GetTotalPauseDuration() - _paused).TotalSeconds / Math.Max(seconds, 1e-9),
+        };
     }
 
     private static (long Busy, long Total) ReadMachine()
