@@ -10,7 +10,12 @@ namespace QpActors.Grains.Interfaces;
 public interface IChildGrain : IGrainWithStringKey
 {
     /// <summary>Records a validated contact event; acknowledged only once it is durable.</summary>
-    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+    /// <remarks>
+    /// Events are immutable records, so <c>[Immutable]</c> lets a call inside one silo pass the reference
+    /// instead of deep-copying it (the copy would be a JSON round trip through the domain codec).
+    /// Calls between processes still serialize.
+    /// </remarks>
+    Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     /// <summary>The child's risk and review schedule (no audit: callers are grains that audit themselves).</summary>
     Task<ChildRiskView> GetRiskAsync();
@@ -26,14 +31,18 @@ public interface IChildGrain : IGrainWithStringKey
 public interface IFamilyGrain : IGrainWithStringKey
 {
     /// <summary>Records a family-level event (no child id).</summary>
-    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+    Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     /// <summary>
     /// A child of this family recorded an event, already durable in the journal. One-way so that
     /// child-to-family calls never wait on the family, leaving no call cycles; applying is idempotent.
     /// </summary>
+    /// <param name="assessed">
+    /// The child's assessment just after the event, as the child computed it: the family reuses it instead of
+    /// assessing the child again, as long as its own copy of the child is at the same version.
+    /// </param>
     [OneWay]
-    Task ApplyChildEventAsync(ContactEvent contact);
+    Task ApplyChildEventAsync([Immutable] ContactEvent contact, [Immutable] ChildAssessed? assessed);
 
     /// <summary>Time passed for one of the children (a review window closed): reassess.</summary>
     [OneWay]
@@ -60,11 +69,11 @@ public interface IFamilyGrain : IGrainWithStringKey
 /// <summary>A community health champion or maternity champion.</summary>
 public interface IChampionGrain : IGrainWithStringKey
 {
-    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+    Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     /// <summary>An event naming this champion was recorded elsewhere (outreach, survey).</summary>
     [OneWay]
-    Task ContactRecordedAsync(ContactEvent contact);
+    Task ContactRecordedAsync([Immutable] ContactEvent contact);
 
     /// <summary>A family this champion signposted later registered with or attended the children's centre.</summary>
     [OneWay]
@@ -77,7 +86,7 @@ public interface IChampionGrain : IGrainWithStringKey
 public interface IServiceGrain : IGrainWithStringKey
 {
     /// <summary>Records an event that concerns the service alone (a drop-in or playgroup session it hosted).</summary>
-    Task<ContactReceipt> RecordAsync(ContactEvent contact);
+    Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     Task<ServiceSummary> GetSummaryAsync();
 }
@@ -128,3 +137,16 @@ public interface IHealthGrain : IGrainWithIntegerKey
 
 [GenerateSerializer, Immutable, Alias("qp.StorageHealth")]
 public sealed record StorageHealth([property: Id(0)] bool Ok, [property: Id(1)] string Detail);
+
+/// <summary>A child's assessment at one instant, with the instant it stops holding if no event arrives.</summary>
+/// <param name="Version">The child's version it was computed at.</param>
+/// <param name="At">When it was computed.</param>
+/// <param name="Until">When time alone next changes it (a review window closes, a contact leaves a look-back); null if never.</param>
+/// <param name="OverdueReviews">Mandated reviews overdue at <paramref name="At"/>.</param>
+[GenerateSerializer, Immutable, Alias("qp.ChildAssessed")]
+public sealed record ChildAssessed(
+    [property: Id(0)] int Version,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] DateTimeOffset? Until,
+    [property: Id(3)] QpActors.Domain.Risk.RiskAssessment Assessment,
+    [property: Id(4)] int OverdueReviews);

@@ -21,7 +21,8 @@ public sealed class ChildGrain(
     RiskEngine engine,
     ReviewWindows schedule,
     GrainClock time,
-    ILogger<ChildGrain> logger) : Grain, IChildGrain
+    WardFeed feed,
+    ILogger<ChildGrain> logger) : Grain, IChildGrain, IRiskSubject
 {
     private ChildState _state = null!;
     private ServiceTallies _services = new();
@@ -29,8 +30,15 @@ public sealed class ChildGrain(
     // A hash, not the JSON itself: a live child should cost a few kilobytes of memory, not a copy of its contribution.
     private int? _publishedContribution;
 
-    private string ChildId => this.GetPrimaryKeyString();
+    // The deadline row as this child last committed it. Only the child writes its row, so an unchanged
+    // deadline need not be written again with every event.
+    private DateTimeOffset? _committedDeadline;
+    private bool _deadlineKnown;
 
+    // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
+    private string ChildId => field ??= this.GetPrimaryKeyString();
+
+    // Not kept: a live child should stay small, and the key is needed once or twice per event.
     private string EntityKey => "child:" + ChildId;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -41,7 +49,9 @@ public sealed class ChildGrain(
         _timeline = NewTimeline();
         foreach (var row in rows)
         {
+            // As live: time passes under the state before the event, then the event is observed.
             var contact = ContactEventJson.Deserialize(row.Payload);
+            _timeline.AdvanceTo(contact.ReceivedAt);
             _state = _state.Apply(contact);
             _services.Add(contact);
             _timeline.Observe(contact.ReceivedAt, contact.EventId);
@@ -71,11 +81,16 @@ public sealed class ChildGrain(
         // The contribution written with the event must already count the event's own contact. If the
         // append turns out to be a duplicate, the tallies are rebuilt from the journal.
         _services.Add(contact);
-        var contribution = Contribution(next, now, out var contributionJson, out var assessment);
+
+        // The reviews are evaluated once and feed the risk, the ward contribution and the next deadline.
+        var reviews = schedule.Evaluate(next, now);
+        var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
+        var contribution = Contribution(next, now, assessment, reviews, out var contributionJson);
+        var deadline = RiskFacts.NextChange(next, now, reviews);
         var write = new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
             contribution is null ? [] : [contribution],
-            [new Deadline(EntityKey, RiskFacts.NextChange(next, now, schedule))],
+            DeadlineRows(deadline),
             []);
         var appended = await journal.AppendAsync(write);
         if (!appended.Inserted)
@@ -84,11 +99,36 @@ public sealed class ChildGrain(
             return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
         }
 
+        _timeline.AdvanceTo(now);
         _state = next;
+        Committed(deadline);
         _timeline.Observe(now, contact.EventId, assessment);
         Publish(contribution, contributionJson);
-        NotifyOthers(contact);
+        NotifyOthers(contact, new ChildAssessed(next.Version, now, deadline, assessment, Overdue(reviews)));
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
+    }
+
+    private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>
+        _deadlineKnown && deadline == _committedDeadline ? [] : [new Deadline(EntityKey, deadline)];
+
+    private void Committed(DateTimeOffset? deadline)
+    {
+        _committedDeadline = deadline;
+        _deadlineKnown = true;
+    }
+
+    private static int Overdue(IReadOnlyList<ReviewStatus> reviews)
+    {
+        var count = 0;
+        foreach (var review in reviews)
+        {
+            if (review.Status == ReviewState.Overdue)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private async Task RebuildTalliesAsync()
@@ -112,11 +152,13 @@ public sealed class ChildGrain(
         var now = time.GetUtcNow();
         _timeline.AdvanceTo(now);
         var contribution = Contribution(_state, now, out var json);
+        var deadline = RiskFacts.NextChange(_state, now, schedule);
         await journal.AppendAsync(new JournalWrite(
             null,
             contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
-            [new Deadline(EntityKey, RiskFacts.NextChange(_state, now, schedule))],
+            [new Deadline(EntityKey, deadline)],
             []));
+        Committed(deadline);
         Publish(contribution, json);
         if (_state.FamilyId is { } familyId)
         {
@@ -132,9 +174,11 @@ public sealed class ChildGrain(
             : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
 
-    private RiskTimeline NewTimeline() => new(
-        at => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule)),
-        at => RiskFacts.NextChange(_state, at, schedule));
+    private RiskTimeline NewTimeline() => new(this);
+
+    RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule));
+
+    DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) => RiskFacts.NextChange(_state, at, schedule);
 
     private ChildRiskView View(DateTimeOffset now)
     {
@@ -143,18 +187,16 @@ public sealed class ChildGrain(
     }
 
     private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json) =>
-        Contribution(state, now, out json, out _);
+        Contribution(state, now, engine.AssessChild(RiskFacts.ForChild(state, now, schedule)), schedule.Evaluate(state, now), out json);
 
-    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json, out RiskAssessment assessment)
+    private WardEntry? Contribution(ChildState state, DateTimeOffset now, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, out string? json)
     {
         json = null;
-        assessment = engine.AssessChild(RiskFacts.ForChild(state, now, schedule));
         if (state.WardCode is not { } ward)
         {
             return null;
         }
 
-        var reviews = schedule.Evaluate(state, now);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         DateOnly? Done(MandatedReview review) => state.FirstCompletion(review) is { } r ? DateOnly.FromDateTime(r.At.UtcDateTime) : null;
         var value = new ChildContribution(
@@ -191,19 +233,18 @@ public sealed class ChildGrain(
         }
 
         _publishedContribution = Fingerprint(json);
-        _ = GrainFactory.GetGrain<IWardFeedGrain>(0)
-            .PublishAsync(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
+        feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
 
     private static int? Fingerprint(string? json) => json is null ? null : StringComparer.Ordinal.GetHashCode(json);
 
-    private void NotifyOthers(ContactEvent contact)
+    private void NotifyOthers(ContactEvent contact, ChildAssessed assessed)
     {
         // One-way messages: the event is already durable, and none of these grains calls a child back.
         // Services are not told per event: a service's summary reads the journal rows it recorded.
         if (contact.FamilyId is { } familyId)
         {
-            _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventAsync(contact);
+            _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventAsync(contact, assessed);
         }
 
         if (RiskViews.ChampionOf(contact) is { } champion)

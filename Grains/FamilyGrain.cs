@@ -20,7 +20,8 @@ public sealed class FamilyGrain(
     RiskEngine engine,
     ReviewWindows schedule,
     GrainClock time,
-    ILogger<FamilyGrain> logger) : Grain, IFamilyGrain
+    WardFeed feed,
+    ILogger<FamilyGrain> logger) : Grain, IFamilyGrain, IRiskSubject
 {
     /// <summary>How long a break-glass reason opens an out-of-ward family for the same user.</summary>
     public static readonly TimeSpan BreakGlassWindow = TimeSpan.FromMinutes(30);
@@ -41,16 +42,17 @@ public sealed class FamilyGrain(
     private bool _unsaved;
     private long _savedAt;
 
-    private string FamilyId => this.GetPrimaryKeyString();
+    // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
+    private string FamilyId => field ??= this.GetPrimaryKeyString();
 
-    private string EntityKey => "family:" + FamilyId;
+    private string EntityKey => field ??= "family:" + FamilyId;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var rows = await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
         _state = new FamilyState(FamilyId);
         _children.Clear();
-        _timeline = new RiskTimeline(at => Assess(_state, _children, at), NextChange);
+        _timeline = new RiskTimeline(this);
         Absorb(rows);
         _timeline.AdvanceTo(time.GetUtcNow());
         _lastCatchUp = Environment.TickCount64;
@@ -104,11 +106,17 @@ public sealed class FamilyGrain(
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
     }
 
-    public async Task ApplyChildEventAsync(ContactEvent contact)
+    public async Task ApplyChildEventAsync(ContactEvent contact, ChildAssessed? assessed)
     {
         ArgumentNullException.ThrowIfNull(contact);
         var before = _state.Version;
+
+        // Observed when the child assessed it, as the child's own timeline does; time passes under the
+        // state before the event, then the event is observed.
+        var at = assessed?.At ?? contact.ReceivedAt;
+        _timeline.AdvanceTo(at);
         ApplyLocally(contact);
+        Adopt(contact.ChildId, assessed);
 
         // A notice that woke this family finds the event already loaded from the journal: it must still
         // publish its contribution once, or the ward would keep a stale one.
@@ -117,8 +125,10 @@ public sealed class FamilyGrain(
             return;
         }
 
-        _timeline.Observe(contact.ReceivedAt, contact.EventId);
-        await PublishLiveAsync();
+        var assessment = Assess(_state, _children, at);
+        _timeline.Observe(at, contact.EventId, assessment);
+        var now = assessed?.At ?? time.GetUtcNow();
+        await PublishLiveAsync(now, now == at ? assessment : Assess(_state, _children, now));
         if (contact.Data is CentreRegistered or SessionAttended)
         {
             foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
@@ -240,6 +250,7 @@ public sealed class FamilyGrain(
         {
             var contact = ContactEventJson.Deserialize(row.Payload);
             var version = _state.Version;
+            _timeline.AdvanceTo(contact.ReceivedAt);
             ApplyLocally(contact);
             if (_state.Version != version)
             {
@@ -287,7 +298,23 @@ public sealed class FamilyGrain(
 
     private sealed record ChildAssessment(int Version, DateTimeOffset From, DateTimeOffset? Until, RiskAssessment Assessment, int OverdueReviews);
 
-    private DateTimeOffset? NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
+    /// <summary>
+    /// Takes the child's own assessment when this family's copy of the child is at the version it was made
+    /// for; otherwise (a notice missed or arriving out of order) the family assesses the child itself.
+    /// </summary>
+    private void Adopt(string? childId, ChildAssessed? assessed)
+    {
+        if (childId is not null && assessed is not null &&
+            _children.TryGetValue(childId, out var child) && child.Version == assessed.Version &&
+            assessed.Assessment.RulesVersion == engine.Rules.Version)
+        {
+            _assessed[childId] = new ChildAssessment(assessed.Version, assessed.At, assessed.Until, assessed.Assessment, assessed.OverdueReviews);
+        }
+    }
+
+    RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => Assess(_state, _children, at);
+
+    DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
 
     private FamilyRiskStatus Status(DateTimeOffset now)
     {
@@ -325,14 +352,16 @@ public sealed class FamilyGrain(
             RiskViews.IsSynthetic(FamilyId));
     }
 
-    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now)
+    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now) =>
+        family.WardCode is null ? null : Contribution(family, children, now, Assess(family, children, now));
+
+    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now, RiskAssessment assessment)
     {
         if (family.WardCode is not { } ward)
         {
             return null;
         }
 
-        var assessment = Assess(family, children, now);
         var overdue = children.Values.Sum(c => ChildAt(c, now).OverdueReviews);
         var reached = family.Champions.Any(l => l.Outreaches.Any(o => o.Detail is not null)) &&
             children.Values.Any(c => c.LastSeenByCentre is not null);
@@ -365,9 +394,9 @@ public sealed class FamilyGrain(
     /// that) and when the family deactivates; after a crash, a stale copy is repaired when the family next
     /// activates or the ward reconciles. No timers: a busy silo holds many families.
     /// </summary>
-    private async Task PublishLiveAsync()
+    private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {
-        var entry = Contribution(_state, _children, time.GetUtcNow());
+        var entry = Contribution(_state, _children, at, assessment);
         if (entry is null || entry.Payload == _publishedContribution)
         {
             return;
@@ -431,8 +460,7 @@ public sealed class FamilyGrain(
         }
 
         _publishedContribution = entry.Payload;
-        _ = GrainFactory.GetGrain<IWardFeedGrain>(0)
-            .PublishAsync(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
+        feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
     }
 
     private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>

@@ -21,6 +21,8 @@ public static class GrainServices
         services.TryAddSingleton(_ => ServiceCatalogue.LoadDefault());
         services.TryAddSingleton(_ => CostBenefitAssumptions.LoadDefault());
         services.AddSingleton<WardFiguresBuilder>();
+        services.AddSingleton<WardFeed>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<WardFeed>());
         return services;
     }
 }

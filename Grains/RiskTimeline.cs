@@ -12,17 +12,18 @@ namespace QpActors.Grains;
 /// instant a review window closes. Live grains and a replay of the journal in arrival order go through
 /// the same steps, so the risk history a grain rebuilds after a restart is the one it showed before.
 /// </summary>
-public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Func<DateTimeOffset, DateTimeOffset?> nextChange)
+/// <remarks>Every live child holds one, so it keeps a reference to its subject rather than two delegates, and no list until a first change.</remarks>
+public sealed class RiskTimeline(IRiskSubject subject)
 {
     /// <summary>How many changes are kept; older ones remain derivable from the journal.</summary>
     public const int HistoryLength = 50;
 
-    private readonly List<RiskChange> _history = [];
+    private List<RiskChange>? _history;
     private double _score;
     private ServiceLevel _level = ServiceLevel.Universal;
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
 
-    public IReadOnlyList<RiskChange> History => _history;
+    public IReadOnlyList<RiskChange> History => _history ?? (IReadOnlyList<RiskChange>)[];
 
     public double Score => _score;
 
@@ -39,10 +40,16 @@ public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Fu
     /// <summary>Walks forward through every scheduled change up to <paramref name="until"/>.</summary>
     public bool AdvanceTo(DateTimeOffset until)
     {
+        // Already there: the next change is strictly after the clock, so there is nothing to walk through.
+        if (_clock != DateTimeOffset.MinValue && until <= _clock)
+        {
+            return false;
+        }
+
         var changed = false;
         for (var guard = 0; guard < 64; guard++)
         {
-            var next = nextChange(_clock == DateTimeOffset.MinValue ? until : _clock);
+            var next = subject.NextChange(_clock == DateTimeOffset.MinValue ? until : _clock);
             if (next is not { } at || at > until)
             {
                 break;
@@ -66,7 +73,7 @@ public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Fu
 
     private bool Record(DateTimeOffset at, string cause, RiskAssessment? known = null)
     {
-        var assessment = known ?? assess(at);
+        var assessment = known ?? subject.Assess(at);
         if (at > _clock)
         {
             _clock = at;
@@ -77,6 +84,7 @@ public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Fu
             return false;
         }
 
+        _history ??= [];
         _history.Add(new RiskChange(at, assessment.Score, assessment.SuggestedLevel.ToWireName(), _score, _level.ToWireName(), cause));
         if (_history.Count > HistoryLength)
         {
@@ -87,6 +95,15 @@ public sealed class RiskTimeline(Func<DateTimeOffset, RiskAssessment> assess, Fu
         _level = assessment.SuggestedLevel;
         return true;
     }
+}
+
+/// <summary>What a <see cref="RiskTimeline"/> follows: a child or a family, assessed as of any instant.</summary>
+public interface IRiskSubject
+{
+    RiskAssessment Assess(DateTimeOffset at);
+
+    /// <summary>The next instant strictly after <paramref name="at"/> at which time alone changes the assessment; null if none.</summary>
+    DateTimeOffset? NextChange(DateTimeOffset at);
 }
 
 /// <summary>Maps domain results onto the contracts the gateway serves.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using QpActors.Domain.Events;
 
 namespace QpActors.Grains;
@@ -6,19 +7,23 @@ namespace QpActors.Grains;
 /// Per-service contact counts for one child or family. Counting is commutative, and the journal admits
 /// each event once, so tallies rebuilt from the journal equal the live ones whatever the arrival order.
 /// </summary>
+/// <remarks>
+/// Every live child holds one, so it is kept small: a child sees two or three services, so a short array
+/// beats a dictionary, and a month's count is one packed integer (month index and count) in a sorted array.
+/// </remarks>
 public sealed class ServiceTallies
 {
-    private readonly Dictionary<string, Tally> _byService = new(StringComparer.Ordinal);
+    private Tally[] _byService = [];
 
     public void Add(ContactEvent contact)
     {
+        ArgumentNullException.ThrowIfNull(contact);
         var day = DateOnly.FromDateTime(contact.OccurredAt.UtcDateTime);
         if (RiskViews.ServiceOf(contact) is { } recorder && contact.Data is not AppointmentMissed)
         {
             var tally = For(recorder);
             tally.LastContact = tally.LastContact is { } last && last > day ? last : day;
-            var month = day.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-            tally.ByMonth[month] = tally.ByMonth.GetValueOrDefault(month) + 1;
+            tally.Contacts = MonthCounts.Increment(tally.Contacts, day);
         }
 
         switch (contact.Data)
@@ -26,8 +31,7 @@ public sealed class ServiceTallies
             case AppointmentMissed missed:
                 var missedTally = For(missed.Service);
                 missedTally.Missed++;
-                var missedMonth = day.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-                missedTally.MissedByMonth[missedMonth] = missedTally.MissedByMonth.GetValueOrDefault(missedMonth) + 1;
+                missedTally.MissedByMonth = MonthCounts.Increment(missedTally.MissedByMonth, day);
                 break;
             case ReferralMade made:
                 For(made.From).ReferralsMade++;
@@ -41,47 +45,135 @@ public sealed class ServiceTallies
     /// <summary>The tallies with months older than thirteen before <paramref name="today"/> left out.</summary>
     public IReadOnlyList<ServiceContactTally> Snapshot(DateOnly today)
     {
-        var oldest = today.AddMonths(-12).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-        return _byService
-            .OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => new ServiceContactTally(
-                p.Key,
-                p.Value.LastContact ?? DateOnly.MinValue,
-                p.Value.ByMonth.Where(m => string.CompareOrdinal(m.Key, oldest) >= 0)
-                    .OrderBy(m => m.Key, StringComparer.Ordinal)
-                    .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
-                p.Value.Missed,
-                p.Value.ReferralsMade,
-                p.Value.ReferralsTakenUp,
-                p.Value.MissedByMonth.Where(m => string.CompareOrdinal(m.Key, oldest) >= 0)
-                    .OrderBy(m => m.Key, StringComparer.Ordinal)
-                    .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal)))
-            .ToArray();
+        var oldest = MonthCounts.Index(today.AddMonths(-12));
+        var snapshot = new ServiceContactTally[_byService.Length];
+        for (var i = 0; i < _byService.Length; i++)
+        {
+            var tally = _byService[i];
+            snapshot[i] = new ServiceContactTally(
+                tally.ServiceId,
+                tally.LastContact ?? DateOnly.MinValue,
+                MonthCounts.From(tally.Contacts, oldest),
+                tally.Missed,
+                tally.ReferralsMade,
+                tally.ReferralsTakenUp,
+                MonthCounts.From(tally.MissedByMonth, oldest));
+        }
+
+        return snapshot;
     }
 
     private Tally For(string service)
     {
-        if (!_byService.TryGetValue(service, out var tally))
+        // Kept sorted by service id, so snapshots list services in a stable order.
+        var index = 0;
+        for (; index < _byService.Length; index++)
         {
-            tally = new Tally();
-            _byService[service] = tally;
+            var order = string.CompareOrdinal(_byService[index].ServiceId, service);
+            if (order == 0)
+            {
+                return _byService[index];
+            }
+
+            if (order > 0)
+            {
+                break;
+            }
         }
 
+        var tally = new Tally(QpActors.Domain.SharedText.Share(service));
+        var grown = new Tally[_byService.Length + 1];
+        Array.Copy(_byService, grown, index);
+        grown[index] = tally;
+        Array.Copy(_byService, index, grown, index + 1, _byService.Length - index);
+        _byService = grown;
         return tally;
     }
 
-    private sealed class Tally
+    private sealed class Tally(string serviceId)
     {
+        public string ServiceId { get; } = serviceId;
+
         public DateOnly? LastContact { get; set; }
 
-        public SortedDictionary<string, int> ByMonth { get; } = new(StringComparer.Ordinal);
+        public int[] Contacts { get; set; } = [];
 
         public int Missed { get; set; }
 
-        public SortedDictionary<string, int> MissedByMonth { get; } = new(StringComparer.Ordinal);
+        public int[] MissedByMonth { get; set; } = [];
 
         public int ReferralsMade { get; set; }
 
         public int ReferralsTakenUp { get; set; }
+    }
+
+    /// <summary>Counts per calendar month, each packed as <c>(month index &lt;&lt; 16) | count</c>, sorted by month.</summary>
+    private static class MonthCounts
+    {
+        private const int CountBits = 16;
+        private const int CountMask = (1 << CountBits) - 1;
+        private static readonly string?[] Keys = new string?[12 * 200];
+
+        public static int Index(DateOnly day) => (day.Year * 12) + day.Month - 1;
+
+        public static int[] Increment(int[] counts, DateOnly day)
+        {
+            var month = Index(day);
+            for (var i = 0; i < counts.Length; i++)
+            {
+                var packed = counts[i];
+                if (packed >> CountBits == month)
+                {
+                    if ((packed & CountMask) < CountMask)
+                    {
+                        counts[i] = packed + 1;
+                    }
+
+                    return counts;
+                }
+            }
+
+            var grown = new int[counts.Length + 1];
+            var at = 0;
+            while (at < counts.Length && counts[at] >> CountBits < month)
+            {
+                grown[at] = counts[at];
+                at++;
+            }
+
+            grown[at] = (month << CountBits) | 1;
+            Array.Copy(counts, at, grown, at + 1, counts.Length - at);
+            return grown;
+        }
+
+        public static Dictionary<string, int> From(int[] counts, int oldest)
+        {
+            var months = new Dictionary<string, int>(counts.Length, StringComparer.Ordinal);
+            foreach (var packed in counts)
+            {
+                var month = packed >> CountBits;
+                if (month >= oldest)
+                {
+                    months[Key(month)] = packed & CountMask;
+                }
+            }
+
+            return months;
+        }
+
+        /// <summary><c>yyyy-MM</c>, made once per month rather than once per snapshot.</summary>
+        private static string Key(int month)
+        {
+            var slot = month - (1900 * 12);
+            if (slot < 0 || slot >= Keys.Length)
+            {
+                return Format(month);
+            }
+
+            return Keys[slot] ??= Format(month);
+        }
+
+        private static string Format(int month) =>
+            string.Create(CultureInfo.InvariantCulture, $"{month / 12:0000}-{(month % 12) + 1:00}");
     }
 }

@@ -199,7 +199,7 @@ public sealed record ChildState
             BirthNotified birth => next with
             {
                 Birth = Stamped<DateOnly>.Latest(Birth, new(birth.DateOfBirth, at, id)),
-                Ward = Stamped<string>.Latest(Ward, new(birth.WardCode, at, id)),
+                Ward = Stamped<string>.Latest(Ward, new(SharedText.Share(birth.WardCode), at, id)),
             },
             ReviewCompleted review => next with
             {
@@ -207,7 +207,7 @@ public sealed record ChildState
             },
             AppointmentMissed missed => next with
             {
-                MissedAppointments = MissedAppointments.InsertSorted(new(at, id, missed.Service), ByTime<Occurrence>.Instance),
+                MissedAppointments = MissedAppointments.InsertSorted(new(at, id, SharedText.Share(missed.Service)), ByTime<Occurrence>.Instance),
             },
             AeAttendance => next with
             {
@@ -216,19 +216,19 @@ public sealed record ChildState
             },
             ImmunisationGiven given => next with
             {
-                Immunisations = Immunisations.InsertSorted(new(given.Vaccine, true, at, id), ByTime<ImmunisationRecord>.Instance),
+                Immunisations = Immunisations.InsertSorted(new(SharedText.Share(given.Vaccine), true, at, id), ByTime<ImmunisationRecord>.Instance),
             },
             ImmunisationMissed missed => next with
             {
-                Immunisations = Immunisations.InsertSorted(new(missed.Vaccine, false, at, id), ByTime<ImmunisationRecord>.Instance),
+                Immunisations = Immunisations.InsertSorted(new(SharedText.Share(missed.Vaccine), false, at, id), ByTime<ImmunisationRecord>.Instance),
             },
             CentreRegistered registered => next with
             {
-                CentreRegistrations = CentreRegistrations.InsertSorted(new(at, id, registered.CentreId), ByTime<Occurrence>.Instance),
+                CentreRegistrations = CentreRegistrations.InsertSorted(new(at, id, SharedText.ShareOrNull(registered.CentreId)), ByTime<Occurrence>.Instance),
             },
             SessionAttended session => next with
             {
-                SessionsAttended = SessionsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance),
+                SessionsAttended = SessionsAttended.InsertSorted(new(at, id, SharedText.ShareOrNull(session.Session)), ByTime<Occurrence>.Instance),
             },
             ReferralData referral => next with
             {
@@ -269,8 +269,8 @@ public sealed record ChildState
                 ReferralDeclined => ReferralStatus.Declined,
                 _ => ReferralStatus.Made,
             },
-            referral.From,
-            referral.To,
+            SharedText.Share(referral.From),
+            SharedText.Share(referral.To),
             at,
             eventId);
 

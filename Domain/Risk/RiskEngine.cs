@@ -84,17 +84,14 @@ public sealed class RiskEngine(RiskRules rules)
     private List<FactorContribution> Fire(IEnumerable<RiskFact> facts, RiskScope scope, string? childId)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        var byId = new Dictionary<string, RiskFact>(StringComparer.Ordinal);
-        foreach (var fact in facts)
-        {
-            byId.TryAdd(fact.Id, fact);
-        }
 
+        // A dozen facts against a few dozen factors: a scan of the list beats building a dictionary per assessment.
+        var known = facts as IReadOnlyList<RiskFact> ?? facts.ToArray();
         var contributions = new List<FactorContribution>();
         foreach (var factor in Rules.Factors)
         {
             if (factor.AppliesTo == scope
-                && byId.TryGetValue(factor.Condition.Fact, out var fact)
+                && Find(known, factor.Condition.Fact) is { } fact
                 && factor.Contribution(fact.Value) is { } points)
             {
                 contributions.Add(new FactorContribution(factor.Id, factor.Description, points, fact.EventIds, childId));
@@ -102,5 +99,19 @@ public sealed class RiskEngine(RiskRules rules)
         }
 
         return contributions;
+    }
+
+    /// <summary>The first fact with the id, as a dictionary built with <c>TryAdd</c> would keep.</summary>
+    private static RiskFact? Find(IReadOnlyList<RiskFact> facts, string id)
+    {
+        for (var i = 0; i < facts.Count; i++)
+        {
+            if (string.Equals(facts[i].Id, id, StringComparison.Ordinal))
+            {
+                return facts[i];
+            }
+        }
+
+        return null;
     }
 }

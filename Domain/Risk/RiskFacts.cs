@@ -72,14 +72,22 @@ public static class RiskFacts
     /// <param name="now">Counts "in the last 12 months / 3 months" back from here; later events are not counted.</param>
     public static IReadOnlyList<RiskFact> ForChild(ChildState child, DateTimeOffset now, ReviewWindows schedule)
     {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return ForChild(child, now, schedule, schedule.Evaluate(child ?? throw new ArgumentNullException(nameof(child)), now));
+    }
+
+    /// <summary>As <see cref="ForChild(ChildState, DateTimeOffset, ReviewWindows)"/>, with the review statuses already evaluated at <paramref name="now"/>.</summary>
+    public static IReadOnlyList<RiskFact> ForChild(ChildState child, DateTimeOffset now, ReviewWindows schedule, IReadOnlyList<ReviewStatus> reviews)
+    {
         ArgumentNullException.ThrowIfNull(child);
         ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(reviews);
         var facts = new List<RiskFact>(9)
         {
             Flag(LateAntenatalBooking, child.GestationAtBooking > LateBookingAfterWeeks, child.BookingEventId),
         };
 
-        var overdue = schedule.Evaluate(child, now).Where(s => s.Status == ReviewState.Overdue).ToArray();
+        var overdue = reviews.Where(s => s.Status == ReviewState.Overdue).ToArray();
         facts.Add(new RiskFact(OverdueReviews, overdue.Length, overdue.SelectMany(s => s.AnchorEventIds).Distinct(StringComparer.Ordinal).ToArray()));
 
         facts.Add(Count(WasNotBrought, Within(child.MissedAppointments, now.AddMonths(-12), now)));
@@ -137,9 +145,15 @@ public static class RiskFacts
     /// <inheritdoc cref="NextChange(ChildState, DateTimeOffset)"/>
     public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now, ReviewWindows schedule)
     {
-        ArgumentNullException.ThrowIfNull(child);
         ArgumentNullException.ThrowIfNull(schedule);
-        var next = schedule.NextChange(child, now);
+        return NextChange(child, now, schedule.Evaluate(child ?? throw new ArgumentNullException(nameof(child)), now));
+    }
+
+    /// <summary>As <see cref="NextChange(ChildState, DateTimeOffset, ReviewWindows)"/>, with the review statuses already evaluated at <paramref name="now"/>.</summary>
+    public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now, IReadOnlyList<ReviewStatus> reviews)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var next = ReviewWindows.NextChange(reviews, now);
         next = Earliest(next, NextLookBackChange(child.MissedAppointments, 12, now));
         next = Earliest(next, NextLookBackChange(child.AeAttendances, 12, now));
         return Earliest(next, NextLookBackChange(child.SessionsAttended, 3, now));

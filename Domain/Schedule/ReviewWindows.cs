@@ -225,10 +225,14 @@ public sealed class ReviewWindows
     /// The next instant at which some review's status changes with no new event (a window opens or
     /// closes), as midnight in <paramref name="now"/>'s offset; null when nothing is pending.
     /// </summary>
-    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now)
+    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(Evaluate(child, now), now);
+
+    /// <summary>As <see cref="NextChange(ChildState, DateTimeOffset)"/>, from statuses already evaluated at <paramref name="now"/>.</summary>
+    public static DateTimeOffset? NextChange(IReadOnlyList<ReviewStatus> statuses, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(statuses);
         DateOnly? next = null;
-        foreach (var status in Evaluate(child, now))
+        foreach (var status in statuses)
         {
             DateOnly? change = status.Status switch
             {

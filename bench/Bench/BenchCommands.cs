@@ -8,8 +8,8 @@ public static class BenchCommands
     public const string Usage = """
         usage: ./qp bench COMMAND [options]
           grains  --store sqlite|postgres --children N --concurrency C --seconds S [--warmup S]
-                  [--journal-flushers N --journal-batch N --journal-queue N] [--no-pgbench] [--no-profile]
-          memory  --children N [--store sqlite|postgres] [--concurrency C]
+                  [--journal-flushers N --journal-batch N --journal-queue N] [--no-pgbench] [--no-profile] [--alloc-profile]
+          memory  --children N [--store sqlite|postgres] [--concurrency C] [--hold S (time for dotnet-gcdump)]
           gateway --store sqlite|postgres --mode http|grpc|batch|risk|all --concurrency C --seconds S [--rate R]
           all     [--quick]   every benchmark (PostgreSQL ones when --pg or QP_TEST_POSTGRES is set)
         common: --pg CONNECTION (else QP_TEST_POSTGRES), --results DIR (default bench/results)

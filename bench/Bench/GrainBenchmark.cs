@@ -15,6 +15,7 @@ public sealed record GrainBenchmarkOptions
     public JournalKnobs Knobs { get; init; } = new();
     public bool ProfileJournal { get; init; } = true;
     public bool PgBench { get; init; } = true;
+    public bool AllocationProfile { get; init; }
     public string? PostgresConnection { get; init; }
     public string CommandLine { get; init; } = "";
 
@@ -36,6 +37,7 @@ public sealed record GrainBenchmarkOptions
             Knobs = JournalKnobs.From(args),
             ProfileJournal = !args.Flag("no-profile"),
             PgBench = !args.Flag("no-pgbench"),
+            AllocationProfile = args.Flag("alloc-profile"),
             PostgresConnection = store == StorageKind.Postgres ? PostgresServer.FromArgs(args).ConnectionString : args.OptionalText("pg"),
         };
     }
@@ -88,10 +90,17 @@ public static class GrainBenchmark
         LoadOutcome? outcome = null;
         JournalTimings? journal = null;
         var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
-        using (var resetAfterWarmUp = new Timer(_ => silo.Journal?.Reset(), null, warmUp, Timeout.InfiniteTimeSpan))
+        using var allocations = options.AllocationProfile ? new AllocationSampler() : null;
+        using (var resetAfterWarmUp = new Timer(_ => { silo.Journal?.Reset(); allocations?.Start(); }, null, warmUp, Timeout.InfiniteTimeSpan))
         {
             outcome = await LoadDriver.ClosedLoopAsync(options.Concurrency, warmUp, TimeSpan.FromSeconds(options.Seconds), Record, cancellationToken);
             journal = silo.Journal?.Snapshot();
+        }
+
+        if (allocations is not null)
+        {
+            notes.Add("allocations by type (sampled): " + string.Join(", ", allocations.Stop(30)
+                .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Type} {a.Share:P1}"))));
         }
 
         var rate = outcome.UnitsPerSecond;

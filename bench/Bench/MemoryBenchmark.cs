@@ -13,11 +13,15 @@ public sealed record MemoryBenchmarkOptions
     public string? PostgresConnection { get; init; }
     public string CommandLine { get; init; } = "";
 
+    /// <summary>Seconds to hold after the children are active, so a heap dump (dotnet-gcdump) can be taken.</summary>
+    public double HoldSeconds { get; init; }
+
     public static MemoryBenchmarkOptions From(BenchArgs args, bool quick) => new()
     {
         Store = args.Text("memory-store", "sqlite") == "postgres" ? StorageKind.Postgres : StorageKind.Sqlite,
         Children = Math.Max(10, args.Int("children", quick ? 2_000 : 100_000)),
         Concurrency = Math.Max(1, args.Int("concurrency", 64)),
+        HoldSeconds = args.Number("hold", 0),
         PostgresConnection = args.OptionalText("pg") ?? Environment.GetEnvironmentVariable(PostgresServer.Variable),
     };
 }
@@ -70,6 +74,11 @@ public static class MemoryBenchmark
             return view.Version >= ChildScripts.Length ? 1 : 0;
         }, cancellationToken);
         var withChildren = Measure();
+        if (options.HoldSeconds > 0)
+        {
+            log.WriteLine($"holding {options.HoldSeconds:0} s with the children active (process {Environment.ProcessId})...");
+            await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), cancellationToken);
+        }
 
         log.WriteLine($"activating {familyHeads.Length:N0} families...");
         var families = await Loader.RunAllAsync(familyHeads.Length, options.Concurrency, async n =>

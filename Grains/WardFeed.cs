@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// The silo's pre-aggregator for ward figures: grains on this silo hand it their current contribution with a
+/// plain method call, and it forwards the newest version per entity to the wards every few hundred
+/// milliseconds. No grain sits on the path of every event, and reporting costs no message per event, only
+/// one per ward per flush. If a flush is lost, the entity's next report (or the ward's reload from the
+/// journal) repairs it, because contributions are whole values, not deltas.
+/// </summary>
+/// <remarks>
+/// A singleton service rather than a grain: a stateless worker grain would still cost a message (and its
+/// scheduling) for every contribution, the largest share of a contact event's work after the journal.
+/// </remarks>
+public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    public static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(200);
+
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private Dictionary<string, WardContribution> _pending = new(StringComparer.Ordinal);
+    private ITimer? _timer;
+
+    /// <summary>Keeps the newest version per entity until the next flush.</summary>
+    public void Publish(WardContribution contribution)
+    {
+        ArgumentNullException.ThrowIfNull(contribution);
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue(contribution.EntryKey, out var held) || held.Version <= contribution.Version)
+            {
+                _pending[contribution.EntryKey] = contribution;
+            }
+        }
+    }
+
+    /// <summary>Sends what is pending now; overlapping flushes wait for each other, so wards see versions in order.</summary>
+    public async Task FlushAsync()
+    {
+        await _flushing.WaitAsync();
+        try
+        {
+            Dictionary<string, WardContribution> batch;
+            lock (_gate)
+            {
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+
+                batch = _pending;
+                _pending = new Dictionary<string, WardContribution>(StringComparer.Ordinal);
+            }
+
+            await Task.WhenAll(batch.Values
+                .GroupBy(c => c.WardCode, StringComparer.Ordinal)
+                .Select(g => grains.GetGrain<IWardGrain>(g.Key).ApplyAsync(g.ToArray())));
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        lifecycle.Subscribe(nameof(WardFeed), ServiceLifecycleStage.Active, Start, Stop);
+    }
+
+    private Task Start(CancellationToken cancellationToken)
+    {
+        _timer = TimeProvider.System.CreateTimer(_ => _ = FlushQuietlyAsync(), null, FlushEvery, FlushEvery);
+        return Task.CompletedTask;
+    }
+
+    private async Task Stop(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        await FlushQuietlyAsync();
+    }
+
+    private async Task FlushQuietlyAsync()
+    {
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // Contributions are whole values: the entity's next report, or the ward's reload, repairs a lost flush.
+            logger.LogWarning(error, "Ward feed flush failed; wards catch up on the next report");
+        }
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _flushing.Dispose();
+    }
+}
