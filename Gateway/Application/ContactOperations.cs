@@ -168,12 +168,12 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
     {
         if (contact.ChildId is { } childId)
         {
-            return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IChildGrain>(childId).RecordAsync(contact));
+            return OperationResult<ContactReceipt>.Ok(await grains.For<IChildGrain>(childId).RecordAsync(contact));
         }
 
         if (contact.FamilyId is { } familyId)
         {
-            return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IFamilyGrain>(familyId).RecordAsync(contact));
+            return OperationResult<ContactReceipt>.Ok(await grains.For<IFamilyGrain>(familyId).RecordAsync(contact));
         }
 
         // A drop-in as a whole concerns no family: its champion keeps it, or the service that hosted it.
@@ -182,14 +182,14 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
         {
             if (caller.Service is { } service)
             {
-                return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IServiceGrain>(service).RecordAsync(contact));
+                return OperationResult<ContactReceipt>.Ok(await grains.For<IServiceGrain>(service).RecordAsync(contact));
             }
 
             return OperationResult<ContactReceipt>.Fail(OperationStatus.Unprocessable,
                 "A drop-in needs data.championId or a service caller.");
         }
 
-        return OperationResult<ContactReceipt>.Ok(await grains.GetGrain<IChampionGrain>(championId).RecordAsync(contact));
+        return OperationResult<ContactReceipt>.Ok(await grains.For<IChampionGrain>(championId).RecordAsync(contact));
     }
 
     private static string EventIdOf(JsonElement item) =>

@@ -39,7 +39,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         }
 
         var read = await GrainCalls.RunAsync(caller, () =>
-            grains.GetGrain<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(RiskStatusPurpose, reason)));
+            grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(RiskStatusPurpose, reason)));
         return read.IsOk ? FromRead(read.Value!, familyId) : read.As<FamilyRiskStatus>();
     }
 
@@ -69,7 +69,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         // Scope first: the family grain answers whether this caller may open the family at all
         // (no break-glass here: a level decision belongs to the family's own ward team).
         var scope = await GrainCalls.RunAsync(caller, () =>
-            grains.GetGrain<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(SetLevelPurpose, null)));
+            grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(SetLevelPurpose, null)));
         if (!scope.IsOk)
         {
             return scope.As<ContactReceipt>();

@@ -8,10 +8,26 @@ namespace QpActors.Gateway.Auth;
 /// <summary>JWT bearer authentication and the role policies. Deny by default: anything not marked anonymous needs a valid token.</summary>
 public static class AuthSetup
 {
-    public static IServiceCollection AddQpAuth(this IServiceCollection services, TokenSettings tokens)
+    /// <param name="cacheValidatedTokens">
+    /// Remember validated tokens until they expire (<c>Auth:CacheValidatedTokens</c>, on by default;
+    /// off only to measure what it saves).
+    /// </param>
+    public static IServiceCollection AddQpAuth(this IServiceCollection services, TokenSettings tokens, bool cacheValidatedTokens = true)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         services.AddSingleton(tokens);
+        if (cacheValidatedTokens)
+        {
+            // One handler for the process, so every request shares its cache of validated tokens.
+            services.AddSingleton(sp => new CachingJsonWebTokenHandler(sp.GetRequiredService<TimeProvider>()) { MapInboundClaims = false });
+            services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+                .Configure<CachingJsonWebTokenHandler>((o, handler) =>
+                {
+                    o.TokenHandlers.Clear();
+                    o.TokenHandlers.Add(handler);
+                });
+        }
+
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
             {

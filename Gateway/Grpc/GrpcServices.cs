@@ -98,6 +98,22 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 
+    [Authorize(Policy = QpPolicies.Commission)]
+    public override async Task<V1.FiguresHistory> GetWardFiguresHistory(V1.WardFiguresHistoryRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await wards.GetWardHistoryAsync(GrpcErrors.CallerOf(context), request.WardCode);
+        return ProtoMapping.ToProto(request.WardCode, GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.Commission)]
+    public override async Task<V1.FiguresHistory> GetAreaFiguresHistory(V1.AreaFiguresHistoryRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await wards.GetAreaHistoryAsync(GrpcErrors.CallerOf(context), request.AreaId);
+        return ProtoMapping.ToProto(request.AreaId, GrpcErrors.ValueOrThrow(result));
+    }
+
     [Authorize(Policy = QpPolicies.EarlyIntervention)]
     public override Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
     {

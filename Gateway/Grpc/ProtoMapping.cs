@@ -187,6 +187,24 @@ public static class ProtoMapping
         };
     }
 
+    /// <summary>A figures history: the same months and names as the HTTP history.</summary>
+    public static V1.FiguresHistory ToProto(string key, IReadOnlyList<PublishedFigures> months)
+    {
+        ArgumentNullException.ThrowIfNull(months);
+        var proto = new V1.FiguresHistory { Key = key };
+        foreach (var month in months)
+        {
+            proto.Months.Add(new V1.FiguresMonth
+            {
+                Month = month.Period,
+                TakenAt = Timestamp.FromDateTimeOffset(month.AsOf),
+                Figures = JsonParser.Default.Parse<Struct>(month.Document),
+            });
+        }
+
+        return proto;
+    }
+
     public static V1.Update ToProto(FeedUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);

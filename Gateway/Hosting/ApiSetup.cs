@@ -46,7 +46,7 @@ public static class ApiSetup
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         });
 
-        services.AddQpAuth(TokenSettings.Resolve(configuration, settings.DataDirectory));
+        services.AddQpAuth(TokenSettings.Resolve(configuration, settings.DataDirectory), configuration.GetValue("Auth:CacheValidatedTokens", true));
         services.PostConfigure<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(
             Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme,
             o => o.Events = new Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerEvents { OnMessageReceived = AccessTokenFromQuery });

@@ -46,7 +46,7 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
     };
 
     private static readonly string[] GrpcOperations =
-        ["record", "record-batch", "risk", "set-level", "worklist", "unreached", "ward-figures", "area-figures", "stream-risk", "stream-figures", "audit"];
+        ["record", "record-batch", "risk", "set-level", "worklist", "unreached", "ward-figures", "area-figures", "ward-history", "area-history", "stream-risk", "stream-figures", "audit"];
 
     public static TheoryData<string, string> HttpCases()
     {
@@ -219,6 +219,12 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
                 break;
             case "area-figures":
                 await wards.GetAreaFiguresAsync(new AreaFiguresRequest { AreaId = "north-westminster" }, headers, deadline);
+                break;
+            case "ward-history":
+                await wards.GetWardFiguresHistoryAsync(new WardFiguresHistoryRequest { WardCode = ward }, headers, deadline);
+                break;
+            case "area-history":
+                await wards.GetAreaFiguresHistoryAsync(new AreaFiguresHistoryRequest { AreaId = "north-westminster" }, headers, deadline);
                 break;
             case "stream-risk":
                 {

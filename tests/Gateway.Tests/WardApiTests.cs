@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using QpActors.Gateway.Grpc.V1;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Tests;
@@ -127,6 +129,54 @@ public sealed class WardApiTests(GatewayFixture gateway)
 
         using var unknown = await gateway.SendAsync(HttpMethod.Get, "/v1/areas/atlantis/figures/history", TestCaller.Commissioner());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_figures_history_over_grpc_has_the_same_months_as_over_http()
+    {
+        var ward = Ids.Ward();
+        var batch = new JsonArray(
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward, daysAgo: 40),
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward, daysAgo: 45));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(2, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        var client = gateway.GatewayServices.GetRequiredService<IClusterClient>();
+        var wardGrain = client.GetGrain<IWardGrain>(ward);
+        await Eventually.HoldsAsync(() => wardGrain.TakeSnapshotIfDueAsync(), Convergence, "a monthly snapshot");
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var commission = gateway.GrpcHeaders(TestCaller.Commissioner());
+
+        var wardHistory = await wards.GetWardFiguresHistoryAsync(new WardFiguresHistoryRequest { WardCode = ward }, commission);
+        using var wardHttp = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/figures/history", TestCaller.Commissioner());
+        var areaHistory = await wards.GetAreaFiguresHistoryAsync(new AreaFiguresHistoryRequest { AreaId = "north-westminster" }, commission);
+        using var areaHttp = await gateway.SendAsync(HttpMethod.Get, "/v1/areas/north-westminster/figures/history", TestCaller.Commissioner());
+
+        AssertSameHistory(await ContactApiTests.Json(wardHttp), wardHistory);
+        Assert.Equal(ward, wardHistory.Key);
+        var month = Assert.Single(wardHistory.Months);
+        Assert.True(month.Figures.Fields["published"].BoolValue);
+        Assert.Equal(Google.Protobuf.WellKnownTypes.Value.KindOneofCase.NullValue, month.Figures.Fields["reach"].StructValue.Fields["known"].KindCase);
+        AssertSameHistory(await ContactApiTests.Json(areaHttp), areaHistory);
+        Assert.Equal("north-westminster", areaHistory.Key);
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => wards.GetAreaFiguresHistoryAsync(new AreaFiguresHistoryRequest { AreaId = "atlantis" }, commission).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        var badWard = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresHistoryAsync(new WardFiguresHistoryRequest { WardCode = "Queens Park" }, commission).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badWard.StatusCode);
+    }
+
+    private static void AssertSameHistory(JsonElement http, FiguresHistory grpc)
+    {
+        Assert.Equal(http.GetProperty("key").GetString(), grpc.Key);
+        var months = http.GetProperty("months").EnumerateArray().ToArray();
+        Assert.Equal(months.Select(m => m.GetProperty("month").GetString()), grpc.Months.Select(m => m.Month));
+        Assert.Equal(months.Select(m => m.GetProperty("takenAt").GetDateTimeOffset()), grpc.Months.Select(m => m.TakenAt.ToDateTimeOffset()));
+        Assert.Equal(
+            months.Select(m => m.GetProperty("figures").GetProperty("published").GetBoolean()),
+            grpc.Months.Select(m => m.Figures.Fields["published"].BoolValue));
     }
 
     [Theory]

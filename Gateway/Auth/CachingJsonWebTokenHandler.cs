@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace QpActors.Gateway.Auth;
+
+/// <summary>
+/// Validates a bearer token once and remembers the outcome, keyed by the exact token text, until the
+/// token expires. A frontline device sends the same token with every request; parsing it and checking
+/// its HMAC each time was about a seventh of the gateway's CPU per request (docs/benchmarks.md).
+/// </summary>
+/// <remarks>
+/// Safe because everything validation depends on is fixed for the life of the process (issuer,
+/// audience, signing key, algorithm: see <see cref="AuthSetup"/>), and the key is the whole token
+/// including its signature, so a different or altered token never hits a remembered one. Only valid
+/// tokens are remembered, and only until their own <c>exp</c> (without the clock skew validation
+/// allows), so a cached token never outlives the token. Each hit gets its own copy of the identity.
+/// </remarks>
+public sealed class CachingJsonWebTokenHandler(TimeProvider time, int capacity = CachingJsonWebTokenHandler.DefaultCapacity) : JsonWebTokenHandler
+{
+    /// <summary>Distinct tokens remembered at once; beyond it the cache starts again (one validation each).</summary>
+    public const int DefaultCapacity = 10_000;
+
+    private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+
+    /// <summary>Tokens validated in full (not answered from the cache): visible to tests.</summary>
+    public long FullValidations => Interlocked.Read(ref _fullValidations);
+
+    private long _fullValidations;
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (token is not null && _validated.TryGetValue(token, out var known))
+        {
+            if (known.Until > now)
+            {
+                return new TokenValidationResult
+                {
+                    IsValid = true,
+                    ClaimsIdentity = known.Identity.Clone(),
+                    SecurityToken = known.Token,
+                    Issuer = known.Token.Issuer,
+                    TokenType = known.Token.Typ,
+                };
+            }
+
+            _validated.TryRemove(token, out _);
+        }
+
+        Interlocked.Increment(ref _fullValidations);
+        var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (token is not null && result.IsValid && result.SecurityToken is JsonWebToken jwt && jwt.ValidTo > now)
+        {
+            if (_validated.Count >= capacity)
+            {
+                // A flood of distinct tokens: start again rather than grow without bound.
+                _validated.Clear();
+            }
+
+            _validated[token] = new Validated(jwt, result.ClaimsIdentity.Clone(), jwt.ValidTo);
+        }
+
+        return result;
+    }
+
+    private sealed record Validated(JsonWebToken Token, ClaimsIdentity Identity, DateTime Until);
+}

@@ -1,0 +1,93 @@
+using System.Net;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// <c>/dashboard</c> without its trailing slash: the dashboard's pages load their assets by relative
+/// paths, so the bare path redirects to <c>/dashboard/</c> (query kept, so a browser's
+/// <c>access_token</c> survives) for an admin and is refused like the dashboard for everyone else.
+/// An HTTP client that follows the redirect by itself drops the Authorization header on the way
+/// (which is what made the bare path look like a 401 for an admin), so these tests follow it by hand.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class DashboardTests(GatewayFixture gateway) : IDisposable
+{
+    private readonly HttpClient _noRedirects = new(new SocketsHttpHandler { AllowAutoRedirect = false })
+    {
+        BaseAddress = gateway.Http.BaseAddress,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public static TheoryData<string> Roles() => ["anonymous", "frontline-service", "frontline-champion", "early-intervention", "commission", "admin"];
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task The_bare_path_redirects_an_admin_and_refuses_everyone_else(string role)
+    {
+        var caller = Caller(role);
+        using var request = gateway.Request(HttpMethod.Get, "/dashboard", caller);
+
+        using var response = await _noRedirects.SendAsync(request);
+
+        switch (role)
+        {
+            case "admin":
+                Assert.True(IsRedirect(response.StatusCode), $"expected a redirect, got {(int)response.StatusCode}");
+                Assert.Equal("/dashboard/", response.Headers.Location?.OriginalString);
+                using (var followed = gateway.Request(HttpMethod.Get, response.Headers.Location!.OriginalString, caller))
+                using (var page = await _noRedirects.SendAsync(followed))
+                {
+                    Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+                }
+
+                break;
+            case "anonymous":
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                break;
+            default:
+                Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+                break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task The_bare_path_with_the_token_in_the_query_behaves_as_the_slashed_path(string role)
+    {
+        var caller = Caller(role);
+        var query = caller is null ? "" : "?access_token=" + Uri.EscapeDataString(gateway.Token(caller));
+
+        using var bare = await _noRedirects.GetAsync(new Uri("/dashboard" + query, UriKind.Relative));
+        using var slashed = await _noRedirects.GetAsync(new Uri("/dashboard/" + query, UriKind.Relative));
+
+        if (role == "admin")
+        {
+            Assert.True(IsRedirect(bare.StatusCode), $"expected a redirect, got {(int)bare.StatusCode}");
+            Assert.Equal("/dashboard/" + query, bare.Headers.Location?.OriginalString);
+            using var followed = await _noRedirects.GetAsync(bare.Headers.Location);
+            Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, slashed.StatusCode);
+        }
+        else
+        {
+            Assert.Equal(slashed.StatusCode, bare.StatusCode);
+            Assert.Equal(caller is null ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden, bare.StatusCode);
+        }
+    }
+
+    public void Dispose() => _noRedirects.Dispose();
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static TestCaller? Caller(string role) => role switch
+    {
+        "anonymous" => null,
+        "frontline-service" => TestCaller.ServiceWorker(),
+        "frontline-champion" => TestCaller.ChampionOf("champion-" + Ids.Short(), Ids.Ward()),
+        "early-intervention" => TestCaller.EarlyIntervention(Ids.Ward()),
+        "commission" => TestCaller.Commissioner(),
+        "admin" => TestCaller.Administrator(),
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+}

@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
+using QpActors.Gateway.Auth;
+
+namespace QpActors.Gateway.Tests;
+
+public sealed class TokenCacheTests
+{
+    private static readonly TokenSettings Settings = new("qpactors-test", "qpactors", Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task A_token_seen_before_is_answered_from_the_cache_with_its_own_copy_of_the_identity()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time);
+        var token = TestTokens.Mint(Settings, TestCaller.Administrator(), lifetime: TimeSpan.FromMinutes(10));
+
+        var first = await handler.ValidateTokenAsync(token, Parameters());
+        first.ClaimsIdentity.AddClaim(new Claim(QpClaims.Role, QpRoles.EarlyIntervention));
+        var second = await handler.ValidateTokenAsync(token, Parameters());
+
+        Assert.True(first.IsValid);
+        Assert.True(second.IsValid);
+        Assert.Equal(1, handler.FullValidations);
+        Assert.Equal([QpRoles.Admin], second.ClaimsIdentity.FindAll(QpClaims.Role).Select(c => c.Value));
+    }
+
+    [Fact]
+    public async Task A_cached_token_is_validated_again_once_it_has_expired()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time);
+        var token = TestTokens.Mint(Settings, TestCaller.Administrator(), lifetime: TimeSpan.FromMinutes(10));
+        await handler.ValidateTokenAsync(token, Parameters());
+
+        _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        await handler.ValidateTokenAsync(token, Parameters());
+
+        Assert.Equal(2, handler.FullValidations);
+    }
+
+    [Fact]
+    public async Task An_altered_or_forged_token_never_hits_a_cached_one()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time);
+        var caller = TestCaller.Administrator();
+        var token = TestTokens.Mint(Settings, caller, lifetime: TimeSpan.FromMinutes(10));
+        await handler.ValidateTokenAsync(token, Parameters());
+        // The signature's first character carries six whole bits (the last one may be padding).
+        var signature = token.LastIndexOf('.') + 1;
+        var altered = token[..signature] + (token[signature] == 'A' ? 'B' : 'A') + token[(signature + 1)..];
+        var forged = TestTokens.Mint(Settings, caller, lifetime: TimeSpan.FromMinutes(10), key: new byte[32]);
+
+        var alteredResult = await handler.ValidateTokenAsync(altered, Parameters());
+        var forgedResult = await handler.ValidateTokenAsync(forged, Parameters());
+        var forgedAgain = await handler.ValidateTokenAsync(forged, Parameters());
+
+        Assert.False(alteredResult.IsValid);
+        Assert.False(forgedResult.IsValid);
+        Assert.False(forgedAgain.IsValid);
+        Assert.Equal(4, handler.FullValidations);
+    }
+
+    [Fact]
+    public async Task Beyond_its_capacity_the_cache_starts_again_rather_than_growing()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time, capacity: 2);
+        var tokens = Enumerable.Range(0, 3).Select(_ => TestTokens.Mint(Settings, TestCaller.Administrator(), lifetime: TimeSpan.FromMinutes(10))).ToArray();
+        foreach (var token in tokens)
+        {
+            await handler.ValidateTokenAsync(token, Parameters());
+        }
+
+        // The third token cleared the first two; only it is still remembered.
+        await handler.ValidateTokenAsync(tokens[2], Parameters());
+        await handler.ValidateTokenAsync(tokens[0], Parameters());
+
+        Assert.Equal(4, handler.FullValidations);
+    }
+
+    private static TokenValidationParameters Parameters() => new()
+    {
+        ValidIssuer = Settings.Issuer,
+        ValidAudience = Settings.Audience,
+        IssuerSigningKey = new SymmetricSecurityKey(Settings.Key),
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        RoleClaimType = QpClaims.Role,
+        NameClaimType = QpClaims.Subject,
+        ClockSkew = TimeSpan.FromSeconds(30),
+    };
+}
