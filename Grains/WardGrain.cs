@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using QpActors.Figures.Reach;
 using QpActors.Figures.Publishing;
+using QpActors.Figures.Reach;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 

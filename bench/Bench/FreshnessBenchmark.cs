@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HdrHistogram;
 using QpActors.Domain.Events;
+using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -31,7 +32,8 @@ public sealed record FreshnessBenchmarkOptions
     /// <summary>Share of load events sent twice at once (a phone syncing twice).</summary>
     public double Duplicates { get; init; } = 0.02;
 
-    public int MaxOutstanding { get; init; } = 4096;
+    /// <summary>Sends beyond this many awaiting their receipt are refused, so an overloaded silo shows as refusals rather than a growing queue.</summary>
+    public int MaxOutstanding { get; init; } = 512;
     public bool Reconcile { get; init; } = true;
     public string? PostgresConnection { get; init; }
     public string CommandLine { get; init; } = "";
@@ -61,7 +63,7 @@ public sealed record FreshnessBenchmarkOptions
             ProbeEveryMs = Math.Max(1, args.Number("probe-every", 100)),
             PollMs = args.Number("poll", 10),
             Duplicates = duplicates <= 1 ? duplicates : throw new BenchUsageException("--duplicates is a share between 0 and 1"),
-            MaxOutstanding = Math.Max(1, args.Int("max-outstanding", 4096)),
+            MaxOutstanding = Math.Max(1, args.Int("max-outstanding", 512)),
             Reconcile = !args.Flag("no-reconcile"),
             PostgresConnection = store == StorageKind.Postgres ? PostgresServer.FromArgs(args).ConnectionString : args.OptionalText("pg"),
         };
@@ -132,6 +134,7 @@ public static class FreshnessBenchmark
             figures.Add(Figure.AtMost("freshness p99, marker sent -> figures show it" + label, result.Freshness.PercentileMs(99), "ms", Targets.FreshnessP99Ms));
             figures.Add(Figure.Info("freshness max" + label, result.Freshness.PercentileMs(100), "ms"));
             figures.Add(Figure.Info("acknowledged -> figures show it, p99" + label, result.AfterAck.PercentileMs(99), "ms"));
+            figures.Add(Figure.Info("figures read (ward document, parsed) p50 / p99" + label, result.Reads.PercentileMs(50), "ms", string.Create(CultureInfo.InvariantCulture, $"p99 {result.Reads.PercentileMs(99):0.0} ms")));
             figures.Add(Figure.AtMost("figures caught up after the load stopped" + label, result.DrainMs, "ms", Targets.FreshnessP99Ms));
             figures.Add(Figure.Info("CPU, this process (silo + load)" + label, result.Load.Cpu.ProcessCores, "cores"));
             figures.Add(Figure.Info("CPU, rest of machine" + label, result.Load.Cpu.OtherCores, "cores"));
@@ -258,6 +261,9 @@ public static class FreshnessBenchmark
         ReconciliationSummary? reconciliation = null;
         if (options.Reconcile)
         {
+            // Reports still on their way (a family's one-way notice, the feed's next flush) would read as differences:
+            // recompute only once no ward's figures have changed for three feed flushes.
+            await SettleAsync(grains, cancellationToken);
             log.WriteLine("reconciling the four wards...");
             var clock = Stopwatch.StartNew();
             var reports = new List<ReconciliationReport>();
@@ -273,7 +279,7 @@ public static class FreshnessBenchmark
                 reports.SelectMany(r => r.Differences).FirstOrDefault());
         }
 
-        return new StepResult(outcome, stats.Freshness(), stats.AfterAck(), stats.Sent, stats.Lost, Interlocked.Read(ref duplicates), drainMs, reconciliation);
+        return new StepResult(outcome, stats.Freshness(), stats.AfterAck(), stats.Reads(), stats.Sent, stats.Lost, Interlocked.Read(ref duplicates), drainMs, reconciliation);
     }
 
     /// <summary>One ward's probe: a marker, then reads until the figures show it, then the next marker on the schedule.</summary>
@@ -313,8 +319,10 @@ public static class FreshnessBenchmark
             seen++;
             while (true)
             {
+                var readStarted = Stopwatch.GetTimestamp();
                 var shown = Count(await ReadAsync(grains, probe.Ward), MarkerPath);
                 var readAt = Stopwatch.GetTimestamp();
+                stats.RecordRead(Micros(readStarted, readAt));
                 if (shown >= seen)
                 {
                     stats.Record(Micros(sentAt, readAt), Micros(ackedAt, readAt));
@@ -335,6 +343,28 @@ public static class FreshnessBenchmark
             {
                 next = Stopwatch.GetTimestamp();
             }
+        }
+    }
+
+    private static async Task SettleAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var quiet = 3 * WardFeedGrain.FlushEvery;
+        var documents = new string[Wards.Count];
+        var stableSince = Stopwatch.StartNew();
+        var overall = Stopwatch.StartNew();
+        while (stableSince.Elapsed < quiet && overall.Elapsed < GiveUpAfter)
+        {
+            for (var i = 0; i < Wards.Count; i++)
+            {
+                var document = (await grains.GetGrain<IWardGrain>(Wards[i]).GetOwnFiguresAsync(Query)).Document;
+                if (document != documents[i])
+                {
+                    documents[i] = document;
+                    stableSince.Restart();
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
         }
     }
 
@@ -361,6 +391,7 @@ public static class FreshnessBenchmark
     {
         private readonly LongHistogram _freshness = Latencies.NewHistogram();
         private readonly LongHistogram _afterAck = Latencies.NewHistogram();
+        private readonly LongHistogram _reads = Latencies.NewHistogram();
         private long _sent;
         private long _lost;
 
@@ -371,6 +402,16 @@ public static class FreshnessBenchmark
         public void MarkSent() => Interlocked.Increment(ref _sent);
 
         public void MarkLost() => Interlocked.Increment(ref _lost);
+
+        public void RecordRead(long micros)
+        {
+            lock (_freshness)
+            {
+                _reads.RecordValue(Math.Clamp(micros, 1, _reads.HighestTrackableValue));
+            }
+        }
+
+        public Latencies Reads() => Merge(_reads);
 
         public void Record(long sentToVisibleMicros, long ackToVisibleMicros)
         {
@@ -400,7 +441,7 @@ public static class FreshnessBenchmark
     private sealed record ReconciliationSummary(int Checked, int Differences, double Seconds, string? First);
 
     private sealed record StepResult(
-        LoadOutcome Load, Latencies Freshness, Latencies AfterAck, long MarkersSent, long MarkersLost, long DuplicatesSent, double DrainMs, ReconciliationSummary? Reconciliation);
+        LoadOutcome Load, Latencies Freshness, Latencies AfterAck, Latencies Reads, long MarkersSent, long MarkersLost, long DuplicatesSent, double DrainMs, ReconciliationSummary? Reconciliation);
 
     /// <summary>A child in one ward that records the markers: drop-in sessions recorded by the maternity drop-in service.</summary>
     private sealed class Probe(string tag, string ward)
