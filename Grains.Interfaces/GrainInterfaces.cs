@@ -80,6 +80,12 @@ public interface IChampionGrain : IGrainWithStringKey
     Task SignpostedFamilyReachedAsync(string familyId, string eventId, DateTimeOffset reachedAt);
 
     Task<ChampionSummary> GetSummaryAsync();
+
+    /// <summary>
+    /// The champion's current contribution to each ward it has worked in, after catching up with the journal
+    /// (reconciliation): entry keys <c>champion:{championId}@{wardCode}</c>.
+    /// </summary>
+    Task<IReadOnlyList<WardContribution>> GetContributionsAsync();
 }
 
 /// <summary>A service (health visiting, midwifery, children's centre, a drop-in or playgroup...).</summary>

@@ -12,6 +12,9 @@ namespace QpActors.Grains;
 [StatelessWorker]
 public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Grain, IAreaGrain
 {
+    /// <summary>Monthly history is kept under the default assumptions.</summary>
+    public const string HistoryScenario = "default";
+
     public async Task<AreaFigures> GetFiguresAsync(FiguresQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -21,14 +24,15 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
         figures.Validate(query);
         var wards = await Task.WhenAll(area.Wards.Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
         var documents = wards.Select(w => JsonNode.Parse(w.Document)!.AsObject()).ToList();
-        var document = figures.BuildArea(area, documents);
+        var document = figures.BuildArea(area, documents, query.Scenario);
+        figures.ShareSavings(area, documents, query.Scenario);
         return new AreaFigures(
             areaId,
             time.GetUtcNow(),
             query.Period,
             area.Wards.Select(w => w.Id).ToArray(),
             document.ToJsonString(FiguresLayout.JsonOptions),
-            wards.Select(w => w.Document).ToArray());
+            documents.Select(d => d.ToJsonString(FiguresLayout.JsonOptions)).ToArray());
     }
 
     public async Task<IReadOnlyList<WardHistoryMonth>> GetHistoryAsync()
@@ -48,12 +52,14 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
         foreach (var month in months)
         {
             var snapshots = histories.Select(h => h.First(m => m.Month == month)).ToList();
-            var document = figures.BuildArea(area, snapshots.Select(m => JsonNode.Parse(m.Document)!.AsObject()).ToList());
+            var documents = snapshots.Select(m => JsonNode.Parse(m.Document)!.AsObject()).ToList();
+            var document = figures.BuildArea(area, documents, HistoryScenario);
+            figures.ShareSavings(area, documents, HistoryScenario);
             result.Add(new WardHistoryMonth(
                 month,
                 snapshots.Max(m => m.TakenAt),
                 document.ToJsonString(FiguresLayout.JsonOptions),
-                snapshots.Select(m => m.Document).ToArray()));
+                documents.Select(d => d.ToJsonString(FiguresLayout.JsonOptions)).ToArray()));
         }
 
         return result;

@@ -16,13 +16,24 @@ public sealed class ChampionLoopState
 /// journal rows that name the champion; the closed loop (signposted families later reached) arrives
 /// from families and is kept in grain storage, written only when a new family is reached.
 /// </summary>
+/// <remarks>
+/// The champion reports its current contribution to each ward it has worked in, like children and families: a whole
+/// value with a version (the number of events it has counted), written to the journal's ward entries and sent through
+/// the per-silo ward feed, so a duplicated or reordered report cannot double-count and a lost one is repaired by the next.
+/// Outreach and surveys count in the ward the journal recorded for the event (the family's or child's ward then);
+/// a drop-in names no family, so it counts in the champion's home ward: the ward of most of its events.
+/// </remarks>
 public sealed class ChampionGrain(
     IEventJournal journal,
     [PersistentState("champion-loop", QpStorage.Name)] IPersistentState<ChampionLoopState> loop) : Grain, IChampionGrain
 {
+    /// <summary>The tally of events the journal recorded with no ward; they count in the home ward.</summary>
+    private const string NoWard = "";
+
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _signposted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _familyWards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WardTally> _byWard = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal);
     private int _outreach;
     private int _surveys;
     private int _dropIns;
@@ -31,11 +42,14 @@ public sealed class ChampionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var rows = await journal.ReadEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken);
-        foreach (var row in rows)
+        foreach (var row in await ReadAllAsync(cancellationToken))
         {
             Count(ContactEventJson.Deserialize(row.Payload), row.WardCode);
         }
+
+        // What the wards hold may predate a report lost in a crash: the journal keeps only higher versions and the
+        // wards ignore a repeat, so reporting everything once per activation is harmless and repairs that.
+        await ReportAsync(null, everything: true);
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -51,21 +65,42 @@ public sealed class ChampionGrain(
             return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
         }
 
-        var appended = await journal.AppendAsync(new JournalWrite(JournalRows.From(contact, null, _eventIds.Count + 1), [], [], []));
-        if (!appended.Inserted)
+        // Counted tentatively so the new ward entries commit with the event; taken back if the event does not commit.
+        Count(contact, null);
+        bool inserted;
+        try
         {
+            inserted = await ReportAsync(JournalRows.From(contact, null, _eventIds.Count), everything: false);
+        }
+        catch
+        {
+            Uncount(contact, null);
+            throw;
+        }
+
+        if (!inserted)
+        {
+            Uncount(contact, null);
             return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
         }
 
-        Count(contact, null);
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, _eventIds.Count, []);
     }
 
-    public Task ContactRecordedAsync(ContactEvent contact)
+    public async Task ContactRecordedAsync(ContactEvent contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
-        Count(contact, null);
-        return Task.CompletedTask;
+        if (_eventIds.Contains(contact.EventId))
+        {
+            return;
+        }
+
+        // The event is already durable; its row says which ward it was recorded in (the caller's message does not).
+        var row = await journal.FindEventAsync(contact.EventId);
+        if (Count(contact, row?.WardCode))
+        {
+            await ReportAsync(null, everything: false);
+        }
     }
 
     public async Task SignpostedFamilyReachedAsync(string familyId, string eventId, DateTimeOffset reachedAt)
@@ -95,35 +130,158 @@ public sealed class ChampionGrain(
             _eventIds.Count));
     }
 
-    private void Count(ContactEvent contact, string? ward)
+    public async Task<IReadOnlyList<WardContribution>> GetContributionsAsync()
     {
-        if (!_eventIds.Add(contact.EventId))
+        // Recomputed from the journal: an event whose one-way notice never arrived is counted now, and reported.
+        var caughtUp = false;
+        foreach (var row in await ReadAllAsync(CancellationToken.None))
         {
-            return;
+            caughtUp |= Count(ContactEventJson.Deserialize(row.Payload), row.WardCode);
         }
 
-        switch (contact.Data)
+        if (caughtUp)
         {
-            case ChampionOutreach outreach:
-                _outreach++;
-                if (outreach.SignpostedTo is { } service && contact.FamilyId is { } family)
-                {
-                    _signposted[family] = service;
-                }
-
-                break;
-            case SurveyCompleted:
-                _surveys++;
-                break;
-            case DropInHosted:
-                _dropIns++;
-                break;
+            await ReportAsync(null, everything: false);
         }
 
-        if (ward is not null && contact.FamilyId is { } familyId)
+        return Contributions().Select(ToContribution).ToArray();
+    }
+
+    /// <summary>The contribution's entry key for one ward: a champion may work in several.</summary>
+    public static string EntryKey(string championId, string wardCode) => $"champion:{championId}@{wardCode}";
+
+    /// <summary>
+    /// Writes the ward entries that changed since last reported (all of them when <paramref name="everything"/>), with the
+    /// event when there is one, then sends them to the ward feed. Returns whether the event was new to the journal.
+    /// </summary>
+    private async Task<bool> ReportAsync(JournalEvent? journalEvent, bool everything)
+    {
+        var changed = Contributions()
+            .Where(e => everything || !_published.TryGetValue(e.EntryKey, out var payload) || payload != e.Payload)
+            .ToList();
+        if (journalEvent is null && changed.Count == 0)
         {
-            _familyWards[familyId] = ward;
+            return false;
+        }
+
+        var appended = await journal.AppendAsync(new JournalWrite(journalEvent, changed, [], []));
+        if (journalEvent is not null && !appended.Inserted)
+        {
+            return false;
+        }
+
+        var feed = GrainFactory.GetGrain<IWardFeedGrain>(0);
+        foreach (var entry in changed)
+        {
+            _published[entry.EntryKey] = entry.Payload;
+            _ = feed.PublishAsync(ToContribution(entry));
+        }
+
+        return true;
+    }
+
+    /// <summary>The current contribution to every ward the champion has worked in.</summary>
+    private List<WardEntry> Contributions()
+    {
+        var home = _byWard
+            .Where(w => w.Key != NoWard)
+            .OrderByDescending(w => w.Value.Events)
+            .ThenBy(w => w.Key, StringComparer.Ordinal)
+            .Select(w => w.Key)
+            .FirstOrDefault();
+        var unplaced = _byWard.GetValueOrDefault(NoWard) ?? new WardTally();
+        var entries = new List<WardEntry>();
+        foreach (var (ward, tally) in _byWard.Where(w => w.Key != NoWard).OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            var extra = ward == home ? unplaced : new WardTally();
+            var value = new ChampionContribution(
+                ChampionId,
+                ward,
+                tally.DropIns + extra.DropIns,
+                tally.Surveys + extra.Surveys,
+                tally.Outreach + extra.Outreach);
+            entries.Add(new WardEntry(EntryKey(ChampionId, ward), ward, "champion", _eventIds.Count, ContributionJson.Serialize(value)));
+        }
+
+        return entries;
+    }
+
+    private static WardContribution ToContribution(WardEntry entry) =>
+        new(entry.EntryKey, entry.WardCode, ContributionKind.Champion, entry.Version, entry.Payload);
+
+    private async Task<List<JournalEvent>> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        var rows = new List<JournalEvent>();
+        while (true)
+        {
+            var page = await journal.ReadEventsAsync(EventQuery.ForChampion(ChampionId, rows.Count == 0 ? 0 : rows[^1].Seq), cancellationToken);
+            rows.AddRange(page);
+            if (page.Count < EventQuery.DefaultLimit)
+            {
+                return rows;
+            }
         }
     }
 
+    /// <summary>Counts an event once (by id) in the ward it was recorded in; false if it was already counted.</summary>
+    private bool Count(ContactEvent contact, string? ward)
+    {
+        if (!_eventIds.Add(contact.EventId))
+        {
+            return false;
+        }
+
+        Tally(contact, ward, 1);
+        if (contact.Data is ChampionOutreach { SignpostedTo: { } service } && contact.FamilyId is { } family)
+        {
+            _signposted[family] = service;
+        }
+
+        return true;
+    }
+
+    private void Uncount(ContactEvent contact, string? ward)
+    {
+        if (_eventIds.Remove(contact.EventId))
+        {
+            Tally(contact, ward, -1);
+        }
+    }
+
+    private void Tally(ContactEvent contact, string? ward, int by)
+    {
+        if (!_byWard.TryGetValue(ward ?? NoWard, out var tally))
+        {
+            tally = new WardTally();
+            _byWard[ward ?? NoWard] = tally;
+        }
+
+        tally.Events += by;
+        switch (contact.Data)
+        {
+            case ChampionOutreach:
+                _outreach += by;
+                tally.Outreach += by;
+                break;
+            case SurveyCompleted:
+                _surveys += by;
+                tally.Surveys += by;
+                break;
+            case DropInHosted:
+                _dropIns += by;
+                tally.DropIns += by;
+                break;
+        }
+    }
+
+    private sealed class WardTally
+    {
+        public int Events { get; set; }
+
+        public int Outreach { get; set; }
+
+        public int Surveys { get; set; }
+
+        public int DropIns { get; set; }
+    }
 }

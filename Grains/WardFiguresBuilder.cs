@@ -29,6 +29,7 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     private const string NotSet = "not-set";
 
     private readonly ConcurrentDictionary<string, JsonObject> _savings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights)> _projections = new(StringComparer.Ordinal);
 
     public ServiceCatalogue Catalogue => catalogue;
 
@@ -101,13 +102,15 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             ["need"] = Need(children, families),
             ["champions"] = Champions(families, champions, notes),
             ["unitCost"] = UnitCostNode(ward, caseload, reach.TotalReached),
-            ["savings"] = Savings(query.Scenario).DeepClone(),
+            // A ward's savings are its share of its area's projection, which depends on the other wards' reach and need:
+            // ShareSavings fills them in once the area's documents are together (ward and area grains do).
+            ["savings"] = null,
             ["suppressed"] = new JsonArray(),
             ["notes"] = notes,
         };
         if (ward is null)
         {
-            notes.Add($"Ward '{wardCode}' is not in {catalogue.Version}: no budgets or capacities, so no unit cost.");
+            notes.Add($"Ward '{wardCode}' is not in {catalogue.Version}: no budgets or capacities, so no unit cost and no share of an area's projected savings.");
         }
 
         if (asOf < today)
@@ -123,12 +126,16 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         return FiguresLayout.Derive(document);
     }
 
-    /// <summary>The area's raw figures: its wards' counts summed, derived figures recomputed from the sums.</summary>
-    public JsonObject BuildArea(AreaServices area, IReadOnlyList<JsonObject> wardDocuments)
+    /// <summary>
+    /// The area's raw figures: its wards' counts summed, derived figures recomputed from the sums, and the whole projection
+    /// of savings for <paramref name="scenario"/> (the area is what the default assumptions are calibrated to).
+    /// </summary>
+    public JsonObject BuildArea(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario)
     {
         ArgumentNullException.ThrowIfNull(area);
         var document = FiguresLayout.SumWards(area.Id, wardDocuments);
         document["name"] = area.Name;
+        document["savings"] = Savings(scenario).DeepClone();
         document["notes"] = new JsonArray(wardDocuments
             .SelectMany(w => w["notes"] is JsonArray n ? n.Select(x => x!.GetValue<string>()) : [])
             .Distinct(StringComparer.Ordinal)
@@ -149,7 +156,69 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             { Field = "scenario" };
         }
 
-        return _savings.GetOrAdd(scenario, s => SavingsNode(CostBenefitModel.Project(assumptions, s)));
+        return _savings.GetOrAdd(scenario, s => SavingsNode(Projection(s).Whole));
+    }
+
+    /// <summary>
+    /// Sets each ward document's <c>savings</c> to its share of the area's projection for <paramref name="scenario"/>
+    /// (see <see cref="WardShares"/> and the <c>wardShares</c> notes in the cost-benefit file): benefits by children reached
+    /// weighted by need, costs by configured budget. Documents of wards outside <paramref name="area"/> are left alone.
+    /// Works on raw documents; every ward of the area should be present, or the present ones share the whole.
+    /// </summary>
+    /// <exception cref="FiguresQueryException">No scenario of that name.</exception>
+    public void ShareSavings(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario)
+    {
+        ArgumentNullException.ThrowIfNull(area);
+        ArgumentNullException.ThrowIfNull(wardDocuments);
+        _ = Savings(scenario);
+        var (whole, needWeights) = Projection(scenario);
+        var wards = wardDocuments
+            .Select(d => (Document: d, Ward: area.Wards.FirstOrDefault(w => w.Id == d["wardCode"]?.GetValue<string>())))
+            .Where(x => x.Ward is not null)
+            .Select(x => (x.Document, Ward: x.Ward!, Reach: WardWeight(x.Document, needWeights)))
+            .ToList();
+        var budgets = wards.Sum(w => w.Ward.AnnualBudget);
+        var weights = wards.Sum(w => w.Reach.Weight);
+        foreach (var (document, ward, reach) in wards)
+        {
+            var costShare = budgets > 0 ? ward.AnnualBudget / budgets : 1m / wards.Count;
+            var benefitShare = weights > 0 ? reach.Weight / weights : costShare;
+            var node = SavingsNode(CostBenefitModel.Allocate(whole, benefitShare, costShare));
+            node["share"] = new JsonObject
+            {
+                ["benefits"] = Math.Round(benefitShare, 6),
+                ["costs"] = Math.Round(costShare, 6),
+                ["childrenReached"] = reach.ChildrenReached,
+                ["needIndex"] = Math.Round(reach.NeedIndex, 4),
+                ["basis"] = weights > 0
+                    ? "benefits: children reached x average need weight, over the area's wards; costs: share of the area's service budgets"
+                    : "no child reached in the area yet: benefits shared like costs, by service budget",
+            };
+            document["savings"] = node;
+        }
+    }
+
+    private (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights) Projection(string scenario) =>
+        _projections.GetOrAdd(scenario, s => (
+            CostBenefitModel.Project(assumptions, s),
+            assumptions.ForScenario(s).WardShares?.NeedWeights ?? new Dictionary<string, decimal>(StringComparer.Ordinal)));
+
+    /// <summary>A ward's benefit weight: children reached x the average need weight of its children by suggested level.</summary>
+    private static (int ChildrenReached, decimal NeedIndex, decimal Weight) WardWeight(JsonObject document, IReadOnlyDictionary<string, decimal> needWeights)
+    {
+        var reached = FiguresLayout.At(document, "unitCost.childrenReached")?.GetValue<int>() ?? 0;
+        var byLevel = FiguresLayout.At(document, "need.childrenBySuggestedLevel") as JsonObject;
+        var children = 0;
+        var weighted = 0m;
+        foreach (var (level, count) in byLevel ?? [])
+        {
+            var n = count?.GetValue<int>() ?? 0;
+            children += n;
+            weighted += n * needWeights.GetValueOrDefault(level, 1m);
+        }
+
+        var index = children > 0 ? weighted / children : 1m;
+        return (reached, index, reached * index);
     }
 
     private static JsonObject PeriodNode(string name, ReportingPeriod period) => new()
@@ -262,14 +331,22 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             satisfaction[service.Key] = new JsonObject { ["responses"] = service.Count(), ["average"] = Math.Round(service.Average(s => s.Score), 2) };
         }
 
+        // Champions report what they did in each ward (outreach and surveys by the family's ward when recorded, drop-ins by
+        // the champion's home ward); families' own counts stand in only where no champion has reported yet.
+        var reported = champions.Select(c => c.ChampionId).ToHashSet(StringComparer.Ordinal);
+        var silent = families.SelectMany(f => f.Champions).Where(c => !reported.Contains(c)).Distinct(StringComparer.Ordinal).Count();
         if (champions.Count == 0)
         {
             notes.Add("Drop-ins hosted come from champions' contributions, which no champion has reported in this ward yet.");
         }
+        else if (silent > 0)
+        {
+            notes.Add("Some champions named by families in this ward have not reported here yet; reconciliation asks them.");
+        }
 
         return new JsonObject
         {
-            ["outreachContacts"] = families.Sum(f => f.OutreachContacts),
+            ["outreachContacts"] = champions.Count > 0 ? champions.Sum(c => c.OutreachContacts) : families.Sum(f => f.OutreachContacts),
             ["familiesSignposted"] = families.Count(f => f.SignpostedTo.Count > 0),
             ["signpostedThenReached"] = families.Count(f => f.SignpostedTo.Count > 0 && f.SignpostedThenReached),
             ["surveysCompleted"] = champions.Count > 0

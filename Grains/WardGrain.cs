@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using QpActors.Figures.Publishing;
+using QpActors.Figures.Reach;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -71,9 +73,24 @@ public sealed class WardGrain(
     {
         ParsePending();
         var own = await GetOwnFiguresAsync(query);
-        var neighbours = figures.AreaOfWard(WardCode)?.Wards.Where(w => w.Id != WardCode).Select(w => w.Id).ToList() ?? [];
-        var documents = await Task.WhenAll(neighbours.Select(w => GrainFactory.GetGrain<IWardGrain>(w).GetOwnFiguresAsync(query)));
-        return own with { NeighbourDocuments = documents.Select(d => d.Document).ToArray() };
+        if (figures.AreaOfWard(WardCode) is not { } area)
+        {
+            return own with { NeighbourDocuments = [] };
+        }
+
+        var neighbours = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode)
+            .Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
+        var (document, others) = WithSavings(area, own.Document, neighbours.Select(d => d.Document).ToList(), query.Scenario);
+        return own with { Document = document, NeighbourDocuments = others };
+    }
+
+    /// <summary>The ward's and its neighbours' documents with each ward's share of the area's projected savings.</summary>
+    private (string Own, IReadOnlyList<string> Neighbours) WithSavings(AreaServices area, string own, IReadOnlyList<string> neighbours, string scenario)
+    {
+        var documents = neighbours.Prepend(own).Select(d => JsonNode.Parse(d)!.AsObject()).ToList();
+        figures.ShareSavings(area, documents, scenario);
+        var serialized = documents.Select(d => d.ToJsonString(FiguresLayout.JsonOptions)).ToList();
+        return (serialized[0], serialized.Skip(1).ToArray());
     }
 
     public Task<WardFigures> GetOwnFiguresAsync(FiguresQuery query)
@@ -112,14 +129,22 @@ public sealed class WardGrain(
     public async Task<IReadOnlyList<WardHistoryMonth>> GetPublishableHistoryAsync()
     {
         var own = await GetHistoryAsync();
-        var neighbours = figures.AreaOfWard(WardCode)?.Wards.Where(w => w.Id != WardCode).Select(w => w.Id).ToList() ?? [];
-        var theirs = await Task.WhenAll(neighbours.Select(w => GrainFactory.GetGrain<IWardGrain>(w).GetHistoryAsync()));
+        if (figures.AreaOfWard(WardCode) is not { } area)
+        {
+            return own.Select(month => new WardHistoryMonth(month.Month, month.TakenAt, month.Document, [])).ToArray();
+        }
+
+        var theirs = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode).Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetHistoryAsync()));
         return own
-            .Select(month => new WardHistoryMonth(
-                month.Month,
-                month.TakenAt,
-                month.Document,
-                theirs.SelectMany(h => h.Where(m => m.Month == month.Month).Select(m => m.Document)).ToArray()))
+            .Select(month =>
+            {
+                var (document, neighbours) = WithSavings(
+                    area,
+                    month.Document,
+                    theirs.SelectMany(h => h.Where(m => m.Month == month.Month).Select(m => m.Document)).ToList(),
+                    AreaGrain.HistoryScenario);
+                return new WardHistoryMonth(month.Month, month.TakenAt, document, neighbours);
+            })
             .ToArray();
     }
 
@@ -195,7 +220,12 @@ public sealed class WardGrain(
         ParsePending();
         var differences = new List<string>();
         var durable = (await journal.ReadWardEntriesAsync(WardCode)).ToDictionary(e => e.EntryKey, StringComparer.Ordinal);
-        var keys = durable.Keys.Union(_entries.Keys, StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToList();
+
+        // Champions named by the ward's families are asked too: one whose report never arrived is otherwise unknown here.
+        var named = Families().SelectMany(f => f.Champions).Select(c => ChampionGrain.EntryKey(c, WardCode));
+        var keys = durable.Keys.Union(_entries.Keys, StringComparer.Ordinal).Union(named, StringComparer.Ordinal)
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var checkedCount = 0;
         foreach (var key in keys)
         {
             var fresh = await FreshContributionAsync(key);
@@ -204,12 +234,15 @@ public sealed class WardGrain(
             {
                 if (held is not null)
                 {
+                    checkedCount++;
                     differences.Add($"{key}: held here but the entity has no contribution to this ward");
                     Drop(key);
                 }
 
                 continue;
             }
+
+            checkedCount++;
 
             if (!string.Equals(fresh.WardCode, WardCode, StringComparison.Ordinal))
             {
@@ -239,7 +272,7 @@ public sealed class WardGrain(
             logger.LogWarning("Ward {Ward} reconciliation repaired {Count} differences", WardCode, differences.Count);
         }
 
-        return new ReconciliationReport(WardCode, keys.Count, differences);
+        return new ReconciliationReport(WardCode, checkedCount, differences);
     }
 
     private async Task<WardContribution?> FreshContributionAsync(string key)
@@ -250,6 +283,9 @@ public sealed class WardGrain(
         {
             "child" => await GrainFactory.GetGrain<IChildGrain>(id).GetContributionAsync(),
             "family" => await GrainFactory.GetGrain<IFamilyGrain>(id).GetContributionAsync(),
+            "champion" when id.Contains('@', StringComparison.Ordinal) =>
+                (await GrainFactory.GetGrain<IChampionGrain>(id[..id.LastIndexOf('@')]).GetContributionsAsync()).FirstOrDefault(c => c.EntryKey == key),
+            "champion" => null,
             _ => _entries.GetValueOrDefault(key),
         };
     }

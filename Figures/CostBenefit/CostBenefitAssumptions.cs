@@ -20,7 +20,8 @@ public sealed record CostBenefitAssumptions(
     ProgrammeCosts Costs,
     IReadOnlyDictionary<string, UnitCostItem> UnitCosts,
     IReadOnlyDictionary<string, BenefitPhase> Phases,
-    IReadOnlyDictionary<string, Scenario> Scenarios)
+    IReadOnlyDictionary<string, Scenario> Scenarios,
+    WardShares? WardShares = null)
 {
     /// <summary>Agencies whose budgets benefit, in reporting order.</summary>
     public static readonly IReadOnlyList<string> Agencies = ["nhs", "council", "schools"];
@@ -146,6 +147,10 @@ public sealed record CostBenefitAssumptions(
         Check(BenefitScale.Factor >= 0, "benefitScale.factor", "cannot be negative");
         Check(Costs.SetUp >= 0, "costs.setUp", "cannot be negative");
         Check(Costs.AnnualRunning >= 0, "costs.annualRunning", "cannot be negative");
+        foreach (var (level, weight) in WardShares?.NeedWeights ?? new Dictionary<string, decimal>())
+        {
+            Check(weight >= 0, $"wardShares.needWeights.{level}", "cannot be negative");
+        }
 
         var expectedFrom = 0;
         for (var i = 0; i < DiscountRates.Bands.Count; i++)
@@ -314,6 +319,15 @@ public sealed record BenefitPhase(int FromYear, int? ToYear, IReadOnlyDictionary
 {
     internal bool Covers(int year) => year >= FromYear && (ToYear is null || year <= ToYear);
 }
+
+/// <summary>
+/// How an area's projection is shared between its wards. Benefits follow each ward's children reached weighted by their
+/// need: a ward's benefit weight is its children reached x the average of <see cref="NeedWeights"/> over its children by
+/// suggested service level. Costs follow the ward's share of the area's configured service budgets. Both shares add up to 1
+/// over the area's wards, so the wards' savings add up to the area's.
+/// </summary>
+/// <param name="NeedWeights">Weight per suggested service level (<c>universal</c>, <c>universal-plus</c>, <c>universal-partnership-plus</c>).</param>
+public sealed record WardShares(IReadOnlyDictionary<string, decimal> NeedWeights, string? Notes = null);
 
 /// <summary>A named set of overrides.</summary>
 public sealed record Scenario(string Notes, JsonElement Overrides);

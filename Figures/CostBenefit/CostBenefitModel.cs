@@ -65,6 +65,55 @@ public static class CostBenefitModel
         return Run(assumptions.ForScenario(scenario).WithOverrides(overrides), scenario, overridden: true);
     }
 
+    /// <summary>
+    /// One part of a projection: every benefit line (gross by agency, deadweight) times <paramref name="benefitShare"/>, every
+    /// cost line times <paramref name="costShare"/>; net saving, present values, NPV, ROI and payback recomputed from those.
+    /// The model is linear in units avoided and in costs, so parts whose shares add up to 1 add up to the whole.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A share below 0 or above 1.</exception>
+    public static SavingsProjection Allocate(SavingsProjection whole, decimal benefitShare, decimal costShare)
+    {
+        ArgumentNullException.ThrowIfNull(whole);
+        ArgumentOutOfRangeException.ThrowIfNegative(benefitShare);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(benefitShare, 1m);
+        ArgumentOutOfRangeException.ThrowIfNegative(costShare);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(costShare, 1m);
+        var rows = new List<YearProjection>(whole.ByYear.Count);
+        decimal cumulative = 0, pvBenefits = 0, pvCosts = 0;
+        int? payback = null;
+        foreach (var year in whole.ByYear)
+        {
+            var gross = year.GrossBenefitByAgency.ToDictionary(g => g.Key, g => g.Value * benefitShare);
+            var fiscal = year.FiscalSavingByAgency.ToDictionary(g => g.Key, g => g.Value * benefitShare);
+            var grossTotal = year.GrossBenefit * benefitShare;
+            var deadweight = year.Deadweight * benefitShare;
+            var cost = year.Cost * costShare;
+            var adjustedCost = year.OptimismBiasAdjustedCost * costShare;
+            var net = grossTotal - deadweight - adjustedCost;
+            var presentValue = net * year.DiscountFactor;
+            cumulative += presentValue;
+            pvBenefits += (grossTotal - deadweight) * year.DiscountFactor;
+            pvCosts += adjustedCost * year.DiscountFactor;
+            if (payback is null && cumulative > 0)
+            {
+                payback = year.Year;
+            }
+
+            rows.Add(new YearProjection(year.Year, gross, grossTotal, deadweight, fiscal, cost, adjustedCost, net, year.DiscountFactor, presentValue, cumulative));
+        }
+
+        return whole with
+        {
+            ByYear = rows,
+            PresentValueBenefits = pvBenefits,
+            PresentValueCosts = pvCosts,
+            Npv = cumulative,
+            Roi = pvCosts == 0 ? null : cumulative / pvCosts,
+            BenefitCostRatio = pvCosts == 0 ? null : pvBenefits / pvCosts,
+            PaybackYear = payback,
+        };
+    }
+
     private static SavingsProjection Run(CostBenefitAssumptions a, string scenario, bool overridden)
     {
         var rows = new List<YearProjection>(a.HorizonYears + 1);

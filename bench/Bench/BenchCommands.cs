@@ -11,6 +11,8 @@ public static class BenchCommands
                   [--journal-flushers N --journal-batch N --journal-queue N] [--no-pgbench] [--no-profile] [--alloc-profile]
           memory  --children N [--store sqlite|postgres] [--concurrency C] [--hold S (time for dotnet-gcdump)]
           gateway --store sqlite|postgres --mode http|grpc|batch|risk|all --concurrency C --seconds S [--rate R]
+          freshness [--store sqlite|postgres] [--rate R[,R...]] [--seconds S] [--warmup S] [--children N]
+                  [--probe-every MS] [--poll MS] [--duplicates SHARE] [--max-outstanding N] [--no-reconcile]
           all     [--quick]   every benchmark (PostgreSQL ones when --pg or QP_TEST_POSTGRES is set)
         common: --pg CONNECTION (else QP_TEST_POSTGRES), --results DIR (default bench/results)
         """;
@@ -42,6 +44,13 @@ public static class BenchCommands
                 {
                     var options = GatewayBenchmarkOptions.From(args, quick) with { CommandLine = commandLine };
                     runs.Add(() => GatewayBenchmark.RunAsync(options, output, cancellationToken));
+                    break;
+                }
+
+            case "freshness":
+                {
+                    var options = FreshnessBenchmarkOptions.From(args, quick) with { CommandLine = commandLine };
+                    runs.Add(() => FreshnessBenchmark.RunAsync(options, output, cancellationToken));
                     break;
                 }
 

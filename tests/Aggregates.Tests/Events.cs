@@ -8,6 +8,8 @@ namespace QpActors.Aggregates.Tests;
 /// <summary>Contact events for the aggregate tests, and recording them where the gateway would.</summary>
 public sealed class Events(TimeProvider clock, string prefix) : WireContacts(clock, prefix)
 {
+    private readonly TimeProvider _clock = clock;
+
     private static readonly string[] AllWards = ["queens-park", "harrow-road", "westbourne", "church-street"];
 
     public ContactEvent Referral(string familyId, string childId, string referralId, DateTimeOffset at, bool accepted) =>
@@ -21,6 +23,22 @@ public sealed class Events(TimeProvider clock, string prefix) : WireContacts(clo
         Make(EventTypes.SurveyCompleted, familyId, null, at,
             new JsonObject { ["championId"] = championId, ["satisfaction"] = new JsonObject { [service] = score } }, "champion:" + championId);
 
+    /// <summary>A drop-in a champion hosted: no family, so it is recorded by the champion's grain.</summary>
+    public ContactEvent DropIn(string championId, DateTimeOffset at, int attendance = 6, string? eventId = null)
+    {
+        var wire = new JsonObject
+        {
+            ["eventId"] = eventId ?? NewId("drop-in"),
+            ["type"] = EventTypes.DropInHosted,
+            ["occurredAt"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["data"] = new JsonObject { ["session"] = "maternity-drop-in", ["championId"] = championId, ["attendance"] = attendance },
+        };
+        using var document = System.Text.Json.JsonDocument.Parse(wire.ToJsonString());
+        var parsed = EventCatalogue.Parse(document.RootElement, "champion:" + championId, _clock.GetUtcNow());
+        Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors.Select(e => $"{e.Field}: {e.Message}")));
+        return parsed.Event!;
+    }
+
     /// <summary>Records as the gateway would; a service level is set by the early intervention team, as the family grain requires.</summary>
     public static async Task<ContactReceipt> RecordAsync(IGrainFactory grains, ContactEvent contact)
     {
@@ -31,6 +49,11 @@ public sealed class Events(TimeProvider clock, string prefix) : WireContacts(clo
 
         try
         {
+            if (contact.Data is DropInHosted { ChampionId: { } champion })
+            {
+                return await grains.GetGrain<IChampionGrain>(champion).RecordAsync(contact);
+            }
+
             return contact.ChildId is { } child
                 ? await grains.GetGrain<IChildGrain>(child).RecordAsync(contact)
                 : await grains.GetGrain<IFamilyGrain>(contact.FamilyId!).RecordAsync(contact);

@@ -40,4 +40,39 @@ public sealed class RestartTests
         Assert.Null(await cluster.Client.GetGrain<IWardGrain>("westbourne").TakeSnapshotIfDueAsync());
         Assert.Equal(["2026-05", "2026-06"], (await cluster.Client.GetGrain<IWardGrain>("westbourne").GetHistoryAsync()).Select(h => h.Month));
     }
+
+    [Fact]
+    public async Task Champions_figures_survive_a_restart_and_later_reports_count_only_new_events()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "restart-champ");
+        const string ward = "restart-champion-ward";
+        const string champion = "restart-champion";
+        var when = Cluster.Start.AddDays(-4);
+        var today = DateOnly.FromDateTime(Cluster.Start.UtcDateTime);
+        await Events.RecordAllAsync(cluster.Client, [events.Birth("rc-f1", "rc-c1", today.AddDays(-40), ward), events.Birth("rc-f2", "rc-c2", today.AddDays(-40), ward)]);
+        await Events.RecordAllAsync(cluster.Client, [
+            events.Outreach("rc-f1", champion, "childrens-centre", when),
+            events.Survey("rc-f2", champion, "childrens-centre", 4, when),
+            events.DropIn(champion, when),
+            events.DropIn(champion, when.AddDays(-7)),
+        ]);
+        await Figures.EventuallyAsync(cluster.Client, ward, d => Figures.Count(d, "champions.dropInsHosted") == 2 && Figures.Count(d, "champions.surveysCompleted") == 1);
+
+        await cluster.RestartAsync();
+
+        // Straight from the ward's durable entries: nothing has woken the champion yet.
+        var after = await Figures.WardAsync(cluster.Client, ward);
+        Assert.Equal(2, Figures.Count(after, "champions.dropInsHosted"));
+        Assert.Equal(1, Figures.Count(after, "champions.outreachContacts"));
+        Assert.Equal(1, Figures.Count(after, "champions.surveysCompleted"));
+
+        // The champion rebuilds from the journal: a repeated old drop-in is a duplicate, a new one counts once.
+        var repeat = await Events.RecordAsync(cluster.Client, events.DropIn(champion, when, eventId: "restart-champ-drop-in-again"));
+        Assert.Equal(ReceiptStatus.Accepted, repeat.Status);
+        Assert.Equal(ReceiptStatus.Duplicate, (await Events.RecordAsync(cluster.Client, events.DropIn(champion, when, eventId: "restart-champ-drop-in-again"))).Status);
+        await Figures.EventuallyAsync(cluster.Client, ward, d => Figures.Count(d, "champions.dropInsHosted") == 3);
+        Assert.Equal(5, repeat.Version);
+        Assert.Empty((await cluster.Client.GetGrain<IWardGrain>(ward).ReconcileAsync()).Differences);
+    }
 }

@@ -154,13 +154,17 @@ public sealed class WardFiguresTests(SharedCluster shared)
     [Theory]
     [InlineData("default")]
     [InlineData("pessimistic")]
-    public async Task Savings_follow_the_scenario(string scenario)
+    public async Task Savings_follow_the_scenario_and_each_ward_has_its_share_of_the_areas(string scenario)
     {
-        var figures = await Grains.GetGrain<IWardGrain>("westbourne").GetFiguresAsync(new FiguresQuery("month", null, scenario));
-        var savings = Figures.Parse(figures.Document)["savings"]!;
+        var query = new FiguresQuery("month", null, scenario);
+        var area = await Grains.GetGrain<IAreaGrain>("north-westminster").GetFiguresAsync(query);
+        var savings = Figures.Parse(area.Document)["savings"]!;
+        var ward = Figures.Parse((await Grains.GetGrain<IWardGrain>("westbourne").GetFiguresAsync(query)).Document)["savings"]!;
 
         Assert.Equal(scenario, savings["scenario"]!.GetValue<string>());
+        Assert.Equal(scenario, ward["scenario"]!.GetValue<string>());
         Assert.Equal(16, savings["byYear"]!.AsArray().Count);
+        Assert.Equal(16, ward["byYear"]!.AsArray().Count);
         var yearOne = savings["byYear"]![1]!["netSaving"]!.GetValue<decimal>();
         if (scenario == "default")
         {
@@ -171,6 +175,13 @@ public sealed class WardFiguresTests(SharedCluster shared)
             Assert.True(yearOne < 95000m, $"pessimistic year 1 is {yearOne}");
         }
 
+        // The wards' parts add up to the area's projection (to the pound, each part rounded on its own).
+        var wards = area.WardDocuments!.Select(Figures.Parse).ToList();
+        Assert.Equal(4, wards.Count);
+        Assert.InRange(wards.Sum(w => w["savings"]!["byYear"]![1]!["netSaving"]!.GetValue<decimal>()), yearOne - 4, yearOne + 4);
+        Assert.InRange(wards.Sum(w => w["savings"]!["share"]!["costs"]!.GetValue<decimal>()), 0.99999m, 1.00001m);
+        Assert.True(ward["byYear"]![1]!["netSaving"]!.GetValue<decimal>() < yearOne);
+        Assert.NotNull(ward["share"]!["benefits"]);
         Assert.NotNull(savings["npv"]);
         Assert.NotNull(savings["roi"]);
     }

@@ -239,4 +239,74 @@ public sealed class CostBenefitModelTests
         Assert.Equal(["default", "pessimistic", "optimistic", "budget-cut-20"], fromFile.Scenarios.Keys);
         Assert.All(fromFile.UnitCosts.Values, u => Assert.False(string.IsNullOrWhiteSpace(u.Source)));
     }
+
+    [Fact]
+    public void The_whole_allocated_to_one_part_is_the_whole()
+    {
+        var whole = CostBenefitModel.Project(Defaults);
+
+        var part = CostBenefitModel.Allocate(whole, 1m, 1m);
+
+        Assert.Equal(whole.ByYear.Select(y => y.NetSaving), part.ByYear.Select(y => y.NetSaving));
+        Assert.Equal(whole.Npv, part.Npv);
+        Assert.Equal(whole.Roi, part.Roi);
+        Assert.Equal(whole.PaybackYear, part.PaybackYear);
+    }
+
+    [Fact]
+    public void Parts_whose_shares_add_up_to_one_add_up_to_the_whole()
+    {
+        var whole = CostBenefitModel.Project(Defaults, "pessimistic");
+
+        var a = CostBenefitModel.Allocate(whole, 0.3m, 0.6m);
+        var b = CostBenefitModel.Allocate(whole, 0.7m, 0.4m);
+
+        foreach (var year in whole.ByYear)
+        {
+            var (x, y) = (a.ByYear[year.Year], b.ByYear[year.Year]);
+            Assert.Equal(year.NetSaving, x.NetSaving + y.NetSaving, 8);
+            Assert.Equal(year.Deadweight, x.Deadweight + y.Deadweight, 8);
+            Assert.Equal(year.OptimismBiasAdjustedCost, x.OptimismBiasAdjustedCost + y.OptimismBiasAdjustedCost, 8);
+            Assert.Equal(year.FiscalSavingByAgency["council"], x.FiscalSavingByAgency["council"] + y.FiscalSavingByAgency["council"], 8);
+        }
+
+        Assert.Equal(whole.Npv, a.Npv + b.Npv, 8);
+        Assert.Equal(whole.PresentValueCosts, a.PresentValueCosts + b.PresentValueCosts, 8);
+
+        // Benefits and costs split differently, so the parts earn differently: ROI and payback are recomputed, not copied.
+        Assert.True(b.Roi > whole.Roi && whole.Roi > a.Roi, $"{a.Roi} {whole.Roi} {b.Roi}");
+        Assert.Equal(b.PresentValueBenefits / b.PresentValueCosts, b.BenefitCostRatio);
+    }
+
+    [Fact]
+    public void A_part_with_costs_and_no_benefits_never_pays_back()
+    {
+        var part = CostBenefitModel.Allocate(CostBenefitModel.Project(Defaults), 0m, 0.25m);
+
+        Assert.All(part.ByYear, y => Assert.Equal(0m, y.GrossBenefit));
+        Assert.Equal(-30_000m * 1.2m * 0.25m, part.ByYear[1].NetSaving);
+        Assert.Null(part.PaybackYear);
+        Assert.True(part.Npv < 0);
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.5)]
+    [InlineData(1.1, 0.5)]
+    [InlineData(0.5, -0.1)]
+    [InlineData(0.5, 1.1)]
+    public void Shares_outside_zero_to_one_are_refused(double benefits, double costs) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => CostBenefitModel.Allocate(CostBenefitModel.Project(Defaults), (decimal)benefits, (decimal)costs));
+
+    [Fact]
+    public void Ward_need_weights_are_in_the_file_and_can_be_varied_like_any_assumption()
+    {
+        Assert.Equal(new Dictionary<string, decimal> { ["universal"] = 1m, ["universal-plus"] = 2m, ["universal-partnership-plus"] = 3m }, Defaults.WardShares!.NeedWeights);
+
+        var varied = Defaults.WithOverrides(Json("""{ "wardShares": { "needWeights": { "universal-partnership-plus": 5 } } }"""));
+        var negative = Assert.Throws<CostBenefitValidationException>(() => Defaults.WithOverrides(Json("""{ "wardShares": { "needWeights": { "universal-plus": -1 } } }""")));
+
+        Assert.Equal(5m, varied.WardShares!.NeedWeights["universal-partnership-plus"]);
+        Assert.Equal(2m, varied.WardShares.NeedWeights["universal-plus"]);
+        Assert.Equal("wardShares.needWeights.universal-plus", Assert.Single(negative.Errors).Field);
+    }
 }
