@@ -25,6 +25,7 @@ public sealed class ChampionLoopState
 /// </remarks>
 public sealed class ChampionGrain(
     IEventJournal journal,
+    WardFeed feed,
     [PersistentState("champion-loop", QpStorage.Name)] IPersistentState<ChampionLoopState> loop) : Grain, IChampionGrain
 {
     /// <summary>The tally of events the journal recorded with no ward; they count in the home ward.</summary>
@@ -170,11 +171,10 @@ public sealed class ChampionGrain(
             return false;
         }
 
-        var feed = GrainFactory.GetGrain<IWardFeedGrain>(0);
         foreach (var entry in changed)
         {
             _published[entry.EntryKey] = entry.Payload;
-            _ = feed.PublishAsync(ToContribution(entry));
+            feed.Publish(ToContribution(entry));
         }
 
         return true;

@@ -348,7 +348,7 @@ public static class FreshnessBenchmark
 
     private static async Task SettleAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var quiet = 3 * WardFeedGrain.FlushEvery;
+        var quiet = 3 * WardFeed.FlushEvery;
         var documents = new string[Wards.Count];
         var stableSince = Stopwatch.StartNew();
         var overall = Stopwatch.StartNew();
