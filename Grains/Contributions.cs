@@ -9,9 +9,13 @@ namespace QpActors.Grains;
 /// </summary>
 public static class ContributionJson
 {
+    // Contributions are written on every contact event and read by every ward: the source-generated
+    // metadata (same web defaults) avoids reflection-driven serialization; other types still resolve.
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            ContributionJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
@@ -85,3 +89,10 @@ public sealed record ChampionContribution(
     int DropInsHosted,
     int SurveysRun,
     int OutreachContacts);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChildContribution))]
+[JsonSerializable(typeof(FamilyContribution))]
+[JsonSerializable(typeof(ChampionContribution))]
+[JsonSerializable(typeof(IReadOnlyList<ServiceContactTally>))]
+internal sealed partial class ContributionJsonContext : JsonSerializerContext;

@@ -30,7 +30,10 @@ public sealed class FamilyGrain(
 
     private const long CatchUpEveryMilliseconds = 60_000;
 
-    private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(5);
+    // The saved entry is derived data, only read by a ward reloading after a restart (a clean stop saves it;
+    // after a crash the family's next activation or the ward's reconciliation repairs it). Saving it less
+    // often than every few events keeps a busy family from doubling the journal's writes.
+    private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(15);
 
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _breakGlassUntil = new(StringComparer.Ordinal);

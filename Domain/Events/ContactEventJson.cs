@@ -10,9 +10,13 @@ namespace QpActors.Domain.Events;
 /// </summary>
 public static class ContactEventJson
 {
+    // Every recorded event is written once to the journal: source-generated metadata for the data types
+    // (the same web defaults and converters) saves the reflection-driven path on that hot write.
     private static readonly JsonSerializerOptions DataOptions = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            EventDataJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
 
     public static string Serialize(ContactEvent contactEvent)
@@ -71,3 +75,27 @@ public static class ContactEventJson
             "Not a stored contact event: " + string.Join("; ", result.Errors.Select(e => $"{e.Field} {e.Message}")));
     }
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(FamilyRegistered))]
+[JsonSerializable(typeof(FamilyDetailsChanged))]
+[JsonSerializable(typeof(PregnancyBooked))]
+[JsonSerializable(typeof(BirthNotified))]
+[JsonSerializable(typeof(ReviewCompleted))]
+[JsonSerializable(typeof(AppointmentMissed))]
+[JsonSerializable(typeof(CentreRegistered))]
+[JsonSerializable(typeof(SessionAttended))]
+[JsonSerializable(typeof(ChampionOutreach))]
+[JsonSerializable(typeof(SurveyCompleted))]
+[JsonSerializable(typeof(ReferralMade))]
+[JsonSerializable(typeof(ReferralAccepted))]
+[JsonSerializable(typeof(ReferralDeclined))]
+[JsonSerializable(typeof(AeAttendance))]
+[JsonSerializable(typeof(ImmunisationGiven))]
+[JsonSerializable(typeof(ImmunisationMissed))]
+[JsonSerializable(typeof(ConcernRaised))]
+[JsonSerializable(typeof(ConcernResolved))]
+[JsonSerializable(typeof(ServiceLevelSet))]
+[JsonSerializable(typeof(DropInHosted))]
+[JsonSerializable(typeof(System.Collections.Immutable.ImmutableArray<FamilyMember>))]
+internal sealed partial class EventDataJsonContext : JsonSerializerContext;

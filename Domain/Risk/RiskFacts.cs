@@ -63,6 +63,11 @@ public static class RiskFacts
         new(GpRegistered, RiskScope.Family, "registered with a GP (protective)"),
     ];
 
+    private static readonly Concern[] Concerns = Enum.GetValues<Concern>();
+
+    // Made once: a family's facts are computed on every event of any of its children.
+    private static readonly string[] ConcernFacts = Concerns.Select(c => "concern-" + c.ToWireName()).ToArray();
+
     /// <summary>The fact id for an open concern, e.g. <c>concern-domestic-abuse</c>.</summary>
     public static string ConcernFact(Concern concern) => "concern-" + concern.ToWireName();
 
@@ -113,10 +118,19 @@ public static class RiskFacts
         ArgumentNullException.ThrowIfNull(family);
         var facts = new List<RiskFact>(10);
         var open = family.OpenConcerns;
-        foreach (var concern in Enum.GetValues<Concern>())
+        foreach (var concern in Concerns)
         {
-            var match = open.FirstOrDefault(c => c.Concern == concern);
-            facts.Add(Flag(ConcernFact(concern), match is not null, match?.EventIds ?? []));
+            OpenConcern? match = null;
+            foreach (var candidate in open)
+            {
+                if (candidate.Concern == concern)
+                {
+                    match = candidate;
+                    break;
+                }
+            }
+
+            facts.Add(Flag(ConcernFacts[(int)concern], match is not null, match?.EventIds ?? []));
         }
 
         facts.Add(Flag(YoungParent, family.YoungParent?.Value == true, family.YoungParent?.EventId));
