@@ -88,9 +88,20 @@ public static class MemoryBenchmark
         }, cancellationToken);
         var withFamilies = Measure();
 
+        // The floor under the target: a child with no events costs the activation itself and empty state.
+        var empties = Math.Min(children, 20_000);
+        log.WriteLine($"activating {empties:N0} children that have no events...");
+        await Loader.RunAllAsync(empties, options.Concurrency, async n =>
+        {
+            var view = await silo.Grains.GetGrain<IChildGrain>(scripts.RunTag + "-empty-" + n).GetRiskAsync();
+            return view.Version == 0 ? 1 : 0;
+        }, cancellationToken);
+        var withEmpties = Measure();
+
         var perChild = (withChildren.Managed - baseline.Managed) / (double)children;
         var perFamily = (withFamilies.Managed - withChildren.Managed) / (double)familyHeads.Length;
         figures.Add(Figure.AtMost("managed heap per live child", perChild, "bytes", Targets.BytesPerChild));
+        figures.Add(Figure.Info("managed heap per child with no events (activation floor)", (withEmpties.Managed - withFamilies.Managed) / (double)empties, "bytes"));
         figures.Add(Figure.Info("working set per live child", (withChildren.WorkingSet - baseline.WorkingSet) / (double)children, "bytes"));
         figures.Add(Figure.Info("managed heap per live family", perFamily, "bytes", $"{children / (double)familyHeads.Length:0.00} children each"));
         figures.Add(Figure.Info("working set per live family", (withFamilies.WorkingSet - withChildren.WorkingSet) / (double)familyHeads.Length, "bytes"));
