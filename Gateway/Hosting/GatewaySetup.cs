@@ -68,12 +68,14 @@ public static class GatewaySetup
             kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes;
         });
 
-        // Start Orleans (client or silo) alongside Kestrel, not before it: the gateway is live at once
-        // and reports ready only when a grain call answers. Kestrel is registered last, so it stops
-        // first: requests drain before the client disconnects or the co-hosted silo hands its grains off.
+        // An Orleans client starts alongside Kestrel, not before it: the gateway is live at once and
+        // reports ready only when a grain call answers. A co-hosted silo starts before Kestrel instead
+        // (its dashboard service needs the silo running, and there is no remote silo to wait for).
+        // Kestrel is registered last, so it stops first: requests drain before the client disconnects
+        // or the co-hosted silo hands its grains off.
         builder.Services.Configure<HostOptions>(o =>
         {
-            o.ServicesStartConcurrently = true;
+            o.ServicesStartConcurrently = coHostedStorage is null;
             o.ShutdownTimeout = TimeSpan.FromSeconds(coHostedStorage is null ? 20 : 30);
         });
 
