@@ -45,13 +45,13 @@ public sealed record GatewayBenchmarkOptions
 
         var store = args.Text("store", "sqlite");
         var topology = args.Text("topology", quick ? "external" : "both");
-        IReadOnlyList<GatewayTopology> topologies = topology switch
+        // A list runs in the order given (e.g. in-process,external), so a second run can reverse the first's order.
+        var topologies = (topology == "both" ? "external,in-process" : topology).Split(',').Select(t => t switch
         {
-            "external" => [GatewayTopology.External],
-            "in-process" or "co-hosted" => [GatewayTopology.InProcess],
-            "both" => [GatewayTopology.External, GatewayTopology.InProcess],
-            _ => throw new BenchUsageException($"--topology takes external, in-process or both, not '{topology}'"),
-        };
+            "external" => GatewayTopology.External,
+            "in-process" or "co-hosted" => GatewayTopology.InProcess,
+            _ => throw new BenchUsageException($"--topology takes external, in-process, both or a list of them, not '{t}'"),
+        }).Distinct().ToArray();
         double? rate = args.OptionalText("rate") is null ? null : args.Number("rate", 0);
         return new GatewayBenchmarkOptions
         {
