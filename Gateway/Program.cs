@@ -1,17 +1,18 @@
 using QpActors.Gateway.Hosting;
 
-// The gateway: an Orleans client serving frontline apps, the early intervention team and the commission.
+// The gateway: serves frontline apps, the early intervention team and the commission, as an Orleans
+// client of separate silos or, with Gateway:Silo=in-process, as a silo itself.
 // Settings files sit beside the binary; relative data paths resolve against the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
     ContentRootPath = AppContext.BaseDirectory,
 });
-builder.AddQpGateway();
+await builder.AddQpGatewayAsync();
 
 var app = builder.Build();
 app.MapQpGateway();
-app.Run();
+await app.RunAsync();
 
 /// <summary>Visible to the end-to-end tests, which start the real gateway in-process.</summary>
 public partial class Program;

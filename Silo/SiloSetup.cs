@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -24,44 +25,67 @@ public static class SiloSetup
     public static async Task AddQpSiloAsync(this IHostApplicationBuilder builder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var settings = QpHostSettings.From(builder.Configuration, Directory.GetCurrentDirectory());
-        var storage = settings.ToStorageSettings();
-        await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+        var (settings, storage) = await PrepareQpSiloAsync(builder.Configuration, cancellationToken);
 
         builder.AddQpTelemetry("qpactors-silo", settings);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.UseOrleans(silo =>
+        builder.UseOrleans(silo => silo.AddQpSilo(settings, storage));
+    }
+
+    /// <summary>
+    /// Prepares a host to run a silo: reads the settings and migrates the schema before Orleans starts,
+    /// so the AdoNet providers always find their queries. A host that runs a silo beside other work
+    /// (the co-hosted gateway) calls this, then <see cref="AddQpSilo"/> inside its own <c>UseOrleans</c>.
+    /// </summary>
+    public static async Task<(QpHostSettings Settings, StorageSettings Storage)> PrepareQpSiloAsync(IConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = QpHostSettings.From(configuration, Directory.GetCurrentDirectory());
+        var storage = settings.ToStorageSettings();
+        await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+        return (settings, storage);
+    }
+
+    /// <summary>
+    /// A full silo from the settings: clustering (a membership-table member on PostgreSQL, the single
+    /// localhost silo on SQLite), the grains' services, the dashboard's silo half and the deadline sweep.
+    /// The schema must already be migrated.
+    /// </summary>
+    public static ISiloBuilder AddQpSilo(this ISiloBuilder silo, QpHostSettings settings, StorageSettings storage)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(storage);
+        silo.Configure<ClusterOptions>(o =>
         {
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = settings.ServiceId;
-            });
-            if (settings.Storage == StorageMode.Postgres)
-            {
-                silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
-                silo.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = storage.AdoInvariant;
-                    o.ConnectionString = storage.ConnectionString;
-                });
-            }
-            else
-            {
-                // One silo on this machine: membership needs no table.
-                silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
-            }
-
-            silo.AddQpGrainServices(storage);
-            if (settings.Dashboard)
-            {
-                silo.AddDashboard();
-            }
-
-            // Review windows close on a schedule: make sure the sweep's reminder exists after every start.
-            silo.AddStartupTask((services, _) =>
-                services.GetRequiredService<IGrainFactory>().GetGrain<IDeadlineSweeperGrain>(0).StartAsync());
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
         });
+        if (settings.Storage == StorageMode.Postgres)
+        {
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = storage.AdoInvariant;
+                o.ConnectionString = storage.ConnectionString;
+            });
+        }
+        else
+        {
+            // One silo on this machine: membership needs no table.
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+        }
+
+        silo.AddQpGrainServices(storage);
+        if (settings.Dashboard)
+        {
+            silo.AddDashboard();
+        }
+
+        // Review windows close on a schedule: make sure the sweep's reminder exists after every start.
+        silo.AddStartupTask((services, _) =>
+            services.GetRequiredService<IGrainFactory>().GetGrain<IDeadlineSweeperGrain>(0).StartAsync());
+        return silo;
     }
 
     /// <summary>

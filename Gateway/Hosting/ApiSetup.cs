@@ -98,8 +98,13 @@ public static class ApiSetup
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
 
-        // The dashboard has no authentication of its own: it sits behind the admin policy.
-        app.MapOrleansDashboard("/dashboard").RequireAuthorization(QpPolicies.Admin);
+        // The dashboard has no authentication of its own: it sits behind the admin policy. A co-hosted
+        // silo with the dashboard switched off (Silo:Dashboard=false) has no dashboard to serve.
+        var coHosted = app.Services.GetRequiredService<GatewayOptions>().SiloHosting == SiloHosting.InProcess;
+        if (!coHosted || app.Services.GetRequiredService<QpHostSettings>().Dashboard)
+        {
+            app.MapOrleansDashboard("/dashboard").RequireAuthorization(QpPolicies.Admin);
+        }
         return app;
     }
 

@@ -8,17 +8,54 @@ using Orleans.Dashboard;
 using Orleans.Serialization;
 using QpActors.Grains.Interfaces;
 using QpActors.Hosting;
+using QpActors.Persistence;
+using QpActors.Silo;
 
 namespace QpActors.Gateway.Hosting;
 
-/// <summary>Wires the gateway host: listeners, the Orleans client, health, telemetry and the API.</summary>
+/// <summary>Wires the gateway host: listeners, the Orleans client (or a co-hosted silo), health, telemetry and the API.</summary>
 public static class GatewaySetup
 {
+    /// <summary>
+    /// The gateway as an Orleans client of external silos (<c>Gateway:Silo=external</c>). A co-hosted
+    /// silo must migrate the schema before it starts, which is asynchronous: use <see cref="AddQpGatewayAsync"/>.
+    /// </summary>
     public static WebApplicationBuilder AddQpGateway(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var gateway = ReadOptions(builder.Configuration);
+        if (gateway.SiloHosting == SiloHosting.InProcess)
+        {
+            throw new InvalidOperationException("Gateway:Silo=in-process migrates the schema before the silo starts: call AddQpGatewayAsync.");
+        }
+
         var settings = QpHostSettings.From(builder.Configuration, Directory.GetCurrentDirectory());
-        var gateway = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+        return builder.AddQpGatewayCore(settings, gateway, coHostedStorage: null);
+    }
+
+    /// <summary>The gateway in either topology (<c>Gateway:Silo=external|in-process</c>).</summary>
+    public static async Task<WebApplicationBuilder> AddQpGatewayAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var gateway = ReadOptions(builder.Configuration);
+        if (gateway.SiloHosting == SiloHosting.External)
+        {
+            return builder.AddQpGateway();
+        }
+
+        var (settings, storage) = await SiloSetup.PrepareQpSiloAsync(builder.Configuration, cancellationToken);
+        return builder.AddQpGatewayCore(settings, gateway, storage);
+    }
+
+    private static GatewayOptions ReadOptions(IConfiguration configuration)
+    {
+        var gateway = configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+        _ = gateway.SiloHosting; // an unknown value fails at start, not at the first request
+        return gateway;
+    }
+
+    private static WebApplicationBuilder AddQpGatewayCore(this WebApplicationBuilder builder, QpHostSettings settings, GatewayOptions gateway, StorageSettings? coHostedStorage)
+    {
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -31,41 +68,27 @@ public static class GatewaySetup
             kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes;
         });
 
-        // Start the Orleans client alongside Kestrel, not before it: the gateway is live at once
-        // and reports ready only when the cluster answers.
+        // An Orleans client starts alongside Kestrel, not before it: the gateway is live at once and
+        // reports ready only when a grain call answers. A co-hosted silo starts before Kestrel instead
+        // (its dashboard service needs the silo running, and there is no remote silo to wait for).
+        // Kestrel is registered last, so it stops first: requests drain before the client disconnects
+        // or the co-hosted silo hands its grains off.
         builder.Services.Configure<HostOptions>(o =>
         {
-            o.ServicesStartConcurrently = true;
-            o.ShutdownTimeout = TimeSpan.FromSeconds(20);
+            o.ServicesStartConcurrently = coHostedStorage is null;
+            o.ShutdownTimeout = TimeSpan.FromSeconds(coHostedStorage is null ? 20 : 30);
         });
 
-        builder.UseOrleansClient(client =>
+        if (coHostedStorage is not null)
         {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = settings.ServiceId;
-            });
-            if (settings.Storage == StorageMode.Postgres)
-            {
-                client.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = settings.ConnectionString;
-                });
-            }
-            else
-            {
-                client.UseLocalhostClustering(settings.GatewayPort, settings.ServiceId, settings.ClusterId);
-            }
-
-            client.AddActivityPropagation();
-            client.UseConnectionRetryFilter(RetryUntilStopped);
-            client.Services.AddSerializer(s => s.AddQpDomainJson());
-
-            // The dashboard's client half: the gateway serves it at /dashboard behind the admin policy.
-            client.AddDashboard();
-        });
+            // The same silo the Silo host runs (clustering, grains, dashboard, deadline sweep), so a
+            // co-hosted gateway joins a PostgreSQL cluster as a full member beside plain silos.
+            builder.UseOrleans(silo => silo.AddQpSilo(settings, coHostedStorage));
+        }
+        else
+        {
+            builder.UseOrleansClient(client => ConfigureClient(client, settings));
+        }
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
@@ -98,6 +121,34 @@ public static class GatewaySetup
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapQpApi();
         return app;
+    }
+
+    private static void ConfigureClient(IClientBuilder client, QpHostSettings settings)
+    {
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        if (settings.Storage == StorageMode.Postgres)
+        {
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = settings.ConnectionString;
+            });
+        }
+        else
+        {
+            client.UseLocalhostClustering(settings.GatewayPort, settings.ServiceId, settings.ClusterId);
+        }
+
+        client.AddActivityPropagation();
+        client.UseConnectionRetryFilter(RetryUntilStopped);
+        client.Services.AddSerializer(s => s.AddQpDomainJson());
+
+        // The dashboard's client half: the gateway serves it at /dashboard behind the admin policy.
+        client.AddDashboard();
     }
 
     private static async Task<bool> RetryUntilStopped(Exception exception, CancellationToken cancellationToken)

@@ -29,6 +29,9 @@ public sealed record GatewayBenchmarkOptions
     public string? PostgresConnection { get; init; }
     public string CommandLine { get; init; } = "";
 
+    /// <summary>Which topologies to start, one after the other on fresh stores: external silo, co-hosted silo, or both.</summary>
+    public IReadOnlyList<GatewayTopology> Topologies { get; init; } = [GatewayTopology.External];
+
     public static readonly IReadOnlySet<string> AllModes = new HashSet<string>(["http", "batch", "risk", "grpc"], StringComparer.Ordinal);
 
     public static GatewayBenchmarkOptions From(BenchArgs args, bool quick)
@@ -41,6 +44,14 @@ public sealed record GatewayBenchmarkOptions
         }
 
         var store = args.Text("store", "sqlite");
+        var topology = args.Text("topology", quick ? "external" : "both");
+        // A list runs in the order given (e.g. in-process,external), so a second run can reverse the first's order.
+        var topologies = (topology == "both" ? "external,in-process" : topology).Split(',').Select(t => t switch
+        {
+            "external" => GatewayTopology.External,
+            "in-process" or "co-hosted" => GatewayTopology.InProcess,
+            _ => throw new BenchUsageException($"--topology takes external, in-process, both or a list of them, not '{t}'"),
+        }).Distinct().ToArray();
         double? rate = args.OptionalText("rate") is null ? null : args.Number("rate", 0);
         return new GatewayBenchmarkOptions
         {
@@ -56,6 +67,7 @@ public sealed record GatewayBenchmarkOptions
             ExternalTool = !args.Flag("no-wrk") && !quick,
             Configuration = args.Text("configuration", "Release"),
             PostgresConnection = args.OptionalText("pg") ?? Environment.GetEnvironmentVariable(PostgresServer.Variable),
+            Topologies = topologies,
         };
     }
 }
@@ -86,6 +98,43 @@ public static class GatewayBenchmark
         var figures = new List<Figure>();
         var notes = new List<string>();
         var storeName = options.Store == StorageKind.Postgres ? "postgres" : "sqlite";
+        var perTopology = new Dictionary<GatewayTopology, List<Figure>>();
+        foreach (var topology in options.Topologies)
+        {
+            // Each topology on a fresh store, so neither reads the other's data or warm caches.
+            var label = options.Topologies.Count > 1 ? $"[{GatewayProcesses.Describe(topology)}] " : "";
+            var own = new List<Figure>();
+            var ownNotes = new List<string> { $"1-minute load average when this topology started: {MachineInfo.OneMinuteLoad():0.0} ({Environment.ProcessorCount} cores)" };
+            await RunTopologyAsync(options, topology, own, ownNotes, log, cancellationToken);
+            perTopology[topology] = own;
+            figures.AddRange(own.Select(f => f with { Name = label + f.Name }));
+            notes.AddRange(ownNotes.Select(n => label + n));
+        }
+
+        if (perTopology.Count > 1)
+        {
+            CompareTopologies(perTopology[GatewayTopology.External], perTopology[GatewayTopology.InProcess], figures);
+        }
+
+        return GrainBenchmark.Finish("gateway-" + storeName, options.CommandLine, startedAt, machine, new Dictionary<string, string>
+        {
+            ["store"] = storeName,
+            ["topologies"] = string.Join(',', options.Topologies.Select(GatewayProcesses.Describe)),
+            ["modes"] = string.Join(',', options.Modes.Order(StringComparer.Ordinal)),
+            ["concurrency"] = options.Concurrency.ToString(CultureInfo.InvariantCulture),
+            ["seconds"] = options.Seconds.ToString(CultureInfo.InvariantCulture),
+            ["rate"] = options.Rate?.ToString(CultureInfo.InvariantCulture) ?? "closed loop only",
+            ["children"] = options.Children.ToString(CultureInfo.InvariantCulture),
+            ["families"] = options.Families.ToString(CultureInfo.InvariantCulture),
+            ["binaries"] = options.Configuration,
+            ["client"] = "HttpClient + SocketsHttpHandler (MaxConnectionsPerServer = concurrency), Grpc.Net.Client over HTTP/2",
+            ["cpu per request"] = "CPU seconds of each host process (/proc/PID/stat) over the timed phase, divided by the requests (events for batches) it completed",
+        }, figures, notes);
+    }
+
+    private static async Task RunTopologyAsync(GatewayBenchmarkOptions options, GatewayTopology topology, List<Figure> figures, List<string> notes, TextWriter log, CancellationToken cancellationToken)
+    {
+        var storeName = options.Store == StorageKind.Postgres ? "postgres" : "sqlite";
         var c = options.Concurrency;
         var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
         var duration = TimeSpan.FromSeconds(options.Seconds);
@@ -94,10 +143,10 @@ public static class GatewayBenchmark
         await using var store = await BenchStore.CreateAsync(options.Store, options.PostgresConnection, cancellationToken);
         // The gateway reads the same key file, so tokens minted here validate there.
         var key = DevSigningKey.LoadOrCreate(store.DataDirectory);
-        log.WriteLine($"starting silo and gateway ({options.Configuration} binaries) on {storeName}...");
-        var (processes, firstStart) = await GatewayProcesses.StartAsync(root, store.Target, options.Configuration, cancellationToken);
+        log.WriteLine($"starting {GatewayProcesses.Describe(topology)} ({options.Configuration} binaries) on {storeName}...");
+        var (processes, firstStart) = await GatewayProcesses.StartAsync(root, store.Target, options.Configuration, topology, cancellationToken);
         await using var _ = processes;
-        figures.Add(Figure.AtMost("start to ready (silo + gateway processes, new store)", firstStart.TotalSeconds, "s", Targets.StartToReadySeconds));
+        figures.Add(Figure.AtMost($"start to ready ({GatewayProcesses.Describe(topology)}, new store)", firstStart.TotalSeconds, "s", Targets.StartToReadySeconds));
 
         var tokens = new Tokens(key);
         using var http = new HttpClient(new SocketsHttpHandler
@@ -110,20 +159,23 @@ public static class GatewayBenchmark
 
         // The yardstick: what ASP.NET Core does here with no work behind it.
         log.WriteLine("trivial GET /health/live...");
-        var live = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, async _ =>
+        var (live, liveCpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, async _ =>
         {
             using var response = await http.GetAsync(new Uri("health/live", UriKind.Relative), cancellationToken);
             return response.IsSuccessStatusCode ? 1 : 0;
-        }, cancellationToken);
+        }, cancellationToken));
         AddRate(figures, "trivial GET /health/live", live, "req/s", floor: null);
+        AddCpu(figures, live, liveCpu, live.Operations, live: null);
+        (double Rate, double CpuUs) yardstick = (live.UnitsPerSecond, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Operations));
 
         var scripts = new ChildScripts("gw" + Guid.NewGuid().ToString("N")[..5], DateTimeOffset.UtcNow, Ward);
         if (options.Modes.Contains("http"))
         {
             log.WriteLine($"POST /v1/contacts, {c} connections...");
             var singles = new ChildScripts(scripts.RunTag + "s", DateTimeOffset.UtcNow, Ward);
-            var outcome = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostOneAsync(http, tokens, singles, options.Children, n, cancellationToken), cancellationToken);
+            var (outcome, cpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostOneAsync(http, tokens, singles, options.Children, n, cancellationToken), cancellationToken));
             AddRate(figures, $"POST /v1/contacts ({storeName}, {c} conn.)", outcome, "events/s", Targets.SingleIngestPerSecond, Targets.SingleIngestP99Ms);
+            AddCpu(figures, outcome, cpu, outcome.Operations, yardstick);
             NoteErrors(notes, "POST /v1/contacts", outcome);
             if (options.Rate is { } rate)
             {
@@ -136,8 +188,9 @@ public static class GatewayBenchmark
         {
             log.WriteLine("POST /v1/contacts/batch, 100 events a batch...");
             var batches = new ChildScripts(scripts.RunTag + "b", DateTimeOffset.UtcNow, Ward);
-            var outcome = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostBatchAsync(http, tokens, batches, options.Children, n, cancellationToken), cancellationToken);
+            var (outcome, cpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostBatchAsync(http, tokens, batches, options.Children, n, cancellationToken), cancellationToken));
             AddRate(figures, $"POST /v1/contacts/batch x100 ({storeName}, {c} conn.)", outcome, "events/s", Targets.BatchIngestPerSecond);
+            AddCpu(figures, outcome, cpu, outcome.Units, yardstick, per: "event");
             NoteErrors(notes, "POST /v1/contacts/batch", outcome);
         }
 
@@ -155,8 +208,9 @@ public static class GatewayBenchmark
         if (options.Modes.Contains("risk"))
         {
             log.WriteLine("GET /v1/families/{id}/risk (audited), warm...");
-            var warm = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => ReadRiskAsync(http, tokens, readers.FamilyId(families[n % families.Length]), cancellationToken), cancellationToken);
+            var (warm, cpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => ReadRiskAsync(http, tokens, readers.FamilyId(families[n % families.Length]), cancellationToken), cancellationToken));
             AddRate(figures, $"GET /v1/families/{{id}}/risk warm ({c} conn.)", warm, "req/s", Targets.RiskReadsPerSecond, Targets.RiskReadP99Ms);
+            AddCpu(figures, warm, cpu, warm.Operations, yardstick);
             var share = warm.UnitsPerSecond / Math.Max(1, live.UnitsPerSecond);
             figures.Add(new Figure("risk read / trivial GET (same run)", share, "x", ">= 0.8", share >= Targets.RiskReadShareOfTrivialGet));
             NoteErrors(notes, "GET risk", warm);
@@ -177,22 +231,24 @@ public static class GatewayBenchmark
             var contacts = new ContactsService.ContactsServiceClient(channel);
             var familiesClient = new FamiliesService.FamiliesServiceClient(channel);
             var grpcScripts = new ChildScripts(scripts.RunTag + "g", DateTimeOffset.UtcNow, Ward);
-            var record = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, async n =>
+            var (record, recordCpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, async n =>
             {
                 var (json, recorder) = grpcScripts.Wire((int)(n % options.Children), n / options.Children);
                 var receipt = await contacts.RecordAsync(ToProto(json), tokens.Headers(recorder), cancellationToken: cancellationToken);
                 return receipt.Status == "accepted" ? 1 : 0;
-            }, cancellationToken);
+            }, cancellationToken));
             AddRate(figures, $"gRPC Record ({storeName}, {c} calls in flight)", record, "events/s", Targets.SingleIngestPerSecond, Targets.SingleIngestP99Ms);
+            AddCpu(figures, record, recordCpu, record.Operations, yardstick);
             NoteErrors(notes, "gRPC Record", record);
             if (options.Modes.Contains("risk"))
             {
-                var read = await LoadDriver.ClosedLoopAsync(c, warmUp, duration, async n =>
+                var (read, readCpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, async n =>
                 {
                     var status = await familiesClient.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = readers.FamilyId(families[n % families.Length]) }, tokens.EarlyInterventionHeaders, cancellationToken: cancellationToken);
                     return status is null ? 0 : 1;
-                }, cancellationToken);
+                }, cancellationToken));
                 AddRate(figures, $"gRPC GetRiskStatus warm ({c} calls in flight)", read, "req/s", Targets.RiskReadsPerSecond, Targets.RiskReadP99Ms);
+                AddCpu(figures, read, readCpu, read.Operations, yardstick);
                 NoteErrors(notes, "gRPC GetRiskStatus", read);
             }
         }
@@ -217,7 +273,7 @@ public static class GatewayBenchmark
             notes.Add($"{options.Configuration} binaries: a functional check of the harness, not figures to compare with the targets");
         }
 
-        log.WriteLine("restarting silo and gateway (warm start), then cold risk reads...");
+        log.WriteLine($"restarting {GatewayProcesses.Describe(topology)} (warm start), then cold risk reads...");
         var restart = await processes.RestartAsync(cancellationToken);
         figures.Add(Figure.AtMost("start to ready (warm restart, same store)", restart.TotalSeconds, "s", Targets.StartToReadySeconds));
         if (options.Modes.Contains("risk"))
@@ -227,18 +283,73 @@ public static class GatewayBenchmark
             AddRate(figures, "GET risk cold (first read after restart: activation from storage)", cold, "req/s", floor: null);
         }
 
-        return GrainBenchmark.Finish("gateway-" + storeName, options.CommandLine, startedAt, machine, new Dictionary<string, string>
+    }
+
+    /// <summary>
+    /// Runs a closed-loop phase and reads the host processes' CPU over its timed part (after the warm-up):
+    /// per-request CPU stays comparable when other work on the machine moves the throughput.
+    /// </summary>
+    private static async Task<(LoadOutcome Outcome, HostCpu Cpu)> WithCpuAsync(GatewayProcesses processes, TimeSpan warmUp, Func<Task<LoadOutcome>> phase)
+    {
+        var atWarm = Task.Delay(warmUp).ContinueWith(_ => processes.CpuNow(), TaskScheduler.Default);
+        var outcome = await phase();
+        var before = await atWarm;
+        return (outcome, processes.CpuNow() - before);
+    }
+
+    /// <summary>
+    /// CPU per request (or per event) in each host and in all together, and both throughput and CPU as
+    /// ratios to the trivial GET of the same topology in the same run.
+    /// </summary>
+    private static void AddCpu(List<Figure> figures, LoadOutcome outcome, HostCpu cpu, long count, (double Rate, double CpuUs)? live, string per = "request")
+    {
+        if (count <= 0)
         {
-            ["store"] = storeName,
-            ["modes"] = string.Join(',', options.Modes.Order(StringComparer.Ordinal)),
-            ["concurrency"] = c.ToString(CultureInfo.InvariantCulture),
-            ["seconds"] = options.Seconds.ToString(CultureInfo.InvariantCulture),
-            ["rate"] = options.Rate?.ToString(CultureInfo.InvariantCulture) ?? "closed loop only",
-            ["children"] = options.Children.ToString(CultureInfo.InvariantCulture),
-            ["families"] = families.Length.ToString(CultureInfo.InvariantCulture),
-            ["binaries"] = options.Configuration,
-            ["client"] = "HttpClient + SocketsHttpHandler (MaxConnectionsPerServer = concurrency), Grpc.Net.Client over HTTP/2",
-        }, figures, notes);
+            return;
+        }
+
+        var total = cpu.TotalSeconds * 1_000_000 / count;
+        if (cpu.HasSilo)
+        {
+            figures.Add(Figure.Info($"  gateway CPU per {per}", cpu.GatewaySeconds * 1_000_000 / count, "us"));
+            figures.Add(Figure.Info($"  silo CPU per {per}", cpu.SiloSeconds * 1_000_000 / count, "us"));
+        }
+
+        figures.Add(Figure.Info($"  CPU per {per}, all hosts", total, "us"));
+        if (live is { } yardstick)
+        {
+            figures.Add(Figure.Info("  rate / trivial GET rate (same run)", outcome.UnitsPerSecond / Math.Max(1, yardstick.Rate), "x"));
+            figures.Add(Figure.Info($"  CPU per {per} / trivial GET's", total / Math.Max(1e-9, yardstick.CpuUs), "x"));
+        }
+    }
+
+    /// <summary>The co-hosted topology's figures as ratios to the external topology's, measured in the same run.</summary>
+    private static void CompareTopologies(List<Figure> external, List<Figure> coHosted, List<Figure> figures)
+    {
+        static Dictionary<string, double> Keyed(List<Figure> list)
+        {
+            var keyed = new Dictionary<string, double>(StringComparer.Ordinal);
+            var parent = "";
+            foreach (var f in list)
+            {
+                parent = f.Name.StartsWith(' ') ? parent : f.Name;
+                keyed[f.Name.StartsWith(' ') ? parent + " /" + f.Name.Trim() : f.Name] = f.Value;
+            }
+
+            return keyed;
+        }
+
+        var before = Keyed(external);
+        var after = Keyed(coHosted);
+        foreach (var (name, value) in before)
+        {
+            var compared = name.EndsWith("all hosts", StringComparison.Ordinal) || name.EndsWith("/ trivial GET rate (same run)", StringComparison.Ordinal)
+                || external.Any(f => f.Name == name && f.Unit is "events/s" or "req/s");
+            if (compared && after.TryGetValue(name, out var other) && value > 0)
+            {
+                figures.Add(Figure.Info("co-hosted / external: " + name, other / value, "x"));
+            }
+        }
     }
 
     internal static string RepoRoot()
@@ -403,13 +514,19 @@ public static class GatewayBenchmark
         var duration = Math.Max(2, (int)seconds).ToString(CultureInfo.InvariantCulture) + "s";
         var baseUrl = processes.HttpBase.ToString().TrimEnd('/');
         string[] common = ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", duration, "--latency"];
+        var liveCpu = processes.CpuNow();
         var live = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, baseUrl + "/health/live"], cancellationToken));
+        liveCpu = processes.CpuNow() - liveCpu;
         figures.Add(Figure.Info($"wrk GET /health/live (-c {connections})", live.RequestsPerSecond, "req/s", $"p99 {live.P99Ms:0.##} ms"));
+        figures.Add(Figure.Info("  CPU per request, all hosts", liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests), "us"));
         if (modes.Contains("risk"))
         {
+            var riskCpu = processes.CpuNow();
             var risk = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk,
                 [.. common, "-H", "Authorization: Bearer " + tokens.EarlyInterventionToken, $"{baseUrl}/v1/families/{familyId}/risk"], cancellationToken));
+            riskCpu = processes.CpuNow() - riskCpu;
             figures.Add(Figure.AtLeast($"wrk GET risk, one family (-c {connections})", risk.RequestsPerSecond, "req/s", Targets.RiskReadsPerSecond) with { Note = $"p99 {risk.P99Ms:0.##} ms" });
+            AddWrkCpu(figures, riskCpu, risk.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
             figures.Add(new Figure("wrk risk / wrk trivial GET", risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond), "x", ">= 0.8",
                 risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond) >= Targets.RiskReadShareOfTrivialGet));
             if (risk.Non2xx > 0)
@@ -422,14 +539,31 @@ public static class GatewayBenchmark
         {
             var script = Path.Combine(processes.Store.DataDirectory!, "births.lua");
             await File.WriteAllTextAsync(script, ExternalTool.BirthsScript("w" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:midwifery"), Ward), cancellationToken);
+            var postCpu = processes.CpuNow();
             var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
+            postCpu = processes.CpuNow() - postCpu;
             var accepted = post.RequestsPerSecond * (post.Requests - post.Non2xx) / Math.Max(1, post.Requests);
             figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, new births (-c {connections})", accepted, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms" });
+            AddWrkCpu(figures, postCpu, post.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
             if (post.Non2xx > 0)
             {
                 notes.Add($"wrk POST: {post.Non2xx:N0} of {post.Requests:N0} responses were not 2xx (counted out of the rate)");
             }
         }
+    }
+
+    private static void AddWrkCpu(List<Figure> figures, HostCpu cpu, long requests, double trivialCpuUs)
+    {
+        var count = Math.Max(1, requests);
+        if (cpu.HasSilo)
+        {
+            figures.Add(Figure.Info("  gateway CPU per request", cpu.GatewaySeconds * 1_000_000 / count, "us"));
+            figures.Add(Figure.Info("  silo CPU per request", cpu.SiloSeconds * 1_000_000 / count, "us"));
+        }
+
+        var total = cpu.TotalSeconds * 1_000_000 / count;
+        figures.Add(Figure.Info("  CPU per request, all hosts", total, "us"));
+        figures.Add(Figure.Info("  CPU per request / trivial GET's", total / Math.Max(1e-9, trivialCpuUs), "x"));
     }
 
     /// <summary>Tokens minted with the data folder's development key, one per recorder.</summary>

@@ -3,20 +3,42 @@ using System.Net.Http.Headers;
 
 namespace QpActors.Bench;
 
+/// <summary>Where the silo runs relative to the gateway (the gateway's <c>Gateway:Silo</c> setting).</summary>
+public enum GatewayTopology
+{
+    /// <summary>A silo process and a gateway process, the gateway an Orleans client of the silo.</summary>
+    External,
+
+    /// <summary>One gateway process that is itself the silo.</summary>
+    InProcess,
+}
+
+/// <summary>CPU time the host processes used, in seconds.</summary>
+public sealed record HostCpu(double GatewaySeconds, double SiloSeconds, bool HasSilo)
+{
+    public double TotalSeconds => GatewaySeconds + SiloSeconds;
+
+    public static HostCpu operator -(HostCpu after, HostCpu before) =>
+        new(after.GatewaySeconds - before.GatewaySeconds, after.SiloSeconds - before.SiloSeconds, after.HasSilo);
+}
+
 /// <summary>
 /// The silo and the gateway as child processes from the built binaries (as <c>./qp run</c> starts them),
-/// on free loopback ports and a store of the harness's choosing.
+/// on free loopback ports and a store of the harness's choosing; or, co-hosted, the gateway alone.
 /// </summary>
 public sealed class GatewayProcesses : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly string _logs;
+    private Process? _gateway;
+    private Process? _silo;
 
-    private GatewayProcesses(string root, StoreTarget store, string configuration)
+    private GatewayProcesses(string root, StoreTarget store, string configuration, GatewayTopology topology)
     {
         Root = root;
         Store = store;
         Configuration = configuration;
+        Topology = topology;
         _logs = store.DataDirectory!;
         SiloPort = InProcessSilo.FreePort();
         OrleansGatewayPort = InProcessSilo.FreePort();
@@ -27,6 +49,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
     public string Root { get; }
     public StoreTarget Store { get; }
     public string Configuration { get; }
+    public GatewayTopology Topology { get; }
     public int SiloPort { get; }
     public int OrleansGatewayPort { get; }
     public int HttpPort { get; }
@@ -39,10 +62,12 @@ public sealed class GatewayProcesses : IAsyncDisposable
 
     public static string GatewayDll(string root, string configuration) => Path.Combine(root, "Gateway", "bin", configuration, "net10.0", "QpActors.Gateway.dll");
 
-    /// <summary>Starts both and waits for <c>/health/ready</c>; returns the time from launch to ready.</summary>
-    public static async Task<(GatewayProcesses Processes, TimeSpan StartToReady)> StartAsync(string root, StoreTarget store, string configuration, CancellationToken cancellationToken)
+    public static string Describe(GatewayTopology topology) => topology == GatewayTopology.InProcess ? "co-hosted silo" : "external silo";
+
+    /// <summary>Starts the hosts and waits for <c>/health/ready</c>; returns the time from launch to ready.</summary>
+    public static async Task<(GatewayProcesses Processes, TimeSpan StartToReady)> StartAsync(string root, StoreTarget store, string configuration, GatewayTopology topology, CancellationToken cancellationToken)
     {
-        var processes = new GatewayProcesses(root, store, configuration);
+        var processes = new GatewayProcesses(root, store, configuration, topology);
         try
         {
             var ready = await processes.LaunchAsync(cancellationToken);
@@ -66,8 +91,18 @@ public sealed class GatewayProcesses : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         string[] shared = [.. Store.HostArgs(), "--Cluster:ClusterId=bench", "--Cluster:GatewayPort=" + OrleansGatewayPort, "--Logging:LogLevel:Default=Warning"];
-        Launch(SiloDll(Root, Configuration), [.. shared, "--Cluster:SiloPort=" + SiloPort], "silo");
-        Launch(GatewayDll(Root, Configuration), [.. shared, "--Gateway:HttpPort=" + HttpPort, "--Gateway:GrpcPort=" + GrpcPort], "gateway");
+        if (Topology == GatewayTopology.External)
+        {
+            _silo = Launch(SiloDll(Root, Configuration), [.. shared, "--Cluster:SiloPort=" + SiloPort], "silo");
+            _gateway = Launch(GatewayDll(Root, Configuration), [.. shared, "--Gateway:HttpPort=" + HttpPort, "--Gateway:GrpcPort=" + GrpcPort, "--Gateway:Silo=external"], "gateway");
+        }
+        else
+        {
+            _silo = null;
+            _gateway = Launch(GatewayDll(Root, Configuration),
+                [.. shared, "--Cluster:SiloPort=" + SiloPort, "--Gateway:HttpPort=" + HttpPort, "--Gateway:GrpcPort=" + GrpcPort, "--Gateway:Silo=in-process"], "gateway");
+        }
+
         using var http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = TimeSpan.FromSeconds(120);
         while (clock.Elapsed < deadline)
@@ -96,10 +131,34 @@ public sealed class GatewayProcesses : IAsyncDisposable
             await Task.Delay(50, cancellationToken);
         }
 
-        throw new TimeoutException("silo and gateway not ready after 120 s:\n" + Tail());
+        throw new TimeoutException($"{Describe(Topology)} not ready after 120 s:\n" + Tail());
     }
 
-    private void Launch(string dll, IReadOnlyList<string> args, string name)
+    /// <summary>CPU time each host has used so far (from /proc/PID/stat through <see cref="Process.TotalProcessorTime"/>).</summary>
+    public HostCpu CpuNow()
+    {
+        static double Seconds(Process? process)
+        {
+            if (process is null)
+            {
+                return 0;
+            }
+
+            try
+            {
+                process.Refresh();
+                return process.TotalProcessorTime.TotalSeconds;
+            }
+            catch (InvalidOperationException)
+            {
+                return 0; // exited
+            }
+        }
+
+        return new HostCpu(Seconds(_gateway), Seconds(_silo), _silo is not null);
+    }
+
+    private Process Launch(string dll, IReadOnlyList<string> args, string name)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -123,6 +182,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
         process.Exited += (_, _) => { lock (log) { log.Dispose(); } };
         process.EnableRaisingEvents = true;
         _processes.Add(process);
+        return process;
     }
 
     private static void Write(StreamWriter log, string? line)

@@ -15,10 +15,12 @@ namespace QpActors.Gateway.Tests;
 /// <summary>
 /// A real silo (embedded SQLite in a temporary directory) and the real gateway, both in this process
 /// on free loopback ports, shared by every end-to-end test. Tests use fresh ids and wards, so they
-/// never see each other's data.
+/// never see each other's data. The gateway is an Orleans client of the silo host, as in production's
+/// external topology; <see cref="CoHostedGatewayFixture"/> runs the silo inside the gateway instead.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
+    private readonly SiloHosting _hosting;
     private IHost? _silo;
     private WebApplication? _gateway;
 
@@ -29,6 +31,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     public GrpcChannel Grpc { get; private set; } = null!;
 
     public TokenSettings Tokens { get; private set; } = null!;
+
+    public GatewayFixture()
+        : this(SiloHosting.External)
+    {
+    }
+
+    protected GatewayFixture(SiloHosting hosting) => _hosting = hosting;
 
     public IServiceProvider GatewayServices => _gateway!.Services;
 
@@ -48,10 +57,13 @@ public sealed class GatewayFixture : IAsyncLifetime
             "--Logging:LogLevel:Default=Warning",
         ];
 
-        var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = shared, ContentRootPath = DataDirectory });
-        await siloBuilder.AddQpSiloAsync();
-        _silo = siloBuilder.Build();
-        await _silo.StartAsync();
+        if (_hosting == SiloHosting.External)
+        {
+            var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = shared, ContentRootPath = DataDirectory });
+            await siloBuilder.AddQpSiloAsync();
+            _silo = siloBuilder.Build();
+            await _silo.StartAsync();
+        }
 
         var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -61,14 +73,16 @@ public sealed class GatewayFixture : IAsyncLifetime
                 $"--Gateway:HttpPort={httpPort}",
                 $"--Gateway:GrpcPort={grpcPort}",
                 "--Streams:PollInterval=00:00:00.250",
+                _hosting == SiloHosting.InProcess ? "--Gateway:Silo=in-process" : "--Gateway:Silo=external",
             ],
             ContentRootPath = DataDirectory,
         });
-        gatewayBuilder.AddQpGateway();
+        await gatewayBuilder.AddQpGatewayAsync();
         _gateway = gatewayBuilder.Build();
         _gateway.MapQpGateway();
 
-        // Starting the gateway waits for its Orleans client to connect, so the cluster answers from here on.
+        // Starting the gateway waits for its Orleans client to connect (or its own silo to start), so the
+        // cluster answers from here on.
         await _gateway.StartAsync();
 
         Tokens = _gateway.Services.GetRequiredService<TokenSettings>();
@@ -132,6 +146,15 @@ public sealed class GatewayFixture : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>The gateway process as the silo (<c>Gateway:Silo=in-process</c>): no separate silo host.</summary>
+public sealed class CoHostedGatewayFixture() : GatewayFixture(SiloHosting.InProcess);
+
+[CollectionDefinition(Name)]
+public sealed class CoHostedGatewayCollection : ICollectionFixture<CoHostedGatewayFixture>
+{
+    public const string Name = "gateway-co-hosted";
 }
 
 [CollectionDefinition(Name)]
