@@ -24,7 +24,7 @@ public sealed class BenchArgs
         ArgumentNullException.ThrowIfNull(args);
         if (args.Count == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
         {
-            throw new BenchUsageException("a command is required: grains, memory, gateway or all");
+            throw new BenchUsageException("a command is required: grains, memory, gateway, freshness or all");
         }
 
         var options = new Dictionary<string, string?>(StringComparer.Ordinal);
