@@ -227,12 +227,13 @@ public sealed class ChildGrain(
 
     private void Publish(WardEntry? entry, string? json)
     {
-        if (entry is null || json is null || Fingerprint(json) == _publishedContribution)
+        var fingerprint = Fingerprint(json);
+        if (entry is null || json is null || fingerprint == _publishedContribution)
         {
             return;
         }
 
-        _publishedContribution = Fingerprint(json);
+        _publishedContribution = fingerprint;
         feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
 

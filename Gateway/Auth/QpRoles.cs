@@ -1,19 +1,21 @@
+using QpActors.Grains.Interfaces;
+
 namespace QpActors.Gateway.Auth;
 
-/// <summary>The roles a token may carry in its <c>role</c> claim.</summary>
+/// <summary>The roles a token may carry in its <c>role</c> claim: the names grains check (<see cref="Roles"/>), one definition.</summary>
 public static class QpRoles
 {
     /// <summary>Bound to one service or one champion: records events for it, never reads risk.</summary>
-    public const string Frontline = "frontline";
+    public const string Frontline = Roles.Frontline;
 
     /// <summary>Bound to wards: reads risk and worklists there and sets service levels.</summary>
-    public const string EarlyIntervention = "early-intervention";
+    public const string EarlyIntervention = Roles.EarlyIntervention;
 
     /// <summary>Aggregates only, never an identifiable record.</summary>
-    public const string Commission = "commission";
+    public const string Commission = Roles.Commission;
 
     /// <summary>The audit log and operations.</summary>
-    public const string Admin = "admin";
+    public const string Admin = Roles.Admin;
 
     public static IReadOnlyList<string> All { get; } = [Frontline, EarlyIntervention, Commission, Admin];
 }

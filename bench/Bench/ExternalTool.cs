@@ -10,7 +10,8 @@ public static class ExternalTool
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
-    public static async Task<string> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>Runs a tool to the end and returns its output and errors; with <paramref name="requireSuccess"/>, a non-zero exit throws.</summary>
+    public static async Task<string> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool requireSuccess = false)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -22,7 +23,10 @@ public static class ExternalTool
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
-        return await stdout + await stderr;
+        var text = await stdout + await stderr;
+        return !requireSuccess || process.ExitCode == 0
+            ? text
+            : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}:\n{text}");
     }
 
     public sealed record WrkResult(double RequestsPerSecond, double P99Ms, long Requests, long Non2xx);

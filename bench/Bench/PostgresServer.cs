@@ -90,21 +90,8 @@ public sealed class PostgresServer(string connectionString)
             : null;
     }
 
-    private static async Task<string> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + file);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var text = await stdout + await stderr;
-        return process.ExitCode == 0 ? text : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}:\n{text}");
-    }
+    private static Task<string> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        ExternalTool.RunAsync(file, arguments, cancellationToken, requireSuccess: true);
 }
 
 public sealed record PgBenchResult(double Tps, double LatencyAverageMs, int Clients, int Seconds);
