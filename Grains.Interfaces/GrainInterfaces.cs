@@ -17,6 +17,14 @@ public interface IChildGrain : IGrainWithStringKey
     /// </remarks>
     Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
+    /// <summary>
+    /// Records several validated events for this child, in order, as one unit: they commit in one transaction,
+    /// and the child's ward contribution and its family's notice go out once for all of them. A receipt per
+    /// event, in the same order (a repeated event id answers duplicate, an event for another child is rejected).
+    /// </summary>
+    /// <remarks>For a device's batch: its items for one child cost one call, one commit and one notice.</remarks>
+    Task<ContactReceipt[]> RecordAllAsync([Immutable] ContactEvent[] contacts);
+
     /// <summary>The child's risk and review schedule (no audit: callers are grains that audit themselves).</summary>
     Task<ChildRiskView> GetRiskAsync();
 
@@ -34,15 +42,17 @@ public interface IFamilyGrain : IGrainWithStringKey
     Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     /// <summary>
-    /// A child of this family recorded an event, already durable in the journal. One-way so that
-    /// child-to-family calls never wait on the family, leaving no call cycles; applying is idempotent.
+    /// A child of this family recorded events (one, or several committed together), already durable in the
+    /// journal. One-way so that child-to-family calls never wait on the family, leaving no call cycles;
+    /// applying is idempotent.
     /// </summary>
+    /// <param name="contacts">The events in the order the child applied them.</param>
     /// <param name="assessed">
-    /// The child's assessment just after the event, as the child computed it: the family reuses it instead of
+    /// The child's assessment just after each event, as the child computed it: the family reuses it instead of
     /// assessing the child again, as long as its own copy of the child is at the same version.
     /// </param>
     [OneWay]
-    Task ApplyChildEventAsync([Immutable] ContactEvent contact, [Immutable] ChildAssessed? assessed);
+    Task ApplyChildEventsAsync([Immutable] ContactEvent[] contacts, [Immutable] ChildAssessed[] assessed);
 
     /// <summary>Time passed for one of the children (a review window closed): reassess.</summary>
     [OneWay]

@@ -41,7 +41,10 @@ public sealed class ChildGrain(
     // Not kept: a live child should stay small, and the key is needed once or twice per event.
     private string EntityKey => "child:" + ChildId;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+
+    /// <summary>Rebuilds everything in memory from the child's journal rows, in the order they were stored.</summary>
+    private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var rows = await journal.ReadEventsAsync(EventQuery.ForChild(ChildId), cancellationToken);
         _state = new ChildState(ChildId);
@@ -59,53 +62,126 @@ public sealed class ChildGrain(
 
         _timeline.AdvanceTo(time.GetUtcNow());
         _publishedContribution = null;
-        logger.LogDebug("Child {ChildId} activated from {Count} events", ChildId, rows.Count);
+        logger.LogDebug("Child {ChildId} loaded from {Count} events", ChildId, rows.Count);
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
-        if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
-        {
-            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
-        }
+        return (await RecordAllAsync([contact]))[0];
+    }
 
-        var next = _state.Apply(contact);
-        if (next.Version == _state.Version)
-        {
-            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
-        }
-
+    public async Task<ContactReceipt[]> RecordAllAsync(ContactEvent[] contacts)
+    {
+        ArgumentNullException.ThrowIfNull(contacts);
+        var receipts = new ContactReceipt?[contacts.Length];
         var now = time.GetUtcNow();
 
-        // The contribution written with the event must already count the event's own contact. If the
-        // append turns out to be a duplicate, the tallies are rebuilt from the journal.
-        _services.Add(contact);
-
-        // The reviews are evaluated once and feed the risk, the ward contribution and the next deadline.
-        var reviews = schedule.Evaluate(next, now);
-        var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
-        var contribution = Contribution(next, now, assessment, reviews, out var contributionJson);
-        var deadline = RiskFacts.NextChange(next, now, reviews);
-        var write = new JournalWrite(
-            JournalRows.From(contact, next.WardCode, next.Version),
-            contribution is null ? [] : [contribution],
-            DeadlineRows(deadline),
-            []);
-        var appended = await journal.AppendAsync(write);
-        if (!appended.Inserted)
+        // Each new event is assessed on the state it leaves, as a replay of the journal would; only the last
+        // state's ward contribution and deadline are written, with the events, in one unit.
+        var steps = new List<Step>(contacts.Length);
+        var state = _state;
+        IReadOnlyList<ReviewStatus> reviews = [];
+        for (var i = 0; i < contacts.Length; i++)
         {
-            await RebuildTalliesAsync();
-            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
+            var contact = contacts[i];
+            ArgumentNullException.ThrowIfNull(contact, nameof(contacts));
+            if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
+            {
+                receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
+                continue;
+            }
+
+            var next = state.Apply(contact);
+            if (next.Version == state.Version)
+            {
+                continue; // Already applied: a duplicate, answered from the journal below.
+            }
+
+            // The contribution written with the events must already count their contacts. If the unit
+            // fails, the child reloads from the journal.
+            _services.Add(contact);
+
+            // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
+            reviews = schedule.Evaluate(next, now);
+            var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
+            steps.Add(new Step(i, contact, next, now, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
+            state = next;
         }
 
-        _timeline.AdvanceTo(now);
-        _state = next;
-        Committed(deadline);
-        _timeline.Observe(now, contact.EventId, assessment);
-        Publish(contribution, contributionJson);
-        NotifyOthers(contact, new ChildAssessed(next.Version, now, deadline, assessment, Overdue(reviews)));
-        return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
+        if (steps.Count > 0)
+        {
+            await CommitAsync(steps, now, reviews, receipts);
+        }
+
+        for (var i = 0; i < contacts.Length; i++)
+        {
+            receipts[i] ??= await journal.DuplicateReceiptAsync(contacts[i].EventId, _state.Version);
+        }
+
+        return receipts!;
+    }
+
+    /// <summary>An event this child has not seen, with the state it leaves and that state's assessment.</summary>
+    private sealed record Step(int Index, ContactEvent Contact, ChildState State, DateTimeOffset Assessed, RiskAssessment Assessment, DateTimeOffset? Deadline, int Overdue);
+
+    private async Task CommitAsync(List<Step> steps, DateTimeOffset now, IReadOnlyList<ReviewStatus> lastReviews, ContactReceipt?[] receipts)
+    {
+        var last = steps[^1];
+        var contribution = Contribution(last.State, now, last.Assessment, lastReviews, out var contributionJson);
+        var writes = new JournalWrite[steps.Count];
+        for (var k = 0; k < steps.Count; k++)
+        {
+            var step = steps[k];
+            var isLast = k == steps.Count - 1;
+            writes[k] = new JournalWrite(
+                JournalRows.From(step.Contact, step.State.WardCode, step.State.Version),
+                isLast && contribution is not null ? [contribution] : [],
+                isLast ? DeadlineRows(last.Deadline) : [],
+                []);
+        }
+
+        AppendResult[] appended;
+        try
+        {
+            appended = await journal.AppendAllAsync(writes);
+        }
+        catch
+        {
+            // Nothing was written, but the tallies already counted the events: start again from the journal.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        if (Array.TrueForAll(appended, a => a.Inserted))
+        {
+            // Time passes under the state before the events, then each is observed with its own assessment.
+            _timeline.AdvanceTo(now);
+            _state = last.State;
+            Committed(last.Deadline);
+            foreach (var step in steps)
+            {
+                _timeline.Observe(now, step.Contact.EventId, step.Assessment);
+                receipts[step.Index] = new ContactReceipt(step.Contact.EventId, ReceiptStatus.Accepted, step.State.Version, []);
+            }
+
+            Publish(contribution, contributionJson);
+            NotifyOthers(steps);
+            return;
+        }
+
+        // An id the journal already holds though this child had not applied it (another entity's event with the
+        // same id). The rest committed; rebuild from the journal and rewrite the derived rows from what it holds.
+        for (var k = 0; k < steps.Count; k++)
+        {
+            if (appended[k].Inserted)
+            {
+                receipts[steps[k].Index] = new ContactReceipt(steps[k].Contact.EventId, ReceiptStatus.Accepted, steps[k].State.Version, []);
+            }
+        }
+
+        await LoadAsync(CancellationToken.None);
+        await TickAsync();
     }
 
     private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>
@@ -129,15 +205,6 @@ public sealed class ChildGrain(
         }
 
         return count;
-    }
-
-    private async Task RebuildTalliesAsync()
-    {
-        _services = new ServiceTallies();
-        foreach (var row in await journal.ReadEventsAsync(EventQuery.ForChild(ChildId)))
-        {
-            _services.Add(ContactEventJson.Deserialize(row.Payload));
-        }
     }
 
     public Task<ChildRiskView> GetRiskAsync()
@@ -239,19 +306,35 @@ public sealed class ChildGrain(
 
     private static int? Fingerprint(string? json) => json is null ? null : StringComparer.Ordinal.GetHashCode(json);
 
-    private void NotifyOthers(ContactEvent contact, ChildAssessed assessed)
+    private void NotifyOthers(List<Step> steps)
     {
-        // One-way messages: the event is already durable, and none of these grains calls a child back.
+        // One-way messages: the events are already durable, and none of these grains calls a child back.
         // Services are not told per event: a service's summary reads the journal rows it recorded.
-        if (contact.FamilyId is { } familyId)
+        // A family hears once per unit (a child's events normally all name the same family).
+        var familyId = steps[0].Contact.FamilyId;
+        if (familyId is not null && steps.TrueForAll(s => s.Contact.FamilyId == familyId))
         {
-            _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventAsync(contact, assessed);
+            TellFamily(familyId, steps);
+        }
+        else
+        {
+            foreach (var family in steps.Where(s => s.Contact.FamilyId is not null).GroupBy(s => s.Contact.FamilyId!, StringComparer.Ordinal))
+            {
+                TellFamily(family.Key, family.ToList());
+            }
         }
 
-        if (RiskViews.ChampionOf(contact) is { } champion)
+        foreach (var step in steps)
         {
-            _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
+            if (RiskViews.ChampionOf(step.Contact) is { } champion)
+            {
+                _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(step.Contact);
+            }
         }
-
     }
+
+    private void TellFamily(string familyId, List<Step> told) =>
+        _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventsAsync(
+            told.ConvertAll(s => s.Contact).ToArray(),
+            told.ConvertAll(s => new ChildAssessed(s.State.Version, s.Assessed, s.Deadline, s.Assessment, s.Overdue)).ToArray());
 }

@@ -109,34 +109,55 @@ public sealed class FamilyGrain(
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
     }
 
-    public async Task ApplyChildEventAsync(ContactEvent contact, ChildAssessed? assessed)
+    public async Task ApplyChildEventsAsync(ContactEvent[] contacts, ChildAssessed[] assessed)
     {
-        ArgumentNullException.ThrowIfNull(contact);
-        var before = _state.Version;
+        ArgumentNullException.ThrowIfNull(contacts);
+        ArgumentNullException.ThrowIfNull(assessed);
+        if (contacts.Length == 0 || assessed.Length != contacts.Length)
+        {
+            throw new ArgumentException("One assessment per event, and at least one event.", nameof(assessed));
+        }
 
-        // Observed when the child assessed it, as the child's own timeline does; time passes under the
-        // state before the event, then the event is observed.
-        var at = assessed?.At ?? contact.ReceivedAt;
-        _timeline.AdvanceTo(at);
-        ApplyLocally(contact);
-        Adopt(contact.ChildId, assessed);
+        // Each event goes through the same steps as on replay: time passes under the state before it (observed
+        // when the child assessed it, as the child's own timeline does), then the event is observed.
+        var observed = false;
+        DateTimeOffset at = default;
+        RiskAssessment? assessment = null;
+        for (var i = 0; i < contacts.Length; i++)
+        {
+            var contact = contacts[i];
+            var before = _state.Version;
+            at = assessed[i].At;
+            _timeline.AdvanceTo(at);
+            ApplyLocally(contact);
+            Adopt(contact.ChildId, assessed[i]);
 
-        // A notice that woke this family finds the event already loaded from the journal: it must still
-        // publish its contribution once, or the ward would keep a stale one.
-        if (_state.Version == before && _publishedContribution is not null)
+            // A notice that woke this family finds the event already loaded from the journal: it must still
+            // publish its contribution once, or the ward would keep a stale one.
+            if (_state.Version == before && _publishedContribution is not null)
+            {
+                continue;
+            }
+
+            assessment = Assess(_state, _children, at);
+            _timeline.Observe(at, contact.EventId, assessment);
+            observed = true;
+        }
+
+        if (!observed)
         {
             return;
         }
 
-        var assessment = Assess(_state, _children, at);
-        _timeline.Observe(at, contact.EventId, assessment);
-        var now = assessed?.At ?? time.GetUtcNow();
-        await PublishLiveAsync(now, now == at ? assessment : Assess(_state, _children, now));
-        if (contact.Data is CentreRegistered or SessionAttended)
+        await PublishLiveAsync(at, assessment!);
+        foreach (var contact in contacts)
         {
-            foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
+            if (contact.Data is CentreRegistered or SessionAttended)
             {
-                _ = GrainFactory.GetGrain<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId, contact.OccurredAt);
+                foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
+                {
+                    _ = GrainFactory.GetGrain<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId, contact.OccurredAt);
+                }
             }
         }
     }

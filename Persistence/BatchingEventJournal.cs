@@ -58,9 +58,24 @@ internal abstract class BatchingEventJournal : IEventJournal
             .ToArray();
     }
 
-    public async Task<AppendResult> AppendAsync(JournalWrite write, CancellationToken ct = default)
+    public async Task<AppendResult> AppendAsync(JournalWrite write, CancellationToken ct = default) =>
+        (await EnqueueAsync(new PendingWrite([Normalise(write)]), ct).ConfigureAwait(false))[0];
+
+    public Task<AppendResult[]> AppendAllAsync(IReadOnlyList<JournalWrite> writes, CancellationToken ct = default)
     {
-        var pending = new PendingWrite(Normalise(write));
+        ArgumentNullException.ThrowIfNull(writes);
+        ArgumentOutOfRangeException.ThrowIfZero(writes.Count);
+        var normalised = new JournalWrite[writes.Count];
+        for (var i = 0; i < normalised.Length; i++)
+        {
+            normalised[i] = Normalise(writes[i]);
+        }
+
+        return EnqueueAsync(new PendingWrite(normalised), ct);
+    }
+
+    private async Task<AppendResult[]> EnqueueAsync(PendingWrite pending, CancellationToken ct)
+    {
         if (!queue.Writer.TryWrite(pending))
         {
             try
@@ -121,10 +136,11 @@ internal abstract class BatchingEventJournal : IEventJournal
         // Ends once the queue is completed and drained, so disposal loses nothing queued.
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < maxBatchSize && reader.TryRead(out var pending))
+            // A unit of several writes is never split, so a batch may run past the limit by one unit.
+            while (writes.Count < maxBatchSize && reader.TryRead(out var pending))
             {
                 batch.Add(pending);
-                writes.Add(pending.Write);
+                writes.AddRange(pending.Writes);
             }
 
             if (batch.Count > 0)
@@ -142,9 +158,11 @@ internal abstract class BatchingEventJournal : IEventJournal
         {
             var results = await writer.WriteAsync(writes).ConfigureAwait(false);
             Interlocked.Increment(ref batchesCommitted);
-            for (var i = 0; i < batch.Count; i++)
+            var offset = 0;
+            foreach (var pending in batch)
             {
-                batch[i].Completion.TrySetResult(results[i]);
+                pending.Completion.TrySetResult(results.AsSpan(offset, pending.Writes.Length).ToArray());
+                offset += pending.Writes.Length;
             }
 
             return;
@@ -156,7 +174,7 @@ internal abstract class BatchingEventJournal : IEventJournal
         }
         catch (Exception)
         {
-            // The batch rolled back as a whole. Retry each write alone, so a bad write (or
+            // The batch rolled back as a whole. Retry each unit alone, so a bad write (or
             // a deadlock between batches) fails only the caller it belongs to.
         }
 
@@ -164,9 +182,9 @@ internal abstract class BatchingEventJournal : IEventJournal
         {
             try
             {
-                var result = await writer.WriteAsync([pending.Write]).ConfigureAwait(false);
+                var results = await writer.WriteAsync(pending.Writes).ConfigureAwait(false);
                 Interlocked.Increment(ref batchesCommitted);
-                pending.Completion.TrySetResult(result[0]);
+                pending.Completion.TrySetResult(results);
             }
             catch (Exception ex)
             {
@@ -195,13 +213,14 @@ internal abstract class BatchingEventJournal : IEventJournal
         };
     }
 
-    private sealed class PendingWrite(JournalWrite write)
+    /// <summary>One caller's unit: a single write, or several that must commit together.</summary>
+    private sealed class PendingWrite(JournalWrite[] writes)
     {
-        public JournalWrite Write { get; } = write;
+        public JournalWrite[] Writes { get; } = writes;
 
         // Callers' continuations must not run on the flusher, or one slow caller would
         // hold up the next commit.
-        public TaskCompletionSource<AppendResult> Completion { get; } =
+        public TaskCompletionSource<AppendResult[]> Completion { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -13,6 +13,12 @@ public interface IEventJournal : IAsyncDisposable
     /// </summary>
     Task<AppendResult> AppendAsync(JournalWrite write, CancellationToken ct = default);
 
+    /// <summary>
+    /// Queues <paramref name="writes"/> as one unit: they commit in the same transaction (possibly shared
+    /// with other callers' writes), in order, or not at all. Results are in the order of the writes.
+    /// </summary>
+    Task<AppendResult[]> AppendAllAsync(IReadOnlyList<JournalWrite> writes, CancellationToken ct = default);
+
     Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default);
 
     Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default);

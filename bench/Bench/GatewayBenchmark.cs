@@ -192,6 +192,14 @@ public static class GatewayBenchmark
             AddRate(figures, $"POST /v1/contacts/batch x100 ({storeName}, {c} conn.)", outcome, "events/s", Targets.BatchIngestPerSecond);
             AddCpu(figures, outcome, cpu, outcome.Units, yardstick, per: "event");
             NoteErrors(notes, "POST /v1/contacts/batch", outcome);
+
+            // What an offline device more often holds: a round of visits, several events per child.
+            log.WriteLine($"POST /v1/contacts/batch, 100 events a batch: {RoundChildren} children x {RoundSteps} events...");
+            var rounds = new ChildScripts(scripts.RunTag + "v", DateTimeOffset.UtcNow, Ward);
+            var (roundOutcome, roundCpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostRoundAsync(http, tokens, rounds, options.Children, n, cancellationToken), cancellationToken));
+            AddRate(figures, $"POST /v1/contacts/batch x100, {RoundChildren} children x {RoundSteps} ({storeName}, {c} conn.)", roundOutcome, "events/s", Targets.BatchIngestPerSecond);
+            AddCpu(figures, roundOutcome, roundCpu, roundOutcome.Units, yardstick, per: "event");
+            NoteErrors(notes, "POST /v1/contacts/batch (rounds)", roundOutcome);
         }
 
         // Families for the reads: births and a few contacts, loaded in batches (not timed).
@@ -411,22 +419,31 @@ public static class GatewayBenchmark
     /// Batch <paramref name="n"/>: 100 consecutive children at one step, so every item has the same recorder
     /// (a device posts as one service). <paramref name="children"/> is a multiple of 100.
     /// </summary>
-    private static async Task<int> PostBatchAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int children, long n, CancellationToken cancellationToken)
+    private static Task<int> PostBatchAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int children, long n, CancellationToken cancellationToken)
     {
         var perStep = children / 100;
         var step = n / perStep;
         var first = (int)(n % perStep) * 100;
-        var body = new StringBuilder(40_000).Append("{\"events\":[");
-        string recorder = "";
+        var items = new List<(string Json, string RecordedBy)>(100);
         for (var i = 0; i < 100; i++)
         {
-            var (json, by) = scripts.Wire(first + i, step);
-            recorder = by;
-            body.Append(i == 0 ? "" : ",").Append(json);
+            items.Add(scripts.Wire(first + i, step));
+        }
+
+        return PostItemsAsync(http, tokens, items, cancellationToken);
+    }
+
+    /// <summary>Posts the items as one batch with the last item's recorder (a device posts as one service).</summary>
+    private static async Task<int> PostItemsAsync(HttpClient http, Tokens tokens, List<(string Json, string RecordedBy)> items, CancellationToken cancellationToken)
+    {
+        var body = new StringBuilder(40_000).Append("{\"events\":[");
+        for (var i = 0; i < items.Count; i++)
+        {
+            body.Append(i == 0 ? "" : ",").Append(items[i].Json);
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/contacts/batch") { Content = new StringContent(body.Append("]}").ToString(), Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = tokens.Bearer(recorder);
+        request.Headers.Authorization = tokens.Bearer(items[^1].RecordedBy);
         using var response = await http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -435,6 +452,30 @@ public static class GatewayBenchmark
 
         using var receipts = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
         return receipts.RootElement.GetProperty("accepted").GetInt32() + receipts.RootElement.GetProperty("duplicates").GetInt32();
+    }
+
+    private const int RoundChildren = 20;
+    private const int RoundSteps = 5;
+
+    /// <summary>
+    /// Batch <paramref name="n"/> as a round of visits: <see cref="RoundChildren"/> consecutive children, each with
+    /// its next <see cref="RoundSteps"/> scripted events (births in the first round), posted with one recorder.
+    /// </summary>
+    private static Task<int> PostRoundAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int children, long n, CancellationToken cancellationToken)
+    {
+        var perRound = Math.Max(1, children / RoundChildren);
+        var round = n / perRound;
+        var first = (int)(n % perRound) * RoundChildren;
+        var items = new List<(string Json, string RecordedBy)>(RoundChildren * RoundSteps);
+        for (var child = first; child < first + RoundChildren; child++)
+        {
+            for (var step = round * RoundSteps; step < (round + 1) * RoundSteps; step++)
+            {
+                items.Add(scripts.Wire(child, step));
+            }
+        }
+
+        return PostItemsAsync(http, tokens, items, cancellationToken);
     }
 
     private static async Task<int> ReadRiskAsync(HttpClient http, Tokens tokens, string familyId, CancellationToken cancellationToken)

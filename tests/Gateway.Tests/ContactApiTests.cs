@@ -65,6 +65,27 @@ public sealed class ContactApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_batch_with_several_items_for_one_child_answers_each_item_in_place()
+    {
+        var (ward, family, child, other) = (Ids.Ward(), Ids.Family(), Ids.Child(), Ids.Child());
+        var birth = TestEvents.BirthNotified(family, child, ward, daysAgo: 20);
+        var aande = TestEvents.Event(null, "ae-attendance", family, child, [], DateTimeOffset.UtcNow.AddDays(-3));
+        var otherBirth = TestEvents.BirthNotified(family, other, ward, daysAgo: 5);
+        var missed = TestEvents.Event(null, "appointment-missed", family, child, new JsonObject { ["service"] = "health-visiting" }, DateTimeOffset.UtcNow.AddDays(-1));
+        var batch = new JsonArray(birth, aande, otherBirth, aande.DeepClone(), missed);
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, batch.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await Json(response);
+        var receipts = body.GetProperty("receipts").EnumerateArray().ToArray();
+        Assert.Equal(["accepted", "accepted", "accepted", "duplicate", "accepted"], receipts.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal([0, 1, 2, 3, 4], receipts.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal([1L, 2L, 1L, 2L, 3L], receipts.Select(r => r.GetProperty("version").GetInt64()));
+        Assert.Equal(batch.Select(e => e!["eventId"]!.GetValue<string>()), receipts.Select(r => r.GetProperty("eventId").GetString()));
+    }
+
+    [Fact]
     public async Task An_invalid_event_is_a_problem_listing_every_field_error_and_changes_nothing()
     {
         var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward());

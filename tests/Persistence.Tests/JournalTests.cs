@@ -134,6 +134,47 @@ public static class JournalScenarios
         Assert.Equal(80, await journal.CountEventsAsync());
     }
 
+    public static async Task AUnitCommitsWholeOrNotAtAll(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+
+        // Two units among single writes: the good one lands whole and in order; the bad one's last write has a
+        // payload the store refuses, so none of its writes may land, and its neighbours must.
+        var before = Enumerable.Range(0, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}")))).ToList();
+        var good = journal.AppendAllAsync(
+        [
+            JournalWrite.ForEvent(Event("u-1", childId: "c-9")),
+            JournalWrite.ForEvent(Event("u-2", childId: "c-9")),
+            new JournalWrite(Event("u-3", childId: "c-9"), [new WardEntry("child:c-9", "queens-park", "child", 3, """{"v":3}""")], [new Deadline("child:c-9", T0)], []),
+        ]);
+        var bad = journal.AppendAllAsync(
+        [
+            JournalWrite.ForEvent(Event("b-1", childId: "c-8")),
+            new JournalWrite(Event("b-2", childId: "c-8"), [new WardEntry("child:c-8", "queens-park", "child", 2, "not json")], [], []),
+        ]);
+        var after = Enumerable.Range(20, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}")))).ToList();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bad);
+        var unit = await good;
+        var singles = await Task.WhenAll(before.Concat(after));
+
+        Assert.Equal(3, unit.Length);
+        Assert.All(unit, r => Assert.True(r.Inserted));
+        Assert.True(unit[0].Seq < unit[1].Seq && unit[1].Seq < unit[2].Seq);
+        Assert.All(singles, r => Assert.True(r.Inserted));
+        Assert.Equal(["u-1", "u-2", "u-3"], (await journal.ReadEventsAsync(EventQuery.ForChild("c-9"))).Select(e => e.EventId));
+        Assert.Empty(await journal.ReadEventsAsync(EventQuery.ForChild("c-8")));
+        Assert.Equal("child:c-9", Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).EntryKey);
+        Assert.Equal(43, await journal.CountEventsAsync());
+
+        // A unit repeated answers duplicate item by item, with the original seqs.
+        var again = await journal.AppendAllAsync([JournalWrite.ForEvent(Event("u-1", childId: "c-9")), JournalWrite.ForEvent(Event("u-4", childId: "c-9"))]);
+        Assert.False(again[0].Inserted);
+        Assert.Equal(unit[0].Seq, again[0].Seq);
+        Assert.True(again[1].Inserted);
+    }
+
     public static async Task ConcurrentAppendsShareCommitsAndSurviveReopening(StorageKind kind)
     {
         const int Count = 2_000;
@@ -265,6 +306,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [Fact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
     [Fact] public Task Failed_write_leaves_nothing_and_fails_only_its_caller() => JournalScenarios.FailedWriteLeavesNothingAndFailsOnlyItsCaller(Kind);
+    [Fact] public Task A_unit_commits_whole_or_not_at_all() => JournalScenarios.AUnitCommitsWholeOrNotAtAll(Kind);
     [Fact] public Task Concurrent_appends_share_commits_and_survive_reopening() => JournalScenarios.ConcurrentAppendsShareCommitsAndSurviveReopening(Kind);
     [Fact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
     [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
@@ -282,6 +324,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [PostgresFact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
     [PostgresFact] public Task Failed_write_leaves_nothing_and_fails_only_its_caller() => JournalScenarios.FailedWriteLeavesNothingAndFailsOnlyItsCaller(Kind);
+    [PostgresFact] public Task A_unit_commits_whole_or_not_at_all() => JournalScenarios.AUnitCommitsWholeOrNotAtAll(Kind);
     [PostgresFact] public Task Concurrent_appends_share_commits_and_survive_reopening() => JournalScenarios.ConcurrentAppendsShareCommitsAndSurviveReopening(Kind);
     [PostgresFact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
     [PostgresFact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
