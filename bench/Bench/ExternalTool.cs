@@ -89,4 +89,30 @@ public static class ExternalTool
           return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}, body)
         end
         """;
+
+    /// <summary>
+    /// A wrk script posting a session attended for each known child in turn, every request a new event id:
+    /// the steady state of a frontline app, contacts for children the system already holds.
+    /// </summary>
+    public static string ContactsScript(string tag, string token, IReadOnlyList<(string ChildId, string FamilyId)> children, DateTimeOffset occurredAt)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        var table = string.Join(",", children.Select(c => $"{{\"{c.ChildId}\",\"{c.FamilyId}\"}}"));
+        var at = occurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return $$$"""
+            local children = { {{{table}}} }
+            local threads = 0
+            function setup(thread)
+              thread:set("tid", threads)
+              threads = threads + 1
+            end
+            local n = 0
+            request = function()
+              n = n + 1
+              local child = children[(n * 2 + tid) % #children + 1]  -- wrk runs with -t 2
+              local body = string.format('{"eventId":"{{{tag}}}-t%d-%d","type":"session-attended","occurredAt":"{{{at}}}","familyId":"%s","childId":"%s","data":{"session":"sounds-like-fun"}}', tid, n, child[2], child[1])
+              return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}, body)
+            end
+            """;
+    }
 }

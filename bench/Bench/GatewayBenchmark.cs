@@ -206,9 +206,9 @@ public static class GatewayBenchmark
         var readers = new ChildScripts(scripts.RunTag + "r", DateTimeOffset.UtcNow, Ward);
         var families = readers.FamilyHeads(options.Families * 3 / 2).Take(options.Families).ToArray();
         var readChildren = families[^1] + 1;
-        if (options.Modes.Contains("risk") || options.Modes.Contains("grpc"))
+        if (options.Modes.Contains("risk") || options.Modes.Contains("grpc") || options.Modes.Contains("http"))
         {
-            log.WriteLine($"loading {families.Length:N0} families for risk reads...");
+            log.WriteLine($"loading {families.Length:N0} families for risk reads and follow-up contacts...");
             var seedBatches = (readChildren + 99) / 100 * 4;
             await Loader.RunAllAsync(seedBatches, 8, n => PostBatchAsync(http, tokens, readers, (readChildren + 99) / 100 * 100, n, cancellationToken), cancellationToken);
         }
@@ -269,7 +269,8 @@ public static class GatewayBenchmark
         if (options.ExternalTool && ExternalTool.Find("wrk") is { } wrk)
         {
             log.WriteLine("wrk (external load tool)...");
-            await RunWrkAsync(wrk, processes, tokens, readers.FamilyId(families[0]), c, options.Seconds, options.Modes, figures, notes, cancellationToken);
+            var known = Enumerable.Range(0, readChildren).Select(i => (readers.ChildId(i), readers.FamilyId(i))).ToArray();
+            await RunWrkAsync(wrk, processes, tokens, readers.FamilyId(families[0]), known, c, options.Seconds, options.Modes, figures, notes, cancellationToken);
         }
         else if (options.ExternalTool)
         {
@@ -549,7 +550,7 @@ public static class GatewayBenchmark
         return proto;
     }
 
-    private static async Task RunWrkAsync(string wrk, GatewayProcesses processes, Tokens tokens, string familyId, int connections, double seconds,
+    private static async Task RunWrkAsync(string wrk, GatewayProcesses processes, Tokens tokens, string familyId, IReadOnlyList<(string ChildId, string FamilyId)> known, int connections, double seconds,
         IReadOnlySet<string> modes, List<Figure> figures, List<string> notes, CancellationToken cancellationToken)
     {
         var duration = Math.Max(2, (int)seconds).ToString(CultureInfo.InvariantCulture) + "s";
@@ -589,6 +590,20 @@ public static class GatewayBenchmark
             if (post.Non2xx > 0)
             {
                 notes.Add($"wrk POST: {post.Non2xx:N0} of {post.Requests:N0} responses were not 2xx (counted out of the rate)");
+            }
+
+            // The steady state: most contacts are for children already known (a birth is one event in eighteen).
+            var contactsScript = Path.Combine(processes.Store.DataDirectory!, "contacts.lua");
+            await File.WriteAllTextAsync(contactsScript, ExternalTool.ContactsScript("k" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:sounds-like-fun"), known, DateTimeOffset.UtcNow.AddHours(-1)), cancellationToken);
+            var contactsCpu = processes.CpuNow();
+            var contacts = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", contactsScript, baseUrl + "/v1/contacts"], cancellationToken));
+            contactsCpu = processes.CpuNow() - contactsCpu;
+            var recorded = contacts.RequestsPerSecond * (contacts.Requests - contacts.Non2xx) / Math.Max(1, contacts.Requests);
+            figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, {known.Count:N0} known children (-c {connections})", recorded, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {contacts.P99Ms:0.##} ms" });
+            AddWrkCpu(figures, contactsCpu, contacts.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
+            if (contacts.Non2xx > 0)
+            {
+                notes.Add($"wrk POST contacts: {contacts.Non2xx:N0} of {contacts.Requests:N0} responses were not 2xx (counted out of the rate)");
             }
         }
     }
