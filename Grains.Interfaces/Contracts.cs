@@ -147,3 +147,13 @@ public sealed record FamilyRiskStatus(
 public sealed record FamilyRiskRead(
     [property: Id(0)] AccessOutcome Outcome,
     [property: Id(1)] FamilyRiskStatus? Status);
+
+/// <summary>
+/// A risk read for the HTTP API: the same checks, audit and status as <see cref="FamilyRiskRead"/>, with the
+/// status already written as the UTF-8 JSON body the API serves (empty unless granted). The family writes it
+/// once per change of its status, so neither the grain call nor the gateway walks the status's lists per read.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("qp.FamilyRiskJson")]
+public sealed record FamilyRiskJson(
+    [property: Id(0)] AccessOutcome Outcome,
+    [property: Id(1)] ReadOnlyMemory<byte> Body);

@@ -69,6 +69,13 @@ public interface IFamilyGrain : IGrainWithStringKey
     [ReadOnly]
     Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose);
 
+    /// <summary>
+    /// As <see cref="ReadRiskStatusAsync"/> (the same access decision and audit entry, durable before it returns),
+    /// with the status as the HTTP API's JSON body; gRPC maps the typed status, both from one cached view.
+    /// </summary>
+    [ReadOnly]
+    Task<FamilyRiskJson> ReadRiskStatusJsonAsync(ReadPurpose purpose);
+
     /// <summary>The family's contribution to its ward, computed afresh (reconciliation).</summary>
     Task<WardContribution?> GetContributionAsync();
 

@@ -44,6 +44,7 @@ public sealed class FamilyGrain(
     private long _lastCatchUp;
     private bool _unsaved;
     private long _savedAt;
+    private RiskStatusView? _view;
 
     // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
     private string FamilyId => field ??= this.GetPrimaryKeyString();
@@ -187,6 +188,27 @@ public sealed class FamilyGrain(
 
     public async Task<FamilyRiskRead> ReadRiskStatusAsync(ReadPurpose purpose)
     {
+        var (outcome, now) = await OpenForReadAsync(purpose);
+        return outcome == AccessOutcome.Granted
+            ? new FamilyRiskRead(outcome, View(now).StatusAt(now))
+            : new FamilyRiskRead(outcome, null);
+    }
+
+    public async Task<FamilyRiskJson> ReadRiskStatusJsonAsync(ReadPurpose purpose)
+    {
+        var (outcome, now) = await OpenForReadAsync(purpose);
+        return outcome == AccessOutcome.Granted
+            ? new FamilyRiskJson(outcome, View(now).JsonAt(now))
+            : new FamilyRiskJson(outcome, ReadOnlyMemory<byte>.Empty);
+    }
+
+    /// <summary>
+    /// Decides whether the caller in the request context may open this family, and audits the decision:
+    /// denied by default, in scope by ward, otherwise only with a break-glass reason (or inside its window).
+    /// Granted returns only after the audit entry is durable, so no identifiable data leaves before it.
+    /// </summary>
+    private async Task<(AccessOutcome Outcome, DateTimeOffset Now)> OpenForReadAsync(ReadPurpose purpose)
+    {
         ArgumentNullException.ThrowIfNull(purpose);
         var caller = CallerContext.Current;
         var now = time.GetUtcNow();
@@ -197,12 +219,12 @@ public sealed class FamilyGrain(
                 await AuditAsync(caller, now, "risk-status-denied", purpose, breakGlass: false, reason: "role may not read identifiable records");
             }
 
-            return new FamilyRiskRead(AccessOutcome.Forbidden, null);
+            return (AccessOutcome.Forbidden, now);
         }
 
         if (_state.Version == 0)
         {
-            return new FamilyRiskRead(AccessOutcome.NotFound, null);
+            return (AccessOutcome.NotFound, now);
         }
 
         var inScope = _state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal);
@@ -224,14 +246,14 @@ public sealed class FamilyGrain(
             else
             {
                 await AuditAsync(caller, now, "risk-status-denied", purpose, breakGlass: false, reason: "outside the caller's wards without a break-glass reason");
-                return new FamilyRiskRead(AccessOutcome.OutOfScope, null);
+                return (AccessOutcome.OutOfScope, now);
             }
         }
 
         // The audit entry is durable before any identifiable data leaves the grain.
         await AuditAsync(caller, now, "risk-status-read", purpose, breakGlass, reason);
         await CatchUpAsync();
-        return new FamilyRiskRead(AccessOutcome.Granted, Status(now));
+        return (AccessOutcome.Granted, now);
     }
 
     public Task<WardContribution?> GetContributionAsync()
@@ -242,7 +264,11 @@ public sealed class FamilyGrain(
             : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
     }
 
-    public Task<FamilyRiskStatus> GetRiskStatusAsync() => Task.FromResult(Status(time.GetUtcNow()));
+    public Task<FamilyRiskStatus> GetRiskStatusAsync()
+    {
+        var now = time.GetUtcNow();
+        return Task.FromResult(View(now).StatusAt(now));
+    }
 
     /// <summary>
     /// Children tell their family with one-way messages; should one be lost (a silo failing between the
@@ -339,6 +365,62 @@ public sealed class FamilyGrain(
     RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => Assess(_state, _children, at);
 
     DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
+
+    /// <summary>
+    /// The risk status as of <paramref name="now"/>, reused while nothing it depends on has changed: this
+    /// family's state and its children's (each replaced, never mutated, by an event), the last change on
+    /// its risk timeline, and time staying before the next instant at which time alone changes a fact or a
+    /// review's status (the same boundaries the timeline and the child cache follow). A busy family is read
+    /// far more often than it changes, and building the status assesses every child and evaluates every review.
+    /// </summary>
+    private RiskStatusView View(DateTimeOffset now)
+    {
+        _timeline.AdvanceTo(now);
+        var lastChange = _timeline.History.Count > 0 ? _timeline.History[^1] : null;
+        if (_view is { } known && known.StillHolds(_state, _children, lastChange, now))
+        {
+            return known;
+        }
+
+        var status = Status(now);
+        return _view = new RiskStatusView(_state, [.. _children.Values], lastChange, now, NextChangeOf(_state, _children, now), status);
+    }
+
+    /// <summary>One built status and what it was built from; the JSON body is written on first use.</summary>
+    private sealed class RiskStatusView(
+        FamilyState family,
+        ChildState[] children,
+        RiskChange? lastChange,
+        DateTimeOffset from,
+        DateTimeOffset? until,
+        FamilyRiskStatus status)
+    {
+        private byte[]? _head;
+
+        public bool StillHolds(FamilyState currentFamily, Dictionary<string, ChildState> currentChildren, RiskChange? currentLastChange, DateTimeOffset now)
+        {
+            if (!ReferenceEquals(family, currentFamily) || !ReferenceEquals(lastChange, currentLastChange) ||
+                now < from || (until is { } end && now >= end) || children.Length != currentChildren.Count)
+            {
+                return false;
+            }
+
+            foreach (var child in children)
+            {
+                if (!currentChildren.TryGetValue(child.ChildId, out var current) || !ReferenceEquals(current, child))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public FamilyRiskStatus StatusAt(DateTimeOffset now) => now == status.AsOf ? status : status with { AsOf = now };
+
+        public ReadOnlyMemory<byte> JsonAt(DateTimeOffset now) =>
+            RiskStatusJson.Complete(_head ??= RiskStatusJson.Head(status), now, status.Synthetic);
+    }
 
     private FamilyRiskStatus Status(DateTimeOffset now)
     {

@@ -21,19 +21,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     public async Task<OperationResult<FamilyRiskStatus>> GetRiskStatusAsync(Caller caller, string familyId, string? breakGlassReason)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var errors = new List<FieldProblem>();
-        if (!Identifiers.IsId(familyId))
-        {
-            errors.Add(new FieldProblem("familyId", "must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
-        }
-
-        var reason = string.IsNullOrWhiteSpace(breakGlassReason) ? null : breakGlassReason.Trim();
-        if (reason is not null && reason.Length < MinimumBreakGlassReasonLength)
-        {
-            errors.Add(new FieldProblem("breakGlassReason", $"must be at least {MinimumBreakGlassReasonLength} characters saying why the family is opened"));
-        }
-
-        if (errors.Count > 0)
+        if (CheckRead(familyId, breakGlassReason, out var reason) is { } errors)
         {
             return OperationResult<FamilyRiskStatus>.Invalid(errors);
         }
@@ -41,6 +29,49 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         var read = await GrainCalls.RunAsync(caller, () =>
             grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(RiskStatusPurpose, reason)));
         return read.IsOk ? FromRead(read.Value!, familyId) : read.As<FamilyRiskStatus>();
+    }
+
+    /// <summary>
+    /// As <see cref="GetRiskStatusAsync"/>, with the status as the HTTP API's JSON body, written by the family
+    /// once per change of its status: the gateway passes the bytes on instead of serialising the status again.
+    /// </summary>
+    public async Task<OperationResult<ReadOnlyMemory<byte>>> GetRiskStatusJsonAsync(Caller caller, string familyId, string? breakGlassReason)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (CheckRead(familyId, breakGlassReason, out var reason) is { } errors)
+        {
+            return OperationResult<ReadOnlyMemory<byte>>.Invalid(errors);
+        }
+
+        var read = await GrainCalls.RunAsync(caller, () =>
+            grains.For<IFamilyGrain>(familyId).ReadRiskStatusJsonAsync(new ReadPurpose(RiskStatusPurpose, reason)));
+        if (!read.IsOk)
+        {
+            return read.As<ReadOnlyMemory<byte>>();
+        }
+
+        var answer = read.Value!;
+        return answer.Outcome == AccessOutcome.Granted && !answer.Body.IsEmpty
+            ? OperationResult<ReadOnlyMemory<byte>>.Ok(answer.Body)
+            : Refused<ReadOnlyMemory<byte>>(answer.Outcome, familyId);
+    }
+
+    /// <summary>The family id's form and the break-glass reason's length; null when both are fine.</summary>
+    private static List<FieldProblem>? CheckRead(string familyId, string? breakGlassReason, out string? reason)
+    {
+        List<FieldProblem>? errors = null;
+        if (!Identifiers.IsId(familyId))
+        {
+            (errors ??= []).Add(new FieldProblem("familyId", "must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
+        }
+
+        reason = string.IsNullOrWhiteSpace(breakGlassReason) ? null : breakGlassReason.Trim();
+        if (reason is not null && reason.Length < MinimumBreakGlassReasonLength)
+        {
+            (errors ??= []).Add(new FieldProblem("breakGlassReason", $"must be at least {MinimumBreakGlassReasonLength} characters saying why the family is opened"));
+        }
+
+        return errors;
     }
 
     /// <summary>
@@ -89,13 +120,18 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
             : recorded;
     }
 
-    private static OperationResult<FamilyRiskStatus> FromRead(FamilyRiskRead read, string familyId) => read.Outcome switch
+    private static OperationResult<FamilyRiskStatus> FromRead(FamilyRiskRead read, string familyId) =>
+        read is { Outcome: AccessOutcome.Granted, Status: { } status }
+            ? OperationResult<FamilyRiskStatus>.Ok(status)
+            : Refused<FamilyRiskStatus>(read.Outcome, familyId);
+
+    /// <summary>Every outcome but a granted read with a status, as the failure both transports report.</summary>
+    private static OperationResult<T> Refused<T>(AccessOutcome outcome, string familyId) => outcome switch
     {
-        AccessOutcome.Granted when read.Status is not null => OperationResult<FamilyRiskStatus>.Ok(read.Status),
-        AccessOutcome.Granted or AccessOutcome.NotFound => OperationResult<FamilyRiskStatus>.Fail(OperationStatus.NotFound, $"No family '{familyId}' is known."),
-        AccessOutcome.OutOfScope => OperationResult<FamilyRiskStatus>.Fail(OperationStatus.BreakGlassRequired,
+        AccessOutcome.Granted or AccessOutcome.NotFound => OperationResult<T>.Fail(OperationStatus.NotFound, $"No family '{familyId}' is known."),
+        AccessOutcome.OutOfScope => OperationResult<T>.Fail(OperationStatus.BreakGlassRequired,
             $"Family '{familyId}' is outside your wards. To open it, give a break-glass reason of at least {MinimumBreakGlassReasonLength} characters; the access is time-limited and audited."),
-        _ => OperationResult<FamilyRiskStatus>.Fail(OperationStatus.Forbidden, "Your role may not read identifiable family records."),
+        _ => OperationResult<T>.Fail(OperationStatus.Forbidden, "Your role may not read identifiable family records."),
     };
 
     private static string BuildLevelEvent(string eventId, string familyId, string? level, string? reason, DateTimeOffset now)

@@ -82,13 +82,16 @@ public static class ApiEndpoints
 
     private static void MapFamilies(RouteGroupBuilder v1)
     {
-        v1.MapGet("/families/{familyId}/risk", async Task<Results<Ok<RiskStatusResponse>, ProblemHttpResult>> (string familyId, HttpContext http, FamilyOperations families) =>
+        // The body is the family's own JSON of the status (RiskStatusResponse's shape, pinned by a test), written
+        // once per change of the status rather than serialised here on every read.
+        v1.MapGet("/families/{familyId}/risk", async Task<Results<Utf8JsonResult, ProblemHttpResult>> (string familyId, HttpContext http, FamilyOperations families) =>
             {
                 var reason = http.Request.Headers[Problems.BreakGlassHeader].ToString();
-                var result = await families.GetRiskStatusAsync(CallerFactory.FromPrincipal(http.User), familyId, reason.Length > 0 ? reason : null);
-                return result.IsOk ? TypedResults.Ok(RiskStatusResponse.From(result.Value!)) : Problems.From(result, http);
+                var result = await families.GetRiskStatusJsonAsync(CallerFactory.FromPrincipal(http.User), familyId, reason.Length > 0 ? reason : null);
+                return result.IsOk ? new Utf8JsonResult(result.Value) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .Produces<RiskStatusResponse>(StatusCodes.Status200OK, "application/json")
             .WithName("GetFamilyRisk")
             .WithSummary("A family's risk status; audited before it is returned. Outside your wards send X-Break-Glass-Reason.");
 

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using QpActors.Gateway.Http;
+using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Tests;
 
@@ -85,6 +89,71 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
 
         using var risk = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
         Assert.Equal("universal-plus", (await ContactApiTests.Json(risk)).GetProperty("setLevel").GetString());
+    }
+
+    [Fact]
+    public async Task The_familys_risk_json_is_what_the_api_serialiser_writes_for_the_typed_status_byte_for_byte()
+    {
+        var (ward, familyId, _) = await RegisterFamilyAsync();
+        var practitioner = TestCaller.EarlyIntervention(ward);
+
+        // A level decision with characters the encoder escapes, so nulls, nesting and escaping all show.
+        var body = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Mum & baby <isolated>; \"agreed\" extra support – café" }.ToJsonString();
+        using (var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        var family = gateway.GatewayServices.GetRequiredService<IGrainFactory>().GetGrain<IFamilyGrain>(familyId);
+        CallerContext.Set(new Caller(practitioner.Subject, Roles.EarlyIntervention, [ward], null, null));
+        FamilyRiskJson json;
+        FamilyRiskRead typed;
+        try
+        {
+            json = await family.ReadRiskStatusJsonAsync(new ReadPurpose("risk-status", null));
+            typed = await family.ReadRiskStatusAsync(new ReadPurpose("risk-status", null));
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+
+        Assert.Equal(AccessOutcome.Granted, json.Outcome);
+        var written = System.Text.Encoding.UTF8.GetString(json.Body.Span);
+        var asOf = JsonDocument.Parse(written).RootElement.GetProperty("asOf").GetDateTimeOffset();
+        var options = gateway.GatewayServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var expected = JsonSerializer.Serialize(RiskStatusResponse.From(typed.Status! with { AsOf = asOf }), options);
+        Assert.Equal(expected, written);
+        Assert.Contains("setLevelDecision\":{", written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_risk_read_after_a_new_event_shows_the_event_and_each_read_its_own_instant()
+    {
+        var (ward, familyId, _) = await RegisterFamilyAsync();
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        using var before = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+        var first = await ContactApiTests.Json(before);
+        using var again = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+        var second = await ContactApiTests.Json(again);
+
+        var body = new JsonObject { ["level"] = "universal-partnership-plus", ["reason"] = "Strategy meeting agreed a lead professional" }.ToJsonString();
+        using (var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        using var after = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+        var third = await ContactApiTests.Json(after);
+
+        Assert.Equal("application/json; charset=utf-8", after.Content.Headers.ContentType?.ToString());
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("setLevel").ValueKind);
+        Assert.Equal(first.GetProperty("version").GetInt64(), second.GetProperty("version").GetInt64());
+        Assert.True(second.GetProperty("asOf").GetDateTimeOffset() > first.GetProperty("asOf").GetDateTimeOffset());
+        Assert.Equal("universal-partnership-plus", third.GetProperty("setLevel").GetString());
+        Assert.True(third.GetProperty("version").GetInt64() > second.GetProperty("version").GetInt64());
+        Assert.Contains(third.GetProperty("recentEvents").EnumerateArray(), e => e.GetProperty("type").GetString() == "service-level-set");
+        Assert.True(third.GetProperty("asOf").GetDateTimeOffset() > second.GetProperty("asOf").GetDateTimeOffset());
     }
 
     [Theory]
