@@ -6,7 +6,8 @@ namespace QpActors.Persistence;
 
 /// <summary>
 /// The journal on PostgreSQL: several flushers, each with its own connection, commit batches
-/// in parallel; rows go in as arrays through unnest, one statement per table.
+/// in parallel; rows go in as arrays through unnest, one statement per table, and a batch
+/// with no stored event id is written and committed in a single round trip.
 /// </summary>
 internal sealed class PostgresEventJournal : BatchingEventJournal
 {
