@@ -6,7 +6,8 @@ namespace QpActors.Persistence;
 
 /// <summary>
 /// The journal on PostgreSQL: several flushers, each with its own connection, commit batches
-/// in parallel; rows go in as arrays through unnest, one statement per table.
+/// in parallel; rows go in as arrays through unnest, one statement per table, and a batch
+/// with no stored event id is written and committed in a single round trip.
 /// </summary>
 internal sealed class PostgresEventJournal : BatchingEventJournal
 {
@@ -180,9 +181,8 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
     private sealed class Writer(NpgsqlDataSource dataSource, TimeProvider clock) : JournalBatchWriter
     {
-        private const string InsertEvents = """
-            INSERT INTO qp_events (event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
-                                   champion_id, ward_code, entity_version, payload)
+        // The rows in the order they were queued, so seq follows queue order within a batch.
+        private const string EventRows = """
             SELECT r.event_id, r.type, r.occurred_at, r.received_at, r.recorded_by, r.family_id, r.child_id,
                    r.champion_id, r.ward_code, r.entity_version, r.payload::json
               FROM unnest(@event_id, @type, @occurred_at, @received_at, @recorded_by, @family_id, @child_id,
@@ -190,9 +190,20 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                    WITH ORDINALITY AS r(event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
                                         champion_id, ward_code, entity_version, payload, ord)
              ORDER BY r.ord
-            ON CONFLICT (event_id) DO NOTHING
-            RETURNING event_id, seq
             """;
+
+        private const string EventTarget = """
+            INSERT INTO qp_events (event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
+                                   champion_id, ward_code, entity_version, payload)
+            """;
+
+        // Expecting every event to be new: a stored event id fails the whole batch (unique violation).
+        private const string InsertNewEvents = EventTarget + "\n" + EventRows + "\nRETURNING event_id, seq";
+
+        // Duplicates expected: stored ids are skipped and looked up afterwards.
+        private const string InsertEventsSkippingStored = EventTarget + "\n" + EventRows + "\nON CONFLICT (event_id) DO NOTHING RETURNING event_id, seq";
+
+        private const string EventIdConstraint = "qp_events_event_id_key";
 
         private const string FindExisting = "SELECT event_id, seq FROM qp_events WHERE event_id = ANY(@ids)";
 
@@ -227,6 +238,96 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
         {
             var open = await EnsureOpenAsync().ConfigureAwait(false);
+            if (!RepeatsAnEventId(writes))
+            {
+                try
+                {
+                    return await WriteAllNewAsync(open, writes).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == EventIdConstraint)
+                {
+                    // An event id is already stored (a client's retry, or another flusher's commit):
+                    // nothing of this attempt stayed. Write the batch again, sorting out which are new.
+                }
+            }
+
+            return await WriteCheckingDuplicatesAsync(open, writes).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The usual case, in one round trip: every statement goes in one batch with no explicit
+        /// transaction, so PostgreSQL runs them in one implicit transaction and commits at the
+        /// batch's end (synchronous_commit on: after the WAL flush), or rolls all of them back on
+        /// the first error. BEGIN and COMMIT round trips are saved, which on a batch of a few
+        /// dozen writes is much of the cost on both sides.
+        /// </summary>
+        private async Task<AppendResult[]> WriteAllNewAsync(NpgsqlConnection open, IReadOnlyList<JournalWrite> writes)
+        {
+            var results = new AppendResult[writes.Count];
+            var accepted = new bool[writes.Count];
+            Array.Fill(accepted, true);
+            var rows = new List<JournalEvent>(writes.Count);
+            foreach (var write in writes)
+            {
+                if (write.Event is { } e)
+                {
+                    rows.Add(e);
+                }
+            }
+
+            await using var batch = new NpgsqlBatch(open);
+            if (rows.Count > 0)
+            {
+                var insert = new NpgsqlBatchCommand(InsertNewEvents);
+                AddEventArrays(insert.Parameters, rows);
+                batch.BatchCommands.Add(insert);
+            }
+
+            AddWardEntries(batch, writes, accepted);
+            AddDeadlines(batch, writes, accepted);
+            AddAudit(batch, writes);
+            if (batch.BatchCommands.Count == 0)
+            {
+                Array.Fill(results, new AppendResult(false, 0));
+                return results;
+            }
+
+            var seqs = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
+            await using (var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false))
+            {
+                if (rows.Count > 0)
+                {
+                    while (await reader.ReadAsync().ConfigureAwait(false))
+                    {
+                        seqs.Add(reader.GetString(0), reader.GetInt64(1));
+                    }
+                }
+
+                // Reading to the end surfaces an error from any later statement or from the
+                // commit itself; only then is the batch durable.
+                while (await reader.NextResultAsync().ConfigureAwait(false))
+                {
+                }
+            }
+
+            for (var i = 0; i < writes.Count; i++)
+            {
+                results[i] = writes[i].Event is { } e
+                    ? new AppendResult(true, seqs.TryGetValue(e.EventId, out var seq)
+                        ? seq
+                        : throw new InvalidOperationException($"Event {e.EventId} was committed but its seq was not returned."))
+                    : new AppendResult(false, 0);
+            }
+
+            return results;
+        }
+
+        /// <summary>
+        /// When the batch holds a stored event id or repeats one: an explicit transaction in
+        /// which the events go first, and ward entries and deadlines follow only for the new ones.
+        /// </summary>
+        private async Task<AppendResult[]> WriteCheckingDuplicatesAsync(NpgsqlConnection open, IReadOnlyList<JournalWrite> writes)
+        {
             await using var transaction = await open.BeginTransactionAsync().ConfigureAwait(false);
             var results = new AppendResult[writes.Count];
             var accepted = await InsertEventsAsync(open, transaction, writes, results).ConfigureAwait(false);
@@ -242,6 +343,20 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
             await transaction.CommitAsync().ConfigureAwait(false);
             return results;
+        }
+
+        private static bool RepeatsAnEventId(IReadOnlyList<JournalWrite> writes)
+        {
+            HashSet<string>? seen = null;
+            foreach (var write in writes)
+            {
+                if (write.Event is { } e && !(seen ??= new HashSet<string>(writes.Count, StringComparer.Ordinal)).Add(e.EventId))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         public override async ValueTask DisposeAsync()
@@ -308,19 +423,9 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             var inserted = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
-            await using (var insert = new NpgsqlCommand(InsertEvents, open, transaction))
+            await using (var insert = new NpgsqlCommand(InsertEventsSkippingStored, open, transaction))
             {
-                AddArray(insert, "event_id", NpgsqlDbType.Text, rows, r => r.EventId);
-                AddArray(insert, "type", NpgsqlDbType.Text, rows, r => r.Type);
-                AddArray(insert, "occurred_at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.OccurredAt));
-                AddArray(insert, "received_at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.ReceivedAt));
-                AddArray(insert, "recorded_by", NpgsqlDbType.Text, rows, r => r.RecordedBy);
-                AddArray(insert, "family_id", NpgsqlDbType.Text, rows, r => r.FamilyId);
-                AddArray(insert, "child_id", NpgsqlDbType.Text, rows, r => r.ChildId);
-                AddArray(insert, "champion_id", NpgsqlDbType.Text, rows, r => r.ChampionId);
-                AddArray(insert, "ward_code", NpgsqlDbType.Text, rows, r => r.WardCode);
-                AddArray(insert, "entity_version", NpgsqlDbType.Bigint, rows, r => r.EntityVersion);
-                AddArray(insert, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
+                AddEventArrays(insert.Parameters, rows);
                 await using var reader = await insert.ExecuteReaderAsync().ConfigureAwait(false);
                 while (await reader.ReadAsync().ConfigureAwait(false))
                 {
@@ -464,9 +569,20 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             batch.BatchCommands.Add(command);
         }
 
-        private static void AddArray<TRow, TValue>(
-            NpgsqlCommand command, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> pick) =>
-            AddArray(command.Parameters, name, type, rows, pick);
+        private static void AddEventArrays(NpgsqlParameterCollection parameters, List<JournalEvent> rows)
+        {
+            AddArray(parameters, "event_id", NpgsqlDbType.Text, rows, r => r.EventId);
+            AddArray(parameters, "type", NpgsqlDbType.Text, rows, r => r.Type);
+            AddArray(parameters, "occurred_at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.OccurredAt));
+            AddArray(parameters, "received_at", NpgsqlDbType.TimestampTz, rows, r => JournalTime.ToUtc(r.ReceivedAt));
+            AddArray(parameters, "recorded_by", NpgsqlDbType.Text, rows, r => r.RecordedBy);
+            AddArray(parameters, "family_id", NpgsqlDbType.Text, rows, r => r.FamilyId);
+            AddArray(parameters, "child_id", NpgsqlDbType.Text, rows, r => r.ChildId);
+            AddArray(parameters, "champion_id", NpgsqlDbType.Text, rows, r => r.ChampionId);
+            AddArray(parameters, "ward_code", NpgsqlDbType.Text, rows, r => r.WardCode);
+            AddArray(parameters, "entity_version", NpgsqlDbType.Bigint, rows, r => r.EntityVersion);
+            AddArray(parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
+        }
 
         private static void AddArray<TRow, TValue>(
             NpgsqlParameterCollection parameters, string name, NpgsqlDbType type, IReadOnlyList<TRow> rows, Func<TRow, TValue> pick)
@@ -477,7 +593,8 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                 values[i] = pick(rows[i]);
             }
 
-            parameters.AddWithValue(name, NpgsqlDbType.Array | type, values);
+            // Typed, so Npgsql writes the array without boxing it or looking its type up again.
+            parameters.Add(new NpgsqlParameter<TValue[]>(name, values) { NpgsqlDbType = NpgsqlDbType.Array | type });
         }
     }
 }

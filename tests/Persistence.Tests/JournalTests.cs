@@ -92,6 +92,47 @@ public static class JournalScenarios
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
     }
 
+    public static async Task StoredEventAmongNewOnesSpoilsNothing(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+
+        // One flusher, so the writes queued together go out in as few batches as possible and
+        // the stored id lands in a batch with new ones.
+        await using var journal = EventJournalFactory.Create(store.Settings, new JournalOptions { PostgresFlushers = 1 });
+        var stored = await journal.AppendAsync(new JournalWrite(
+            Event("e-stored"), [new WardEntry("child:c-stored", "queens-park", "child", 1, """{"v":1}""")], [], []));
+        static JournalWrite New(int i) => new(
+            Event($"e-{i}", childId: $"c-{i}", recordedBy: "bulk"),
+            [new WardEntry($"child:c-{i}", "queens-park", "child", 1, $$"""{"i":{{i}}}""")],
+            [new Deadline($"child:c-{i}", T0.AddDays(1))],
+            []);
+
+        var before = Enumerable.Range(0, 30).Select(i => journal.AppendAsync(New(i))).ToList();
+        var retry = journal.AppendAsync(new JournalWrite(
+            Event("e-stored", payload: """{"note":"retried"}"""),
+            [new WardEntry("child:c-stored", "queens-park", "child", 2, """{"v":2}""")],
+            [new Deadline("child:c-stored", T0)],
+            [Audit("u-1", "f-1", T0)]));
+        var after = Enumerable.Range(30, 30).Select(i => journal.AppendAsync(New(i))).ToList();
+        var fresh = await Task.WhenAll(before.Concat(after));
+        var again = await retry;
+
+        Assert.False(again.Inserted);
+        Assert.Equal(stored.Seq, again.Seq);
+        Assert.All(fresh, r => Assert.True(r.Inserted));
+        Assert.Equal(60, fresh.Select(r => r.Seq).Distinct().Count());
+        Assert.Equal(61, await journal.CountEventsAsync());
+        Assert.Equal(fresh.Select(r => r.Seq).Order(), (await journal.ReadEventsAsync(EventQuery.ForRecorder("bulk"))).Select(e => e.Seq));
+
+        // The new writes' entries and deadlines applied; the retry's did not, but its audit did.
+        var ward = await journal.ReadWardEntriesAsync("queens-park");
+        Assert.Equal(61, ward.Count);
+        Assert.Equal(1, ward.Single(e => e.EntryKey == "child:c-stored").Version);
+        Assert.Equal(60, (await journal.ReadDueAsync(T0.AddDays(2), 100)).Count);
+        Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
+        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-stored"))!.Payload);
+    }
+
     public static async Task WritesAllPartsTogether(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -304,6 +345,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
+    [Fact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [Fact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
     [Fact] public Task Failed_write_leaves_nothing_and_fails_only_its_caller() => JournalScenarios.FailedWriteLeavesNothingAndFailsOnlyItsCaller(Kind);
     [Fact] public Task A_unit_commits_whole_or_not_at_all() => JournalScenarios.AUnitCommitsWholeOrNotAtAll(Kind);
@@ -322,6 +364,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
+    [PostgresFact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [PostgresFact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
     [PostgresFact] public Task Failed_write_leaves_nothing_and_fails_only_its_caller() => JournalScenarios.FailedWriteLeavesNothingAndFailsOnlyItsCaller(Kind);
     [PostgresFact] public Task A_unit_commits_whole_or_not_at_all() => JournalScenarios.AUnitCommitsWholeOrNotAtAll(Kind);

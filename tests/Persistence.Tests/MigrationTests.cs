@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace QpActors.Persistence.Tests;
 
 /// <summary>Migration behaviour, run against each store by the classes below.</summary>
@@ -9,6 +11,11 @@ public static class MigrationScenarios
         "qp_events", "qp_ward_entries", "qp_deadlines", "qp_audit", "qp_schema_migrations",
     ];
 
+    /// <summary>The scripts each store carries: PostgreSQL has one more, tuning its ingest cost.</summary>
+    public static (int[] Versions, string[] Names) Expected(StorageKind kind) => kind == StorageKind.Postgres
+        ? ([1, 2, 3], ["orleans", "qpactors", "ingest_cost"])
+        : ([1, 2], ["orleans", "qpactors"]);
+
     public static async Task AppliesOnceThenNothing(StorageKind kind)
     {
         await using var store = await TestStore.CreateAsync(kind);
@@ -16,8 +23,8 @@ public static class MigrationScenarios
         var first = await SchemaMigrator.ApplyAsync(store.Settings);
         var second = await SchemaMigrator.ApplyAsync(store.Settings);
 
-        Assert.Equal([1, 2], first.Select(m => m.Version));
-        Assert.Equal(["orleans", "qpactors"], first.Select(m => m.Name));
+        Assert.Equal(Expected(kind).Versions, first.Select(m => m.Version));
+        Assert.Equal(Expected(kind).Names, first.Select(m => m.Name));
         Assert.Empty(second);
         Assert.Equal(SchemaMigrator.Known(kind), await SchemaMigrator.ReadAppliedAsync(store.Settings));
         foreach (var table in Tables)
@@ -36,8 +43,8 @@ public static class MigrationScenarios
             Task.Run(() => SchemaMigrator.ApplyAsync(store.Settings)));
 
         // Exactly one caller did the work; the others found it done.
-        Assert.Equal([1, 2], runs.SelectMany(r => r).Select(m => m.Version).Order());
-        Assert.Equal(2, await store.ScalarAsync("SELECT count(*) FROM qp_schema_migrations"));
+        Assert.Equal(Expected(kind).Versions, runs.SelectMany(r => r).Select(m => m.Version).Order());
+        Assert.Equal(Expected(kind).Versions.Length, await store.ScalarAsync("SELECT count(*) FROM qp_schema_migrations"));
     }
 
     public static async Task StoresEveryQueryKeyTheProvidersAskFor(StorageKind kind, string[] keys)
@@ -119,6 +126,50 @@ public sealed class PostgresMigrationTests
 
         Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM orleans_membership"));
         Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM orleans_membership_version"));
+    }
+
+    [PostgresFact]
+    public async Task Ingest_tuning_keeps_the_reads_indexed()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+
+        Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM pg_indexes WHERE indexname = 'qp_events_by_ward'"));
+        Assert.Equal("{fillfactor=70}", await store.TextAsync("SELECT reloptions::text FROM pg_class WHERE relname = 'qp_ward_entries'"));
+        Assert.Equal(0, await store.ScalarAsync(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name IN ('qp_events', 'qp_ward_entries', 'qp_deadlines') " +
+            "AND column_name IN ('event_id', 'recorded_by', 'family_id', 'child_id', 'champion_id', 'ward_code', 'entry_key', 'entity_key') " +
+            "AND collation_name IS DISTINCT FROM 'C'"));
+
+        // The reads bind the id as a parameter, so the partial indexes must serve a generic plan,
+        // where the planner knows only that "column = $1" implies the column is not null.
+        await using var connection = new NpgsqlConnection(store.Settings.ConnectionString);
+        await connection.OpenAsync();
+        await using (var setup = new NpgsqlCommand("SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off", connection))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        foreach (var (column, index) in new[]
+        {
+            ("child_id", "qp_events_by_child"), ("family_id", "qp_events_by_family"),
+            ("champion_id", "qp_events_by_champion"), ("recorded_by", "qp_events_by_recorder"),
+        })
+        {
+            await using var prepare = new NpgsqlCommand(
+                $"PREPARE by_{column}(text, bigint) AS SELECT seq FROM qp_events WHERE {column} = $1 AND seq > $2 ORDER BY seq LIMIT 10", connection);
+            await prepare.ExecuteNonQueryAsync();
+            await using var explain = new NpgsqlCommand($"EXPLAIN EXECUTE by_{column}('x', 0)", connection);
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    plan.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Contains(plan, line => line.Contains(index, StringComparison.Ordinal));
+        }
     }
 }
 
