@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
@@ -12,18 +13,63 @@ namespace QpActors.Grains;
 /// instant a review window closes. Live grains and a replay of the journal in arrival order go through
 /// the same steps, so the risk history a grain rebuilds after a restart is the one it showed before.
 /// </summary>
-/// <remarks>Every live child holds one, so it keeps a reference to its subject rather than two delegates, and no list until a first change.</remarks>
+/// <remarks>
+/// Every live child holds one, so it is kept small: a reference to its subject rather than two delegates;
+/// the changes as structs in an exact-size array (each one's previous score is the change before it, so
+/// only the first one's is kept); the causing event ids packed in one <see cref="EventIdTable"/>. The
+/// <see cref="RiskChange"/> records are built when <see cref="History"/> is read.
+/// </remarks>
 public sealed class RiskTimeline(IRiskSubject subject)
 {
     /// <summary>How many changes are kept; older ones remain derivable from the journal.</summary>
     public const int HistoryLength = 50;
 
-    private List<RiskChange>? _history;
+    /// <summary>The cause of a change that time alone made.</summary>
+    public const string TimeCause = "time: review window";
+
+    private const int ByTime = -1;
+
+    private Change[] _changes = [];
+    private EventIdTable _causes;
+
+    // Score and level before the first kept change.
+    private double _firstPreviousScore;
+    private ServiceLevel _firstPreviousLevel = ServiceLevel.Universal;
+
     private double _score;
     private ServiceLevel _level = ServiceLevel.Universal;
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
 
-    public IReadOnlyList<RiskChange> History => _history ?? (IReadOnlyList<RiskChange>)[];
+    /// <summary>The kept changes, oldest first. Built on each read.</summary>
+    public IReadOnlyList<RiskChange> History
+    {
+        get
+        {
+            if (_changes.Length == 0)
+            {
+                return [];
+            }
+
+            var history = new RiskChange[_changes.Length];
+            var previousScore = _firstPreviousScore;
+            var previousLevel = _firstPreviousLevel;
+            for (var i = 0; i < _changes.Length; i++)
+            {
+                var change = _changes[i];
+                history[i] = new RiskChange(
+                    new DateTimeOffset(change.UtcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(change.OffsetMinutes)),
+                    change.Score,
+                    change.SuggestedLevel.ToWireName(),
+                    previousScore,
+                    previousLevel.ToWireName(),
+                    change.Cause == ByTime ? TimeCause : _causes.Get(change.Cause));
+                previousScore = change.Score;
+                previousLevel = change.SuggestedLevel;
+            }
+
+            return history;
+        }
+    }
 
     public double Score => _score;
 
@@ -60,7 +106,7 @@ public sealed class RiskTimeline(IRiskSubject subject)
                 at = _clock.AddTicks(1);
             }
 
-            changed |= Record(at, "time: review window");
+            changed |= Record(at, null);
         }
 
         if (until > _clock)
@@ -71,7 +117,8 @@ public sealed class RiskTimeline(IRiskSubject subject)
         return changed;
     }
 
-    private bool Record(DateTimeOffset at, string cause, RiskAssessment? known = null)
+    /// <param name="cause">The event id, or null when time made the change.</param>
+    private bool Record(DateTimeOffset at, string? cause, RiskAssessment? known = null)
     {
         var assessment = known ?? subject.Assess(at);
         if (at > _clock)
@@ -84,16 +131,74 @@ public sealed class RiskTimeline(IRiskSubject subject)
             return false;
         }
 
-        _history ??= [];
-        _history.Add(new RiskChange(at, assessment.Score, assessment.SuggestedLevel.ToWireName(), _score, _level.ToWireName(), cause));
-        if (_history.Count > HistoryLength)
+        if (_changes.Length == HistoryLength)
         {
-            _history.RemoveAt(0);
+            Forget(1);
         }
 
+        var position = ByTime;
+        if (cause is not null && cause != TimeCause)
+        {
+            _causes = _causes.Add(cause, out position);
+        }
+
+        _changes = [.. _changes, new Change(at, assessment.Score, assessment.SuggestedLevel, position)];
         _score = assessment.Score;
         _level = assessment.SuggestedLevel;
         return true;
+    }
+
+    /// <summary>Drops the oldest <paramref name="count"/> changes and their causes.</summary>
+    private void Forget(int count)
+    {
+        _firstPreviousScore = _changes[count - 1].Score;
+        _firstPreviousLevel = _changes[count - 1].SuggestedLevel;
+        var kept = _changes[count..];
+        var causes = default(EventIdTable);
+        for (var i = 0; i < kept.Length; i++)
+        {
+            if (kept[i].Cause != ByTime)
+            {
+                causes = causes.Add(_causes.Get(kept[i].Cause), out var position);
+                kept[i] = kept[i].WithCause(position);
+            }
+        }
+
+        _changes = kept;
+        _causes = causes;
+    }
+
+    [StructLayout(LayoutKind.Auto)]
+    private readonly struct Change
+    {
+        public Change(DateTimeOffset at, double score, ServiceLevel level, int cause)
+            : this(at.UtcTicks, (short)at.TotalOffsetMinutes, score, level, cause)
+        {
+        }
+
+        private Change(long utcTicks, short offsetMinutes, double score, ServiceLevel level, int cause)
+        {
+            UtcTicks = utcTicks;
+            OffsetMinutes = offsetMinutes;
+            Score = score;
+            Level = (byte)level;
+            Cause = cause;
+        }
+
+        public long UtcTicks { get; }
+
+        public double Score { get; }
+
+        /// <summary>Position of the causing event id in the timeline's table, or <see cref="ByTime"/>.</summary>
+        public int Cause { get; }
+
+        public short OffsetMinutes { get; }
+
+        private byte Level { get; }
+
+        public ServiceLevel SuggestedLevel => (ServiceLevel)Level;
+
+        public Change WithCause(int cause) => new(UtcTicks, OffsetMinutes, Score, SuggestedLevel, cause);
     }
 }
 

@@ -17,8 +17,17 @@ namespace QpActors.Domain.Model;
 /// therefore just applied; nothing is replayed.
 /// </para>
 /// <para>
-/// Only dates, short ids and details the rules use are kept (not whole events), so a child with
-/// about twenty events stays small in memory.
+/// Only dates, short ids and details the rules use are kept (not whole events), and they are kept
+/// compactly, because every live child holds one: event ids are packed into one
+/// <see cref="EventIdTable"/> and records name their event by its position there; records are
+/// structs in arrays with instants as UTC ticks and an offset. The public records
+/// (<see cref="Reviews"/>, <see cref="MissedAppointments"/>...) are built from them on read; the rules'
+/// own hot paths read the compact form through internal members.
+/// </para>
+/// <para>
+/// Equality compares content, not layout: the table's order follows arrival order, so two folds of
+/// the same events in different orders hold the same ids at different positions. Two states are
+/// equal when their canonical JSON (every list sorted, ids spelled out) is equal.
 /// </para>
 /// <para>
 /// Which events reach this state: every event whose <c>childId</c> is this child. Family-level
@@ -33,6 +42,21 @@ public sealed record ChildState
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    private EventIdTable _ids;
+    private int _count;
+    private string? _family;
+    private Stamp _familyStamp;
+    private string? _ward;
+    private Anchor _birth;
+    private Anchor _booking;
+    private ChildEntry[] _reviews = [];
+    private ChildEntry[] _missed = [];
+    private ChildEntry[] _ae = [];
+    private ChildEntry[] _immunisations = [];
+    private ChildEntry[] _centre = [];
+    private ChildEntry[] _sessions = [];
+    private ReferralEntry[] _referrals = [];
+
     public ChildState(string childId)
     {
         ArgumentException.ThrowIfNullOrEmpty(childId);
@@ -41,103 +65,102 @@ public sealed record ChildState
 
     public string ChildId { get; }
 
-    [JsonInclude]
-    public Stamped<string>? Family { get; private init; }
+    /// <summary>The family of the latest event that named one.</summary>
+    public Stamped<string>? Family => _family is null ? null : new(_family, _familyStamp.At, _ids.Get(_familyStamp.EventId));
 
     /// <summary>The ward of the birth record.</summary>
-    [JsonInclude]
-    public Stamped<string>? Ward { get; private init; }
+    public Stamped<string>? Ward => _ward is null ? null : new(_ward, _birth.At, _birth.EventId!);
 
-    [JsonInclude]
-    public Stamped<AntenatalBooking>? Booking { get; private init; }
+    public Stamped<AntenatalBooking>? Booking =>
+        _booking.EventId is null ? null : new(new(_booking.Date, _booking.Number), _booking.At, _booking.EventId);
 
-    [JsonInclude]
-    public Stamped<DateOnly>? Birth { get; private init; }
+    public Stamped<DateOnly>? Birth => _birth.EventId is null ? null : new(_birth.Date, _birth.At, _birth.EventId);
 
-    /// <summary>Every recorded review, sorted by (occurredAt, eventId).</summary>
-    [JsonInclude]
-    public ValueList<ReviewRecord> Reviews { get; private init; }
+    /// <summary>Every recorded review, sorted by (occurredAt, eventId). Built on read.</summary>
+    public ValueList<ReviewRecord> Reviews => Build(_reviews, ToReview);
 
-    /// <summary>"Was not brought" appointments; <see cref="Occurrence.Detail"/> is the service.</summary>
-    [JsonInclude]
-    public ValueList<Occurrence> MissedAppointments { get; private init; }
+    /// <summary>"Was not brought" appointments; <see cref="Occurrence.Detail"/> is the service. Built on read.</summary>
+    public ValueList<Occurrence> MissedAppointments => Build(_missed, ToOccurrence);
 
-    [JsonInclude]
-    public ValueList<Occurrence> AeAttendances { get; private init; }
+    public ValueList<Occurrence> AeAttendances => Build(_ae, ToOccurrence);
 
-    [JsonInclude]
-    public ValueList<ImmunisationRecord> Immunisations { get; private init; }
+    public ValueList<ImmunisationRecord> Immunisations => Build(_immunisations, ToImmunisation);
 
     /// <summary>Registrations with the children's centre; <see cref="Occurrence.Detail"/> is the centre, if given.</summary>
-    [JsonInclude]
-    public ValueList<Occurrence> CentreRegistrations { get; private init; }
+    public ValueList<Occurrence> CentreRegistrations => Build(_centre, ToOccurrence);
 
     /// <summary>Sessions this child attended; <see cref="Occurrence.Detail"/> is the session.</summary>
-    [JsonInclude]
-    public ValueList<Occurrence> SessionsAttended { get; private init; }
+    public ValueList<Occurrence> SessionsAttended => Build(_sessions, ToOccurrence);
 
     /// <summary>One entry per referral id, sorted by referral id.</summary>
-    [JsonInclude]
-    public ValueList<ReferralRecord> Referrals { get; private init; }
+    public ValueList<ReferralRecord> Referrals => Build(_referrals, ToReferral);
 
     /// <summary>Ids of every event applied, sorted ordinally: the idempotence check and the version.</summary>
-    [JsonInclude]
-    public ValueList<string> EventIds { get; private init; }
+    public ValueList<string> EventIds
+    {
+        get
+        {
+            var ids = _ids.All();
+            ids.Sort(StringComparer.Ordinal);
+            return new(ids);
+        }
+    }
 
     /// <summary>Number of distinct events applied.</summary>
-    [JsonIgnore]
-    public int Version => EventIds.Count;
+    public int Version => _count;
 
-    [JsonIgnore]
-    public string? FamilyId => Family?.Value;
+    public string? FamilyId => _family;
 
-    [JsonIgnore]
-    public string? WardCode => Ward?.Value;
+    public string? WardCode => _ward;
 
-    [JsonIgnore]
-    public DateOnly? ExpectedDueDate => Booking?.Value.ExpectedDueDate;
+    public DateOnly? ExpectedDueDate => _booking.EventId is null ? null : _booking.Date;
 
-    [JsonIgnore]
-    public int? GestationAtBooking => Booking?.Value.GestationWeeks;
+    public int? GestationAtBooking => _booking.EventId is null ? null : _booking.Number;
 
-    [JsonIgnore]
-    public string? BookingEventId => Booking?.EventId;
+    // The schedule's anchors are read on every evaluation, so these two ids stay as text.
+    public string? BookingEventId => _booking.EventId;
 
-    [JsonIgnore]
-    public DateOnly? DateOfBirth => Birth?.Value;
+    public DateOnly? DateOfBirth => _birth.EventId is null ? null : _birth.Date;
 
-    [JsonIgnore]
-    public string? BirthEventId => Birth?.EventId;
+    public string? BirthEventId => _birth.EventId;
 
     /// <summary>True once a birth record arrived: the child counts among the births the centre should reach.</summary>
-    [JsonIgnore]
-    public bool KnownFromBirthRecord => Birth is not null;
+    public bool KnownFromBirthRecord => _birth.EventId is not null;
 
-    [JsonIgnore]
-    public bool RegisteredWithCentre => !CentreRegistrations.IsEmpty;
+    public bool RegisteredWithCentre => _centre.Length > 0;
 
     /// <summary>The latest centre registration or session attended.</summary>
-    [JsonIgnore]
     public Occurrence? LastSeenByCentre
     {
         get
         {
-            Occurrence? registration = CentreRegistrations.IsEmpty ? null : CentreRegistrations[^1];
-            Occurrence? session = SessionsAttended.IsEmpty ? null : SessionsAttended[^1];
-            return session is null || (registration is not null && EventOrder.Compare(registration, session) > 0)
-                ? registration
-                : session;
+            var registration = _centre.Length == 0 ? -1 : _centre.Length - 1;
+            var session = _sessions.Length == 0 ? -1 : _sessions.Length - 1;
+            return session < 0 && registration < 0 ? null
+                : session < 0 || (registration >= 0 && Compare(_centre[registration], _sessions[session]) > 0) ? ToOccurrence(_centre[registration])
+                : ToOccurrence(_sessions[session]);
         }
     }
+
+    internal ReadOnlySpan<ChildEntry> MissedEntries => _missed;
+
+    internal ReadOnlySpan<ChildEntry> AeEntries => _ae;
+
+    internal ReadOnlySpan<ChildEntry> CentreEntries => _centre;
+
+    internal ReadOnlySpan<ChildEntry> SessionEntries => _sessions;
+
+    /// <summary>The id of the event behind an entry, as a new string.</summary>
+    internal string EventIdOf(in ChildEntry entry) => _ids.Get(entry.EventId);
 
     /// <summary>The first time a review was recorded: a later repeat does not make an on-time review late.</summary>
     public ReviewRecord? FirstCompletion(MandatedReview review)
     {
-        foreach (var record in Reviews)
+        foreach (var entry in _reviews)
         {
-            if (record.Review == review)
+            if (entry.Kind == (byte)review)
             {
-                return record;
+                return ToReview(entry);
             }
         }
 
@@ -147,11 +170,11 @@ public sealed record ChildState
     /// <summary>The latest 2-year review that carried ASQ-3 scores.</summary>
     public ReviewRecord? LatestAsq3()
     {
-        for (var i = Reviews.Count - 1; i >= 0; i--)
+        for (var i = _reviews.Length - 1; i >= 0; i--)
         {
-            if (Reviews[i] is { Review: MandatedReview.TwoYear, Asq3: not null } record)
+            if (_reviews[i] is { Kind: (byte)MandatedReview.TwoYear, Detail: Asq3Scores })
             {
-                return record;
+                return ToReview(_reviews[i]);
             }
         }
 
@@ -159,11 +182,21 @@ public sealed record ChildState
     }
 
     /// <summary>For each vaccine, its latest record: given, or missed and not given since.</summary>
-    public IReadOnlyList<ImmunisationRecord> LatestPerVaccine() =>
-        Immunisations.GroupBy(i => i.Vaccine, StringComparer.Ordinal)
-            .Select(g => g.Last())
-            .OrderBy(i => i.Vaccine, StringComparer.Ordinal)
-            .ToArray();
+    public IReadOnlyList<ImmunisationRecord> LatestPerVaccine()
+    {
+        var latest = new List<ImmunisationRecord>();
+        for (var i = _immunisations.Length - 1; i >= 0; i--)
+        {
+            var vaccine = (string)_immunisations[i].Detail!;
+            if (!latest.Exists(r => string.Equals(r.Vaccine, vaccine, StringComparison.Ordinal)))
+            {
+                latest.Add(ToImmunisation(_immunisations[i]));
+            }
+        }
+
+        latest.Sort((x, y) => string.CompareOrdinal(x.Vaccine, y.Vaccine));
+        return latest;
+    }
 
     /// <summary>Folds one event for this child. Applying an event twice, or in any order, gives the same state.</summary>
     /// <exception cref="ArgumentException">The event is not about this child.</exception>
@@ -176,66 +209,66 @@ public sealed record ChildState
                 $"Event {contactEvent.EventId} is for child '{contactEvent.ChildId}', not '{ChildId}'.", nameof(contactEvent));
         }
 
-        var ids = EventIds.InsertSorted(contactEvent.EventId, StringComparer.Ordinal);
-        if (ids.Count == EventIds.Count)
+        if (_ids.Find(contactEvent.EventId) >= 0)
         {
             return this;
         }
 
+        var ids = _ids.Add(contactEvent.EventId, out var id);
         var at = contactEvent.OccurredAt;
-        var id = contactEvent.EventId;
+        var stamp = new Stamp(at, id);
+        var laterFamily = contactEvent.FamilyId is not null
+            && (_family is null || Compare(ids, stamp.UtcTicks, id, _familyStamp.UtcTicks, _familyStamp.EventId) > 0);
         var next = this with
         {
-            EventIds = ids,
-            Family = contactEvent.FamilyId is { } familyId ? Stamped<string>.Latest(Family, new(familyId, at, id)) : Family,
+            _ids = ids,
+            _count = _count + 1,
+            _family = laterFamily ? contactEvent.FamilyId : _family,
+            _familyStamp = laterFamily ? stamp : _familyStamp,
         };
 
-        return contactEvent.Data switch
+        switch (contactEvent.Data)
         {
-            PregnancyBooked booked => next with
-            {
-                Booking = Stamped<AntenatalBooking>.Latest(Booking, new(new(booked.ExpectedDueDate, booked.GestationWeeks), at, id)),
-            },
-            BirthNotified birth => next with
-            {
-                Birth = Stamped<DateOnly>.Latest(Birth, new(birth.DateOfBirth, at, id)),
-                Ward = Stamped<string>.Latest(Ward, new(SharedText.Share(birth.WardCode), at, id)),
-            },
-            ReviewCompleted review => next with
-            {
-                Reviews = Reviews.InsertSorted(new(review.Review, at, id, review.Asq3), ByTime<ReviewRecord>.Instance),
-            },
-            AppointmentMissed missed => next with
-            {
-                MissedAppointments = MissedAppointments.InsertSorted(new(at, id, SharedText.Share(missed.Service)), ByTime<Occurrence>.Instance),
-            },
-            AeAttendance => next with
-            {
+            case PregnancyBooked booked:
+                next._booking = Anchor.Latest(_booking, new(contactEvent.EventId, at, booked.ExpectedDueDate, booked.GestationWeeks));
+                break;
+            case BirthNotified birth:
+                var born = new Anchor(contactEvent.EventId, at, birth.DateOfBirth, 0);
+                if (Anchor.IsLater(born, _birth))
+                {
+                    next._birth = born;
+                    next._ward = SharedText.Share(birth.WardCode);
+                }
+
+                break;
+            case ReviewCompleted review:
+                next._reviews = Insert(ids, _reviews, new(at, id, (byte)review.Review, review.Asq3));
+                break;
+            case AppointmentMissed missed:
+                next._missed = Insert(ids, _missed, new(at, id, detail: SharedText.Share(missed.Service)));
+                break;
+            case AeAttendance:
                 // The reason is free text about a child: not needed by any rule, so not kept.
-                AeAttendances = AeAttendances.InsertSorted(new(at, id), ByTime<Occurrence>.Instance),
-            },
-            ImmunisationGiven given => next with
-            {
-                Immunisations = Immunisations.InsertSorted(new(SharedText.Share(given.Vaccine), true, at, id), ByTime<ImmunisationRecord>.Instance),
-            },
-            ImmunisationMissed missed => next with
-            {
-                Immunisations = Immunisations.InsertSorted(new(SharedText.Share(missed.Vaccine), false, at, id), ByTime<ImmunisationRecord>.Instance),
-            },
-            CentreRegistered registered => next with
-            {
-                CentreRegistrations = CentreRegistrations.InsertSorted(new(at, id, SharedText.ShareOrNull(registered.CentreId)), ByTime<Occurrence>.Instance),
-            },
-            SessionAttended session => next with
-            {
-                SessionsAttended = SessionsAttended.InsertSorted(new(at, id, SharedText.ShareOrNull(session.Session)), ByTime<Occurrence>.Instance),
-            },
-            ReferralData referral => next with
-            {
-                Referrals = ApplyReferral(Referrals, ReferralFrom(referral, at, id)),
-            },
-            _ => next,
-        };
+                next._ae = Insert(ids, _ae, new(at, id));
+                break;
+            case ImmunisationGiven given:
+                next._immunisations = Insert(ids, _immunisations, new(at, id, 1, SharedText.Share(given.Vaccine)));
+                break;
+            case ImmunisationMissed missed:
+                next._immunisations = Insert(ids, _immunisations, new(at, id, 0, SharedText.Share(missed.Vaccine)));
+                break;
+            case CentreRegistered registered:
+                next._centre = Insert(ids, _centre, new(at, id, detail: SharedText.ShareOrNull(registered.CentreId)));
+                break;
+            case SessionAttended session:
+                next._sessions = Insert(ids, _sessions, new(at, id, detail: SharedText.ShareOrNull(session.Session)));
+                break;
+            case ReferralData referral:
+                next._referrals = ApplyReferral(ids, _referrals, ReferralFrom(referral, at, id));
+                break;
+        }
+
+        return next;
     }
 
     /// <summary>Rebuilds a child from its events; events for other children are skipped.</summary>
@@ -254,14 +287,78 @@ public sealed record ChildState
         return state;
     }
 
+    /// <summary>Equal when the content is: same child, same events, same records (see the remarks).</summary>
+    public bool Equals(ChildState? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && string.Equals(ChildId, other.ChildId, StringComparison.Ordinal)
+            && _count == other._count
+            && string.Equals(ToCanonicalJson(), other.ToCanonicalJson(), StringComparison.Ordinal));
+
+    public override int GetHashCode() => HashCode.Combine(StringComparer.Ordinal.GetHashCode(ChildId), _count);
+
     /// <summary>A stable JSON form: equal states give equal text (every list is kept sorted).</summary>
-    public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalOptions);
+    public string ToCanonicalJson() => JsonSerializer.Serialize(
+        new CanonicalForm(ChildId)
+        {
+            Family = Family,
+            Ward = Ward,
+            Booking = Booking,
+            Birth = Birth,
+            Reviews = Reviews,
+            MissedAppointments = MissedAppointments,
+            AeAttendances = AeAttendances,
+            Immunisations = Immunisations,
+            CentreRegistrations = CentreRegistrations,
+            SessionsAttended = SessionsAttended,
+            Referrals = Referrals,
+            EventIds = EventIds,
+        },
+        CanonicalOptions);
 
-    public static ChildState FromCanonicalJson(string json) =>
-        JsonSerializer.Deserialize<ChildState>(json, CanonicalOptions)
-        ?? throw new FormatException("Not a child state.");
+    public static ChildState FromCanonicalJson(string json)
+    {
+        var form = JsonSerializer.Deserialize<CanonicalForm>(json, CanonicalOptions) ?? throw new FormatException("Not a child state.");
+        var state = new ChildState(form.ChildId);
+        foreach (var eventId in form.EventIds)
+        {
+            state._ids = state._ids.Add(eventId, out _);
+            state._count++;
+        }
 
-    internal static ReferralRecord ReferralFrom(ReferralData referral, DateTimeOffset at, string eventId) =>
+        int Id(string eventId) => state._ids.Find(eventId) is var id and >= 0
+            ? id
+            : throw new FormatException($"Event {eventId} is named by a record but not among the child's events.");
+
+        if (form.Family is { } family)
+        {
+            state._family = family.Value;
+            state._familyStamp = new(family.At, Id(family.EventId));
+        }
+
+        if (form.Birth is { } birth)
+        {
+            state._birth = new(birth.EventId, birth.At, birth.Value, 0);
+            state._ward = form.Ward?.Value;
+        }
+
+        if (form.Booking is { } booking)
+        {
+            state._booking = new(booking.EventId, booking.At, booking.Value.ExpectedDueDate, booking.Value.GestationWeeks);
+        }
+
+        ChildEntry[] Entries<T>(ValueList<T> records, Func<T, ChildEntry> entry) => [.. records.Select(entry)];
+        state._reviews = Entries(form.Reviews, r => new(r.At, Id(r.EventId), (byte)r.Review, r.Asq3));
+        state._missed = Entries(form.MissedAppointments, o => new(o.At, Id(o.EventId), detail: o.Detail));
+        state._ae = Entries(form.AeAttendances, o => new(o.At, Id(o.EventId), detail: o.Detail));
+        state._immunisations = Entries(form.Immunisations, i => new(i.At, Id(i.EventId), i.Given ? (byte)1 : (byte)0, i.Vaccine));
+        state._centre = Entries(form.CentreRegistrations, o => new(o.At, Id(o.EventId), detail: o.Detail));
+        state._sessions = Entries(form.SessionsAttended, o => new(o.At, Id(o.EventId), detail: o.Detail));
+        state._referrals = [.. form.Referrals.Select(r => new ReferralEntry(r.ReferralId, r.Status, r.From, r.To, r.At, Id(r.EventId)))];
+        return state;
+    }
+
+    private static ReferralEntry ReferralFrom(ReferralData referral, DateTimeOffset at, int eventId) =>
         new(referral.ReferralId,
             referral switch
             {
@@ -274,18 +371,132 @@ public sealed record ChildState
             at,
             eventId);
 
-    internal static ValueList<ReferralRecord> ApplyReferral(ValueList<ReferralRecord> referrals, ReferralRecord candidate)
+    /// <summary>
+    /// An answer (accepted or declined) outranks the referral itself whatever the clocks said (see
+    /// <see cref="ReferralRecord.Winner"/>); between two answers the later wins.
+    /// </summary>
+    private static ReferralEntry[] ApplyReferral(EventIdTable ids, ReferralEntry[] referrals, ReferralEntry candidate)
     {
-        var index = referrals.IndexOf(r => r.ReferralId == candidate.ReferralId);
-        return index < 0
-            ? referrals.InsertSorted(candidate, ByReferralId.Instance)
-            : referrals.SetItem(index, ReferralRecord.Winner(referrals[index], candidate));
+        var index = 0;
+        for (; index < referrals.Length; index++)
+        {
+            var order = string.CompareOrdinal(referrals[index].ReferralId, candidate.ReferralId);
+            if (order == 0)
+            {
+                var current = referrals[index];
+                var rank = (candidate.Status != ReferralStatus.Made).CompareTo(current.Status != ReferralStatus.Made);
+                if (rank > 0 || (rank == 0 && Compare(ids, candidate.UtcTicks, candidate.EventId, current.UtcTicks, current.EventId) > 0))
+                {
+                    var replaced = (ReferralEntry[])referrals.Clone();
+                    replaced[index] = candidate;
+                    return replaced;
+                }
+
+                return referrals;
+            }
+
+            if (order > 0)
+            {
+                break;
+            }
+        }
+
+        return [.. referrals.AsSpan(0, index), candidate, .. referrals.AsSpan(index)];
     }
 
-    private sealed class ByReferralId : IComparer<ReferralRecord>
+    /// <summary>Inserts keeping (occurredAt, eventId) order; the event is new, so it never ties.</summary>
+    private static ChildEntry[] Insert(EventIdTable ids, ChildEntry[] entries, ChildEntry entry)
     {
-        public static readonly ByReferralId Instance = new();
+        var index = entries.Length;
+        while (index > 0 && Compare(ids, entries[index - 1].UtcTicks, entries[index - 1].EventId, entry.UtcTicks, entry.EventId) > 0)
+        {
+            index--;
+        }
 
-        public int Compare(ReferralRecord? x, ReferralRecord? y) => string.CompareOrdinal(x?.ReferralId, y?.ReferralId);
+        return [.. entries.AsSpan(0, index), entry, .. entries.AsSpan(index)];
+    }
+
+    /// <summary><see cref="EventOrder"/> on the compact form: by instant, then by event id.</summary>
+    private static int Compare(EventIdTable ids, long leftTicks, int leftId, long rightTicks, int rightId)
+    {
+        var order = leftTicks.CompareTo(rightTicks);
+        return order != 0 ? order : ids.Compare(leftId, rightId);
+    }
+
+    private int Compare(in ChildEntry left, in ChildEntry right) => Compare(_ids, left.UtcTicks, left.EventId, right.UtcTicks, right.EventId);
+
+    private static ValueList<TRecord> Build<TEntry, TRecord>(TEntry[] entries, Func<TEntry, TRecord> build)
+    {
+        if (entries.Length == 0)
+        {
+            return ValueList<TRecord>.Empty;
+        }
+
+        var records = new TRecord[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            records[i] = build(entries[i]);
+        }
+
+        return new(System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(records));
+    }
+
+    private ReviewRecord ToReview(ChildEntry entry) => new((MandatedReview)entry.Kind, entry.At, _ids.Get(entry.EventId), entry.Detail as Asq3Scores);
+
+    private Occurrence ToOccurrence(ChildEntry entry) => new(entry.At, _ids.Get(entry.EventId), (string?)entry.Detail);
+
+    private ImmunisationRecord ToImmunisation(ChildEntry entry) => new((string)entry.Detail!, entry.Kind == 1, entry.At, _ids.Get(entry.EventId));
+
+    private ReferralRecord ToReferral(ReferralEntry entry) => new(entry.ReferralId, entry.Status, entry.From, entry.To, entry.At, _ids.Get(entry.EventId));
+
+    /// <summary>The birth record or the booking: latest wins, with its event id kept as text (read on every schedule evaluation).</summary>
+    private readonly struct Anchor(string eventId, DateTimeOffset at, DateOnly date, int number)
+    {
+        public string? EventId { get; } = eventId;
+
+        public long UtcTicks { get; } = at.UtcTicks;
+
+        public DateOnly Date { get; } = date;
+
+        public int Number { get; } = number;
+
+        public short OffsetMinutes { get; } = (short)at.TotalOffsetMinutes;
+
+        public DateTimeOffset At => Instants.From(UtcTicks, OffsetMinutes);
+
+        public static bool IsLater(Anchor candidate, Anchor current) =>
+            current.EventId is null || EventOrder.Compare(
+                new DateTimeOffset(candidate.UtcTicks, TimeSpan.Zero), candidate.EventId!,
+                new DateTimeOffset(current.UtcTicks, TimeSpan.Zero), current.EventId) > 0;
+
+        public static Anchor Latest(Anchor current, Anchor candidate) => IsLater(candidate, current) ? candidate : current;
+    }
+
+    /// <summary>The canonical JSON's shape: the public view of the state, in a fixed order.</summary>
+    private sealed record CanonicalForm(string ChildId)
+    {
+        public Stamped<string>? Family { get; init; }
+
+        public Stamped<string>? Ward { get; init; }
+
+        public Stamped<AntenatalBooking>? Booking { get; init; }
+
+        public Stamped<DateOnly>? Birth { get; init; }
+
+        public ValueList<ReviewRecord> Reviews { get; init; }
+
+        public ValueList<Occurrence> MissedAppointments { get; init; }
+
+        public ValueList<Occurrence> AeAttendances { get; init; }
+
+        public ValueList<ImmunisationRecord> Immunisations { get; init; }
+
+        public ValueList<Occurrence> CentreRegistrations { get; init; }
+
+        public ValueList<Occurrence> SessionsAttended { get; init; }
+
+        public ValueList<ReferralRecord> Referrals { get; init; }
+
+        public ValueList<string> EventIds { get; init; }
     }
 }

@@ -95,8 +95,8 @@ public static class RiskFacts
         var overdue = reviews.Where(s => s.Status == ReviewState.Overdue).ToArray();
         facts.Add(new RiskFact(OverdueReviews, overdue.Length, overdue.SelectMany(s => s.AnchorEventIds).Distinct(StringComparer.Ordinal).ToArray()));
 
-        facts.Add(Count(WasNotBrought, Within(child.MissedAppointments, now.AddMonths(-12), now)));
-        facts.Add(Count(AeAttendances, Within(child.AeAttendances, now.AddMonths(-12), now)));
+        facts.Add(Count(WasNotBrought, Within(child, child.MissedEntries, now.AddMonths(-12), now)));
+        facts.Add(Count(AeAttendances, Within(child, child.AeEntries, now.AddMonths(-12), now)));
 
         var asq3 = child.LatestAsq3();
         facts.Add(Flag(Asq3BelowCutoff, asq3 is not null && schedule.Asq3Cutoffs.DomainsBelow(asq3.Asq3!).Count > 0, asq3?.EventId));
@@ -105,10 +105,10 @@ public static class RiskFacts
         facts.Add(new RiskFact(ImmunisationsMissed, missed.Length, missed.Select(i => i.EventId).ToArray()));
 
         facts.Add(Flag(NotRegisteredWithCentre, child.KnownFromBirthRecord && !child.RegisteredWithCentre, child.BirthEventId));
-        facts.Add(Flag(RegisteredWithCentre, child.RegisteredWithCentre, child.CentreRegistrations.Select(r => r.EventId).ToArray()));
+        facts.Add(Flag(RegisteredWithCentre, child.RegisteredWithCentre, Within(child, child.CentreEntries, DateTimeOffset.MinValue, DateTimeOffset.MaxValue)));
 
-        var sessions = Within(child.SessionsAttended, now.AddMonths(-3), now);
-        facts.Add(Flag(AttendsSessions, sessions.Count > 0, sessions.Select(s => s.EventId).ToArray()));
+        var sessions = Within(child, child.SessionEntries, now.AddMonths(-3), now);
+        facts.Add(Flag(AttendsSessions, sessions.Length > 0, sessions));
         return facts;
     }
 
@@ -168,9 +168,9 @@ public static class RiskFacts
     {
         ArgumentNullException.ThrowIfNull(child);
         var next = ReviewWindows.NextChange(reviews, now);
-        next = Earliest(next, NextLookBackChange(child.MissedAppointments, 12, now));
-        next = Earliest(next, NextLookBackChange(child.AeAttendances, 12, now));
-        return Earliest(next, NextLookBackChange(child.SessionsAttended, 3, now));
+        next = Earliest(next, NextLookBackChange(child.MissedEntries, 12, now));
+        next = Earliest(next, NextLookBackChange(child.AeEntries, 12, now));
+        return Earliest(next, NextLookBackChange(child.SessionEntries, 3, now));
     }
 
     /// <summary>The next instant at which some family fact changes with no new event (see the child overload).</summary>
@@ -196,23 +196,37 @@ public static class RiskFacts
         DateTimeOffset? next = null;
         foreach (var occurrence in occurrences)
         {
-            var change = occurrence.At;
-            if (change <= now)
-            {
-                change = occurrence.At.AddMonths(months);
-                if (change.AddMonths(-months) < occurrence.At)
-                {
-                    change = new DateTimeOffset(change.Date.AddDays(1), change.Offset);
-                }
-            }
-
-            if (change > now)
-            {
-                next = Earliest(next, change);
-            }
+            next = Earliest(next, LookBackChange(occurrence.At, months, now));
         }
 
         return next;
+    }
+
+    /// <inheritdoc cref="NextLookBackChange(ValueList{Occurrence}, int, DateTimeOffset)"/>
+    private static DateTimeOffset? NextLookBackChange(ReadOnlySpan<ChildEntry> entries, int months, DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var entry in entries)
+        {
+            next = Earliest(next, LookBackChange(entry.At, months, now));
+        }
+
+        return next;
+    }
+
+    private static DateTimeOffset? LookBackChange(DateTimeOffset at, int months, DateTimeOffset now)
+    {
+        var change = at;
+        if (change <= now)
+        {
+            change = at.AddMonths(months);
+            if (change.AddMonths(-months) < at)
+            {
+                change = new DateTimeOffset(change.Date.AddDays(1), change.Offset);
+            }
+        }
+
+        return change > now ? change : null;
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? left, DateTimeOffset? right) =>
@@ -226,6 +240,36 @@ public static class RiskFacts
 
     private static RiskFact Count(string id, IReadOnlyList<Occurrence> occurrences) =>
         new(id, occurrences.Count, occurrences.Select(o => o.EventId).ToArray());
+
+    /// <summary>The ids of a child's records after <paramref name="from"/> and no later than <paramref name="to"/>, without building the records.</summary>
+    private static string[] Within(ChildState child, ReadOnlySpan<ChildEntry> entries, DateTimeOffset from, DateTimeOffset to)
+    {
+        long after = from.UtcTicks, until = to.UtcTicks;
+        var count = 0;
+        foreach (var entry in entries)
+        {
+            count += entry.UtcTicks > after && entry.UtcTicks <= until ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var ids = new string[count];
+        count = 0;
+        foreach (var entry in entries)
+        {
+            if (entry.UtcTicks > after && entry.UtcTicks <= until)
+            {
+                ids[count++] = child.EventIdOf(entry);
+            }
+        }
+
+        return ids;
+    }
+
+    private static RiskFact Count(string id, string[] eventIds) => new(id, eventIds.Length, eventIds);
 
     /// <summary>Occurrences after <paramref name="from"/> and no later than <paramref name="to"/>.</summary>
     private static List<Occurrence> Within(ValueList<Occurrence> occurrences, DateTimeOffset from, DateTimeOffset to) =>

@@ -1,0 +1,62 @@
+using QpActors.Domain.Events;
+using QpActors.Domain.Risk;
+using QpActors.Grains;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Integration.Tests;
+
+/// <summary>The compact risk timeline gives back the changes it was shown, previous scores included.</summary>
+public sealed class RiskTimelineTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 9, 0, 0, TimeSpan.FromHours(1));
+
+    [Fact]
+    public void Keeps_the_last_fifty_changes_with_their_causes_and_previous_scores()
+    {
+        var subject = new Scripted();
+        var timeline = new RiskTimeline(subject);
+        const int changes = RiskTimeline.HistoryLength + 7;
+        for (var i = 1; i <= changes; i++)
+        {
+            subject.Score = i;
+            Assert.True(timeline.Observe(Start.AddMinutes(i), $"event-{i}", subject.Assess(Start)));
+        }
+
+        subject.Score = 0;
+        Assert.False(timeline.Observe(Start.AddMinutes(changes + 1), "no-change", new RiskAssessment(changes, ServiceLevel.UniversalPlus, [], "test")));
+
+        var history = timeline.History;
+        Assert.Equal(RiskTimeline.HistoryLength, history.Count);
+        for (var k = 0; k < history.Count; k++)
+        {
+            var i = changes - RiskTimeline.HistoryLength + 1 + k;
+            Assert.Equal(new RiskChange(Start.AddMinutes(i), i, "universal-plus", i - 1, "universal-plus", $"event-{i}"), history[k]);
+            Assert.Equal(TimeSpan.FromHours(1), history[k].At.Offset);
+        }
+    }
+
+    [Fact]
+    public void A_change_time_made_names_time_and_the_first_change_starts_from_universal()
+    {
+        var subject = new Scripted { Next = Start.AddDays(1) };
+        var timeline = new RiskTimeline(subject);
+        Assert.False(timeline.AdvanceTo(Start));
+
+        subject.Score = 3;
+        Assert.True(timeline.AdvanceTo(Start.AddDays(2)));
+
+        var change = Assert.Single(timeline.History);
+        Assert.Equal(new RiskChange(Start.AddDays(1), 3, "universal-plus", 0, "universal", RiskTimeline.TimeCause), change);
+    }
+
+    private sealed class Scripted : IRiskSubject
+    {
+        public double Score { get; set; }
+
+        public DateTimeOffset? Next { get; set; }
+
+        public RiskAssessment Assess(DateTimeOffset at) => new(Score, ServiceLevel.UniversalPlus, [], "test");
+
+        public DateTimeOffset? NextChange(DateTimeOffset at) => Next > at ? Next : null;
+    }
+}
