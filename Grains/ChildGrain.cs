@@ -265,7 +265,8 @@ public sealed class ChildGrain(
         }
 
         var today = DateOnly.FromDateTime(now.UtcDateTime);
-        DateOnly? Done(MandatedReview review) => state.FirstCompletion(review) is { } r ? DateOnly.FromDateTime(r.At.UtcDateTime) : null;
+        static DateOnly? Day(DateTimeOffset? at) => at is { } instant ? DateOnly.FromDateTime(instant.UtcDateTime) : null;
+        DateOnly? Done(MandatedReview review) => Day(state.FirstCompletionAt(review));
         var value = new ChildContribution(
             state.ChildId,
             state.FamilyId,
@@ -279,14 +280,14 @@ public sealed class ChildGrain(
             Done(MandatedReview.SixToEightWeek),
             Done(MandatedReview.OneYear),
             Done(MandatedReview.TwoYear),
-            state.LatestAsq3() is not null,
-            state.CentreRegistrations.IsEmpty ? null : DateOnly.FromDateTime(state.CentreRegistrations[0].At.UtcDateTime),
-            state.LastSeenByCentre is { } seen ? DateOnly.FromDateTime(seen.At.UtcDateTime) : null,
+            state.HasAsq3,
+            Day(state.FirstCentreRegistrationAt),
+            Day(state.LastSeenByCentreAt),
             assessment.Score,
             assessment.SuggestedLevel.ToWireName(),
             reviews.Where(r => r.Status == ReviewState.Overdue).Select(r => r.Review.ToWireName()).ToArray(),
             _services.Snapshot(today),
-            state.AeAttendances.Count(a => a.At > now.AddYears(-1)),
+            state.AeAttendancesAfter(now.AddYears(-1)),
             RiskViews.IsSynthetic(state.FamilyId));
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", state.Version, json);

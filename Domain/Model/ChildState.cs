@@ -167,6 +167,66 @@ public sealed record ChildState
         return null;
     }
 
+    /// <summary>When <see cref="FirstCompletion"/> happened, without building the record (the ward contribution reads five per event).</summary>
+    public DateTimeOffset? FirstCompletionAt(MandatedReview review)
+    {
+        foreach (var entry in _reviews)
+        {
+            if (entry.Kind == (byte)review)
+            {
+                return entry.At;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether some 2-year review carried ASQ-3 scores (<see cref="LatestAsq3"/> is not null).</summary>
+    public bool HasAsq3
+    {
+        get
+        {
+            foreach (var entry in _reviews)
+            {
+                if (entry is { Kind: (byte)MandatedReview.TwoYear, Detail: Asq3Scores })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The first centre registration's instant, if any.</summary>
+    public DateTimeOffset? FirstCentreRegistrationAt => _centre.Length == 0 ? null : _centre[0].At;
+
+    /// <summary>The instant of <see cref="LastSeenByCentre"/>, without building the record.</summary>
+    public DateTimeOffset? LastSeenByCentreAt
+    {
+        get
+        {
+            DateTimeOffset? registration = _centre.Length == 0 ? null : _centre[^1].At;
+            DateTimeOffset? session = _sessions.Length == 0 ? null : _sessions[^1].At;
+            return registration > session || session is null ? registration : session;
+        }
+    }
+
+    /// <summary>A&amp;E attendances strictly after <paramref name="since"/>.</summary>
+    public int AeAttendancesAfter(DateTimeOffset since)
+    {
+        var count = 0;
+        foreach (var entry in _ae)
+        {
+            if (entry.At > since)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>The latest 2-year review that carried ASQ-3 scores.</summary>
     public ReviewRecord? LatestAsq3()
     {

@@ -80,4 +80,27 @@ public sealed class CompactStateTests
         Assert.Equal(new Occurrence(summer.AddDays(20), "missed", "health-visiting"), Assert.Single(child.MissedAppointments));
         Assert.Equal(TimeSpan.FromHours(1), child.MissedAppointments[0].At.Offset);
     }
+
+    [Fact]
+    public void Date_only_readers_agree_with_the_records_they_stand_for()
+    {
+        var events = RealisticChild();
+        var random = new Random(11);
+        for (var take = 0; take <= events.Count; take += 3)
+        {
+            var state = ChildState.Fold("c-1", events.OrderBy(_ => random.Next()).Take(take));
+            foreach (var review in Enum.GetValues<MandatedReview>())
+            {
+                Assert.Equal(state.FirstCompletion(review)?.At, state.FirstCompletionAt(review));
+            }
+
+            Assert.Equal(state.LatestAsq3() is not null, state.HasAsq3);
+            Assert.Equal(state.CentreRegistrations.IsEmpty ? null : state.CentreRegistrations[0].At, state.FirstCentreRegistrationAt);
+            Assert.Equal(state.LastSeenByCentre?.At, state.LastSeenByCentreAt);
+            foreach (var since in new[] { Day(2024, 1, 1), Day(2025, 1, 3), Day(2025, 6, 3), Day(2027, 1, 1) })
+            {
+                Assert.Equal(state.AeAttendances.Count(a => a.At > since), state.AeAttendancesAfter(since));
+            }
+        }
+    }
 }
