@@ -81,7 +81,7 @@ public static class GrainBenchmark
         {
             var child = (int)(n % children);
             var step = n / children;
-            var contact = step < ChildScripts.Length ? prepared[child][step] : scripts.Parse(child, step, DateTimeOffset.UtcNow);
+            var contact = step < ChildScripts.Length ? prepared[child][step] : scripts.Further(prepared[child][ChildScripts.Length], step, DateTimeOffset.UtcNow);
             var receipt = await grains.GetGrain<IChildGrain>(contact.ChildId!).RecordAsync(contact);
             return receipt.Status == ReceiptStatus.Accepted ? 1 : 0;
         }
@@ -172,7 +172,8 @@ public static class GrainBenchmark
         var events = new ContactEvent[children][];
         Parallel.For(0, children, child =>
         {
-            var steps = new ContactEvent[ChildScripts.Length];
+            // One more than the script: the first "further session", the template for every later step.
+            var steps = new ContactEvent[ChildScripts.Length + 1];
             for (var step = 0; step < steps.Length; step++)
             {
                 steps[step] = scripts.Parse(child, step, now);

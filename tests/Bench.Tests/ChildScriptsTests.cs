@@ -50,4 +50,21 @@ public sealed class ChildScriptsTests
         Assert.Equal(families, scripts.FamilyHeads(children).Count());
         Assert.Equal(families, Enumerable.Range(0, children).Select(scripts.FamilyId).Distinct().Count());
     }
+
+    [Theory]
+    [InlineData(18)]
+    [InlineData(19)]
+    [InlineData(1_000)]
+    [InlineData(5_000_000)]
+    [InlineData(6_000_000)]
+    public void A_further_step_built_from_the_template_is_the_event_parsing_gives(long step)
+    {
+        var scripts = new ChildScripts("t", AsOf);
+        foreach (var child in new[] { 0, 1, 2, 899 })
+        {
+            var template = scripts.Parse(child, ChildScripts.Length, AsOf);
+
+            Assert.Equal(scripts.Parse(child, step, AsOf), scripts.Further(template, step, AsOf));
+        }
+    }
 }
