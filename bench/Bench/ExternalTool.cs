@@ -74,14 +74,19 @@ public static class ExternalTool
         };
     }
 
-    /// <summary>A wrk script posting a birth for a new child each request (unique ids per thread and request).</summary>
-    public static string BirthsScript(string tag, string token, string ward) => $$$"""
+    /// <summary>Numbers wrk's threads (<c>tid</c>) and counts each thread's requests (<c>n</c>), so ids never repeat.</summary>
+    private const string ThreadNumbering = """
         local threads = 0
         function setup(thread)
           thread:set("tid", threads)
           threads = threads + 1
         end
         local n = 0
+
+        """;
+
+    /// <summary>A wrk script posting a birth for a new child each request (unique ids per thread and request).</summary>
+    public static string BirthsScript(string tag, string token, string ward) => ThreadNumbering + $$$"""
         request = function()
           n = n + 1
           local id = string.format("{{{tag}}}-t%d-%d", tid, n)
@@ -99,14 +104,8 @@ public static class ExternalTool
         ArgumentNullException.ThrowIfNull(children);
         var table = string.Join(",", children.Select(c => $"{{\"{c.ChildId}\",\"{c.FamilyId}\"}}"));
         var at = occurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        return $$$"""
+        return ThreadNumbering + $$$"""
             local children = { {{{table}}} }
-            local threads = 0
-            function setup(thread)
-              thread:set("tid", threads)
-              threads = threads + 1
-            end
-            local n = 0
             request = function()
               n = n + 1
               local child = children[(n * 2 + tid) % #children + 1]  -- wrk runs with -t 2

@@ -579,31 +579,25 @@ public static class GatewayBenchmark
 
         if (modes.Contains("http"))
         {
-            var script = Path.Combine(processes.Store.DataDirectory!, "births.lua");
-            await File.WriteAllTextAsync(script, ExternalTool.BirthsScript("w" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:midwifery"), Ward), cancellationToken);
-            var postCpu = processes.CpuNow();
-            var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
-            postCpu = processes.CpuNow() - postCpu;
-            var accepted = post.RequestsPerSecond * (post.Requests - post.Non2xx) / Math.Max(1, post.Requests);
-            figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, new births (-c {connections})", accepted, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms" });
-            AddWrkCpu(figures, postCpu, post.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
-            if (post.Non2xx > 0)
-            {
-                notes.Add($"wrk POST: {post.Non2xx:N0} of {post.Requests:N0} responses were not 2xx (counted out of the rate)");
-            }
+            await PostWithWrkAsync("births.lua", ExternalTool.BirthsScript("w" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:midwifery"), Ward), "new births");
 
             // The steady state: most contacts are for children already known (a birth is one event in eighteen).
-            var contactsScript = Path.Combine(processes.Store.DataDirectory!, "contacts.lua");
-            await File.WriteAllTextAsync(contactsScript, ExternalTool.ContactsScript("k" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:sounds-like-fun"), known, DateTimeOffset.UtcNow.AddHours(-1)), cancellationToken);
-            var contactsCpu = processes.CpuNow();
-            var contacts = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", contactsScript, baseUrl + "/v1/contacts"], cancellationToken));
-            contactsCpu = processes.CpuNow() - contactsCpu;
-            var recorded = contacts.RequestsPerSecond * (contacts.Requests - contacts.Non2xx) / Math.Max(1, contacts.Requests);
-            figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, {known.Count:N0} known children (-c {connections})", recorded, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {contacts.P99Ms:0.##} ms" });
-            AddWrkCpu(figures, contactsCpu, contacts.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
-            if (contacts.Non2xx > 0)
+            await PostWithWrkAsync("contacts.lua", ExternalTool.ContactsScript("k" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:sounds-like-fun"), known, DateTimeOffset.UtcNow.AddHours(-1)), $"{known.Count:N0} known children");
+        }
+
+        async Task PostWithWrkAsync(string scriptName, string scriptText, string what)
+        {
+            var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
+            await File.WriteAllTextAsync(script, scriptText, cancellationToken);
+            var cpu = processes.CpuNow();
+            var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
+            cpu = processes.CpuNow() - cpu;
+            var accepted = post.RequestsPerSecond * (post.Requests - post.Non2xx) / Math.Max(1, post.Requests);
+            figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, {what} (-c {connections})", accepted, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms" });
+            AddWrkCpu(figures, cpu, post.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
+            if (post.Non2xx > 0)
             {
-                notes.Add($"wrk POST contacts: {contacts.Non2xx:N0} of {contacts.Requests:N0} responses were not 2xx (counted out of the rate)");
+                notes.Add($"wrk POST ({what}): {post.Non2xx:N0} of {post.Requests:N0} responses were not 2xx (counted out of the rate)");
             }
         }
     }
