@@ -39,7 +39,7 @@ public sealed class FamiliesGrpcService(FamilyOperations families) : V1.Families
     {
         ArgumentNullException.ThrowIfNull(request);
         var result = await families.GetRiskStatusAsync(GrpcErrors.CallerOf(context), request.FamilyId, request.HasBreakGlassReason ? request.BreakGlassReason : null);
-        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+        return ProtoMapping.ToProtoReusingView(GrpcErrors.ValueOrThrow(result));
     }
 
     [EnableRateLimiting(ApiEndpoints.WritesLimiter)]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -79,6 +80,61 @@ public static class ProtoMapping
         };
         proto.Errors.AddRange(receipt.Errors.Select(e => new V1.FieldError { Field = e.Field, Message = e.Message }));
         return proto;
+    }
+
+    // Statuses already mapped, by their children list. In a co-hosted gateway the family hands back the lists of its
+    // cached view on every read until the view changes (a fresh list per view), so mapping is done once per view.
+    // Weak keys: a view that is gone takes its entry with it. Across processes every read has new lists: no hits.
+    private static readonly ConditionalWeakTable<IReadOnlyList<ChildRiskView>, V1.RiskStatus> MappedStatuses = new();
+
+    /// <summary>
+    /// As <see cref="ToProto(FamilyRiskStatus)"/>, reusing the mapping of the same view: the response is a new message
+    /// with this read's instant, sharing the view's sub-messages (gRPC only reads them while writing the response).
+    /// </summary>
+    public static V1.RiskStatus ToProtoReusingView(FamilyRiskStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+
+        // An empty list may be a shared singleton, so only a family with children is looked up by its list.
+        if (status.Children.Count == 0)
+        {
+            return ToProto(status);
+        }
+
+        var mapped = MappedStatuses.GetValue(status.Children, _ => ToProto(status));
+        if (mapped.FamilyId != status.FamilyId || mapped.Version != status.Version)
+        {
+            return ToProto(status);
+        }
+
+        var response = new V1.RiskStatus
+        {
+            FamilyId = mapped.FamilyId,
+            Score = mapped.Score,
+            SuggestedLevel = mapped.SuggestedLevel,
+            RulesVersion = mapped.RulesVersion,
+            Version = mapped.Version,
+            AsOf = Timestamp.FromDateTimeOffset(status.AsOf),
+            Synthetic = mapped.Synthetic,
+            SetLevelDecision = mapped.SetLevelDecision,
+        };
+        if (mapped.HasWardCode)
+        {
+            response.WardCode = mapped.WardCode;
+        }
+
+        if (mapped.HasSetLevel)
+        {
+            response.SetLevel = mapped.SetLevel;
+        }
+
+        response.Factors.AddRange(mapped.Factors);
+        response.Children.AddRange(mapped.Children);
+        response.OverdueReviews.AddRange(mapped.OverdueReviews);
+        response.OpenConcerns.AddRange(mapped.OpenConcerns);
+        response.History.AddRange(mapped.History);
+        response.RecentEvents.AddRange(mapped.RecentEvents);
+        return response;
     }
 
     public static V1.RiskStatus ToProto(FamilyRiskStatus status)
