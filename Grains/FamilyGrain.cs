@@ -470,7 +470,7 @@ public sealed class FamilyGrain(
 
         var overdue = children.Values.Sum(c => ChildAt(c, now).OverdueReviews);
         var reached = family.Champions.Any(l => l.Outreaches.Any(o => o.Detail is not null)) &&
-            children.Values.Any(c => c.LastSeenByCentre is not null);
+            children.Values.Any(c => c.LastSeenByCentreAt is not null);
         var value = new FamilyContribution(
             family.FamilyId,
             ward,
