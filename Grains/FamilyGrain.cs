@@ -368,38 +368,39 @@ public sealed class FamilyGrain(
 
     /// <summary>
     /// The risk status as of <paramref name="now"/>, reused while nothing it depends on has changed: this
-    /// family's state and its children's (each replaced, never mutated, by an event), the last change on
-    /// its risk timeline, and time staying before the next instant at which time alone changes a fact or a
+    /// family's state and its children's (each replaced, never mutated, by an event), the number of changes
+    /// its risk timeline has recorded, and time staying before the next instant at which time alone changes a fact or a
     /// review's status (the same boundaries the timeline and the child cache follow). A busy family is read
     /// far more often than it changes, and building the status assesses every child and evaluates every review.
     /// </summary>
     private RiskStatusView View(DateTimeOffset now)
     {
         _timeline.AdvanceTo(now);
-        var lastChange = _timeline.History.Count > 0 ? _timeline.History[^1] : null;
-        if (_view is { } known && known.StillHolds(_state, _children, lastChange, now))
+        // A count, not the last change itself: the timeline builds its history records afresh on every read.
+        var changes = _timeline.ChangesRecorded;
+        if (_view is { } known && known.StillHolds(_state, _children, changes, now))
         {
             return known;
         }
 
         var status = Status(now);
-        return _view = new RiskStatusView(_state, [.. _children.Values], lastChange, now, NextChangeOf(_state, _children, now), status);
+        return _view = new RiskStatusView(_state, [.. _children.Values], changes, now, NextChangeOf(_state, _children, now), status);
     }
 
     /// <summary>One built status and what it was built from; the JSON body is written on first use.</summary>
     private sealed class RiskStatusView(
         FamilyState family,
         ChildState[] children,
-        RiskChange? lastChange,
+        long changesRecorded,
         DateTimeOffset from,
         DateTimeOffset? until,
         FamilyRiskStatus status)
     {
         private byte[]? _head;
 
-        public bool StillHolds(FamilyState currentFamily, Dictionary<string, ChildState> currentChildren, RiskChange? currentLastChange, DateTimeOffset now)
+        public bool StillHolds(FamilyState currentFamily, Dictionary<string, ChildState> currentChildren, long currentChangesRecorded, DateTimeOffset now)
         {
-            if (!ReferenceEquals(family, currentFamily) || !ReferenceEquals(lastChange, currentLastChange) ||
+            if (!ReferenceEquals(family, currentFamily) || changesRecorded != currentChangesRecorded ||
                 now < from || (until is { } end && now >= end) || children.Length != currentChildren.Count)
             {
                 return false;

@@ -71,6 +71,9 @@ public sealed class RiskTimeline(IRiskSubject subject)
         }
     }
 
+    /// <summary>How many changes were ever recorded (not only those kept): a cheap way to tell that the history moved.</summary>
+    public long ChangesRecorded { get; private set; }
+
     public double Score => _score;
 
     public ServiceLevel Level => _level;
@@ -143,6 +146,7 @@ public sealed class RiskTimeline(IRiskSubject subject)
         }
 
         _changes = [.. _changes, new Change(at, assessment.Score, assessment.SuggestedLevel, position)];
+        ChangesRecorded++;
         _score = assessment.Score;
         _level = assessment.SuggestedLevel;
         return true;

@@ -25,6 +25,8 @@ public sealed class RiskTimelineTests
         subject.Score = 0;
         Assert.False(timeline.Observe(Start.AddMinutes(changes + 1), "no-change", new RiskAssessment(changes, ServiceLevel.UniversalPlus, [], "test")));
 
+        // Counted past the kept fifty, and not for an observation that changed nothing.
+        Assert.Equal(changes, timeline.ChangesRecorded);
         var history = timeline.History;
         Assert.Equal(RiskTimeline.HistoryLength, history.Count);
         for (var k = 0; k < history.Count; k++)
