@@ -65,11 +65,7 @@ public sealed class ChildGrain(
         logger.LogDebug("Child {ChildId} loaded from {Count} events", ChildId, rows.Count);
     }
 
-    public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
-    {
-        ArgumentNullException.ThrowIfNull(contact);
-        return (await RecordAllAsync([contact]))[0];
-    }
+    public async Task<ContactReceipt> RecordAsync(ContactEvent contact) => (await RecordAllAsync([contact]))[0];
 
     public async Task<ContactReceipt[]> RecordAllAsync(ContactEvent[] contacts)
     {
@@ -105,7 +101,7 @@ public sealed class ChildGrain(
             // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
             reviews = schedule.Evaluate(next, now);
             var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
-            steps.Add(new Step(i, contact, next, now, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
+            steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
             state = next;
         }
 
@@ -123,7 +119,7 @@ public sealed class ChildGrain(
     }
 
     /// <summary>An event this child has not seen, with the state it leaves and that state's assessment.</summary>
-    private sealed record Step(int Index, ContactEvent Contact, ChildState State, DateTimeOffset Assessed, RiskAssessment Assessment, DateTimeOffset? Deadline, int Overdue);
+    private sealed record Step(int Index, ContactEvent Contact, ChildState State, RiskAssessment Assessment, DateTimeOffset? Deadline, int Overdue);
 
     private async Task CommitAsync(List<Step> steps, DateTimeOffset now, IReadOnlyList<ReviewStatus> lastReviews, ContactReceipt?[] receipts)
     {
@@ -166,7 +162,7 @@ public sealed class ChildGrain(
             }
 
             Publish(contribution, contributionJson);
-            NotifyOthers(steps);
+            NotifyOthers(steps, now);
             return;
         }
 
@@ -307,7 +303,7 @@ public sealed class ChildGrain(
 
     private static int? Fingerprint(string? json) => json is null ? null : StringComparer.Ordinal.GetHashCode(json);
 
-    private void NotifyOthers(List<Step> steps)
+    private void NotifyOthers(List<Step> steps, DateTimeOffset assessedAt)
     {
         // One-way messages: the events are already durable, and none of these grains calls a child back.
         // Services are not told per event: a service's summary reads the journal rows it recorded.
@@ -315,13 +311,13 @@ public sealed class ChildGrain(
         var familyId = steps[0].Contact.FamilyId;
         if (familyId is not null && steps.TrueForAll(s => s.Contact.FamilyId == familyId))
         {
-            TellFamily(familyId, steps);
+            TellFamily(familyId, steps, assessedAt);
         }
         else
         {
             foreach (var family in steps.Where(s => s.Contact.FamilyId is not null).GroupBy(s => s.Contact.FamilyId!, StringComparer.Ordinal))
             {
-                TellFamily(family.Key, family.ToList());
+                TellFamily(family.Key, family.ToList(), assessedAt);
             }
         }
 
@@ -334,8 +330,8 @@ public sealed class ChildGrain(
         }
     }
 
-    private void TellFamily(string familyId, List<Step> told) =>
+    private void TellFamily(string familyId, List<Step> told, DateTimeOffset assessedAt) =>
         _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventsAsync(
             told.ConvertAll(s => s.Contact).ToArray(),
-            told.ConvertAll(s => new ChildAssessed(s.State.Version, s.Assessed, s.Deadline, s.Assessment, s.Overdue)).ToArray());
+            told.ConvertAll(s => new ChildAssessed(s.State.Version, assessedAt, s.Deadline, s.Assessment, s.Overdue)).ToArray());
 }

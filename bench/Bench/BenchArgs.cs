@@ -1,4 +1,5 @@
 using System.Globalization;
+using QpActors.Persistence;
 
 namespace QpActors.Bench;
 
@@ -66,6 +67,14 @@ public sealed class BenchArgs
         _read.Add(name);
         return _options.TryGetValue(name, out var value) && value is not null ? value : fallback;
     }
+
+    /// <summary>A store option (<c>sqlite</c>, or <c>postgres</c> / <c>postgresql</c>); anything else is a usage error.</summary>
+    public StorageKind Store(string name = "store") => Text(name, "sqlite") switch
+    {
+        "sqlite" => StorageKind.Sqlite,
+        "postgres" or "postgresql" => StorageKind.Postgres,
+        var other => throw new BenchUsageException($"--{name} must be sqlite or postgres, not '{other}'"),
+    };
 
     public string? OptionalText(string name)
     {

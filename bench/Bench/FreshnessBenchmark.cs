@@ -40,12 +40,7 @@ public sealed record FreshnessBenchmarkOptions
 
     public static FreshnessBenchmarkOptions From(BenchArgs args, bool quick)
     {
-        var store = args.Text("store", "sqlite") switch
-        {
-            "sqlite" => StorageKind.Sqlite,
-            "postgres" or "postgresql" => StorageKind.Postgres,
-            var other => throw new BenchUsageException($"--store must be sqlite or postgres, not '{other}'"),
-        };
+        var store = args.Store();
         var rates = args.Text("rate", quick ? "500" : "3000")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(r => double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0

@@ -43,7 +43,7 @@ public sealed record GatewayBenchmarkOptions
             throw new BenchUsageException($"--mode takes http, grpc, batch, risk or all, not '{unknown}'");
         }
 
-        var store = args.Text("store", "sqlite");
+        var store = args.Store();
         var topology = args.Text("topology", quick ? "external" : "both");
         // A list runs in the order given (e.g. in-process,external), so a second run can reverse the first's order.
         var topologies = (topology == "both" ? "external,in-process" : topology).Split(',').Select(t => t switch
@@ -55,7 +55,7 @@ public sealed record GatewayBenchmarkOptions
         double? rate = args.OptionalText("rate") is null ? null : args.Number("rate", 0);
         return new GatewayBenchmarkOptions
         {
-            Store = store is "postgres" or "postgresql" ? StorageKind.Postgres : StorageKind.Sqlite,
+            Store = store,
             Modes = modes,
             Concurrency = Math.Max(1, args.Int("concurrency", quick ? 16 : 64)),
             Seconds = args.Number("seconds", quick ? 2 : 10),

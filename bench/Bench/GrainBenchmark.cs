@@ -21,12 +21,7 @@ public sealed record GrainBenchmarkOptions
 
     public static GrainBenchmarkOptions From(BenchArgs args, bool quick)
     {
-        var store = args.Text("store", "sqlite") switch
-        {
-            "sqlite" => StorageKind.Sqlite,
-            "postgres" or "postgresql" => StorageKind.Postgres,
-            var other => throw new BenchUsageException($"--store must be sqlite or postgres, not '{other}'"),
-        };
+        var store = args.Store();
         return new GrainBenchmarkOptions
         {
             Store = store,

@@ -18,7 +18,7 @@ public sealed record MemoryBenchmarkOptions
 
     public static MemoryBenchmarkOptions From(BenchArgs args, bool quick) => new()
     {
-        Store = args.Text("memory-store", "sqlite") == "postgres" ? StorageKind.Postgres : StorageKind.Sqlite,
+        Store = args.Store("memory-store"),
         Children = Math.Max(10, args.Int("children", quick ? 2_000 : 100_000)),
         Concurrency = Math.Max(1, args.Int("concurrency", 64)),
         HoldSeconds = args.Number("hold", 0),

@@ -16,6 +16,24 @@ public sealed class BenchArgsTests
     }
 
     [Theory]
+    [InlineData("sqlite", QpActors.Persistence.StorageKind.Sqlite)]
+    [InlineData("postgres", QpActors.Persistence.StorageKind.Postgres)]
+    [InlineData("postgresql", QpActors.Persistence.StorageKind.Postgres)]
+    public void A_store_is_read_by_either_name(string given, QpActors.Persistence.StorageKind expected)
+    {
+        Assert.Equal(expected, BenchArgs.Parse(["gateway", "--store", given]).Store());
+        Assert.Equal(expected, BenchArgs.Parse(["memory", "--memory-store", given]).Store("memory-store"));
+        Assert.Equal(QpActors.Persistence.StorageKind.Sqlite, BenchArgs.Parse(["grains"]).Store());
+    }
+
+    [Fact]
+    public void An_unknown_store_is_a_usage_error_naming_the_option()
+    {
+        var error = Assert.Throws<BenchUsageException>(() => BenchArgs.Parse(["memory", "--memory-store", "postgress"]).Store("memory-store"));
+        Assert.Contains("--memory-store", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(new[] { "grains", "--chidlren", "5" }, "--chidlren")]
     [InlineData(new[] { "grains", "--seconds", "-1" }, "--seconds")]
     [InlineData(new[] { "--seconds", "1" }, "command")]
