@@ -22,7 +22,7 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
         var area = figures.Area(areaId)
             ?? throw new FiguresNotFoundException($"No area '{areaId}' in {figures.Catalogue.Version}.") { Key = areaId };
         figures.Validate(query);
-        var wards = await Task.WhenAll(area.Wards.Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
+        var wards = await Task.WhenAll(area.Wards.Select(w => GrainFactory.For<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
         var documents = wards.Select(w => JsonNode.Parse(w.Document)!.AsObject()).ToList();
         var document = figures.BuildArea(area, documents, query.Scenario);
         figures.ShareSavings(area, documents, query.Scenario);
@@ -40,7 +40,7 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
         var areaId = this.GetPrimaryKeyString();
         var area = figures.Area(areaId)
             ?? throw new FiguresNotFoundException($"No area '{areaId}' in {figures.Catalogue.Version}.") { Key = areaId };
-        var histories = await Task.WhenAll(area.Wards.Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetHistoryAsync()));
+        var histories = await Task.WhenAll(area.Wards.Select(w => GrainFactory.For<IWardGrain>(w.Id).GetHistoryAsync()));
 
         // A month belongs to the area's history only when every ward kept it: a sum over some wards
         // would read as a fall in the area's figures.

@@ -225,7 +225,7 @@ public sealed class ChildGrain(
         Publish(contribution, json);
         if (_state.FamilyId is { } familyId)
         {
-            _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).TickAsync();
+            _ = GrainFactory.For<IFamilyGrain>(familyId).TickAsync();
         }
     }
 
@@ -325,13 +325,13 @@ public sealed class ChildGrain(
         {
             if (RiskViews.ChampionOf(step.Contact) is { } champion)
             {
-                _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(step.Contact);
+                _ = GrainFactory.For<IChampionGrain>(champion).ContactRecordedAsync(step.Contact);
             }
         }
     }
 
     private void TellFamily(string familyId, List<Step> told, DateTimeOffset assessedAt) =>
-        _ = GrainFactory.GetGrain<IFamilyGrain>(familyId).ApplyChildEventsAsync(
+        _ = GrainFactory.For<IFamilyGrain>(familyId).ApplyChildEventsAsync(
             told.ConvertAll(s => s.Contact).ToArray(),
             told.ConvertAll(s => new ChildAssessed(s.State.Version, assessedAt, s.Deadline, s.Assessment, s.Overdue)).ToArray());
 }

@@ -61,11 +61,11 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
     {
         if (entityKey.StartsWith("child:", StringComparison.Ordinal))
         {
-            await GrainFactory.GetGrain<IChildGrain>(entityKey["child:".Length..]).TickAsync();
+            await GrainFactory.For<IChildGrain>(entityKey["child:".Length..]).TickAsync();
         }
         else if (entityKey.StartsWith("family:", StringComparison.Ordinal))
         {
-            await GrainFactory.GetGrain<IFamilyGrain>(entityKey["family:".Length..]).TickNowAsync();
+            await GrainFactory.For<IFamilyGrain>(entityKey["family:".Length..]).TickNowAsync();
         }
         else
         {

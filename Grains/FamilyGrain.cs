@@ -104,7 +104,7 @@ public sealed class FamilyGrain(
         Publish(entry);
         if (RiskViews.ChampionOf(contact) is { } champion)
         {
-            _ = GrainFactory.GetGrain<IChampionGrain>(champion).ContactRecordedAsync(contact);
+            _ = GrainFactory.For<IChampionGrain>(champion).ContactRecordedAsync(contact);
         }
 
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
@@ -157,7 +157,7 @@ public sealed class FamilyGrain(
             {
                 foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
                 {
-                    _ = GrainFactory.GetGrain<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId, contact.OccurredAt);
+                    _ = GrainFactory.For<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId, contact.OccurredAt);
                 }
             }
         }

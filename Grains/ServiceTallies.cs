@@ -112,7 +112,7 @@ public sealed class ServiceTallies
     {
         private const int CountBits = 16;
         private const int CountMask = (1 << CountBits) - 1;
-        private static readonly string?[] Keys = new string?[12 * 200];
+        private static readonly string?[] KeyCache = new string?[12 * 200];
 
         public static int Index(DateOnly day) => (day.Year * 12) + day.Month - 1;
 
@@ -146,31 +146,71 @@ public sealed class ServiceTallies
             return grown;
         }
 
-        public static Dictionary<string, int> From(int[] counts, int oldest)
+        /// <summary>
+        /// The months from <paramref name="oldest"/> on, as a read-only map from <c>yyyy-MM</c> to the count.
+        /// A snapshot is made for every contribution and serialised at once: a copied packed array behind a
+        /// small view costs a fraction of a dictionary's buckets and entries.
+        /// </summary>
+        public static IReadOnlyDictionary<string, int> From(int[] counts, int oldest)
         {
-            var months = new Dictionary<string, int>(counts.Length, StringComparer.Ordinal);
-            foreach (var packed in counts)
+            var first = 0;
+            while (first < counts.Length && counts[first] >> CountBits < oldest)
             {
-                var month = packed >> CountBits;
-                if (month >= oldest)
+                first++;
+            }
+
+            return new View(counts[first..]);
+        }
+
+        /// <summary>Months in order, each a packed count; keys are the shared <c>yyyy-MM</c> strings.</summary>
+        private sealed class View(int[] packed) : IReadOnlyDictionary<string, int>
+        {
+            public int Count => packed.Length;
+
+            public IEnumerable<string> Keys => packed.Select(p => Key(p >> CountBits));
+
+            public IEnumerable<int> Values => packed.Select(p => p & CountMask);
+
+            public int this[string key] => TryGetValue(key, out var count) ? count : throw new KeyNotFoundException(key);
+
+            public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+            public bool TryGetValue(string key, out int value)
+            {
+                foreach (var p in packed)
                 {
-                    months[Key(month)] = packed & CountMask;
+                    if (string.Equals(Key(p >> CountBits), key, StringComparison.Ordinal))
+                    {
+                        value = p & CountMask;
+                        return true;
+                    }
+                }
+
+                value = 0;
+                return false;
+            }
+
+            public IEnumerator<KeyValuePair<string, int>> GetEnumerator()
+            {
+                foreach (var p in packed)
+                {
+                    yield return new KeyValuePair<string, int>(Key(p >> CountBits), p & CountMask);
                 }
             }
 
-            return months;
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
         }
 
         /// <summary><c>yyyy-MM</c>, made once per month rather than once per snapshot.</summary>
         private static string Key(int month)
         {
             var slot = month - (1900 * 12);
-            if (slot < 0 || slot >= Keys.Length)
+            if (slot < 0 || slot >= KeyCache.Length)
             {
                 return Format(month);
             }
 
-            return Keys[slot] ??= Format(month);
+            return KeyCache[slot] ??= Format(month);
         }
 
         private static string Format(int month) =>

@@ -56,7 +56,7 @@ public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : I
 
             await Task.WhenAll(batch.Values
                 .GroupBy(c => c.WardCode, StringComparer.Ordinal)
-                .Select(g => grains.GetGrain<IWardGrain>(g.Key).ApplyAsync(g.ToArray())));
+                .Select(g => grains.For<IWardGrain>(g.Key).ApplyAsync(g.ToArray())));
         }
         finally
         {

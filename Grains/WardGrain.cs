@@ -79,7 +79,7 @@ public sealed class WardGrain(
         }
 
         var neighbours = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode)
-            .Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
+            .Select(w => GrainFactory.For<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
         var (document, others) = WithSavings(area, own.Document, neighbours.Select(d => d.Document).ToList(), query.Scenario);
         return own with { Document = document, NeighbourDocuments = others };
     }
@@ -134,7 +134,7 @@ public sealed class WardGrain(
             return own.Select(month => new WardHistoryMonth(month.Month, month.TakenAt, month.Document, [])).ToArray();
         }
 
-        var theirs = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode).Select(w => GrainFactory.GetGrain<IWardGrain>(w.Id).GetHistoryAsync()));
+        var theirs = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode).Select(w => GrainFactory.For<IWardGrain>(w.Id).GetHistoryAsync()));
         return own
             .Select(month =>
             {
@@ -281,10 +281,10 @@ public sealed class WardGrain(
         var id = key[(separator + 1)..];
         return key[..separator] switch
         {
-            "child" => await GrainFactory.GetGrain<IChildGrain>(id).GetContributionAsync(),
-            "family" => await GrainFactory.GetGrain<IFamilyGrain>(id).GetContributionAsync(),
+            "child" => await GrainFactory.For<IChildGrain>(id).GetContributionAsync(),
+            "family" => await GrainFactory.For<IFamilyGrain>(id).GetContributionAsync(),
             "champion" when id.Contains('@', StringComparison.Ordinal) =>
-                (await GrainFactory.GetGrain<IChampionGrain>(id[..id.LastIndexOf('@')]).GetContributionsAsync()).FirstOrDefault(c => c.EntryKey == key),
+                (await GrainFactory.For<IChampionGrain>(id[..id.LastIndexOf('@')]).GetContributionsAsync()).FirstOrDefault(c => c.EntryKey == key),
             "champion" => null,
             _ => _entries.GetValueOrDefault(key),
         };

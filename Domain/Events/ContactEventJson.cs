@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -22,13 +23,31 @@ public static class ContactEventJson
     public static string Serialize(ContactEvent contactEvent)
     {
         ArgumentNullException.ThrowIfNull(contactEvent);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var (buffer, writer) = PerThread ??= NewWriter();
+        try
         {
             Write(writer, contactEvent);
+            writer.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
+        finally
+        {
+            // Reset whatever happened: a half-written event must not leak into the next one.
+            writer.Reset();
+            buffer.ResetWrittenCount();
+        }
+    }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    // Every journalled event is serialised once. A buffer and writer kept per thread (writing is synchronous
+    // and never re-enters) spare the growing buffers a fresh stream allocates each time: the only allocation
+    // left is the text itself.
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? PerThread;
+
+    private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewWriter()
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        return (buffer, new Utf8JsonWriter(buffer));
     }
 
     public static void Write(Utf8JsonWriter writer, ContactEvent contactEvent)

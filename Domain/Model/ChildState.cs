@@ -168,6 +168,20 @@ public sealed record ChildState
     }
 
     /// <summary>When <see cref="FirstCompletion"/> happened, without building the record (the ward contribution reads five per event).</summary>
+    /// <summary>The event id of the first recorded <paramref name="review"/>, without building its record.</summary>
+    public string? FirstCompletionEventId(MandatedReview review)
+    {
+        foreach (var entry in _reviews)
+        {
+            if (entry.Kind == (byte)review)
+            {
+                return _ids.Get(entry.EventId);
+            }
+        }
+
+        return null;
+    }
+
     public DateTimeOffset? FirstCompletionAt(MandatedReview review)
     {
         foreach (var entry in _reviews)

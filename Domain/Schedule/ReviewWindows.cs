@@ -20,9 +20,10 @@ public enum ScheduleAnchor
 /// <summary>An anchor date moved by days, weeks and months.</summary>
 public sealed record WindowBound(ScheduleAnchor Anchor, int Days = 0, int Weeks = 0, int Months = 0)
 {
-    internal DateOnly? Resolve(ChildState child, List<string> anchorEvents)
+    /// <summary>The bound's date for <paramref name="child"/>, and the event (booking or birth record) it came from.</summary>
+    internal DateOnly? Resolve(ChildState child, out string? eventId)
     {
-        var (date, eventId) = Anchor switch
+        (var date, eventId) = Anchor switch
         {
             ScheduleAnchor.Birth => (child.DateOfBirth, child.BirthEventId),
             ScheduleAnchor.ExpectedDueDate => child.ExpectedDueDate is { } due
@@ -32,12 +33,8 @@ public sealed record WindowBound(ScheduleAnchor Anchor, int Days = 0, int Weeks 
         };
         if (date is not { } anchor)
         {
+            eventId = null;
             return null;
-        }
-
-        if (eventId is not null && !anchorEvents.Contains(eventId))
-        {
-            anchorEvents.Add(eventId);
         }
 
         return anchor.AddMonths(Months).AddDays((Weeks * 7) + Days);
@@ -190,17 +187,22 @@ public sealed class ReviewWindows
         ArgumentNullException.ThrowIfNull(child);
         var today = DateOnly.FromDateTime(now.DateTime);
         var statuses = new List<ReviewStatus>(Windows.Length);
+
+        // Evaluated for every event and read of a child: windows that rest on the same events share one
+        // list of anchor ids rather than each building its own.
+        IReadOnlyList<string> anchors = [];
         foreach (var window in Windows)
         {
-            var anchors = new List<string>(2);
-            if (window.DueFrom.Resolve(child, anchors) is not { } from || window.DueBy.Resolve(child, anchors) is not { } by)
+            if (window.DueFrom.Resolve(child, out var fromEvent) is not { } from || window.DueBy.Resolve(child, out var byEvent) is not { } by)
             {
                 continue;
             }
 
-            var alsoBy = window.AlsoReportedBy?.Resolve(child, anchors);
-            var completion = child.FirstCompletion(window.Review);
-            DateOnly? completedOn = completion is null ? null : DateOnly.FromDateTime(completion.At.DateTime);
+            string? alsoEvent = null;
+            var alsoBy = window.AlsoReportedBy?.Resolve(child, out alsoEvent);
+            anchors = Anchors(anchors, fromEvent, byEvent, alsoEvent);
+            var completedAt = child.FirstCompletionAt(window.Review);
+            DateOnly? completedOn = completedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : null;
             var state = completedOn is { } done
                 ? done <= by ? ReviewState.CompletedOnTime : ReviewState.CompletedLate
                 : today < from ? ReviewState.NotYetDue
@@ -212,13 +214,52 @@ public sealed class ReviewWindows
                 by,
                 completedOn,
                 state,
-                completion?.EventId,
+                completedAt is null ? null : child.FirstCompletionEventId(window.Review),
                 anchors,
                 alsoBy,
                 alsoBy is { } also ? completedOn <= also : null));
         }
 
         return statuses;
+    }
+
+    /// <summary>
+    /// The distinct anchor events of one window in the order its bounds name them, reusing
+    /// <paramref name="previous"/> (the last window's list) when it holds the same ids.
+    /// </summary>
+    private static IReadOnlyList<string> Anchors(IReadOnlyList<string> previous, string? first, string? second, string? third)
+    {
+        Span<string?> ids = [first, second is not null && second != first ? second : null, third is not null && third != first && third != second ? third : null];
+        var count = 0;
+        foreach (var id in ids)
+        {
+            if (id is not null)
+            {
+                ids[count++] = id;
+            }
+        }
+
+        if (previous.Count == count)
+        {
+            var same = true;
+            for (var i = 0; i < count && same; i++)
+            {
+                same = string.Equals(previous[i], ids[i], StringComparison.Ordinal);
+            }
+
+            if (same)
+            {
+                return previous;
+            }
+        }
+
+        var list = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            list[i] = ids[i]!;
+        }
+
+        return list;
     }
 
     /// <summary>

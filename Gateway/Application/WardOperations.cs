@@ -52,7 +52,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }
 
         var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize);
-        return await GrainCalls.RunAsync(caller, () => grains.GetGrain<IWardGrain>(ward!).GetWorklistAsync(query));
+        return await GrainCalls.RunAsync(caller, () => grains.For<IWardGrain>(ward!).GetWorklistAsync(query));
     }
 
     /// <summary>Infants in one of the caller's wards known from birth records but not yet reached.</summary>
@@ -77,7 +77,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return refused.As<IReadOnlyList<UnreachedInfant>>();
         }
 
-        return await GrainCalls.RunAsync(caller, () => grains.GetGrain<IWardGrain>(wardCode!).GetUnreachedAsync());
+        return await GrainCalls.RunAsync(caller, () => grains.For<IWardGrain>(wardCode!).GetUnreachedAsync());
     }
 
     /// <summary>A ward's figures, published through the small-number rule.</summary>
@@ -94,7 +94,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
         return await GrainCalls.RunAsync(caller, () => FiguresAsync(async () =>
         {
-            var figures = await grains.GetGrain<IWardGrain>(wardCode!).GetFiguresAsync(query);
+            var figures = await grains.For<IWardGrain>(wardCode!).GetFiguresAsync(query);
             return Publish(wardCode!, figures.AsOf, figures.Period, figures.Document, figures.NeighbourDocuments);
         }));
     }
@@ -115,7 +115,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
         return await GrainCalls.RunAsync(caller, async () =>
         {
-            var months = await grains.GetGrain<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
+            var months = await grains.For<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
             return PublishMonths(wardCode!, months);
         });
     }
@@ -136,7 +136,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             IReadOnlyList<WardHistoryMonth> months;
             try
             {
-                months = await grains.GetGrain<IAreaGrain>(areaId!).GetHistoryAsync();
+                months = await grains.For<IAreaGrain>(areaId!).GetHistoryAsync();
             }
             catch (FiguresNotFoundException ex)
             {
@@ -177,7 +177,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
         return await GrainCalls.RunAsync(caller, () => FiguresAsync(async () =>
         {
-            var figures = await grains.GetGrain<IAreaGrain>(areaId!).GetFiguresAsync(query);
+            var figures = await grains.For<IAreaGrain>(areaId!).GetFiguresAsync(query);
             return Publish(areaId!, figures.AsOf, figures.Period, figures.Document, figures.WardDocuments);
         }));
     }

@@ -41,7 +41,7 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
     private async Task<IReadOnlyDictionary<string, FeedItem>> ReadRiskAsync(string ward)
     {
         var items = new Dictionary<string, FeedItem>(StringComparer.Ordinal);
-        var wardGrain = grains.GetGrain<IWardGrain>(ward);
+        var wardGrain = grains.For<IWardGrain>(ward);
         for (var page = 1; items.Count < MaxFamiliesFollowed; page++)
         {
             var result = await wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, page, PageSize));
@@ -67,7 +67,7 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
         WardFigures figures;
         try
         {
-            figures = await grains.GetGrain<IWardGrain>(ward).GetFiguresAsync(new FiguresQuery(WardOperations.DefaultPeriod, null, WardOperations.DefaultScenario));
+            figures = await grains.For<IWardGrain>(ward).GetFiguresAsync(new FiguresQuery(WardOperations.DefaultPeriod, null, WardOperations.DefaultScenario));
         }
         catch (FiguresNotFoundException)
         {

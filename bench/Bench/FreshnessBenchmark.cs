@@ -103,7 +103,7 @@ public static class FreshnessBenchmark
         foreach (var ward in Wards)
         {
             var probe = new Probe(tag, ward);
-            var born = await grains.GetGrain<IChildGrain>(probe.ChildId).RecordAsync(probe.Birth(DateTimeOffset.UtcNow));
+            var born = await grains.For<IChildGrain>(probe.ChildId).RecordAsync(probe.Birth(DateTimeOffset.UtcNow));
             if (born.Status != ReceiptStatus.Accepted)
             {
                 throw new InvalidOperationException($"probe birth in {ward} was not accepted: {born.Status}");
@@ -205,7 +205,7 @@ public static class FreshnessBenchmark
             var child = (int)(n % children);
             var s = n / children;
             var contact = s < ChildScripts.Length ? prepared[child][s] : scripts[child % Wards.Count].Parse(child / Wards.Count, s, DateTimeOffset.UtcNow);
-            var grain = grains.GetGrain<IChildGrain>(contact.ChildId!);
+            var grain = grains.For<IChildGrain>(contact.ChildId!);
             ContactReceipt receipt;
             if (Mix((ulong)n) < threshold)
             {
@@ -264,7 +264,7 @@ public static class FreshnessBenchmark
             var reports = new List<ReconciliationReport>();
             foreach (var ward in Wards)
             {
-                reports.Add(await grains.GetGrain<IWardGrain>(ward).ReconcileAsync());
+                reports.Add(await grains.For<IWardGrain>(ward).ReconcileAsync());
             }
 
             reconciliation = new ReconciliationSummary(
@@ -303,7 +303,7 @@ public static class FreshnessBenchmark
             next += (long)(every.TotalSeconds * Stopwatch.Frequency);
             var marker = probe.Marker(DateTimeOffset.UtcNow);
             var sentAt = Stopwatch.GetTimestamp();
-            var receipt = await grains.GetGrain<IChildGrain>(probe.ChildId).RecordAsync(marker);
+            var receipt = await grains.For<IChildGrain>(probe.ChildId).RecordAsync(marker);
             var ackedAt = Stopwatch.GetTimestamp();
             if (receipt.Status != ReceiptStatus.Accepted)
             {
@@ -351,7 +351,7 @@ public static class FreshnessBenchmark
         {
             for (var i = 0; i < Wards.Count; i++)
             {
-                var document = (await grains.GetGrain<IWardGrain>(Wards[i]).GetOwnFiguresAsync(Query)).Document;
+                var document = (await grains.For<IWardGrain>(Wards[i]).GetOwnFiguresAsync(Query)).Document;
                 if (document != documents[i])
                 {
                     documents[i] = document;
@@ -366,7 +366,7 @@ public static class FreshnessBenchmark
     private static long Micros(long from, long to) => (long)((to - from) * 1_000_000.0 / Stopwatch.Frequency);
 
     private static async Task<JsonObject> ReadAsync(IGrainFactory grains, string ward) =>
-        JsonNode.Parse((await grains.GetGrain<IWardGrain>(ward).GetOwnFiguresAsync(Query)).Document)!.AsObject();
+        JsonNode.Parse((await grains.For<IWardGrain>(ward).GetOwnFiguresAsync(Query)).Document)!.AsObject();
 
     private static int Count(JsonObject document, string path) =>
         path.Split('.').Aggregate((JsonNode?)document, (node, part) => node?[part])?.GetValue<int>() ?? 0;

@@ -77,7 +77,7 @@ public static class GrainBenchmark
             var child = (int)(n % children);
             var step = n / children;
             var contact = step < ChildScripts.Length ? prepared[child][step] : scripts.Further(prepared[child][ChildScripts.Length], step, DateTimeOffset.UtcNow);
-            var receipt = await grains.GetGrain<IChildGrain>(contact.ChildId!).RecordAsync(contact);
+            var receipt = await grains.For<IChildGrain>(contact.ChildId!).RecordAsync(contact);
             return receipt.Status == ReceiptStatus.Accepted ? 1 : 0;
         }
 

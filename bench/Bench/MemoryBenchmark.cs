@@ -55,7 +55,7 @@ public static class MemoryBenchmark
             {
                 var child = (int)(n % children);
                 var contact = scripts.Parse(child, n / children, DateTimeOffset.UtcNow);
-                var receipt = await grains.GetGrain<IChildGrain>(contact.ChildId!).RecordAsync(contact);
+                var receipt = await grains.For<IChildGrain>(contact.ChildId!).RecordAsync(contact);
                 return receipt.Status == ReceiptStatus.Accepted ? 1 : 0;
             }, cancellationToken);
             figures.Add(Figure.Info("history recorded (parse + grains + commit)", total / seconds, "events/s"));
@@ -70,7 +70,7 @@ public static class MemoryBenchmark
         var baseline = Measure();
         var activation = await Loader.RunAllAsync(children, options.Concurrency, async n =>
         {
-            var view = await silo.Grains.GetGrain<IChildGrain>(scripts.ChildId((int)n)).GetRiskAsync();
+            var view = await silo.Grains.For<IChildGrain>(scripts.ChildId((int)n)).GetRiskAsync();
             return view.Version >= ChildScripts.Length ? 1 : 0;
         }, cancellationToken);
         var withChildren = Measure();
@@ -83,7 +83,7 @@ public static class MemoryBenchmark
         log.WriteLine($"activating {familyHeads.Length:N0} families...");
         var families = await Loader.RunAllAsync(familyHeads.Length, options.Concurrency, async n =>
         {
-            var status = await silo.Grains.GetGrain<IFamilyGrain>(scripts.FamilyId(familyHeads[n])).GetRiskStatusAsync();
+            var status = await silo.Grains.For<IFamilyGrain>(scripts.FamilyId(familyHeads[n])).GetRiskStatusAsync();
             return status.Children.Count > 0 ? 1 : 0;
         }, cancellationToken);
         var withFamilies = Measure();
@@ -93,7 +93,7 @@ public static class MemoryBenchmark
         log.WriteLine($"activating {empties:N0} children that have no events...");
         await Loader.RunAllAsync(empties, options.Concurrency, async n =>
         {
-            var view = await silo.Grains.GetGrain<IChildGrain>(scripts.RunTag + "-empty-" + n).GetRiskAsync();
+            var view = await silo.Grains.For<IChildGrain>(scripts.RunTag + "-empty-" + n).GetRiskAsync();
             return view.Version == 0 ? 1 : 0;
         }, cancellationToken);
         var withEmpties = Measure();
