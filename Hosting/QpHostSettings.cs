@@ -42,6 +42,9 @@ public sealed record QpHostSettings
     /// <summary>Record traces even with no OTLP endpoint (for in-process listeners such as tests).</summary>
     public bool TraceWithoutExporter { get; init; }
 
+    /// <summary>Whether traces are recorded: only when they have somewhere to go, or a listener asked for them.</summary>
+    public bool Tracing => !string.IsNullOrWhiteSpace(OtlpEndpoint) || TraceWithoutExporter;
+
     /// <summary>Serve the Orleans dashboard's data from the silo (its per-call profiler costs a little on every grain call).</summary>
     public bool Dashboard { get; init; } = true;
 

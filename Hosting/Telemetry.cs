@@ -50,7 +50,7 @@ public static class Telemetry
 
         // Traces are recorded only when they have somewhere to go: with no collector, subscribing to
         // Orleans' activity sources would create an activity for every grain call for nothing.
-        if (endpoint is null && !settings.TraceWithoutExporter)
+        if (!settings.Tracing)
         {
             return telemetry;
         }

@@ -77,6 +77,14 @@ public static class SiloSetup
         }
 
         silo.AddQpGrainServices(storage);
+
+        // Trace context crosses grain calls only when traces are recorded: the propagation filters sit on
+        // every grain call (an extra awaited step and its allocations each way), for nothing without traces.
+        if (settings.Tracing)
+        {
+            silo.AddActivityPropagation();
+        }
+
         if (settings.Dashboard)
         {
             // Every refresh asks the runtime for its statistics, which counts every activation on the
@@ -115,7 +123,6 @@ public static class SiloSetup
             o.ConnectionString = storage.ConnectionString;
         });
 
-        silo.AddActivityPropagation();
         silo.Services.AddSerializer(s => s.AddQpDomainJson());
         silo.Services.AddSingleton(timeProvider is null ? GrainClock.System : new GrainClock(timeProvider));
         silo.Services.AddSingleton(storage);

@@ -143,7 +143,11 @@ public static class GatewaySetup
             client.UseLocalhostClustering(settings.GatewayPort, settings.ServiceId, settings.ClusterId);
         }
 
-        client.AddActivityPropagation();
+        if (settings.Tracing)
+        {
+            client.AddActivityPropagation();
+        }
+
         client.UseConnectionRetryFilter(RetryUntilStopped);
         client.Services.AddSerializer(s => s.AddQpDomainJson());
 
