@@ -45,8 +45,15 @@ public sealed record QpHostSettings
     /// <summary>Whether traces are recorded: only when they have somewhere to go, or a listener asked for them.</summary>
     public bool Tracing => !string.IsNullOrWhiteSpace(OtlpEndpoint) || TraceWithoutExporter;
 
-    /// <summary>Serve the Orleans dashboard's data from the silo (its per-call profiler costs a little on every grain call).</summary>
+    /// <summary>Serve the Orleans dashboard's data from the silo.</summary>
     public bool Dashboard { get; init; } = true;
+
+    /// <summary>
+    /// Time every grain call for the dashboard's per-method view. Off by default: its call filter sits on every
+    /// grain call, including the three of each contact event, and costs ingest throughput whether or not
+    /// anyone is looking (docs/benchmarks.md). Turn it on to investigate; the rest of the dashboard works without.
+    /// </summary>
+    public bool DashboardProfiling { get; init; }
 
     public static QpHostSettings From(IConfiguration configuration, string contentRoot)
     {
@@ -85,6 +92,7 @@ public sealed record QpHostSettings
             OtlpEndpoint = configuration["Telemetry:OtlpEndpoint"] ?? "",
             TraceWithoutExporter = configuration.GetValue("Telemetry:TraceWithoutExporter", false),
             Dashboard = configuration.GetValue("Silo:Dashboard", true),
+            DashboardProfiling = configuration.GetValue("Silo:DashboardProfiling", false),
         };
     }
 }

@@ -34,3 +34,29 @@ public sealed class TracingSetupTests
         Assert.Equal(tracing ? 2 : 0, filters.Count);
     }
 }
+
+/// <summary>The dashboard's per-call profiler is on every grain call only when asked for.</summary>
+public sealed class DashboardSetupTests
+{
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("false", 0)]
+    [InlineData("true", 1)]
+    public void The_dashboard_profiles_grain_calls_only_when_configured(string? profiling, int profilers)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Silo:DashboardProfiling"] = profiling,
+        }).Build();
+        var settings = QpHostSettings.From(configuration, Path.GetTempPath());
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo => silo.AddQpSilo(settings, settings.ToStorageSettings()));
+
+        Assert.True(settings.Dashboard);
+        Assert.Equal(profilers, builder.Services.Count(SiloSetup.IsDashboardProfiler));
+
+        // The rest of the dashboard stays: its silo service and its profiler's data store.
+        Assert.Contains(builder.Services, d => d.ImplementationType?.FullName == "Orleans.Dashboard.Metrics.GrainProfiler");
+    }
+}
