@@ -232,7 +232,8 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         private static AppendResult InsertEvent(Statements s, JournalEvent e)
         {
             // ON CONFLICT (event_id) rather than INSERT OR IGNORE: OR IGNORE would also
-            // swallow NOT NULL and CHECK failures (such as a payload that is not JSON).
+            // swallow NOT NULL failures (such as an event with no recorder). Payloads are not
+            // checked by the store (schema 0003): only our own serializers write them.
             var seq = Scalar(s.InsertEvent, e.EventId, e.Type, JournalTime.ToText(e.OccurredAt), JournalTime.ToText(e.ReceivedAt),
                 e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.Payload);
             if (seq is long inserted)

@@ -159,11 +159,10 @@ public static class JournalScenarios
         await using var store = await TestStore.MigratedAsync(kind);
         await using var journal = EventJournalFactory.Create(store.Settings);
 
-        // The ward entry's payload is not JSON, which the store refuses; the event queued
+        // The ward entry has no ward, which the store refuses (NOT NULL); the event queued
         // with it must not be stored either, and neighbours in the same batch must be.
         var good = Enumerable.Range(0, 40).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}")))).ToList();
-        var bad = journal.AppendAsync(new JournalWrite(
-            Event("e-bad"), [new WardEntry("child:c-1", "queens-park", "child", 1, "not json")], [], []));
+        var bad = journal.AppendAsync(new JournalWrite(Event("e-bad"), [Refused("child:c-1")], [], []));
         good.AddRange(Enumerable.Range(40, 40).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}")))));
 
         await Assert.ThrowsAnyAsync<Exception>(() => bad);
@@ -181,7 +180,7 @@ public static class JournalScenarios
         await using var journal = EventJournalFactory.Create(store.Settings);
 
         // Two units among single writes: the good one lands whole and in order; the bad one's last write has a
-        // payload the store refuses, so none of its writes may land, and its neighbours must.
+        // ward entry the store refuses, so none of its writes may land, and its neighbours must.
         var before = Enumerable.Range(0, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}")))).ToList();
         var good = journal.AppendAllAsync(
         [
@@ -192,7 +191,7 @@ public static class JournalScenarios
         var bad = journal.AppendAllAsync(
         [
             JournalWrite.ForEvent(Event("b-1", childId: "c-8")),
-            new JournalWrite(Event("b-2", childId: "c-8"), [new WardEntry("child:c-8", "queens-park", "child", 2, "not json")], [], []),
+            new JournalWrite(Event("b-2", childId: "c-8"), [Refused("child:c-8")], [], []),
         ]);
         var after = Enumerable.Range(20, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}")))).ToList();
 
@@ -332,6 +331,12 @@ public static class JournalScenarios
         Assert.True((await queued).Inserted);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => journal.AppendAsync(JournalWrite.ForEvent(Event("e-2"))));
     }
+
+    /// <summary>
+    /// A ward entry every store refuses: its ward is missing (NOT NULL). Not a payload that is not
+    /// JSON: SQLite's schema 0003 no longer parses payloads, which only our own serializers write.
+    /// </summary>
+    public static WardEntry Refused(string entryKey) => new(entryKey, null!, "child", 1, """{"v":1}""");
 
     public static AuditEntry Audit(string user, string? family, DateTimeOffset at) =>
         new(at, user, "health-visitor", "read-child", family, "c-1", "review", false, null, "detail");
