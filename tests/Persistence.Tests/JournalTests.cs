@@ -6,6 +6,10 @@ public static class JournalScenarios
     // Microsecond precision, the finest both stores keep.
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 15, 0, TimeSpan.Zero);
 
+    // A ward entry the store refuses, to make a later statement of a batch fail. Not malformed
+    // JSON: PostgreSQL keeps ward payloads as unchecked text (migration 0004), so NOT NULL refuses it.
+    private static readonly string RefusedWardPayload = null!;
+
     public static JournalEvent Event(
         string id,
         string? childId = "c-1",
@@ -159,11 +163,11 @@ public static class JournalScenarios
         await using var store = await TestStore.MigratedAsync(kind);
         await using var journal = EventJournalFactory.Create(store.Settings);
 
-        // The ward entry's payload is not JSON, which the store refuses; the event queued
+        // The ward entry has no payload, which the store refuses; the event queued
         // with it must not be stored either, and neighbours in the same batch must be.
         var good = Enumerable.Range(0, 40).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}")))).ToList();
         var bad = journal.AppendAsync(new JournalWrite(
-            Event("e-bad"), [new WardEntry("child:c-1", "queens-park", "child", 1, "not json")], [], []));
+            Event("e-bad"), [new WardEntry("child:c-1", "queens-park", "child", 1, RefusedWardPayload)], [], []));
         good.AddRange(Enumerable.Range(40, 40).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}")))));
 
         await Assert.ThrowsAnyAsync<Exception>(() => bad);
@@ -192,7 +196,7 @@ public static class JournalScenarios
         var bad = journal.AppendAllAsync(
         [
             JournalWrite.ForEvent(Event("b-1", childId: "c-8")),
-            new JournalWrite(Event("b-2", childId: "c-8"), [new WardEntry("child:c-8", "queens-park", "child", 2, "not json")], [], []),
+            new JournalWrite(Event("b-2", childId: "c-8"), [new WardEntry("child:c-8", "queens-park", "child", 2, RefusedWardPayload)], [], []),
         ]);
         var after = Enumerable.Range(20, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}")))).ToList();
 
