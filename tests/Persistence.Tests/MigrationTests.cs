@@ -11,9 +11,10 @@ public static class MigrationScenarios
         "qp_events", "qp_ward_entries", "qp_deadlines", "qp_audit", "qp_schema_migrations",
     ];
 
-    /// <summary>The scripts each store carries: the same three versions on both, the third tuning ingest cost.</summary>
-    public static (int[] Versions, string[] Names) Expected(StorageKind kind) =>
-        ([1, 2, 3], ["orleans", "qpactors", "ingest_cost"]);
+    /// <summary>The scripts each store carries: the third tunes ingest cost on both; PostgreSQL's fourth stores ward entries as text.</summary>
+    public static (int[] Versions, string[] Names) Expected(StorageKind kind) => kind == StorageKind.Postgres
+        ? ([1, 2, 3, 4], ["orleans", "qpactors", "ingest_cost", "ward_entry_text"])
+        : ([1, 2, 3], ["orleans", "qpactors", "ingest_cost"]);
 
     public static async Task AppliesOnceThenNothing(StorageKind kind)
     {
@@ -169,6 +170,20 @@ public sealed class PostgresMigrationTests
 
             Assert.Contains(plan, line => line.Contains(index, StringComparison.Ordinal));
         }
+    }
+
+    [PostgresFact]
+    public async Task Ward_entry_payload_is_text_and_event_payload_stays_json()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+
+        Assert.Equal("text", await store.TextAsync(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'qp_ward_entries' AND column_name = 'payload'"));
+        Assert.Equal("json", await store.TextAsync(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'qp_events' AND column_name = 'payload'"));
+
+        // The rewrite keeps the room left for HOT updates.
+        Assert.Equal("{fillfactor=70}", await store.TextAsync("SELECT reloptions::text FROM pg_class WHERE relname = 'qp_ward_entries'"));
     }
 }
 

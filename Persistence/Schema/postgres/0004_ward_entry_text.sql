@@ -1,0 +1,14 @@
+-- QpActors schema 0004 (PostgreSQL 15): ward entries hold their payload as text.
+--
+-- A ward entry is replaced on almost every contact event (about 1.3 rows per event, each a
+-- 0.5-0.7 KB JSON document). As json, PostgreSQL parses every replacement in full to check it
+-- (json_in: about 3 us per row here), which is CPU taken from the silo on the same machine.
+-- The payload is written only by the journal, from our own serialisers, and read back only as
+-- text by the ward grains, which parse it themselves; nothing queries inside it in SQL. So the
+-- check buys nothing, and text keeps the document byte for byte as json did.
+--
+-- Changing the type rewrites the table, under an exclusive lock. That is cheap here: the table
+-- holds one row per child, family and champion (not one per event), so it stays small.
+-- qp_events keeps json: it grows without bound, so a rewrite would be a long lock, and its
+-- payload is the journal's record of what a client sent.
+ALTER TABLE qp_ward_entries ALTER COLUMN payload TYPE text;
