@@ -116,6 +116,7 @@ public static class GrainBenchmark
             figures.Add(Figure.Info("journal appends per event", j.Appends / (double)Math.Max(1, outcome.Operations), "appends"));
             figures.Add(Figure.Info("journal append (queue + shared commit) mean", j.MeanMs, "ms"));
             figures.Add(Figure.Info("journal append p99", j.P99Ms, "ms"));
+            figures.Add(Figure.Info("journal reads per event (activations, duplicates)", j.Reads / (double)Math.Max(1, outcome.Operations), "reads"));
         }
 
         if (pgbench is not null)
