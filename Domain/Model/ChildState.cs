@@ -130,17 +130,7 @@ public sealed record ChildState
     public bool RegisteredWithCentre => _centre.Length > 0;
 
     /// <summary>The latest centre registration or session attended.</summary>
-    public Occurrence? LastSeenByCentre
-    {
-        get
-        {
-            var registration = _centre.Length == 0 ? -1 : _centre.Length - 1;
-            var session = _sessions.Length == 0 ? -1 : _sessions.Length - 1;
-            return session < 0 && registration < 0 ? null
-                : session < 0 || (registration >= 0 && Compare(_centre[registration], _sessions[session]) > 0) ? ToOccurrence(_centre[registration])
-                : ToOccurrence(_sessions[session]);
-        }
-    }
+    public Occurrence? LastSeenByCentre => LastCentreContact() is { } entry ? ToOccurrence(entry) : null;
 
     internal ReadOnlySpan<ChildEntry> MissedEntries => _missed;
 
@@ -154,41 +144,19 @@ public sealed record ChildState
     internal string EventIdOf(in ChildEntry entry) => _ids.Get(entry.EventId);
 
     /// <summary>The first time a review was recorded: a later repeat does not make an on-time review late.</summary>
-    public ReviewRecord? FirstCompletion(MandatedReview review)
-    {
-        foreach (var entry in _reviews)
-        {
-            if (entry.Kind == (byte)review)
-            {
-                return ToReview(entry);
-            }
-        }
-
-        return null;
-    }
+    public ReviewRecord? FirstCompletion(MandatedReview review) => FirstReviewEntry(review) is { } entry ? ToReview(entry) : null;
 
     /// <summary>When <see cref="FirstCompletion"/> happened, without building the record (the ward contribution reads five per event).</summary>
-    /// <summary>The event id of the first recorded <paramref name="review"/>, without building its record.</summary>
-    public string? FirstCompletionEventId(MandatedReview review)
+    public DateTimeOffset? FirstCompletionAt(MandatedReview review) => FirstReviewEntry(review)?.At;
+
+    /// <summary>The entry behind <see cref="FirstCompletion"/>, for readers in the domain that need only a part of it.</summary>
+    internal ChildEntry? FirstReviewEntry(MandatedReview review)
     {
         foreach (var entry in _reviews)
         {
             if (entry.Kind == (byte)review)
             {
-                return _ids.Get(entry.EventId);
-            }
-        }
-
-        return null;
-    }
-
-    public DateTimeOffset? FirstCompletionAt(MandatedReview review)
-    {
-        foreach (var entry in _reviews)
-        {
-            if (entry.Kind == (byte)review)
-            {
-                return entry.At;
+                return entry;
             }
         }
 
@@ -216,15 +184,13 @@ public sealed record ChildState
     public DateTimeOffset? FirstCentreRegistrationAt => _centre.Length == 0 ? null : _centre[0].At;
 
     /// <summary>The instant of <see cref="LastSeenByCentre"/>, without building the record.</summary>
-    public DateTimeOffset? LastSeenByCentreAt
-    {
-        get
-        {
-            DateTimeOffset? registration = _centre.Length == 0 ? null : _centre[^1].At;
-            DateTimeOffset? session = _sessions.Length == 0 ? null : _sessions[^1].At;
-            return registration > session || session is null ? registration : session;
-        }
-    }
+    public DateTimeOffset? LastSeenByCentreAt => LastCentreContact()?.At;
+
+    /// <summary>The later of the last centre registration and the last session (ties by event id, as everywhere).</summary>
+    private ChildEntry? LastCentreContact() =>
+        _centre.Length == 0 && _sessions.Length == 0 ? null
+        : _sessions.Length == 0 || (_centre.Length > 0 && Compare(_centre[^1], _sessions[^1]) > 0) ? _centre[^1]
+        : _sessions[^1];
 
     /// <summary>A&amp;E attendances strictly after <paramref name="since"/>.</summary>
     public int AeAttendancesAfter(DateTimeOffset since)

@@ -238,9 +238,6 @@ public static class RiskFacts
     private static RiskFact Flag(string id, bool holds, IReadOnlyList<string> eventIds) =>
         holds ? new RiskFact(id, 1, eventIds) : new RiskFact(id, 0, []);
 
-    private static RiskFact Count(string id, IReadOnlyList<Occurrence> occurrences) =>
-        new(id, occurrences.Count, occurrences.Select(o => o.EventId).ToArray());
-
     /// <summary>The ids of a child's records after <paramref name="from"/> and no later than <paramref name="to"/>, without building the records.</summary>
     private static string[] Within(ChildState child, ReadOnlySpan<ChildEntry> entries, DateTimeOffset from, DateTimeOffset to)
     {

@@ -201,10 +201,10 @@ public sealed class ReviewWindows
             string? alsoEvent = null;
             var alsoBy = window.AlsoReportedBy?.Resolve(child, out alsoEvent);
             anchors = Anchors(anchors, fromEvent, byEvent, alsoEvent);
-            var completedAt = child.FirstCompletionAt(window.Review);
-            DateOnly? completedOn = completedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : null;
-            var state = completedOn is { } done
-                ? done <= by ? ReviewState.CompletedOnTime : ReviewState.CompletedLate
+            var completion = child.FirstReviewEntry(window.Review);
+            DateOnly? completedOn = completion is { } done ? DateOnly.FromDateTime(done.At.DateTime) : null;
+            var state = completedOn is { } on
+                ? on <= by ? ReviewState.CompletedOnTime : ReviewState.CompletedLate
                 : today < from ? ReviewState.NotYetDue
                 : today <= by ? ReviewState.Due
                 : ReviewState.Overdue;
@@ -214,7 +214,7 @@ public sealed class ReviewWindows
                 by,
                 completedOn,
                 state,
-                completedAt is null ? null : child.FirstCompletionEventId(window.Review),
+                completion is { } entry ? child.EventIdOf(entry) : null,
                 anchors,
                 alsoBy,
                 alsoBy is { } also ? completedOn <= also : null));

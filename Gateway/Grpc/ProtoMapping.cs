@@ -88,8 +88,9 @@ public static class ProtoMapping
     private static readonly ConditionalWeakTable<IReadOnlyList<ChildRiskView>, V1.RiskStatus> MappedStatuses = new();
 
     /// <summary>
-    /// As <see cref="ToProto(FamilyRiskStatus)"/>, reusing the mapping of the same view: the response is a new message
-    /// with this read's instant, sharing the view's sub-messages (gRPC only reads them while writing the response).
+    /// As <see cref="ToProto(FamilyRiskStatus)"/>, reusing the lists mapped for the same view: the response is a new
+    /// message with this read's own fields (its instant), sharing the view's sub-messages (gRPC only reads them while
+    /// writing the response).
     /// </summary>
     public static V1.RiskStatus ToProtoReusingView(FamilyRiskStatus status)
     {
@@ -107,27 +108,7 @@ public static class ProtoMapping
             return ToProto(status);
         }
 
-        var response = new V1.RiskStatus
-        {
-            FamilyId = mapped.FamilyId,
-            Score = mapped.Score,
-            SuggestedLevel = mapped.SuggestedLevel,
-            RulesVersion = mapped.RulesVersion,
-            Version = mapped.Version,
-            AsOf = Timestamp.FromDateTimeOffset(status.AsOf),
-            Synthetic = mapped.Synthetic,
-            SetLevelDecision = mapped.SetLevelDecision,
-        };
-        if (mapped.HasWardCode)
-        {
-            response.WardCode = mapped.WardCode;
-        }
-
-        if (mapped.HasSetLevel)
-        {
-            response.SetLevel = mapped.SetLevel;
-        }
-
+        var response = Header(status);
         response.Factors.AddRange(mapped.Factors);
         response.Children.AddRange(mapped.Children);
         response.OverdueReviews.AddRange(mapped.OverdueReviews);
@@ -137,9 +118,9 @@ public static class ProtoMapping
         return response;
     }
 
-    public static V1.RiskStatus ToProto(FamilyRiskStatus status)
+    /// <summary>A status's own fields, without its lists.</summary>
+    private static V1.RiskStatus Header(FamilyRiskStatus status)
     {
-        ArgumentNullException.ThrowIfNull(status);
         var proto = new V1.RiskStatus
         {
             FamilyId = status.FamilyId,
@@ -168,6 +149,13 @@ public static class ProtoMapping
             };
         }
 
+        return proto;
+    }
+
+    public static V1.RiskStatus ToProto(FamilyRiskStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var proto = Header(status);
         proto.Factors.AddRange(status.Factors.Select(ToProto));
         proto.Children.AddRange(status.Children.Select(ToProto));
         proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueBy = Stamp(o.DueBy) }));
