@@ -85,6 +85,142 @@ public static class ExternalTool
 
         """;
 
+    /// <summary>What the receipt-counting scripts print when wrk finishes: the receipts' totals over all threads.</summary>
+    public sealed record BatchReceipts(long Accepted, long Duplicates, long Rejected, long Unread);
+
+    private const string ReceiptsLine = "qp-receipts";
+
+    /// <summary>Reads the line <see cref="ReceiptCounting"/> prints; null if wrk ran without it.</summary>
+    public static BatchReceipts? ParseReceipts(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(ReceiptsLine + " ", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return null;
+        }
+
+        var values = line[(ReceiptsLine.Length + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => long.Parse(pair[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        return new BatchReceipts(values["accepted"], values["duplicates"], values["rejected"], values["unread"]);
+    }
+
+    /// <summary>
+    /// Numbers wrk's threads and counts each thread's requests like <see cref="ThreadNumbering"/>, and counts the
+    /// receipts of every 200 response: a batch answers 200 even when items are rejected, so a status alone would count
+    /// refused items as ingested. The gateway writes the totals first (<c>{"accepted":N,"duplicates":N,"rejected":N,...</c>),
+    /// so an anchored match reads a few dozen bytes of each body and the hook stays cheap at batch rates (a few hundred
+    /// responses a second). A 200 whose body does not start that way counts as unread; wrk's own non-2xx count covers the rest.
+    /// Thread globals are summed in <c>done</c>, which runs after the threads stop.
+    /// </summary>
+    private const string ReceiptCounting = """
+        local threads = {}
+        function setup(thread)
+          thread:set("tid", #threads)
+          threads[#threads + 1] = thread
+        end
+        local n = 0
+        accepted, duplicates, rejected, unread = 0, 0, 0, 0
+        function response(status, headers, body)
+          if status ~= 200 then return end
+          local a, d, r = string.match(body, '^{"accepted":(%d+),"duplicates":(%d+),"rejected":(%d+)')
+          if a then
+            accepted = accepted + tonumber(a)
+            duplicates = duplicates + tonumber(d)
+            rejected = rejected + tonumber(r)
+          else
+            unread = unread + 1
+          end
+        end
+        function done(summary, latency, requests)
+          local a, d, r, u = 0, 0, 0, 0
+          for _, thread in ipairs(threads) do
+            a = a + thread:get("accepted")
+            d = d + thread:get("duplicates")
+            r = r + thread:get("rejected")
+            u = u + thread:get("unread")
+          end
+          io.write(string.format("qp-receipts accepted=%d duplicates=%d rejected=%d unread=%d\n", a, d, r, u))
+        end
+
+        """;
+
+    /// <summary>Events in one batch of the wrk batch scripts, as in the issue's figure.</summary>
+    public const int BatchSize = 100;
+
+    /// <summary>Children in one visit round and events each; together <see cref="BatchSize"/>.</summary>
+    public const int RoundChildren = 20;
+
+    public const int RoundEvents = 5;
+
+    /// <summary>
+    /// A wrk script posting batches of <see cref="BatchSize"/> sessions attended, one each for as many consecutive known
+    /// children (the list in turn across threads and requests, so a batch never names a child twice). Event ids are
+    /// tag, thread, request and item: never repeated within or across runs, so every item is a new durable event.
+    /// </summary>
+    public static string BatchContactsScript(string tag, string token, IReadOnlyList<(string ChildId, string FamilyId)> children, DateTimeOffset occurredAt, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        ArgumentOutOfRangeException.ThrowIfLessThan(children.Count, BatchSize);
+        return ReceiptCounting + $$$"""
+            local children = { {{{ChildTable(children)}}} }
+            local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}
+            local item = '{"eventId":"{{{tag}}}-t%d-%d-%d","type":"session-attended","occurredAt":"{{{Instant(occurredAt)}}}","familyId":"%s","childId":"%s","data":{"session":"sounds-like-fun"}}'
+            request = function()
+              n = n + 1
+              local first = ((n - 1) * {{{threads}}} + tid) * {{{BatchSize}}}
+              local items = {}
+              for i = 1, {{{BatchSize}}} do
+                local child = children[(first + i - 1) % #children + 1]
+                items[i] = string.format(item, tid, n, i, child[2], child[1])
+              end
+              return wrk.format("POST", nil, headers, '{"events":[' .. table.concat(items, ",") .. ']}')
+            end
+            """;
+    }
+
+    /// <summary>
+    /// A wrk script posting a health visitor's round as one batch: <see cref="RoundChildren"/> consecutive known children,
+    /// <see cref="RoundEvents"/> events each of what a visit records (a session, an immunisation given, one missed, a
+    /// missed appointment, a centre registration), so a child's items reach its grain as one call and one unit in the journal.
+    /// Ids as in <see cref="BatchContactsScript"/>.
+    /// </summary>
+    public static string VisitRoundScript(string tag, string token, IReadOnlyList<(string ChildId, string FamilyId)> children, DateTimeOffset occurredAt, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        ArgumentOutOfRangeException.ThrowIfLessThan(children.Count, RoundChildren);
+        return ReceiptCounting + $$$"""
+            local children = { {{{ChildTable(children)}}} }
+            local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}
+            local item = '{"eventId":"{{{tag}}}-t%d-%d-%d","type":"%s","occurredAt":"{{{Instant(occurredAt)}}}","familyId":"%s","childId":"%s","data":%s}'
+            local visit = {
+              {"session-attended", '{"session":"sounds-like-fun"}'},
+              {"immunisation-given", '{"vaccine":"mmr"}'},
+              {"immunisation-missed", '{"vaccine":"mmr-booster"}'},
+              {"appointment-missed", '{"service":"health-visiting"}'},
+              {"centre-registered", '{}'},
+            }
+            request = function()
+              n = n + 1
+              local first = ((n - 1) * {{{threads}}} + tid) * {{{RoundChildren}}}
+              local items = {}
+              for c = 1, {{{RoundChildren}}} do
+                local child = children[(first + c - 1) % #children + 1]
+                for k = 1, {{{RoundEvents}}} do
+                  local i = (c - 1) * {{{RoundEvents}}} + k
+                  items[i] = string.format(item, tid, n, i, visit[k][1], child[2], child[1], visit[k][2])
+                end
+              end
+              return wrk.format("POST", nil, headers, '{"events":[' .. table.concat(items, ",") .. ']}')
+            end
+            """;
+    }
+
+    private static string ChildTable(IReadOnlyList<(string ChildId, string FamilyId)> children) =>
+        string.Join(",", children.Select(c => $"{{\"{c.ChildId}\",\"{c.FamilyId}\"}}"));
+
+    private static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>A wrk script posting a birth for a new child each request (unique ids per thread and request).</summary>
     public static string BirthsScript(string tag, string token, string ward) => ThreadNumbering + $$$"""
         request = function()

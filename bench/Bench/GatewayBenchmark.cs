@@ -169,6 +169,7 @@ public static class GatewayBenchmark
         (double Rate, double CpuUs) yardstick = (live.UnitsPerSecond, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Operations));
 
         var scripts = new ChildScripts("gw" + Guid.NewGuid().ToString("N")[..5], DateTimeOffset.UtcNow, Ward);
+        BatchRates? harness = null;
         if (options.Modes.Contains("http"))
         {
             log.WriteLine($"POST /v1/contacts, {c} connections...");
@@ -191,6 +192,7 @@ public static class GatewayBenchmark
             var (outcome, cpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostBatchAsync(http, tokens, batches, options.Children, n, cancellationToken), cancellationToken));
             AddRate(figures, $"POST /v1/contacts/batch x100 ({storeName}, {c} conn.)", outcome, "events/s", Targets.BatchIngestPerSecond);
             AddCpu(figures, outcome, cpu, outcome.Units, yardstick, per: "event");
+            AddHarnessCpu(figures, outcome);
             NoteErrors(notes, "POST /v1/contacts/batch", outcome);
 
             // What an offline device more often holds: a round of visits, several events per child.
@@ -199,7 +201,9 @@ public static class GatewayBenchmark
             var (roundOutcome, roundCpu) = await WithCpuAsync(processes, warmUp, () => LoadDriver.ClosedLoopAsync(c, warmUp, duration, n => PostRoundAsync(http, tokens, rounds, options.Children, n, cancellationToken), cancellationToken));
             AddRate(figures, $"POST /v1/contacts/batch x100, {RoundChildren} children x {RoundSteps} ({storeName}, {c} conn.)", roundOutcome, "events/s", Targets.BatchIngestPerSecond);
             AddCpu(figures, roundOutcome, roundCpu, roundOutcome.Units, yardstick, per: "event");
+            AddHarnessCpu(figures, roundOutcome);
             NoteErrors(notes, "POST /v1/contacts/batch (rounds)", roundOutcome);
+            harness = new BatchRates(outcome.UnitsPerSecond, PerUnitUs(cpu, outcome.Units), roundOutcome.UnitsPerSecond, PerUnitUs(roundCpu, roundOutcome.Units));
         }
 
         // Families for the reads: births and a few contacts, loaded in batches (not timed).
@@ -270,7 +274,27 @@ public static class GatewayBenchmark
         {
             log.WriteLine("wrk (external load tool)...");
             var known = Enumerable.Range(0, readChildren).Select(i => (readers.ChildId(i), readers.FamilyId(i))).ToArray();
-            await RunWrkAsync(wrk, processes, tokens, readers.FamilyId(families[0]), known, c, options.Seconds, options.Modes, figures, notes, cancellationToken);
+            var batchKnown = new BatchKnown([], []);
+            if (options.Modes.Contains("batch"))
+            {
+                // The batch scripts name only children the system already holds, as many as the harness's batches
+                // use, each set its own: history lengths then grow alike in both tools, and the ratios compare like
+                // with like. The families for reads are loaded only for http, risk and grpc, so they cannot serve here.
+                log.WriteLine($"loading 2 x {options.Children:N0} children (births) for wrk's batches...");
+                batchKnown = new BatchKnown(
+                    await LoadBirthsAsync(http, tokens, new ChildScripts(scripts.RunTag + "wb", DateTimeOffset.UtcNow, Ward), options.Children, notes, cancellationToken),
+                    await LoadBirthsAsync(http, tokens, new ChildScripts(scripts.RunTag + "wv", DateTimeOffset.UtcNow, Ward), options.Children, notes, cancellationToken));
+            }
+
+            var wrkBatches = await RunWrkAsync(wrk, processes, tokens, readers.FamilyId(families[0]), known, batchKnown, c, options.Seconds, options.Modes, figures, notes, cancellationToken);
+            if (harness is { } ours && wrkBatches is { } theirs)
+            {
+                // Both measured in this run, minutes apart, on the same store: ratios survive the noise of others' work.
+                figures.Add(Figure.Info("wrk / harness, batch x100 known children: events/s (same run)", theirs.Batches / Math.Max(1e-9, ours.Batches), "x"));
+                figures.Add(Figure.Info("wrk / harness, batch x100 known children: host CPU per event", theirs.BatchCpuUs / Math.Max(1e-9, ours.BatchCpuUs), "x"));
+                figures.Add(Figure.Info($"wrk / harness, visit rounds {ExternalTool.RoundChildren}x{ExternalTool.RoundEvents}: events/s (same run)", theirs.Rounds / Math.Max(1e-9, ours.Rounds), "x"));
+                figures.Add(Figure.Info($"wrk / harness, visit rounds {ExternalTool.RoundChildren}x{ExternalTool.RoundEvents}: host CPU per event", theirs.RoundCpuUs / Math.Max(1e-9, ours.RoundCpuUs), "x"));
+            }
         }
         else if (options.ExternalTool)
         {
@@ -550,12 +574,42 @@ public static class GatewayBenchmark
         return proto;
     }
 
-    private static async Task RunWrkAsync(string wrk, GatewayProcesses processes, Tokens tokens, string familyId, IReadOnlyList<(string ChildId, string FamilyId)> known, int connections, double seconds,
-        IReadOnlySet<string> modes, List<Figure> figures, List<string> notes, CancellationToken cancellationToken)
+    /// <summary>Children the wrk batch scripts may name: one set for the batches of one event each, one for the visit rounds.</summary>
+    private sealed record BatchKnown(IReadOnlyList<(string ChildId, string FamilyId)> Batches, IReadOnlyList<(string ChildId, string FamilyId)> Rounds);
+
+    /// <summary>Durable events per second and host CPU per event of the two batch shapes, from one tool.</summary>
+    private sealed record BatchRates(double Batches, double BatchCpuUs, double Rounds, double RoundCpuUs);
+
+    private static double PerUnitUs(HostCpu cpu, long units) => cpu.TotalSeconds * 1_000_000 / Math.Max(1, units);
+
+    /// <summary>The load harness's own CPU per event: it shares the 2 cores with the hosts and PostgreSQL, which wrk's run avoids in part.</summary>
+    private static void AddHarnessCpu(List<Figure> figures, LoadOutcome outcome)
+    {
+        if (outcome.Units > 0)
+        {
+            figures.Add(Figure.Info("  load harness's own CPU per event", outcome.Cpu.ProcessCores * outcome.Seconds * 1_000_000 / outcome.Units, "us"));
+        }
+    }
+
+    /// <summary>Births for <paramref name="children"/> children (a multiple of 100) in batches, untimed; returns them as (child, family).</summary>
+    private static async Task<IReadOnlyList<(string ChildId, string FamilyId)>> LoadBirthsAsync(HttpClient http, Tokens tokens, ChildScripts scripts, int children, List<string> notes, CancellationToken cancellationToken)
+    {
+        // Batch n < children / 100 is step 0 of 100 consecutive children: their births.
+        var (done, failed, _) = await Loader.RunAllAsync(children / 100, 8, n => PostBatchAsync(http, tokens, scripts, children, n, cancellationToken), cancellationToken);
+        if (failed > 0)
+        {
+            notes.Add($"loading births for wrk's batches: {failed:N0} of {done:N0} batches failed, so some events went to children not yet known");
+        }
+
+        return Enumerable.Range(0, children).Select(i => (scripts.ChildId(i), scripts.FamilyId(i))).ToArray();
+    }
+
+    private static async Task<BatchRates?> RunWrkAsync(string wrk, GatewayProcesses processes, Tokens tokens, string familyId, IReadOnlyList<(string ChildId, string FamilyId)> known, BatchKnown batchKnown,
+        int connections, double seconds, IReadOnlySet<string> modes, List<Figure> figures, List<string> notes, CancellationToken cancellationToken)
     {
         var duration = Math.Max(2, (int)seconds).ToString(CultureInfo.InvariantCulture) + "s";
         var baseUrl = processes.HttpBase.ToString().TrimEnd('/');
-        string[] common = ["-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", duration, "--latency"];
+        string[] common = ["-t", WrkThreads.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", duration, "--latency"];
         var liveCpu = processes.CpuNow();
         var live = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, baseUrl + "/health/live"], cancellationToken));
         liveCpu = processes.CpuNow() - liveCpu;
@@ -585,6 +639,21 @@ public static class GatewayBenchmark
             await PostWithWrkAsync("contacts.lua", ExternalTool.ContactsScript("k" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:sounds-like-fun"), known, DateTimeOffset.UtcNow.AddHours(-1)), $"{known.Count:N0} known children");
         }
 
+        BatchRates? batchRates = null;
+        if (modes.Contains("batch"))
+        {
+            var at = DateTimeOffset.UtcNow.AddHours(-1);
+            var (batches, batchCpu) = await PostBatchesWithWrkAsync("batch-contacts.lua",
+                ExternalTool.BatchContactsScript("wb" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:sounds-like-fun"), batchKnown.Batches, at, WrkThreads),
+                $"known children ({batchKnown.Batches.Count:N0}, one event each)");
+            var (rounds, roundCpu) = await PostBatchesWithWrkAsync("visit-rounds.lua",
+                ExternalTool.VisitRoundScript("wv" + Guid.NewGuid().ToString("N")[..6], tokens.Recorder("service:health-visiting"), batchKnown.Rounds, at, WrkThreads),
+                $"visit rounds {ExternalTool.RoundChildren}x{ExternalTool.RoundEvents} ({batchKnown.Rounds.Count:N0} known children)");
+            batchRates = new BatchRates(batches, batchCpu, rounds, roundCpu);
+        }
+
+        return batchRates;
+
         async Task PostWithWrkAsync(string scriptName, string scriptText, string what)
         {
             var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
@@ -600,20 +669,57 @@ public static class GatewayBenchmark
                 notes.Add($"wrk POST ({what}): {post.Non2xx:N0} of {post.Requests:N0} responses were not 2xx (counted out of the rate)");
             }
         }
+
+        // Counts only items the gateway answered "accepted" (read from each receipt by the script), so a batch that
+        // answered 200 with rejected or duplicate items, a non-2xx answer or a timeout adds nothing to the rate.
+        async Task<(double EventsPerSecond, double CpuPerEventUs)> PostBatchesWithWrkAsync(string scriptName, string scriptText, string what)
+        {
+            var name = $"wrk POST /v1/contacts/batch x{ExternalTool.BatchSize}, {what} (-c {connections})";
+            var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
+            await File.WriteAllTextAsync(script, scriptText, cancellationToken);
+            var cpu = processes.CpuNow();
+            // A batch of 100 durable events may take far longer than wrk's default 2 s timeout under load.
+            var output = await ExternalTool.RunAsync(wrk, [.. common, "--timeout", "30s", "-s", script, baseUrl + "/v1/contacts/batch"], cancellationToken, requireSuccess: true);
+            cpu = processes.CpuNow() - cpu;
+            var post = ExternalTool.ParseWrk(output);
+            var receipts = ExternalTool.ParseReceipts(output) ?? throw new InvalidOperationException("the wrk batch script printed no receipt totals:\n" + output);
+            var items = Math.Max(1, post.Requests * ExternalTool.BatchSize);
+            var acceptedShare = (double)receipts.Accepted / items;
+            var rate = post.RequestsPerSecond * ExternalTool.BatchSize * acceptedShare;
+            figures.Add(Figure.AtLeast(name, rate, "events/s", Targets.BatchIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms a batch" });
+            figures.Add(Figure.Info("  accepted share of posted items", acceptedShare, "x"));
+            figures.Add(Figure.Info("  CPU per batch, all hosts", cpu.TotalSeconds * 1_000_000 / Math.Max(1, post.Requests), "us"));
+            AddWrkCpu(figures, cpu, receipts.Accepted, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests), per: "event");
+            if (post.Non2xx > 0 || receipts.Duplicates > 0 || receipts.Rejected > 0 || receipts.Unread > 0)
+            {
+                notes.Add($"{name}: of {post.Requests:N0} batches {post.Non2xx:N0} were not 2xx and {receipts.Unread:N0} answered 200 with no receipt totals; "
+                    + $"items: {receipts.Accepted:N0} accepted, {receipts.Duplicates:N0} duplicate, {receipts.Rejected:N0} rejected (only accepted items count)");
+            }
+
+            if (output.Split('\n').FirstOrDefault(l => l.Contains("Socket errors", StringComparison.Ordinal)) is { } socketErrors)
+            {
+                notes.Add($"{name}: {socketErrors.Trim()}");
+            }
+
+            return (rate, PerUnitUs(cpu, receipts.Accepted));
+        }
     }
 
-    private static void AddWrkCpu(List<Figure> figures, HostCpu cpu, long requests, double trivialCpuUs)
+    /// <summary>wrk's threads; the scripts number requests per thread with it so ids never repeat.</summary>
+    private const int WrkThreads = 2;
+
+    private static void AddWrkCpu(List<Figure> figures, HostCpu cpu, long count, double trivialCpuUs, string per = "request")
     {
-        var count = Math.Max(1, requests);
+        count = Math.Max(1, count);
         if (cpu.HasSilo)
         {
-            figures.Add(Figure.Info("  gateway CPU per request", cpu.GatewaySeconds * 1_000_000 / count, "us"));
-            figures.Add(Figure.Info("  silo CPU per request", cpu.SiloSeconds * 1_000_000 / count, "us"));
+            figures.Add(Figure.Info($"  gateway CPU per {per}", cpu.GatewaySeconds * 1_000_000 / count, "us"));
+            figures.Add(Figure.Info($"  silo CPU per {per}", cpu.SiloSeconds * 1_000_000 / count, "us"));
         }
 
         var total = cpu.TotalSeconds * 1_000_000 / count;
-        figures.Add(Figure.Info("  CPU per request, all hosts", total, "us"));
-        figures.Add(Figure.Info("  CPU per request / trivial GET's", total / Math.Max(1e-9, trivialCpuUs), "x"));
+        figures.Add(Figure.Info($"  CPU per {per}, all hosts", total, "us"));
+        figures.Add(Figure.Info($"  CPU per {per} / trivial GET's", total / Math.Max(1e-9, trivialCpuUs), "x"));
     }
 
     /// <summary>Tokens minted with the data folder's development key, one per recorder.</summary>
