@@ -35,6 +35,12 @@ public sealed class ChildGrain(
     private DateTimeOffset? _committedDeadline;
     private bool _deadlineKnown;
 
+    // The next change of the committed state, as worked out for its deadline at commit time. The risk timeline asks
+    // for exactly that (this state, from the instant it last observed) when the next event arrives; answering from
+    // here saves evaluating the review schedule a second time per event. Keyed by the state object, which an event
+    // replaces and never mutates.
+    private (ChildState State, DateTimeOffset At, DateTimeOffset? Next)? _knownNextChange;
+
     // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
     private string ChildId => field ??= this.GetPrimaryKeyString();
 
@@ -155,6 +161,7 @@ public sealed class ChildGrain(
             _timeline.AdvanceTo(now);
             _state = last.State;
             Committed(last.Deadline);
+            _knownNextChange = (last.State, now, last.Deadline);
             foreach (var step in steps)
             {
                 _timeline.Observe(now, step.Contact.EventId, step.Assessment);
@@ -241,7 +248,10 @@ public sealed class ChildGrain(
 
     RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule));
 
-    DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) => RiskFacts.NextChange(_state, at, schedule);
+    DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) =>
+        _knownNextChange is { } known && ReferenceEquals(known.State, _state) && known.At == at
+            ? known.Next
+            : RiskFacts.NextChange(_state, at, schedule);
 
     private ChildRiskView View(DateTimeOffset now)
     {
