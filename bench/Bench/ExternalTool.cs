@@ -60,6 +60,62 @@ public static class ExternalTool
         return double.IsNaN(rps) ? throw new InvalidOperationException("wrk printed no Requests/sec:\n" + output) : new WrkResult(rps, p99, requests, non2xx);
     }
 
+    /// <summary>What one h2load run reports: its rate, the outcome of its requests, mean latency and the response bodies' bytes.</summary>
+    public sealed record H2loadResult(double RequestsPerSecond, long Done, long Succeeded, long Failed, long Errored, double MeanMs, long DataBytes)
+    {
+        /// <summary>Mean body bytes per finished request: a gRPC error answers with trailers only, so a tiny mean means errors.</summary>
+        public double BytesPerRequest => Done == 0 ? 0 : (double)DataBytes / Done;
+    }
+
+    /// <summary>
+    /// Reads h2load's summary: "finished in ..., N req/s", the "requests:" counts, the "traffic:" data bytes and the mean
+    /// "time for request". h2load counts HTTP statuses only, so a gRPC status in the trailers is not seen here.
+    /// </summary>
+    public static H2loadResult ParseH2load(string output)
+    {
+        double rps = double.NaN, mean = double.NaN;
+        long done = 0, succeeded = 0, failed = 0, errored = 0, data = 0;
+        foreach (var raw in output.Split('\n'))
+        {
+            var line = raw.Trim();
+            var parts = line.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+            if (line.StartsWith("finished in", StringComparison.Ordinal))
+            {
+                rps = double.Parse(parts[Array.IndexOf(parts, "req/s") - 1], CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("requests:", StringComparison.Ordinal))
+            {
+                done = Count(parts, "done");
+                succeeded = Count(parts, "succeeded");
+                failed = Count(parts, "failed");
+                errored = Count(parts, "errored");
+            }
+            else if (line.StartsWith("traffic:", StringComparison.Ordinal))
+            {
+                // "... 1.87MB (1965399) data": the exact byte count is in the brackets before "data".
+                data = long.Parse(parts[Array.IndexOf(parts, "data") - 1].Trim('(', ')'), CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("time for request:", StringComparison.Ordinal))
+            {
+                mean = ToMs(parts[5]);
+            }
+        }
+
+        return double.IsNaN(rps) ? throw new InvalidOperationException("h2load printed no \"finished in\" line:\n" + output)
+            : new H2loadResult(rps, done, succeeded, failed, errored, mean, data);
+
+        static long Count(string[] parts, string label) => long.Parse(parts[Array.IndexOf(parts, label) - 1], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A gRPC request body as it goes on the wire: no compression, the length in four bytes big-endian, the message.</summary>
+    public static byte[] GrpcFrame(ReadOnlySpan<byte> message)
+    {
+        var frame = new byte[5 + message.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), message.Length);
+        message.CopyTo(frame.AsSpan(5));
+        return frame;
+    }
+
     private static double ToMs(string value)
     {
         var unit = value.TrimStart("0123456789.".ToCharArray());

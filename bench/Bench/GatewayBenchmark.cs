@@ -301,6 +301,19 @@ public static class GatewayBenchmark
             notes.Add("wrk not installed (apt-get install -y wrk): no external-tool figures");
         }
 
+        if (options.ExternalTool && (options.Modes.Contains("risk") || options.Modes.Contains("grpc")))
+        {
+            if (ExternalTool.Find("h2load") is { } h2load)
+            {
+                log.WriteLine("h2load (external load tool): gRPC and HTTP risk reads...");
+                await RunH2loadAsync(h2load, processes, tokens, readers.FamilyId(families[0]), c, options.Seconds, figures, notes, cancellationToken);
+            }
+            else
+            {
+                notes.Add("h2load not installed (apt-get install -y nghttp2-client): no external-tool gRPC figures");
+            }
+        }
+
         if (!string.Equals(options.Configuration, "Release", StringComparison.Ordinal))
         {
             notes.Add($"{options.Configuration} binaries: a functional check of the harness, not figures to compare with the targets");
@@ -707,6 +720,53 @@ public static class GatewayBenchmark
 
     /// <summary>wrk's threads; the scripts number requests per thread with it so ids never repeat.</summary>
     private const int WrkThreads = 2;
+
+    /// <summary>
+    /// The audited risk read over gRPC and over HTTP, both driven by h2load, so the two twins are compared through one
+    /// external client (the harness's own gRPC client costs more CPU per call than its HttpClient, on the same cores).
+    /// gRPC carries its status in trailers, which h2load does not read; a successful status is some hundreds of bytes,
+    /// an error none, so the mean body size per call is checked against the HTTP twin's order of magnitude.
+    /// </summary>
+    private static async Task RunH2loadAsync(string h2load, GatewayProcesses processes, Tokens tokens, string familyId, int connections, double seconds,
+        List<Figure> figures, List<string> notes, CancellationToken cancellationToken)
+    {
+        var duration = Math.Max(2, (int)seconds).ToString(CultureInfo.InvariantCulture);
+        var frame = Path.Combine(processes.Store.DataDirectory!, "risk-status-request.grpc");
+        await File.WriteAllBytesAsync(frame, ExternalTool.GrpcFrame(Google.Protobuf.MessageExtensions.ToByteArray(new RiskStatusRequest { FamilyId = familyId })), cancellationToken);
+        string[] common = ["-c", connections.ToString(CultureInfo.InvariantCulture), "-t", "2", "-m", "1", "-D", duration, "-H", "authorization: Bearer " + tokens.EarlyInterventionToken];
+
+        var grpcCpu = processes.CpuNow();
+        var grpc = ExternalTool.ParseH2load(await ExternalTool.RunAsync(h2load,
+            [.. common, "-d", frame, "-H", "content-type: application/grpc", "-H", "te: trailers", processes.GrpcBase + "qp.v1.FamiliesService/GetRiskStatus"],
+            cancellationToken, requireSuccess: true));
+        grpcCpu = processes.CpuNow() - grpcCpu;
+
+        var httpCpu = processes.CpuNow();
+        var http = ExternalTool.ParseH2load(await ExternalTool.RunAsync(h2load,
+            [.. common, "--h1", $"{processes.HttpBase}v1/families/{familyId}/risk"], cancellationToken, requireSuccess: true));
+        httpCpu = processes.CpuNow() - httpCpu;
+
+        figures.Add(Figure.Info($"h2load gRPC GetRiskStatus (-c {connections}, HTTP/2)", grpc.RequestsPerSecond, "req/s", $"mean {grpc.MeanMs:0.##} ms"));
+        figures.Add(Figure.Info("  CPU per request, all hosts", grpcCpu.TotalSeconds * 1_000_000 / Math.Max(1, grpc.Done), "us"));
+        figures.Add(Figure.Info($"h2load GET risk (-c {connections}, HTTP/1.1)", http.RequestsPerSecond, "req/s", $"mean {http.MeanMs:0.##} ms"));
+        figures.Add(Figure.Info("  CPU per request, all hosts", httpCpu.TotalSeconds * 1_000_000 / Math.Max(1, http.Done), "us"));
+        var ratio = grpc.RequestsPerSecond / Math.Max(1e-9, http.RequestsPerSecond);
+        figures.Add(new Figure("h2load gRPC risk / h2load HTTP risk (same run)", ratio, "x", ">= 1", ratio >= 1));
+
+        foreach (var (what, run) in new[] { ("gRPC", grpc), ("HTTP", http) })
+        {
+            if (run.Succeeded != run.Done || run.Failed + run.Errored > 0)
+            {
+                notes.Add($"h2load {what} risk: {run.Done - run.Succeeded:N0} of {run.Done:N0} requests were not 2xx, {run.Errored:N0} errored");
+            }
+        }
+
+        // A protobuf status is smaller than its JSON twin but of the same order; error calls carry no body at all.
+        if (grpc.BytesPerRequest < http.BytesPerRequest / 10)
+        {
+            notes.Add($"h2load gRPC risk: {grpc.BytesPerRequest:0} bytes per call against HTTP's {http.BytesPerRequest:0}: most calls likely failed with a gRPC status, so its rate is not a read rate");
+        }
+    }
 
     private static void AddWrkCpu(List<Figure> figures, HostCpu cpu, long count, double trivialCpuUs, string per = "request")
     {
