@@ -30,16 +30,12 @@ public sealed class ChildGrain(
     // A hash, not the JSON itself: a live child should cost a few kilobytes of memory, not a copy of its contribution.
     private int? _publishedContribution;
 
-    // The deadline row as this child last committed it. Only the child writes its row, so an unchanged
-    // deadline need not be written again with every event.
-    private DateTimeOffset? _committedDeadline;
-    private bool _deadlineKnown;
-
-    // The next change of the committed state, as worked out for its deadline at commit time. The risk timeline asks
-    // for exactly that (this state, from the instant it last observed) when the next event arrives; answering from
-    // here saves evaluating the review schedule a second time per event. Keyed by the state object, which an event
-    // replaces and never mutates.
-    private (ChildState State, DateTimeOffset At, DateTimeOffset? Next)? _knownNextChange;
+    // The deadline row as this child last committed it: the next change of that state, worked out at that instant.
+    // Only the child writes its row, so an unchanged deadline need not be written again with every event. And the
+    // risk timeline asks exactly this question (this state, from the instant it last observed) when the next event
+    // arrives, so it is answered from here instead of evaluating the review schedule a second time. Keyed by the
+    // state object, which an event replaces and never mutates.
+    private (ChildState State, DateTimeOffset At, DateTimeOffset? Deadline)? _committed;
 
     // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
     private string ChildId => field ??= this.GetPrimaryKeyString();
@@ -160,8 +156,7 @@ public sealed class ChildGrain(
             // Time passes under the state before the events, then each is observed with its own assessment.
             _timeline.AdvanceTo(now);
             _state = last.State;
-            Committed(last.Deadline);
-            _knownNextChange = (last.State, now, last.Deadline);
+            _committed = (last.State, now, last.Deadline);
             foreach (var step in steps)
             {
                 _timeline.Observe(now, step.Contact.EventId, step.Assessment);
@@ -188,13 +183,7 @@ public sealed class ChildGrain(
     }
 
     private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>
-        _deadlineKnown && deadline == _committedDeadline ? [] : [new Deadline(EntityKey, deadline)];
-
-    private void Committed(DateTimeOffset? deadline)
-    {
-        _committedDeadline = deadline;
-        _deadlineKnown = true;
-    }
+        _committed is { } committed && deadline == committed.Deadline ? [] : [new Deadline(EntityKey, deadline)];
 
     private static int Overdue(IReadOnlyList<ReviewStatus> reviews)
     {
@@ -228,7 +217,7 @@ public sealed class ChildGrain(
             contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
             [new Deadline(EntityKey, deadline)],
             []));
-        Committed(deadline);
+        _committed = (_state, now, deadline);
         Publish(contribution, json);
         if (_state.FamilyId is { } familyId)
         {
@@ -249,8 +238,8 @@ public sealed class ChildGrain(
     RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule));
 
     DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) =>
-        _knownNextChange is { } known && ReferenceEquals(known.State, _state) && known.At == at
-            ? known.Next
+        _committed is { } committed && ReferenceEquals(committed.State, _state) && committed.At == at
+            ? committed.Deadline
             : RiskFacts.NextChange(_state, at, schedule);
 
     private ChildRiskView View(DateTimeOffset now)
