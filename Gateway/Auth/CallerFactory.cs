@@ -9,6 +9,13 @@ public static class CallerFactory
     public static Caller FromPrincipal(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
+
+        // A token answered from the validated-token cache carries the caller its claims made when it was first validated.
+        if (user.Identity is CallerIdentity { Caller: var known } && !user.Identities.Skip(1).Any())
+        {
+            return known;
+        }
+
         var subject = user.FindFirst(QpClaims.Subject)?.Value;
         var role = user.FindFirst(QpClaims.Role)?.Value;
         if (string.IsNullOrWhiteSpace(subject) || string.IsNullOrWhiteSpace(role))
@@ -23,6 +30,16 @@ public static class CallerFactory
             .Distinct(StringComparer.Ordinal)
             .ToArray();
         return new Caller(subject, role, wards, NonEmpty(user, QpClaims.Service), NonEmpty(user, QpClaims.Champion));
+    }
+
+    /// <summary>The caller a validated identity's claims make, or null when they make none (no subject or role).</summary>
+    public static Caller? TryFromIdentity(ClaimsIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var user = new ClaimsPrincipal(identity);
+        return string.IsNullOrWhiteSpace(user.FindFirst(QpClaims.Subject)?.Value) || string.IsNullOrWhiteSpace(user.FindFirst(QpClaims.Role)?.Value)
+            ? null
+            : FromPrincipal(user);
     }
 
     private static string? NonEmpty(ClaimsPrincipal user, string type) =>

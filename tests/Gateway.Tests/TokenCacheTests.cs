@@ -27,6 +27,26 @@ public sealed class TokenCacheTests
     }
 
     [Fact]
+    public async Task A_cached_token_carries_the_caller_its_claims_make()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time);
+        var token = TestTokens.Mint(Settings, TestCaller.EarlyIntervention("E05000644", "E05000645"), lifetime: TimeSpan.FromMinutes(10));
+        var first = await handler.ValidateTokenAsync(token, Parameters());
+        var fromClaims = CallerFactory.FromPrincipal(new ClaimsPrincipal(first.ClaimsIdentity));
+
+        var hit = await handler.ValidateTokenAsync(token, Parameters());
+        var carried = Assert.IsType<CallerIdentity>(hit.ClaimsIdentity);
+        var fromHit = CallerFactory.FromPrincipal(new ClaimsPrincipal(hit.ClaimsIdentity));
+
+        Assert.Equal(1, handler.FullValidations);
+        Assert.Same(carried.Caller, fromHit);
+        Assert.Equal(fromClaims.UserId, fromHit.UserId);
+        Assert.Equal(QpRoles.EarlyIntervention, fromHit.Role);
+        Assert.Equal(["E05000644", "E05000645"], fromHit.Wards);
+        Assert.IsType<CallerIdentity>(hit.ClaimsIdentity.Clone());
+    }
+
+    [Fact]
     public async Task A_cached_token_is_validated_again_once_it_has_expired()
     {
         var handler = new CachingJsonWebTokenHandler(_time);
