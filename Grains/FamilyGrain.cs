@@ -469,9 +469,15 @@ public sealed class FamilyGrain(
             return null;
         }
 
-        var overdue = children.Values.Sum(c => ChildAt(c, now).OverdueReviews);
-        var reached = family.Champions.Any(l => l.Outreaches.Any(o => o.Detail is not null)) &&
-            children.Values.Any(c => c.LastSeenByCentreAt is not null);
+        // Built on every event of any of the family's children, so in loops, and most families have no champion or survey.
+        var overdue = 0;
+        var seenByCentre = false;
+        foreach (var child in children.Values)
+        {
+            overdue += ChildAt(child, now).OverdueReviews;
+            seenByCentre |= child.LastSeenByCentreAt is not null;
+        }
+
         var value = new FamilyContribution(
             family.FamilyId,
             ward,
@@ -479,19 +485,74 @@ public sealed class FamilyGrain(
             assessment.SuggestedLevel.ToWireName(),
             family.SetLevel?.Value.Level.ToWireName(),
             overdue,
-            family.OpenConcerns.Select(c => c.Concern.ToWireName()).ToArray(),
-            assessment.Factors.Where(f => f.Weight > 0).OrderByDescending(f => f.Weight).Take(3).Select(f => f.Id).ToArray(),
+            OpenConcernNames(family),
+            TopFactors(assessment),
             family.ChildIds.ToArray(),
-            family.Champions.Select(c => c.ChampionId).ToArray(),
-            family.Champions.Sum(c => c.Outreaches.Count),
-            family.Champions.SelectMany(c => c.SignpostedTo).Distinct(StringComparer.Ordinal).ToArray(),
-            reached,
-            family.Surveys.SelectMany(s => s.Satisfaction.Select(x => new SurveyScore(x.Service, x.Score))).ToArray(),
-            family.RecentHistory.IsEmpty ? DateTimeOffset.UnixEpoch : family.RecentHistory.Max(h => h.At),
+            family.Champions.IsEmpty ? [] : family.Champions.Select(c => c.ChampionId).ToArray(),
+            family.Champions.IsEmpty ? 0 : family.Champions.Sum(c => c.Outreaches.Count),
+            family.Champions.IsEmpty ? [] : family.Champions.SelectMany(c => c.SignpostedTo).Distinct(StringComparer.Ordinal).ToArray(),
+            seenByCentre && family.Champions.Any(l => l.Outreaches.Any(o => o.Detail is not null)),
+            family.Surveys.IsEmpty ? [] : family.Surveys.SelectMany(s => s.Satisfaction.Select(x => new SurveyScore(x.Service, x.Score))).ToArray(),
+            // Recent history is kept in time order.
+            family.RecentHistory.IsEmpty ? DateTimeOffset.UnixEpoch : family.RecentHistory[^1].At,
             RiskViews.IsSynthetic(family.FamilyId),
             family.Surveys.Count);
         var json = ContributionJson.Serialize(value);
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
+    }
+
+    private static string[] OpenConcernNames(FamilyState family)
+    {
+        var count = 0;
+        foreach (var concern in family.Concerns)
+        {
+            count += concern.IsOpen ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var names = new string[count];
+        count = 0;
+        foreach (var concern in family.Concerns)
+        {
+            if (concern.IsOpen)
+            {
+                names[count++] = concern.Concern.ToWireName();
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>The ids of the (at most) three heaviest factors that raise the score, heaviest first; ties keep the assessment's order.</summary>
+    private static string[] TopFactors(RiskAssessment assessment)
+    {
+        FactorContribution? first = null, second = null, third = null;
+        foreach (var factor in assessment.Factors)
+        {
+            if (factor.Weight <= 0)
+            {
+                continue;
+            }
+
+            if (first is null || factor.Weight > first.Weight)
+            {
+                (first, second, third) = (factor, first, second);
+            }
+            else if (second is null || factor.Weight > second.Weight)
+            {
+                (second, third) = (factor, second);
+            }
+            else if (third is null || factor.Weight > third.Weight)
+            {
+                third = factor;
+            }
+        }
+
+        return first is null ? [] : second is null ? [first.Id] : third is null ? [first.Id, second.Id] : [first.Id, second.Id, third.Id];
     }
 
     /// <summary>
