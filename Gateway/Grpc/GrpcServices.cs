@@ -31,15 +31,15 @@ public sealed class ContactsGrpcService(ContactOperations contacts) : V1.Contact
     }
 }
 
-/// <summary>gRPC twin of the family endpoints.</summary>
+/// <summary>gRPC twin of the family endpoints; bound by <see cref="FamiliesServiceBinding"/>, so the risk read sends bytes encoded once per view.</summary>
 [Authorize(Policy = QpPolicies.EarlyIntervention)]
-public sealed class FamiliesGrpcService(FamilyOperations families) : V1.FamiliesService.FamiliesServiceBase
+public sealed class FamiliesGrpcService(FamilyOperations families) : FamiliesServiceBinding
 {
-    public override async Task<V1.RiskStatus> GetRiskStatus(V1.RiskStatusRequest request, ServerCallContext context)
+    public override async Task<RiskStatusReply> GetRiskStatus(V1.RiskStatusRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         var result = await families.GetRiskStatusAsync(GrpcErrors.CallerOf(context), request.FamilyId, request.HasBreakGlassReason ? request.BreakGlassReason : null);
-        return ProtoMapping.ToProtoReusingView(GrpcErrors.ValueOrThrow(result));
+        return RiskStatusReply.For(GrpcErrors.ValueOrThrow(result));
     }
 
     [EnableRateLimiting(ApiEndpoints.WritesLimiter)]

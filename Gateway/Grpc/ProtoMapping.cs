@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -80,42 +79,6 @@ public static class ProtoMapping
         };
         proto.Errors.AddRange(receipt.Errors.Select(e => new V1.FieldError { Field = e.Field, Message = e.Message }));
         return proto;
-    }
-
-    // Statuses already mapped, by their children list. In a co-hosted gateway the family hands back the lists of its
-    // cached view on every read until the view changes (a fresh list per view), so mapping is done once per view.
-    // Weak keys: a view that is gone takes its entry with it. Across processes every read has new lists: no hits.
-    private static readonly ConditionalWeakTable<IReadOnlyList<ChildRiskView>, V1.RiskStatus> MappedStatuses = new();
-
-    /// <summary>
-    /// As <see cref="ToProto(FamilyRiskStatus)"/>, reusing the lists mapped for the same view: the response is a new
-    /// message with this read's own fields (its instant), sharing the view's sub-messages (gRPC only reads them while
-    /// writing the response).
-    /// </summary>
-    public static V1.RiskStatus ToProtoReusingView(FamilyRiskStatus status)
-    {
-        ArgumentNullException.ThrowIfNull(status);
-
-        // An empty list may be a shared singleton, so only a family with children is looked up by its list.
-        if (status.Children.Count == 0)
-        {
-            return ToProto(status);
-        }
-
-        var mapped = MappedStatuses.GetValue(status.Children, _ => ToProto(status));
-        if (mapped.FamilyId != status.FamilyId || mapped.Version != status.Version)
-        {
-            return ToProto(status);
-        }
-
-        var response = Header(status);
-        response.Factors.AddRange(mapped.Factors);
-        response.Children.AddRange(mapped.Children);
-        response.OverdueReviews.AddRange(mapped.OverdueReviews);
-        response.OpenConcerns.AddRange(mapped.OpenConcerns);
-        response.History.AddRange(mapped.History);
-        response.RecentEvents.AddRange(mapped.RecentEvents);
-        return response;
     }
 
     /// <summary>A status's own fields, without its lists.</summary>

@@ -6,8 +6,10 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using QpActors.Gateway.Grpc;
 using QpActors.Gateway.Grpc.V1;
 using QpActors.Gateway.Hosting;
+using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Tests;
 
@@ -162,6 +164,31 @@ public sealed class CoHostedGatewayTests(CoHostedGatewayFixture gateway)
         var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
         var status = await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(TestCaller.EarlyIntervention(ward)));
         Assert.Contains(status.Children, c => c.ChildId == childId);
+    }
+
+    [Fact]
+    public async Task Every_grpc_risk_read_decodes_to_the_typed_mapping_of_the_familys_status()
+    {
+        var (ward, familyId, childId) = await RegisterFamilyAsync();
+        var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
+        var headers = gateway.GrpcHeaders(TestCaller.EarlyIntervention(ward));
+
+        // The first read encodes the family's view; the second is answered from those bytes with its own instant.
+        var first = await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, headers);
+        var second = await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, headers);
+        var typed = ProtoMapping.ToProto(await gateway.GatewayServices.GetRequiredService<IGrainFactory>().GetGrain<IFamilyGrain>(familyId).GetRiskStatusAsync());
+
+        Assert.Contains(first.Children, c => c.ChildId == childId);
+        Assert.True(second.AsOf.ToDateTimeOffset() >= first.AsOf.ToDateTimeOffset());
+        Assert.Equal(WithoutInstant(typed), WithoutInstant(first));
+        Assert.Equal(WithoutInstant(typed), WithoutInstant(second));
+    }
+
+    private static RiskStatus WithoutInstant(RiskStatus status)
+    {
+        var copy = status.Clone();
+        copy.AsOf = null;
+        return copy;
     }
 
     private async Task<(string Ward, string FamilyId, string ChildId)> RegisterFamilyAsync()

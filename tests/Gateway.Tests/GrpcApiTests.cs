@@ -87,6 +87,28 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 
+    [Fact]
+    public async Task Reflection_describes_the_hand_bound_families_service_as_the_proto_declares_it()
+    {
+        var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(gateway.Grpc);
+        using var call = reflection.ServerReflectionInfo();
+
+        await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "qp.v1.FamiliesService" });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var files = call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto
+            .Select(bytes => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(bytes)).ToList();
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Contains("qp.v1.FamiliesService", services);
+        Assert.Contains("qp.v1.ContactsService", services);
+        var service = Assert.Single(files.SelectMany(f => f.Service), s => s.Name == "FamiliesService");
+        var read = Assert.Single(service.Method, m => m.Name == "GetRiskStatus");
+        Assert.Equal(".qp.v1.RiskStatus", read.OutputType);
+    }
+
     internal static ContactEvent FamilyRegistered(string familyId, string ward) => Event("family-registered", familyId, null, new Struct
     {
         Fields = { ["wardCode"] = Value.ForString(ward), ["housing"] = Value.ForString("social-rented") },
