@@ -33,6 +33,9 @@ public static class AuthSetup
             {
                 // Claim names stay as issued ("sub", "role", "ward"), not mapped to WS-* URIs.
                 o.MapInboundClaims = false;
+
+                // Nothing reads the raw token back from the authentication properties; storing it cost every request.
+                o.SaveToken = false;
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = tokens.Issuer,

@@ -1,0 +1,26 @@
+using System.Net;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>What the gateway's Prometheus endpoint exposes about requests, and what it leaves out.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class MetricsTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Metrics_carry_the_request_duration_but_not_the_per_request_routing_and_auth_meters()
+    {
+        using (var live = await gateway.SendAsync(HttpMethod.Get, "/health/live", caller: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/metrics", caller: null);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_routing_match_attempts", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_authorization_attempts", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_authentication_authenticated_requests", text, StringComparison.Ordinal);
+    }
+}
