@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Auth;
 
@@ -17,7 +16,7 @@ namespace QpActors.Gateway.Auth;
 /// including its signature, so a different or altered token never hits a remembered one. Only valid
 /// tokens are remembered, and only until their own <c>exp</c> (without the clock skew validation
 /// allows), so a cached token never outlives the token. Each hit gets its own copy of the identity,
-/// carrying the <see cref="Caller"/> its claims make (built once per token, not once per request).
+/// carrying the <see cref="Grains.Interfaces.Caller"/> its claims make (built once per token, not once per request).
 /// </remarks>
 public sealed class CachingJsonWebTokenHandler(TimeProvider time, int capacity = CachingJsonWebTokenHandler.DefaultCapacity) : JsonWebTokenHandler
 {
@@ -41,7 +40,7 @@ public sealed class CachingJsonWebTokenHandler(TimeProvider time, int capacity =
                 return new TokenValidationResult
                 {
                     IsValid = true,
-                    ClaimsIdentity = known.Caller is { } caller ? new CallerIdentity(known.Identity, caller) : known.Identity.Clone(),
+                    ClaimsIdentity = known.Identity.Clone(),
                     SecurityToken = known.Token,
                     Issuer = known.Token.Issuer,
                     TokenType = known.Token.Typ,
@@ -61,12 +60,13 @@ public sealed class CachingJsonWebTokenHandler(TimeProvider time, int capacity =
                 _validated.Clear();
             }
 
+            // Kept as a CallerIdentity when the claims make a caller, so every copy handed out carries it.
             var identity = result.ClaimsIdentity.Clone();
-            _validated[token] = new Validated(jwt, identity, jwt.ValidTo, CallerFactory.TryFromIdentity(identity));
+            _validated[token] = new Validated(jwt, CallerFactory.TryFromIdentity(identity) is { } caller ? new CallerIdentity(identity, caller) : identity, jwt.ValidTo);
         }
 
         return result;
     }
 
-    private sealed record Validated(JsonWebToken Token, ClaimsIdentity Identity, DateTime Until, Caller? Caller);
+    private sealed record Validated(JsonWebToken Token, ClaimsIdentity Identity, DateTime Until);
 }

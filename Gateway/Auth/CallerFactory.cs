@@ -11,17 +11,29 @@ public static class CallerFactory
         ArgumentNullException.ThrowIfNull(user);
 
         // A token answered from the validated-token cache carries the caller its claims made when it was first validated.
-        if (user.Identity is CallerIdentity { Caller: var known } && !user.Identities.Skip(1).Any())
+        if (user.Identity is CallerIdentity { Caller: var known } && user.Identities.Count() == 1)
         {
             return known;
         }
 
+        // The authorization policies admit only tokens with a role; reaching here without one is a wiring fault.
+        return FromClaims(user) ?? throw new InvalidOperationException("An authenticated caller needs 'sub' and 'role' claims.");
+    }
+
+    /// <summary>The caller a validated identity's claims make, or null when they make none (no subject or role).</summary>
+    public static Caller? TryFromIdentity(ClaimsIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return FromClaims(new ClaimsPrincipal(identity));
+    }
+
+    private static Caller? FromClaims(ClaimsPrincipal user)
+    {
         var subject = user.FindFirst(QpClaims.Subject)?.Value;
         var role = user.FindFirst(QpClaims.Role)?.Value;
         if (string.IsNullOrWhiteSpace(subject) || string.IsNullOrWhiteSpace(role))
         {
-            // The authorization policies admit only tokens with a role; reaching here is a wiring fault.
-            throw new InvalidOperationException("An authenticated caller needs 'sub' and 'role' claims.");
+            return null;
         }
 
         var wards = user.FindAll(QpClaims.Ward)
@@ -30,16 +42,6 @@ public static class CallerFactory
             .Distinct(StringComparer.Ordinal)
             .ToArray();
         return new Caller(subject, role, wards, NonEmpty(user, QpClaims.Service), NonEmpty(user, QpClaims.Champion));
-    }
-
-    /// <summary>The caller a validated identity's claims make, or null when they make none (no subject or role).</summary>
-    public static Caller? TryFromIdentity(ClaimsIdentity identity)
-    {
-        ArgumentNullException.ThrowIfNull(identity);
-        var user = new ClaimsPrincipal(identity);
-        return string.IsNullOrWhiteSpace(user.FindFirst(QpClaims.Subject)?.Value) || string.IsNullOrWhiteSpace(user.FindFirst(QpClaims.Role)?.Value)
-            ? null
-            : FromPrincipal(user);
     }
 
     private static string? NonEmpty(ClaimsPrincipal user, string type) =>

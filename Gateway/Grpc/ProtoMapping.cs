@@ -81,9 +81,9 @@ public static class ProtoMapping
         return proto;
     }
 
-    /// <summary>A status's own fields, without its lists.</summary>
-    private static V1.RiskStatus Header(FamilyRiskStatus status)
+    public static V1.RiskStatus ToProto(FamilyRiskStatus status)
     {
+        ArgumentNullException.ThrowIfNull(status);
         var proto = new V1.RiskStatus
         {
             FamilyId = status.FamilyId,
@@ -112,13 +112,6 @@ public static class ProtoMapping
             };
         }
 
-        return proto;
-    }
-
-    public static V1.RiskStatus ToProto(FamilyRiskStatus status)
-    {
-        ArgumentNullException.ThrowIfNull(status);
-        var proto = Header(status);
         proto.Factors.AddRange(status.Factors.Select(ToProto));
         proto.Children.AddRange(status.Children.Select(ToProto));
         proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueBy = Stamp(o.DueBy) }));

@@ -218,9 +218,7 @@ public static class ExternalTool
     {
         ArgumentNullException.ThrowIfNull(children);
         ArgumentOutOfRangeException.ThrowIfLessThan(children.Count, BatchSize);
-        return ReceiptCounting + $$$"""
-            local children = { {{{ChildTable(children)}}} }
-            local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}
+        return BatchScriptHead(token, children) + $$$"""
             local item = '{"eventId":"{{{tag}}}-t%d-%d-%d","type":"session-attended","occurredAt":"{{{Instant(occurredAt)}}}","familyId":"%s","childId":"%s","data":{"session":"sounds-like-fun"}}'
             request = function()
               n = n + 1
@@ -235,6 +233,13 @@ public static class ExternalTool
             """;
     }
 
+    /// <summary>The receipt counting, the known children as a Lua table and the request headers, shared by the batch scripts.</summary>
+    private static string BatchScriptHead(string token, IReadOnlyList<(string ChildId, string FamilyId)> children) => ReceiptCounting + $$$"""
+        local children = { {{{ChildTable(children)}}} }
+        local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}
+
+        """;
+
     /// <summary>
     /// A wrk script posting a health visitor's round as one batch: <see cref="RoundChildren"/> consecutive known children,
     /// <see cref="RoundEvents"/> events each of what a visit records (a session, an immunisation given, one missed, a
@@ -245,9 +250,7 @@ public static class ExternalTool
     {
         ArgumentNullException.ThrowIfNull(children);
         ArgumentOutOfRangeException.ThrowIfLessThan(children.Count, RoundChildren);
-        return ReceiptCounting + $$$"""
-            local children = { {{{ChildTable(children)}}} }
-            local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {{{token}}}"}
+        return BatchScriptHead(token, children) + $$$"""
             local item = '{"eventId":"{{{tag}}}-t%d-%d-%d","type":"%s","occurredAt":"{{{Instant(occurredAt)}}}","familyId":"%s","childId":"%s","data":%s}'
             local visit = {
               {"session-attended", '{"session":"sounds-like-fun"}'},
