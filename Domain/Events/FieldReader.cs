@@ -17,7 +17,10 @@ internal sealed partial class FieldReader
     private readonly string prefix;
     private readonly List<FieldError> errors;
     private readonly int errorsAtStart;
-    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+
+    // The names asked for, in the order first asked. An event object has a dozen fields at most, so a list
+    // searched in order costs less than a hash set, and the names are the catalogue's own literals.
+    private readonly List<string> read = new(8);
 
     public FieldReader(JsonElement element, string path, List<FieldError> errors)
     {
@@ -41,7 +44,11 @@ internal sealed partial class FieldReader
     /// <summary>Marks a field as known without reading it; JSON null counts as absent.</summary>
     public bool TryGet(string name, out JsonElement value)
     {
-        read.Add(name);
+        if (!read.Contains(name))
+        {
+            read.Add(name);
+        }
+
         if (element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
         {
             return true;
@@ -225,20 +232,49 @@ internal sealed partial class FieldReader
     }
 
     /// <summary>Reports fields nobody asked for, and fields given twice.</summary>
+    /// <remarks>
+    /// Every object a client posts passes through here, so the usual case allocates nothing: each property is
+    /// matched against the names asked for by its UTF-8 bytes, and a property's name becomes a string only when
+    /// it is unknown (for its error).
+    /// </remarks>
     public void RejectUnknown(Func<string, string> unknownMessage)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Span<bool> present = read.Count <= 64 ? stackalloc bool[read.Count] : new bool[read.Count];
+        HashSet<string>? unknownSeen = null;
         foreach (var property in element.EnumerateObject())
         {
-            if (!seen.Add(property.Name))
+            var known = IndexOfRead(property);
+            if (known >= 0)
+            {
+                if (present[known])
+                {
+                    Error(read[known], "appears more than once");
+                }
+
+                present[known] = true;
+            }
+            else if (!(unknownSeen ??= new HashSet<string>(StringComparer.Ordinal)).Add(property.Name))
             {
                 Error(property.Name, "appears more than once");
             }
-            else if (!read.Contains(property.Name))
+            else
             {
                 Error(property.Name, unknownMessage(property.Name));
             }
         }
+    }
+
+    private int IndexOfRead(JsonProperty property)
+    {
+        for (var i = 0; i < read.Count; i++)
+        {
+            if (property.NameEquals(read[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The properties of this object, for maps keyed by data (e.g. service id to score).</summary>

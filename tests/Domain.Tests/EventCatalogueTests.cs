@@ -197,6 +197,41 @@ public sealed class EventCatalogueTests
     }
 
     [Fact]
+    public void Unknown_and_repeated_fields_are_each_reported_once_with_their_reason()
+    {
+        const string json = """
+            {"eventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1",
+             "note":"x","note":"y","familyId":"f-2","data":{"mood":"calm","mood":"calm"}}
+            """;
+
+        var errors = Parse(json).Errors.Select(e => $"{e.Field}: {e.Message}").Order().ToArray();
+
+        Assert.Equal(
+            new[]
+            {
+                "data.mood: appears more than once",
+                "data.mood: is not a field of ae-attendance",
+                "familyId: appears more than once",
+                "note: appears more than once",
+                "note: is not a field of a contact event",
+            }.Order(),
+            errors);
+    }
+
+    [Fact]
+    public void A_field_name_written_with_json_escapes_is_the_same_field()
+    {
+        const string json = """
+            {"\u0065ventId":"e-1","type":"ae-attendance","occurredAt":"2026-11-20T10:15:00Z","familyId":"f-1","childId":"c-1","data":{}}
+            """;
+
+        var result = Parse(json);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal("e-1", result.Event!.EventId);
+    }
+
+    [Fact]
     public void Occurred_at_exactly_five_minutes_ahead_is_accepted_and_keeps_its_offset()
     {
         var result = Parse(Wire(EventTypes.AeAttendance, "c-1", "{}", occurredAt: "2026-11-20T13:05:00+01:00"));
