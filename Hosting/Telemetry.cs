@@ -40,7 +40,10 @@ public static class Telemetry
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(m =>
             {
-                m.AddMeter(SourceName).AddMeter("Microsoft.Orleans");
+                // System.Runtime: the runtime's own gauges and counters (time paused in GC, collections per
+                // generation, heap sizes, thread pool queue). All are observed only when a reader collects, so they
+                // cost nothing per request; GC pauses are what bounds write latency on a busy host (docs/benchmarks.md).
+                m.AddMeter(SourceName).AddMeter("Microsoft.Orleans").AddMeter("System.Runtime");
                 metrics?.Invoke(m);
                 if (endpoint is not null)
                 {

@@ -631,10 +631,13 @@ public static class GatewayBenchmark
         if (modes.Contains("risk"))
         {
             var riskCpu = processes.CpuNow();
+            var riskGc = await GcPhase.StartAsync(processes, cancellationToken);
             var risk = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk,
                 [.. common, "-H", "Authorization: Bearer " + tokens.EarlyInterventionToken, $"{baseUrl}/v1/families/{familyId}/risk"], cancellationToken));
             riskCpu = processes.CpuNow() - riskCpu;
+            var riskPaused = await riskGc.StopAsync(cancellationToken);
             figures.Add(Figure.AtLeast($"wrk GET risk, one family (-c {connections})", risk.RequestsPerSecond, "req/s", Targets.RiskReadsPerSecond) with { Note = $"p99 {risk.P99Ms:0.##} ms" });
+            AddIfRead(figures, riskPaused);
             AddWrkCpu(figures, riskCpu, risk.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
             figures.Add(new Figure("wrk risk / wrk trivial GET", risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond), "x", ">= 0.8",
                 risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond) >= Targets.RiskReadShareOfTrivialGet));
@@ -672,10 +675,13 @@ public static class GatewayBenchmark
             var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
             await File.WriteAllTextAsync(script, scriptText, cancellationToken);
             var cpu = processes.CpuNow();
+            var gc = await GcPhase.StartAsync(processes, cancellationToken);
             var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
             cpu = processes.CpuNow() - cpu;
+            var paused = await gc.StopAsync(cancellationToken);
             var accepted = post.RequestsPerSecond * (post.Requests - post.Non2xx) / Math.Max(1, post.Requests);
             figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, {what} (-c {connections})", accepted, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms" });
+            AddIfRead(figures, paused);
             AddWrkCpu(figures, cpu, post.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
             if (post.Non2xx > 0)
             {
@@ -691,15 +697,18 @@ public static class GatewayBenchmark
             var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
             await File.WriteAllTextAsync(script, scriptText, cancellationToken);
             var cpu = processes.CpuNow();
+            var gc = await GcPhase.StartAsync(processes, cancellationToken);
             // A batch of 100 durable events may take far longer than wrk's default 2 s timeout under load.
             var output = await ExternalTool.RunAsync(wrk, [.. common, "--timeout", "30s", "-s", script, baseUrl + "/v1/contacts/batch"], cancellationToken, requireSuccess: true);
             cpu = processes.CpuNow() - cpu;
+            var paused = await gc.StopAsync(cancellationToken);
             var post = ExternalTool.ParseWrk(output);
             var receipts = ExternalTool.ParseReceipts(output) ?? throw new InvalidOperationException("the wrk batch script printed no receipt totals:\n" + output);
             var items = Math.Max(1, post.Requests * ExternalTool.BatchSize);
             var acceptedShare = (double)receipts.Accepted / items;
             var rate = post.RequestsPerSecond * ExternalTool.BatchSize * acceptedShare;
             figures.Add(Figure.AtLeast(name, rate, "events/s", Targets.BatchIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms a batch" });
+            AddIfRead(figures, paused);
             figures.Add(Figure.Info("  accepted share of posted items", acceptedShare, "x"));
             figures.Add(Figure.Info("  CPU per batch, all hosts", cpu.TotalSeconds * 1_000_000 / Math.Max(1, post.Requests), "us"));
             AddWrkCpu(figures, cpu, receipts.Accepted, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests), per: "event");
@@ -800,6 +809,14 @@ public static class GatewayBenchmark
         }
     }
 
+    private static void AddIfRead(List<Figure> figures, Figure? figure)
+    {
+        if (figure is not null)
+        {
+            figures.Add(figure);
+        }
+    }
+
     private static void AddWrkCpu(List<Figure> figures, HostCpu cpu, long count, double trivialCpuUs, string per = "request")
     {
         count = Math.Max(1, count);
@@ -812,6 +829,25 @@ public static class GatewayBenchmark
         var total = cpu.TotalSeconds * 1_000_000 / count;
         figures.Add(Figure.Info($"  CPU per {per}, all hosts", total, "us"));
         figures.Add(Figure.Info($"  CPU per {per} / trivial GET's", total / Math.Max(1e-9, trivialCpuUs), "x"));
+    }
+
+    /// <summary>
+    /// The share of a phase's wall time the gateway process spent paused for garbage collection, read from its own
+    /// metrics before and after: the pauses are what a request waiting behind one sees (docs/benchmarks.md, seventh round).
+    /// </summary>
+    private sealed class GcPhase(GatewayProcesses processes, double? pausedBefore, Stopwatch clock)
+    {
+        public static async Task<GcPhase> StartAsync(GatewayProcesses processes, CancellationToken cancellationToken) =>
+            new(processes, await processes.GatewayGcPauseSecondsAsync(cancellationToken), Stopwatch.StartNew());
+
+        /// <summary>The phase's figure, to be listed under the phase's own rate; null when the metrics were not read.</summary>
+        public async Task<Figure?> StopAsync(CancellationToken cancellationToken)
+        {
+            var elapsed = clock.Elapsed.TotalSeconds;
+            return pausedBefore is { } before && await processes.GatewayGcPauseSecondsAsync(cancellationToken) is { } after && elapsed > 0
+                ? Figure.Info("  gateway process: time paused in GC", 100 * (after - before) / elapsed, "%")
+                : null;
+        }
     }
 
     /// <summary>Tokens minted with the data folder's development key, one per recorder.</summary>

@@ -134,6 +134,55 @@ public sealed class GatewayProcesses : IAsyncDisposable
         throw new TimeoutException($"{Describe(Topology)} not ready after 120 s:\n" + Tail());
     }
 
+    /// <summary>
+    /// Seconds the gateway process has spent paused for garbage collection so far, from its own Prometheus endpoint
+    /// (the runtime's <c>dotnet.gc.pause.time</c>); null when the endpoint does not answer or does not carry it.
+    /// </summary>
+    public async Task<double?> GatewayGcPauseSecondsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(5) };
+            return GcPauseSeconds(await http.GetStringAsync("metrics", cancellationToken));
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The value of <c>dotnet_gc_pause_time_seconds_total</c> in a Prometheus text exposition, or null.</summary>
+    public static double? GcPauseSeconds(string exposition)
+    {
+        ArgumentNullException.ThrowIfNull(exposition);
+        const string Name = "dotnet_gc_pause_time_seconds_total";
+        foreach (var line in exposition.Split('\n'))
+        {
+            if (!line.StartsWith(Name, StringComparison.Ordinal) || line.Length == Name.Length || line[Name.Length] is not ('{' or ' '))
+            {
+                continue;
+            }
+
+            var rest = line[Name.Length..];
+            if (rest.StartsWith('{'))
+            {
+                rest = rest[(rest.IndexOf('}', StringComparison.Ordinal) + 1)..];
+            }
+
+            var value = rest.Trim().Split(' ')[0];
+            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            {
+                return seconds;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>CPU time each host has used so far (from /proc/PID/stat through <see cref="Process.TotalProcessorTime"/>).</summary>
     public HostCpu CpuNow()
     {

@@ -7,7 +7,7 @@ namespace QpActors.Gateway.Tests;
 public sealed class MetricsTests(GatewayFixture gateway)
 {
     [Fact]
-    public async Task Metrics_carry_the_request_duration_but_not_the_per_request_routing_and_auth_meters()
+    public async Task Metrics_carry_the_request_duration_and_gc_pauses_but_not_the_per_request_routing_and_auth_meters()
     {
         using (var live = await gateway.SendAsync(HttpMethod.Get, "/health/live", caller: null))
         {
@@ -19,6 +19,7 @@ public sealed class MetricsTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("http_server_request_duration_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_pause_time_seconds_total", text, StringComparison.Ordinal);
         Assert.DoesNotContain("aspnetcore_routing_match_attempts", text, StringComparison.Ordinal);
         Assert.DoesNotContain("aspnetcore_authorization_attempts", text, StringComparison.Ordinal);
         Assert.DoesNotContain("aspnetcore_authentication_authenticated_requests", text, StringComparison.Ordinal);
