@@ -18,21 +18,42 @@ namespace QpActors.Gateway.Auth;
 /// allows), so a cached token never outlives the token. Each hit gets its own copy of the identity,
 /// carrying the <see cref="Grains.Interfaces.Caller"/> its claims make (built once per token, not once per request).
 /// </remarks>
-public sealed class CachingJsonWebTokenHandler(TimeProvider time, int capacity = CachingJsonWebTokenHandler.DefaultCapacity) : JsonWebTokenHandler
+public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
 {
     /// <summary>Distinct tokens remembered at once; beyond it the cache starts again (one validation each).</summary>
     public const int DefaultCapacity = 10_000;
 
+    private readonly TimeProvider _time;
+    private readonly int _capacity;
     private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+
+    // Looks a token up by the characters of the Authorization header it arrived in, so a hit makes no string.
+    private readonly ConcurrentDictionary<string, Validated>.AlternateLookup<ReadOnlySpan<char>> _validatedByText;
+
+    private long _fullValidations;
+
+    public CachingJsonWebTokenHandler(TimeProvider time, int capacity = DefaultCapacity)
+    {
+        _time = time;
+        _capacity = capacity;
+        _validatedByText = _validated.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Tokens validated in full (not answered from the cache): visible to tests.</summary>
     public long FullValidations => Interlocked.Read(ref _fullValidations);
 
-    private long _fullValidations;
+    /// <summary>
+    /// A copy of the identity of a token validated before and not yet expired, or null. The bearer handler asks this
+    /// first (<see cref="AuthSetup"/>), so a known token costs no validation parameters, token string or result.
+    /// </summary>
+    public ClaimsIdentity? TryRecall(ReadOnlySpan<char> token) =>
+        _validatedByText.TryGetValue(token, out var known) && known.Until > _time.GetUtcNow().UtcDateTime
+            ? known.Identity.Clone()
+            : null;
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = _time.GetUtcNow().UtcDateTime;
         if (token is not null && _validated.TryGetValue(token, out var known))
         {
             if (known.Until > now)
@@ -54,7 +75,7 @@ public sealed class CachingJsonWebTokenHandler(TimeProvider time, int capacity =
         var result = await base.ValidateTokenAsync(token, validationParameters);
         if (token is not null && result.IsValid && result.SecurityToken is JsonWebToken jwt && jwt.ValidTo > now)
         {
-            if (_validated.Count >= capacity)
+            if (_validated.Count >= _capacity)
             {
                 // A flood of distinct tokens: start again rather than grow without bound.
                 _validated.Clear();

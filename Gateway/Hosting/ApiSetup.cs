@@ -47,9 +47,6 @@ public static class ApiSetup
         });
 
         services.AddQpAuth(TokenSettings.Resolve(configuration, settings.DataDirectory), configuration.GetValue("Auth:CacheValidatedTokens", true));
-        services.PostConfigure<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(
-            Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme,
-            o => o.Events = new Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerEvents { OnMessageReceived = AccessTokenFromQuery });
 
         var api = configuration.GetSection("Api");
         services.AddRateLimiter(o =>
@@ -113,22 +110,6 @@ public static class ApiSetup
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
-    }
-
-    /// <summary>
-    /// Browsers' EventSource cannot send headers, so the live streams (and the dashboard in a browser)
-    /// also take the token as <c>access_token</c> in the query. Nowhere else: query strings end up in logs.
-    /// </summary>
-    private static Task AccessTokenFromQuery(Microsoft.AspNetCore.Authentication.JwtBearer.MessageReceivedContext context)
-    {
-        var path = context.HttpContext.Request.Path;
-        if ((path.StartsWithSegments("/v1/stream") || path.StartsWithSegments("/dashboard"))
-            && context.Request.Query["access_token"].ToString() is { Length: > 0 } token)
-        {
-            context.Token = token;
-        }
-
-        return Task.CompletedTask;
     }
 
     private static async ValueTask RejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)

@@ -47,6 +47,28 @@ public sealed class TokenCacheTests
     }
 
     [Fact]
+    public async Task A_token_is_recalled_by_its_text_only_after_it_was_validated_and_only_until_it_expires()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time);
+        var token = TestTokens.Mint(Settings, TestCaller.Commissioner(), lifetime: TimeSpan.FromMinutes(10));
+        var header = "Bearer " + token;
+
+        Assert.Null(handler.TryRecall(header.AsSpan(7)));
+        await handler.ValidateTokenAsync(token, Parameters());
+        var first = handler.TryRecall(header.AsSpan(7));
+        first?.AddClaim(new Claim(QpClaims.Role, QpRoles.Admin));
+        var second = handler.TryRecall(header.AsSpan(7));
+        _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        var expired = handler.TryRecall(header.AsSpan(7));
+
+        Assert.Equal([QpRoles.Commission], Assert.IsType<CallerIdentity>(second).FindAll(QpClaims.Role).Select(c => c.Value));
+        Assert.NotSame(first, second);
+        Assert.Equal(QpRoles.Commission, ((CallerIdentity)second).Caller.Role);
+        Assert.Null(expired);
+        Assert.Equal(1, handler.FullValidations);
+    }
+
+    [Fact]
     public async Task A_cached_token_is_validated_again_once_it_has_expired()
     {
         var handler = new CachingJsonWebTokenHandler(_time);
