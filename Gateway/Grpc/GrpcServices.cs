@@ -20,6 +20,7 @@ public sealed class ContactsGrpcService(ContactOperations contacts) : V1.Contact
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 
+    [EnableRateLimiting(ApiEndpoints.BatchesLimiter)]
     public override async Task<V1.BatchReceipts> RecordBatch(V1.ContactBatch request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -28,6 +28,18 @@ public static class ApiLimits
     /// <summary>Write requests waiting for a slot before the gateway answers 503 (<c>Api:WriteQueueLimit</c>).</summary>
     public const int DefaultWriteQueueLimit = 2048;
 
+    /// <summary>
+    /// Batches recorded at once (<c>Api:MaxConcurrentBatches</c>), in slots of their own, so devices syncing their queues
+    /// never take the slots of single contacts; the rest wait with their bodies unread. A batch holds up to
+    /// <see cref="MaxBatchItems"/> events in memory while its grains record them, so this also bounds that memory.
+    /// Fewer slots (6-16) cut the gateway's time paused in GC during batches from about 30% to 15-23% but did not raise
+    /// throughput: too few batches in flight leave the journal's group commits short (docs/benchmarks.md).
+    /// </summary>
+    public const int DefaultMaxConcurrentBatches = 64;
+
+    /// <summary>Batches waiting for a slot before the gateway answers 503 (<c>Api:BatchQueueLimit</c>).</summary>
+    public const int DefaultBatchQueueLimit = 256;
+
     /// <summary>What a client told to back off is told to wait.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 }
@@ -55,6 +67,12 @@ public static class ApiSetup
             {
                 limiter.PermitLimit = api.GetValue("MaxConcurrentWrites", ApiLimits.DefaultMaxConcurrentWrites);
                 limiter.QueueLimit = api.GetValue("WriteQueueLimit", ApiLimits.DefaultWriteQueueLimit);
+                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            o.AddConcurrencyLimiter(ApiEndpoints.BatchesLimiter, limiter =>
+            {
+                limiter.PermitLimit = api.GetValue("MaxConcurrentBatches", ApiLimits.DefaultMaxConcurrentBatches);
+                limiter.QueueLimit = api.GetValue("BatchQueueLimit", ApiLimits.DefaultBatchQueueLimit);
                 limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
             o.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;

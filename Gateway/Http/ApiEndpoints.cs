@@ -16,6 +16,9 @@ public static class ApiEndpoints
     /// <summary>The concurrency limiter on endpoints that write.</summary>
     public const string WritesLimiter = "writes";
 
+    /// <summary>The concurrency limiter on batches from offline devices, in place of <see cref="WritesLimiter"/>.</summary>
+    public const string BatchesLimiter = "batches";
+
     public static RouteGroupBuilder MapQpHttpApi(this IEndpointRouteBuilder endpoints)
     {
         var v1 = endpoints.MapGroup("/v1");
@@ -67,7 +70,7 @@ public static class ApiEndpoints
                 }
             })
             .RequireAuthorization(QpPolicies.Frontline)
-            .RequireRateLimiting(WritesLimiter)
+            .RequireRateLimiting(BatchesLimiter)
             .Accepts<ContactBatchBody>("application/json")
             .WithName("RecordContactBatch")
             .WithSummary("Record a batch from an offline device: a receipt per item (accepted, duplicate or rejected with its errors).")

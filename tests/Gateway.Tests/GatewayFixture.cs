@@ -21,6 +21,7 @@ namespace QpActors.Gateway.Tests;
 public class GatewayFixture : IAsyncLifetime
 {
     private readonly SiloHosting _hosting;
+    private readonly string[] _settings;
     private IHost? _silo;
     private WebApplication? _gateway;
 
@@ -37,7 +38,12 @@ public class GatewayFixture : IAsyncLifetime
     {
     }
 
-    protected GatewayFixture(SiloHosting hosting) => _hosting = hosting;
+    /// <param name="settings">Extra gateway settings as command-line arguments (<c>--Api:MaxConcurrentBatches=1</c>).</param>
+    protected GatewayFixture(SiloHosting hosting, params string[] settings)
+    {
+        _hosting = hosting;
+        _settings = settings;
+    }
 
     public IServiceProvider GatewayServices => _gateway!.Services;
 
@@ -74,6 +80,7 @@ public class GatewayFixture : IAsyncLifetime
                 $"--Gateway:GrpcPort={grpcPort}",
                 "--Streams:PollInterval=00:00:00.250",
                 _hosting == SiloHosting.InProcess ? "--Gateway:Silo=in-process" : "--Gateway:Silo=external",
+                .. _settings,
             ],
             ContentRootPath = DataDirectory,
         });
