@@ -635,9 +635,9 @@ public static class GatewayBenchmark
             var risk = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk,
                 [.. common, "-H", "Authorization: Bearer " + tokens.EarlyInterventionToken, $"{baseUrl}/v1/families/{familyId}/risk"], cancellationToken));
             riskCpu = processes.CpuNow() - riskCpu;
-            var riskPaused = await riskGc.StopAsync(cancellationToken);
+            await riskGc.StopAsync(cancellationToken);
             figures.Add(Figure.AtLeast($"wrk GET risk, one family (-c {connections})", risk.RequestsPerSecond, "req/s", Targets.RiskReadsPerSecond) with { Note = $"p99 {risk.P99Ms:0.##} ms" });
-            AddIfRead(figures, riskPaused);
+            riskGc.AddFigures(figures, risk.Requests);
             AddWrkCpu(figures, riskCpu, risk.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
             figures.Add(new Figure("wrk risk / wrk trivial GET", risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond), "x", ">= 0.8",
                 risk.RequestsPerSecond / Math.Max(1, live.RequestsPerSecond) >= Targets.RiskReadShareOfTrivialGet));
@@ -678,10 +678,10 @@ public static class GatewayBenchmark
             var gc = await GcPhase.StartAsync(processes, cancellationToken);
             var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
             cpu = processes.CpuNow() - cpu;
-            var paused = await gc.StopAsync(cancellationToken);
+            await gc.StopAsync(cancellationToken);
             var accepted = post.RequestsPerSecond * (post.Requests - post.Non2xx) / Math.Max(1, post.Requests);
             figures.Add(Figure.AtLeast($"wrk POST /v1/contacts, {what} (-c {connections})", accepted, "events/s", Targets.SingleIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms" });
-            AddIfRead(figures, paused);
+            gc.AddFigures(figures, post.Requests);
             AddWrkCpu(figures, cpu, post.Requests, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests));
             if (post.Non2xx > 0)
             {
@@ -701,14 +701,14 @@ public static class GatewayBenchmark
             // A batch of 100 durable events may take far longer than wrk's default 2 s timeout under load.
             var output = await ExternalTool.RunAsync(wrk, [.. common, "--timeout", "30s", "-s", script, baseUrl + "/v1/contacts/batch"], cancellationToken, requireSuccess: true);
             cpu = processes.CpuNow() - cpu;
-            var paused = await gc.StopAsync(cancellationToken);
+            await gc.StopAsync(cancellationToken);
             var post = ExternalTool.ParseWrk(output);
             var receipts = ExternalTool.ParseReceipts(output) ?? throw new InvalidOperationException("the wrk batch script printed no receipt totals:\n" + output);
             var items = Math.Max(1, post.Requests * ExternalTool.BatchSize);
             var acceptedShare = (double)receipts.Accepted / items;
             var rate = post.RequestsPerSecond * ExternalTool.BatchSize * acceptedShare;
             figures.Add(Figure.AtLeast(name, rate, "events/s", Targets.BatchIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms a batch" });
-            AddIfRead(figures, paused);
+            gc.AddFigures(figures, post.Requests * ExternalTool.BatchSize, per: "event");
             figures.Add(Figure.Info("  accepted share of posted items", acceptedShare, "x"));
             figures.Add(Figure.Info("  CPU per batch, all hosts", cpu.TotalSeconds * 1_000_000 / Math.Max(1, post.Requests), "us"));
             AddWrkCpu(figures, cpu, receipts.Accepted, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests), per: "event");
@@ -809,14 +809,6 @@ public static class GatewayBenchmark
         }
     }
 
-    private static void AddIfRead(List<Figure> figures, Figure? figure)
-    {
-        if (figure is not null)
-        {
-            figures.Add(figure);
-        }
-    }
-
     private static void AddWrkCpu(List<Figure> figures, HostCpu cpu, long count, double trivialCpuUs, string per = "request")
     {
         count = Math.Max(1, count);
@@ -832,21 +824,37 @@ public static class GatewayBenchmark
     }
 
     /// <summary>
-    /// The share of a phase's wall time the gateway process spent paused for garbage collection, read from its own
-    /// metrics before and after: the pauses are what a request waiting behind one sees (docs/benchmarks.md, seventh round).
+    /// What the gateway process's garbage collector did during a phase, read from its own metrics before and after: the
+    /// share of wall time paused (what a request waiting behind a collection sees; docs/benchmarks.md, seventh round) and
+    /// the bytes allocated per request or event. Allocation does not drift with the machine's speed as rates do, so it
+    /// shows a change in per-request work between runs minutes apart.
     /// </summary>
-    private sealed class GcPhase(GatewayProcesses processes, double? pausedBefore, Stopwatch clock)
+    private sealed class GcPhase(GatewayProcesses processes, GcCounters? before, Stopwatch clock)
     {
-        public static async Task<GcPhase> StartAsync(GatewayProcesses processes, CancellationToken cancellationToken) =>
-            new(processes, await processes.GatewayGcPauseSecondsAsync(cancellationToken), Stopwatch.StartNew());
+        private GcCounters? _after;
+        private double _elapsed;
 
-        /// <summary>The phase's figure, to be listed under the phase's own rate; null when the metrics were not read.</summary>
-        public async Task<Figure?> StopAsync(CancellationToken cancellationToken)
+        public static async Task<GcPhase> StartAsync(GatewayProcesses processes, CancellationToken cancellationToken) =>
+            new(processes, await processes.GatewayGcCountersAsync(cancellationToken), Stopwatch.StartNew());
+
+        public async Task StopAsync(CancellationToken cancellationToken)
         {
-            var elapsed = clock.Elapsed.TotalSeconds;
-            return pausedBefore is { } before && await processes.GatewayGcPauseSecondsAsync(cancellationToken) is { } after && elapsed > 0
-                ? Figure.Info("  gateway process: time paused in GC", 100 * (after - before) / elapsed, "%")
-                : null;
+            _elapsed = clock.Elapsed.TotalSeconds;
+            _after = await processes.GatewayGcCountersAsync(cancellationToken);
+        }
+
+        /// <summary>The phase's figures, listed under its own rate: only those both readings carry.</summary>
+        public void AddFigures(List<Figure> figures, long count, string per = "request")
+        {
+            if (before?.PausedSeconds is { } pausedBefore && _after?.PausedSeconds is { } pausedAfter && _elapsed > 0)
+            {
+                figures.Add(Figure.Info("  gateway process: time paused in GC", 100 * (pausedAfter - pausedBefore) / _elapsed, "%"));
+            }
+
+            if (before?.AllocatedBytes is { } allocatedBefore && _after?.AllocatedBytes is { } allocatedAfter && count > 0)
+            {
+                figures.Add(Figure.Info($"  gateway process: bytes allocated per {per}", (allocatedAfter - allocatedBefore) / count, "B"));
+            }
         }
     }
 

@@ -135,15 +135,19 @@ public sealed class GatewayProcesses : IAsyncDisposable
     }
 
     /// <summary>
-    /// Seconds the gateway process has spent paused for garbage collection so far, from its own Prometheus endpoint
-    /// (the runtime's <c>dotnet.gc.pause.time</c>); null when the endpoint does not answer or does not carry it.
+    /// The gateway process's garbage collector so far, from its own Prometheus endpoint (the runtime's
+    /// <c>dotnet.gc.pause.time</c> and <c>dotnet.gc.heap.total_allocated</c>); null when the endpoint does not answer or
+    /// carries neither.
     /// </summary>
-    public async Task<double?> GatewayGcPauseSecondsAsync(CancellationToken cancellationToken)
+    public async Task<GcCounters?> GatewayGcCountersAsync(CancellationToken cancellationToken)
     {
         try
         {
             using var http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(5) };
-            return GcPauseSeconds(await http.GetStringAsync("metrics", cancellationToken));
+            var exposition = await http.GetStringAsync("metrics", cancellationToken);
+            var paused = CounterValue(exposition, "dotnet_gc_pause_time_seconds_total");
+            var allocated = CounterValue(exposition, "dotnet_gc_heap_total_allocated_bytes_total");
+            return paused is null && allocated is null ? null : new GcCounters(paused, allocated);
         }
         catch (HttpRequestException)
         {
@@ -155,28 +159,28 @@ public sealed class GatewayProcesses : IAsyncDisposable
         }
     }
 
-    /// <summary>The value of <c>dotnet_gc_pause_time_seconds_total</c> in a Prometheus text exposition, or null.</summary>
-    public static double? GcPauseSeconds(string exposition)
+    /// <summary>The value of the counter <paramref name="name"/> (with or without labels) in a Prometheus text exposition, or null.</summary>
+    public static double? CounterValue(string exposition, string name)
     {
         ArgumentNullException.ThrowIfNull(exposition);
-        const string Name = "dotnet_gc_pause_time_seconds_total";
+        ArgumentException.ThrowIfNullOrEmpty(name);
         foreach (var line in exposition.Split('\n'))
         {
-            if (!line.StartsWith(Name, StringComparison.Ordinal) || line.Length == Name.Length || line[Name.Length] is not ('{' or ' '))
+            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' '))
             {
                 continue;
             }
 
-            var rest = line[Name.Length..];
+            var rest = line[name.Length..];
             if (rest.StartsWith('{'))
             {
                 rest = rest[(rest.IndexOf('}', StringComparison.Ordinal) + 1)..];
             }
 
             var value = rest.Trim().Split(' ')[0];
-            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
             {
-                return seconds;
+                return number;
             }
         }
 
@@ -311,3 +315,6 @@ public sealed class GatewayProcesses : IAsyncDisposable
 
     public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
 }
+
+/// <summary>Seconds paused in GC and bytes allocated by a process so far; either may be missing from its metrics.</summary>
+public sealed record GcCounters(double? PausedSeconds, double? AllocatedBytes);
