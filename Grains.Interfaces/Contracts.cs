@@ -150,10 +150,18 @@ public sealed record FamilyRiskRead(
 
 /// <summary>
 /// A risk read for the HTTP API: the same checks, audit and status as <see cref="FamilyRiskRead"/>, with the
-/// status already written as the UTF-8 JSON body the API serves (empty unless granted). The family writes it
-/// once per change of its status, so neither the grain call nor the gateway walks the status's lists per read.
+/// status already written as the UTF-8 JSON body the API serves (empty unless granted), in two parts sent one after
+/// the other: <see cref="Head"/>, everything that depends only on the status, which the family writes once per change
+/// of its status and hands to every read as it is, and <see cref="Tail"/>, this read's own instant and the closing
+/// brace. Neither the grain call nor the gateway walks the status's lists or copies the head per read.
 /// </summary>
+/// <remarks>The head is shared between reads: nothing may write to it.</remarks>
 [GenerateSerializer, Immutable, Alias("qp.FamilyRiskJson")]
 public sealed record FamilyRiskJson(
     [property: Id(0)] AccessOutcome Outcome,
-    [property: Id(1)] ReadOnlyMemory<byte> Body);
+    [property: Id(2)] ReadOnlyMemory<byte> Head,
+    [property: Id(3)] ReadOnlyMemory<byte> Tail)
+{
+    /// <summary>The whole body's length in bytes.</summary>
+    public int Length => Head.Length + Tail.Length;
+}

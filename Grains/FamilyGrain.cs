@@ -198,8 +198,8 @@ public sealed class FamilyGrain(
     {
         var (outcome, now) = await OpenForReadAsync(purpose);
         return outcome == AccessOutcome.Granted
-            ? new FamilyRiskJson(outcome, View(now).JsonAt(now))
-            : new FamilyRiskJson(outcome, ReadOnlyMemory<byte>.Empty);
+            ? View(now).JsonAt(outcome, now)
+            : new FamilyRiskJson(outcome, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
     }
 
     /// <summary>
@@ -419,8 +419,8 @@ public sealed class FamilyGrain(
 
         public FamilyRiskStatus StatusAt(DateTimeOffset now) => now == status.AsOf ? status : status with { AsOf = now };
 
-        public ReadOnlyMemory<byte> JsonAt(DateTimeOffset now) =>
-            RiskStatusJson.Complete(_head ??= RiskStatusJson.Head(status), now, status.Synthetic);
+        public FamilyRiskJson JsonAt(AccessOutcome outcome, DateTimeOffset now) =>
+            new(outcome, _head ??= RiskStatusJson.Head(status), RiskStatusJson.Tail(now, status.Synthetic));
     }
 
     private FamilyRiskStatus Status(DateTimeOffset now)

@@ -35,25 +35,25 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     /// As <see cref="GetRiskStatusAsync"/>, with the status as the HTTP API's JSON body, written by the family
     /// once per change of its status: the gateway passes the bytes on instead of serialising the status again.
     /// </summary>
-    public async Task<OperationResult<ReadOnlyMemory<byte>>> GetRiskStatusJsonAsync(Caller caller, string familyId, string? breakGlassReason)
+    public async Task<OperationResult<FamilyRiskJson>> GetRiskStatusJsonAsync(Caller caller, string familyId, string? breakGlassReason)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (CheckRead(familyId, breakGlassReason, out var reason) is { } errors)
         {
-            return OperationResult<ReadOnlyMemory<byte>>.Invalid(errors);
+            return OperationResult<FamilyRiskJson>.Invalid(errors);
         }
 
         var read = await GrainCalls.RunAsync(caller, () =>
             grains.For<IFamilyGrain>(familyId).ReadRiskStatusJsonAsync(new ReadPurpose(RiskStatusPurpose, reason)));
         if (!read.IsOk)
         {
-            return read.As<ReadOnlyMemory<byte>>();
+            return read;
         }
 
         var answer = read.Value!;
-        return answer.Outcome == AccessOutcome.Granted && !answer.Body.IsEmpty
-            ? OperationResult<ReadOnlyMemory<byte>>.Ok(answer.Body)
-            : Refused<ReadOnlyMemory<byte>>(answer.Outcome, familyId);
+        return answer.Outcome == AccessOutcome.Granted && answer.Length > 0
+            ? read
+            : Refused<FamilyRiskJson>(answer.Outcome, familyId);
     }
 
     /// <summary>The family id's form and the break-glass reason's length; null when both are fine.</summary>

@@ -91,7 +91,7 @@ public static class ApiEndpoints
             {
                 var reason = http.Request.Headers[Problems.BreakGlassHeader].ToString();
                 var result = await families.GetRiskStatusJsonAsync(CallerFactory.FromPrincipal(http.User), familyId, reason.Length > 0 ? reason : null);
-                return result.IsOk ? new Utf8JsonResult(result.Value) : Problems.From(result, http);
+                return result.IsOk ? new Utf8JsonResult(result.Value!.Head, result.Value.Tail) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.EarlyIntervention)
             .Produces<RiskStatusResponse>(StatusCodes.Status200OK, "application/json")

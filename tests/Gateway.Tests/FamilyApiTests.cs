@@ -119,7 +119,7 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
         }
 
         Assert.Equal(AccessOutcome.Granted, json.Outcome);
-        var written = System.Text.Encoding.UTF8.GetString(json.Body.Span);
+        var written = System.Text.Encoding.UTF8.GetString([.. json.Head.Span, .. json.Tail.Span]);
         var asOf = JsonDocument.Parse(written).RootElement.GetProperty("asOf").GetDateTimeOffset();
         var options = gateway.GatewayServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         var expected = JsonSerializer.Serialize(RiskStatusResponse.From(typed.Status! with { AsOf = asOf }), options);
