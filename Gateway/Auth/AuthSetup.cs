@@ -8,6 +8,8 @@ namespace QpActors.Gateway.Auth;
 /// <summary>JWT bearer authentication and the role policies. Deny by default: anything not marked anonymous needs a valid token.</summary>
 public static class AuthSetup
 {
+    private const string BearerPrefix = "Bearer ";
+
     /// <param name="cacheValidatedTokens">
     /// Remember validated tokens until they expire (<c>Auth:CacheValidatedTokens</c>, on by default;
     /// off only to measure what it saves).
@@ -95,8 +97,6 @@ public static class AuthSetup
 
         return Task.CompletedTask;
     }
-
-    private const string BearerPrefix = "Bearer ";
 
     /// <summary>A frontline token records for exactly what it is bound to: a service or a champion.</summary>
     private static bool IsBoundFrontline(ClaimsPrincipal user) =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -47,28 +48,21 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
     /// first (<see cref="AuthSetup"/>), so a known token costs no validation parameters, token string or result.
     /// </summary>
     public ClaimsIdentity? TryRecall(ReadOnlySpan<char> token) =>
-        _validatedByText.TryGetValue(token, out var known) && known.Until > _time.GetUtcNow().UtcDateTime
-            ? known.Identity.Clone()
-            : null;
+        TryGetLive(token, _time.GetUtcNow().UtcDateTime, out var known) ? known.Identity.Clone() : null;
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
         var now = _time.GetUtcNow().UtcDateTime;
-        if (token is not null && _validated.TryGetValue(token, out var known))
+        if (token is not null && TryGetLive(token, now, out var known))
         {
-            if (known.Until > now)
+            return new TokenValidationResult
             {
-                return new TokenValidationResult
-                {
-                    IsValid = true,
-                    ClaimsIdentity = known.Identity.Clone(),
-                    SecurityToken = known.Token,
-                    Issuer = known.Token.Issuer,
-                    TokenType = known.Token.Typ,
-                };
-            }
-
-            _validated.TryRemove(token, out _);
+                IsValid = true,
+                ClaimsIdentity = known.Identity.Clone(),
+                SecurityToken = known.Token,
+                Issuer = known.Token.Issuer,
+                TokenType = known.Token.Typ,
+            };
         }
 
         Interlocked.Increment(ref _fullValidations);
@@ -87,6 +81,24 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
         }
 
         return result;
+    }
+
+    /// <summary>The remembered validation of a token that has not expired at <paramref name="now"/>; an expired one is forgotten.</summary>
+    private bool TryGetLive(ReadOnlySpan<char> token, DateTime now, [NotNullWhen(true)] out Validated? known)
+    {
+        if (!_validatedByText.TryGetValue(token, out known))
+        {
+            return false;
+        }
+
+        if (known.Until > now)
+        {
+            return true;
+        }
+
+        _validatedByText.TryRemove(token, out _);
+        known = null;
+        return false;
     }
 
     private sealed record Validated(JsonWebToken Token, ClaimsIdentity Identity, DateTime Until);
