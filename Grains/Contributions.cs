@@ -22,6 +22,9 @@ public static class ContributionJson
 
     public static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
         ?? throw new JsonException($"empty {typeof(T).Name}");
+
+    public static T Deserialize<T>(ReadOnlySpan<byte> utf8Json) => JsonSerializer.Deserialize<T>(utf8Json, Options)
+        ?? throw new JsonException($"empty {typeof(T).Name}");
 }
 
 /// <summary>A service's contacts with one child or family, for caseload figures.</summary>

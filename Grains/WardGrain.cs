@@ -28,7 +28,7 @@ public sealed class WardGrain(
     /// <summary>How often (real time) the ward checks whether a month has ended on the domain clock.</summary>
     public static readonly TimeSpan SnapshotCheckEvery = TimeSpan.FromMinutes(10);
 
-    private readonly Dictionary<string, WardContribution> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HeldContribution> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChildContribution> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FamilyContribution> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChampionContribution> _champions = new(StringComparer.Ordinal);
@@ -255,7 +255,7 @@ public sealed class WardGrain(
             {
                 differences.Add($"{key}: missing from the live figures");
             }
-            else if (held.Payload != fresh.Payload)
+            else if (!held.Holds(fresh.Payload))
             {
                 differences.Add($"{key}: live v{held.Version} differs from recomputed v{fresh.Version}");
             }
@@ -286,29 +286,25 @@ public sealed class WardGrain(
             "champion" when id.Contains('@', StringComparison.Ordinal) =>
                 (await GrainFactory.For<IChampionGrain>(id[..id.LastIndexOf('@')]).GetContributionsAsync()).FirstOrDefault(c => c.EntryKey == key),
             "champion" => null,
-            _ => _entries.GetValueOrDefault(key),
+            _ => _entries.GetValueOrDefault(key)?.ToContribution(key, WardCode),
         };
     }
 
     private void Hold(WardContribution contribution)
     {
-        if (_entries.TryGetValue(contribution.EntryKey, out var held) && held.Version > contribution.Version)
+        if (_entries.TryGetValue(contribution.EntryKey, out var held))
         {
-            return;
-        }
+            if (held.Version > contribution.Version || (held.Version == contribution.Version && held.Holds(contribution.Payload)))
+            {
+                return;
+            }
 
-        if (held is not null && held.Version == contribution.Version && held.Payload == contribution.Payload)
+            held.Replace(contribution);
+        }
+        else
         {
-            return;
+            _entries[contribution.EntryKey] = new HeldContribution(contribution);
         }
-
-        Put(contribution);
-    }
-
-    private void Put(WardContribution contribution)
-    {
-        Drop(contribution.EntryKey);
-        _entries[contribution.EntryKey] = contribution;
 
         // Parsing waits for the next read: under load an entity reports many versions between two reads
         // of the figures, and only the last one needs to be parsed.
@@ -316,26 +312,32 @@ public sealed class WardGrain(
         _changes++;
     }
 
+    private void Put(WardContribution contribution)
+    {
+        Drop(contribution.EntryKey);
+        Hold(contribution);
+    }
+
     /// <summary>Parses the contributions that arrived since the last read.</summary>
     private void ParsePending()
     {
         foreach (var key in _unparsed)
         {
-            if (!_entries.TryGetValue(key, out var contribution))
+            if (!_entries.TryGetValue(key, out var held))
             {
                 continue;
             }
 
-            switch (contribution.Kind)
+            switch (held.Kind)
             {
                 case ContributionKind.Child:
-                    _children[key] = ContributionJson.Deserialize<ChildContribution>(contribution.Payload);
+                    _children[key] = ContributionJson.Deserialize<ChildContribution>(held.Payload);
                     break;
                 case ContributionKind.Family:
-                    _families[key] = ContributionJson.Deserialize<FamilyContribution>(contribution.Payload);
+                    _families[key] = ContributionJson.Deserialize<FamilyContribution>(held.Payload);
                     break;
                 case ContributionKind.Champion:
-                    _champions[key] = ContributionJson.Deserialize<ChampionContribution>(contribution.Payload);
+                    _champions[key] = ContributionJson.Deserialize<ChampionContribution>(held.Payload);
                     break;
             }
         }
