@@ -40,7 +40,8 @@ public sealed class FamilyGrain(
     private readonly Dictionary<string, ChildAssessment> _assessed = new(StringComparer.Ordinal);
     private FamilyState _state = null!;
     private RiskTimeline _timeline = null!;
-    private string? _publishedContribution;
+    // The payload last handed to the ward feed, copied into a buffer this family owns (see HeldContribution).
+    private HeldContribution? _published;
     private long _lastCatchUp;
     private bool _unsaved;
     private long _savedAt;
@@ -135,7 +136,7 @@ public sealed class FamilyGrain(
 
             // A notice that woke this family finds the event already loaded from the journal: it must still
             // publish its contribution once, or the ward would keep a stale one.
-            if (_state.Version == before && _publishedContribution is not null)
+            if (_state.Version == before && _published is not null)
             {
                 continue;
             }
@@ -565,7 +566,7 @@ public sealed class FamilyGrain(
     private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {
         var entry = Contribution(_state, _children, at, assessment);
-        if (entry is null || entry.Payload == _publishedContribution)
+        if (entry is null || _published?.Holds(entry.Payload) == true)
         {
             return;
         }
@@ -590,7 +591,7 @@ public sealed class FamilyGrain(
     {
         var now = time.GetUtcNow();
         var entry = Contribution(_state, _children, now);
-        var changed = entry is not null && (entry.Payload != _publishedContribution || _unsaved);
+        var changed = entry is not null && (_published?.Holds(entry.Payload) != true || _unsaved);
         if (!changed && !force)
         {
             return;
@@ -622,13 +623,22 @@ public sealed class FamilyGrain(
 
     private void Publish(WardEntry? entry)
     {
-        if (entry is null || entry.Payload == _publishedContribution)
+        if (entry is null || _published?.Holds(entry.Payload) == true)
         {
             return;
         }
 
-        _publishedContribution = entry.Payload;
-        feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
+        var contribution = new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload);
+        if (_published is null)
+        {
+            _published = new HeldContribution(contribution);
+        }
+        else
+        {
+            _published.Replace(contribution);
+        }
+
+        feed.Publish(contribution);
     }
 
     private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>

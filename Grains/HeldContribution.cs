@@ -1,18 +1,20 @@
 using System.Text;
+using System.Buffers;
+using System.Text.Unicode;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Grains;
 
 /// <summary>
-/// A ward's copy of one entity's latest contribution, as UTF-8 in a buffer the ward owns and overwrites with each
-/// newer version.
+/// A copy of an entity's latest contribution, as UTF-8 in a buffer its holder owns and overwrites with each newer
+/// version: a ward's copy of each of its entities', and a family's copy of the one it last published.
 /// </summary>
 /// <remarks>
-/// Wards live long and every contact event replaces one or two contributions. Holding the arriving string itself
+/// Wards and families live long and every contact event replaces a contribution. Holding the arriving string itself
 /// would keep it alive until the entity's next version, long enough for the garbage collector to copy it into the
-/// old generation, where it then dies: measured, that was the largest share of what the gateway's collections
-/// promoted while recording contacts. Copying into a buffer that is already old lets the arriving string die young,
-/// and a byte buffer holds no references, so overwriting it gives the collector nothing new to trace.
+/// old generation, where it then dies: measured, the ward's copies were the largest share of what the gateway's
+/// collections promoted while recording contacts. Copying into a buffer that is already old lets the arriving string
+/// die young, and a byte buffer holds no references, so overwriting it gives the collector nothing new to trace.
 /// </remarks>
 internal sealed class HeldContribution
 {
@@ -48,8 +50,30 @@ internal sealed class HeldContribution
     }
 
     /// <summary>Whether <paramref name="payload"/> is the JSON held here, character for character.</summary>
-    /// <remarks>Only for a repeated version or a reconciliation, so the one-off encoding is no concern.</remarks>
-    public bool Holds(string payload) => Payload.SequenceEqual(Encoding.UTF8.GetBytes(payload));
+    /// <remarks>Encodes the payload a stack buffer at a time, comparing as it goes: nothing is allocated.</remarks>
+    public bool Holds(string payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var held = Payload;
+        var rest = payload.AsSpan();
+        Span<byte> chunk = stackalloc byte[512];
+        OperationStatus status;
+        do
+        {
+            // Whole characters only: a surrogate pair that does not fit waits for the next chunk.
+            status = Utf8.FromUtf16(rest, chunk, out var read, out var written);
+            if (written > held.Length || !chunk[..written].SequenceEqual(held[..written]))
+            {
+                return false;
+            }
+
+            held = held[written..];
+            rest = rest[read..];
+        }
+        while (status == OperationStatus.DestinationTooSmall);
+
+        return held.IsEmpty;
+    }
 
     public WardContribution ToContribution(string entryKey, string wardCode) =>
         new(entryKey, wardCode, Kind, Version, Encoding.UTF8.GetString(Payload));

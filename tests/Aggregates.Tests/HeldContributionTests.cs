@@ -39,6 +39,20 @@ public sealed class HeldContributionTests
     }
 
     [Fact]
+    public void It_compares_payloads_longer_than_its_stack_buffer_with_a_character_across_the_boundary()
+    {
+        // 511 bytes, then a character of four UTF-8 bytes that cannot fit in the first 512-byte chunk.
+        var payload = "{\"note\":\"" + new string('a', 502) + "😀" + new string('b', 700) + "\"}";
+        var held = new HeldContribution(Family(1, payload));
+
+        Assert.True(held.Holds(payload));
+        Assert.False(held.Holds(payload.Replace("😀", "😁", StringComparison.Ordinal)));
+        Assert.False(held.Holds(payload[..^3] + "c\"}"));
+        Assert.False(held.Holds(payload[..600]));
+        Assert.False(held.Holds(payload + " "));
+    }
+
+    [Fact]
     public void What_it_gives_back_is_the_contribution_it_holds()
     {
         var payload = """{"familyId":"held-f1","score":4}""";
