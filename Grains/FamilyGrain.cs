@@ -565,13 +565,11 @@ public sealed class FamilyGrain(
     /// </summary>
     private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {
-        var entry = Contribution(_state, _children, at, assessment);
-        if (entry is null || _published?.Holds(entry.Payload) == true)
+        if (!Publish(Contribution(_state, _children, at, assessment)))
         {
             return;
         }
 
-        Publish(entry);
         _unsaved = true;
         if (Environment.TickCount64 - _savedAt >= SaveEvery.TotalMilliseconds)
         {
@@ -621,11 +619,12 @@ public sealed class FamilyGrain(
         return soonest;
     }
 
-    private void Publish(WardEntry? entry)
+    /// <summary>Hands the contribution to the ward feed unless it is the one last handed over; true when it was handed over.</summary>
+    private bool Publish(WardEntry? entry)
     {
         if (entry is null || _published?.Holds(entry.Payload) == true)
         {
-            return;
+            return false;
         }
 
         var contribution = new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload);
@@ -639,6 +638,7 @@ public sealed class FamilyGrain(
         }
 
         feed.Publish(contribution);
+        return true;
     }
 
     private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>
