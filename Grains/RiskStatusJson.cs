@@ -20,6 +20,12 @@ public static class RiskStatusJson
 
     private static readonly JsonWriterOptions TailOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_tailBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_tailWriter;
+
     /// <summary>The body up to and including <c>version</c>, its object left open.</summary>
     public static byte[] Head(FamilyRiskStatus status)
     {
@@ -61,18 +67,19 @@ public static class RiskStatusJson
     /// </summary>
     public static byte[] Tail(DateTimeOffset asOf, bool synthetic)
     {
-        var buffer = new ArrayBufferWriter<byte>(96);
+        // Every read writes one: the buffer and the writer are kept per thread and reset, so a read allocates only its bytes.
+        var buffer = t_tailBuffer ??= new ArrayBufferWriter<byte>(96);
+        buffer.ResetWrittenCount();
 
         // A fresh writer does not know it is inside an object after a property: the separator is written
         // here, and validation is off so it accepts properties and the closing brace at its own top level.
         buffer.Write(","u8);
-        using (var writer = new Utf8JsonWriter(buffer, TailOptions))
-        {
-            writer.WriteString("asOf", asOf);
-            writer.WriteBoolean("synthetic", synthetic);
-            writer.WriteEndObject();
-        }
-
+        var writer = t_tailWriter ??= new Utf8JsonWriter(buffer, TailOptions);
+        writer.Reset(buffer);
+        writer.WriteString("asOf", asOf);
+        writer.WriteBoolean("synthetic", synthetic);
+        writer.WriteEndObject();
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 }

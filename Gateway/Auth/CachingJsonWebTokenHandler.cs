@@ -16,8 +16,8 @@ namespace QpActors.Gateway.Auth;
 /// audience, signing key, algorithm: see <see cref="AuthSetup"/>), and the key is the whole token
 /// including its signature, so a different or altered token never hits a remembered one. Only valid
 /// tokens are remembered, and only until their own <c>exp</c> (without the clock skew validation
-/// allows), so a cached token never outlives the token. Each hit gets its own copy of the identity,
-/// carrying the <see cref="Grains.Interfaces.Caller"/> its claims make (built once per token, not once per request).
+/// allows), so a cached token never outlives the token. Every hit gets the same identity, which refuses changes
+/// and carries the <see cref="Grains.Interfaces.Caller"/> its claims make (both built once per token, not once per request).
 /// </remarks>
 public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
 {
@@ -44,11 +44,11 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
     public long FullValidations => Interlocked.Read(ref _fullValidations);
 
     /// <summary>
-    /// A copy of the identity of a token validated before and not yet expired, or null. The bearer handler asks this
+    /// The identity of a token validated before and not yet expired (shared, unchangeable), or null. The bearer handler asks this
     /// first (<see cref="AuthSetup"/>), so a known token costs no validation parameters, token string or result.
     /// </summary>
     public ClaimsIdentity? TryRecall(ReadOnlySpan<char> token) =>
-        TryGetLive(token, _time.GetUtcNow().UtcDateTime, out var known) ? known.Identity.Clone() : null;
+        TryGetLive(token, _time.GetUtcNow().UtcDateTime, out var known) ? known.ForRequest() : null;
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
@@ -58,7 +58,7 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
             return new TokenValidationResult
             {
                 IsValid = true,
-                ClaimsIdentity = known.Identity.Clone(),
+                ClaimsIdentity = known.ForRequest(),
                 SecurityToken = known.Token,
                 Issuer = known.Token.Issuer,
                 TokenType = known.Token.Typ,
@@ -101,5 +101,12 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
         return false;
     }
 
-    private sealed record Validated(JsonWebToken Token, ClaimsIdentity Identity, DateTime Until);
+    private sealed record Validated(JsonWebToken Token, ClaimsIdentity Identity, DateTime Until)
+    {
+        /// <summary>
+        /// The identity for one request: a <see cref="CallerIdentity"/> refuses changes, so it is shared as it is;
+        /// any other (claims that make no caller, which no policy admits) is copied, so no request changes another's.
+        /// </summary>
+        public ClaimsIdentity ForRequest() => Identity as CallerIdentity ?? Identity.Clone();
+    }
 }

@@ -11,7 +11,7 @@ public sealed class TokenCacheTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
     [Fact]
-    public async Task A_token_seen_before_is_answered_from_the_cache_with_its_own_copy_of_the_identity()
+    public async Task A_token_seen_before_is_answered_from_the_cache_with_an_identity_no_request_can_change()
     {
         var handler = new CachingJsonWebTokenHandler(_time);
         var token = TestTokens.Mint(Settings, TestCaller.Administrator(), lifetime: TimeSpan.FromMinutes(10));
@@ -19,11 +19,36 @@ public sealed class TokenCacheTests
         var first = await handler.ValidateTokenAsync(token, Parameters());
         first.ClaimsIdentity.AddClaim(new Claim(QpClaims.Role, QpRoles.EarlyIntervention));
         var second = await handler.ValidateTokenAsync(token, Parameters());
+        var third = await handler.ValidateTokenAsync(token, Parameters());
+        var escalate = new Claim(QpClaims.Role, QpRoles.EarlyIntervention);
 
         Assert.True(first.IsValid);
         Assert.True(second.IsValid);
         Assert.Equal(1, handler.FullValidations);
-        Assert.Equal([QpRoles.Admin], second.ClaimsIdentity.FindAll(QpClaims.Role).Select(c => c.Value));
+        Assert.Same(second.ClaimsIdentity, third.ClaimsIdentity);
+        Assert.Throws<InvalidOperationException>(() => second.ClaimsIdentity.AddClaim(escalate));
+        Assert.Throws<InvalidOperationException>(() => second.ClaimsIdentity.AddClaims([escalate]));
+        var role = second.ClaimsIdentity.FindFirst(QpClaims.Role)!;
+        Assert.Throws<InvalidOperationException>(() => second.ClaimsIdentity.RemoveClaim(role));
+        Assert.Throws<InvalidOperationException>(() => second.ClaimsIdentity.TryRemoveClaim(role));
+        Assert.Equal([QpRoles.Admin], third.ClaimsIdentity.FindAll(QpClaims.Role).Select(c => c.Value));
+    }
+
+    [Fact]
+    public async Task A_copy_of_a_cached_identity_can_be_changed_without_changing_the_cached_one()
+    {
+        var handler = new CachingJsonWebTokenHandler(_time);
+        var token = TestTokens.Mint(Settings, TestCaller.Administrator(), lifetime: TimeSpan.FromMinutes(10));
+        await handler.ValidateTokenAsync(token, Parameters());
+        var hit = await handler.ValidateTokenAsync(token, Parameters());
+
+        var copy = hit.ClaimsIdentity.Clone();
+        copy.AddClaim(new Claim(QpClaims.Role, QpRoles.EarlyIntervention));
+
+        Assert.IsNotType<CallerIdentity>(copy);
+        Assert.Equal([QpRoles.Admin, QpRoles.EarlyIntervention], copy.FindAll(QpClaims.Role).Select(c => c.Value));
+        Assert.Equal([QpRoles.Admin], hit.ClaimsIdentity.FindAll(QpClaims.Role).Select(c => c.Value));
+        Assert.Equal(QpRoles.Admin, CallerFactory.FromPrincipal(new ClaimsPrincipal(copy)).Role);
     }
 
     [Fact]
@@ -43,7 +68,6 @@ public sealed class TokenCacheTests
         Assert.Equal(fromClaims.UserId, fromHit.UserId);
         Assert.Equal(QpRoles.EarlyIntervention, fromHit.Role);
         Assert.Equal(["E05000644", "E05000645"], fromHit.Wards);
-        Assert.IsType<CallerIdentity>(hit.ClaimsIdentity.Clone());
     }
 
     [Fact]
@@ -56,13 +80,12 @@ public sealed class TokenCacheTests
         Assert.Null(handler.TryRecall(header.AsSpan(7)));
         await handler.ValidateTokenAsync(token, Parameters());
         var first = handler.TryRecall(header.AsSpan(7));
-        first?.AddClaim(new Claim(QpClaims.Role, QpRoles.Admin));
         var second = handler.TryRecall(header.AsSpan(7));
         _time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
         var expired = handler.TryRecall(header.AsSpan(7));
 
         Assert.Equal([QpRoles.Commission], Assert.IsType<CallerIdentity>(second).FindAll(QpClaims.Role).Select(c => c.Value));
-        Assert.NotSame(first, second);
+        Assert.Same(first, second);
         Assert.Equal(QpRoles.Commission, ((CallerIdentity)second).Caller.Role);
         Assert.Null(expired);
         Assert.Equal(1, handler.FullValidations);
