@@ -62,7 +62,7 @@ public sealed class CallerIdentity : ClaimsIdentity
         return base.TryRemoveClaim(claim);
     }
 
-    // The base constructor adds the copied claims through AddClaims, before the identity is sealed.
+    // Sealed only once the base constructor has copied the claims in, whichever way it adds them.
     private void ThrowIfSealed()
     {
         if (_sealed)
