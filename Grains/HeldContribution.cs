@@ -38,14 +38,15 @@ internal sealed class HeldContribution
     /// <summary>Takes the contribution's version and payload, reusing the buffer when it is large enough.</summary>
     public void Replace(WardContribution contribution)
     {
-        var needed = Encoding.UTF8.GetByteCount(contribution.Payload);
-        if (needed > _utf8.Length)
+        // One pass over the payload in the usual case, where it fits the buffer of the version it replaces.
+        if (!Encoding.UTF8.TryGetBytes(contribution.Payload, _utf8, out _length))
         {
             // Some room to grow: a payload's dates and counts lengthen it a little over an entity's life.
+            var needed = Encoding.UTF8.GetByteCount(contribution.Payload);
             _utf8 = new byte[needed + (needed / 8)];
+            _length = Encoding.UTF8.GetBytes(contribution.Payload, _utf8);
         }
 
-        _length = Encoding.UTF8.GetBytes(contribution.Payload, _utf8);
         Version = contribution.Version;
     }
 
