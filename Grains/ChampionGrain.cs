@@ -34,7 +34,7 @@ public sealed class ChampionGrain(
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _signposted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WardTally> _byWard = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
     private int _outreach;
     private int _surveys;
     private int _dropIns;
@@ -158,7 +158,7 @@ public sealed class ChampionGrain(
     private async Task<bool> ReportAsync(JournalEvent? journalEvent, bool everything)
     {
         var changed = Contributions()
-            .Where(e => everything || !_published.TryGetValue(e.EntryKey, out var payload) || payload != e.Payload)
+            .Where(e => everything || !_published.TryGetValue(e.EntryKey, out var payload) || !payload.AsSpan().SequenceEqual(e.Payload))
             .ToList();
         if (journalEvent is null && changed.Count == 0)
         {

@@ -248,10 +248,10 @@ public sealed class ChildGrain(
         return RiskViews.Child(_state, assessment, schedule.Evaluate(_state, now), _timeline.History);
     }
 
-    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out string? json) =>
+    private WardEntry? Contribution(ChildState state, DateTimeOffset now, out byte[]? json) =>
         Contribution(state, now, engine.AssessChild(RiskFacts.ForChild(state, now, schedule)), schedule.Evaluate(state, now), out json);
 
-    private WardEntry? Contribution(ChildState state, DateTimeOffset now, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, out string? json)
+    private WardEntry? Contribution(ChildState state, DateTimeOffset now, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, out byte[]? json)
     {
         json = null;
         if (state.WardCode is not { } ward)
@@ -288,7 +288,7 @@ public sealed class ChildGrain(
         return new WardEntry(EntityKey, ward, "child", state.Version, json);
     }
 
-    private void Publish(WardEntry? entry, string? json)
+    private void Publish(WardEntry? entry, byte[]? json)
     {
         var fingerprint = Fingerprint(json);
         if (entry is null || json is null || fingerprint == _publishedContribution)
@@ -300,7 +300,17 @@ public sealed class ChildGrain(
         feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
 
-    private static int? Fingerprint(string? json) => json is null ? null : StringComparer.Ordinal.GetHashCode(json);
+    private static int? Fingerprint(byte[]? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        var hash = default(HashCode);
+        hash.AddBytes(json);
+        return hash.ToHashCode();
+    }
 
     private void NotifyOthers(List<Step> steps, DateTimeOffset assessedAt)
     {

@@ -18,10 +18,11 @@ public static class ContributionJson
             ContributionJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
 
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
-
-    public static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
-        ?? throw new JsonException($"empty {typeof(T).Name}");
+    /// <summary>
+    /// The contribution as UTF-8 JSON: what the journal writes and the ward parses, with no string in between (a
+    /// string would be encoded from the serialiser's UTF-8 and back again, and hold twice the bytes).
+    /// </summary>
+    public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 
     public static T Deserialize<T>(ReadOnlySpan<byte> utf8Json) => JsonSerializer.Deserialize<T>(utf8Json, Options)
         ?? throw new JsonException($"empty {typeof(T).Name}");

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Unicode;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Grains;
@@ -13,7 +10,7 @@ namespace QpActors.Grains;
 /// Wards and families live long and every contact event replaces a contribution. Holding the arriving string itself
 /// would keep it alive until the entity's next version, long enough for the garbage collector to copy it into the
 /// old generation, where it then dies: measured, the ward's copies were the largest share of what the gateway's
-/// collections promoted while recording contacts. Copying into a buffer that is already old lets the arriving string
+/// collections promoted while recording contacts. Copying into a buffer that is already old lets the arriving payload
 /// die young, and a byte buffer holds no references, so overwriting it gives the collector nothing new to trace.
 /// </remarks>
 internal sealed class HeldContribution
@@ -38,44 +35,21 @@ internal sealed class HeldContribution
     /// <summary>Takes the contribution's version and payload, reusing the buffer when it is large enough.</summary>
     public void Replace(WardContribution contribution)
     {
-        // One pass over the payload in the usual case, where it fits the buffer of the version it replaces.
-        if (!Encoding.UTF8.TryGetBytes(contribution.Payload, _utf8, out _length))
+        var payload = contribution.Payload;
+        if (payload.Length > _utf8.Length)
         {
             // Some room to grow: a payload's dates and counts lengthen it a little over an entity's life.
-            var needed = Encoding.UTF8.GetByteCount(contribution.Payload);
-            _utf8 = new byte[needed + (needed / 8)];
-            _length = Encoding.UTF8.GetBytes(contribution.Payload, _utf8);
+            _utf8 = new byte[payload.Length + (payload.Length / 8)];
         }
 
+        payload.CopyTo(_utf8, 0);
+        _length = payload.Length;
         Version = contribution.Version;
     }
 
-    /// <summary>Whether <paramref name="payload"/> is the JSON held here, character for character.</summary>
-    /// <remarks>Encodes the payload a stack buffer at a time, comparing as it goes: nothing is allocated.</remarks>
-    public bool Holds(string payload)
-    {
-        ArgumentNullException.ThrowIfNull(payload);
-        var held = Payload;
-        var rest = payload.AsSpan();
-        Span<byte> chunk = stackalloc byte[512];
-        OperationStatus status;
-        do
-        {
-            // Whole characters only: a surrogate pair that does not fit waits for the next chunk.
-            status = Utf8.FromUtf16(rest, chunk, out var read, out var written);
-            if (written > held.Length || !chunk[..written].SequenceEqual(held[..written]))
-            {
-                return false;
-            }
-
-            held = held[written..];
-            rest = rest[read..];
-        }
-        while (status == OperationStatus.DestinationTooSmall);
-
-        return held.IsEmpty;
-    }
+    /// <summary>Whether <paramref name="payload"/> is the JSON held here, byte for byte.</summary>
+    public bool Holds(ReadOnlySpan<byte> payload) => payload.SequenceEqual(Payload);
 
     public WardContribution ToContribution(string entryKey, string wardCode) =>
-        new(entryKey, wardCode, Kind, Version, Encoding.UTF8.GetString(Payload));
+        new(entryKey, wardCode, Kind, Version, Payload.ToArray());
 }

@@ -22,7 +22,26 @@ public sealed record JournalEvent(
 /// The latest projection of one child, family or champion on a ward list, keyed like
 /// "child:c-1". A stored entry is replaced only by one with a higher <see cref="Version"/>.
 /// </summary>
-public sealed record WardEntry(string EntryKey, string WardCode, string Kind, long Version, string Payload);
+/// <param name="Payload">
+/// The projection's JSON as UTF-8, as the grains serialise it and the stores write it: a child event's payload
+/// waits in the journal's queue until its commit, and half the bytes of a string there is half the copying when a
+/// collection finds it still waiting. Not to be changed once the entry is made. Entries compare by content.
+/// </param>
+public sealed record WardEntry(string EntryKey, string WardCode, string Kind, long Version, byte[] Payload)
+{
+    public bool Equals(WardEntry? other) =>
+        other is not null &&
+        string.Equals(EntryKey, other.EntryKey, StringComparison.Ordinal) &&
+        string.Equals(WardCode, other.WardCode, StringComparison.Ordinal) &&
+        string.Equals(Kind, other.Kind, StringComparison.Ordinal) &&
+        Version == other.Version &&
+        Payload.AsSpan().SequenceEqual(other.Payload);
+
+    public override int GetHashCode() => HashCode.Combine(EntryKey, Version);
+
+    /// <summary>The payload as text, for logs and tests.</summary>
+    public string PayloadText => System.Text.Encoding.UTF8.GetString(Payload);
+}
 
 /// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>
 public sealed record Deadline(string EntityKey, DateTimeOffset? DueAt);

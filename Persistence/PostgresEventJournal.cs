@@ -63,13 +63,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ArgumentNullException.ThrowIfNull(wardCode);
         ThrowIfDisposed();
         await using var command = dataSource.CreateCommand(
-            "SELECT entry_key, ward_code, kind, version, payload::text FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key");
+            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key");
         command.Parameters.AddWithValue("ward", wardCode);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var entries = new List<WardEntry>();
         while (await reader.ReadAsync(ct))
         {
-            entries.Add(new WardEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4)));
+            entries.Add(new WardEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetFieldValue<byte[]>(4)));
         }
 
         return entries;
@@ -526,6 +526,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, "ward_code", NpgsqlDbType.Text, rows, r => r.WardCode);
             AddArray(command.Parameters, "kind", NpgsqlDbType.Text, rows, r => r.Kind);
             AddArray(command.Parameters, "version", NpgsqlDbType.Bigint, rows, r => r.Version);
+            // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
             AddArray(command.Parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
             command.Parameters.AddWithValue("updated_at", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(clock.GetUtcNow()));
             batch.BatchCommands.Add(command);

@@ -55,7 +55,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         return ReadAsync(
             "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key",
             p => p.AddWithValue("@ward", wardCode),
-            r => new WardEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4)),
+            r => new WardEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetFieldValue<byte[]>(4)),
             ct);
     }
 
@@ -191,7 +191,8 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 {
                     foreach (var entry in write.WardEntries)
                     {
-                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload, updatedAt);
+                        // As text, not a blob: SQLite keeps the type a value was bound with, and the column holds JSON text.
+                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.PayloadText, updatedAt);
                     }
 
                     foreach (var deadline in write.Deadlines)

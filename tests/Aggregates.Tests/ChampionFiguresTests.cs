@@ -1,3 +1,4 @@
+using System.Text;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 
@@ -66,7 +67,8 @@ public sealed class ChampionFiguresTests(SharedCluster shared)
         var wardGrain = Grains.GetGrain<IWardGrain>(ward);
 
         // The same report twice, and an older version claiming more: neither changes the figures.
-        var older = current with { Version = current.Version - 1, Payload = current.Payload.Replace("\"dropInsHosted\":2", "\"dropInsHosted\":40", StringComparison.Ordinal) };
+        var claimsMore = Encoding.UTF8.GetString(current.Payload).Replace("\"dropInsHosted\":2", "\"dropInsHosted\":40", StringComparison.Ordinal);
+        var older = current with { Version = current.Version - 1, Payload = Encoding.UTF8.GetBytes(claimsMore) };
         Assert.NotEqual(current.Payload, older.Payload);
         await wardGrain.ApplyAsync([current, older, current]);
         Assert.Equal(2, Figures.Count(await Figures.WardAsync(Grains, ward), "champions.dropInsHosted"));

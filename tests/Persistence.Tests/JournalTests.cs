@@ -14,6 +14,10 @@ public static class JournalScenarios
         string payload = """{"note":"ok"}""") =>
         new(0, id, "birth-notified", T0, T0.AddMinutes(1), recordedBy, familyId, childId, null, "queens-park", 1, payload);
 
+    /// <summary>A ward entry whose payload is <paramref name="json"/> as UTF-8, as the grains write them.</summary>
+    public static WardEntry Ward(string entryKey, string wardCode, string kind, long version, string json) =>
+        new(entryKey, wardCode, kind, version, System.Text.Encoding.UTF8.GetBytes(json));
+
     public static async Task AppendsAndReadsBack(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -57,11 +61,11 @@ public static class JournalScenarios
         await using var store = await TestStore.MigratedAsync(kind);
         await using var journal = EventJournalFactory.Create(store.Settings);
         var first = await journal.AppendAsync(new JournalWrite(
-            Event("e-1"), [new WardEntry("child:c-1", "queens-park", "child", 1, """{"v":1}""")], [], []));
+            Event("e-1"), [Ward("child:c-1", "queens-park", "child", 1, """{"v":1}""")], [], []));
 
         var again = await journal.AppendAsync(new JournalWrite(
             Event("e-1", payload: """{"note":"changed"}"""),
-            [new WardEntry("child:c-1", "queens-park", "child", 2, """{"v":2}""")],
+            [Ward("child:c-1", "queens-park", "child", 2, """{"v":2}""")],
             [new Deadline("child:c-1", T0)],
             [Audit("u-1", "f-1", T0)]));
 
@@ -83,7 +87,7 @@ public static class JournalScenarios
         await using var journal = EventJournalFactory.Create(store.Settings, new JournalOptions { PostgresFlushers = 1 });
         var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => journal.AppendAsync(new JournalWrite(
             Event("e-same", payload: $$"""{"n":{{i}}}"""),
-            [new WardEntry("child:c-1", "queens-park", "child", i + 1, $$"""{"n":{{i}}}""")], [], []))));
+            [Ward("child:c-1", "queens-park", "child", i + 1, $$"""{"n":{{i}}}""")], [], []))));
 
         Assert.Single(results, r => r.Inserted);
         Assert.True(results[0].Inserted);
@@ -100,17 +104,17 @@ public static class JournalScenarios
         // the stored id lands in a batch with new ones.
         await using var journal = EventJournalFactory.Create(store.Settings, new JournalOptions { PostgresFlushers = 1 });
         var stored = await journal.AppendAsync(new JournalWrite(
-            Event("e-stored"), [new WardEntry("child:c-stored", "queens-park", "child", 1, """{"v":1}""")], [], []));
+            Event("e-stored"), [Ward("child:c-stored", "queens-park", "child", 1, """{"v":1}""")], [], []));
         static JournalWrite New(int i) => new(
             Event($"e-{i}", childId: $"c-{i}", recordedBy: "bulk"),
-            [new WardEntry($"child:c-{i}", "queens-park", "child", 1, $$"""{"i":{{i}}}""")],
+            [Ward($"child:c-{i}", "queens-park", "child", 1, $$"""{"i":{{i}}}""")],
             [new Deadline($"child:c-{i}", T0.AddDays(1))],
             []);
 
         var before = Enumerable.Range(0, 30).Select(i => journal.AppendAsync(New(i))).ToList();
         var retry = journal.AppendAsync(new JournalWrite(
             Event("e-stored", payload: """{"note":"retried"}"""),
-            [new WardEntry("child:c-stored", "queens-park", "child", 2, """{"v":2}""")],
+            [Ward("child:c-stored", "queens-park", "child", 2, """{"v":2}""")],
             [new Deadline("child:c-stored", T0)],
             [Audit("u-1", "f-1", T0)]));
         var after = Enumerable.Range(30, 30).Select(i => journal.AppendAsync(New(i))).ToList();
@@ -140,8 +144,8 @@ public static class JournalScenarios
         var write = new JournalWrite(
             Event("e-1"),
             [
-                new WardEntry("child:c-1", "queens-park", "child", 1, """{"name":"c-1"}"""),
-                new WardEntry("family:f-1", "queens-park", "family", 1, """{"name":"f-1"}"""),
+                Ward("child:c-1", "queens-park", "child", 1, """{"name":"c-1"}"""),
+                Ward("family:f-1", "queens-park", "family", 1, """{"name":"f-1","note":"ŵ café – 𝄞"}"""),
             ],
             [new Deadline("child:c-1", T0.AddDays(14))],
             [Audit("hv-1", "f-1", T0)]);
@@ -149,7 +153,8 @@ public static class JournalScenarios
         var result = await journal.AppendAsync(write);
 
         Assert.True(result.Inserted);
-        Assert.Equal(["child:c-1", "family:f-1"], (await journal.ReadWardEntriesAsync("queens-park")).Select(e => e.EntryKey));
+        // Entries read back as written, byte for byte, non-ASCII text included (UTF-8 in, text in the store, UTF-8 out).
+        Assert.Equal(write.WardEntries, await journal.ReadWardEntriesAsync("queens-park"));
         Assert.Equal([new Deadline("child:c-1", T0.AddDays(14))], await journal.ReadDueAsync(T0.AddDays(15), 10));
         Assert.Equal(write.AuditEntries, await journal.ReadAuditAsync(new AuditQuery { FamilyId = "f-1" }));
     }
@@ -186,7 +191,7 @@ public static class JournalScenarios
         [
             JournalWrite.ForEvent(Event("u-1", childId: "c-9")),
             JournalWrite.ForEvent(Event("u-2", childId: "c-9")),
-            new JournalWrite(Event("u-3", childId: "c-9"), [new WardEntry("child:c-9", "queens-park", "child", 3, """{"v":3}""")], [new Deadline("child:c-9", T0)], []),
+            new JournalWrite(Event("u-3", childId: "c-9"), [Ward("child:c-9", "queens-park", "child", 3, """{"v":3}""")], [new Deadline("child:c-9", T0)], []),
         ]);
         var bad = journal.AppendAllAsync(
         [
@@ -226,7 +231,7 @@ public static class JournalScenarios
             results = await Task.WhenAll(Enumerable.Range(0, Count).Select(i => Task.Run(() => journal.AppendAsync(
                 new JournalWrite(
                     Event($"e-{i}", childId: $"c-{i % 100}", recordedBy: "bulk", payload: $$"""{"i":{{i}}}"""),
-                    [new WardEntry($"child:c-{i % 100}", "queens-park", "child", i, $$"""{"i":{{i}}}""")],
+                    [Ward($"child:c-{i % 100}", "queens-park", "child", i, $$"""{"i":{{i}}}""")],
                     [new Deadline($"child:c-{i % 100}", T0.AddDays(1))],
                     [])))));
             batches = ((BatchingEventJournal)journal).BatchesCommitted;
@@ -255,7 +260,7 @@ public static class JournalScenarios
         await using var store = await TestStore.MigratedAsync(kind);
         await using var journal = EventJournalFactory.Create(store.Settings);
         static JournalWrite Entry(long version, string ward = "queens-park") =>
-            new(null, [new WardEntry("child:c-1", ward, "child", version, $$"""{"v":{{version}}}""")], [], []);
+            new(null, [Ward("child:c-1", ward, "child", version, $$"""{"v":{{version}}}""")], [], []);
 
         await journal.AppendAsync(Entry(2));
         await journal.AppendAsync(Entry(1));
@@ -264,7 +269,7 @@ public static class JournalScenarios
         var afterEqual = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
         await journal.AppendAsync(Entry(3, ward: "harrow-road"));
 
-        Assert.Equal(new WardEntry("child:c-1", "queens-park", "child", 2, """{"v":2}"""), afterLower);
+        Assert.Equal(Ward("child:c-1", "queens-park", "child", 2, """{"v":2}"""), afterLower);
         Assert.Equal(2, afterEqual.Version);
         Assert.Empty(await journal.ReadWardEntriesAsync("queens-park"));
         Assert.Equal(3, Assert.Single(await journal.ReadWardEntriesAsync("harrow-road")).Version);
@@ -336,7 +341,7 @@ public static class JournalScenarios
     /// A ward entry every store refuses: its ward is missing (NOT NULL). Not a payload that is not
     /// JSON: SQLite's schema 0003 no longer parses payloads, which only our own serializers write.
     /// </summary>
-    public static WardEntry Refused(string entryKey) => new(entryKey, null!, "child", 1, """{"v":1}""");
+    public static WardEntry Refused(string entryKey) => Ward(entryKey, null!, "child", 1, """{"v":1}""");
 
     public static AuditEntry Audit(string user, string? family, DateTimeOffset at) =>
         new(at, user, "health-visitor", "read-child", family, "c-1", "review", false, null, "detail");
