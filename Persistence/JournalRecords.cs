@@ -2,7 +2,8 @@ namespace QpActors.Persistence;
 
 /// <summary>
 /// One contact event as journalled. <see cref="Seq"/> is assigned by the store (pass 0 when
-/// appending); <see cref="EventId"/> is the client's idempotency key.
+/// appending); <see cref="EventId"/> is the client's idempotency key. <see cref="Payload"/> is the
+/// event's JSON as UTF-8, not to be changed once the row is made; rows compare by content.
 /// </summary>
 public sealed record JournalEvent(
     long Seq,
@@ -16,7 +17,28 @@ public sealed record JournalEvent(
     string? ChampionId,
     string? WardCode,
     long EntityVersion,
-    string Payload);
+    byte[] Payload)
+{
+    public bool Equals(JournalEvent? other) =>
+        other is not null &&
+        Seq == other.Seq &&
+        string.Equals(EventId, other.EventId, StringComparison.Ordinal) &&
+        string.Equals(Type, other.Type, StringComparison.Ordinal) &&
+        OccurredAt.Equals(other.OccurredAt) &&
+        ReceivedAt.Equals(other.ReceivedAt) &&
+        string.Equals(RecordedBy, other.RecordedBy, StringComparison.Ordinal) &&
+        string.Equals(FamilyId, other.FamilyId, StringComparison.Ordinal) &&
+        string.Equals(ChildId, other.ChildId, StringComparison.Ordinal) &&
+        string.Equals(ChampionId, other.ChampionId, StringComparison.Ordinal) &&
+        string.Equals(WardCode, other.WardCode, StringComparison.Ordinal) &&
+        EntityVersion == other.EntityVersion &&
+        Payload.AsSpan().SequenceEqual(other.Payload);
+
+    public override int GetHashCode() => HashCode.Combine(EventId, Seq);
+
+    /// <summary>The payload as text, for logs and tests.</summary>
+    public string PayloadText => System.Text.Encoding.UTF8.GetString(Payload);
+}
 
 /// <summary>
 /// The latest projection of one child, family or champion on a ward list, keyed like

@@ -183,7 +183,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                 NullableString(reader, 8),
                 NullableString(reader, 9),
                 reader.GetInt64(10),
-                reader.GetString(11)));
+                reader.GetFieldValue<byte[]>(11)));
         }
 
         return events;

@@ -150,7 +150,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         NullableString(r, 8),
         NullableString(r, 9),
         r.GetInt64(10),
-        r.GetString(11));
+        r.GetFieldValue<byte[]>(11));
 
     private static string? NullableString(IDataRecord record, int ordinal) =>
         record.IsDBNull(ordinal) ? null : record.GetString(ordinal);
@@ -234,9 +234,9 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         {
             // ON CONFLICT (event_id) rather than INSERT OR IGNORE: OR IGNORE would also
             // swallow NOT NULL failures (such as an event with no recorder). Payloads are not
-            // checked by the store (schema 0003): only our own serializers write them.
+            // checked by the store (schema 0003): only our own serializers write them. Bound as text, not a blob.
             var seq = Scalar(s.InsertEvent, e.EventId, e.Type, JournalTime.ToText(e.OccurredAt), JournalTime.ToText(e.ReceivedAt),
-                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.Payload);
+                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.PayloadText);
             if (seq is long inserted)
             {
                 return new AppendResult(true, inserted);

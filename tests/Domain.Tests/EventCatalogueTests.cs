@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using QpActors.Domain.Events;
@@ -309,9 +310,9 @@ public sealed class EventCatalogueTests
     [Fact]
     public void Corrupt_storage_json_throws()
     {
-        Assert.Throws<FormatException>(() => ContactEventJson.Deserialize("""{"eventId":"e-1","type":"ae-attendance"}"""));
+        Assert.Throws<FormatException>(() => ContactEventJson.Deserialize("""{"eventId":"e-1","type":"ae-attendance"}"""u8.ToArray()));
         Assert.Throws<FormatException>(() => ContactEventJson.Deserialize(
-            Wire(EventTypes.AeAttendance, "c-1", "{}")));
+            Encoding.UTF8.GetBytes(Wire(EventTypes.AeAttendance, "c-1", "{}"))));
     }
 
     [Fact]

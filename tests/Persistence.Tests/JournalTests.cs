@@ -12,7 +12,7 @@ public static class JournalScenarios
         string? familyId = "f-1",
         string recordedBy = "hv-1",
         string payload = """{"note":"ok"}""") =>
-        new(0, id, "birth-notified", T0, T0.AddMinutes(1), recordedBy, familyId, childId, null, "queens-park", 1, payload);
+        new(0, id, "birth-notified", T0, T0.AddMinutes(1), recordedBy, familyId, childId, null, "queens-park", 1, System.Text.Encoding.UTF8.GetBytes(payload));
 
     /// <summary>A ward entry whose payload is <paramref name="json"/> as UTF-8, as the grains write them.</summary>
     public static WardEntry Ward(string entryKey, string wardCode, string kind, long version, string json) =>
@@ -24,7 +24,7 @@ public static class JournalScenarios
         await using var journal = EventJournalFactory.Create(store.Settings);
         var occurred = new DateTimeOffset(2026, 11, 20, 11, 15, 0, TimeSpan.FromHours(1)).AddTicks(1_234_560);
         var written = new JournalEvent(0, "e-1", "birth-notified", occurred, occurred.AddSeconds(3), "hv-1",
-            "f-1", "c-1", "ch-9", "queens-park", 7, """{"dateOfBirth":"2026-11-18", "wardCode": "queens-park"}""");
+            "f-1", "c-1", "ch-9", "queens-park", 7, """{"dateOfBirth":"2026-11-18", "wardCode": "queens-park", "note": "ŵ café – 𝄞"}"""u8.ToArray());
 
         var result = await journal.AppendAsync(JournalWrite.ForEvent(written));
         var found = await journal.FindEventAsync("e-1");
@@ -72,7 +72,7 @@ public static class JournalScenarios
         Assert.True(first.Inserted);
         Assert.False(again.Inserted);
         Assert.Equal(first.Seq, again.Seq);
-        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-1"))!.Payload);
+        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-1"))!.PayloadText);
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
         Assert.Empty(await journal.ReadDueAsync(T0.AddYears(1), 10));
         Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
@@ -92,7 +92,7 @@ public static class JournalScenarios
         Assert.Single(results, r => r.Inserted);
         Assert.True(results[0].Inserted);
         Assert.All(results, r => Assert.Equal(results[0].Seq, r.Seq));
-        Assert.Equal("""{"n":0}""", (await journal.FindEventAsync("e-same"))!.Payload);
+        Assert.Equal("""{"n":0}""", (await journal.FindEventAsync("e-same"))!.PayloadText);
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
     }
 
@@ -134,7 +134,7 @@ public static class JournalScenarios
         Assert.Equal(1, ward.Single(e => e.EntryKey == "child:c-stored").Version);
         Assert.Equal(60, (await journal.ReadDueAsync(T0.AddDays(2), 100)).Count);
         Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
-        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-stored"))!.Payload);
+        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-stored"))!.PayloadText);
     }
 
     public static async Task WritesAllPartsTogether(StorageKind kind)
@@ -247,7 +247,7 @@ public static class JournalScenarios
         Assert.Equal(Count, await reopened.CountEventsAsync());
         var all = await reopened.ReadEventsAsync(EventQuery.ForRecorder("bulk"));
         Assert.Equal(results.Select(r => r.Seq).Order(), all.Select(e => e.Seq));
-        Assert.Equal("""{"i":1234}""", (await reopened.FindEventAsync("e-1234"))!.Payload);
+        Assert.Equal("""{"i":1234}""", (await reopened.FindEventAsync("e-1234"))!.PayloadText);
         var ward = await reopened.ReadWardEntriesAsync("queens-park");
         Assert.Equal(100, ward.Count);
 
