@@ -35,9 +35,6 @@ public sealed record JournalEvent(
         Payload.AsSpan().SequenceEqual(other.Payload);
 
     public override int GetHashCode() => HashCode.Combine(EventId, Seq);
-
-    /// <summary>The payload as text, for logs and tests.</summary>
-    public string PayloadText => System.Text.Encoding.UTF8.GetString(Payload);
 }
 
 /// <summary>
@@ -60,9 +57,6 @@ public sealed record WardEntry(string EntryKey, string WardCode, string Kind, lo
         Payload.AsSpan().SequenceEqual(other.Payload);
 
     public override int GetHashCode() => HashCode.Combine(EntryKey, Version);
-
-    /// <summary>The payload as text, for logs and tests.</summary>
-    public string PayloadText => System.Text.Encoding.UTF8.GetString(Payload);
 }
 
 /// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>

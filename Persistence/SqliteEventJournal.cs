@@ -191,8 +191,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 {
                     foreach (var entry in write.WardEntries)
                     {
-                        // As text, not a blob: SQLite keeps the type a value was bound with, and the column holds JSON text.
-                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.PayloadText, updatedAt);
+                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload, updatedAt);
                     }
 
                     foreach (var deadline in write.Deadlines)
@@ -234,9 +233,9 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         {
             // ON CONFLICT (event_id) rather than INSERT OR IGNORE: OR IGNORE would also
             // swallow NOT NULL failures (such as an event with no recorder). Payloads are not
-            // checked by the store (schema 0003): only our own serializers write them. Bound as text, not a blob.
+            // checked by the store (schema 0003): only our own serializers write them.
             var seq = Scalar(s.InsertEvent, e.EventId, e.Type, JournalTime.ToText(e.OccurredAt), JournalTime.ToText(e.ReceivedAt),
-                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.PayloadText);
+                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.Payload);
             if (seq is long inserted)
             {
                 return new AppendResult(true, inserted);
@@ -282,6 +281,11 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         }
     }
 
+    /// <remarks>
+    /// Payloads are bound as the UTF-8 bytes the grains made and stored with <c>CAST(... AS TEXT)</c>, which reads
+    /// the bytes as text in the database's encoding (UTF-8) without converting them: SQLite keeps the type a value
+    /// was bound with, and the columns hold JSON text, not blobs.
+    /// </remarks>
     private sealed class Statements : IDisposable
     {
         public Statements(SqliteConnection connection)
@@ -289,14 +293,14 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             InsertEvent = Create(connection, """
                 INSERT INTO qp_events (event_id, type, occurred_at, received_at, recorded_by, family_id, child_id,
                                        champion_id, ward_code, entity_version, payload)
-                VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)
+                VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, CAST(@p10 AS TEXT))
                 ON CONFLICT (event_id) DO NOTHING
                 RETURNING seq
                 """, 11);
             FindSeq = Create(connection, "SELECT seq FROM qp_events WHERE event_id = @p0", 1);
             UpsertWard = Create(connection, """
                 INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
-                VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+                VALUES (@p0, @p1, @p2, @p3, CAST(@p4 AS TEXT), @p5)
                 ON CONFLICT (entry_key) DO UPDATE
                    SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                        payload = excluded.payload, updated_at = excluded.updated_at

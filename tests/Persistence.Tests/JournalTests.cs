@@ -72,7 +72,7 @@ public static class JournalScenarios
         Assert.True(first.Inserted);
         Assert.False(again.Inserted);
         Assert.Equal(first.Seq, again.Seq);
-        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-1"))!.PayloadText);
+        Assert.Equal("""{"note":"ok"}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-1"))!.Payload));
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
         Assert.Empty(await journal.ReadDueAsync(T0.AddYears(1), 10));
         Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
@@ -92,7 +92,7 @@ public static class JournalScenarios
         Assert.Single(results, r => r.Inserted);
         Assert.True(results[0].Inserted);
         Assert.All(results, r => Assert.Equal(results[0].Seq, r.Seq));
-        Assert.Equal("""{"n":0}""", (await journal.FindEventAsync("e-same"))!.PayloadText);
+        Assert.Equal("""{"n":0}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-same"))!.Payload));
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
     }
 
@@ -134,7 +134,7 @@ public static class JournalScenarios
         Assert.Equal(1, ward.Single(e => e.EntryKey == "child:c-stored").Version);
         Assert.Equal(60, (await journal.ReadDueAsync(T0.AddDays(2), 100)).Count);
         Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
-        Assert.Equal("""{"note":"ok"}""", (await journal.FindEventAsync("e-stored"))!.PayloadText);
+        Assert.Equal("""{"note":"ok"}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-stored"))!.Payload));
     }
 
     public static async Task WritesAllPartsTogether(StorageKind kind)
@@ -247,7 +247,7 @@ public static class JournalScenarios
         Assert.Equal(Count, await reopened.CountEventsAsync());
         var all = await reopened.ReadEventsAsync(EventQuery.ForRecorder("bulk"));
         Assert.Equal(results.Select(r => r.Seq).Order(), all.Select(e => e.Seq));
-        Assert.Equal("""{"i":1234}""", (await reopened.FindEventAsync("e-1234"))!.PayloadText);
+        Assert.Equal("""{"i":1234}""", System.Text.Encoding.UTF8.GetString((await reopened.FindEventAsync("e-1234"))!.Payload));
         var ward = await reopened.ReadWardEntriesAsync("queens-park");
         Assert.Equal(100, ward.Count);
 
@@ -364,6 +364,30 @@ public sealed class SqliteJournalTests
     [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [Fact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [Fact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+
+    [Fact]
+    public async Task Payloads_bound_as_utf8_are_stored_as_text_not_blobs()
+    {
+        await using var store = await TestStore.MigratedAsync(Kind);
+        await using (var journal = EventJournalFactory.Create(store.Settings))
+        {
+            await journal.AppendAsync(new JournalWrite(
+                JournalScenarios.Event("e-typed", payload: """{"note":"ŵ café"}"""),
+                [JournalScenarios.Ward("child:c-typed", "queens-park", "child", 1, """{"name":"ŵ"}""")], [], []));
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(store.Settings.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT typeof(payload) || ' ' || payload FROM qp_events WHERE event_id = 'e-typed'),
+                   (SELECT typeof(payload) || ' ' || payload FROM qp_ward_entries WHERE entry_key = 'child:c-typed')
+            """;
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("""text {"note":"ŵ café"}""", reader.GetString(0));
+        Assert.Equal("""text {"name":"ŵ"}""", reader.GetString(1));
+    }
 }
 
 public sealed class PostgresJournalTests
