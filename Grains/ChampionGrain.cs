@@ -34,7 +34,7 @@ public sealed class ChampionGrain(
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _signposted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WardTally> _byWard = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, byte[]> _published = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Utf8Json> _published = new(StringComparer.Ordinal);
     private int _outreach;
     private int _surveys;
     private int _dropIns;
@@ -45,7 +45,7 @@ public sealed class ChampionGrain(
     {
         foreach (var row in await ReadAllAsync(cancellationToken))
         {
-            Count(ContactEventJson.Deserialize(row.Payload), row.WardCode);
+            Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
         }
 
         // What the wards hold may predate a report lost in a crash: the journal keeps only higher versions and the
@@ -137,7 +137,7 @@ public sealed class ChampionGrain(
         var caughtUp = false;
         foreach (var row in await ReadAllAsync(CancellationToken.None))
         {
-            caughtUp |= Count(ContactEventJson.Deserialize(row.Payload), row.WardCode);
+            caughtUp |= Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
         }
 
         if (caughtUp)
@@ -158,7 +158,7 @@ public sealed class ChampionGrain(
     private async Task<bool> ReportAsync(JournalEvent? journalEvent, bool everything)
     {
         var changed = Contributions()
-            .Where(e => everything || !_published.TryGetValue(e.EntryKey, out var payload) || !payload.AsSpan().SequenceEqual(e.Payload))
+            .Where(e => everything || !_published.TryGetValue(e.EntryKey, out var payload) || payload != e.Payload)
             .ToList();
         if (journalEvent is null && changed.Count == 0)
         {
@@ -207,7 +207,7 @@ public sealed class ChampionGrain(
     }
 
     private static WardContribution ToContribution(WardEntry entry) =>
-        new(entry.EntryKey, entry.WardCode, ContributionKind.Champion, entry.Version, entry.Payload);
+        new(entry.EntryKey, entry.WardCode, ContributionKind.Champion, entry.Version, entry.Payload.Bytes);
 
     private async Task<List<JournalEvent>> ReadAllAsync(CancellationToken cancellationToken)
     {

@@ -55,7 +55,7 @@ public sealed class ChildGrain(
         foreach (var row in rows)
         {
             // As live: time passes under the state before the event, then the event is observed.
-            var contact = ContactEventJson.Deserialize(row.Payload);
+            var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
             _timeline.AdvanceTo(contact.ReceivedAt);
             _state = _state.Apply(contact);
             _services.Add(contact);

@@ -262,7 +262,7 @@ public sealed class FamilyGrain(
         var entry = Contribution(_state, _children, time.GetUtcNow());
         return Task.FromResult(entry is null
             ? null
-            : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload));
+            : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload.Bytes));
     }
 
     public Task<FamilyRiskStatus> GetRiskStatusAsync()
@@ -299,7 +299,7 @@ public sealed class FamilyGrain(
     {
         foreach (var row in rows)
         {
-            var contact = ContactEventJson.Deserialize(row.Payload);
+            var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
             var version = _state.Version;
             _timeline.AdvanceTo(contact.ReceivedAt);
             ApplyLocally(contact);
@@ -589,7 +589,7 @@ public sealed class FamilyGrain(
     {
         var now = time.GetUtcNow();
         var entry = Contribution(_state, _children, now);
-        var changed = entry is not null && (_published?.Holds(entry.Payload) != true || _unsaved);
+        var changed = entry is not null && (_published?.Holds(entry.Payload.Bytes) != true || _unsaved);
         if (!changed && !force)
         {
             return;
@@ -622,12 +622,12 @@ public sealed class FamilyGrain(
     /// <summary>Hands the contribution to the ward feed unless it is the one last handed over; true when it was handed over.</summary>
     private bool Publish(WardEntry? entry)
     {
-        if (entry is null || _published?.Holds(entry.Payload) == true)
+        if (entry is null || _published?.Holds(entry.Payload.Bytes) == true)
         {
             return false;
         }
 
-        var contribution = new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload);
+        var contribution = new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload.Bytes);
         if (_published is null)
         {
             _published = new HeldContribution(contribution);

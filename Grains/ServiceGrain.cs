@@ -35,7 +35,7 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
         {
             if (!_eventIds.Contains(row.EventId))
             {
-                Count(ContactEventJson.Deserialize(row.Payload));
+                Count(ContactEventJson.Deserialize(row.Payload.Bytes));
             }
         }
 

@@ -378,5 +378,5 @@ public sealed class WardGrain(
             _ => ContributionKind.Service,
         },
         entry.Version,
-        entry.Payload);
+        entry.Payload.Bytes);
 }

@@ -201,7 +201,7 @@ internal abstract class BatchingEventJournal : IEventJournal
             ArgumentException.ThrowIfNullOrEmpty(e.EventId, "write.Event.EventId");
             ArgumentException.ThrowIfNullOrEmpty(e.Type, "write.Event.Type");
             ArgumentNullException.ThrowIfNull(e.RecordedBy, "write.Event.RecordedBy");
-            ArgumentNullException.ThrowIfNull(e.Payload, "write.Event.Payload");
+            ArgumentNullException.ThrowIfNull(e.Payload.Bytes, "write.Event.Payload");
         }
 
         // Records promise non-null lists, but a caller may still hand over null.

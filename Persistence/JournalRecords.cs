@@ -1,9 +1,38 @@
 namespace QpActors.Persistence;
 
 /// <summary>
+/// JSON as UTF-8 bytes, as the serialisers make them and the stores take them, compared by content (so the records
+/// that hold it keep their generated equality). The bytes are not to be changed once wrapped.
+/// </summary>
+public readonly struct Utf8Json(byte[] bytes) : IEquatable<Utf8Json>
+{
+    public byte[] Bytes { get; } = bytes ?? throw new ArgumentNullException(nameof(bytes));
+
+    public static implicit operator Utf8Json(byte[] bytes) => new(bytes);
+
+    public static bool operator ==(Utf8Json left, Utf8Json right) => left.Equals(right);
+
+    public static bool operator !=(Utf8Json left, Utf8Json right) => !left.Equals(right);
+
+    public bool Equals(Utf8Json other) => Bytes.AsSpan().SequenceEqual(other.Bytes);
+
+    public override bool Equals(object? obj) => obj is Utf8Json other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = default(HashCode);
+        hash.AddBytes(Bytes);
+        return hash.ToHashCode();
+    }
+
+    /// <summary>The JSON as text, for logs and messages.</summary>
+    public override string ToString() => System.Text.Encoding.UTF8.GetString(Bytes);
+}
+
+/// <summary>
 /// One contact event as journalled. <see cref="Seq"/> is assigned by the store (pass 0 when
 /// appending); <see cref="EventId"/> is the client's idempotency key. <see cref="Payload"/> is the
-/// event's JSON as UTF-8, not to be changed once the row is made; rows compare by content.
+/// event's JSON as UTF-8.
 /// </summary>
 public sealed record JournalEvent(
     long Seq,
@@ -17,25 +46,7 @@ public sealed record JournalEvent(
     string? ChampionId,
     string? WardCode,
     long EntityVersion,
-    byte[] Payload)
-{
-    public bool Equals(JournalEvent? other) =>
-        other is not null &&
-        Seq == other.Seq &&
-        string.Equals(EventId, other.EventId, StringComparison.Ordinal) &&
-        string.Equals(Type, other.Type, StringComparison.Ordinal) &&
-        OccurredAt.Equals(other.OccurredAt) &&
-        ReceivedAt.Equals(other.ReceivedAt) &&
-        string.Equals(RecordedBy, other.RecordedBy, StringComparison.Ordinal) &&
-        string.Equals(FamilyId, other.FamilyId, StringComparison.Ordinal) &&
-        string.Equals(ChildId, other.ChildId, StringComparison.Ordinal) &&
-        string.Equals(ChampionId, other.ChampionId, StringComparison.Ordinal) &&
-        string.Equals(WardCode, other.WardCode, StringComparison.Ordinal) &&
-        EntityVersion == other.EntityVersion &&
-        Payload.AsSpan().SequenceEqual(other.Payload);
-
-    public override int GetHashCode() => HashCode.Combine(EventId, Seq);
-}
+    Utf8Json Payload);
 
 /// <summary>
 /// The latest projection of one child, family or champion on a ward list, keyed like
@@ -44,20 +55,9 @@ public sealed record JournalEvent(
 /// <param name="Payload">
 /// The projection's JSON as UTF-8, as the grains serialise it and the stores write it: a child event's payload
 /// waits in the journal's queue until its commit, and half the bytes of a string there is half the copying when a
-/// collection finds it still waiting. Not to be changed once the entry is made. Entries compare by content.
+/// collection finds it still waiting.
 /// </param>
-public sealed record WardEntry(string EntryKey, string WardCode, string Kind, long Version, byte[] Payload)
-{
-    public bool Equals(WardEntry? other) =>
-        other is not null &&
-        string.Equals(EntryKey, other.EntryKey, StringComparison.Ordinal) &&
-        string.Equals(WardCode, other.WardCode, StringComparison.Ordinal) &&
-        string.Equals(Kind, other.Kind, StringComparison.Ordinal) &&
-        Version == other.Version &&
-        Payload.AsSpan().SequenceEqual(other.Payload);
-
-    public override int GetHashCode() => HashCode.Combine(EntryKey, Version);
-}
+public sealed record WardEntry(string EntryKey, string WardCode, string Kind, long Version, Utf8Json Payload);
 
 /// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>
 public sealed record Deadline(string EntityKey, DateTimeOffset? DueAt);

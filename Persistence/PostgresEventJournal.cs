@@ -527,7 +527,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, "kind", NpgsqlDbType.Text, rows, r => r.Kind);
             AddArray(command.Parameters, "version", NpgsqlDbType.Bigint, rows, r => r.Version);
             // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
-            AddArray(command.Parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
+            AddArray(command.Parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
             command.Parameters.AddWithValue("updated_at", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(clock.GetUtcNow()));
             batch.BatchCommands.Add(command);
         }
@@ -601,7 +601,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(parameters, "champion_id", NpgsqlDbType.Text, rows, r => r.ChampionId);
             AddArray(parameters, "ward_code", NpgsqlDbType.Text, rows, r => r.WardCode);
             AddArray(parameters, "entity_version", NpgsqlDbType.Bigint, rows, r => r.EntityVersion);
-            AddArray(parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload);
+            AddArray(parameters, "payload", NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
         }
 
         private static void AddArray<TRow, TValue>(

@@ -191,7 +191,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 {
                     foreach (var entry in write.WardEntries)
                     {
-                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload, updatedAt);
+                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
                     }
 
                     foreach (var deadline in write.Deadlines)
@@ -235,7 +235,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             // swallow NOT NULL failures (such as an event with no recorder). Payloads are not
             // checked by the store (schema 0003): only our own serializers write them.
             var seq = Scalar(s.InsertEvent, e.EventId, e.Type, JournalTime.ToText(e.OccurredAt), JournalTime.ToText(e.ReceivedAt),
-                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.Payload);
+                e.RecordedBy, e.FamilyId, e.ChildId, e.ChampionId, e.WardCode, e.EntityVersion, e.Payload.Bytes);
             if (seq is long inserted)
             {
                 return new AppendResult(true, inserted);

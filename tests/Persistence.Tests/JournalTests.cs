@@ -72,7 +72,7 @@ public static class JournalScenarios
         Assert.True(first.Inserted);
         Assert.False(again.Inserted);
         Assert.Equal(first.Seq, again.Seq);
-        Assert.Equal("""{"note":"ok"}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-1"))!.Payload));
+        Assert.Equal("""{"note":"ok"}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-1"))!.Payload.Bytes));
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
         Assert.Empty(await journal.ReadDueAsync(T0.AddYears(1), 10));
         Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
@@ -92,7 +92,7 @@ public static class JournalScenarios
         Assert.Single(results, r => r.Inserted);
         Assert.True(results[0].Inserted);
         Assert.All(results, r => Assert.Equal(results[0].Seq, r.Seq));
-        Assert.Equal("""{"n":0}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-same"))!.Payload));
+        Assert.Equal("""{"n":0}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-same"))!.Payload.Bytes));
         Assert.Equal(1, Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).Version);
     }
 
@@ -134,7 +134,7 @@ public static class JournalScenarios
         Assert.Equal(1, ward.Single(e => e.EntryKey == "child:c-stored").Version);
         Assert.Equal(60, (await journal.ReadDueAsync(T0.AddDays(2), 100)).Count);
         Assert.Single(await journal.ReadAuditAsync(new AuditQuery()));
-        Assert.Equal("""{"note":"ok"}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-stored"))!.Payload));
+        Assert.Equal("""{"note":"ok"}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-stored"))!.Payload.Bytes));
     }
 
     public static async Task WritesAllPartsTogether(StorageKind kind)
@@ -247,7 +247,7 @@ public static class JournalScenarios
         Assert.Equal(Count, await reopened.CountEventsAsync());
         var all = await reopened.ReadEventsAsync(EventQuery.ForRecorder("bulk"));
         Assert.Equal(results.Select(r => r.Seq).Order(), all.Select(e => e.Seq));
-        Assert.Equal("""{"i":1234}""", System.Text.Encoding.UTF8.GetString((await reopened.FindEventAsync("e-1234"))!.Payload));
+        Assert.Equal("""{"i":1234}""", System.Text.Encoding.UTF8.GetString((await reopened.FindEventAsync("e-1234"))!.Payload.Bytes));
         var ward = await reopened.ReadWardEntriesAsync("queens-park");
         Assert.Equal(100, ward.Count);
 

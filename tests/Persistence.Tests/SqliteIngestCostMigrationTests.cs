@@ -48,7 +48,7 @@ public sealed class SqliteIngestCostMigrationTests
         Assert.Equal(["e-1", "e-2", "e-5"], (await journal.ReadEventsAsync(EventQuery.ForFamily("f-1"))).Select(e => e.EventId));
         Assert.Equal(["e-2", "e-5"], (await journal.ReadEventsAsync(EventQuery.ForChampion("ch-1"))).Select(e => e.EventId));
         Assert.Equal(["e-3"], (await journal.ReadEventsAsync(EventQuery.ForChild("c-2"))).Select(e => e.EventId));
-        Assert.Equal("""{"n":2}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-2"))!.Payload));
+        Assert.Equal("""{"n":2}""", System.Text.Encoding.UTF8.GetString((await journal.FindEventAsync("e-2"))!.Payload.Bytes));
         Assert.Equal(["child:c-1", "family:f-1"], (await journal.ReadWardEntriesAsync("queens-park")).Select(e => e.EntryKey));
         Assert.Single(await journal.ReadDueAsync(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), 10));
     }
