@@ -154,7 +154,8 @@ public static class EventCatalogue
         }
 
         return new ParseResult(
-            new ContactEvent(eventId, type, occurredAt.Value, familyId, childId, recordedBy, receivedAt, data),
+            // The catalogue's own name and a shared recorder: states keep both for as long as they live.
+            new ContactEvent(eventId, spec!.Name, occurredAt.Value, familyId, childId, SharedCodes.Share(recordedBy), receivedAt, data),
             []);
     }
 

@@ -93,7 +93,8 @@ internal sealed partial class FieldReader
     public string? Id(string name, bool required) => String(name, required, CheckId);
 
     /// <summary>Configured codes such as service, session and ward ids: lower-case kebab-case.</summary>
-    public string? Code(string name, bool required) => String(name, required, CheckCode);
+    public string? Code(string name, bool required) =>
+        String(name, required, CheckCode) is { } code ? SharedCodes.Share(code) : null;
 
     public string? Text(string name, bool required, int minLength, int maxLength) =>
         String(name, required, text =>

@@ -325,4 +325,27 @@ public sealed class EventCatalogueTests
 
         Assert.Equal(old, ContactEventJson.Deserialize(ContactEventJson.Serialize(old)));
     }
+
+    [Fact]
+    public void Events_parsed_apart_share_one_instance_of_each_code_their_type_and_their_recorder()
+    {
+        // Built at run time, so equal text in two distinct instances, as two requests' bodies give.
+        var recorder = string.Concat("service:", "health-visiting");
+        var other = string.Concat("service:", "health-visiting");
+        using var first = JsonDocument.Parse(Wire(EventTypes.AppointmentMissed, "c-1", """{"service":"health-visiting"}""", eventId: "e-1"));
+        using var second = JsonDocument.Parse(Wire(EventTypes.AppointmentMissed, "c-2", """{"service":"health-visiting"}""", eventId: "e-2"));
+
+        var a = EventCatalogue.Parse(first.RootElement, recorder, Now).Event!;
+        var b = EventCatalogue.Parse(second.RootElement, other, Now).Event!;
+
+        Assert.Equal("health-visiting", ((AppointmentMissed)a.Data).Service);
+        Assert.Same(((AppointmentMissed)a.Data).Service, ((AppointmentMissed)b.Data).Service);
+        Assert.Same(a.Type, b.Type);
+        Assert.Same(EventCatalogue.Types.Single(t => t.Name == EventTypes.AppointmentMissed).Name, a.Type);
+        Assert.Equal(recorder, a.RecordedBy);
+        Assert.Same(a.RecordedBy, b.RecordedBy);
+
+        // Client ids are not codes: each event keeps its own.
+        Assert.NotSame(a.ChildId, b.ChildId);
+    }
 }
