@@ -300,17 +300,8 @@ public sealed class ChildGrain(
         feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
 
-    private static int? Fingerprint(byte[]? json)
-    {
-        if (json is null)
-        {
-            return null;
-        }
-
-        var hash = default(HashCode);
-        hash.AddBytes(json);
-        return hash.ToHashCode();
-    }
+    // The journal's content hash of UTF-8 JSON, not a second one written here.
+    private static int? Fingerprint(byte[]? json) => json is null ? null : new Utf8Json(json).GetHashCode();
 
     private void NotifyOthers(List<Step> steps, DateTimeOffset assessedAt)
     {
