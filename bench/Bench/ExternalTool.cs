@@ -29,11 +29,12 @@ public static class ExternalTool
             : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}:\n{text}");
     }
 
-    public sealed record WrkResult(double RequestsPerSecond, double P99Ms, long Requests, long Non2xx);
+    public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Non2xx);
 
+    /// <summary>Reads wrk's summary: requests/sec, the 50% and 99% lines of its <c>--latency</c> distribution, the request count and non-2xx answers.</summary>
     public static WrkResult ParseWrk(string output)
     {
-        double rps = double.NaN, p99 = double.NaN;
+        double rps = double.NaN, p50 = double.NaN, p99 = double.NaN;
         long requests = 0, non2xx = 0;
         foreach (var raw in output.Split('\n'))
         {
@@ -42,6 +43,10 @@ public static class ExternalTool
             if (line.StartsWith("Requests/sec:", StringComparison.Ordinal))
             {
                 rps = double.Parse(parts[1], CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("50%", StringComparison.Ordinal) && parts.Length == 2)
+            {
+                p50 = ToMs(parts[1]);
             }
             else if (line.StartsWith("99%", StringComparison.Ordinal) && parts.Length == 2)
             {
@@ -57,7 +62,7 @@ public static class ExternalTool
             }
         }
 
-        return double.IsNaN(rps) ? throw new InvalidOperationException("wrk printed no Requests/sec:\n" + output) : new WrkResult(rps, p99, requests, non2xx);
+        return double.IsNaN(rps) ? throw new InvalidOperationException("wrk printed no Requests/sec:\n" + output) : new WrkResult(rps, p50, p99, requests, non2xx);
     }
 
     /// <summary>What one h2load run reports: its rate, the outcome of its requests, mean latency and the response bodies' bytes.</summary>

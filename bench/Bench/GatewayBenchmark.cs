@@ -689,6 +689,25 @@ public static class GatewayBenchmark
             }
         }
 
+        // What a person at the early intervention team waits for while devices sync: a few audited reads of one
+        // family alongside the batches, from a second into the phase until a second before its end. They add a few
+        // dozen requests a second to the batches' load, which is small beside it.
+        async Task<ExternalTool.WrkResult?> ReadWhileDevicesSyncAsync()
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            var readFor = Math.Max(1, (int)seconds - 2).ToString(CultureInfo.InvariantCulture) + "s";
+            var output = await ExternalTool.RunAsync(wrk,
+                ["-t", "1", "-c", ReadersWhileSyncing.ToString(CultureInfo.InvariantCulture), "-d", readFor, "--timeout", "30s", "--latency",
+                    "-H", "Authorization: Bearer " + tokens.EarlyInterventionToken, $"{baseUrl}/v1/families/{familyId}/risk"], cancellationToken);
+            var reads = ExternalTool.ParseWrk(output);
+            if (reads.Non2xx > 0)
+            {
+                notes.Add($"risk reads during batches: {reads.Non2xx:N0} of {reads.Requests:N0} were not 2xx");
+            }
+
+            return reads;
+        }
+
         // Counts only items the gateway answered "accepted" (read from each receipt by the script), so a batch that
         // answered 200 with rejected or duplicate items, a non-2xx answer or a timeout adds nothing to the rate.
         async Task<(double EventsPerSecond, double CpuPerEventUs)> PostBatchesWithWrkAsync(string scriptName, string scriptText, string what)
@@ -698,10 +717,12 @@ public static class GatewayBenchmark
             await File.WriteAllTextAsync(script, scriptText, cancellationToken);
             var cpu = processes.CpuNow();
             var gc = await GcPhase.StartAsync(processes, cancellationToken);
+            var readsMeanwhile = modes.Contains("risk") ? ReadWhileDevicesSyncAsync() : null;
             // A batch of 100 durable events may take far longer than wrk's default 2 s timeout under load.
             var output = await ExternalTool.RunAsync(wrk, [.. common, "--timeout", "30s", "-s", script, baseUrl + "/v1/contacts/batch"], cancellationToken, requireSuccess: true);
             cpu = processes.CpuNow() - cpu;
             await gc.StopAsync(cancellationToken);
+            var reads = readsMeanwhile is null ? null : await readsMeanwhile;
             var post = ExternalTool.ParseWrk(output);
             var receipts = ExternalTool.ParseReceipts(output) ?? throw new InvalidOperationException("the wrk batch script printed no receipt totals:\n" + output);
             var items = Math.Max(1, post.Requests * ExternalTool.BatchSize);
@@ -710,6 +731,12 @@ public static class GatewayBenchmark
             figures.Add(Figure.AtLeast(name, rate, "events/s", Targets.BatchIngestPerSecond) with { Note = $"p99 {post.P99Ms:0.##} ms a batch" });
             gc.AddFigures(figures, post.Requests * ExternalTool.BatchSize, per: "event");
             figures.Add(Figure.Info("  accepted share of posted items", acceptedShare, "x"));
+            if (reads is not null)
+            {
+                figures.Add(Figure.Info($"  audited risk read meanwhile (wrk -c {ReadersWhileSyncing}): p50", reads.P50Ms, "ms",
+                    $"p99 {reads.P99Ms:0.##} ms, {reads.RequestsPerSecond:N0} req/s"));
+            }
+
             figures.Add(Figure.Info("  CPU per batch, all hosts", cpu.TotalSeconds * 1_000_000 / Math.Max(1, post.Requests), "us"));
             AddWrkCpu(figures, cpu, receipts.Accepted, liveCpu.TotalSeconds * 1_000_000 / Math.Max(1, live.Requests), per: "event");
             if (post.Non2xx > 0 || receipts.Duplicates > 0 || receipts.Rejected > 0 || receipts.Unread > 0)
@@ -729,6 +756,9 @@ public static class GatewayBenchmark
 
     /// <summary>wrk's threads; the scripts number requests per thread with it so ids never repeat.</summary>
     private const int WrkThreads = 2;
+
+    /// <summary>Connections reading risk statuses while wrk's batches run.</summary>
+    private const int ReadersWhileSyncing = 4;
 
     /// <summary>
     /// The audited risk read over gRPC and over HTTP, both driven by h2load, so the two twins are compared through one

@@ -19,6 +19,37 @@ public sealed class ExternalToolTests
         req/s           :     105.29      119.71      108.36        0.95    85.94%
         """;
 
+    // wrk 4.1's summary with --latency, in the shape it prints for a few audited reads during batches.
+    private const string WrkRun = """
+        Running 5s test @ http://127.0.0.1:40123/v1/families/f-1/risk
+          1 threads and 4 connections
+          Thread Stats   Avg      Stdev     Max   +/- Stdev
+            Latency   381.20ms  120.55ms   1.02s    70.00%
+            Req/Sec    10.38      4.20    20.00     60.00%
+          Latency Distribution
+             50%  379.87ms
+             75%  450.10ms
+             90%  518.75ms
+             99%    1.02s
+          52 requests in 5.01s, 120.33KB read
+          Non-2xx or 3xx responses: 2
+        Requests/sec:     10.38
+        Transfer/sec:     24.02KB
+        """;
+
+    [Fact]
+    public void A_wrk_summary_gives_rate_median_p99_requests_and_answers_that_were_not_2xx()
+    {
+        var result = ExternalTool.ParseWrk(WrkRun);
+
+        Assert.Equal(10.38, result.RequestsPerSecond, 2);
+        Assert.Equal(379.87, result.P50Ms, 2);
+        Assert.Equal(1020, result.P99Ms, 2);
+        Assert.Equal(52, result.Requests);
+        Assert.Equal(2, result.Non2xx);
+        Assert.Equal(0.912, ExternalTool.ParseWrk(WrkRun.Replace("379.87ms", "912.00us", StringComparison.Ordinal)).P50Ms, 6);
+    }
+
     [Fact]
     public void An_h2load_summary_gives_rate_outcomes_mean_latency_and_body_bytes()
     {
