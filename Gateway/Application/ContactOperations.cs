@@ -8,9 +8,25 @@ namespace QpActors.Gateway.Application;
 /// <summary>One item of a batch: its position in the batch and its receipt.</summary>
 public sealed record BatchReceipt(int Index, ContactReceipt Receipt);
 
-/// <summary>Recording contact events from frontline apps, one at a time or in batches from offline devices.</summary>
-public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
+/// <summary>How a batch is routed to its grains.</summary>
+public sealed class BatchRoutingOptions
 {
+    /// <summary>
+    /// <c>Api:BatchCallsInFlight</c>: grain calls one batch has in flight at once (a call per child, or per item that
+    /// names none). A batch of 100 children with every call started at once puts 100 grain turns, and all their
+    /// continuations, in the thread pool's queue; with 64 devices syncing, a person's read of a family waited behind
+    /// 6,400 of them (0.25-0.6 s at the median, up to 1.3 s). With 16 it waited 0.08-0.12 s, and the batches' own rate
+    /// did not change: 64 batches still keep about 1,000 writes in flight, plenty for the journal's group commits
+    /// (docs/benchmarks.md, thirteenth round).
+    /// </summary>
+    public int BatchCallsInFlight { get; set; } = 16;
+}
+
+/// <summary>Recording contact events from frontline apps, one at a time or in batches from offline devices.</summary>
+public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, BatchRoutingOptions options)
+{
+    private readonly ParallelOptions routing = new() { MaxDegreeOfParallelism = options.BatchCallsInFlight };
+
     /// <summary>Checks a posted event and records it with the grain it concerns.</summary>
     public async Task<OperationResult<ContactReceipt>> RecordAsync(Caller caller, JsonElement wire)
     {
@@ -97,7 +113,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
         var recorded = await GrainCalls.RunAsync(caller, async () =>
         {
             var results = new OperationResult<ContactReceipt>[parsed.Count];
-            await Task.WhenAll(RouteBatch(caller, parsed, results));
+            await Parallel.ForEachAsync(RouteBatch(caller, parsed, results), routing, static (route, _) => new ValueTask(route()));
             return OperationResult<OperationResult<ContactReceipt>[]>.Ok(results);
         });
         if (!recorded.IsOk)
@@ -164,10 +180,11 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
     }
 
     /// <summary>
-    /// All at once: grains for different children work in parallel, and each grain orders its own. A child's
-    /// items go to it in one call, in batch order, so they cost one message, one commit and one family notice.
+    /// One call per child: grains for different children work in parallel (up to <see cref="BatchRoutingOptions.BatchCallsInFlight"/>
+    /// at once), and each grain orders its own. A child's items go to it in one call, in batch order, so they cost one
+    /// message, one commit and one family notice.
     /// </summary>
-    private IEnumerable<Task> RouteBatch(Caller caller, List<(int Index, ContactEvent Event)> parsed, OperationResult<ContactReceipt>[] results)
+    private IEnumerable<Func<Task>> RouteBatch(Caller caller, List<(int Index, ContactEvent Event)> parsed, OperationResult<ContactReceipt>[] results)
     {
         var byChild = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < parsed.Count; i++)
@@ -183,13 +200,14 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time)
             }
             else
             {
-                yield return RouteOneAsync(i);
+                var at = i;
+                yield return () => RouteOneAsync(at);
             }
         }
 
         foreach (var (childId, items) in byChild)
         {
-            yield return items.Count == 1 ? RouteOneAsync(items[0]) : RouteChildAsync(childId, items);
+            yield return items.Count == 1 ? () => RouteOneAsync(items[0]) : () => RouteChildAsync(childId, items);
         }
 
         async Task RouteOneAsync(int i) => results[i] = await RouteAsync(caller, parsed[i].Event);

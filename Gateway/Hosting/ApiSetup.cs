@@ -88,6 +88,13 @@ public static class ApiSetup
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks();
 
+        var routing = api.Get<BatchRoutingOptions>() ?? new BatchRoutingOptions();
+        if (routing.BatchCallsInFlight <= 0)
+        {
+            throw new InvalidOperationException($"Api:BatchCallsInFlight must be positive, not {routing.BatchCallsInFlight}.");
+        }
+
+        services.AddSingleton(routing);
         services.AddSingleton<ContactOperations>();
         services.AddSingleton<FamilyOperations>();
         services.AddSingleton<WardOperations>();

@@ -86,6 +86,26 @@ public sealed class ContactApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_batch_naming_more_children_than_it_calls_at_once_answers_every_item_in_place()
+    {
+        // More children than Api:BatchCallsInFlight (16), so the batch is routed in several waves.
+        var (ward, family) = (Ids.Ward(), Ids.Family());
+        var children = Enumerable.Range(0, 40).Select(_ => Ids.Child()).ToArray();
+        var batch = new JsonArray(children.Select(child => (JsonNode)TestEvents.BirthNotified(family, child, ward, daysAgo: 20)).ToArray());
+        batch.Add(TestEvents.Event(null, "ae-attendance", family, children[0], [], DateTimeOffset.UtcNow.AddDays(-3)));
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, batch.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await Json(response);
+        var receipts = body.GetProperty("receipts").EnumerateArray().ToArray();
+        Assert.Equal(41, body.GetProperty("accepted").GetInt32());
+        Assert.Equal(Enumerable.Range(0, 41), receipts.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(batch.Select(e => e!["eventId"]!.GetValue<string>()), receipts.Select(r => r.GetProperty("eventId").GetString()));
+        Assert.Equal([.. Enumerable.Repeat(1L, 40), 2L], receipts.Select(r => r.GetProperty("version").GetInt64()));
+    }
+
+    [Fact]
     public async Task An_invalid_event_is_a_problem_listing_every_field_error_and_changes_nothing()
     {
         var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward());
