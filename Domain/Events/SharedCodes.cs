@@ -18,6 +18,9 @@ public static class SharedCodes
 
     private static readonly ConcurrentDictionary<string, string> Known = new(StringComparer.Ordinal);
 
+    // Counted here because ConcurrentDictionary.Count takes every lock, which a parse past the limit would then pay each time.
+    private static int count;
+
     /// <summary>The shared instance equal to <paramref name="code"/>.</summary>
     public static string Share(string code)
     {
@@ -27,6 +30,17 @@ public static class SharedCodes
             return shared;
         }
 
-        return Known.Count < Limit ? Known.GetOrAdd(code, code) : code;
+        if (Volatile.Read(ref count) >= Limit)
+        {
+            return code;
+        }
+
+        shared = Known.GetOrAdd(code, code);
+        if (ReferenceEquals(shared, code))
+        {
+            Interlocked.Increment(ref count);
+        }
+
+        return shared;
     }
 }
