@@ -11,7 +11,7 @@ namespace QpActors.Hosting;
 
 public static class Telemetry
 {
-    /// <summary>The activity source and meter of QpActors' own code (journal commits, ingest, audit).</summary>
+    /// <summary>The meter of QpActors' own code (the journal's group commit: <c>JournalMetrics</c> in Persistence); traces subscribe to the same name.</summary>
     public const string SourceName = "QpActors";
 
     /// <summary>

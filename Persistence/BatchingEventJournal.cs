@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace QpActors.Persistence;
@@ -27,13 +28,18 @@ internal abstract class BatchingEventJournal : IEventJournal
 {
     private readonly Channel<PendingWrite> queue;
     private readonly int maxBatchSize;
+    private readonly KeyValuePair<string, object?>[] storeTags;
     private Task[] flushers = [];
     private int disposed;
     private long batchesCommitted;
 
-    protected BatchingEventJournal(JournalOptions options)
+    /// <param name="options">Queue capacity, batch limit and the clock.</param>
+    /// <param name="system">The database system on the journal's metrics ("postgresql", "sqlite").</param>
+    /// <param name="database">The database (PostgreSQL) or file (SQLite) on the journal's metrics.</param>
+    protected BatchingEventJournal(JournalOptions options, string system, string? database)
     {
         Options = options;
+        storeTags = JournalMetrics.StoreTags(system, database);
         maxBatchSize = options.MaxBatchSize;
         queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.QueueCapacity)
         {
@@ -156,12 +162,11 @@ internal abstract class BatchingEventJournal : IEventJournal
     {
         try
         {
-            var results = await writer.WriteAsync(writes).ConfigureAwait(false);
-            Interlocked.Increment(ref batchesCommitted);
+            var results = await TimedWriteAsync(writer, writes).ConfigureAwait(false);
             var offset = 0;
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetResult(results.AsSpan(offset, pending.Writes.Length).ToArray());
+                Complete(pending, results.AsSpan(offset, pending.Writes.Length).ToArray());
                 offset += pending.Writes.Length;
             }
 
@@ -169,7 +174,7 @@ internal abstract class BatchingEventJournal : IEventJournal
         }
         catch (Exception ex) when (batch.Count == 1)
         {
-            batch[0].Completion.TrySetException(ex);
+            Fail(batch[0], ex);
             return;
         }
         catch (Exception)
@@ -182,15 +187,42 @@ internal abstract class BatchingEventJournal : IEventJournal
         {
             try
             {
-                var results = await writer.WriteAsync(pending.Writes).ConfigureAwait(false);
-                Interlocked.Increment(ref batchesCommitted);
-                pending.Completion.TrySetResult(results);
+                Complete(pending, await TimedWriteAsync(writer, pending.Writes).ConfigureAwait(false));
             }
             catch (Exception ex)
             {
-                pending.Completion.TrySetException(ex);
+                Fail(pending, ex);
             }
         }
+    }
+
+    private async Task<AppendResult[]> TimedWriteAsync(JournalBatchWriter writer, IReadOnlyList<JournalWrite> writes)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var committed = false;
+        try
+        {
+            var results = await writer.WriteAsync(writes).ConfigureAwait(false);
+            committed = true;
+            Interlocked.Increment(ref batchesCommitted);
+            return results;
+        }
+        finally
+        {
+            JournalMetrics.Committed(storeTags, writes.Count, Stopwatch.GetElapsedTime(started), committed);
+        }
+    }
+
+    private void Complete(PendingWrite pending, AppendResult[] results)
+    {
+        JournalMetrics.Appended(storeTags, Stopwatch.GetElapsedTime(pending.QueuedAt));
+        pending.Completion.TrySetResult(results);
+    }
+
+    private void Fail(PendingWrite pending, Exception ex)
+    {
+        JournalMetrics.Appended(storeTags, Stopwatch.GetElapsedTime(pending.QueuedAt));
+        pending.Completion.TrySetException(ex);
     }
 
     private static JournalWrite Normalise(JournalWrite write)
@@ -217,6 +249,9 @@ internal abstract class BatchingEventJournal : IEventJournal
     private sealed class PendingWrite(JournalWrite[] writes)
     {
         public JournalWrite[] Writes { get; } = writes;
+
+        /// <summary>When the caller handed it over, for the time it waits to be durable.</summary>
+        public long QueuedAt { get; } = Stopwatch.GetTimestamp();
 
         // Callers' continuations must not run on the flusher, or one slow caller would
         // hold up the next commit.

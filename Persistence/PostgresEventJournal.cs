@@ -17,7 +17,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     private readonly NpgsqlDataSource dataSource;
 
     public PostgresEventJournal(string connectionString, JournalOptions options)
-        : base(options)
+        : base(options, "postgresql", new NpgsqlConnectionStringBuilder(connectionString).Database)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
 

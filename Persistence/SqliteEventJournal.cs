@@ -16,7 +16,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
     private readonly string connectionString;
 
     public SqliteEventJournal(string connectionString, JournalOptions options)
-        : base(options)
+        : base(options, "sqlite", new SqliteConnectionStringBuilder(connectionString).DataSource)
     {
         this.connectionString = connectionString;
         StartFlushers(1, () => new Writer(connectionString, options.TimeProvider));

@@ -631,7 +631,7 @@ public static class GatewayBenchmark
         if (modes.Contains("risk"))
         {
             var riskCpu = processes.CpuNow();
-            var riskGc = await GcPhase.StartAsync(processes, cancellationToken);
+            var riskGc = await PhaseCounters.StartAsync(processes, cancellationToken);
             var risk = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk,
                 [.. common, "-H", "Authorization: Bearer " + tokens.EarlyInterventionToken, $"{baseUrl}/v1/families/{familyId}/risk"], cancellationToken));
             riskCpu = processes.CpuNow() - riskCpu;
@@ -675,7 +675,7 @@ public static class GatewayBenchmark
             var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
             await File.WriteAllTextAsync(script, scriptText, cancellationToken);
             var cpu = processes.CpuNow();
-            var gc = await GcPhase.StartAsync(processes, cancellationToken);
+            var gc = await PhaseCounters.StartAsync(processes, cancellationToken);
             var post = ExternalTool.ParseWrk(await ExternalTool.RunAsync(wrk, [.. common, "-s", script, baseUrl + "/v1/contacts"], cancellationToken));
             cpu = processes.CpuNow() - cpu;
             await gc.StopAsync(cancellationToken);
@@ -716,7 +716,7 @@ public static class GatewayBenchmark
             var script = Path.Combine(processes.Store.DataDirectory!, scriptName);
             await File.WriteAllTextAsync(script, scriptText, cancellationToken);
             var cpu = processes.CpuNow();
-            var gc = await GcPhase.StartAsync(processes, cancellationToken);
+            var gc = await PhaseCounters.StartAsync(processes, cancellationToken);
             var readsMeanwhile = modes.Contains("risk") ? ReadWhileDevicesSyncAsync() : null;
             // A batch of 100 durable events may take far longer than wrk's default 2 s timeout under load.
             var output = await ExternalTool.RunAsync(wrk, [.. common, "--timeout", "30s", "-s", script, baseUrl + "/v1/contacts/batch"], cancellationToken, requireSuccess: true);
@@ -854,23 +854,24 @@ public static class GatewayBenchmark
     }
 
     /// <summary>
-    /// What the gateway process's garbage collector did during a phase, read from its own metrics before and after: the
-    /// share of wall time paused (what a request waiting behind a collection sees; docs/benchmarks.md, seventh round) and
-    /// the bytes allocated per request or event. Allocation does not drift with the machine's speed as rates do, so it
-    /// shows a change in per-request work between runs minutes apart.
+    /// What the gateway process's garbage collector and, when it co-hosts the silo, its journal did during a phase, read
+    /// from its own metrics before and after. The GC: the share of wall time paused (what a request waiting behind a
+    /// collection sees; docs/benchmarks.md, seventh round) and the bytes allocated per request or event, which do not drift
+    /// with the machine's speed as rates do. The journal: how long callers waited for durable writes (p50, p99), how long
+    /// a commit took and how many writes it carried, so a phase's tail can be told apart from the storage's.
     /// </summary>
-    private sealed class GcPhase(GatewayProcesses processes, GcCounters? before, Stopwatch clock)
+    private sealed class PhaseCounters(GatewayProcesses processes, GatewayCounters? before, Stopwatch clock)
     {
-        private GcCounters? _after;
+        private GatewayCounters? _after;
         private double _elapsed;
 
-        public static async Task<GcPhase> StartAsync(GatewayProcesses processes, CancellationToken cancellationToken) =>
-            new(processes, await processes.GatewayGcCountersAsync(cancellationToken), Stopwatch.StartNew());
+        public static async Task<PhaseCounters> StartAsync(GatewayProcesses processes, CancellationToken cancellationToken) =>
+            new(processes, await processes.GatewayCountersAsync(cancellationToken), Stopwatch.StartNew());
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
             _elapsed = clock.Elapsed.TotalSeconds;
-            _after = await processes.GatewayGcCountersAsync(cancellationToken);
+            _after = await processes.GatewayCountersAsync(cancellationToken);
         }
 
         /// <summary>The phase's figures, listed under its own rate: only those both readings carry.</summary>
@@ -884,6 +885,19 @@ public static class GatewayBenchmark
             if (before?.AllocatedBytes is { } allocatedBefore && _after?.AllocatedBytes is { } allocatedAfter && count > 0)
             {
                 figures.Add(Figure.Info($"  gateway process: bytes allocated per {per}", (allocatedAfter - allocatedBefore) / count, "B"));
+            }
+
+            if (_after?.JournalAppends?.Since(before?.JournalAppends) is { Count: > 0 } appends)
+            {
+                figures.Add(Figure.Info("  journal: callers' wait for a durable write, p50", 1000 * appends.Quantile(0.5)!.Value, "ms",
+                    $"p99 {1000 * appends.Quantile(0.99)!.Value:0.#} ms, {appends.Count:N0} waits"));
+            }
+
+            if (_after?.JournalCommits?.Since(before?.JournalCommits) is { Count: > 0 } commits)
+            {
+                var writes = _after.JournalWritesPerCommit?.Since(before?.JournalWritesPerCommit);
+                figures.Add(Figure.Info("  journal: one commit, mean", 1000 * commits.Mean!.Value, "ms",
+                    $"p99 {1000 * commits.Quantile(0.99)!.Value:0.#} ms, {commits.Count / Math.Max(1e-9, _elapsed):N0} a second, {writes?.Mean ?? 0:0.#} writes each"));
             }
         }
     }

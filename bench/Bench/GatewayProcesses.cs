@@ -139,15 +139,18 @@ public sealed class GatewayProcesses : IAsyncDisposable
     /// <c>dotnet.gc.pause.time</c> and <c>dotnet.gc.heap.total_allocated</c>); null when the endpoint does not answer or
     /// carries neither.
     /// </summary>
-    public async Task<GcCounters?> GatewayGcCountersAsync(CancellationToken cancellationToken)
+    public async Task<GatewayCounters?> GatewayCountersAsync(CancellationToken cancellationToken)
     {
         try
         {
             using var http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(5) };
             var exposition = await http.GetStringAsync("metrics", cancellationToken);
-            var paused = CounterValue(exposition, "dotnet_gc_pause_time_seconds_total");
-            var allocated = CounterValue(exposition, "dotnet_gc_heap_total_allocated_bytes_total");
-            return paused is null && allocated is null ? null : new GcCounters(paused, allocated);
+            return new GatewayCounters(
+                CounterValue(exposition, "dotnet_gc_pause_time_seconds_total"),
+                CounterValue(exposition, "dotnet_gc_heap_total_allocated_bytes_total"),
+                HistogramReading.Read(exposition, "qp_journal_append_duration_seconds"),
+                HistogramReading.Read(exposition, "qp_journal_commit_duration_seconds"),
+                HistogramReading.Read(exposition, "qp_journal_commit_writes"));
         }
         catch (HttpRequestException)
         {
@@ -316,5 +319,13 @@ public sealed class GatewayProcesses : IAsyncDisposable
     public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
 }
 
-/// <summary>Seconds paused in GC and bytes allocated by a process so far; either may be missing from its metrics.</summary>
-public sealed record GcCounters(double? PausedSeconds, double? AllocatedBytes);
+/// <summary>
+/// The gateway process's counters so far: seconds paused in GC, bytes allocated and, when it co-hosts the silo, its
+/// journal's histograms (callers' wait for a durable write, each commit's time, writes per commit). Any may be missing.
+/// </summary>
+public sealed record GatewayCounters(
+    double? PausedSeconds,
+    double? AllocatedBytes,
+    HistogramReading? JournalAppends,
+    HistogramReading? JournalCommits,
+    HistogramReading? JournalWritesPerCommit);

@@ -24,4 +24,23 @@ public sealed class MetricsTests(GatewayFixture gateway)
         Assert.DoesNotContain("aspnetcore_authorization_attempts", text, StringComparison.Ordinal);
         Assert.DoesNotContain("aspnetcore_authentication_authenticated_requests", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Metrics_carry_the_journals_wait_commit_time_and_writes_per_commit_once_a_contact_is_recorded()
+    {
+        var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward());
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", TestCaller.ServiceWorker("midwifery"), birth.ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
+        }
+
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/metrics", caller: null);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("qp_journal_append_duration_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.Contains("qp_journal_commit_duration_seconds_count", text, StringComparison.Ordinal);
+        Assert.Contains("outcome=\"committed\"", text, StringComparison.Ordinal);
+        Assert.Contains("qp_journal_commit_writes_sum", text, StringComparison.Ordinal);
+    }
 }

@@ -324,6 +324,73 @@ public static class JournalScenarios
         Assert.Empty(await journal.ReadAuditAsync(new AuditQuery { Offset = 4 }));
     }
 
+    public static async Task MetricsShowEachCommitAndEachCallersWait(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        var database = kind == StorageKind.Postgres
+            ? new Npgsql.NpgsqlConnectionStringBuilder(store.Settings.ConnectionString).Database
+            : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(store.Settings.ConnectionString).DataSource;
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, double Value, string? Outcome)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == JournalMetrics.MeterName && instrument.Name.StartsWith("qp.journal.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+
+        // Other tests' journals record on the same instruments at the same time: keep only this store's.
+        void Keep(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? outcome = null;
+            var ours = false;
+            foreach (var tag in tags)
+            {
+                ours |= tag.Key == "db.namespace" && Equals(tag.Value, database);
+                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
+            }
+
+            if (ours)
+            {
+                seen.Enqueue((instrument.Name, value, outcome));
+            }
+        }
+
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Keep(instrument, value, tags));
+        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Keep(instrument, value, tags));
+        listener.Start();
+
+        long batches;
+        await using (var journal = EventJournalFactory.Create(store.Settings))
+        {
+            var singles = Enumerable.Range(0, 200).Select(i => Task.Run(() => journal.AppendAsync(JournalWrite.ForEvent(Event($"e-{i}"))))).ToList();
+            var unit = journal.AppendAllAsync([JournalWrite.ForEvent(Event("u-1")), JournalWrite.ForEvent(Event("u-2")), JournalWrite.ForEvent(Event("u-3"))]);
+            var bad = journal.AppendAsync(new JournalWrite(Event("e-bad"), [Refused("child:c-1")], [], []));
+
+            await Assert.ThrowsAnyAsync<Exception>(() => bad);
+            await Task.WhenAll(singles);
+            await unit;
+            batches = ((BatchingEventJournal)journal).BatchesCommitted;
+        }
+
+        var measured = seen.ToList();
+        var commits = measured.Where(m => m.Instrument == JournalMetrics.CommitDuration).ToList();
+        var writes = measured.Where(m => m.Instrument == JournalMetrics.CommitWrites).ToList();
+        var appends = measured.Where(m => m.Instrument == JournalMetrics.AppendDuration).ToList();
+
+        // One wait per caller's unit, failed ones included: 200 single writes, the unit of three and the bad write.
+        Assert.Equal(202, appends.Count);
+        Assert.All(appends, a => Assert.True(a.Value > 0, "a write cannot be durable in no time"));
+
+        // One duration per transaction; the committed ones carry every good write exactly once, the bad one none.
+        Assert.Equal(batches, commits.Count(c => c.Outcome == "committed"));
+        Assert.Contains(commits, c => c.Outcome == "rolled-back");
+        Assert.Equal(batches, writes.Count);
+        Assert.Equal(203, writes.Sum(w => w.Value));
+        Assert.All(commits, c => Assert.True(c.Value > 0 && c.Value <= appends.Max(a => a.Value), $"a commit of {c.Value} s outlasts every caller's wait"));
+    }
+
     public static async Task RefusesWritesOnceDisposed(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -364,6 +431,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [Fact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [Fact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+    [Fact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
 
     [Fact]
     public async Task Payloads_bound_as_utf8_are_stored_as_text_not_blobs()
@@ -407,6 +475,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [PostgresFact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [PostgresFact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+    [PostgresFact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
 }
 
 public sealed class JournalQueryTests
