@@ -8,7 +8,7 @@ namespace QpActors.Grains;
 /// <summary>
 /// A service's own view of its work: the contacts it recorded, read from the journal rows it recorded.
 /// Services are not told per event (that would put one grain on the path of every event a busy service
-/// records); a summary re-reads the journal, at most every few seconds.
+/// records); a summary reads what the journal gained since the last one, at most every few seconds.
 /// </summary>
 public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain, IServiceGrain
 {
@@ -22,24 +22,56 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
     private string ServiceId => this.GetPrimaryKeyString();
 
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>Rows a refresh reads at a time.</summary>
+    public const int PageSize = 1_000;
+
+    /// <summary>
+    /// How long after a read its newest sequence number counts as settled. The journal's flushers commit in parallel,
+    /// so a row can get a lower sequence number than one already read and commit after it, but no later than a commit
+    /// can take. Each refresh reads from the newest number settled this long, and counts a re-read row once by its id.
+    /// </summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMinutes(1);
+
+    private readonly Queue<(long ReadAt, long NewestSeq)> _reads = new();
+    private long _settledSeq;
     private long? _refreshedAt;
 
     private async Task RefreshAsync()
     {
-        if (_refreshedAt is { } refreshed && Environment.TickCount64 - refreshed < RefreshEvery.TotalMilliseconds)
+        var now = Environment.TickCount64;
+        if (_refreshedAt is { } refreshed && now - refreshed < RefreshEvery.TotalMilliseconds)
         {
             return;
         }
 
-        foreach (var row in await journal.ReadEventsAsync(EventQuery.ForRecorder("service:" + ServiceId)))
+        while (_reads.TryPeek(out var read) && now - read.ReadAt >= Settle.TotalMilliseconds)
         {
-            if (!_eventIds.Contains(row.EventId))
+            _settledSeq = Math.Max(_settledSeq, _reads.Dequeue().NewestSeq);
+        }
+
+        // Page by sequence number: one read of everything a busy service ever recorded would not fit a page.
+        var after = _settledSeq;
+        while (true)
+        {
+            var page = await journal.ReadEventsAsync(EventQuery.ForRecorder("service:" + ServiceId, after) with { Limit = PageSize });
+            foreach (var row in page)
             {
-                Count(ContactEventJson.Deserialize(row.Payload.Bytes));
+                if (!_eventIds.Contains(row.EventId))
+                {
+                    Count(ContactEventJson.Deserialize(row.Payload.Bytes));
+                }
+            }
+
+            after = page.Count > 0 ? page[^1].Seq : after;
+            if (page.Count < PageSize)
+            {
+                break;
             }
         }
 
-        _refreshedAt = Environment.TickCount64;
+        _reads.Enqueue((now, after));
+        _refreshedAt = now;
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)

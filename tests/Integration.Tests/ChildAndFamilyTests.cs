@@ -292,4 +292,35 @@ public sealed class ServiceSummaryTests(ClusterFixture fixture)
         Assert.Equal(1, summary.ActiveChildren);
         Assert.Equal(0.5, summary.MissedAppointmentRate);
     }
+
+    [Fact]
+    public async Task A_service_summary_counts_every_contact_when_the_service_recorded_more_than_a_page_of_them()
+    {
+        const int Children = 60;
+        const int PerChild = 35;
+        var service = _contacts.NewId("svc");
+        var now = fixture.Clock.GetUtcNow();
+        var recorded = await Task.WhenAll(Enumerable.Range(0, Children).Select(async _ =>
+        {
+            var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+            var grain = fixture.Client.GetGrain<IChildGrain>(child);
+            await grain.RecordAsync(_contacts.Birth(family, child, DateOnly.FromDateTime(now.UtcDateTime).AddDays(-40)));
+            var accepted = 0;
+            for (var i = 0; i < PerChild; i++)
+            {
+                var receipt = await grain.RecordAsync(_contacts.Make(EventTypes.AppointmentMissed, family, child, now.AddDays(-2).AddMinutes(i),
+                    new System.Text.Json.Nodes.JsonObject { ["service"] = service }, "service:" + service));
+                accepted += receipt.Status == ReceiptStatus.Accepted ? 1 : 0;
+            }
+
+            return accepted;
+        }));
+
+        var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
+
+        Assert.True(recorded.Sum() > 2 * QpActors.Grains.ServiceGrain.PageSize, $"only {recorded.Sum()} contacts were accepted");
+        Assert.Equal(recorded.Sum(), summary.Version);
+        Assert.Equal(recorded.Sum(), summary.MissedAppointments);
+        Assert.Equal(Children, summary.ActiveChildren);
+    }
 }
