@@ -43,7 +43,7 @@ public sealed class ChampionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var row in await ReadAllAsync(cancellationToken))
+        foreach (var row in await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken))
         {
             Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
         }
@@ -135,7 +135,7 @@ public sealed class ChampionGrain(
     {
         // Recomputed from the journal: an event whose one-way notice never arrived is counted now, and reported.
         var caughtUp = false;
-        foreach (var row in await ReadAllAsync(CancellationToken.None))
+        foreach (var row in await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId)))
         {
             caughtUp |= Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
         }
@@ -208,20 +208,6 @@ public sealed class ChampionGrain(
 
     private static WardContribution ToContribution(WardEntry entry) =>
         new(entry.EntryKey, entry.WardCode, ContributionKind.Champion, entry.Version, entry.Payload.Bytes);
-
-    private async Task<List<JournalEvent>> ReadAllAsync(CancellationToken cancellationToken)
-    {
-        var rows = new List<JournalEvent>();
-        while (true)
-        {
-            var page = await journal.ReadEventsAsync(EventQuery.ForChampion(ChampionId, rows.Count == 0 ? 0 : rows[^1].Seq), cancellationToken);
-            rows.AddRange(page);
-            if (page.Count < EventQuery.DefaultLimit)
-            {
-                return rows;
-            }
-        }
-    }
 
     /// <summary>Counts an event once (by id) in the ward it was recorded in; false if it was already counted.</summary>
     private bool Count(ContactEvent contact, string? ward)

@@ -48,7 +48,7 @@ public sealed class ChildGrain(
     /// <summary>Rebuilds everything in memory from the child's journal rows, in the order they were stored.</summary>
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var rows = await journal.ReadEventsAsync(EventQuery.ForChild(ChildId), cancellationToken);
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForChild(ChildId), cancellationToken);
         _state = new ChildState(ChildId);
         _services = new ServiceTallies();
         _timeline = NewTimeline();

@@ -54,7 +54,7 @@ public sealed class FamilyGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var rows = await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
         _state = new FamilyState(FamilyId);
         _children.Clear();
         _timeline = new RiskTimeline(this);
@@ -286,7 +286,7 @@ public sealed class FamilyGrain(
 
         _lastCatchUp = ticks;
         var before = _state.Version;
-        Absorb(await journal.ReadEventsAsync(EventQuery.ForFamily(FamilyId)));
+        Absorb(await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId)));
         if (_state.Version != before)
         {
             logger.LogWarning("Family {FamilyId} caught up {Count} events it had not been told about", FamilyId, _state.Version - before);

@@ -50,7 +50,7 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             _settledSeq = Math.Max(_settledSeq, _reads.Dequeue().NewestSeq);
         }
 
-        // Page by sequence number: one read of everything a busy service ever recorded would not fit a page.
+        // Page by page, counting as it goes: the first refresh reads everything the service ever recorded.
         var after = _settledSeq;
         while (true)
         {

@@ -391,6 +391,28 @@ public static class JournalScenarios
         Assert.All(commits, c => Assert.True(c.Value > 0 && c.Value <= appends.Max(a => a.Value), $"a commit of {c.Value} s outlasts every caller's wait"));
     }
 
+    public static async Task ReadsAllPagesOfAReplay(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var seqs = new List<long>();
+        for (var i = 0; i < 7; i++)
+        {
+            seqs.Add((await journal.AppendAsync(JournalWrite.ForEvent(Event($"p-{i}", childId: "c-paged")))).Seq);
+        }
+
+        await journal.AppendAsync(JournalWrite.ForEvent(Event("other", childId: "c-other")));
+
+        // Pages of three: 3 + 3 + 1, then nothing more; a page that ends exactly at the last row asks once more.
+        var all = await journal.ReadAllEventsAsync(EventQuery.ForChild("c-paged") with { Limit = 3 });
+        var afterFirst = await journal.ReadAllEventsAsync(EventQuery.ForChild("c-paged", seqs[0]) with { Limit = 3 });
+        var onePage = await journal.ReadEventsAsync(EventQuery.ForChild("c-paged") with { Limit = 3 });
+
+        Assert.Equal(seqs, all.Select(e => e.Seq));
+        Assert.Equal(seqs.Skip(1), afterFirst.Select(e => e.Seq));
+        Assert.Equal(3, onePage.Count);
+    }
+
     public static async Task RefusesWritesOnceDisposed(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -431,6 +453,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [Fact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [Fact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+    [Fact] public Task Reads_all_pages_of_a_replay() => JournalScenarios.ReadsAllPagesOfAReplay(Kind);
     [Fact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
 
     [Fact]
@@ -475,6 +498,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [PostgresFact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [PostgresFact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
+    [PostgresFact] public Task Reads_all_pages_of_a_replay() => JournalScenarios.ReadsAllPagesOfAReplay(Kind);
     [PostgresFact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
 }
 
