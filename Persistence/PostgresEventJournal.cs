@@ -14,25 +14,36 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     private const string EventColumns =
         "seq, event_id, type, occurred_at, received_at, recorded_by, family_id, child_id, champion_id, ward_code, entity_version, payload::text";
 
-    private readonly NpgsqlDataSource dataSource;
+    // Writers: one connection per flusher, held for its life, with the session settings in WriterSession.
+    private readonly NpgsqlDataSource writers;
+
+    // Reads: grains replay their history on activation, a family catches up, wards load their entries.
+    private readonly NpgsqlDataSource reads;
 
     public PostgresEventJournal(string connectionString, JournalOptions options)
         : base(options, "postgresql", new NpgsqlConnectionStringBuilder(connectionString).Database)
+    {
+        writers = Build(connectionString, multiplexing: false);
+
+        // Reads are multiplexed: concurrent reads share a few connections and go out pipelined, so a server
+        // backend wakes once for several of them rather than once per read on a connection of its own (on this
+        // 2-core machine a fifth of PostgreSQL's time during births was backends switching in). Births, which read
+        // a new child's and family's empty histories, went from 1,020-1,401 to 1,971-2,104 a second (docs/
+        // benchmarks.md, fourteenth round). No read depends on session state, which multiplexing does not keep,
+        // and none is ever returned to a pool, so no connection reset runs between them either.
+        reads = Build(connectionString, multiplexing: true);
+        StartFlushers(options.PostgresFlushers, () => new Writer(writers, options.TimeProvider));
+    }
+
+    private static NpgsqlDataSource Build(string connectionString, bool multiplexing)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
 
         // The journal's statements never change, so let Npgsql prepare them per connection.
         builder.ConnectionStringBuilder.MaxAutoPrepare = Math.Max(builder.ConnectionStringBuilder.MaxAutoPrepare, 16);
         builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-
-        // This pool is the journal's own and its reads change no session state, so a connection
-        // coming back needs no reset. With auto-prepare on, Npgsql's reset is seven statements
-        // (SET SESSION AUTHORIZATION DEFAULT, RESET ALL, CLOSE ALL, UNLISTEN *, advisory unlock,
-        // DISCARD SEQUENCES, DISCARD TEMP) run by the server before the next read: under ingest
-        // grains read the journal about once per event, so that was seven statements per event.
-        builder.ConnectionStringBuilder.NoResetOnClose = true;
-        dataSource = builder.Build();
-        StartFlushers(options.PostgresFlushers, () => new Writer(dataSource, options.TimeProvider));
+        builder.ConnectionStringBuilder.Multiplexing = multiplexing;
+        return builder.Build();
     }
 
     public override async Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default)
@@ -40,7 +51,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ArgumentNullException.ThrowIfNull(query);
         var (column, value) = query.Selector();
         ThrowIfDisposed();
-        await using var command = dataSource.CreateCommand(
+        await using var command = reads.CreateCommand(
             $"SELECT {EventColumns} FROM qp_events WHERE {column} = @value AND seq > @after ORDER BY seq LIMIT @limit");
         command.Parameters.AddWithValue("value", value);
         command.Parameters.AddWithValue("after", query.AfterSeq);
@@ -52,7 +63,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     {
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         ThrowIfDisposed();
-        await using var command = dataSource.CreateCommand($"SELECT {EventColumns} FROM qp_events WHERE event_id = @id");
+        await using var command = reads.CreateCommand($"SELECT {EventColumns} FROM qp_events WHERE event_id = @id");
         command.Parameters.AddWithValue("id", eventId);
         var rows = await ReadEventRowsAsync(command, ct);
         return rows.Count == 0 ? null : rows[0];
@@ -62,7 +73,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     {
         ArgumentNullException.ThrowIfNull(wardCode);
         ThrowIfDisposed();
-        await using var command = dataSource.CreateCommand(
+        await using var command = reads.CreateCommand(
             "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key");
         command.Parameters.AddWithValue("ward", wardCode);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -79,7 +90,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ThrowIfDisposed();
-        await using var command = dataSource.CreateCommand(
+        await using var command = reads.CreateCommand(
             "SELECT entity_key, due_at FROM qp_deadlines WHERE due_at <= @now ORDER BY due_at, entity_key LIMIT @max");
         command.Parameters.AddWithValue("now", NpgsqlDbType.TimestampTz, JournalTime.ToUtc(now));
         command.Parameters.AddWithValue("max", max);
@@ -98,7 +109,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         ThrowIfDisposed();
-        await using var command = dataSource.CreateCommand();
+        await using var command = reads.CreateCommand();
         var where = new List<string>();
         if (query.UserId is not null)
         {
@@ -153,17 +164,21 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     public override async Task<long> CountEventsAsync(CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM qp_events");
+        await using var command = reads.CreateCommand("SELECT count(*) FROM qp_events");
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>The settings every writer connection runs with (see <see cref="Writer"/>).</summary>
     internal const string WriterSession = "SET synchronous_commit TO on; SET enable_seqscan TO off";
 
-    /// <summary>The journal's pool, for tests that check how its connections behave.</summary>
-    internal NpgsqlDataSource DataSource => dataSource;
+    /// <summary>The journal's read pool, for tests that check how its connections behave.</summary>
+    internal NpgsqlDataSource ReadSource => reads;
 
-    protected override ValueTask DisposeResourcesAsync() => dataSource.DisposeAsync();
+    protected override async ValueTask DisposeResourcesAsync()
+    {
+        await reads.DisposeAsync();
+        await writers.DisposeAsync();
+    }
 
     private static async Task<IReadOnlyList<JournalEvent>> ReadEventRowsAsync(NpgsqlCommand command, CancellationToken ct)
     {

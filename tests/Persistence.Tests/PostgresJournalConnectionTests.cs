@@ -41,27 +41,18 @@ public sealed class PostgresJournalConnectionTests
     }
 
     [PostgresFact]
-    public async Task Read_connections_come_back_to_the_pool_without_a_reset()
+    public async Task Reads_are_multiplexed_and_each_concurrent_read_gets_its_own_rows()
     {
         await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
         await using var journal = (PostgresEventJournal)EventJournalFactory.Create(store.Settings, new JournalOptions { PostgresFlushers = 1 });
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+            journal.AppendAsync(JournalWrite.ForEvent(JournalScenarios.Event($"m-{i}", childId: $"c-{i}", familyId: $"f-{i}")))));
 
-        // Session state left on a returned connection is still there when the pool hands it out
-        // again: no reset statements ran in between.
-        int firstBackend;
-        await using (var first = await journal.DataSource.OpenConnectionAsync())
-        {
-            firstBackend = first.ProcessID;
-            await ExecuteAsync(first, "SET application_name = 'left-by-an-earlier-read'");
-        }
+        // Many grains activating at once: their reads share connections, pipelined, and none may get another's rows.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => journal.ReadEventsAsync(EventQuery.ForChild($"c-{i}"))));
 
-        await using var second = await journal.DataSource.OpenConnectionAsync();
-
-        Assert.Equal(firstBackend, second.ProcessID);
-        Assert.Equal("left-by-an-earlier-read", await LinesAsync(second, "SHOW application_name"));
-
-        // The journal still reads through its pool as before.
-        Assert.Empty(await journal.ReadEventsAsync(EventQuery.ForChild("c-none")));
+        Assert.True(new NpgsqlConnectionStringBuilder(journal.ReadSource.ConnectionString).Multiplexing);
+        Assert.All(Enumerable.Range(0, 64), i => Assert.Equal($"m-{i}", Assert.Single(reads[i]).EventId));
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
