@@ -163,32 +163,8 @@ public sealed class GatewayProcesses : IAsyncDisposable
     }
 
     /// <summary>The value of the counter <paramref name="name"/> (with or without labels) in a Prometheus text exposition, or null.</summary>
-    public static double? CounterValue(string exposition, string name)
-    {
-        ArgumentNullException.ThrowIfNull(exposition);
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        foreach (var line in exposition.Split('\n'))
-        {
-            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' '))
-            {
-                continue;
-            }
-
-            var rest = line[name.Length..];
-            if (rest.StartsWith('{'))
-            {
-                rest = rest[(rest.IndexOf('}', StringComparison.Ordinal) + 1)..];
-            }
-
-            var value = rest.Trim().Split(' ')[0];
-            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
-            {
-                return number;
-            }
-        }
-
-        return null;
-    }
+    public static double? CounterValue(string exposition, string name) =>
+        PrometheusText.Samples(exposition, name).Select(sample => (double?)sample.Value).FirstOrDefault();
 
     /// <summary>CPU time each host has used so far (from /proc/PID/stat through <see cref="Process.TotalProcessorTime"/>).</summary>
     public HostCpu CpuNow()

@@ -11,35 +11,20 @@ public sealed record HistogramReading(IReadOnlyList<(double UpperBound, double C
     /// <summary>The histogram <paramref name="name"/> (without its <c>_bucket</c> suffix), or null when the exposition has none.</summary>
     public static HistogramReading? Read(string exposition, string name)
     {
-        ArgumentNullException.ThrowIfNull(exposition);
         ArgumentException.ThrowIfNullOrEmpty(name);
         var buckets = new SortedDictionary<double, double>();
-        double sum = 0, count = 0;
-        var found = false;
-        foreach (var line in exposition.Split('\n'))
+        foreach (var (labels, value) in PrometheusText.Samples(exposition, name + "_bucket"))
         {
-            if (!line.StartsWith(name + "_", StringComparison.Ordinal) || Value(line) is not { } value)
-            {
-                continue;
-            }
-
-            var suffix = line[(name.Length + 1)..];
-            if (suffix.StartsWith("bucket{", StringComparison.Ordinal) && UpperBound(suffix) is { } bound)
+            if (UpperBound(labels) is { } bound)
             {
                 buckets[bound] = buckets.GetValueOrDefault(bound) + value;
-                found = true;
-            }
-            else if (suffix.StartsWith("sum", StringComparison.Ordinal) && suffix[3] is '{' or ' ')
-            {
-                sum += value;
-            }
-            else if (suffix.StartsWith("count", StringComparison.Ordinal) && suffix[5] is '{' or ' ')
-            {
-                count += value;
             }
         }
 
-        return found ? new HistogramReading([.. buckets.Select(b => (b.Key, b.Value))], sum, count) : null;
+        return buckets.Count == 0 ? null : new HistogramReading(
+            [.. buckets.Select(b => (b.Key, b.Value))],
+            PrometheusText.Samples(exposition, name + "_sum").Sum(sample => sample.Value),
+            PrometheusText.Samples(exposition, name + "_count").Sum(sample => sample.Value));
     }
 
     /// <summary>What was observed between <paramref name="earlier"/> and this reading (same buckets).</summary>
@@ -96,36 +81,17 @@ public sealed record HistogramReading(IReadOnlyList<(double UpperBound, double C
         return lowerBound;
     }
 
-    private static double? UpperBound(string suffix)
+    private static double? UpperBound(string labels)
     {
-        var at = suffix.IndexOf("le=\"", StringComparison.Ordinal);
+        var at = labels.IndexOf("le=\"", StringComparison.Ordinal);
         if (at < 0)
         {
             return null;
         }
 
         var start = at + 4;
-        var end = suffix.IndexOf('"', start);
-        var text = suffix[start..end];
+        var text = labels[start..labels.IndexOf('"', start)];
         return text == "+Inf" ? double.PositiveInfinity
             : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bound) ? bound : null;
-    }
-
-    private static double? Value(string line)
-    {
-        var rest = line;
-        var close = line.LastIndexOf('}');
-        if (close >= 0)
-        {
-            rest = line[(close + 1)..];
-        }
-        else
-        {
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            rest = space < 0 ? string.Empty : line[space..];
-        }
-
-        var parts = rest.Trim().Split(' ');
-        return double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 }
