@@ -150,7 +150,6 @@ public sealed class WardGrain(
 
     public async Task<FiguresSnapshot?> TakeSnapshotIfDueAsync()
     {
-        ParsePending();
         if (figures.Ward(WardCode) is null && _entries.Count == 0)
         {
             return null;
@@ -165,6 +164,10 @@ public sealed class WardGrain(
             return null;
         }
 
+        // Parsed only once a snapshot is due. The timer asks every ten minutes, and a ward nobody has
+        // read meanwhile holds every contribution that changed since as unparsed JSON: parsing them all
+        // on each check made a burst of garbage (tens of MB in a busy ward) for no figure.
+        ParsePending();
         var query = new FiguresQuery(WardFiguresBuilder.Month, monthEnd, "default");
         var document = figures.BuildWard(WardCode, _children.Values, _families.Values, _champions.Values, query, now);
         var snapshot = new WardSnapshot { Month = month, TakenAt = now, Document = document.ToJsonString(FiguresLayout.JsonOptions) };
