@@ -227,8 +227,7 @@ public sealed record ChildState
         var latest = new List<ImmunisationRecord>();
         for (var i = _immunisations.Length - 1; i >= 0; i--)
         {
-            var vaccine = (string)_immunisations[i].Detail!;
-            if (!latest.Exists(r => string.Equals(r.Vaccine, vaccine, StringComparison.Ordinal)))
+            if (IsLatestOfItsVaccine(i))
             {
                 latest.Add(ToImmunisation(_immunisations[i]));
             }
@@ -236,6 +235,54 @@ public sealed record ChildState
 
         latest.Sort((x, y) => string.CompareOrdinal(x.Vaccine, y.Vaccine));
         return latest;
+    }
+
+    /// <summary>
+    /// The event ids of the vaccines whose latest record says missed, in vaccine order: the missed ones of
+    /// <see cref="LatestPerVaccine"/> without building the records (risk is assessed on every event).
+    /// </summary>
+    public string[] MissedVaccineEventIds()
+    {
+        var count = 0;
+        for (var i = 0; i < _immunisations.Length; i++)
+        {
+            count += _immunisations[i].Kind != 1 && IsLatestOfItsVaccine(i) ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var vaccines = new string[count];
+        var ids = new string[count];
+        count = 0;
+        for (var i = 0; i < _immunisations.Length; i++)
+        {
+            if (_immunisations[i].Kind != 1 && IsLatestOfItsVaccine(i))
+            {
+                vaccines[count] = (string)_immunisations[i].Detail!;
+                ids[count++] = _ids.Get(_immunisations[i].EventId);
+            }
+        }
+
+        Array.Sort(vaccines, ids, StringComparer.Ordinal);
+        return ids;
+    }
+
+    /// <summary>Whether no later record (in the child's order) names the same vaccine; a child has a few dozen at most.</summary>
+    private bool IsLatestOfItsVaccine(int index)
+    {
+        var vaccine = (string)_immunisations[index].Detail!;
+        for (var later = index + 1; later < _immunisations.Length; later++)
+        {
+            if (string.Equals((string)_immunisations[later].Detail!, vaccine, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Folds one event for this child. Applying an event twice, or in any order, gives the same state.</summary>

@@ -28,7 +28,7 @@ public sealed class RiskEngine(RiskRules rules)
     public RiskAssessment AssessChild(IEnumerable<RiskFact> childFacts)
     {
         var contributions = Fire(childFacts, RiskScope.Child, childId: null);
-        return Assessment(contributions.Sum(c => c.Weight), contributions);
+        return Assessment(Total(contributions), contributions);
     }
 
     /// <summary>
@@ -42,7 +42,7 @@ public sealed class RiskEngine(RiskRules rules)
     {
         ArgumentNullException.ThrowIfNull(children);
         var contributions = Fire(familyFacts, RiskScope.Family, childId: null);
-        var score = contributions.Sum(c => c.Weight);
+        var score = Total(contributions);
 
         (string ChildId, RiskAssessment Assessment)? highest = null;
         foreach (var child in children)
@@ -102,6 +102,17 @@ public sealed class RiskEngine(RiskRules rules)
     }
 
     /// <summary>The first fact with the id, as a dictionary built with <c>TryAdd</c> would keep.</summary>
+    private static double Total(List<FactorContribution> contributions)
+    {
+        var total = 0.0;
+        foreach (var contribution in contributions)
+        {
+            total += contribution.Weight;
+        }
+
+        return total;
+    }
+
     private static RiskFact? Find(IReadOnlyList<RiskFact> facts, string id)
     {
         for (var i = 0; i < facts.Count; i++)

@@ -65,6 +65,11 @@ public static class RiskFacts
 
     private static readonly Concern[] Concerns = Enum.GetValues<Concern>();
 
+    // A fact that does not hold carries no events, so one immutable instance per id serves every
+    // assessment. Most facts are 0 most of the time, and facts are computed on every event.
+    private static readonly Dictionary<string, RiskFact> NotHolding =
+        Catalogue.ToDictionary(f => f.Id, f => new RiskFact(f.Id, 0, []), StringComparer.Ordinal);
+
     // Made once: a family's facts are computed on every event of any of its children.
     private static readonly string[] ConcernFacts = Concerns.Select(c => "concern-" + c.ToWireName()).ToArray();
 
@@ -92,8 +97,7 @@ public static class RiskFacts
             Flag(LateAntenatalBooking, child.GestationAtBooking > LateBookingAfterWeeks, child.BookingEventId),
         };
 
-        var overdue = reviews.Where(s => s.Status == ReviewState.Overdue).ToArray();
-        facts.Add(new RiskFact(OverdueReviews, overdue.Length, overdue.SelectMany(s => s.AnchorEventIds).Distinct(StringComparer.Ordinal).ToArray()));
+        facts.Add(Overdue(reviews));
 
         facts.Add(Count(WasNotBrought, Within(child, child.MissedEntries, now.AddMonths(-12), now)));
         facts.Add(Count(AeAttendances, Within(child, child.AeEntries, now.AddMonths(-12), now)));
@@ -101,11 +105,12 @@ public static class RiskFacts
         var asq3 = child.LatestAsq3();
         facts.Add(Flag(Asq3BelowCutoff, asq3 is not null && schedule.Asq3Cutoffs.DomainsBelow(asq3.Asq3!).Count > 0, asq3?.EventId));
 
-        var missed = child.LatestPerVaccine().Where(i => !i.Given).ToArray();
-        facts.Add(new RiskFact(ImmunisationsMissed, missed.Length, missed.Select(i => i.EventId).ToArray()));
+        facts.Add(Count(ImmunisationsMissed, child.MissedVaccineEventIds()));
 
         facts.Add(Flag(NotRegisteredWithCentre, child.KnownFromBirthRecord && !child.RegisteredWithCentre, child.BirthEventId));
-        facts.Add(Flag(RegisteredWithCentre, child.RegisteredWithCentre, Within(child, child.CentreEntries, DateTimeOffset.MinValue, DateTimeOffset.MaxValue)));
+        facts.Add(child.RegisteredWithCentre
+            ? Flag(RegisteredWithCentre, true, Within(child, child.CentreEntries, DateTimeOffset.MinValue, DateTimeOffset.MaxValue))
+            : NotHolding[RegisteredWithCentre]);
 
         var sessions = Within(child, child.SessionEntries, now.AddMonths(-3), now);
         facts.Add(Flag(AttendsSessions, sessions.Length > 0, sessions));
@@ -139,13 +144,8 @@ public static class RiskFacts
             family.Housing?.Value is Housing.TemporaryAccommodation or Housing.Overcrowded or Housing.Homeless,
             family.Housing?.EventId));
 
-        var outreach = family.Champions.SelectMany(c => Within(c.Outreaches, now.AddMonths(-12), now))
-            .OrderBy(o => o, ByTime<Occurrence>.Instance)
-            .ToArray();
-        facts.Add(Flag(ChampionEngaged, outreach.Length > 0, outreach.Select(o => o.EventId).ToArray()));
-
-        var sessions = Within(family.SessionsAttended, now.AddMonths(-3), now);
-        facts.Add(Flag(AttendsDropIns, sessions.Count > 0, sessions.Select(s => s.EventId).ToArray()));
+        facts.Add(Count(ChampionEngaged, OutreachWithin(family.Champions, now.AddMonths(-12), now), holdsAsFlag: true));
+        facts.Add(Count(AttendsDropIns, Within(family.SessionsAttended, now.AddMonths(-3), now), holdsAsFlag: true));
         facts.Add(Flag(GpRegistered, family.GpRegistered?.Value == true, family.GpRegistered?.EventId));
         return facts;
     }
@@ -233,10 +233,36 @@ public static class RiskFacts
         left is null ? right : right is null ? left : left < right ? left : right;
 
     private static RiskFact Flag(string id, bool holds, string? eventId) =>
-        Flag(id, holds, eventId is null ? [] : [eventId]);
+        holds ? new RiskFact(id, 1, eventId is null ? [] : [eventId]) : NotHolding[id];
 
     private static RiskFact Flag(string id, bool holds, IReadOnlyList<string> eventIds) =>
-        holds ? new RiskFact(id, 1, eventIds) : new RiskFact(id, 0, []);
+        holds ? new RiskFact(id, 1, eventIds) : NotHolding[id];
+
+    /// <summary>How many reviews are overdue, with the events that anchor them, each once.</summary>
+    private static RiskFact Overdue(IReadOnlyList<ReviewStatus> reviews)
+    {
+        var count = 0;
+        List<string>? ids = null;
+        foreach (var review in reviews)
+        {
+            if (review.Status != ReviewState.Overdue)
+            {
+                continue;
+            }
+
+            count++;
+            foreach (var id in review.AnchorEventIds)
+            {
+                ids ??= [];
+                if (!ids.Contains(id, StringComparer.Ordinal))
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+
+        return count == 0 ? NotHolding[OverdueReviews] : new RiskFact(OverdueReviews, count, ids is null ? [] : ids.ToArray());
+    }
 
     /// <summary>The ids of a child's records after <paramref name="from"/> and no later than <paramref name="to"/>, without building the records.</summary>
     private static string[] Within(ChildState child, ReadOnlySpan<ChildEntry> entries, DateTimeOffset from, DateTimeOffset to)
@@ -266,9 +292,65 @@ public static class RiskFacts
         return ids;
     }
 
-    private static RiskFact Count(string id, string[] eventIds) => new(id, eventIds.Length, eventIds);
+    /// <summary>A count of events, or with <paramref name="holdsAsFlag"/> 1 when there is any.</summary>
+    private static RiskFact Count(string id, string[] eventIds, bool holdsAsFlag = false) =>
+        eventIds.Length == 0 ? NotHolding[id] : new(id, holdsAsFlag ? 1 : eventIds.Length, eventIds);
 
-    /// <summary>Occurrences after <paramref name="from"/> and no later than <paramref name="to"/>.</summary>
-    private static List<Occurrence> Within(ValueList<Occurrence> occurrences, DateTimeOffset from, DateTimeOffset to) =>
-        occurrences.Where(o => o.At > from && o.At <= to).ToList();
+    /// <summary>The ids of occurrences after <paramref name="from"/> and no later than <paramref name="to"/>, in their order.</summary>
+    private static string[] Within(ValueList<Occurrence> occurrences, DateTimeOffset from, DateTimeOffset to)
+    {
+        var count = 0;
+        foreach (var occurrence in occurrences)
+        {
+            count += occurrence.At > from && occurrence.At <= to ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var ids = new string[count];
+        count = 0;
+        foreach (var occurrence in occurrences)
+        {
+            if (occurrence.At > from && occurrence.At <= to)
+            {
+                ids[count++] = occurrence.EventId;
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>The ids of every champion's outreach in the window, oldest first (ties as <see cref="ByTime{T}"/> orders them).</summary>
+    private static string[] OutreachWithin(ValueList<ChampionLink> champions, DateTimeOffset from, DateTimeOffset to)
+    {
+        List<Occurrence>? within = null;
+        foreach (var champion in champions)
+        {
+            foreach (var outreach in champion.Outreaches)
+            {
+                if (outreach.At > from && outreach.At <= to)
+                {
+                    (within ??= []).Add(outreach);
+                }
+            }
+        }
+
+        if (within is null)
+        {
+            return [];
+        }
+
+        // A stable sort, as the OrderBy it replaces: outreaches at the same instant keep the champions' order.
+        var ordered = within.Order(ByTime<Occurrence>.Instance).ToArray();
+        var ids = new string[ordered.Length];
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            ids[i] = ordered[i].EventId;
+        }
+
+        return ids;
+    }
 }

@@ -116,6 +116,28 @@ public sealed class FoldTests
     }
 
     [Fact]
+    public void Missed_vaccines_are_those_whose_latest_record_is_missed_in_vaccine_order()
+    {
+        // MMR missed then given, 6-in-1 given then missed, Rotavirus and "4-in-1" missed once each,
+        // arriving out of time order; by time the missed ones are v-5, v-6, v-4.
+        var child = ChildState.Fold("c-1",
+        [
+            Event("v-1", Day(2024, 5, 1), new ImmunisationMissed("MMR")),
+            Event("v-2", Day(2024, 6, 1), new ImmunisationGiven("MMR")),
+            Event("v-4", Day(2024, 7, 1), new ImmunisationMissed("6-in-1")),
+            Event("v-3", Day(2024, 4, 1), new ImmunisationGiven("6-in-1")),
+            Event("v-5", Day(2024, 2, 1), new ImmunisationMissed("Rotavirus")),
+            Event("v-6", Day(2024, 3, 1), new ImmunisationMissed("4-in-1")),
+        ]);
+
+        Assert.Equal(["v-6", "v-4", "v-5"], child.MissedVaccineEventIds());
+        Assert.Equal(
+            child.LatestPerVaccine().Where(i => !i.Given).Select(i => i.EventId),
+            child.MissedVaccineEventIds());
+        Assert.Empty(ChildState.Fold("c-2", [Event("v-7", Day(2024, 5, 1), new ImmunisationGiven("MMR"))]).MissedVaccineEventIds());
+    }
+
+    [Fact]
     public void Later_correction_wins_whichever_arrives_first()
     {
         var first = Event("a", Day(2024, 1, 1), new PregnancyBooked(new DateOnly(2024, 6, 1), 11));
