@@ -64,7 +64,12 @@ public sealed class RiskEngine(RiskRules rules)
         if (highest is { } top)
         {
             score += top.Assessment.Score;
-            contributions.AddRange(top.Assessment.Factors.Select(f => f with { ChildId = top.ChildId }));
+            var factors = top.Assessment.Factors;
+            contributions.EnsureCapacity(contributions.Count + factors.Count);
+            for (var i = 0; i < factors.Count; i++)
+            {
+                contributions.Add(factors[i] with { ChildId = top.ChildId });
+            }
         }
 
         return Assessment(score, contributions);

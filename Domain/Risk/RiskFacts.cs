@@ -241,27 +241,43 @@ public static class RiskFacts
     /// <summary>How many reviews are overdue, with the events that anchor them, each once.</summary>
     private static RiskFact Overdue(IReadOnlyList<ReviewStatus> reviews)
     {
+        // Indexed loops: the lists are small, and enumerating them through their interfaces allocates.
         var count = 0;
         List<string>? ids = null;
-        foreach (var review in reviews)
+        for (var r = 0; r < reviews.Count; r++)
         {
+            var review = reviews[r];
             if (review.Status != ReviewState.Overdue)
             {
                 continue;
             }
 
             count++;
-            foreach (var id in review.AnchorEventIds)
+            var anchors = review.AnchorEventIds;
+            for (var a = 0; a < anchors.Count; a++)
             {
-                ids ??= [];
-                if (!ids.Contains(id, StringComparer.Ordinal))
+                ids ??= new List<string>(anchors.Count);
+                if (!Holds(ids, anchors[a]))
                 {
-                    ids.Add(id);
+                    ids.Add(anchors[a]);
                 }
             }
         }
 
         return count == 0 ? NotHolding[OverdueReviews] : new RiskFact(OverdueReviews, count, ids is null ? [] : ids.ToArray());
+    }
+
+    private static bool Holds(List<string> ids, string id)
+    {
+        foreach (var held in ids)
+        {
+            if (string.Equals(held, id, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The ids of a child's records after <paramref name="from"/> and no later than <paramref name="to"/>, without building the records.</summary>
