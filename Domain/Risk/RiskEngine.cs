@@ -106,7 +106,7 @@ public sealed class RiskEngine(RiskRules rules)
         return contributions;
     }
 
-    /// <summary>The first fact with the id, as a dictionary built with <c>TryAdd</c> would keep.</summary>
+    /// <summary>The sum of the weights, in the list's order (a loop: a selector over the list as an enumerable allocates).</summary>
     private static double Total(List<FactorContribution> contributions)
     {
         var total = 0.0;
@@ -118,6 +118,7 @@ public sealed class RiskEngine(RiskRules rules)
         return total;
     }
 
+    /// <summary>The first fact with the id, as a dictionary built with <c>TryAdd</c> would keep.</summary>
     private static RiskFact? Find(IReadOnlyList<RiskFact> facts, string id)
     {
         for (var i = 0; i < facts.Count; i++)

@@ -257,7 +257,7 @@ public static class RiskFacts
             for (var a = 0; a < anchors.Count; a++)
             {
                 ids ??= new List<string>(anchors.Count);
-                if (!Holds(ids, anchors[a]))
+                if (!ContainsOrdinal(ids, anchors[a]))
                 {
                     ids.Add(anchors[a]);
                 }
@@ -267,7 +267,7 @@ public static class RiskFacts
         return count == 0 ? NotHolding[OverdueReviews] : new RiskFact(OverdueReviews, count, ids is null ? [] : ids.ToArray());
     }
 
-    private static bool Holds(List<string> ids, string id)
+    private static bool ContainsOrdinal(List<string> ids, string id)
     {
         foreach (var held in ids)
         {
