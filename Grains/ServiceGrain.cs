@@ -52,9 +52,8 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
 
         // Page by page, counting as it goes: the first refresh reads everything the service ever recorded.
         var after = _settledSeq;
-        while (true)
+        await foreach (var page in journal.ReadPagesAsync(EventQuery.ForRecorder("service:" + ServiceId, after) with { Limit = PageSize }))
         {
-            var page = await journal.ReadEventsAsync(EventQuery.ForRecorder("service:" + ServiceId, after) with { Limit = PageSize });
             foreach (var row in page)
             {
                 if (!_eventIds.Contains(row.EventId))
@@ -64,10 +63,6 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             }
 
             after = page.Count > 0 ? page[^1].Seq : after;
-            if (page.Count < PageSize)
-            {
-                break;
-            }
         }
 
         _reads.Enqueue((now, after));
