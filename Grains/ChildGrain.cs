@@ -308,24 +308,39 @@ public sealed class ChildGrain(
         // One-way messages: the events are already durable, and none of these grains calls a child back.
         // Services are not told per event: a service's summary reads the journal rows it recorded.
         // A family hears once per unit (a child's events normally all name the same family).
-        var familyId = steps[0].Contact.FamilyId;
-        if (familyId is not null && steps.TrueForAll(s => s.Contact.FamilyId == familyId))
+        // The notices report facts, not requests made for the caller, and no receiver reads a caller from them,
+        // so they go without the request context: Orleans would copy the caller's context into each message and
+        // the receiver would copy it again. The context is restored for the rest of this turn.
+        var turnContext = ExecutionContext.Capture();
+        RequestContext.Clear();
+        try
         {
-            TellFamily(familyId, steps, assessedAt);
-        }
-        else
-        {
-            foreach (var family in steps.Where(s => s.Contact.FamilyId is not null).GroupBy(s => s.Contact.FamilyId!, StringComparer.Ordinal))
+            var familyId = steps[0].Contact.FamilyId;
+            if (familyId is not null && steps.TrueForAll(s => s.Contact.FamilyId == familyId))
             {
-                TellFamily(family.Key, family.ToList(), assessedAt);
+                TellFamily(familyId, steps, assessedAt);
+            }
+            else
+            {
+                foreach (var family in steps.Where(s => s.Contact.FamilyId is not null).GroupBy(s => s.Contact.FamilyId!, StringComparer.Ordinal))
+                {
+                    TellFamily(family.Key, family.ToList(), assessedAt);
+                }
+            }
+
+            foreach (var step in steps)
+            {
+                if (RiskViews.ChampionOf(step.Contact) is { } champion)
+                {
+                    _ = GrainFactory.For<IChampionGrain>(champion).ContactRecordedAsync(step.Contact);
+                }
             }
         }
-
-        foreach (var step in steps)
+        finally
         {
-            if (RiskViews.ChampionOf(step.Contact) is { } champion)
+            if (turnContext is not null)
             {
-                _ = GrainFactory.For<IChampionGrain>(champion).ContactRecordedAsync(step.Contact);
+                ExecutionContext.Restore(turnContext);
             }
         }
     }
