@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Data;
 using Npgsql;
 using NpgsqlTypes;
@@ -56,27 +57,19 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ArgumentNullException.ThrowIfNull(query);
         var (column, value) = query.Selector();
         ThrowIfDisposed();
-        await using var command = reads.CreateCommand(EventsBy(column));
+        await using var command = reads.CreateCommand(EventsByColumn[column]);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.AfterSeq });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
         return await ReadEventRowsAsync(command, ct);
     }
 
-    private const string EventsByChild = $"SELECT {EventColumns} FROM qp_events WHERE child_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-    private const string EventsByFamily = $"SELECT {EventColumns} FROM qp_events WHERE family_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-    private const string EventsByChampion = $"SELECT {EventColumns} FROM qp_events WHERE champion_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-    private const string EventsByRecorder = $"SELECT {EventColumns} FROM qp_events WHERE recorded_by = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-
-    // One constant text per column, so no statement text is built per read.
-    private static string EventsBy(string column) => column switch
-    {
-        "child_id" => EventsByChild,
-        "family_id" => EventsByFamily,
-        "champion_id" => EventsByChampion,
-        "recorded_by" => EventsByRecorder,
-        _ => throw new ArgumentOutOfRangeException(nameof(column), column, "not a column events are read by"),
-    };
+    // One statement text per column events are read by, made once rather than per read.
+    private static readonly FrozenDictionary<string, string> EventsByColumn =
+        new[] { "child_id", "family_id", "champion_id", "recorded_by" }.ToFrozenDictionary(
+            column => column,
+            column => $"SELECT {EventColumns} FROM qp_events WHERE {column} = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            StringComparer.Ordinal);
 
     public override async Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
     {
