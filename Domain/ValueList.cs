@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -45,6 +46,33 @@ public readonly struct ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
         var array = Items;
         var index = BinarySearch(array, item, comparer);
         return index >= 0 ? this : new ValueList<T>(array.Insert(~index, item));
+    }
+
+    /// <summary>
+    /// <see cref="InsertSorted"/>, then the first item dropped if the list has grown past <paramref name="capacity"/>:
+    /// the same list, built in one copy instead of two (a family's recent history is full and changes on every event).
+    /// </summary>
+    public ValueList<T> InsertSortedKeepingLast(T item, IComparer<T> comparer, int capacity)
+    {
+        var array = Items;
+        var index = BinarySearch(array, item, comparer);
+        if (index >= 0)
+        {
+            return array.Length > capacity ? RemoveAt(0) : this;
+        }
+
+        index = ~index;
+        var drop = array.Length + 1 > capacity ? 1 : 0;
+        if (index < drop)
+        {
+            return this; // it would sort first and be dropped at once
+        }
+
+        var items = new T[array.Length + 1 - drop];
+        array.AsSpan(drop, index - drop).CopyTo(items);
+        items[index - drop] = item;
+        array.AsSpan(index, array.Length - index).CopyTo(items.AsSpan(index - drop + 1));
+        return new ValueList<T>(ImmutableCollectionsMarshal.AsImmutableArray(items));
     }
 
     public ValueList<T> SetItem(int index, T item) => new(Items.SetItem(index, item));

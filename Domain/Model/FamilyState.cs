@@ -22,6 +22,10 @@ namespace QpActors.Domain.Model;
 /// registers, members are "latest wins" per member id, a concern is open exactly when a raise came
 /// after every resolution, and the history keeps the 50 latest entries of the set.
 /// </para>
+/// <para>
+/// The setters are private and used only by <see cref="Apply"/>, on the copy it is about to return: a state never
+/// changes once it has been handed out.
+/// </para>
 /// </remarks>
 public sealed record FamilyState
 {
@@ -42,49 +46,49 @@ public sealed record FamilyState
     public string FamilyId { get; }
 
     [JsonInclude]
-    public Stamped<string>? Ward { get; private init; }
+    public Stamped<string>? Ward { get; private set; }
 
     [JsonInclude]
-    public Stamped<Housing>? Housing { get; private init; }
+    public Stamped<Housing>? Housing { get; private set; }
 
     [JsonInclude]
-    public Stamped<bool>? YoungParent { get; private init; }
+    public Stamped<bool>? YoungParent { get; private set; }
 
     [JsonInclude]
-    public Stamped<bool>? GpRegistered { get; private init; }
+    public Stamped<bool>? GpRegistered { get; private set; }
 
     /// <summary>Members by member id; a later record of a member changes its role. Nobody is removed.</summary>
     [JsonInclude]
-    public ValueList<MemberRecord> Members { get; private init; }
+    public ValueList<MemberRecord> Members { get; private set; }
 
     [JsonInclude]
-    public ValueList<string> ChildIds { get; private init; }
+    public ValueList<string> ChildIds { get; private set; }
 
     /// <summary>Every concern ever raised or resolved, by concern.</summary>
     [JsonInclude]
-    public ValueList<ConcernRecord> Concerns { get; private init; }
+    public ValueList<ConcernRecord> Concerns { get; private set; }
 
     /// <summary>Champions who reached the family, by champion id.</summary>
     [JsonInclude]
-    public ValueList<ChampionLink> Champions { get; private init; }
+    public ValueList<ChampionLink> Champions { get; private set; }
 
     /// <summary>The service level a practitioner set (never the engine's suggestion).</summary>
     [JsonInclude]
-    public Stamped<LevelDecision>? SetLevel { get; private init; }
+    public Stamped<LevelDecision>? SetLevel { get; private set; }
 
     [JsonInclude]
-    public ValueList<SurveyRecord> Surveys { get; private init; }
+    public ValueList<SurveyRecord> Surveys { get; private set; }
 
     /// <summary>Sessions attended by the family or any of its children; <see cref="Occurrence.Detail"/> is the session.</summary>
     [JsonInclude]
-    public ValueList<Occurrence> SessionsAttended { get; private init; }
+    public ValueList<Occurrence> SessionsAttended { get; private set; }
 
     /// <summary>The <see cref="HistoryLength"/> latest events, oldest first.</summary>
     [JsonInclude]
-    public ValueList<HistoryEntry> RecentHistory { get; private init; }
+    public ValueList<HistoryEntry> RecentHistory { get; private set; }
 
     [JsonInclude]
-    public ValueList<string> EventIds { get; private init; }
+    public ValueList<string> EventIds { get; private set; }
 
     [JsonIgnore]
     public int Version => EventIds.Count;
@@ -117,41 +121,51 @@ public sealed record FamilyState
 
         var at = contactEvent.OccurredAt;
         var id = contactEvent.EventId;
-        var history = RecentHistory.InsertSorted(
-            new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy), ByTime<HistoryEntry>.Instance);
+
+        // One copy of the state and of the history per event, filled in here before anyone else can see it: a typed event
+        // used to copy the state twice, and a full history was copied with the new entry and again without its oldest.
         var next = this with
         {
             EventIds = ids,
-            RecentHistory = history.Count > HistoryLength ? history.RemoveAt(0) : history,
+            RecentHistory = RecentHistory.InsertSortedKeepingLast(
+                new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy), ByTime<HistoryEntry>.Instance, HistoryLength),
             ChildIds = contactEvent.ChildId is { } childId ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
         };
 
-        return contactEvent.Data switch
+        switch (contactEvent.Data)
         {
-            FamilyRegistered registered => next.WithDetails(
-                registered.WardCode, registered.Housing, registered.YoungParent, registered.GpRegistered, registered.Members, at, id),
-            FamilyDetailsChanged changed => next.WithDetails(
-                changed.WardCode, changed.Housing, changed.YoungParent, changed.GpRegistered, changed.Members, at, id),
-            BirthNotified birth => next with { Ward = Stamped<string>.Latest(Ward, new(birth.WardCode, at, id)) },
-            ConcernRaised raised => next with { Concerns = UpdateConcern(Concerns, raised.Concern, c => c.Raise(new(at, id))) },
-            ConcernResolved resolved => next with { Concerns = UpdateConcern(Concerns, resolved.Concern, c => c.Resolve(new(at, id))) },
-            ChampionOutreach outreach => next with { Champions = AddOutreach(Champions, outreach, new(at, id, outreach.SignpostedTo)) },
-            SurveyCompleted survey => next with
-            {
-                Surveys = Surveys.InsertSorted(
+            case FamilyRegistered registered:
+                next.TakeDetails(registered.WardCode, registered.Housing, registered.YoungParent, registered.GpRegistered, registered.Members, at, id);
+                break;
+            case FamilyDetailsChanged changed:
+                next.TakeDetails(changed.WardCode, changed.Housing, changed.YoungParent, changed.GpRegistered, changed.Members, at, id);
+                break;
+            case BirthNotified birth:
+                next.Ward = Stamped<string>.Latest(Ward, new(birth.WardCode, at, id));
+                break;
+            case ConcernRaised raised:
+                next.Concerns = UpdateConcern(Concerns, raised.Concern, c => c.Raise(new(at, id)));
+                break;
+            case ConcernResolved resolved:
+                next.Concerns = UpdateConcern(Concerns, resolved.Concern, c => c.Resolve(new(at, id)));
+                break;
+            case ChampionOutreach outreach:
+                next.Champions = AddOutreach(Champions, outreach, new(at, id, outreach.SignpostedTo));
+                break;
+            case SurveyCompleted survey:
+                next.Surveys = Surveys.InsertSorted(
                     new(at, id, survey.ChampionId, new ValueList<ServiceScore>(survey.Satisfaction.Select(p => new ServiceScore(p.Key, p.Value)))),
-                    ByTime<SurveyRecord>.Instance),
-            },
-            SessionAttended session => next with
-            {
-                SessionsAttended = SessionsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance),
-            },
-            ServiceLevelSet level => next with
-            {
-                SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy), at, id)),
-            },
-            _ => next,
-        };
+                    ByTime<SurveyRecord>.Instance);
+                break;
+            case SessionAttended session:
+                next.SessionsAttended = SessionsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance);
+                break;
+            case ServiceLevelSet level:
+                next.SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy), at, id));
+                break;
+        }
+
+        return next;
     }
 
     /// <summary>Rebuilds a family from its events; events for other families are skipped.</summary>
@@ -177,7 +191,8 @@ public sealed record FamilyState
         JsonSerializer.Deserialize<FamilyState>(json, CanonicalOptions)
         ?? throw new FormatException("Not a family state.");
 
-    private FamilyState WithDetails(
+    /// <summary>Takes a registration's or a change's details into the state being built by <see cref="Apply"/>.</summary>
+    private void TakeDetails(
         string? ward, Housing? housing, bool? youngParent, bool? gpRegistered, ValueList<FamilyMember>? members, DateTimeOffset at, string id)
     {
         var members2 = Members;
@@ -190,14 +205,11 @@ public sealed record FamilyState
                 : EventOrder.IsLater(candidate, members2[index]) ? members2.SetItem(index, candidate) : members2;
         }
 
-        return this with
-        {
-            Ward = ward is null ? Ward : Stamped<string>.Latest(Ward, new(ward, at, id)),
-            Housing = housing is null ? Housing : Stamped<Housing>.Latest(Housing, new(housing.Value, at, id)),
-            YoungParent = youngParent is null ? YoungParent : Stamped<bool>.Latest(YoungParent, new(youngParent.Value, at, id)),
-            GpRegistered = gpRegistered is null ? GpRegistered : Stamped<bool>.Latest(GpRegistered, new(gpRegistered.Value, at, id)),
-            Members = members2,
-        };
+        Ward = ward is null ? Ward : Stamped<string>.Latest(Ward, new(ward, at, id));
+        Housing = housing is null ? Housing : Stamped<Housing>.Latest(Housing, new(housing.Value, at, id));
+        YoungParent = youngParent is null ? YoungParent : Stamped<bool>.Latest(YoungParent, new(youngParent.Value, at, id));
+        GpRegistered = gpRegistered is null ? GpRegistered : Stamped<bool>.Latest(GpRegistered, new(gpRegistered.Value, at, id));
+        Members = members2;
     }
 
     private static ValueList<ConcernRecord> UpdateConcern(
