@@ -58,9 +58,9 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         var (column, value) = query.Selector();
         ThrowIfDisposed();
         await using var command = reads.CreateCommand(EventsByColumn[column]);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.AfterSeq });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
+        AddByPosition(command.Parameters, value);
+        AddByPosition(command.Parameters, query.AfterSeq);
+        AddByPosition(command.Parameters, query.Limit);
         return await ReadEventRowsAsync(command, ct);
     }
 
@@ -71,12 +71,27 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             column => $"SELECT {EventColumns} FROM qp_events WHERE {column} = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             StringComparer.Ordinal);
 
+    /// <summary>
+    /// Adds the statement's next positional parameter (<c>$1</c>, <c>$2</c>, ...). Typed, so Npgsql writes the value
+    /// without boxing it or looking its type up again.
+    /// </summary>
+    private static void AddByPosition<T>(NpgsqlParameterCollection parameters, T value, NpgsqlDbType? type = null)
+    {
+        var parameter = new NpgsqlParameter<T> { TypedValue = value };
+        if (type is { } known)
+        {
+            parameter.NpgsqlDbType = known;
+        }
+
+        parameters.Add(parameter);
+    }
+
     public override async Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         ThrowIfDisposed();
         await using var command = reads.CreateCommand($"SELECT {EventColumns} FROM qp_events WHERE event_id = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+        AddByPosition(command.Parameters, eventId);
         var rows = await ReadEventRowsAsync(command, ct);
         return rows.Count == 0 ? null : rows[0];
     }
@@ -87,7 +102,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ThrowIfDisposed();
         await using var command = reads.CreateCommand(
             "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = $1 ORDER BY entry_key");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = wardCode });
+        AddByPosition(command.Parameters, wardCode);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var entries = new List<WardEntry>();
         while (await reader.ReadAsync(ct))
@@ -104,8 +119,8 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ThrowIfDisposed();
         await using var command = reads.CreateCommand(
             "SELECT entity_key, due_at FROM qp_deadlines WHERE due_at <= $1 ORDER BY due_at, entity_key LIMIT $2");
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = JournalTime.ToUtc(now), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
+        AddByPosition(command.Parameters, JournalTime.ToUtc(now), NpgsqlDbType.TimestampTz);
+        AddByPosition(command.Parameters, max);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var due = new List<Deadline>();
         while (await reader.ReadAsync(ct))
@@ -125,9 +140,9 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         var where = new List<string>();
 
         // Each condition names the position of the parameter it adds.
-        string Next(object value, NpgsqlDbType type)
+        string Next<T>(T value, NpgsqlDbType type)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
+            AddByPosition(command.Parameters, value, type);
             return "$" + command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
@@ -490,7 +505,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             {
                 var missing = rows.Select(r => r.EventId).Where(id => !inserted.ContainsKey(id)).ToArray();
                 await using var find = new NpgsqlCommand(FindExisting, open, transaction);
-                find.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = missing, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                AddByPosition(find.Parameters, missing, NpgsqlDbType.Array | NpgsqlDbType.Text);
                 await using var reader = await find.ExecuteReaderAsync().ConfigureAwait(false);
                 while (await reader.ReadAsync().ConfigureAwait(false))
                 {
@@ -559,7 +574,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
             // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
-            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
             batch.BatchCommands.Add(command);
         }
 
@@ -593,7 +608,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             if (cleared.Length > 0)
             {
                 var delete = new NpgsqlBatchCommand(DeleteDeadlines);
-                delete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = cleared, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                AddByPosition(delete.Parameters, cleared, NpgsqlDbType.Array | NpgsqlDbType.Text);
                 batch.BatchCommands.Add(delete);
             }
         }
@@ -644,9 +659,8 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                 values[i] = pick(rows[i]);
             }
 
-            // Typed, so Npgsql writes the array without boxing it or looking its type up again. Unnamed: the
-            // statement takes it by position, so callers add the columns in the order of its unnest.
-            parameters.Add(new NpgsqlParameter<TValue[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | type });
+            // Callers add the columns in the order of the statement's unnest.
+            AddByPosition(parameters, values, NpgsqlDbType.Array | type);
         }
     }
 }
