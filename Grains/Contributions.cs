@@ -7,6 +7,16 @@ namespace QpActors.Grains;
 /// What one entity adds to its ward's figures, as of its latest version. Entities send their whole
 /// current contribution rather than deltas, so the ward can replace an older one and never double-count.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The journal rewrites an entity's contribution with almost every event. PostgreSQL logs such an update (when the new
+/// row stays on its page, as it nearly always does here) as only the bytes between the first and the last that
+/// differ from the old row; the row holds the version and time just before the payload (schema 0005). So each record
+/// below names first what an event changes (<see cref="JsonPropertyOrderAttribute"/>) and last what it never
+/// changes (ids, ward, dates of birth): a contact then logs a few dozen bytes of JSON rather than all of it.
+/// </para>
+/// <para>Readers match names, not positions, so rows written in the earlier order read the same.</para>
+/// </remarks>
 public static class ContributionJson
 {
     // Contributions are written on every contact event and read by every ward: the source-generated
@@ -28,20 +38,20 @@ public static class ContributionJson
         ?? throw new JsonException($"empty {typeof(T).Name}");
 }
 
-/// <summary>A service's contacts with one child or family, for caseload figures.</summary>
-/// <param name="ContactsByMonth">Contacts per calendar month (<c>yyyy-MM</c>), the last 13 months kept.</param>
+/// <summary>A service's contacts with one child or family, for caseload figures; the counts first (see <see cref="ContributionJson"/>).</summary>
+/// <param name="ContactsByMonth">Contacts per calendar month (<c>yyyy-MM</c>), the last 13 months kept, newest first.</param>
 /// <param name="MissedByMonth">
 /// Missed appointments per calendar month, kept like <paramref name="ContactsByMonth"/>, so the missed-appointment
 /// rate covers the same twelve months as the contacts; when absent the ward falls back to the lifetime count.
 /// </param>
 public sealed record ServiceContactTally(
     string ServiceId,
-    DateOnly LastContact,
-    IReadOnlyDictionary<string, int> ContactsByMonth,
-    int MissedAppointments,
+    [property: JsonPropertyOrder(-4)] DateOnly LastContact,
+    [property: JsonPropertyOrder(-3)] IReadOnlyDictionary<string, int> ContactsByMonth,
+    [property: JsonPropertyOrder(-2)] int MissedAppointments,
     int ReferralsMade,
     int ReferralsTakenUp,
-    IReadOnlyDictionary<string, int>? MissedByMonth = null);
+    [property: JsonPropertyOrder(-1)] IReadOnlyDictionary<string, int>? MissedByMonth = null);
 
 public sealed record ChildContribution(
     string ChildId,
@@ -58,30 +68,30 @@ public sealed record ChildContribution(
     DateOnly? TwoYearReviewOn,
     bool TwoYearReviewUsedAsq3,
     DateOnly? RegisteredOn,
-    DateOnly? LastSeenOn,
-    double Score,
-    string SuggestedLevel,
-    IReadOnlyList<string> OverdueReviews,
-    IReadOnlyList<ServiceContactTally> Services,
-    int AeAttendances12Months,
+    [property: JsonPropertyOrder(-3)] DateOnly? LastSeenOn,
+    [property: JsonPropertyOrder(-6)] double Score,
+    [property: JsonPropertyOrder(-5)] string SuggestedLevel,
+    [property: JsonPropertyOrder(-2)] IReadOnlyList<string> OverdueReviews,
+    [property: JsonPropertyOrder(-4)] IReadOnlyList<ServiceContactTally> Services,
+    [property: JsonPropertyOrder(-1)] int AeAttendances12Months,
     bool Synthetic);
 
 public sealed record FamilyContribution(
     string FamilyId,
     string WardCode,
-    double Score,
-    string SuggestedLevel,
+    [property: JsonPropertyOrder(-5)] double Score,
+    [property: JsonPropertyOrder(-4)] string SuggestedLevel,
     string? SetLevel,
-    int OverdueReviews,
-    IReadOnlyList<string> OpenConcerns,
-    IReadOnlyList<string> TopFactors,
+    [property: JsonPropertyOrder(-3)] int OverdueReviews,
+    [property: JsonPropertyOrder(-1)] IReadOnlyList<string> OpenConcerns,
+    [property: JsonPropertyOrder(-2)] IReadOnlyList<string> TopFactors,
     IReadOnlyList<string> ChildIds,
     IReadOnlyList<string> Champions,
     int OutreachContacts,
     IReadOnlyList<string> SignpostedTo,
     bool SignpostedThenReached,
     IReadOnlyList<SurveyScore> Surveys,
-    DateTimeOffset UpdatedAt,
+    [property: JsonPropertyOrder(-6)] DateTimeOffset UpdatedAt,
     bool Synthetic,
     int? SurveysCompleted = null);
 
@@ -90,9 +100,9 @@ public sealed record SurveyScore(string ServiceId, int Score);
 public sealed record ChampionContribution(
     string ChampionId,
     string WardCode,
-    int DropInsHosted,
-    int SurveysRun,
-    int OutreachContacts);
+    [property: JsonPropertyOrder(-3)] int DropInsHosted,
+    [property: JsonPropertyOrder(-2)] int SurveysRun,
+    [property: JsonPropertyOrder(-1)] int OutreachContacts);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ChildContribution))]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Time.Testing;
 using QpActors.Grains;
 
 namespace QpActors.Integration.Tests;
@@ -27,6 +28,48 @@ public sealed class ContributionJsonTests
         var back = ContributionJson.Deserialize<ChildContribution>(utf8);
         Assert.Equal(utf8, ContributionJson.Serialize(back));
         Assert.DoesNotContain("familyId", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_more_contact_changes_only_a_short_span_near_the_start_of_a_childs_json()
+    {
+        // The journal's rewrite of a ward entry logs only the span between the first and the last byte that differ
+        // (schema 0005), so what a contact changes must come first and what it never changes last.
+        var today = new DateOnly(2026, 11, 20);
+        var contacts = new Contacts(new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero)), "span");
+        var tallies = new ServiceTallies();
+        tallies.Add(contacts.Birth("span-f", "span-c", new DateOnly(2025, 9, 1)));
+        for (var month = 0; month < 12; month++)
+        {
+            var at = new DateTimeOffset(2025, 11, 3, 10, 0, 0, TimeSpan.Zero).AddMonths(month);
+            tallies.Add(contacts.Review("span-f", "span-c", "1-year", at));
+            tallies.Add(contacts.Registered("span-f", "span-c", at.AddDays(1)));
+        }
+
+        var before = Child(tallies.Snapshot(today));
+        tallies.Add(contacts.Registered("span-f", "span-c", new DateTimeOffset(2026, 11, 19, 9, 0, 0, TimeSpan.Zero)));
+        var after = Child(tallies.Snapshot(today));
+
+        var prefix = 0;
+        while (prefix < Math.Min(before.Length, after.Length) && before[prefix] == after[prefix])
+        {
+            prefix++;
+        }
+
+        var suffix = 0;
+        while (suffix < Math.Min(before.Length, after.Length) - prefix && before[^(suffix + 1)] == after[^(suffix + 1)])
+        {
+            suffix++;
+        }
+
+        var json = Encoding.UTF8.GetString(after);
+        Assert.True(prefix < after.Length, "the contact changed the JSON");
+        Assert.True(after.Length - suffix <= 128, $"changed span {prefix}..{after.Length - suffix} of {after.Length} bytes: {json}");
+        Assert.StartsWith("""{"score":4.5,"suggestedLevel":"universal-plus","services":[{"lastContact":"2026-11-19","contactsByMonth":{"2026-11":1,"2026-10":1,""", json, StringComparison.Ordinal);
+
+        static byte[] Child(IReadOnlyList<ServiceContactTally> services) => ContributionJson.Serialize(new ChildContribution(
+            "span-c", "span-f", "queens-park", true, new DateOnly(2025, 9, 1), null, null, null, new DateOnly(2025, 9, 12), null, null, null,
+            false, new DateOnly(2025, 11, 4), new DateOnly(2026, 10, 4), 4.5, "universal-plus", [], services, 0, false));
     }
 
     [Fact]

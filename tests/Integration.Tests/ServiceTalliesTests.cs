@@ -14,7 +14,7 @@ public sealed class ServiceTalliesTests
     private readonly Contacts _contacts = new(new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero)), "tally");
 
     [Fact]
-    public void Counts_each_services_contacts_per_month_and_leaves_out_months_older_than_twelve()
+    public void Counts_each_services_contacts_per_month_and_leaves_out_months_older_than_twelve_newest_first()
     {
         var events = History();
         var tallies = new ServiceTallies();
@@ -28,8 +28,10 @@ public sealed class ServiceTalliesTests
         var expected = events
             .Where(e => e.RecordedBy.StartsWith("service:", StringComparison.Ordinal) && e.Data is not AppointmentMissed)
             .GroupBy(e => e.RecordedBy["service:".Length..], StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .OrderByDescending(g => DateOnly.FromDateTime(g.Max(e => e.OccurredAt).UtcDateTime))
+            .ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
+        Assert.True(expected.Count >= 3, "the history names at least three services, so their order is tested");
 
         Assert.Equal(expected.Select(g => g.Key), snapshot.Where(s => s.ContactsByMonth.Count > 0 || s.LastContact != DateOnly.MinValue).Select(s => s.ServiceId));
         foreach (var service in expected)
@@ -39,7 +41,7 @@ public sealed class ServiceTalliesTests
                 .Select(e => e.OccurredAt.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture))
                 .Where(m => string.CompareOrdinal(m, oldest) >= 0)
                 .GroupBy(m => m, StringComparer.Ordinal)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .OrderByDescending(g => g.Key, StringComparer.Ordinal)
                 .Select(g => KeyValuePair.Create(g.Key, g.Count()));
             Assert.Equal(months, tally.ContactsByMonth);
             Assert.Equal(DateOnly.FromDateTime(service.Max(e => e.OccurredAt).UtcDateTime), tally.LastContact);

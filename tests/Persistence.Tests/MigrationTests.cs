@@ -11,9 +11,12 @@ public static class MigrationScenarios
         "qp_events", "qp_ward_entries", "qp_deadlines", "qp_audit", "qp_schema_migrations",
     ];
 
-    /// <summary>The scripts each store carries: the third tunes ingest cost on both; PostgreSQL's fourth stores ward entries as text.</summary>
+    /// <summary>
+    /// The scripts each store carries: the third tunes ingest cost on both; PostgreSQL's fourth stores ward entries as
+    /// text, its fifth puts their version and time before the payload.
+    /// </summary>
     public static (int[] Versions, string[] Names) Expected(StorageKind kind) => kind == StorageKind.Postgres
-        ? ([1, 2, 3, 4], ["orleans", "qpactors", "ingest_cost", "ward_entry_text"])
+        ? ([1, 2, 3, 4, 5], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout"])
         : ([1, 2, 3], ["orleans", "qpactors", "ingest_cost"]);
 
     public static async Task AppliesOnceThenNothing(StorageKind kind)
@@ -184,6 +187,71 @@ public sealed class PostgresMigrationTests
 
         // The rewrite keeps the room left for HOT updates.
         Assert.Equal("{fillfactor=70}", await store.TextAsync("SELECT reloptions::text FROM pg_class WHERE relname = 'qp_ward_entries'"));
+    }
+
+    [PostgresFact]
+    public async Task A_store_at_0004_keeps_its_ward_entries_with_version_and_time_before_the_payload()
+    {
+        await using var store = await TestStore.PostgresAsync();
+        await using (var connection = new NpgsqlConnection(store.Settings.ConnectionString))
+        {
+            await connection.OpenAsync();
+            var statements = await EmbeddedScriptsAsync(4);
+            statements.AddRange(
+            [
+                "INSERT INTO qp_schema_migrations (version, name) VALUES (1, 'orleans'), (2, 'qpactors'), (3, 'ingest_cost'), (4, 'ward_entry_text')",
+                """INSERT INTO qp_ward_entries VALUES ('child:c-1', 'queens-park', 'child', 3, '{"score":1}', '2026-11-20T10:16:00Z')""",
+                """INSERT INTO qp_ward_entries VALUES ('family:f-1', 'queens-park', 'family', 2, '{"score":2}', '2026-11-20T10:17:00Z')""",
+                """INSERT INTO qp_ward_entries VALUES ('child:c-9', 'westbourne', 'child', 7, '{"score":3}', '2026-11-20T10:18:00Z')""",
+            ]);
+            foreach (var sql in statements)
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        const string Rows = "SELECT string_agg(concat_ws('|', entry_key, ward_code, kind, version, updated_at, payload), ';' ORDER BY entry_key) FROM qp_ward_entries";
+        var before = await store.TextAsync(Rows);
+
+        var applied = await SchemaMigrator.ApplyAsync(store.Settings);
+
+        Assert.Equal([new SchemaMigration(5, "ward_entry_layout")], applied);
+        Assert.Equal(before, await store.TextAsync(Rows));
+        Assert.Equal("entry_key,ward_code,kind,version,updated_at,payload", await store.TextAsync(
+            "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'qp_ward_entries'"));
+        Assert.Equal("{fillfactor=70}", await store.TextAsync("SELECT reloptions::text FROM pg_class WHERE relname = 'qp_ward_entries'"));
+        Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM pg_class WHERE relname LIKE 'qp_ward_entries_0005%'"));
+        Assert.Equal(1, await store.ScalarAsync("SELECT count(*) FROM pg_indexes WHERE indexname = 'qp_ward_entries_by_ward'"));
+
+        // Replacing still goes by key and version, and the reads by ward still work.
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var stale = JournalScenarios.Ward("family:f-1", "queens-park", "family", 1, """{"score":9}""");
+        var newer = JournalScenarios.Ward("child:c-1", "queens-park", "child", 4, """{"score":4}""");
+        await journal.AppendAsync(new JournalWrite(JournalScenarios.Event("e-1"), [stale, newer], [], []));
+        var ward = await journal.ReadWardEntriesAsync("queens-park");
+        Assert.Equal(["child:c-1", "family:f-1"], ward.Select(e => e.EntryKey));
+        Assert.Equal(
+            [(4L, """{"score":4}"""), (2L, """{"score":2}""")],
+            ward.Select(e => (e.Version, System.Text.Encoding.UTF8.GetString(e.Payload.Bytes))));
+    }
+
+    /// <summary>The embedded PostgreSQL scripts up to <paramref name="version"/>, as an older build would have applied them.</summary>
+    private static async Task<List<string>> EmbeddedScriptsAsync(int version)
+    {
+        var assembly = typeof(SchemaMigrator).Assembly;
+        var scripts = new List<string>();
+        foreach (var name in assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("Schema/postgres/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Where(n => int.Parse(n["Schema/postgres/".Length..][..4], System.Globalization.CultureInfo.InvariantCulture) <= version))
+        {
+            await using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            scripts.Add(await reader.ReadToEndAsync());
+        }
+
+        return scripts;
     }
 }
 
