@@ -13,7 +13,7 @@ namespace QpActors.Grains;
 /// row stays on its page, as it nearly always does here) as only the bytes between the first and the last that
 /// differ from the old row; the row holds the version and time just before the payload (schema 0005). So each record
 /// below names first what an event changes (<see cref="JsonPropertyOrderAttribute"/>) and last what it never
-/// changes (ids, ward, dates of birth): a contact then logs a few dozen bytes of JSON rather than all of it.
+/// changes (ids, ward, dates of birth): a contact then logs the JSON's first hundred or so bytes rather than all of it.
 /// </para>
 /// <para>Readers match names, not positions, so rows written in the earlier order read the same.</para>
 /// </remarks>
@@ -38,7 +38,10 @@ public static class ContributionJson
         ?? throw new JsonException($"empty {typeof(T).Name}");
 }
 
-/// <summary>A service's contacts with one child or family, for caseload figures; the counts first (see <see cref="ContributionJson"/>).</summary>
+/// <summary>
+/// A service's contacts with one child or family, for caseload figures; the last contact and the counts a contact
+/// changes come first in its JSON (see <see cref="ContributionJson"/>).
+/// </summary>
 /// <param name="ContactsByMonth">Contacts per calendar month (<c>yyyy-MM</c>), the last 13 months kept, newest first.</param>
 /// <param name="MissedByMonth">
 /// Missed appointments per calendar month, kept like <paramref name="ContactsByMonth"/>, so the missed-appointment
