@@ -173,6 +173,13 @@ public static class SchemaMigrator
 
     private sealed record Script(SchemaMigration Migration, string Text);
 
+    /// <summary>
+    /// The texts of the embedded scripts up to and including <paramref name="version"/>, in order: what an older build
+    /// applied, so tests can leave a store where that build left it and migrate it from there.
+    /// </summary>
+    internal static IReadOnlyList<string> ScriptsThrough(StorageKind kind, int version) =>
+        LoadScripts(kind).Where(s => s.Migration.Version <= version).Select(s => s.Text).ToList();
+
     private static List<Script> LoadScripts(StorageKind kind)
     {
         var folder = kind switch

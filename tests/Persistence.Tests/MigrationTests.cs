@@ -196,7 +196,7 @@ public sealed class PostgresMigrationTests
         await using (var connection = new NpgsqlConnection(store.Settings.ConnectionString))
         {
             await connection.OpenAsync();
-            var statements = await EmbeddedScriptsAsync(4);
+            var statements = SchemaMigrator.ScriptsThrough(StorageKind.Postgres, 4).ToList();
             statements.AddRange(
             [
                 "INSERT INTO qp_schema_migrations (version, name) VALUES (1, 'orleans'), (2, 'qpactors'), (3, 'ingest_cost'), (4, 'ward_entry_text')",
@@ -234,24 +234,6 @@ public sealed class PostgresMigrationTests
         Assert.Equal(
             [(4L, """{"score":4}"""), (2L, """{"score":2}""")],
             ward.Select(e => (e.Version, System.Text.Encoding.UTF8.GetString(e.Payload.Bytes))));
-    }
-
-    /// <summary>The embedded PostgreSQL scripts up to <paramref name="version"/>, as an older build would have applied them.</summary>
-    private static async Task<List<string>> EmbeddedScriptsAsync(int version)
-    {
-        var assembly = typeof(SchemaMigrator).Assembly;
-        var scripts = new List<string>();
-        foreach (var name in assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith("Schema/postgres/", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Where(n => int.Parse(n["Schema/postgres/".Length..][..4], System.Globalization.CultureInfo.InvariantCulture) <= version))
-        {
-            await using var stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream);
-            scripts.Add(await reader.ReadToEndAsync());
-        }
-
-        return scripts;
     }
 }
 

@@ -85,15 +85,7 @@ public sealed class SqliteIngestCostMigrationTests
     /// <summary>Applies the embedded 0001 and 0002 scripts only, as a store left at 0002 by an older build.</summary>
     private static async Task CreateAt0002Async(string connectionString)
     {
-        var assembly = typeof(SchemaMigrator).Assembly;
-        var scripts = new List<string>();
-        foreach (var name in new[] { "Schema/sqlite/0001_orleans.sql", "Schema/sqlite/0002_qpactors.sql" })
-        {
-            await using var stream = assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"{name} is not embedded.");
-            using var reader = new StreamReader(stream);
-            scripts.Add(await reader.ReadToEndAsync());
-        }
-
+        var scripts = SchemaMigrator.ScriptsThrough(StorageKind.Sqlite, 2).ToList();
         scripts.Add("INSERT INTO qp_schema_migrations (version, name) VALUES (1, 'orleans'), (2, 'qpactors')");
         await ExecuteAsync(connectionString, [.. scripts]);
     }
