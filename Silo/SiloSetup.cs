@@ -78,6 +78,9 @@ public static class SiloSetup
 
         silo.AddQpGrainServices(storage);
 
+        // The directory's cache without Orleans' size gauge, which walks every entry each time it is read (see GrainLocationCache).
+        silo.UseGrainLocationCache();
+
         // Trace context crosses grain calls only when traces are recorded: the propagation filters sit on
         // every grain call (an extra awaited step and its allocations each way), for nothing without traces.
         if (settings.Tracing)

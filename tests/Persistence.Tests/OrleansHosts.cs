@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using QpActors.Silo;
 
 namespace QpActors.Persistence.Tests;
 
@@ -49,6 +50,7 @@ public static class OrleansHosts
                     o.ConnectionString = settings.ConnectionString;
                 });
                 silo.UseSystemTextJsonGrainStorageSerializer();
+                silo.UseGrainLocationCache();
                 if (reminders)
                 {
                     silo.UseAdoNetReminderService(o =>

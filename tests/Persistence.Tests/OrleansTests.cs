@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Orleans.Runtime.GrainDirectory;
 
 namespace QpActors.Persistence.Tests;
 
@@ -93,48 +94,73 @@ public sealed class PostgresOrleansTests
         var cluster = "c-" + Guid.NewGuid().ToString("N");
         var a = await OrleansHosts.StartSiloAsync(store.Settings, cluster, reminders: false);
         var b = await OrleansHosts.StartSiloAsync(store.Settings, cluster, reminders: false);
+        var bStopped = false;
+        var keys = Enumerable.Range(0, 16).Select(i => $"child:c-{i}").ToList();
         try
         {
-            await BothActiveAsync(a);
-            await BothActiveAsync(b);
+            await ActiveSilosAsync(a, 2);
+            await ActiveSilosAsync(b, 2);
 
             Assert.Equal(2, await store.ScalarAsync("SELECT count(*) FROM orleans_membership WHERE status = 3"));
             var client = await OrleansHosts.StartClientAsync(store.Settings, cluster);
             try
             {
                 var silos = new HashSet<string>();
-                foreach (var key in Enumerable.Range(0, 8).Select(i => $"child:c-{i}"))
+                for (var i = 0; i < keys.Count; i++)
                 {
-                    var viaA = await a.Grains().GetGrain<IProbeGrain>(key).WhereAmI();
-                    var viaB = await b.Grains().GetGrain<IProbeGrain>(key).WhereAmI();
-                    var viaClient = await client.Grains().GetGrain<IProbeGrain>(key).WhereAmI();
-                    Assert.Equal(viaA, viaB);
-                    Assert.Equal(viaA, viaClient);
-                    silos.Add(viaA.Split('/')[0]);
+                    // Half the grains are first called through a, half through b: each lives where it was first called.
+                    var (first, second) = i % 2 == 0 ? (a, b) : (b, a);
+                    var viaFirst = await first.Grains().GetGrain<IProbeGrain>(keys[i]).WhereAmI();
+                    var viaSecond = await second.Grains().GetGrain<IProbeGrain>(keys[i]).WhereAmI();
+                    var viaClient = await client.Grains().GetGrain<IProbeGrain>(keys[i]).WhereAmI();
+                    Assert.Equal(viaFirst, viaSecond);
+                    Assert.Equal(viaFirst, viaClient);
+                    silos.Add(viaFirst.Split('/')[0]);
                 }
 
-                Assert.Contains(silos, s => s.Length > 0);
+                Assert.Equal(2, silos.Count);
             }
             finally
             {
                 await client.StopAndDisposeAsync();
             }
+
+            // a found the grains living on b through its directory cache.
+            var onB = b.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+            var cache = Assert.IsType<QpActors.Silo.GrainLocationCache>(a.Services.GetRequiredService<IGrainDirectoryCache>());
+            Assert.Contains(cache.KeyValues, e => onB.Equals(e.ActivationAddress.SiloAddress));
+
+            // b leaves. What a had cached as living on b is forgotten, and every grain answers again through a, from an
+            // activation on a.
+            await b.StopAndDisposeAsync();
+            bStopped = true;
+            await ActiveSilosAsync(a, 1);
+            Assert.DoesNotContain(cache.KeyValues, e => onB.Equals(e.ActivationAddress.SiloAddress));
+            var self = a.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString();
+            foreach (var key in keys)
+            {
+                Assert.Equal(self, (await a.Grains().GetGrain<IProbeGrain>(key).WhereAmI()).Split('/')[0]);
+            }
         }
         finally
         {
-            await b.StopAndDisposeAsync();
+            if (!bStopped)
+            {
+                await b.StopAndDisposeAsync();
+            }
+
             await a.StopAndDisposeAsync();
         }
     }
 
-    /// <summary>Waits (event-driven, bounded) until this silo's view holds two active silos.</summary>
-    private static async Task BothActiveAsync(Microsoft.Extensions.Hosting.IHost host)
+    /// <summary>Waits (event-driven, bounded) until this silo's view holds exactly <paramref name="count"/> active silos.</summary>
+    private static async Task ActiveSilosAsync(Microsoft.Extensions.Hosting.IHost host, int count)
     {
         var membership = host.Services.GetRequiredService<IClusterMembershipService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(timeout.Token))
         {
-            if (snapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) == 2)
+            if (snapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) == count)
             {
                 return;
             }

@@ -1,3 +1,4 @@
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace QpActors.Persistence.Tests;
@@ -22,6 +23,8 @@ public sealed class ProbeState
     public List<string> Notes { get; set; } = [];
 }
 
+// Activated on the silo that calls it first, so a test decides which grains live where.
+[PreferLocalPlacement]
 public sealed class ProbeGrain(
     [PersistentState("probe", OrleansHosts.StorageName)] IPersistentState<ProbeState> state)
     : Grain, IProbeGrain, IRemindable
