@@ -67,9 +67,14 @@ public sealed class ChildGrain(
         logger.LogDebug("Child {ChildId} loaded from {Count} events", ChildId, rows.Count);
     }
 
-    public async Task<ContactReceipt> RecordAsync(ContactEvent contact) => (await RecordAllAsync([contact]))[0];
+    // Both share one async method that shapes its own answer. Every await in grain code that resumes later goes
+    // through the activation's task scheduler (a task queued or inlined there, with the captured context), so a
+    // wrapper awaiting the other, or a helper awaited for the commit, would each cost one more such step per call.
+    public Task<ContactReceipt> RecordAsync(ContactEvent contact) => RecordAsync([contact], static receipts => receipts[0]);
 
-    public async Task<ContactReceipt[]> RecordAllAsync(ContactEvent[] contacts)
+    public Task<ContactReceipt[]> RecordAllAsync(ContactEvent[] contacts) => RecordAsync(contacts, static receipts => receipts);
+
+    private async Task<TAnswer> RecordAsync<TAnswer>(ContactEvent[] contacts, Func<ContactReceipt[], TAnswer> answer)
     {
         ArgumentNullException.ThrowIfNull(contacts);
         var receipts = new ContactReceipt?[contacts.Length];
@@ -109,7 +114,24 @@ public sealed class ChildGrain(
 
         if (steps.Count > 0)
         {
-            await CommitAsync(steps, now, reviews, receipts);
+            var writes = CommitWrites(steps, now, reviews, out var contribution, out var contributionJson);
+            AppendResult[] appended;
+            try
+            {
+                appended = await journal.AppendAllAsync(writes);
+            }
+            catch
+            {
+                // Nothing was written, but the tallies already counted the events: start again from the journal.
+                DeactivateOnIdle();
+                throw;
+            }
+
+            if (!Committed(steps, appended, now, contribution, contributionJson, receipts))
+            {
+                await LoadAsync(CancellationToken.None);
+                await TickAsync();
+            }
         }
 
         for (var i = 0; i < contacts.Length; i++)
@@ -117,16 +139,17 @@ public sealed class ChildGrain(
             receipts[i] ??= await journal.DuplicateReceiptAsync(contacts[i].EventId, _state.Version);
         }
 
-        return receipts!;
+        return answer(receipts!);
     }
 
     /// <summary>An event this child has not seen, with the state it leaves and that state's assessment.</summary>
     private sealed record Step(int Index, ContactEvent Contact, ChildState State, RiskAssessment Assessment, DateTimeOffset? Deadline, int Overdue);
 
-    private async Task CommitAsync(List<Step> steps, DateTimeOffset now, IReadOnlyList<ReviewStatus> lastReviews, ContactReceipt?[] receipts)
+    /// <summary>The new events with the ward contribution and the deadline of the state the last one leaves: one unit.</summary>
+    private JournalWrite[] CommitWrites(List<Step> steps, DateTimeOffset now, IReadOnlyList<ReviewStatus> lastReviews, out WardEntry? contribution, out byte[]? contributionJson)
     {
         var last = steps[^1];
-        var contribution = Contribution(last.State, now, last.Assessment, lastReviews, out var contributionJson);
+        contribution = Contribution(last.State, now, last.Assessment, lastReviews, out contributionJson);
         var writes = new JournalWrite[steps.Count];
         for (var k = 0; k < steps.Count; k++)
         {
@@ -139,21 +162,20 @@ public sealed class ChildGrain(
                 []);
         }
 
-        AppendResult[] appended;
-        try
-        {
-            appended = await journal.AppendAllAsync(writes);
-        }
-        catch
-        {
-            // Nothing was written, but the tallies already counted the events: start again from the journal.
-            DeactivateOnIdle();
-            throw;
-        }
+        return writes;
+    }
 
+    /// <summary>
+    /// Takes on the state the committed events leave and tells the ward and the family; false when the journal
+    /// already held one of the ids though this child had not applied it (another entity's event with the same id).
+    /// The rest committed then, and the child must rebuild from the journal and rewrite its derived rows.
+    /// </summary>
+    private bool Committed(List<Step> steps, AppendResult[] appended, DateTimeOffset now, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)
+    {
         if (Array.TrueForAll(appended, a => a.Inserted))
         {
             // Time passes under the state before the events, then each is observed with its own assessment.
+            var last = steps[^1];
             _timeline.AdvanceTo(now);
             _state = last.State;
             _committed = (last.State, now, last.Deadline);
@@ -165,11 +187,9 @@ public sealed class ChildGrain(
 
             Publish(contribution, contributionJson);
             NotifyOthers(steps, now);
-            return;
+            return true;
         }
 
-        // An id the journal already holds though this child had not applied it (another entity's event with the
-        // same id). The rest committed; rebuild from the journal and rewrite the derived rows from what it holds.
         for (var k = 0; k < steps.Count; k++)
         {
             if (appended[k].Inserted)
@@ -178,8 +198,7 @@ public sealed class ChildGrain(
             }
         }
 
-        await LoadAsync(CancellationToken.None);
-        await TickAsync();
+        return false;
     }
 
     private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>

@@ -96,4 +96,39 @@ public sealed class RecordAllTests(ClusterFixture fixture)
         Assert.Equal([1L, 2L, 3L], again.Select(r => r.Version));
         Assert.Equal(3, (await grain.GetRiskAsync()).Version);
     }
+
+    [Fact]
+    public async Task An_event_id_another_child_already_holds_is_answered_as_a_duplicate_and_the_rest_of_the_unit_stays()
+    {
+        var family = _contacts.NewId("f");
+        var (first, second) = (_contacts.NewId("c"), _contacts.NewId("c"));
+        var earlier = fixture.Client.GetGrain<IChildGrain>(first);
+        await earlier.RecordAsync(_contacts.Birth(family, first, Today.AddDays(-20)));
+        var held = _contacts.Missed(family, first, fixture.Clock.GetUtcNow().AddDays(-3));
+        await earlier.RecordAsync(held);
+
+        // A device reuses the first child's event id for the second child: the journal holds that id already.
+        var grain = fixture.Client.GetGrain<IChildGrain>(second);
+        var birth = _contacts.Birth(family, second, Today.AddDays(-20));
+        var reused = _contacts.AandE(family, second, fixture.Clock.GetUtcNow().AddDays(-2)) with { EventId = held.EventId };
+        var aande = _contacts.AandE(family, second, fixture.Clock.GetUtcNow().AddHours(-5));
+
+        var receipts = await grain.RecordAllAsync([birth, reused, aande]);
+
+        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Duplicate, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
+        Assert.Equal(2, receipts[1].Version); // the first child's version when it recorded the id
+
+        // The second child rebuilt itself from what the journal holds for it: two events, one A&E attendance.
+        var live = await grain.GetRiskAsync();
+        Assert.Equal(2, live.Version);
+        await fixture.Cluster.DeactivateAsync(grain);
+        var reloaded = await grain.GetRiskAsync();
+        Assert.Equal(live.Version, reloaded.Version);
+        Assert.Equal(live.Score, reloaded.Score);
+        Assert.Equal(live.Factors.Select(f => (f.Id, f.EventIds.Count)), reloaded.Factors.Select(f => (f.Id, f.EventIds.Count)));
+        Assert.DoesNotContain(live.Factors, f => f.EventIds.Contains(held.EventId));
+
+        // The first child keeps its event.
+        Assert.Equal(2, (await earlier.GetRiskAsync()).Version);
+    }
 }
