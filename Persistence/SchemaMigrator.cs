@@ -27,13 +27,20 @@ public static class SchemaMigrator
     /// serialises them with an advisory lock held by the migration transaction, SQLite with
     /// BEGIN IMMEDIATE and the busy timeout; the loser then finds nothing left to do.
     /// </summary>
-    public static Task<IReadOnlyList<SchemaMigration>> ApplyAsync(StorageSettings settings, CancellationToken ct = default)
+    public static Task<IReadOnlyList<SchemaMigration>> ApplyAsync(StorageSettings settings, CancellationToken ct = default) =>
+        ApplyThroughAsync(settings, int.MaxValue, ct);
+
+    /// <summary>
+    /// As <see cref="ApplyAsync"/>, but only the scripts up to and including <paramref name="version"/>: the store as an
+    /// older build left it, so tests can migrate it from there.
+    /// </summary>
+    internal static Task<IReadOnlyList<SchemaMigration>> ApplyThroughAsync(StorageSettings settings, int version, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return settings.Kind switch
         {
-            StorageKind.Postgres => ApplyPostgresAsync(settings.ConnectionString, ct),
-            StorageKind.Sqlite => ApplySqliteAsync(settings.ConnectionString, ct),
+            StorageKind.Postgres => ApplyPostgresAsync(settings.ConnectionString, version, ct),
+            StorageKind.Sqlite => ApplySqliteAsync(settings.ConnectionString, version, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "Unknown storage kind."),
         };
     }
@@ -71,9 +78,9 @@ public static class SchemaMigrator
         return applied;
     }
 
-    private static async Task<IReadOnlyList<SchemaMigration>> ApplyPostgresAsync(string connectionString, CancellationToken ct)
+    private static async Task<IReadOnlyList<SchemaMigration>> ApplyPostgresAsync(string connectionString, int throughVersion, CancellationToken ct)
     {
-        var scripts = LoadScripts(StorageKind.Postgres);
+        var scripts = LoadScripts(StorageKind.Postgres).Where(s => s.Migration.Version <= throughVersion);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -117,9 +124,9 @@ public static class SchemaMigrator
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<IReadOnlyList<SchemaMigration>> ApplySqliteAsync(string connectionString, CancellationToken ct)
+    private static async Task<IReadOnlyList<SchemaMigration>> ApplySqliteAsync(string connectionString, int throughVersion, CancellationToken ct)
     {
-        var scripts = LoadScripts(StorageKind.Sqlite);
+        var scripts = LoadScripts(StorageKind.Sqlite).Where(s => s.Migration.Version <= throughVersion);
 
         // Opening applies journal_mode=WAL, which must happen outside a transaction.
         await using var connection = await SqliteConnections.OpenAsync(connectionString, ct);
@@ -172,13 +179,6 @@ public static class SchemaMigrator
     }
 
     private sealed record Script(SchemaMigration Migration, string Text);
-
-    /// <summary>
-    /// The texts of the embedded scripts up to and including <paramref name="version"/>, in order: what an older build
-    /// applied, so tests can leave a store where that build left it and migrate it from there.
-    /// </summary>
-    internal static IReadOnlyList<string> ScriptsThrough(StorageKind kind, int version) =>
-        LoadScripts(kind).Where(s => s.Migration.Version <= version).Select(s => s.Text).ToList();
 
     private static List<Script> LoadScripts(StorageKind kind)
     {

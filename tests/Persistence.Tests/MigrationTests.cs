@@ -193,17 +193,16 @@ public sealed class PostgresMigrationTests
     public async Task A_store_at_0004_keeps_its_ward_entries_with_version_and_time_before_the_payload()
     {
         await using var store = await TestStore.PostgresAsync();
+        await SchemaMigrator.ApplyThroughAsync(store.Settings, 4);
         await using (var connection = new NpgsqlConnection(store.Settings.ConnectionString))
         {
             await connection.OpenAsync();
-            var statements = SchemaMigrator.ScriptsThrough(StorageKind.Postgres, 4).ToList();
-            statements.AddRange(
+            string[] statements =
             [
-                "INSERT INTO qp_schema_migrations (version, name) VALUES (1, 'orleans'), (2, 'qpactors'), (3, 'ingest_cost'), (4, 'ward_entry_text')",
                 """INSERT INTO qp_ward_entries VALUES ('child:c-1', 'queens-park', 'child', 3, '{"score":1}', '2026-11-20T10:16:00Z')""",
                 """INSERT INTO qp_ward_entries VALUES ('family:f-1', 'queens-park', 'family', 2, '{"score":2}', '2026-11-20T10:17:00Z')""",
                 """INSERT INTO qp_ward_entries VALUES ('child:c-9', 'westbourne', 'child', 7, '{"score":3}', '2026-11-20T10:18:00Z')""",
-            ]);
+            ];
             foreach (var sql in statements)
             {
                 await using var command = new NpgsqlCommand(sql, connection);
