@@ -79,7 +79,6 @@ public sealed class ChildScripts(string runTag, DateTimeOffset asOf, string ward
         return (json, by);
     }
 
-    /// <summary>Validates and builds step <paramref name="step"/> of child <paramref name="child"/> as the gateway would.</summary>
     /// <summary>
     /// Step <paramref name="step"/> past the script (a further session) without parsing: <paramref name="firstFurther"/>
     /// (step <see cref="Length"/>, parsed) with the step's id and instant, equal to what <see cref="Parse"/> gives, so
@@ -100,6 +99,7 @@ public sealed class ChildScripts(string runTag, DateTimeOffset asOf, string ward
         return firstFurther with { EventId = eventId, OccurredAt = occurred, ReceivedAt = receivedAt };
     }
 
+    /// <summary>Validates and builds step <paramref name="step"/> of child <paramref name="child"/> as the gateway would.</summary>
     public ContactEvent Parse(int child, long step, DateTimeOffset receivedAt)
     {
         var (json, recordedBy) = Wire(child, step);

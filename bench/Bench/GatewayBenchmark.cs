@@ -763,16 +763,15 @@ public static class GatewayBenchmark
     /// <summary>
     /// The audited risk read over gRPC and over HTTP, both driven by h2load, so the two twins are compared through one
     /// external client (the harness's own gRPC client costs more CPU per call than its HttpClient, on the same cores).
+    /// Both paths are warmed up first (a path measured cold spends a tenth of its time in the JIT), then measured
+    /// alternately, twice each, so neither gets the quieter minute. One call per connection is the HTTP/1.1 client's
+    /// only way; a gRPC channel multiplexes calls on its connection, so gRPC is also measured with the same number of
+    /// calls in flight on an eighth of the connections.
+    /// </summary>
+    /// <remarks>
     /// gRPC carries its status in trailers, which h2load does not read; a successful status is some hundreds of bytes,
     /// an error none, so the mean body size per call is checked against the HTTP twin's order of magnitude.
-    /// </summary>
-    /// <summary>
-    /// The audited risk read over gRPC and over HTTP through one external client. Both paths are warmed up first (a
-    /// path measured cold spends a tenth of its time in the JIT), then measured alternately, twice each, so neither
-    /// gets the quieter minute. One call per connection is the HTTP/1.1 client's only way; a gRPC channel multiplexes
-    /// calls on its connection, so gRPC is also measured with the same number of calls in flight on an eighth of the
-    /// connections.
-    /// </summary>
+    /// </remarks>
     private static async Task RunH2loadAsync(string h2load, GatewayProcesses processes, Tokens tokens, string familyId, int connections, double seconds,
         List<Figure> figures, List<string> notes, CancellationToken cancellationToken)
     {
