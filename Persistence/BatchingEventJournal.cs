@@ -15,6 +15,13 @@ internal abstract class JournalBatchWriter : IAsyncDisposable
     /// </summary>
     public abstract Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes);
 
+    /// <summary>
+    /// Whether <paramref name="failure"/> of <see cref="WriteAsync"/> leaves the outcome unknown: the
+    /// connection failed after the batch was sent, so the server may have committed it. An error the
+    /// server reported means it rolled back, and so does anything thrown before the batch was sent.
+    /// </summary>
+    public virtual bool LeavesOutcomeUnknown(Exception failure) => false;
+
     public abstract ValueTask DisposeAsync();
 }
 
@@ -172,9 +179,16 @@ internal abstract class BatchingEventJournal : IEventJournal
 
             return;
         }
-        catch (Exception ex) when (batch.Count == 1)
+        catch (Exception ex) when (batch.Count == 1 || writer.LeavesOutcomeUnknown(ex))
         {
-            Fail(batch[0], ex);
+            // One caller, or a batch that may have committed: a unit retried alone would then find its own events
+            // stored and be told they were duplicates, and its grain would skip them. Every caller hears the
+            // failure instead; one that retries finds its events by id, with the versions they were stored with.
+            foreach (var pending in batch)
+            {
+                Fail(pending, ex);
+            }
+
             return;
         }
         catch (Exception)

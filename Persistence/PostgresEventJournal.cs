@@ -294,6 +294,11 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
         private NpgsqlConnection? connection;
 
+        // Npgsql reports a broken connection or a timeout as an NpgsqlException that is not a PostgresException
+        // (an error the server sent, after which it rolled back): the commit may or may not have happened.
+        public override bool LeavesOutcomeUnknown(Exception failure) =>
+            failure is NpgsqlException and not PostgresException || failure is IOException or TimeoutException;
+
         public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
         {
             var open = await EnsureOpenAsync().ConfigureAwait(false);
