@@ -38,7 +38,7 @@ public sealed record StorageSettings(StorageKind Kind, string ConnectionString)
     /// The embedded store: <c>qp.db</c> in <paramref name="dataDirectory"/>, which is created
     /// if missing. Write-ahead logging and synchronous=FULL are applied by
     /// <see cref="SchemaMigrator"/> (WAL is a property of the file) and by every connection
-    /// this library opens; the connection string carries the busy timeout.
+    /// this library writes through; the connection string carries the busy timeout.
     /// </summary>
     public static StorageSettings Embedded(string dataDirectory)
     {

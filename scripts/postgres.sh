@@ -17,16 +17,28 @@ qp_pg_find_bin() {
   dirname "$initdb"
 }
 
+# Returns non-zero, with nothing left running, when the server cannot be started here: a port already
+# taken would otherwise send the tests to whatever listens on it.
 qp_pg_start() {
   QP_PG_PORT="${1:-${QP_PG_PORT:-55439}}"
-  QP_PG_BIN="$(qp_pg_find_bin)"
-  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  if (exec 3<>"/dev/tcp/127.0.0.1/$QP_PG_PORT") 2>/dev/null; then
+    qp_pg_log "port $QP_PG_PORT is already in use on 127.0.0.1; choose another (QP_CI_PGPORT for .ci/run)"
+    return 1
+  fi
+  QP_PG_BIN="$(qp_pg_find_bin)" && [[ -x "$QP_PG_BIN/initdb" ]] || { qp_pg_log "PostgreSQL 15's binaries not found"; return 1; }
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres || return 1
   QP_PG_DIR="$(mktemp -d)"
   chown postgres: "$QP_PG_DIR"
   chmod 700 "$QP_PG_DIR"
-  runuser -u postgres -- "$QP_PG_BIN/initdb" -D "$QP_PG_DIR/db" -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-  runuser -u postgres -- "$QP_PG_BIN/pg_ctl" -D "$QP_PG_DIR/db" -l "$QP_PG_DIR/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -c unix_socket_directories=$QP_PG_DIR -p $QP_PG_PORT -c max_connections=300" -w start >/dev/null
+  if ! runuser -u postgres -- "$QP_PG_BIN/initdb" -D "$QP_PG_DIR/db" -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null ||
+    ! runuser -u postgres -- "$QP_PG_BIN/pg_ctl" -D "$QP_PG_DIR/db" -l "$QP_PG_DIR/server.log" \
+      -o "-c listen_addresses=127.0.0.1 -c unix_socket_directories=$QP_PG_DIR -p $QP_PG_PORT -c max_connections=300" -w start >/dev/null; then
+    qp_pg_log "PostgreSQL did not start; its log:"
+    cat "$QP_PG_DIR/server.log" >&2 2>/dev/null
+    rm -rf "$QP_PG_DIR"
+    QP_PG_DIR=""
+    return 1
+  fi
   export QP_PG_PORT QP_PG_DIR QP_PG_BIN
   export QP_TEST_POSTGRES="Host=127.0.0.1;Port=$QP_PG_PORT;Username=postgres;Database=postgres;Pooling=true"
   qp_pg_log "PostgreSQL 15 listening on 127.0.0.1:$QP_PG_PORT"

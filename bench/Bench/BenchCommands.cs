@@ -9,7 +9,7 @@ public static class BenchCommands
         usage: ./qp bench COMMAND [options]
           grains  --store sqlite|postgres --children N --concurrency C --seconds S [--warmup S]
                   [--journal-flushers N --journal-batch N --journal-queue N] [--no-pgbench] [--no-profile] [--alloc-profile]
-          memory  --children N [--store sqlite|postgres] [--concurrency C] [--hold S (time for dotnet-gcdump)]
+          memory  --children N [--memory-store sqlite|postgres] [--concurrency C] [--hold S (time for dotnet-gcdump)]
           gateway --store sqlite|postgres --mode http|grpc|batch|risk|all --concurrency C --seconds S [--rate R]
           freshness [--store sqlite|postgres] [--rate R[,R...]] [--seconds S] [--warmup S] [--children N]
                   [--probe-every MS] [--poll MS] [--duplicates SHARE] [--max-outstanding N] [--no-reconcile]
