@@ -13,7 +13,7 @@ public sealed class ReconciliationTests(ITestOutputHelper output)
     private static readonly string[] Wards = ["queens-park", "harrow-road"];
 
     [Fact]
-    public async Task A_randomised_run_with_duplicates_reordering_and_a_restart_reconciles_without_differences()
+    public async Task A_randomised_run_with_duplicates_reordering_and_two_restarts_reconciles_without_differences()
     {
         await using var cluster = await Cluster.StartAsync();
         var random = new Random(4_5_6);

@@ -51,10 +51,12 @@ public sealed class RestartTests
         var when = Cluster.Start.AddDays(-4);
         var today = DateOnly.FromDateTime(Cluster.Start.UtcDateTime);
         await Events.RecordAllAsync(cluster.Client, [events.Birth("rc-f1", "rc-c1", today.AddDays(-40), ward), events.Birth("rc-f2", "rc-c2", today.AddDays(-40), ward)]);
+        var firstDropIn = events.DropIn(champion, when);
+        var firstReceipt = await Events.RecordAsync(cluster.Client, firstDropIn);
+        Assert.Equal(ReceiptStatus.Accepted, firstReceipt.Status);
         await Events.RecordAllAsync(cluster.Client, [
             events.Outreach("rc-f1", champion, "childrens-centre", when),
             events.Survey("rc-f2", champion, "childrens-centre", 4, when),
-            events.DropIn(champion, when),
             events.DropIn(champion, when.AddDays(-7)),
         ]);
         await Figures.EventuallyAsync(cluster.Client, ward, d => Figures.Count(d, "champions.dropInsHosted") == 2 && Figures.Count(d, "champions.surveysCompleted") == 1);
@@ -67,7 +69,11 @@ public sealed class RestartTests
         Assert.Equal(1, Figures.Count(after, "champions.outreachContacts"));
         Assert.Equal(1, Figures.Count(after, "champions.surveysCompleted"));
 
-        // The champion rebuilds from the journal: a repeated old drop-in is a duplicate, a new one counts once.
+        // The champion rebuilds from the journal: a drop-in recorded before the restart is a duplicate with its
+        // original version, and a new one counts once however often it is sent.
+        var resent = await Events.RecordAsync(cluster.Client, firstDropIn);
+        Assert.Equal(ReceiptStatus.Duplicate, resent.Status);
+        Assert.Equal(firstReceipt.Version, resent.Version);
         var repeat = await Events.RecordAsync(cluster.Client, events.DropIn(champion, when, eventId: "restart-champ-drop-in-again"));
         Assert.Equal(ReceiptStatus.Accepted, repeat.Status);
         Assert.Equal(ReceiptStatus.Duplicate, (await Events.RecordAsync(cluster.Client, events.DropIn(champion, when, eventId: "restart-champ-drop-in-again"))).Status);

@@ -109,7 +109,11 @@ public sealed class ReviewScheduleTests
         var statuses = ReviewSchedule.Evaluate(BookedAndBorn(), Noon("2026-01-01"));
 
         Assert.All(statuses.Where(s => s.Review != MandatedReview.OneYear), s => Assert.Null(s.AlsoReportedBy));
-        Assert.False(statuses.Single(s => s.Review == MandatedReview.OneYear).CompletedByAlsoReportedBy);
+        var oneYear = statuses.Single(s => s.Review == MandatedReview.OneYear);
+
+        // Born 2024-03-10 (BornChild): the one-year review is also reported by 15 months, 2025-06-10.
+        Assert.Equal(new DateOnly(2025, 6, 10), oneYear.AlsoReportedBy);
+        Assert.False(oneYear.CompletedByAlsoReportedBy);
     }
 
     [Fact]

@@ -168,5 +168,8 @@ public sealed class PostgresOrleansTests
                 return;
             }
         }
+
+        // The updates end quietly when the timeout cancels them, so falling out of the loop is the failure.
+        throw new TimeoutException($"The silo's view did not reach {count} active silo(s) within 30 s.");
     }
 }
