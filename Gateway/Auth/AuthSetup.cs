@@ -57,15 +57,38 @@ public static class AuthSetup
                 };
             });
 
+        // Every policy, the default and the fallback included, also requires exactly one role a token may carry.
+        var anyCaller = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireAssertion(c => HasOneTokenRole(c.User)).Build();
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(QpPolicies.Frontline, p => p.RequireRole(QpRoles.Frontline).RequireAssertion(c => IsBoundFrontline(c.User)))
-            .AddPolicy(QpPolicies.EarlyIntervention, p => p.RequireRole(QpRoles.EarlyIntervention))
-            .AddPolicy(QpPolicies.Commission, p => p.RequireRole(QpRoles.Commission))
-            .AddPolicy(QpPolicies.Admin, p => p.RequireRole(QpRoles.Admin))
-            .AddPolicy(QpPolicies.Outreach, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
+            .SetDefaultPolicy(anyCaller)
+            .SetFallbackPolicy(anyCaller)
+            .AddPolicy(QpPolicies.Frontline, p => p.Combine(anyCaller).RequireRole(QpRoles.Frontline).RequireAssertion(c => IsBoundFrontline(c.User)))
+            .AddPolicy(QpPolicies.EarlyIntervention, p => p.Combine(anyCaller).RequireRole(QpRoles.EarlyIntervention))
+            .AddPolicy(QpPolicies.Commission, p => p.Combine(anyCaller).RequireRole(QpRoles.Commission))
+            .AddPolicy(QpPolicies.Admin, p => p.Combine(anyCaller).RequireRole(QpRoles.Admin))
+            .AddPolicy(QpPolicies.Outreach, p => p.Combine(anyCaller).RequireAssertion(c =>
                 c.User.IsInRole(QpRoles.EarlyIntervention) || (c.User.IsInRole(QpRoles.Frontline) && HasClaim(c.User, QpClaims.Champion))));
         return services;
+    }
+
+    /// <summary>
+    /// Exactly one <c>role</c> claim, naming a role a token may carry. A token with two would pass the policy of
+    /// either while the grains see only the first; the system's own role (<c>Roles.System</c>) is never a token's.
+    /// </summary>
+    internal static bool HasOneTokenRole(ClaimsPrincipal user)
+    {
+        string? role = null;
+        foreach (var claim in user.FindAll(QpClaims.Role))
+        {
+            if (role is not null)
+            {
+                return false;
+            }
+
+            role = claim.Value;
+        }
+
+        return role is QpRoles.Frontline or QpRoles.EarlyIntervention or QpRoles.Commission or QpRoles.Admin;
     }
 
     /// <summary>

@@ -22,14 +22,15 @@ public sealed record TestCaller(string Subject, string Role, string? Service = n
 /// <summary>Mints HS256 tokens the way <c>./qp token</c> does, with the gateway's own key.</summary>
 public static class TestTokens
 {
-    public static string Mint(TokenSettings settings, TestCaller caller, TimeSpan? lifetime = null, byte[]? key = null)
+    /// <param name="roles">Role claims to carry instead of the caller's one role (a malformed token).</param>
+    public static string Mint(TokenSettings settings, TestCaller caller, TimeSpan? lifetime = null, byte[]? key = null, string[]? roles = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(caller);
         var claims = new Dictionary<string, object>
         {
             [QpClaims.Subject] = caller.Subject,
-            [QpClaims.Role] = caller.Role,
+            [QpClaims.Role] = roles is null ? caller.Role : roles,
             [QpClaims.Name] = "Test " + caller.Subject,
         };
         if (caller.Service is not null)

@@ -1,0 +1,57 @@
+using System.Net;
+using Grpc.Core;
+using QpActors.Gateway.Auth;
+using QpActors.Gateway.Grpc.V1;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// A token must carry exactly one role, and one a token may hold: with two it would pass the policy of either while
+/// the grains trust only one, and the system's own role, which the grains audit differently, is never a token's.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class TokenRoleTests(GatewayFixture gateway)
+{
+    public static TheoryData<string, string[]> Malformed => new()
+    {
+        { "the system's role", [Roles.System] },
+        { "an unknown role", ["superuser"] },
+        { "two roles", [QpRoles.EarlyIntervention, QpRoles.Admin] },
+        { "the same role twice", [QpRoles.Admin, QpRoles.Admin] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task A_token_without_exactly_one_known_role_is_refused_everywhere(string what, string[] roles)
+    {
+        var ward = Ids.Ward();
+        var token = TestTokens.Mint(gateway.Tokens, new TestCaller("odd-" + Ids.Short(), QpRoles.Admin, Wards: [ward]), roles: roles);
+
+        foreach (var path in new[] { "/v1/event-types", "/v1/audit", $"/v1/worklist?ward={ward}", $"/v1/wards/{ward}/unreached", $"/v1/stream/risk?ward={ward}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+            using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{what}: {path} answered {(int)response.StatusCode}");
+        }
+
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            wards.GetWorklistAsync(new WorklistRequest { Ward = ward }, new Metadata { { "authorization", "Bearer " + token } }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_with_one_known_role_still_passes()
+    {
+        var ward = Ids.Ward();
+        var token = TestTokens.Mint(gateway.Tokens, TestCaller.EarlyIntervention(ward), roles: [QpRoles.EarlyIntervention]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/worklist?ward={ward}");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
