@@ -8,7 +8,29 @@ public interface IAuditGrain : IGrainWithIntegerKey
 {
     /// <summary>Audit records matching every given filter, newest first.</summary>
     Task<AuditLogPage> QueryAsync(AuditLogQuery query);
+
+    /// <summary>
+    /// Records that the caller in the request context is being shown these identifiable records (one audit row each),
+    /// for reads whose data reaches a person outside a grain (the gateway's live streams). Returns once the rows are
+    /// durable, so the caller sends the data only after that.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">No person in the request context.</exception>
+    Task RecordShownAsync(RecordsShown shown);
 }
+
+/// <summary>Identifiable records shown to one caller together: what was done (<c>Action</c>), why, and which records.</summary>
+[GenerateSerializer, Immutable, Alias("qp.RecordsShown")]
+public sealed record RecordsShown(
+    [property: Id(0)] string Action,
+    [property: Id(1)] string Purpose,
+    [property: Id(2)] IReadOnlyList<ShownRecord> Records,
+    [property: Id(3)] string? Detail);
+
+/// <summary>One record shown: a family, or a child (with its family when one is known).</summary>
+[GenerateSerializer, Immutable, Alias("qp.ShownRecord")]
+public sealed record ShownRecord(
+    [property: Id(0)] string? FamilyId,
+    [property: Id(1)] string? ChildId);
 
 /// <summary>Filters are optional and combined; <c>From</c> is inclusive, <c>To</c> exclusive; <c>Page</c> counts from 1.</summary>
 [GenerateSerializer, Immutable, Alias("qp.AuditLogQuery")]

@@ -40,10 +40,19 @@ public interface IWardGrain : IGrainWithStringKey
     /// <summary>Takes the snapshot of the last completed month (by the domain clock) if it has not been taken; returns it, or null.</summary>
     Task<FiguresSnapshot?> TakeSnapshotIfDueAsync();
 
-    /// <summary>Families in the ward ranked by need (identifiable: early intervention only).</summary>
+    /// <summary>
+    /// Families in the ward ranked by need. Identifiable: for the ward's early intervention team (or the system), and
+    /// every family on the page is audited as read by the caller before the page is returned.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">No caller in the request context, or one this list is not for.</exception>
     Task<WorklistPage> GetWorklistAsync(WorklistQuery query);
 
-    /// <summary>Infants known from birth records but never registered with or seen by the children's centre.</summary>
+    /// <summary>
+    /// Infants known from birth records but never registered with or seen by the children's centre. Identifiable: for
+    /// the ward's early intervention team and its champions, and every infant listed is audited as read by the caller
+    /// before the list is returned.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">No caller in the request context, or one this list is not for.</exception>
     Task<IReadOnlyList<UnreachedInfant>> GetUnreachedAsync();
 
     /// <summary>Recomputes the ward from its entities and reports any difference from the live figures.</summary>

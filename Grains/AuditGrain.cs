@@ -5,11 +5,11 @@ using QpActors.Persistence;
 namespace QpActors.Grains;
 
 /// <summary>
-/// Reads the audit log of identifiable-record access for administrators. A stateless worker: queries
-/// go straight to the journal from whichever silo takes them.
+/// Reads the audit log of identifiable-record access for administrators, and records records shown by the gateway's
+/// live streams. A stateless worker: both go straight to the journal from whichever silo takes them.
 /// </summary>
 [StatelessWorker]
-public sealed class AuditGrain(IEventJournal journal) : Grain, IAuditGrain
+public sealed class AuditGrain(IEventJournal journal, GrainClock time) : Grain, IAuditGrain
 {
     public const int MaxPageSize = 500;
 
@@ -36,5 +36,12 @@ public sealed class AuditGrain(IEventJournal journal) : Grain, IAuditGrain
             .Select(r => new AuditRecord(r.At, r.UserId, r.Role, r.Action, r.FamilyId, r.ChildId, r.Purpose, r.BreakGlass, r.Reason, r.Detail))
             .ToArray();
         return new AuditLogPage(items, page, pageSize, rows.Count > pageSize);
+    }
+
+    public async Task RecordShownAsync(RecordsShown shown)
+    {
+        ArgumentNullException.ThrowIfNull(shown);
+        var caller = ShownRecordsAudit.Person();
+        await journal.AppendAsync(ShownRecordsAudit.Rows(caller, time.GetUtcNow(), shown));
     }
 }

@@ -177,10 +177,11 @@ public sealed class WardGrain(
         return new FiguresSnapshot(snapshot.Month, snapshot.TakenAt, snapshot.Document);
     }
 
-    public Task<WorklistPage> GetWorklistAsync(WorklistQuery query)
+    public async Task<WorklistPage> GetWorklistAsync(WorklistQuery query)
     {
-        ParsePending();
         ArgumentNullException.ThrowIfNull(query);
+        var caller = MayList(Roles.EarlyIntervention);
+        ParsePending();
         var families = Families()
             .Where(f => query.Level is null || f.SuggestedLevel == query.Level || f.SetLevel == query.Level)
             .Where(f => query.OverdueReview is not { } overdue || (f.OverdueReviews > 0) == overdue)
@@ -197,11 +198,45 @@ public sealed class WardGrain(
             .Take(pageSize)
             .Select(f => new WorklistItem(f.FamilyId, f.Score, f.SuggestedLevel, f.SetLevel, f.OverdueReviews, f.OpenConcerns, f.TopFactors, f.UpdatedAt, f.Synthetic))
             .ToArray();
-        return Task.FromResult(new WorklistPage(WardCode, items, page, pageSize, families.Count));
+        var detail = string.Create(CultureInfo.InvariantCulture,
+            $"ward {WardCode}, page {page} of size {pageSize}, level {query.Level ?? "any"}, overdue review {query.OverdueReview?.ToString() ?? "any"}, concern {query.Concern ?? "any"}");
+        await AuditShownAsync(caller, "worklist-read", "worklist", items.Select(i => new ShownRecord(i.FamilyId, null)).ToArray(), detail);
+        return new WorklistPage(WardCode, items, page, pageSize, families.Count);
     }
 
-    public Task<IReadOnlyList<UnreachedInfant>> GetUnreachedAsync()
+    /// <summary>
+    /// The caller a list of identifiable records may go to: the ward's early intervention team, the roles named, or the
+    /// system (whose reads are audited where they reach a person). The gateway checks the same; this is the grain's own
+    /// line, as the family grain draws it for a family.
+    /// </summary>
+    private Caller MayList(params string[] roles)
     {
+        var caller = CallerContext.Current ?? throw new UnauthorizedAccessException("A ward's lists are shown only to a named caller.");
+        if (caller.Role == Roles.System)
+        {
+            return caller;
+        }
+
+        return roles.Contains(caller.Role, StringComparer.Ordinal) && caller.Wards.Contains(WardCode, StringComparer.Ordinal)
+            ? caller
+            : throw new UnauthorizedAccessException($"This list of ward {WardCode} is not for role {caller.Role} in wards [{string.Join(", ", caller.Wards)}].");
+    }
+
+    /// <summary>The rows are durable before the list leaves the grain; the system's own reads are not a person's.</summary>
+    private Task AuditShownAsync(Caller caller, string action, string purpose, IReadOnlyList<ShownRecord> records, string detail) =>
+        caller.Role == Roles.System
+            ? Task.CompletedTask
+            : journal.AppendAsync(ShownRecordsAudit.Rows(caller, time.GetUtcNow(), new RecordsShown(action, purpose, records, detail)));
+
+    public async Task<IReadOnlyList<UnreachedInfant>> GetUnreachedAsync()
+    {
+        // Champions are frontline callers bound to a champion; the gateway lets no other frontline caller ask.
+        var caller = MayList(Roles.EarlyIntervention, Roles.Frontline);
+        if (caller is { Role: Roles.Frontline, Champion: null })
+        {
+            throw new UnauthorizedAccessException("Only champions and the early intervention team see unreached infants.");
+        }
+
         ParsePending();
         var championsByFamily = Families().ToDictionary(f => f.FamilyId, f => f.Champions, StringComparer.Ordinal);
         IReadOnlyList<UnreachedInfant> unreached = Children()
@@ -215,7 +250,9 @@ public sealed class WardGrain(
                 c.FamilyId is { } f && championsByFamily.TryGetValue(f, out var champions) ? champions : [],
                 c.Synthetic))
             .ToArray();
-        return Task.FromResult(unreached);
+        await AuditShownAsync(caller, "unreached-read", "unreached-infants",
+            unreached.Select(u => new ShownRecord(u.FamilyId, u.ChildId)).ToArray(), "ward " + WardCode);
+        return unreached;
     }
 
     public async Task<ReconciliationReport> ReconcileAsync()

@@ -198,7 +198,67 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return refused.As<IAsyncEnumerable<FeedUpdate>>();
         }
 
-        return OperationResult<IAsyncEnumerable<FeedUpdate>>.Ok(feed.SubscribeAsync(new FeedTopic(FeedKinds.Risk, ward!), lastEventId, cancellationToken));
+        var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Risk, ward!), lastEventId, cancellationToken);
+        return OperationResult<IAsyncEnumerable<FeedUpdate>>.Ok(AuditedAsync(caller, ward!, updates, cancellationToken));
+    }
+
+    /// <summary>
+    /// Hands on each update only once the families it names are audited as shown to this subscriber (the feed reads the
+    /// ward as the system, on nobody's behalf). If the audit cannot be written the stream ends; the client resumes
+    /// from its last update id.
+    /// </summary>
+    private async IAsyncEnumerable<FeedUpdate> AuditedAsync(Caller caller, string ward, IAsyncEnumerable<FeedUpdate> updates,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in updates.WithCancellation(cancellationToken))
+        {
+            var families = FamiliesNamedIn(update.Data);
+            if (families.Count > 0)
+            {
+                var shown = new RecordsShown("risk-stream-read", "live risk stream", families, $"ward {ward}, update {update.Id} ({update.Kind})");
+                var audited = await GrainCalls.RunAsync(caller, async () =>
+                {
+                    await grains.GetGrain<IAuditGrain>(0).RecordShownAsync(shown);
+                    return true;
+                });
+                if (!audited.IsOk)
+                {
+                    yield break;
+                }
+            }
+
+            yield return update;
+        }
+    }
+
+    /// <summary>The families an update's data names: its own <c>familyId</c>, or each item's in a snapshot.</summary>
+    internal static IReadOnlyList<ShownRecord> FamiliesNamedIn(string data)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(data);
+        var root = document.RootElement;
+        var families = new List<ShownRecord>();
+        if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return families;
+        }
+
+        if (root.TryGetProperty("familyId", out var id) && id.GetString() is { } familyId)
+        {
+            families.Add(new ShownRecord(familyId, null));
+        }
+
+        if (root.TryGetProperty("items", out var items) && items.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            foreach (var item in items.EnumerateArray())
+            {
+                if (item.ValueKind == System.Text.Json.JsonValueKind.Object && item.TryGetProperty("familyId", out var itemId) && itemId.GetString() is { } itemFamily)
+                {
+                    families.Add(new ShownRecord(itemFamily, null));
+                }
+            }
+        }
+
+        return families;
     }
 
     /// <summary>A ward's published figures, live (the source publishes them through the small-number rule).</summary>

@@ -25,9 +25,9 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
     {
         ArgumentNullException.ThrowIfNull(topic);
 
-        // The poller reads on behalf of every subscriber of the ward (each was scope-checked on joining);
-        // it identifies itself as the gateway's feed, not as any one user.
-        CallerContext.Set(new Caller("gateway:update-feed", Auth.QpRoles.EarlyIntervention, [topic.Ward], null, null));
+        // The poller reads on behalf of every subscriber of the ward (each was scope-checked on joining), as the
+        // system: the ward audits nothing for it, and what reaches each subscriber is audited on the way out.
+        CallerContext.Set(new Caller("gateway:update-feed", Roles.System, [topic.Ward], null, null));
         try
         {
             return topic.Kind == FeedKinds.Risk ? await ReadRiskAsync(topic.Ward) : await ReadFiguresAsync(topic.Ward);

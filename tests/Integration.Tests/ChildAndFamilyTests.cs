@@ -256,8 +256,10 @@ public sealed class SyntheticMarkingTests(ClusterFixture fixture)
 
         var wardGrain = fixture.Client.GetGrain<IWardGrain>(ward);
         var report = await wardGrain.ReconcileAsync();
+        CallerContext.Set(new Caller("ei-" + _contacts.NewId("u"), Roles.EarlyIntervention, [ward], null, null));
         var worklist = await wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, 1, 50));
         var unreached = await wardGrain.GetUnreachedAsync();
+        CallerContext.Clear();
 
         Assert.Equal(4, report.EntitiesChecked);
         Assert.True((await fixture.Client.GetGrain<IFamilyGrain>(synthetic).GetRiskStatusAsync()).Synthetic);
@@ -265,6 +267,60 @@ public sealed class SyntheticMarkingTests(ClusterFixture fixture)
         Assert.Equal([(synthetic, true), (real, false)], worklist.Items.Select(i => (i.FamilyId, i.Synthetic)).OrderByDescending(p => p.Synthetic));
         Assert.Equal(2, unreached.Count);
         Assert.Single(unreached, u => u.Synthetic && u.FamilyId == synthetic);
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class WardListAccessTests(ClusterFixture fixture)
+{
+    private readonly Contacts _contacts = new(fixture.Clock, Guid.NewGuid().ToString("N")[..8]);
+
+    public static TheoryData<string, string?, string?> Refused => new()
+    {
+        { "nobody", null, null },
+        { Roles.EarlyIntervention, "another-ward", null },
+        { Roles.Commission, "this-ward", null },
+        { Roles.Admin, "this-ward", null },
+        { Roles.Frontline, "this-ward", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public async Task A_wards_lists_go_only_to_its_own_team_even_if_the_gateway_let_a_call_through(string role, string? callerWard, string? champion)
+    {
+        var ward = "lists-" + _contacts.NewId("w");
+        var wardGrain = fixture.Client.GetGrain<IWardGrain>(ward);
+        if (role != "nobody")
+        {
+            CallerContext.Set(new Caller("u-" + _contacts.NewId("u"), role, [callerWard == "this-ward" ? ward : callerWard!], null, champion));
+        }
+
+        try
+        {
+            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, 1, 50)));
+            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => wardGrain.GetUnreachedAsync());
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+    }
+
+    [Fact]
+    public async Task A_champion_of_the_ward_sees_its_unreached_infants_but_not_its_worklist()
+    {
+        var ward = "lists-" + _contacts.NewId("w");
+        var wardGrain = fixture.Client.GetGrain<IWardGrain>(ward);
+        CallerContext.Set(new Caller("ch-" + _contacts.NewId("u"), Roles.Frontline, [ward], null, "champion-1"));
+        try
+        {
+            Assert.Empty(await wardGrain.GetUnreachedAsync());
+            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, 1, 50)));
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
     }
 }
 
