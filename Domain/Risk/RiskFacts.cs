@@ -216,6 +216,9 @@ public static class RiskFacts
 
     private static DateTimeOffset? LookBackChange(DateTimeOffset at, int months, DateTimeOffset now)
     {
+        // The look-back is measured back from now in now's offset (Within), so the month arithmetic is done there too:
+        // in the contact's own offset a clamped month end can land up to a day away from the real exit.
+        at = at.ToOffset(now.Offset);
         var change = at;
         if (change <= now)
         {

@@ -203,6 +203,21 @@ public sealed class RiskFactsTests
     }
 
     [Fact]
+    public void A_contact_recorded_in_another_offset_leaves_its_look_back_when_the_window_in_now_offset_says()
+    {
+        // 00:30 on 31 March in British Summer Time is 23:30 on 30 March UTC; three months on, in UTC as grains ask,
+        // is 23:30 on 30 June UTC. Worked out in the contact's own offset it would be midnight on 1 July there
+        // (30 June ends short), 23:00 UTC: half an hour early, and asked again at 23:00 nothing would be due.
+        var family = FamilyState.Fold("f-1", [Event("s", DateTimeOffset.Parse("2024-03-31T00:30:00+01:00", System.Globalization.CultureInfo.InvariantCulture), new SessionAttended("x"), childId: null)]);
+        var leaves = new DateTimeOffset(2024, 6, 30, 23, 30, 0, TimeSpan.Zero);
+
+        Assert.Equal(leaves, RiskFacts.NextChange(family, new DateTimeOffset(2024, 6, 30, 22, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(leaves, RiskFacts.NextChange(family, new DateTimeOffset(2024, 6, 30, 23, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(1, Fact(RiskFacts.ForFamily(family, leaves.AddTicks(-1)), "attends-drop-ins").Value);
+        Assert.Equal(0, Fact(RiskFacts.ForFamily(family, leaves), "attends-drop-ins").Value);
+    }
+
+    [Fact]
     public void Champion_engagement_lasts_twelve_months()
     {
         var facts = FamilyFacts(
