@@ -44,11 +44,21 @@ public sealed record ReportingPeriod
         return new ReportingPeriod(start, start.AddMonths(3).AddDays(-1), label);
     }
 
-    /// <summary>The twelve months ending on (and including) <paramref name="endingOn"/>.</summary>
+    /// <summary>
+    /// The twelve months ending on (and including) <paramref name="endingOn"/>: 365 days, or 366 when they hold a 29 February;
+    /// to a month's last day, twelve whole calendar months.
+    /// </summary>
     public static ReportingPeriod Rolling12Months(DateOnly endingOn)
     {
-        // AddMonths clamps month ends (29 Feb -> 28 Feb), so the day after keeps the window exactly one year long.
-        var start = endingOn.AddMonths(-12).AddDays(1);
+        // A year back from the day after, so 28 Feb 2025 starts on 1 Mar 2024, not on 29 Feb. The day after 28 Feb 2024 is
+        // 29 Feb, which a year earlier does not exist: AddYears clamps it to 28 Feb, a day too early, so move on to 1 Mar.
+        var next = endingOn.AddDays(1);
+        var start = next.AddYears(-1);
+        if (start.Day != next.Day)
+        {
+            start = start.AddDays(1);
+        }
+
         return new ReportingPeriod(start, endingOn, string.Create(CultureInfo.InvariantCulture, $"12 months to {endingOn:yyyy-MM-dd}"));
     }
 

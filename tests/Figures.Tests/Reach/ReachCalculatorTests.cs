@@ -43,6 +43,16 @@ public sealed class ReachCalculatorTests
         Assert.Equal(seen, reach.Seen12Months);
     }
 
+    [Theory]
+    [InlineData("2024-02-29", 0)] // February 2024: before the 12 months to 28 February 2025
+    [InlineData("2024-03-01", 1)]
+    public void Seen_in_the_last_12_months_to_the_end_of_February_starts_in_March(string lastSeen, int seen)
+    {
+        var reach = ReachCalculator.Compute([new ReachInput("c", true, null, DateOnly.Parse(lastSeen))], new DateOnly(2025, 2, 28));
+
+        Assert.Equal(seen, reach.Seen12Months);
+    }
+
     [Fact]
     public void Registration_after_the_date_does_not_count_yet()
     {
