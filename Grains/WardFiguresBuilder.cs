@@ -161,9 +161,11 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
 
     /// <summary>
     /// Sets each ward document's <c>savings</c> to its share of the area's projection for <paramref name="scenario"/>
-    /// (see <see cref="WardShares"/> and the <c>wardShares</c> notes in the cost-benefit file): benefits by children reached
-    /// weighted by need, costs by configured budget. Documents of wards outside <paramref name="area"/> are left alone.
-    /// Works on raw documents; every ward of the area should be present, or the present ones share the whole.
+    /// (see the <c>wardShares</c> notes in the cost-benefit file): benefits by children reached weighted by need, costs by
+    /// configured budget. The benefit weights come from the counts as the commission sees them
+    /// (<see cref="FiguresPublisher.SavingsShares"/>), so a published share gives no hidden or unrounded count away.
+    /// Documents of wards outside <paramref name="area"/> are left alone. Works on raw documents; every ward of the area
+    /// should be present, or the present ones share the whole.
     /// </summary>
     /// <exception cref="FiguresQueryException">No scenario of that name.</exception>
     public void ShareSavings(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario)
@@ -175,24 +177,39 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         var wards = wardDocuments
             .Select(d => (Document: d, Ward: area.Wards.FirstOrDefault(w => w.Id == d["wardCode"]?.GetValue<string>())))
             .Where(x => x.Ward is not null)
-            .Select(x => (x.Document, Ward: x.Ward!, Reach: WardWeight(x.Document, needWeights)))
+            .Select(x => (x.Document, Ward: x.Ward!))
             .ToList();
-        var budgets = wards.Sum(w => w.Ward.AnnualBudget);
-        var weights = wards.Sum(w => w.Reach.Weight);
-        foreach (var (document, ward, reach) in wards)
+        IReadOnlyDictionary<string, SavingsShareBasis> bases;
+        try
         {
+            bases = FiguresPublisher.SavingsShares(wards.Select(w => w.Document).ToList(), needWeights);
+        }
+        catch (InvalidOperationException)
+        {
+            // Counts that do not add up cannot be published, and neither can a share worked out from them.
+            wards.ForEach(w => w.Document["savings"] = null);
+            return;
+        }
+
+        var budgets = wards.Sum(w => w.Ward.AnnualBudget);
+        var weights = wards.Sum(w => bases[w.Ward.Id].Weight);
+        foreach (var (document, ward) in wards)
+        {
+            var basis = bases[ward.Id];
             var costShare = budgets > 0 ? ward.AnnualBudget / budgets : 1m / wards.Count;
-            var benefitShare = weights > 0 ? reach.Weight / weights : costShare;
+            var benefitShare = weights > 0 ? basis.Weight / weights : costShare;
             var node = SavingsNode(CostBenefitModel.Allocate(whole, benefitShare, costShare));
             node["share"] = new JsonObject
             {
                 ["benefits"] = Math.Round(benefitShare, 6),
                 ["costs"] = Math.Round(costShare, 6),
-                ["childrenReached"] = reach.ChildrenReached,
-                ["needIndex"] = Math.Round(reach.NeedIndex, 4),
+                ["childrenReached"] = basis.ChildrenReached,
+                ["needIndex"] = Math.Round(basis.NeedIndex, SavingsShareBasis.NeedIndexDecimals),
+                ["needWeights"] = new JsonObject(needWeights.Select(w => KeyValuePair.Create(w.Key, (JsonNode?)w.Value))),
                 ["basis"] = weights > 0
-                    ? "benefits: children reached x average need weight, over the area's wards; costs: share of the area's service budgets"
-                    : "no child reached in the area yet: benefits shared like costs, by service budget",
+                    ? "benefits: children reached x average need weight, over the area's wards, from the published counts (a hidden count " +
+                      "taken as an equal part of what its published total leaves); costs: share of the area's service budgets"
+                    : "no child reached in the area's published counts: benefits shared like costs, by service budget",
             };
             document["savings"] = node;
         }
@@ -202,24 +219,6 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         _projections.GetOrAdd(scenario, s => (
             CostBenefitModel.Project(assumptions, s),
             assumptions.ForScenario(s).WardShares?.NeedWeights ?? new Dictionary<string, decimal>(StringComparer.Ordinal)));
-
-    /// <summary>A ward's benefit weight: children reached x the average need weight of its children by suggested level.</summary>
-    private static (int ChildrenReached, decimal NeedIndex, decimal Weight) WardWeight(JsonObject document, IReadOnlyDictionary<string, decimal> needWeights)
-    {
-        var reached = FiguresLayout.At(document, "unitCost.childrenReached")?.GetValue<int>() ?? 0;
-        var byLevel = FiguresLayout.At(document, "need.childrenBySuggestedLevel") as JsonObject;
-        var children = 0;
-        var weighted = 0m;
-        foreach (var (level, count) in byLevel ?? [])
-        {
-            var n = count?.GetValue<int>() ?? 0;
-            children += n;
-            weighted += n * needWeights.GetValueOrDefault(level, 1m);
-        }
-
-        var index = children > 0 ? weighted / children : 1m;
-        return (reached, index, reached * index);
-    }
 
     private static JsonObject PeriodNode(string name, ReportingPeriod period) => new()
     {

@@ -229,6 +229,19 @@ public static class FiguresLayout
         return inserted;
     }
 
+    /// <summary>
+    /// Published parts of a published total, each hidden part (null) estimated as an equal part of what the total leaves
+    /// once the visible parts are taken off (0 when the total is hidden too). Uses published values only, so a figure
+    /// worked out from the estimates gives no hidden count away.
+    /// </summary>
+    public static IReadOnlyList<decimal> EstimateHidden(int? total, IReadOnlyList<int?> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var hidden = parts.Count(p => p is null);
+        var left = hidden == 0 || total is null ? 0m : Math.Max(0m, total.Value - parts.Sum(p => p ?? 0));
+        return parts.Select(p => p is { } visible ? visible : left / hidden).ToList();
+    }
+
     /// <summary>Sets a leaf at a concrete path, creating objects on the way.</summary>
     public static void Set(JsonObject document, string path, JsonNode? value)
     {

@@ -13,7 +13,8 @@ public static class FiguresPublisher
     /// <summary>What the published document says about itself.</summary>
     public const string RuleDescription =
         "NHS small-number rule: 0 stays 0, counts 1-7 are suppressed (null, listed in 'suppressed'), other counts rounded to the nearest 5; " +
-        "percentages, rates and unit costs recomputed from the rounded counts; secondary suppression across the document's sums and the area's wards.";
+        "percentages, rates and unit costs recomputed from the rounded counts; secondary suppression across the document's sums and the area's wards; " +
+        "a ward's share of the area's savings worked out from the published counts (a hidden count estimated from what its published total leaves), or withheld.";
 
     private const string AreaScope = "area";
 
@@ -53,33 +54,9 @@ public static class FiguresPublisher
             wards.Insert(0, main);
         }
 
-        // A canonical order: the rule breaks ties by position, and a ward must get the same cells hidden whichever
-        // ward's or area's request built the table.
-        wards = wards.GroupBy(WardCode, StringComparer.Ordinal).Select(g => g.First()).OrderBy(WardCode, StringComparer.Ordinal).ToList();
-
-        DisclosureTable table;
-        string scope;
-        try
-        {
-            table = new DisclosureTable();
-            if (wards.Count > 0)
-            {
-                AddWards(table, wards);
-            }
-
-            if (isArea && wards.Count == 0)
-            {
-                AddScope(table, AreaScope, main, Cells(main));
-            }
-
-            scope = isArea ? AreaScope : WardScope(WardCode(main)!);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidOperationException("The figures are inconsistent and cannot be published safely: " + ex.Message, ex);
-        }
-
-        var published = SmallNumberRule.Publish(table);
+        wards = Canonical(wards);
+        var published = Publish(wards, isArea && wards.Count == 0 ? main : null);
+        var scope = isArea ? AreaScope : WardScope(WardCode(main)!);
         var output = main.DeepClone().AsObject();
         var prefix = scope + "/";
         var hidden = published.Suppressed.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
@@ -97,6 +74,15 @@ public static class FiguresPublisher
             }
         }
 
+        // A ward's savings are its share of the area's, and the share is worked out from counts: it may leave only if it
+        // was worked out from the counts as published here, its own and its neighbours' (see SavingsShares). An area's
+        // savings are the whole projection, from assumptions alone.
+        if (isArea ? FiguresLayout.At(output, "savings.share") is not null : output["savings"] is not null && !SharesFromPublishedCounts(published, wards))
+        {
+            output["savings"] = null;
+            hidden.Add("savings");
+        }
+
         foreach (var (_, parent, name) in FiguresLayout.Leaves(output, "champions.satisfaction.*").ToList())
         {
             if (parent[name] is JsonObject satisfaction && FiguresLayout.Int(satisfaction, "responses") is null)
@@ -109,6 +95,119 @@ public static class FiguresPublisher
         output["published"] = true;
         output["disclosure"] = RuleDescription;
         return FiguresLayout.Derive(output).ToJsonString(FiguresLayout.JsonOptions);
+    }
+
+    /// <summary>
+    /// What each ward's share of its area's projected savings is worked out from: the counts as <see cref="ForCommission"/>
+    /// publishes them for any of <paramref name="wards"/> with the others as neighbours (so the share gives away nothing
+    /// the published counts do not), with each hidden count estimated from what its published total leaves over.
+    /// </summary>
+    /// <param name="wards">Raw documents of the area's wards.</param>
+    /// <param name="needWeights">Weight of a child by suggested level (1 for a level not listed).</param>
+    /// <returns>By ward code.</returns>
+    /// <exception cref="InvalidOperationException">The counts are inconsistent, so they cannot be published.</exception>
+    public static IReadOnlyDictionary<string, SavingsShareBasis> SavingsShares(IReadOnlyList<JsonObject> wards, IReadOnlyDictionary<string, decimal> needWeights)
+    {
+        ArgumentNullException.ThrowIfNull(wards);
+        ArgumentNullException.ThrowIfNull(needWeights);
+        if (wards.Any(w => WardCode(w) is null))
+        {
+            throw new ArgumentException("Savings are shared among ward documents.", nameof(wards));
+        }
+
+        var canonical = Canonical(wards);
+        return canonical.Count == 0
+            ? new Dictionary<string, SavingsShareBasis>(StringComparer.Ordinal)
+            : SavingsShares(Publish(canonical, null), canonical, _ => needWeights);
+    }
+
+    private static Dictionary<string, SavingsShareBasis> SavingsShares(
+        PublishedTable published, List<JsonObject> wards, Func<JsonObject, IReadOnlyDictionary<string, decimal>> needWeights)
+    {
+        const string Reached = "unitCost.childrenReached";
+        const string Children = "need.children";
+        const string ByLevel = "need.childrenBySuggestedLevel";
+        int? Value(string scope, string path) => published.Values.GetValueOrDefault(DisclosureTable.Key(scope, path));
+
+        var reached = wards.Select(w => Value(WardScope(WardCode(w)!), Reached)).ToList();
+        var estimates = FiguresLayout.EstimateHidden(Value(AreaScope, Reached), reached);
+        var bases = new Dictionary<string, SavingsShareBasis>(StringComparer.Ordinal);
+        for (var i = 0; i < wards.Count; i++)
+        {
+            var scope = WardScope(WardCode(wards[i])!);
+            var levels = FiguresLayout.At(wards[i], ByLevel) is JsonObject o ? o.Select(p => p.Key).ToList() : [];
+            var children = FiguresLayout.EstimateHidden(Value(scope, Children), levels.Select(l => Value(scope, ByLevel + "." + l)).ToList());
+            var weights = needWeights(wards[i]);
+            var total = children.Sum();
+            var weighted = levels.Select((l, j) => children[j] * weights.GetValueOrDefault(l, 1m)).Sum();
+
+            // Multiplied before dividing, so whole weights stay whole.
+            bases[WardCode(wards[i])!] = total > 0
+                ? new SavingsShareBasis(reached[i], weighted / total, estimates[i] * weighted / total)
+                : new SavingsShareBasis(reached[i], 1m, estimates[i]);
+        }
+
+        return bases;
+    }
+
+    /// <summary>Whether every ward document with savings says its share came from the counts as published in this table.</summary>
+    private static bool SharesFromPublishedCounts(PublishedTable published, List<JsonObject> wards)
+    {
+        var shares = wards.Where(w => w["savings"] is not null).ToList();
+        var weights = new Dictionary<string, IReadOnlyDictionary<string, decimal>>(StringComparer.Ordinal);
+        foreach (var ward in shares)
+        {
+            if (FiguresLayout.At(ward, "savings.share.needWeights") is not JsonObject named || named.Any(p => Decimal(p.Value) is null))
+            {
+                return false;
+            }
+
+            weights[WardCode(ward)!] = named.ToDictionary(p => p.Key, p => Decimal(p.Value)!.Value, StringComparer.Ordinal);
+        }
+
+        var none = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var bases = SavingsShares(published, wards, w => weights.GetValueOrDefault(WardCode(w)!, none));
+        return shares.All(w =>
+        {
+            var share = FiguresLayout.At(w, "savings.share")!.AsObject();
+            var basis = bases[WardCode(w)!];
+            var reached = share["childrenReached"];
+            return (reached is null ? basis.ChildrenReached is null : Decimal(reached) == basis.ChildrenReached)
+                && Decimal(share["needIndex"]) == Math.Round(basis.NeedIndex, SavingsShareBasis.NeedIndexDecimals);
+        });
+
+        static decimal? Decimal(JsonNode? node) => node is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null;
+    }
+
+    /// <summary>
+    /// Wards in a canonical order: the rule breaks ties by position, and a ward must get the same cells hidden whichever
+    /// ward's or area's request built the table.
+    /// </summary>
+    private static List<JsonObject> Canonical(IEnumerable<JsonObject> wards) =>
+        wards.GroupBy(WardCode, StringComparer.Ordinal).Select(g => g.First()).OrderBy(WardCode, StringComparer.Ordinal).ToList();
+
+    /// <summary>One small-number pass over the wards (and their area's sums), or over an area document alone.</summary>
+    private static PublishedTable Publish(List<JsonObject> wards, JsonObject? areaAlone)
+    {
+        try
+        {
+            var table = new DisclosureTable();
+            if (wards.Count > 0)
+            {
+                AddWards(table, wards);
+            }
+
+            if (areaAlone is not null)
+            {
+                AddScope(table, AreaScope, areaAlone, Cells(areaAlone));
+            }
+
+            return SmallNumberRule.Publish(table);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException("The figures are inconsistent and cannot be published safely: " + ex.Message, ex);
+        }
     }
 
     private static void AddWards(DisclosureTable table, List<JsonObject> wards)

@@ -1,11 +1,17 @@
 using System.Text.Json.Nodes;
+using QpActors.Figures.CostBenefit;
 using QpActors.Figures.Publishing;
+using QpActors.Figures.Reach;
+using QpActors.Grains;
 
 namespace QpActors.Aggregates.Tests;
 
 /// <summary>The commission's publisher: one small-number pass over every count, secondary suppression, derived figures.</summary>
 public sealed class PublisherTests
 {
+    private static readonly ServiceCatalogue Catalogue = ServiceCatalogue.LoadDefault();
+    private static readonly WardFiguresBuilder Builder = new(Catalogue, CostBenefitAssumptions.LoadDefault());
+
     [Theory]
     [InlineData(0, 0)]
     [InlineData(1, null)]
@@ -143,13 +149,69 @@ public sealed class PublisherTests
     }
 
     [Fact]
-    public void Money_is_not_a_count_and_passes_unchanged()
+    public void Savings_pass_unchanged_when_their_share_comes_from_the_published_counts()
     {
-        var raw = new SampleWard("w", Reached: 3, Unreached: 2, Outside: 0).Build();
+        // 600 + 20 = 620 children reached, published as 620; 900 children, all universal: need index 1.
+        var raw = new SampleWard("w").Build();
+        raw["savings"] = Savings(Share(childrenReached: 620, needIndex: 1m));
+
         var published = Publish(raw);
 
         Assert.True(JsonNode.DeepEquals(raw["savings"], published["savings"]));
-        Assert.Null(Figures.Node(published, "unitCost.perChild"));
+        Assert.DoesNotContain("savings", Suppressed(published));
+    }
+
+    [Theory]
+    [InlineData(602, 20, 622, 1.0)] // 622 children reached are published as 620
+    [InlineData(3, 0, 3, 1.0)] // 3 are hidden
+    [InlineData(600, 20, 620, 1.5)] // the published levels give 1
+    public void Savings_whose_share_is_not_from_the_published_counts_are_withheld(int reached, int outside, int shareReached, double needIndex)
+    {
+        var raw = new SampleWard("w", Reached: reached, Unreached: 300, Outside: outside).Build();
+        raw["savings"] = Savings(Share(shareReached, (decimal)needIndex));
+
+        var published = Publish(raw);
+
+        Assert.Null(published["savings"]);
+        Assert.Contains("savings", Suppressed(published));
+    }
+
+    [Fact]
+    public void A_wards_savings_without_a_share_are_withheld_and_an_areas_pass_without_one()
+    {
+        var wards = new[] { new SampleWard("a").Json(), new SampleWard("b").Json() };
+        var area = Figures.Parse(AreaOf(wards));
+        area["savings"] = Savings(null);
+        var raw = new SampleWard("a").Build();
+        raw["savings"] = Savings(null);
+
+        var ward = Publish(raw);
+        var published = Figures.Parse(FiguresPublisher.ForCommission(area.ToJsonString(), wards));
+
+        Assert.Null(ward["savings"]);
+        Assert.True(JsonNode.DeepEquals(area["savings"], published["savings"]));
+
+        area["savings"] = Savings(Share(childrenReached: 1240, needIndex: 1m));
+        Assert.Null(Figures.Parse(FiguresPublisher.ForCommission(area.ToJsonString(), wards))["savings"]);
+    }
+
+    [Fact]
+    public void A_hidden_reach_shows_nowhere_in_what_the_commission_receives()
+    {
+        var published = PublishArea(AreaWhereQueensParkReaches(6));
+
+        Assert.Null(Figures.Node(published[0], "unitCost.childrenReached"));
+        Assert.All(published, document => Assert.All(Numbers(document, ""), n => Assert.True(n.Value != 6, $"{n.Path} = 6")));
+    }
+
+    [Fact]
+    public void A_hidden_reach_of_4_or_6_gives_the_commission_the_same_documents()
+    {
+        var four = PublishArea(AreaWhereQueensParkReaches(4));
+        var six = PublishArea(AreaWhereQueensParkReaches(6));
+
+        Assert.Equal(four.Select(d => d.ToJsonString()), six.Select(d => d.ToJsonString()));
+        Assert.All(six.Take(4), ward => Assert.NotNull(ward["savings"]));
     }
 
     [Theory]
@@ -217,6 +279,74 @@ public sealed class PublisherTests
             }
         }
     }
+
+    /// <summary>
+    /// The area's four wards with their shares of its savings, as the grains hand them over, Queen's Park first. Queen's Park
+    /// reaches <paramref name="reached"/> children, all on the birth records, of 305 known; its neighbours reach hundreds. With
+    /// 4 or 6 the area's sums round alike: 1,804 or 1,806 reached to 1,805, 1,551 or 1,549 unreached to 1,550.
+    /// </summary>
+    private static List<JsonObject> AreaWhereQueensParkReaches(int reached)
+    {
+        var wards = new[]
+        {
+            new SampleWard("queens-park", Reached: reached, Unreached: 305 - reached, Outside: 0),
+            new SampleWard("harrow-road", Unreached: 400),
+            new SampleWard("westbourne", Unreached: 500),
+            new SampleWard("church-street", Unreached: 350),
+        }.Select(w => Figures.Parse(w.Json())).ToList(); // through text, as the grains hand documents over
+        var area = Catalogue.Area("north-westminster");
+        var areaDocument = Builder.BuildArea(area, wards, "default");
+        Builder.ShareSavings(area, wards, "default");
+        return [.. wards, areaDocument];
+    }
+
+    /// <summary>Each ward published with the others as neighbours, then the area with its wards, as the gateway does.</summary>
+    private static List<JsonObject> PublishArea(List<JsonObject> documents)
+    {
+        var wards = documents.Take(4).Select(d => d.ToJsonString(FiguresLayout.JsonOptions)).ToArray();
+        return wards.Select(w => FiguresPublisher.ForCommission(w, wards.Where(o => o != w).ToArray()))
+            .Append(FiguresPublisher.ForCommission(documents[4].ToJsonString(FiguresLayout.JsonOptions), wards))
+            .Select(Figures.Parse)
+            .ToList();
+    }
+
+    /// <summary>Every number in a document with its path, except the projection's year numbers (0 to 15, not counts).</summary>
+    private static IEnumerable<(string Path, decimal Value)> Numbers(JsonNode? node, string path) => node switch
+    {
+        JsonObject o => o.Where(p => p.Key is not ("year" or "paybackYear")).SelectMany(p => Numbers(p.Value, path + "." + p.Key)),
+        JsonArray a => a.SelectMany((item, i) => Numbers(item, $"{path}[{i}]")),
+        JsonValue v when v.TryGetValue<decimal>(out var number) => [(path, number)],
+        _ => [],
+    };
+
+    /// <summary>A savings block; an area's has no share.</summary>
+    private static JsonObject Savings(JsonObject? share)
+    {
+        var savings = new JsonObject
+        {
+            ["scenario"] = "default",
+            ["npv"] = 3100000,
+            ["roi"] = 5.2,
+            ["paybackYear"] = 1,
+            ["byYear"] = new JsonArray(new JsonObject { ["year"] = 1, ["netSaving"] = 100000 }),
+        };
+        if (share is not null)
+        {
+            savings["share"] = share;
+        }
+
+        return savings;
+    }
+
+    private static JsonObject Share(int? childrenReached, decimal needIndex) => new()
+    {
+        ["benefits"] = 0.25m,
+        ["costs"] = 0.25m,
+        ["childrenReached"] = childrenReached,
+        ["needIndex"] = needIndex,
+        ["needWeights"] = new JsonObject { ["universal"] = 1, ["universal-plus"] = 2, ["universal-partnership-plus"] = 3 },
+        ["basis"] = "test",
+    };
 
     private static JsonObject Publish(SampleWard ward) => Publish(ward.Build());
 

@@ -89,7 +89,8 @@ public sealed record SampleWard(
                     ["childrens-centre"] = new JsonObject { ["annualBudget"] = 38864m, ["childrenReached"] = CentreActive },
                 },
             },
-            ["savings"] = new JsonObject { ["scenario"] = "default", ["npv"] = 3100000, ["roi"] = 5.2, ["paybackYear"] = 1, ["byYear"] = new JsonArray(new JsonObject { ["year"] = 1, ["netSaving"] = 100000 }) },
+            // As a ward's own document: its share of the area's savings is filled in with its neighbours'.
+            ["savings"] = null,
             ["suppressed"] = new JsonArray(),
         };
         return FiguresLayout.Derive(document);

@@ -29,6 +29,38 @@ public sealed class WardSavingsTests
         Assert.Null(churchStreet["paybackYear"]?.GetValue<int>());
     }
 
+    [Fact]
+    public void Need_comes_from_the_published_levels_with_hidden_ones_sharing_what_the_total_leaves()
+    {
+        // Queen's Park: 692 children reached (published 690), levels 600 / 88 / 4 of 692. The 4 is hidden and, so it cannot
+        // be recovered from the total, the 88 too; both levels also hide at the area (no other ward has any).
+        // Published: 690 children, universal 600, so the two hidden levels share 90: 45 each.
+        // Need index (600 x 1 + 45 x 2 + 45 x 3) / 690 = 825 / 690; weight 690 x 825 / 690 = 825.
+        // Harrow Road: 346 reached, all universal: 345 x 1. Benefits 825 / 1170 and 345 / 1170.
+        var wards = Documents(("queens-park", 692, Levels(600, 88, 4)), ("harrow-road", 346, Levels(346, 0, 0)), ("westbourne", 0, Levels(0, 0, 0)), ("church-street", 0, Levels(0, 0, 0)));
+
+        Builder.ShareSavings(Area, wards, "default");
+
+        Assert.Equal([0.705128m, 0.294872m, 0m, 0m], wards.Select(w => Share(w, "benefits")));
+        Assert.Equal(1.1957m, Share(wards[0], "needIndex"));
+        Assert.Equal(690, wards[0]["savings"]!["share"]!["childrenReached"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void A_hidden_reach_is_estimated_from_what_the_areas_published_total_leaves()
+    {
+        // Church Street reaches 6 children (hidden). Hiding it in the area's sums hides the smallest other ward's count
+        // too: Harrow Road's 346 (its children and universal level hide alike, so its need index falls back to 1).
+        // Published: Queen's Park 690, Westbourne 350 (all universal plus: need index 2), area 692 + 346 + 351 + 6 = 1,395.
+        // The two hidden wards share 1,395 - 690 - 350 = 355: 177.5 each. Weights 690, 177.5, 700, 177.5; sum 1,745.
+        var wards = Documents(("queens-park", 692, Levels(692, 0, 0)), ("harrow-road", 346, Levels(346, 0, 0)), ("westbourne", 351, Levels(0, 351, 0)), ("church-street", 6, Levels(6, 0, 0)));
+
+        Builder.ShareSavings(Area, wards, "default");
+
+        Assert.Equal([0.395415m, 0.101719m, 0.401146m, 0.101719m], wards.Select(w => Share(w, "benefits")));
+        Assert.Equal([690, null, 350, null], wards.Select(w => w["savings"]!["share"]!["childrenReached"]?.GetValue<int>()));
+    }
+
     [Theory]
     [InlineData("default")]
     [InlineData("pessimistic")]
