@@ -215,6 +215,7 @@ public static class FiguresLayout
                 }
             }
 
+            // Exact for the raw document; the publisher coarsens it, as it does a ward's.
             parent[service]!["average"] = responses == 0 ? null : Math.Round(total / responses, 2);
         }
 

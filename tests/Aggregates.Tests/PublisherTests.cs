@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using QpActors.Figures.CostBenefit;
 using QpActors.Figures.Publishing;
@@ -215,13 +216,28 @@ public sealed class PublisherTests
     }
 
     [Theory]
-    [InlineData(5, true)]
-    [InlineData(25, false)]
-    public void Satisfaction_from_few_responses_is_withheld(int responses, bool withheld)
+    [InlineData(5, null)]
+    [InlineData(10, null)] // published as 10: 8 to 12 responses
+    [InlineData(12, null)]
+    [InlineData(13, 4.4)] // published as 15: 13 to 17
+    [InlineData(25, 4.4)]
+    public void Satisfaction_is_published_to_one_decimal_and_only_from_a_published_15_responses_up(int responses, double? average)
     {
-        var published = Publish(new SampleWard("w", Responses: responses));
+        var published = Publish(new SampleWard("w", Responses: responses, Average: 4.37));
 
-        Assert.Equal(withheld, Figures.Node(published, "champions.satisfaction.childrens-centre.average") is null);
+        Assert.Equal(average, Figures.Node(published, "champions.satisfaction.childrens-centre.average")?.GetValue<double>());
+    }
+
+    [Fact]
+    public void A_satisfaction_average_fits_every_number_of_responses_its_published_count_stands_for()
+    {
+        // 101 points from 23 responses average 4.39, which no whole total of points from 24 to 27 responses gives.
+        var ward = Publish(new SampleWard("w", Responses: 23, Average: 4.39));
+        // 10 responses averaging 4.5 and 13 averaging 4.31: the area's 23 average (45 + 56.03) / 23 = 4.39 too.
+        var wards = new[] { new SampleWard("a", Responses: 10, Average: 4.5).Json(), new SampleWard("b", Responses: 13, Average: 4.31).Json() };
+        var area = Figures.Parse(FiguresPublisher.ForCommission(AreaOf(wards), wards));
+
+        Assert.All(new[] { ward, area }, AverageFitsEveryCount);
     }
 
     [Fact]
@@ -318,6 +334,26 @@ public sealed class PublisherTests
         JsonValue v when v.TryGetValue<decimal>(out var number) => [(path, number)],
         _ => [],
     };
+
+    /// <summary>
+    /// Each count of responses the published one rounds from has some total of whole scores 1-5 whose mean rounds to the
+    /// published average at the decimals it is given to, so the average cannot tell them apart.
+    /// </summary>
+    private static void AverageFitsEveryCount(JsonObject published)
+    {
+        var satisfaction = Figures.Node(published, "champions.satisfaction.childrens-centre")!;
+        Assert.NotNull(satisfaction["average"]);
+        var responses = satisfaction["responses"]!.GetValue<int>();
+        var text = satisfaction["average"]!.ToJsonString();
+        var average = decimal.Parse(text, CultureInfo.InvariantCulture);
+        var decimals = text.Contains('.', StringComparison.Ordinal) ? text.Length - text.IndexOf('.', StringComparison.Ordinal) - 1 : 0;
+        var half = 0.5m / (decimal)Math.Pow(10, decimals);
+        Assert.Equal(25, responses);
+        for (var n = responses - 2; n <= responses + 2; n++)
+        {
+            Assert.True(Enumerable.Range(n, (4 * n) + 1).Any(points => Math.Abs(((decimal)points / n) - average) <= half), $"{text} from {n} responses");
+        }
+    }
 
     /// <summary>A savings block; an area's has no share.</summary>
     private static JsonObject Savings(JsonObject? share)

@@ -22,6 +22,7 @@ public sealed record SampleWard(
     int UniversalPlus = 30,
     int PartnershipPlus = 10,
     int Responses = 25,
+    double Average = 4.37,
     decimal Budget = 132864m)
 {
     public JsonObject Build()
@@ -77,7 +78,7 @@ public sealed record SampleWard(
                 ["signpostedThenReached"] = 30,
                 ["surveysCompleted"] = 90,
                 ["dropInsHosted"] = 48,
-                ["satisfaction"] = new JsonObject { ["childrens-centre"] = new JsonObject { ["responses"] = Responses, ["average"] = 4.37 } },
+                ["satisfaction"] = new JsonObject { ["childrens-centre"] = new JsonObject { ["responses"] = Responses, ["average"] = Average } },
             },
             ["unitCost"] = new JsonObject
             {
