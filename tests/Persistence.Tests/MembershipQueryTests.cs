@@ -55,6 +55,63 @@ public sealed class MembershipQueryTests
         Assert.Equal(1, await store.ScalarAsync("SELECT version FROM orleans_membership_version WHERE deployment_id = 'd-1'"));
     }
 
+    [PostgresFact]
+    public async Task An_insert_that_finds_the_silo_already_there_fails_and_leaves_the_version_alone()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+        await SeedAsync(store);
+        Assert.Equal(1, await InsertMemberAsync(store, "10.0.0.9", version: 0));
+
+        // The same silo again, against the version the first insert left: nothing written, so nothing moves.
+        var again = await InsertMemberAsync(store, "10.0.0.9", version: 1);
+
+        Assert.Equal(0, again);
+        Assert.Equal(1, await store.ScalarAsync("SELECT version FROM orleans_membership_version WHERE deployment_id = 'd-1'"));
+    }
+
+    [PostgresFact]
+    public async Task An_update_moves_the_version_only_when_it_changed_a_member()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+        await SeedAsync(store);
+
+        var missing = await UpdateMemberAsync(store, "10.0.0.9", version: 0);
+        var stale = await UpdateMemberAsync(store, "10.0.0.2", version: 7);
+        var current = await UpdateMemberAsync(store, "10.0.0.2", version: 0);
+
+        Assert.Equal([0L, 0L, 1L], [missing, stale, current]);
+        Assert.Equal(1, await store.ScalarAsync("SELECT version FROM orleans_membership_version WHERE deployment_id = 'd-1'"));
+        Assert.Equal(5, await store.ScalarAsync("SELECT status FROM orleans_membership WHERE deployment_id = 'd-1' AND address = '10.0.0.2'"));
+    }
+
+    [PostgresFact]
+    public async Task Two_writers_holding_the_same_version_cannot_both_succeed()
+    {
+        await using var store = await TestStore.MigratedAsync(StorageKind.Postgres);
+        await SeedAsync(store);
+
+        var results = await Task.WhenAll(
+            InsertMemberAsync(store, "10.0.0.8", version: 0),
+            InsertMemberAsync(store, "10.0.0.9", version: 0));
+
+        Assert.Equal(1, results.Sum());
+        Assert.Equal(1, await store.ScalarAsync("SELECT version FROM orleans_membership_version WHERE deployment_id = 'd-1'"));
+        Assert.Equal(4, await store.ScalarAsync("SELECT count(*) FROM orleans_membership WHERE deployment_id = 'd-1'"));
+    }
+
+    private static Task<long> UpdateMemberAsync(TestStore store, string address, int version) =>
+        RunStoredAsync(store, "UpdateMembershipKey", p =>
+        {
+            p.AddWithValue("DeploymentId", "d-1");
+            p.AddWithValue("Address", address);
+            p.AddWithValue("Port", 1);
+            p.AddWithValue("Generation", 1);
+            p.AddWithValue("Status", 5);
+            p.AddWithValue("SuspectTimes", DBNull.Value);
+            p.AddWithValue("IAmAliveTime", Now);
+            p.AddWithValue("Version", version);
+        });
+
     private static Task<long> InsertMemberAsync(TestStore store, string address, int version) =>
         RunStoredAsync(store, "InsertMembershipKey", p =>
         {

@@ -16,7 +16,7 @@ public static class MigrationScenarios
     /// text, its fifth puts their version and time before the payload.
     /// </summary>
     public static (int[] Versions, string[] Names) Expected(StorageKind kind) => kind == StorageKind.Postgres
-        ? ([1, 2, 3, 4, 5], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout"])
+        ? ([1, 2, 3, 4, 5, 6], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout", "membership_version_follows_change"])
         : ([1, 2, 3], ["orleans", "qpactors", "ingest_cost"]);
 
     public static async Task AppliesOnceThenNothing(StorageKind kind)
@@ -213,7 +213,7 @@ public sealed class PostgresMigrationTests
         const string Rows = "SELECT string_agg(concat_ws('|', entry_key, ward_code, kind, version, updated_at, payload), ';' ORDER BY entry_key) FROM qp_ward_entries";
         var before = await store.TextAsync(Rows);
 
-        var applied = await SchemaMigrator.ApplyAsync(store.Settings);
+        var applied = await SchemaMigrator.ApplyThroughAsync(store.Settings, 5);
 
         Assert.Equal([new SchemaMigration(5, "ward_entry_layout")], applied);
         Assert.Equal(before, await store.TextAsync(Rows));
