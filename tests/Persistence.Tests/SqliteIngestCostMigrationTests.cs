@@ -32,7 +32,7 @@ public sealed class SqliteIngestCostMigrationTests
         var eventsBefore = await RowsAsync(store.Settings.ConnectionString, "SELECT * FROM qp_events ORDER BY seq");
         var entriesBefore = await RowsAsync(store.Settings.ConnectionString, "SELECT * FROM qp_ward_entries ORDER BY entry_key");
 
-        var applied = await SchemaMigrator.ApplyAsync(store.Settings);
+        var applied = await SchemaMigrator.ApplyThroughAsync(store.Settings, 3);
 
         Assert.Equal([new SchemaMigration(3, "ingest_cost")], applied);
         Assert.Equal(3, eventsBefore.Count);
