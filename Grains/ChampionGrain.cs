@@ -111,8 +111,9 @@ public sealed class ChampionGrain(
             return;
         }
 
+        // Not kept if the write fails: the family's next registration or attendance tells the champion again.
         loop.State.Reached[familyId] = eventId;
-        await loop.WriteStateAsync();
+        await loop.WriteOrUndoAsync(() => loop.State.Reached.Remove(familyId));
     }
 
     public Task<ChampionSummary> GetSummaryAsync()

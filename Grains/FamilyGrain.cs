@@ -595,13 +595,15 @@ public sealed class FamilyGrain(
             return;
         }
 
-        _unsaved = false;
         _savedAt = Environment.TickCount64;
         await journal.AppendAsync(new JournalWrite(
             null,
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(_state, _children, now))],
             []));
+
+        // Only once it is durable: an entry whose save failed is still saved on deactivation.
+        _unsaved = false;
         Publish(entry);
     }
 

@@ -37,10 +37,15 @@ public sealed class WardGrain(
     private (long Changes, FiguresQuery Query, DateOnly Today, string Document)? _cached;
     private IGrainTimer? _snapshotTimer;
 
+    // The months storage holds, oldest first, as the history serves them. Not read from the state itself: a new month
+    // is in the state while its write is in flight, and the history interleaves with that write.
+    private IReadOnlyList<FiguresSnapshot> _kept = [];
+
     private string WardCode => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _kept = Kept();
         foreach (var entry in await journal.ReadWardEntriesAsync(WardCode, cancellationToken))
         {
             Hold(ToContribution(entry));
@@ -119,12 +124,13 @@ public sealed class WardGrain(
     public Task<IReadOnlyList<FiguresSnapshot>> GetHistoryAsync()
     {
         ParsePending();
-        IReadOnlyList<FiguresSnapshot> snapshots = history.State.Months
-            .OrderBy(m => m.Month, StringComparer.Ordinal)
-            .Select(m => new FiguresSnapshot(m.Month, m.TakenAt, m.Document))
-            .ToArray();
-        return Task.FromResult(snapshots);
+        return Task.FromResult(_kept);
     }
+
+    private FiguresSnapshot[] Kept() => history.State.Months
+        .OrderBy(m => m.Month, StringComparer.Ordinal)
+        .Select(m => new FiguresSnapshot(m.Month, m.TakenAt, m.Document))
+        .ToArray();
 
     public async Task<IReadOnlyList<WardHistoryMonth>> GetPublishableHistoryAsync()
     {
@@ -172,7 +178,16 @@ public sealed class WardGrain(
         var document = figures.BuildWard(WardCode, _children.Values, _families.Values, _champions.Values, query, now);
         var snapshot = new WardSnapshot { Month = month, TakenAt = now, Document = document.ToJsonString(FiguresLayout.JsonOptions) };
         history.State.Months.Add(snapshot);
-        await history.WriteStateAsync();
+        try
+        {
+            // A month whose write fails is not kept, so the next check takes it again.
+            await history.WriteOrUndoAsync(() => history.State.Months.Remove(snapshot));
+        }
+        finally
+        {
+            _kept = Kept();
+        }
+
         logger.LogInformation("Ward {Ward} kept its figures for {Month}", WardCode, month);
         return new FiguresSnapshot(snapshot.Month, snapshot.TakenAt, snapshot.Document);
     }

@@ -9,7 +9,8 @@ namespace QpActors.Integration.Tests;
 
 /// <summary>
 /// One in-process silo per test collection, on a fresh embedded SQLite store, with a fake clock for the
-/// domain's time so tests move through review windows without sleeping.
+/// domain's time so tests move through review windows without sleeping, and <see cref="Faults"/> a test can
+/// arm to make one entity's journal or storage operations fail.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -25,17 +26,23 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public StorageSettings Storage { get; private set; } = null!;
 
+    public Faults Faults { get; } = new();
+
     public async Task InitializeAsync()
     {
         Storage = StorageSettings.Embedded(DataDirectory);
         await SchemaMigrator.ApplyAsync(Storage, CancellationToken.None);
-        Cluster = await StartClusterAsync(Storage, Clock);
+        Cluster = await StartClusterAsync(Storage, Clock, Faults);
     }
 
-    public static async Task<InProcessTestCluster> StartClusterAsync(StorageSettings storage, TimeProvider clock)
+    public static async Task<InProcessTestCluster> StartClusterAsync(StorageSettings storage, TimeProvider clock, Faults faults)
     {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddQpGrainServices(storage, clock));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddQpGrainServices(storage, clock);
+            faults.Wrap(silo.Services, storage);
+        });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -62,4 +69,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>A cluster of its own for the tests that arm faults or move the clock by months.</summary>
+[CollectionDefinition(Name)]
+public sealed class FaultsCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "faults";
 }
