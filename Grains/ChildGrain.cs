@@ -85,53 +85,52 @@ public sealed class ChildGrain(
         var steps = new List<Step>(contacts.Length);
         var state = _state;
         IReadOnlyList<ReviewStatus> reviews = [];
-        for (var i = 0; i < contacts.Length; i++)
+        try
         {
-            var contact = contacts[i];
-            ArgumentNullException.ThrowIfNull(contact, nameof(contacts));
-            if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
+            for (var i = 0; i < contacts.Length; i++)
             {
-                receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
-                continue;
+                var contact = contacts[i];
+                ArgumentNullException.ThrowIfNull(contact, nameof(contacts));
+                if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
+                {
+                    receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
+                    continue;
+                }
+
+                var next = state.Apply(contact);
+                if (next.Version == state.Version)
+                {
+                    continue; // Already applied: a duplicate, answered from the journal below.
+                }
+
+                // The contribution written with the events must already count their contacts.
+                _services.Add(contact);
+
+                // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
+                reviews = schedule.Evaluate(next, now);
+                var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
+                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
+                state = next;
             }
 
-            var next = state.Apply(contact);
-            if (next.Version == state.Version)
+            if (steps.Count > 0)
             {
-                continue; // Already applied: a duplicate, answered from the journal below.
+                var writes = CommitWrites(steps, now, reviews, out var contribution, out var contributionJson);
+                var appended = await journal.AppendAllAsync(writes);
+                if (!Committed(steps, appended, now, contribution, contributionJson, receipts))
+                {
+                    await LoadAsync(CancellationToken.None);
+                    await TickAsync();
+                }
             }
-
-            // The contribution written with the events must already count their contacts. If the unit
-            // fails, the child reloads from the journal.
-            _services.Add(contact);
-
-            // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
-            reviews = schedule.Evaluate(next, now);
-            var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
-            steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
-            state = next;
         }
-
-        if (steps.Count > 0)
+        catch
         {
-            var writes = CommitWrites(steps, now, reviews, out var contribution, out var contributionJson);
-            AppendResult[] appended;
-            try
-            {
-                appended = await journal.AppendAllAsync(writes);
-            }
-            catch
-            {
-                // Nothing was written, but the tallies already counted the events: start again from the journal.
-                DeactivateOnIdle();
-                throw;
-            }
-
-            if (!Committed(steps, appended, now, contribution, contributionJson, receipts))
-            {
-                await LoadAsync(CancellationToken.None);
-                await TickAsync();
-            }
+            // The tallies count events before their commit, and a reload or a tick may have stopped half-way: whatever
+            // failed, memory may hold what the journal does not. Orleans drops this activation once the call returns,
+            // and the next call activates the child afresh from the journal.
+            DeactivateOnIdle();
+            throw;
         }
 
         for (var i = 0; i < contacts.Length; i++)
