@@ -14,7 +14,7 @@ namespace QpActors.Grains;
 /// A singleton service rather than a grain: a stateless worker grain would still cost a message (and its
 /// scheduling) for every contribution, the largest share of a contact event's work after the journal.
 /// </remarks>
-public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     /// <summary>
     /// How long a contribution may wait for its ward. At 50 ms instead of 200 ms, ward figures under load were fresher
@@ -26,8 +26,22 @@ public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : I
 
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
+    private readonly Func<string, WardContribution[], Task> _apply;
+    private readonly ILogger _logger;
     private Dictionary<string, WardContribution> _pending = new(StringComparer.Ordinal);
     private ITimer? _timer;
+
+    public WardFeed(IGrainFactory grains, ILogger<WardFeed> logger)
+        : this((ward, batch) => grains.For<IWardGrain>(ward).ApplyAsync(batch), logger)
+    {
+    }
+
+    /// <summary>A feed that hands each ward's batch to <paramref name="apply"/> rather than to the ward grain (tests).</summary>
+    internal WardFeed(Func<string, WardContribution[], Task> apply, ILogger logger)
+    {
+        _apply = apply;
+        _logger = logger;
+    }
 
     /// <summary>Keeps the newest version per entity until the next flush.</summary>
     public void Publish(WardContribution contribution)
@@ -48,26 +62,31 @@ public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : I
         await _flushing.WaitAsync();
         try
         {
-            Dictionary<string, WardContribution> batch;
-            lock (_gate)
-            {
-                if (_pending.Count == 0)
-                {
-                    return;
-                }
-
-                batch = _pending;
-                _pending = new Dictionary<string, WardContribution>(StringComparer.Ordinal);
-            }
-
-            await Task.WhenAll(batch.Values
-                .GroupBy(c => c.WardCode, StringComparer.Ordinal)
-                .Select(g => grains.For<IWardGrain>(g.Key).ApplyAsync(g.ToArray())));
+            await SendPendingAsync();
         }
         finally
         {
             _flushing.Release();
         }
+    }
+
+    private async Task SendPendingAsync()
+    {
+        Dictionary<string, WardContribution> batch;
+        lock (_gate)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            batch = _pending;
+            _pending = new Dictionary<string, WardContribution>(StringComparer.Ordinal);
+        }
+
+        await Task.WhenAll(batch.Values
+            .GroupBy(c => c.WardCode, StringComparer.Ordinal)
+            .Select(g => _apply(g.Key, g.ToArray())));
     }
 
     public void Participate(ISiloLifecycle lifecycle)
@@ -78,7 +97,7 @@ public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : I
 
     private Task Start(CancellationToken cancellationToken)
     {
-        _timer = TimeProvider.System.CreateTimer(_ => _ = FlushQuietlyAsync(), null, FlushEvery, FlushEvery);
+        _timer = TimeProvider.System.CreateTimer(_ => _ = FlushOnTimerAsync(), null, FlushEvery, FlushEvery);
         return Task.CompletedTask;
     }
 
@@ -89,6 +108,35 @@ public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : I
         await FlushQuietlyAsync();
     }
 
+    /// <summary>
+    /// What the timer does every <see cref="FlushEvery"/>: a flush, unless one is still running. A slow ward holds a flush
+    /// up to Orleans' response timeout (30 s by default), and ticks waiting behind it would pile up by the hundred; what a
+    /// skipped tick would have sent stays pending for the next one.
+    /// </summary>
+    internal async Task FlushOnTimerAsync()
+    {
+        try
+        {
+            if (!_flushing.Wait(0))
+            {
+                return;
+            }
+
+            try
+            {
+                await SendPendingAsync();
+            }
+            finally
+            {
+                _flushing.Release();
+            }
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            LogFailure(error);
+        }
+    }
+
     private async Task FlushQuietlyAsync()
     {
         try
@@ -97,10 +145,12 @@ public sealed class WardFeed(IGrainFactory grains, ILogger<WardFeed> logger) : I
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            // Contributions are whole values: the entity's next report, or the ward's reload, repairs a lost flush.
-            logger.LogWarning(error, "Ward feed flush failed; wards catch up on the next report");
+            LogFailure(error);
         }
     }
+
+    // Contributions are whole values: the entity's next report, or the ward's reload, repairs a lost flush.
+    private void LogFailure(Exception error) => _logger.LogWarning(error, "Ward feed flush failed; wards catch up on the next report");
 
     public void Dispose()
     {
