@@ -77,6 +77,8 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("type", "a service records only the drop-ins it hosted itself")]);
         }
 
+        // The version counts every event the service recorded: a fresh activation has read none of them yet.
+        await RefreshAsync();
         if (_eventIds.Contains(contact.EventId))
         {
             return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);

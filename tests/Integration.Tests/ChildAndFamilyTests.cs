@@ -350,6 +350,27 @@ public sealed class ServiceSummaryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_services_drop_ins_continue_its_version_after_a_fresh_activation()
+    {
+        var service = _contacts.NewId("svc");
+        var grain = fixture.Client.GetGrain<IServiceGrain>(service);
+        var now = fixture.Clock.GetUtcNow();
+        var first = await grain.RecordAsync(_contacts.DropIn(service, now.AddDays(-2)));
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var second = _contacts.DropIn(service, now.AddDays(-1));
+        var accepted = await grain.RecordAsync(second);
+
+        // A repeat answers with the version stored in the event's row.
+        var stored = await grain.RecordAsync(second);
+        Assert.Equal(1, first.Version);
+        Assert.Equal(2, accepted.Version);
+        Assert.Equal(ReceiptStatus.Duplicate, stored.Status);
+        Assert.Equal(2, stored.Version);
+        Assert.Equal(2, (await grain.GetSummaryAsync()).DropInsHosted);
+    }
+
+    [Fact]
     public async Task A_service_summary_counts_every_contact_when_the_service_recorded_more_than_a_page_of_them()
     {
         const int Children = 60;
