@@ -26,8 +26,6 @@ public sealed class FamilyGrain(
     /// <summary>How long a break-glass reason opens an out-of-ward family for the same user.</summary>
     public static readonly TimeSpan BreakGlassWindow = TimeSpan.FromMinutes(30);
 
-    public const int MinimumBreakGlassReason = 10;
-
     private const long CatchUpEveryMilliseconds = 60_000;
 
     // The saved entry is derived data, only read by a ward reloading after a restart (a clean stop saves it;
@@ -233,10 +231,12 @@ public sealed class FamilyGrain(
         string? reason = null;
         if (!inScope)
         {
-            if (purpose.BreakGlassReason is { } given && given.Trim().Length >= MinimumBreakGlassReason)
+            // A reason too short or too long is no reason (the gateway refuses both; this is the check behind it).
+            var given = purpose.BreakGlassReason?.Trim();
+            if (given is { Length: >= BreakGlass.MinimumReasonLength and <= BreakGlass.MaximumReasonLength })
             {
                 breakGlass = true;
-                reason = given.Trim();
+                reason = given;
                 _breakGlassUntil[caller.UserId] = now + BreakGlassWindow;
             }
             else if (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now)
@@ -246,7 +246,11 @@ public sealed class FamilyGrain(
             }
             else
             {
-                await AuditAsync(caller, now, "risk-status-denied", purpose, breakGlass: false, reason: "outside the caller's wards without a break-glass reason");
+                // An over-long reason is not written to the log; the denial says why it was not taken.
+                var denial = given is { Length: > BreakGlass.MaximumReasonLength }
+                    ? $"outside the caller's wards; the break-glass reason was over {BreakGlass.MaximumReasonLength} characters"
+                    : "outside the caller's wards without a break-glass reason";
+                await AuditAsync(caller, now, "risk-status-denied", purpose, breakGlass: false, reason: denial);
                 return (AccessOutcome.OutOfScope, now);
             }
         }
