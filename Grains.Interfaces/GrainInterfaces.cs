@@ -25,7 +25,10 @@ public interface IChildGrain : IGrainWithStringKey
     /// <remarks>For a device's batch: its items for one child cost one call, one commit and one notice.</remarks>
     Task<ContactReceipt[]> RecordAllAsync([Immutable] ContactEvent[] contacts);
 
-    /// <summary>The child's risk and review schedule (no audit: callers are grains that audit themselves).</summary>
+    /// <summary>
+    /// The child's risk and review schedule, not audited: no API serves it (a family's audited read builds its
+    /// children's views itself); only tests and benchmarks call it.
+    /// </summary>
     Task<ChildRiskView> GetRiskAsync();
 
     /// <summary>Re-evaluates what the passing of time changes (a review window closing) with no new event.</summary>
@@ -114,7 +117,7 @@ public interface IServiceGrain : IGrainWithStringKey
     Task<ServiceSummary> GetSummaryAsync();
 }
 
-/// <summary>Wakes children whose review windows have closed, from the durable deadline table.</summary>
+/// <summary>Wakes children and families whose review windows have closed, from the durable deadline table.</summary>
 public interface IDeadlineSweeperGrain : IGrainWithIntegerKey
 {
     /// <summary>Ensures the sweep's reminder is registered.</summary>

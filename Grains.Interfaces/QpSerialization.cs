@@ -7,9 +7,11 @@ public static class QpSerialization
 {
     /// <summary>
     /// The domain library is plain C# with no Orleans attributes, so its types (a <c>ContactEvent</c>
-    /// and its typed data) cross grain boundaries through Orleans' System.Text.Json codec. They use the
-    /// same JSON shape as the event journal, so there is one serialized form of an event everywhere.
-    /// Both the silo and every client must register this.
+    /// and its typed data, a risk assessment) cross grain boundaries through Orleans' System.Text.Json codec.
+    /// That is not the journal's form: the codec writes the records' properties with the web defaults (an event's
+    /// data with a <c>$type</c> discriminator, nulls written), the journal the catalogue's wire object
+    /// (<c>ContactEventJson</c>). The codec's form only travels between processes; inside a silo, <c>[Immutable]</c>
+    /// arguments pass by reference. Both the silo and every client must register this.
     /// </summary>
     public static ISerializerBuilder AddQpDomainJson(this ISerializerBuilder builder) =>
         builder.AddJsonSerializer(

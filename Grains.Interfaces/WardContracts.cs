@@ -4,8 +4,9 @@ namespace QpActors.Grains.Interfaces;
 
 /// <summary>
 /// A ward, keyed by ward code (e.g. <c>queens-park</c>). It holds each entity's current contribution
-/// (one per child, family, champion), replaced only by a higher version, so duplicated or reordered
-/// reports never double-count and a lost report is repaired by the next one.
+/// (one per child, family, champion), never replaced by a lower version, so duplicated or reordered
+/// reports never double-count and a lost report is repaired by the next one. An equal version with a different
+/// payload does replace it: time alone (a review window closing) changes a contribution without a new event.
 /// </summary>
 public interface IWardGrain : IGrainWithStringKey
 {
@@ -79,8 +80,9 @@ public interface IAreaGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// A per-silo stateless worker that buffers contributions and flushes them to ward grains on a short
-/// timer, so no single grain sits on the path of every event.
+/// The ward feed's entry point for callers that hold only a grain factory: a stateless worker, so each silo runs
+/// its own and the call stays on the caller's silo, that hands each contribution to that silo's <c>WardFeed</c>
+/// service. The service buffers and flushes to the ward grains on a short timer; grains call it directly.
 /// </summary>
 public interface IWardFeedGrain : IGrainWithIntegerKey
 {

@@ -5,9 +5,9 @@ using QpActors.Persistence;
 namespace QpActors.Grains;
 
 /// <summary>
-/// Makes review windows close without any new event, for any number of children, without a timer per
-/// child: each child keeps its next deadline in the journal's deadline table (written in the same commit
-/// as its events), and this grain, woken by a reminder, ticks the children whose deadline has passed.
+/// Makes review windows close without any new event, for any number of children and families, without a timer
+/// per entity: each keeps its next deadline in the journal's deadline table (written in the same commit as its
+/// events), and this grain, woken by a reminder, ticks those whose deadline has passed.
 /// The reminder survives restarts; the silo also starts the sweep at start-up.
 /// </summary>
 public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time, ILogger<DeadlineSweeperGrain> logger)
@@ -51,7 +51,7 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
 
         if (woken > 0)
         {
-            logger.LogInformation("Review deadlines: woke {Count} children", woken);
+            logger.LogInformation("Review deadlines: woke {Count} children and families", woken);
         }
 
         return woken;

@@ -28,8 +28,9 @@ public sealed class FamilyGrain(
 
     private const long CatchUpEveryMilliseconds = 60_000;
 
-    // The saved entry is derived data, only read by a ward reloading after a restart (a clean stop saves it;
-    // after a crash the family's next activation or the ward's reconciliation repairs it). Saving it less
+    // The saved entry is derived data, only read by a ward reloading after a restart. A clean stop saves it; after a
+    // crash it stays stale until the family saves again, since activation alone writes nothing: its first child event
+    // or deadline tick saves at once, and a ward's reconciliation corrects the ward's live copy meanwhile. Saving it less
     // often than every few events keeps a busy family from doubling the journal's writes.
     private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(15);
 
@@ -564,8 +565,8 @@ public sealed class FamilyGrain(
     /// A child's event is already durable; what changes here is derived (the family's risk and its ward
     /// entry). The ward hears at once through the feed. The journal copy of the entry only serves a ward
     /// reloading after a restart, so it is written at most every few seconds (on the next change after
-    /// that) and when the family deactivates; after a crash, a stale copy is repaired when the family next
-    /// activates or the ward reconciles. No timers: a busy silo holds many families.
+    /// that) and when the family deactivates; after a crash, a stale copy stays until the family next saves
+    /// (see <see cref="SaveEvery"/>). No timers: a busy silo holds many families.
     /// </summary>
     private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {

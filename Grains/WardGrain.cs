@@ -9,9 +9,10 @@ using QpActors.Persistence;
 namespace QpActors.Grains;
 
 /// <summary>
-/// A ward's live aggregate. It holds the current contribution of every child and family in the ward,
-/// each replaced only by a higher version. The contributions are also durable in the journal (written in
-/// the same commit as the entity's event), so on activation the ward reloads them and nothing is lost.
+/// A ward's live aggregate. It holds the current contribution of every child, family and champion in the ward,
+/// replaced by a higher version, or at the same version by a different payload (see <see cref="Hold"/>); never by a
+/// lower one. The contributions are also durable in the journal (written in the same commit as the entity's event),
+/// so on activation the ward reloads them and nothing is lost.
 /// </summary>
 /// <remarks>
 /// Contributions are parsed once when they arrive, not per request; a figures document is cached until the next
@@ -345,6 +346,12 @@ public sealed class WardGrain(
         };
     }
 
+    /// <summary>
+    /// Takes a contribution unless the ward holds a newer one. The version counts the entity's events, but time alone
+    /// (a review window closing, a contact leaving the look-back) changes a contribution with no event, so a deadline
+    /// tick reports the same version with a new payload: at an equal version a different payload replaces the held
+    /// one, and of two such reports the later to arrive wins until the next.
+    /// </summary>
     private void Hold(WardContribution contribution)
     {
         if (_entries.TryGetValue(contribution.EntryKey, out var held))
