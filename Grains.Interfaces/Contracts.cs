@@ -34,11 +34,7 @@ public sealed record Caller(
     [property: Id(1)] string Role,
     [property: Id(2)] IReadOnlyList<string> Wards,
     [property: Id(3)] string? Service,
-    [property: Id(4)] string? Champion)
-{
-    /// <summary>The system itself (sweeps, reconciliation): never used for reads of identifiable records.</summary>
-    public static Caller System { get; } = new("system", "system", [], null, null);
-}
+    [property: Id(4)] string? Champion);
 
 /// <summary>Why an identifiable record is being opened; a break-glass reason when outside the caller's wards.</summary>
 [GenerateSerializer, Immutable, Alias("qp.ReadPurpose")]

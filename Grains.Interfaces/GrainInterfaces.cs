@@ -97,7 +97,7 @@ public interface IChampionGrain : IGrainWithStringKey
 
     /// <summary>A family this champion signposted later registered with or attended the children's centre.</summary>
     [OneWay]
-    Task SignpostedFamilyReachedAsync(string familyId, string eventId, DateTimeOffset reachedAt);
+    Task SignpostedFamilyReachedAsync(string familyId, string eventId);
 
     Task<ChampionSummary> GetSummaryAsync();
 

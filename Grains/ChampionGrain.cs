@@ -104,7 +104,7 @@ public sealed class ChampionGrain(
         }
     }
 
-    public async Task SignpostedFamilyReachedAsync(string familyId, string eventId, DateTimeOffset reachedAt)
+    public async Task SignpostedFamilyReachedAsync(string familyId, string eventId)
     {
         if (!_signposted.ContainsKey(familyId) || loop.State.Reached.ContainsKey(familyId))
         {

@@ -157,7 +157,7 @@ public sealed class FamilyGrain(
             {
                 foreach (var link in _state.Champions.Where(l => l.Outreaches.Any(o => o.Detail is not null && o.At <= contact.OccurredAt)))
                 {
-                    _ = GrainFactory.For<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId, contact.OccurredAt);
+                    _ = GrainFactory.For<IChampionGrain>(link.ChampionId).SignpostedFamilyReachedAsync(FamilyId, contact.EventId);
                 }
             }
         }

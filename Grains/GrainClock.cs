@@ -9,7 +9,5 @@ public sealed class GrainClock(TimeProvider provider)
 {
     public static GrainClock System { get; } = new(TimeProvider.System);
 
-    public TimeProvider Provider => provider;
-
     public DateTimeOffset GetUtcNow() => provider.GetUtcNow();
 }

@@ -74,10 +74,6 @@ public sealed class RiskTimeline(IRiskSubject subject)
     /// <summary>How many changes were ever recorded (not only those kept): a cheap way to tell that the history moved.</summary>
     public long ChangesRecorded { get; private set; }
 
-    public double Score => _score;
-
-    public ServiceLevel Level => _level;
-
     /// <summary>Records the assessment after <paramref name="cause"/> was applied, at <paramref name="at"/>.</summary>
     /// <param name="known">The assessment at <paramref name="at"/> when the caller has just computed it.</param>
     public bool Observe(DateTimeOffset at, string cause, RiskAssessment? known = null)

@@ -89,14 +89,14 @@ public sealed class FailedWriteTests(ClusterFixture fixture)
         using (var refused = fixture.Faults.StateWrites.Arm(id => id == champion.GetGrainId()))
         {
             // One-way: the call returns before the champion handles it; the fault says when its write was refused.
-            await champion.SignpostedFamilyReachedAsync(family, _contacts.NewId("e"), Now);
+            await champion.SignpostedFamilyReachedAsync(family, _contacts.NewId("e"));
             await refused.WhenReachedAsync();
             Assert.Equal(0, (await champion.GetSummaryAsync()).SignpostedThenReached);
         }
 
         using (var written = fixture.Faults.StateWrites.Arm(id => id == champion.GetGrainId(), FaultKind.Watch))
         {
-            await champion.SignpostedFamilyReachedAsync(family, _contacts.NewId("e"), Now);
+            await champion.SignpostedFamilyReachedAsync(family, _contacts.NewId("e"));
             await written.WhenReachedAsync();
         }
 
