@@ -48,8 +48,8 @@ public sealed class ChampionGrain(
             Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
         }
 
-        // What the wards hold may predate a report lost in a crash: the journal keeps only higher versions and the
-        // wards ignore a repeat, so reporting everything once per activation is harmless and repairs that.
+        // What the wards hold may predate a report lost in a crash: the journal and the wards ignore a repeat (same
+        // version, same payload), so reporting everything once per activation is harmless and repairs that.
         await ReportAsync(null, everything: true);
     }
 

@@ -274,6 +274,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                    payload = excluded.payload, updated_at = excluded.updated_at
              WHERE qp_ward_entries.version < excluded.version
+                OR (qp_ward_entries.version = excluded.version AND qp_ward_entries.payload <> excluded.payload)
             """;
 
         private const string UpsertDeadlines = """
@@ -547,8 +548,8 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
         private void AddWardEntries(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
         {
-            // One row per key (the highest version; the first on a tie), sorted so that
-            // concurrent batches lock rows in the same order and cannot deadlock.
+            // One row per key (the highest version; the last on a tie, as if committed one by one), sorted so
+            // that concurrent batches lock rows in the same order and cannot deadlock.
             var byKey = new Dictionary<string, WardEntry>(StringComparer.Ordinal);
             for (var i = 0; i < writes.Count; i++)
             {
@@ -559,7 +560,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
                 foreach (var entry in writes[i].WardEntries)
                 {
-                    if (!byKey.TryGetValue(entry.EntryKey, out var held) || entry.Version > held.Version)
+                    if (!byKey.TryGetValue(entry.EntryKey, out var held) || entry.Version >= held.Version)
                     {
                         byKey[entry.EntryKey] = entry;
                     }

@@ -305,6 +305,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                    SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                        payload = excluded.payload, updated_at = excluded.updated_at
                  WHERE excluded.version > qp_ward_entries.version
+                    OR (excluded.version = qp_ward_entries.version AND excluded.payload <> qp_ward_entries.payload)
                 """, 6);
             UpsertDeadline = Create(connection, """
                 INSERT INTO qp_deadlines (entity_key, due_at) VALUES (@p0, @p1)

@@ -259,18 +259,28 @@ public static class JournalScenarios
     {
         await using var store = await TestStore.MigratedAsync(kind);
         await using var journal = EventJournalFactory.Create(store.Settings);
-        static JournalWrite Entry(long version, string ward = "queens-park") =>
-            new(null, [Ward("child:c-1", ward, "child", version, $$"""{"v":{{version}}}""")], [], []);
+        static JournalWrite Entry(long version, string ward = "queens-park", string? json = null) =>
+            new(null, [Ward("child:c-1", ward, "child", version, json ?? $$"""{"v":{{version}}}""")], [], []);
 
         await journal.AppendAsync(Entry(2));
         await journal.AppendAsync(Entry(1));
         var afterLower = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
         await journal.AppendAsync(Entry(2, ward: "harrow-road"));
         var afterEqual = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
+
+        // A deadline tick changes what an entity contributes without a new event, so at the same version.
+        await journal.AppendAsync(Entry(2, json: """{"v":2,"overdue":1}"""));
+        var afterTick = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
+
+        // Two words on one key in one commit: the later one, as if they had committed one by one.
+        await journal.AppendAllAsync([Entry(2, json: """{"v":2,"overdue":2}"""), Entry(2, json: """{"v":2,"overdue":3}""")]);
+        var afterTwo = Assert.Single(await journal.ReadWardEntriesAsync("queens-park"));
         await journal.AppendAsync(Entry(3, ward: "harrow-road"));
 
         Assert.Equal(Ward("child:c-1", "queens-park", "child", 2, """{"v":2}"""), afterLower);
         Assert.Equal(2, afterEqual.Version);
+        Assert.Equal(Ward("child:c-1", "queens-park", "child", 2, """{"v":2,"overdue":1}"""), afterTick);
+        Assert.Equal(Ward("child:c-1", "queens-park", "child", 2, """{"v":2,"overdue":3}"""), afterTwo);
         Assert.Empty(await journal.ReadWardEntriesAsync("queens-park"));
         Assert.Equal(3, Assert.Single(await journal.ReadWardEntriesAsync("harrow-road")).Version);
     }
