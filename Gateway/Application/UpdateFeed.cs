@@ -19,7 +19,7 @@ public static class FeedKinds
 
 /// <summary>
 /// One update on a stream. <c>Id</c> is opaque to clients (send it back as Last-Event-ID to resume);
-/// <c>Kind</c> is <c>snapshot</c> (everything now, after a fresh connect) or the topic's change kind;
+/// <c>Kind</c> is <c>snapshot</c> (everything now, after a fresh connect), the topic's change kind or its removal kind;
 /// <c>Data</c> is a JSON object.
 /// </summary>
 public sealed record FeedUpdate(string Id, string Kind, string Data);
@@ -27,11 +27,20 @@ public sealed record FeedUpdate(string Id, string Kind, string Data);
 /// <summary>The current state of a topic: item key to its JSON and a fingerprint that changes only when the item does.</summary>
 public sealed record FeedItem(string Json, string Fingerprint);
 
+/// <summary>What a stream sends when an item leaves its topic: the update kind and a JSON object naming the item.</summary>
+public sealed record FeedRemoval(string Kind, string Json);
+
 /// <summary>Reads a topic's current state from the cluster; the feed turns successive reads into changes.</summary>
 public interface IUpdateSource
 {
     /// <summary>The update kind sent for a changed item, e.g. <c>risk-changed</c>.</summary>
     string ChangeKindOf(FeedTopic topic);
+
+    /// <summary>
+    /// What is sent when a read no longer holds <paramref name="key"/> (a family moved ward), e.g. <c>risk-removed</c>;
+    /// null sends nothing, and only snapshots taken after the read lack the item.
+    /// </summary>
+    FeedRemoval? RemovalOf(FeedTopic topic, string key);
 
     Task<IReadOnlyDictionary<string, FeedItem>> ReadAsync(FeedTopic topic, CancellationToken cancellationToken);
 }
@@ -70,7 +79,7 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
     private readonly Dictionary<FeedTopic, TopicPoller> _pollers = [];
     private readonly Lock _gate = new();
 
-    /// <summary>Topics with a running poller (for tests and metrics).</summary>
+    /// <summary>Topics with a running poller; tests read it to see that vanished clients leave none behind.</summary>
     public int ActiveTopics
     {
         get
@@ -257,39 +266,54 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
 
             lock (_gate)
             {
-                var changeKind = source.ChangeKindOf(topic);
-                foreach (var (key, item) in next.OrderBy(p => p.Key, StringComparer.Ordinal))
+                // The first read is the baseline: everything in it is the snapshot, not a change.
+                if (_ready.Task.IsCompleted)
                 {
-                    if (_state.TryGetValue(key, out var before) && before.Fingerprint == item.Fingerprint)
-                    {
-                        continue;
-                    }
-
-                    // The first read is the baseline: everything in it is the snapshot, not a change.
-                    if (!_ready.Task.IsCompleted)
-                    {
-                        continue;
-                    }
-
-                    _sequence++;
-                    var update = new FeedUpdate(IdOf(_sequence), changeKind, item.Json);
-                    _replay.AddLast((_sequence, update));
-                    if (_replay.Count > options.ReplayCapacity)
-                    {
-                        _replay.RemoveFirst();
-                    }
-
-                    foreach (var subscriber in _subscribers)
-                    {
-                        // A subscriber that cannot keep up is ended; it resumes from its last id or a snapshot.
-                        if (!subscriber.Writer.TryWrite(update))
-                        {
-                            subscriber.Writer.TryComplete();
-                        }
-                    }
+                    PublishChanges(next);
                 }
 
                 _state = next;
+            }
+        }
+
+        /// <summary>Items new or changed since the last read, then items gone from it. Under the lock.</summary>
+        private void PublishChanges(IReadOnlyDictionary<string, FeedItem> next)
+        {
+            var changeKind = source.ChangeKindOf(topic);
+            foreach (var (key, item) in next.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                if (!_state.TryGetValue(key, out var before) || before.Fingerprint != item.Fingerprint)
+                {
+                    Publish(changeKind, item.Json);
+                }
+            }
+
+            foreach (var key in _state.Keys.Where(k => !next.ContainsKey(k)).Order(StringComparer.Ordinal))
+            {
+                if (source.RemovalOf(topic, key) is { } removal)
+                {
+                    Publish(removal.Kind, removal.Json);
+                }
+            }
+        }
+
+        private void Publish(string kind, string json)
+        {
+            _sequence++;
+            var update = new FeedUpdate(IdOf(_sequence), kind, json);
+            _replay.AddLast((_sequence, update));
+            if (_replay.Count > options.ReplayCapacity)
+            {
+                _replay.RemoveFirst();
+            }
+
+            foreach (var subscriber in _subscribers)
+            {
+                // A subscriber that cannot keep up is ended; it resumes from its last id or a snapshot.
+                if (!subscriber.Writer.TryWrite(update))
+                {
+                    subscriber.Writer.TryComplete();
+                }
             }
         }
 

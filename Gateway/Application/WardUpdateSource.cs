@@ -12,13 +12,26 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
     /// <summary>Largest worklist a risk stream follows; beyond it the interim polling design is the wrong tool.</summary>
     public const int MaxFamiliesFollowed = 10_000;
 
-    private const int PageSize = 500;
+    /// <summary>Whole reads of a worklist that changed while it was paged through, before the poll gives up until the next.</summary>
+    private const int ReadAttempts = 3;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public string ChangeKindOf(FeedTopic topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
         return topic.Kind == FeedKinds.Risk ? "risk-changed" : "figures";
+    }
+
+    public FeedRemoval? RemovalOf(FeedTopic topic, string key)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+
+        // A family gone from the worklist (it moved ward) must leave clients' lists too. Figures are not
+        // taken back: a read without them failed closed (logged), and the next good read sends them again.
+        return topic.Kind == FeedKinds.Risk
+            ? new FeedRemoval("risk-removed", JsonSerializer.Serialize(new RemovedLine(key, topic.Ward), Json))
+            : null;
     }
 
     public async Task<IReadOnlyDictionary<string, FeedItem>> ReadAsync(FeedTopic topic, CancellationToken cancellationToken)
@@ -30,7 +43,13 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
         CallerContext.Set(new Caller("gateway:update-feed", Roles.System, [topic.Ward], null, null));
         try
         {
-            return topic.Kind == FeedKinds.Risk ? await ReadRiskAsync(topic.Ward) : await ReadFiguresAsync(topic.Ward);
+            if (topic.Kind != FeedKinds.Risk)
+            {
+                return await ReadFiguresAsync(topic.Ward);
+            }
+
+            var wardGrain = grains.For<IWardGrain>(topic.Ward);
+            return await ReadRiskLinesAsync(topic.Ward, wardGrain.GetWorklistAsync);
         }
         finally
         {
@@ -38,14 +57,53 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, FeedItem>> ReadRiskAsync(string ward)
+    /// <summary>
+    /// Every family on a ward's worklist, up to <see cref="MaxFamiliesFollowed"/>, read page by page through
+    /// <paramref name="readPage"/> (the ward grain's <see cref="IWardGrain.GetWorklistAsync"/>).
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, FeedItem>> ReadRiskLinesAsync(string ward, Func<WorklistQuery, Task<WorklistPage>> readPage)
+    {
+        ArgumentNullException.ThrowIfNull(readPage);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (items, complete) = await ReadWorklistAsync(ward, readPage);
+
+            // A family missing from a torn read would be announced as removed: read again instead.
+            if (complete)
+            {
+                return items;
+            }
+
+            if (attempt == ReadAttempts)
+            {
+                throw new InvalidOperationException($"The worklist of ward {ward} changed during each of {ReadAttempts} reads.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pass over the worklist in pages of the size the grain serves (it caps what is asked for).
+    /// Complete when the pages agree on the total and held all of it: families ranked anew between two
+    /// pages can be skipped or read twice.
+    /// </summary>
+    private static async Task<(Dictionary<string, FeedItem> Items, bool Complete)> ReadWorklistAsync(string ward, Func<WorklistQuery, Task<WorklistPage>> readPage)
     {
         var items = new Dictionary<string, FeedItem>(StringComparer.Ordinal);
-        var wardGrain = grains.For<IWardGrain>(ward);
-        for (var page = 1; items.Count < MaxFamiliesFollowed; page++)
+        int? total = null;
+        var consistent = true;
+        var page = 1;
+        var pageSize = MaxFamiliesFollowed;
+        while ((page - 1) * pageSize < Math.Min(total ?? MaxFamiliesFollowed, MaxFamiliesFollowed))
         {
-            var result = await wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, page, PageSize));
-            foreach (var item in result.Items)
+            var result = await readPage(new WorklistQuery(null, null, null, page, pageSize));
+            consistent &= total is null || total == result.Total;
+            total = result.Total;
+            if (result.Items.Count == 0 || result.PageSize <= 0)
+            {
+                break;
+            }
+
+            foreach (var item in result.Items.Take(MaxFamiliesFollowed - items.Count))
             {
                 var line = new RiskLine(item.FamilyId, ward, item.Score, item.SuggestedLevel, item.SetLevel, item.OverdueReviews, item.OpenConcerns, item.UpdatedAt);
                 var json = JsonSerializer.Serialize(line, Json);
@@ -53,13 +111,12 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
                 items[item.FamilyId] = new FeedItem(json, fingerprint);
             }
 
-            if (result.Items.Count < PageSize || page * PageSize >= result.Total)
-            {
-                break;
-            }
+            // The grain answers with the page size it used; later pages follow on from that.
+            pageSize = result.PageSize;
+            page = result.Page + 1;
         }
 
-        return items;
+        return (items, consistent && items.Count == Math.Min(total ?? 0, MaxFamiliesFollowed));
     }
 
     private async Task<IReadOnlyDictionary<string, FeedItem>> ReadFiguresAsync(string ward)
@@ -92,4 +149,7 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
 
     /// <summary>A family's line on the risk stream.</summary>
     private sealed record RiskLine(string FamilyId, string WardCode, double Score, string SuggestedLevel, string? SetLevel, int OverdueReviews, IReadOnlyList<string> OpenConcerns, DateTimeOffset UpdatedAt);
+
+    /// <summary>A family no longer on the ward's risk stream.</summary>
+    private sealed record RemovedLine(string FamilyId, string WardCode);
 }

@@ -198,7 +198,7 @@ public static class ApiEndpoints
             })
             .RequireAuthorization(QpPolicies.EarlyIntervention)
             .WithName("StreamRiskChanges")
-            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward. Resume with Last-Event-ID.");
+            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID.");
 
         v1.MapGet("/stream/figures", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
             {

@@ -146,6 +146,44 @@ public sealed class UpdateFeedTests
         Assert.Contains("4", updates.Current.Data, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_family_that_leaves_the_topic_is_sent_as_removed_and_is_gone_from_later_snapshots()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        source.Set("f-2", 2.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var updates = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await updates.MoveNextAsync());
+
+        source.Remove("f-2");
+        time.Advance(Interval);
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("risk-removed", updates.Current.Kind);
+        Assert.Equal("f-2", JsonDocument.Parse(updates.Current.Data).RootElement.GetProperty("familyId").GetString());
+
+        // A change after the removal comes next: the removal is sent once, not at every poll.
+        source.Set("f-1", 3.0);
+        time.Advance(Interval);
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("risk-changed", updates.Current.Kind);
+        Assert.Equal("f-1", JsonDocument.Parse(updates.Current.Data).RootElement.GetProperty("familyId").GetString());
+
+        await using var late = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await late.MoveNextAsync());
+        Assert.Equal(["f-1"], SnapshotFamilies(late.Current));
+    }
+
+    private static string[] SnapshotFamilies(FeedUpdate snapshot)
+    {
+        Assert.Equal("snapshot", snapshot.Kind);
+        return JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("familyId").GetString()!)
+            .ToArray();
+    }
+
     private static (PollingUpdateFeed Feed, FakeSource Source, FakeTimeProvider Time) Create()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero));
@@ -182,7 +220,17 @@ public sealed class UpdateFeedTests
             }
         }
 
+        public void Remove(string familyId)
+        {
+            lock (_gate)
+            {
+                _scores.Remove(familyId);
+            }
+        }
+
         public string ChangeKindOf(FeedTopic topic) => "risk-changed";
+
+        public FeedRemoval? RemovalOf(FeedTopic topic, string key) => new("risk-removed", JsonSerializer.Serialize(new { familyId = key }));
 
         public Task<IReadOnlyDictionary<string, FeedItem>> ReadAsync(FeedTopic topic, CancellationToken cancellationToken)
         {

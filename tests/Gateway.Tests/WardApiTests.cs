@@ -232,6 +232,82 @@ public sealed class WardApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task The_risk_stream_follows_every_family_of_a_ward_longer_than_one_worklist_page()
+    {
+        // More families than the ward grain serves in one worklist page (it caps pages at 200).
+        const int Families = 230;
+        var ward = Ids.Ward();
+        var batch = new JsonArray([.. Enumerable.Range(0, Families).Select(_ => (JsonNode)TestEvents.FamilyRegistered(Ids.Family(), ward))]);
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(Families, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}&pageSize=1", practitioner);
+            return (await ContactApiTests.Json(response)).GetProperty("total").GetInt32() == Families ? "all listed" : null;
+        }, Convergence, "every family on the worklist");
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", practitioner);
+        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        var snapshot = await NextEventAsync(reader, cancel.Token);
+
+        Assert.Equal("snapshot", snapshot.Kind);
+        Assert.Equal(Families, JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_family_that_moves_ward_is_sent_as_removed_on_the_old_wards_risk_stream()
+    {
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, new JsonArray(TestEvents.FamilyRegistered(familyId, ward)).ToJsonString()))
+        {
+            Assert.Equal(1, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}", practitioner);
+            return (await ContactApiTests.Json(response)).GetProperty("total").GetInt32() == 1 ? "listed" : null;
+        }, Convergence, "the family on the worklist");
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", practitioner);
+        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        var snapshot = await NextEventAsync(reader, cancel.Token);
+        Assert.Equal(1, JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("items").GetArrayLength());
+
+        // Later than the registration (a minute ago) even within the same second: the latest ward wins.
+        var moved = TestEvents.Event(null, "family-details-changed", familyId, null, new JsonObject { ["wardCode"] = Ids.Ward() }, DateTimeOffset.UtcNow);
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _healthVisitor, moved.ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
+        }
+
+        // The new ward hears of the move from the family; the old ward lets go of it when it reconciles.
+        var report = await gateway.GatewayServices.GetRequiredService<IClusterClient>().GetGrain<IWardGrain>(ward).ReconcileAsync();
+        Assert.Contains(report.Differences, d => d.Contains("now belongs to ward", StringComparison.Ordinal));
+
+        SseEvent removed;
+        do
+        {
+            removed = await NextEventAsync(reader, cancel.Token);
+        }
+        while (removed.Kind != "risk-removed");
+
+        var line = JsonDocument.Parse(removed.Data).RootElement;
+        Assert.Equal(familyId, line.GetProperty("familyId").GetString());
+        Assert.Equal(ward, line.GetProperty("wardCode").GetString());
+    }
+
+    [Fact]
     public async Task A_stream_for_a_ward_outside_the_callers_wards_is_refused()
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/stream/risk?ward={Ids.Ward()}", TestCaller.EarlyIntervention(Ids.Ward()));
