@@ -238,7 +238,6 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
             try
             {
                 await PollAsync(token);
-                _ready.TrySetResult();
                 while (await timer.WaitForNextTickAsync(token))
                 {
                     await PollAsync(token);
@@ -260,13 +259,14 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
             catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
             {
                 // Keep the last known state: the next poll catches up and a cluster blip ends no stream.
+                // Before a first good read subscribers keep waiting: an empty snapshot would be a lie.
                 logger.LogWarning(ex, "Reading {Kind} for ward {Ward} failed; retrying at the next poll", topic.Kind, topic.Ward);
                 return;
             }
 
             lock (_gate)
             {
-                // The first read is the baseline: everything in it is the snapshot, not a change.
+                // The first good read is the baseline: everything in it is the snapshot, not a change.
                 if (_ready.Task.IsCompleted)
                 {
                     PublishChanges(next);
@@ -274,6 +274,8 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
 
                 _state = next;
             }
+
+            _ready.TrySetResult();
         }
 
         /// <summary>Items new or changed since the last read, then items gone from it. Under the lock.</summary>

@@ -176,6 +176,33 @@ public sealed class UpdateFeedTests
         Assert.Equal(["f-1"], SnapshotFamilies(late.Current));
     }
 
+    [Fact]
+    public async Task When_the_first_read_fails_the_first_good_read_is_the_snapshot_not_a_burst_of_changes()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        source.Set("f-2", 2.0);
+        source.FailNext = true;
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var updates = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var first = updates.MoveNextAsync().AsTask();
+
+        await source.WaitForReadsAsync(1, cancel.Token);
+        time.Advance(Interval);
+
+        Assert.True(await first);
+        Assert.Equal("snapshot", updates.Current.Kind);
+        Assert.Equal(["f-1", "f-2"], SnapshotFamilies(updates.Current));
+
+        // The next update is the next change, not the snapshot's families again as changes.
+        source.Set("f-3", 3.0);
+        time.Advance(Interval);
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("risk-changed", updates.Current.Kind);
+        Assert.Equal("f-3", JsonDocument.Parse(updates.Current.Data).RootElement.GetProperty("familyId").GetString());
+    }
+
     private static string[] SnapshotFamilies(FeedUpdate snapshot)
     {
         Assert.Equal("snapshot", snapshot.Kind);
