@@ -4,21 +4,23 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Hosting;
 
 /// <summary>
-/// Ready means a grain call reaches a silo and that silo's storage answers. The answer is cached
-/// briefly so a load balancer polling readiness does not add load to the cluster.
+/// Ready means a grain call reaches a silo and that silo's storage answers. A healthy answer is cached
+/// briefly so a load balancer polling readiness does not add load to the cluster; that needs one
+/// instance for the process (<see cref="GatewaySetup.AddQpHealthChecks"/> registers it as a singleton).
 /// </summary>
 public sealed class ClusterReadiness(IClusterClient client, TimeProvider time) : IHealthCheck
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-    private HealthCheckResult? _last;
-    private DateTimeOffset _lastAt;
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+
+    // Probes run concurrently: the answer and its time are replaced together, never read half-written.
+    private Answer? _last;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        if (_last is { Status: HealthStatus.Healthy } cached && now - _lastAt < CacheFor)
+        if (Volatile.Read(ref _last) is { Result.Status: HealthStatus.Healthy } cached && now - cached.At < CacheFor)
         {
-            return cached;
+            return cached.Result;
         }
 
         HealthCheckResult result;
@@ -34,8 +36,9 @@ public sealed class ClusterReadiness(IClusterClient client, TimeProvider time) :
             result = HealthCheckResult.Unhealthy("cluster unreachable: " + ex.GetType().Name);
         }
 
-        _last = result;
-        _lastAt = now;
+        Volatile.Write(ref _last, new Answer(result, now));
         return result;
     }
+
+    private sealed record Answer(HealthCheckResult Result, DateTimeOffset At);
 }

@@ -90,9 +90,7 @@ public static class GatewaySetup
             builder.UseOrleansClient(client => ConfigureClient(client, settings));
         }
 
-        builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
+        builder.Services.AddQpHealthChecks();
 
         builder.AddQpTelemetry("qpactors-gateway", settings,
             tracing: t => t.AddAspNetCoreInstrumentation(),
@@ -108,6 +106,16 @@ public static class GatewaySetup
 
         builder.Services.AddQpApi(builder.Configuration, settings);
         return builder;
+    }
+
+    /// <summary>Liveness (<c>live</c>: the process answers) and readiness (<c>ready</c>: <see cref="ClusterReadiness"/>).</summary>
+    public static IHealthChecksBuilder AddQpHealthChecks(this IServiceCollection services)
+    {
+        // One readiness check for the process: unregistered, the framework creates one per probe and its cache never hits.
+        services.AddSingleton<ClusterReadiness>();
+        return services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
     }
 
     public static WebApplication MapQpGateway(this WebApplication app)
