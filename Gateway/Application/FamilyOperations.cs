@@ -11,6 +11,12 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     /// <summary>A break-glass reason must say something: at least this many characters.</summary>
     public const int MinimumBreakGlassReasonLength = 10;
 
+    /// <summary>
+    /// The longest break-glass reason: every reason is written to the durable audit log, so without a bound
+    /// one read could write up to a whole request (a 1 MiB gRPC message) there.
+    /// </summary>
+    public const int MaximumBreakGlassReasonLength = 500;
+
     public const string RiskStatusPurpose = "risk-status";
     public const string SetLevelPurpose = "set-level";
 
@@ -56,7 +62,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
             : Refused<FamilyRiskJson>(answer.Outcome, familyId);
     }
 
-    /// <summary>The family id's form and the break-glass reason's length; null when both are fine.</summary>
+    /// <summary>The family id's form and the break-glass reason's length (trimmed, as it is audited); null when both are fine.</summary>
     private static List<FieldProblem>? CheckRead(string familyId, string? breakGlassReason, out string? reason)
     {
         List<FieldProblem>? errors = null;
@@ -69,6 +75,10 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         if (reason is not null && reason.Length < MinimumBreakGlassReasonLength)
         {
             (errors ??= []).Add(new FieldProblem("breakGlassReason", $"must be at least {MinimumBreakGlassReasonLength} characters saying why the family is opened"));
+        }
+        else if (reason is not null && reason.Length > MaximumBreakGlassReasonLength)
+        {
+            (errors ??= []).Add(new FieldProblem("breakGlassReason", $"must be at most {MaximumBreakGlassReasonLength} characters"));
         }
 
         return errors;
@@ -130,7 +140,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     {
         AccessOutcome.Granted or AccessOutcome.NotFound => OperationResult<T>.Fail(OperationStatus.NotFound, $"No family '{familyId}' is known."),
         AccessOutcome.OutOfScope => OperationResult<T>.Fail(OperationStatus.BreakGlassRequired,
-            $"Family '{familyId}' is outside your wards. To open it, give a break-glass reason of at least {MinimumBreakGlassReasonLength} characters; the access is time-limited and audited."),
+            $"Family '{familyId}' is outside your wards. To open it, give a break-glass reason of {MinimumBreakGlassReasonLength} to {MaximumBreakGlassReasonLength} characters; the access is time-limited and audited."),
         _ => OperationResult<T>.Fail(OperationStatus.Forbidden, "Your role may not read identifiable family records."),
     };
 

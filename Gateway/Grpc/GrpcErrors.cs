@@ -45,7 +45,12 @@ public static class GrpcErrors
             {
                 Reason = "BREAK_GLASS_REQUIRED",
                 Domain = ErrorDomain,
-                Metadata = { ["field"] = "break_glass_reason", ["minimumLength"] = FamilyOperations.MinimumBreakGlassReasonLength.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Metadata =
+                {
+                    ["field"] = "break_glass_reason",
+                    ["minimumLength"] = FamilyOperations.MinimumBreakGlassReasonLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["maximumLength"] = FamilyOperations.MaximumBreakGlassReasonLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
             }));
         }
 

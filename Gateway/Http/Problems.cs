@@ -38,6 +38,7 @@ public static class Problems
         {
             problem.Extensions["breakGlassHeader"] = BreakGlassHeader;
             problem.Extensions["minimumReasonLength"] = FamilyOperations.MinimumBreakGlassReasonLength;
+            problem.Extensions["maximumReasonLength"] = FamilyOperations.MaximumBreakGlassReasonLength;
         }
 
         if (result.RetryAfter is { } retryAfter)

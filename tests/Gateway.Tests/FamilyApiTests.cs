@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using QpActors.Gateway.Application;
 using QpActors.Gateway.Http;
 using QpActors.Grains.Interfaces;
 
@@ -66,6 +67,30 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
 
         var entries = await AuditAsync($"family={familyId}&user={elsewhere.Subject}");
         Assert.Contains(entries, e => e.GetProperty("breakGlass").GetBoolean() && e.GetProperty("reason").GetString() == Reason);
+    }
+
+    [Fact]
+    public async Task A_break_glass_reason_over_the_maximum_length_is_refused_and_not_audited()
+    {
+        var (_, familyId, _) = await RegisterFamilyAsync();
+        var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
+
+        using var tooLong = gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", elsewhere);
+        tooLong.Headers.Add("X-Break-Glass-Reason", new string('x', FamilyOperations.MaximumBreakGlassReasonLength + 1));
+        using var refused = await gateway.Http.SendAsync(tooLong);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var problem = await ContactApiTests.Json(refused);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "breakGlassReason");
+        Assert.Empty(await AuditAsync($"family={familyId}&user={elsewhere.Subject}"));
+
+        // The maximum itself is a reason like any other.
+        using var longest = gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", elsewhere);
+        longest.Headers.Add("X-Break-Glass-Reason", new string('x', FamilyOperations.MaximumBreakGlassReasonLength));
+        using var opened = await gateway.Http.SendAsync(longest);
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
     }
 
     [Fact]

@@ -78,6 +78,24 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_break_glass_reason_over_the_maximum_length_over_grpc_is_invalid_argument_naming_the_field()
+    {
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+        await contacts.RecordAsync(FamilyRegistered(familyId, ward), gateway.GrpcHeaders(TestCaller.ServiceWorker()));
+        var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
+        var request = new RiskStatusRequest { FamilyId = familyId, BreakGlassReason = new string('x', Application.FamilyOperations.MaximumBreakGlassReasonLength + 1) };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => families.GetRiskStatusAsync(request, gateway.GrpcHeaders(TestCaller.EarlyIntervention(Ids.Ward()))).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var violations = error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations;
+        Assert.NotNull(violations);
+        Assert.Contains(violations, v => v.Field == "breakGlassReason");
+    }
+
+    [Fact]
     public async Task The_grpc_health_service_answers_without_a_token()
     {
         var health = new global::Grpc.Health.V1.Health.HealthClient(gateway.Grpc);
