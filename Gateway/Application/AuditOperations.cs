@@ -3,7 +3,7 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>The audit log of reads of identifiable records, for admins.</summary>
-public sealed class AuditOperations(IGrainFactory grains)
+public sealed class AuditOperations(IGrainFactory grains, ILogger<AuditOperations> logger)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 500;
@@ -43,6 +43,6 @@ public sealed class AuditOperations(IGrainFactory grains)
         }
 
         var query = new AuditLogQuery(user, family, from, to, page ?? 1, pageSize ?? DefaultPageSize);
-        return await GrainCalls.RunAsync(caller, () => grains.GetGrain<IAuditGrain>(0).QueryAsync(query));
+        return await GrainCalls.RunAsync(caller, logger, () => grains.GetGrain<IAuditGrain>(0).QueryAsync(query));
     }
 }

@@ -23,7 +23,7 @@ public sealed class BatchRoutingOptions
 }
 
 /// <summary>Recording contact events from frontline apps, one at a time or in batches from offline devices.</summary>
-public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, BatchRoutingOptions options)
+public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, BatchRoutingOptions options, ILogger<ContactOperations> logger)
 {
     private readonly ParallelOptions routing = new() { MaxDegreeOfParallelism = options.BatchCallsInFlight };
 
@@ -43,7 +43,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, B
             return OperationResult<ContactReceipt>.Invalid(parsed.Errors);
         }
 
-        var result = await GrainCalls.RunAsync(caller, () => RouteAsync(caller, parsed.Event!));
+        var result = await GrainCalls.RunAsync(caller, logger, () => RouteAsync(caller, parsed.Event!));
         if (result is { IsOk: true, Value.Status: ReceiptStatus.Rejected } rejected)
         {
             return OperationResult<ContactReceipt>.Invalid(rejected.Value.Errors);
@@ -110,7 +110,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, B
             index++;
         }
 
-        var recorded = await GrainCalls.RunAsync(caller, async () =>
+        var recorded = await GrainCalls.RunAsync(caller, logger, async () =>
         {
             var results = new OperationResult<ContactReceipt>[parsed.Count];
             await Parallel.ForEachAsync(RouteBatch(caller, parsed, results), routing, static (route, _) => new ValueTask(route()));
@@ -136,7 +136,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, B
 
     /// <summary>Records an event the gateway built itself (a level decision) for the caller.</summary>
     internal Task<OperationResult<ContactReceipt>> RecordBuiltAsync(Caller caller, ContactEvent contact) =>
-        GrainCalls.RunAsync(caller, () => RouteAsync(caller, contact));
+        GrainCalls.RunAsync(caller, logger, () => RouteAsync(caller, contact));
 
     /// <summary>
     /// The recorder is who the token says the caller is bound to; a body can never name it.

@@ -6,7 +6,7 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>A family's risk status for the early intervention team, and the practitioner's level decision.</summary>
-public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time)
+public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time, ILogger<FamilyOperations> logger)
 {
     /// <summary>A break-glass reason must say something: at least this many characters.</summary>
     public const int MinimumBreakGlassReasonLength = 10;
@@ -32,7 +32,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
             return OperationResult<FamilyRiskStatus>.Invalid(errors);
         }
 
-        var read = await GrainCalls.RunAsync(caller, () =>
+        var read = await GrainCalls.RunAsync(caller, logger, () =>
             grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(RiskStatusPurpose, reason)));
         return read.IsOk ? FromRead(read.Value!, familyId) : read.As<FamilyRiskStatus>();
     }
@@ -49,7 +49,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
             return OperationResult<FamilyRiskJson>.Invalid(errors);
         }
 
-        var read = await GrainCalls.RunAsync(caller, () =>
+        var read = await GrainCalls.RunAsync(caller, logger, () =>
             grains.For<IFamilyGrain>(familyId).ReadRiskStatusJsonAsync(new ReadPurpose(RiskStatusPurpose, reason)));
         if (!read.IsOk)
         {
@@ -109,7 +109,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
 
         // Scope first: the family grain answers whether this caller may open the family at all
         // (no break-glass here: a level decision belongs to the family's own ward team).
-        var scope = await GrainCalls.RunAsync(caller, () =>
+        var scope = await GrainCalls.RunAsync(caller, logger, () =>
             grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(SetLevelPurpose, null)));
         if (!scope.IsOk)
         {

@@ -5,18 +5,21 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>
-/// Every grain call from the gateway goes through here: the caller's identity is placed in the request
+/// Grain calls made for a request go through here: the caller's identity is placed in the request
 /// context first (grains audit and scope-check from it), and overload or an unreachable silo becomes
-/// <see cref="OperationStatus.Unavailable"/> with a retry hint instead of an error page.
+/// <see cref="OperationStatus.Unavailable"/> with a retry hint instead of an error page. The live-update
+/// poller (<see cref="WardUpdateSource"/>) and the readiness check call grains directly: they act for no
+/// user and handle a failed call themselves.
 /// </summary>
 public static class GrainCalls
 {
     /// <summary>Long enough for a silo to be declared dead and its grains to move.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
 
-    public static async Task<OperationResult<T>> RunAsync<T>(Caller caller, Func<Task<OperationResult<T>>> call)
+    public static async Task<OperationResult<T>> RunAsync<T>(Caller caller, ILogger logger, Func<Task<OperationResult<T>>> call)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(call);
         CallerContext.Set(caller);
         try
@@ -25,7 +28,9 @@ public static class GrainCalls
         }
         catch (Exception ex) when (IsTransient(ex))
         {
-            return OperationResult<T>.Unavailable("The service is busy or briefly unavailable; retry shortly. (" + ex.GetType().Name + ")", RetryAfter);
+            // What failed is for operators, not clients. No stack trace: under overload every refused call logs this.
+            logger.LogWarning("A grain call failed transiently ({ExceptionType}: {Message}); the client is told to retry", ex.GetType().Name, ex.Message);
+            return OperationResult<T>.Unavailable("The service is busy or briefly unavailable; retry shortly.", RetryAfter);
         }
         finally
         {
@@ -33,10 +38,10 @@ public static class GrainCalls
         }
     }
 
-    public static Task<OperationResult<T>> RunAsync<T>(Caller caller, Func<Task<T>> call)
+    public static Task<OperationResult<T>> RunAsync<T>(Caller caller, ILogger logger, Func<Task<T>> call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return RunAsync(caller, async () => OperationResult<T>.Ok(await call()));
+        return RunAsync(caller, logger, async () => OperationResult<T>.Ok(await call()));
     }
 
     /// <summary>Failures a retry can cure: overload, a silo going away, the cluster not reached in time.</summary>

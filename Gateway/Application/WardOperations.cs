@@ -6,7 +6,7 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>Ward views: worklists and unreached infants (identifiable, in the caller's own wards), figures (aggregates), live updates.</summary>
-public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed)
+public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed, ILogger<WardOperations> logger)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
@@ -52,7 +52,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }
 
         var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize);
-        return await GrainCalls.RunAsync(caller, () => grains.For<IWardGrain>(ward!).GetWorklistAsync(query));
+        return await GrainCalls.RunAsync(caller, logger, () => grains.For<IWardGrain>(ward!).GetWorklistAsync(query));
     }
 
     /// <summary>Infants in one of the caller's wards known from birth records but not yet reached.</summary>
@@ -77,7 +77,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return refused.As<IReadOnlyList<UnreachedInfant>>();
         }
 
-        return await GrainCalls.RunAsync(caller, () => grains.For<IWardGrain>(wardCode!).GetUnreachedAsync());
+        return await GrainCalls.RunAsync(caller, logger, () => grains.For<IWardGrain>(wardCode!).GetUnreachedAsync());
     }
 
     /// <summary>A ward's figures, published through the small-number rule.</summary>
@@ -92,7 +92,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return OperationResult<PublishedFigures>.Invalid(errors);
         }
 
-        return await GrainCalls.RunAsync(caller, () => FiguresAsync(async () =>
+        return await GrainCalls.RunAsync(caller, logger, () => FiguresAsync(async () =>
         {
             var figures = await grains.For<IWardGrain>(wardCode!).GetFiguresAsync(query);
             return Publish(wardCode!, figures.AsOf, figures.Period, figures.Document, figures.NeighbourDocuments);
@@ -113,7 +113,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return OperationResult<IReadOnlyList<PublishedFigures>>.Invalid(errors);
         }
 
-        return await GrainCalls.RunAsync(caller, async () =>
+        return await GrainCalls.RunAsync(caller, logger, async () =>
         {
             var months = await grains.For<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
             return PublishMonths(wardCode!, months);
@@ -131,7 +131,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return OperationResult<IReadOnlyList<PublishedFigures>>.Invalid(errors);
         }
 
-        return await GrainCalls.RunAsync(caller, async () =>
+        return await GrainCalls.RunAsync(caller, logger, async () =>
         {
             IReadOnlyList<WardHistoryMonth> months;
             try
@@ -175,7 +175,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return OperationResult<PublishedFigures>.Invalid(errors);
         }
 
-        return await GrainCalls.RunAsync(caller, () => FiguresAsync(async () =>
+        return await GrainCalls.RunAsync(caller, logger, () => FiguresAsync(async () =>
         {
             var figures = await grains.For<IAreaGrain>(areaId!).GetFiguresAsync(query);
             return Publish(areaId!, figures.AsOf, figures.Period, figures.Document, figures.WardDocuments);

@@ -1,5 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using QpActors.Gateway.Application;
 using QpActors.Gateway.Grpc;
@@ -24,24 +26,30 @@ public sealed class OperationResultMappingTests
     [MemberData(nameof(Overloads))]
     public async Task Cluster_overload_becomes_unavailable_with_a_retry_hint(Exception overload)
     {
-        var result = await GrainCalls.RunAsync<int>(Someone, () => Task.FromException<int>(overload));
+        var log = new CapturingLogger();
+
+        var result = await GrainCalls.RunAsync<int>(Someone, log, () => Task.FromException<int>(overload));
 
         Assert.Equal(OperationStatus.Unavailable, result.Status);
         Assert.Equal(GrainCalls.RetryAfter, result.RetryAfter);
+
+        // The client hears that it may retry; what failed inside the cluster goes to the log only.
+        Assert.DoesNotContain(overload.GetType().Name, result.Detail, StringComparison.Ordinal);
+        Assert.Contains(log.Messages, m => m.Contains(overload.GetType().Name, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Other_failures_are_not_disguised_as_overload()
     {
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            GrainCalls.RunAsync<int>(Someone, () => Task.FromException<int>(new InvalidOperationException("a bug"))));
+            GrainCalls.RunAsync<int>(Someone, NullLogger.Instance, () => Task.FromException<int>(new InvalidOperationException("a bug"))));
     }
 
     [Fact]
     public async Task The_caller_is_in_the_request_context_during_the_call_and_gone_after()
     {
         Caller? seen = null;
-        await GrainCalls.RunAsync(Someone, () =>
+        await GrainCalls.RunAsync(Someone, NullLogger.Instance, () =>
         {
             seen = CallerContext.Current;
             return Task.FromResult(1);
@@ -70,5 +78,35 @@ public sealed class OperationResultMappingTests
         Assert.Equal("why", problem.ProblemDetails.Detail);
         Assert.Equal(grpcStatus, rpc.StatusCode);
         Assert.Equal(status == OperationStatus.Unavailable ? "2" : "", context.Response.Headers.RetryAfter.ToString());
+    }
+
+    private sealed class CapturingLogger : ILogger
+    {
+        private readonly List<string> _messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            ArgumentNullException.ThrowIfNull(formatter);
+            lock (_messages)
+            {
+                _messages.Add(formatter(state, exception));
+            }
+        }
     }
 }
