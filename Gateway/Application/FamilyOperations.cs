@@ -86,7 +86,8 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
 
     /// <summary>
     /// Sets a family's service level as a <c>service-level-set</c> contact event, so the decision has the
-    /// same idempotency, durability and history as any other contact. Only for families in the caller's wards.
+    /// same idempotency, durability and history as any other contact. For families in the caller's wards, or one
+    /// the caller opened with a break-glass reason within the family grain's window (<c>FamilyGrain.BreakGlassWindow</c>).
     /// </summary>
     /// <param name="idempotencyKey">The event id; generated when absent, so a retry without one may record twice.</param>
     public async Task<OperationResult<ContactReceipt>> SetLevelAsync(Caller caller, string familyId, string? level, string? reason, string? idempotencyKey)
@@ -107,8 +108,8 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
             return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => new FieldProblem(LevelField(e.Field), e.Message)).ToArray());
         }
 
-        // Scope first: the family grain answers whether this caller may open the family at all
-        // (no break-glass here: a level decision belongs to the family's own ward team).
+        // Scope first: the family grain answers whether this caller may open the family: in its wards, or inside
+        // a break-glass window it opened with a written, audited reason. No reason is taken here: a read opens the window.
         var scope = await GrainCalls.RunAsync(caller, logger, () =>
             grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(SetLevelPurpose, null)));
         if (!scope.IsOk)
@@ -120,7 +121,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         if (!access.IsOk)
         {
             return access.Status == OperationStatus.BreakGlassRequired
-                ? OperationResult<ContactReceipt>.Fail(OperationStatus.Forbidden, "Only the early intervention team of the family's ward may set its level.")
+                ? OperationResult<ContactReceipt>.Fail(OperationStatus.Forbidden, "Only the early intervention team of the family's ward may set its level, or a practitioner inside the break-glass window they opened on the family with a written reason.")
                 : access.As<ContactReceipt>();
         }
 

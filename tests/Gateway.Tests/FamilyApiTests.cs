@@ -94,6 +94,29 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Outside_its_wards_a_practitioner_sets_a_level_only_inside_a_break_glass_window_it_opened()
+    {
+        var (_, familyId, _) = await RegisterFamilyAsync();
+        var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
+        var body = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Seen out of hours; agreed extra support with the family" }.ToJsonString();
+
+        using var refused = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, body);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("break-glass", (await ContactApiTests.Json(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var open = gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", elsewhere);
+        open.Headers.Add("X-Break-Glass-Reason", "Child presented at A&E out of hours; safeguarding check");
+        using (var opened = await gateway.Http.SendAsync(open))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        using var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, body);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal("accepted", (await ContactApiTests.Json(set)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Setting_a_level_records_the_decision_once_per_idempotency_key()
     {
         var (ward, familyId, _) = await RegisterFamilyAsync();
