@@ -62,6 +62,7 @@ public static class AuthSetup
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(anyCaller)
             .SetFallbackPolicy(anyCaller)
+            .AddPolicy(QpPolicies.AnyCaller, anyCaller)
             .AddPolicy(QpPolicies.Frontline, p => p.Combine(anyCaller).RequireRole(QpRoles.Frontline).RequireAssertion(c => IsBoundFrontline(c.User)))
             .AddPolicy(QpPolicies.EarlyIntervention, p => p.Combine(anyCaller).RequireRole(QpRoles.EarlyIntervention))
             .AddPolicy(QpPolicies.Commission, p => p.Combine(anyCaller).RequireRole(QpRoles.Commission))

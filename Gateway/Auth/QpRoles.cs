@@ -33,9 +33,12 @@ public static class QpClaims
     public const string Name = "name";
 }
 
-/// <summary>Authorization policies; every endpoint and gRPC method names exactly one.</summary>
+/// <summary>Authorization policies; every <c>/v1</c> route and gRPC method names exactly one (probes, OpenAPI and reflection are anonymous).</summary>
 public static class QpPolicies
 {
+    /// <summary>Any valid token, whatever its role: for what every client reads alike (the event catalogue).</summary>
+    public const string AnyCaller = "any-caller";
+
     public const string Frontline = "frontline";
     public const string EarlyIntervention = "early-intervention";
     public const string Commission = "commission";

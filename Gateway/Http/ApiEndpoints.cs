@@ -78,7 +78,7 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/event-types", () => TypedResults.Ok(EventCatalogue.Types.Select(EventTypeResponse.From).ToArray()))
-            .RequireAuthorization()
+            .RequireAuthorization(QpPolicies.AnyCaller)
             .WithName("ListEventTypes")
             .WithSummary("The contact-event catalogue: every type a frontline app may post.");
     }

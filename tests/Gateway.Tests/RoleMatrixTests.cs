@@ -2,6 +2,10 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using QpActors.Gateway.Grpc.V1;
 
 namespace QpActors.Gateway.Tests;
@@ -124,6 +128,27 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
             Assert.Equal(role == Anonymous ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, refused);
         }
     }
+
+    [Fact]
+    public void Every_api_route_and_grpc_method_names_exactly_one_policy()
+    {
+        var endpoints = gateway.GatewayServices.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } path && (path.StartsWith("/v1/", StringComparison.Ordinal) || IsGrpcMethod(path)))
+            .ToList();
+
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/v1/event-types");
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/qp.v1.ContactsService/Record");
+        Assert.All(endpoints, e =>
+        {
+            var policies = e.Metadata.GetOrderedMetadata<IAuthorizeData>();
+            Assert.True(policies.Count == 1 && !string.IsNullOrEmpty(policies[0].Policy), $"{e.DisplayName} names {policies.Count} authorization entries, policy '{policies.FirstOrDefault()?.Policy}'");
+        });
+    }
+
+    /// <summary>A method of the qp.v1 services; not gRPC's catch-all for methods a service does not have.</summary>
+    private static bool IsGrpcMethod(string path) =>
+        path.StartsWith("/qp.v1.", StringComparison.Ordinal) && !path.Contains('{', StringComparison.Ordinal);
 
     [Fact]
     public async Task A_token_signed_with_another_key_is_refused()
