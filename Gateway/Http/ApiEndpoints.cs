@@ -51,6 +51,8 @@ public static class ApiEndpoints
             .Accepts<ContactEventBody>("application/json")
             .WithName("RecordContact")
             .WithSummary("Record one contact event; re-posting an event id returns the original receipt.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -74,7 +76,10 @@ public static class ApiEndpoints
             .Accepts<ContactBatchBody>("application/json")
             .WithName("RecordContactBatch")
             .WithSummary("Record a batch from an offline device: a receipt per item (accepted, duplicate or rejected with its errors).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/event-types", () => TypedResults.Ok(EventCatalogue.Types.Select(EventTypeResponse.From).ToArray()))

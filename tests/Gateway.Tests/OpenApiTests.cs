@@ -25,4 +25,29 @@ public sealed class OpenApiTests(GatewayFixture gateway)
         var document = await ContactApiTests.Json(response);
         Assert.True(document.GetProperty("paths").TryGetProperty(path, out _), path + " is missing");
     }
+
+    [Theory]
+    [InlineData("/v1/contacts", new[] { "200", "400", "403", "413", "422", "503" })]
+    [InlineData("/v1/contacts/batch", new[] { "200", "400", "403", "413", "415", "503" })]
+    public async Task The_contact_routes_declare_the_statuses_they_answer_with(string path, string[] statuses)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var declared = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("responses").EnumerateObject().Select(p => p.Name);
+        Assert.Equal(statuses, declared.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_batch_not_sent_as_json_is_415_problem_details()
+    {
+        using var request = gateway.Request(HttpMethod.Post, "/v1/contacts/batch", TestCaller.ServiceWorker());
+        request.Content = new StringContent("[]", System.Text.Encoding.UTF8, "text/plain");
+
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(415, (await ContactApiTests.Json(response)).GetProperty("status").GetInt32());
+    }
 }
