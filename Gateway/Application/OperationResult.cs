@@ -50,10 +50,4 @@ public sealed record OperationResult<T>(
     /// <summary>The same failure carrying another value type.</summary>
     public OperationResult<TOther> As<TOther>() =>
         IsOk ? throw new InvalidOperationException("Only a failure converts.") : new(Status, default, Detail, Errors, RetryAfter);
-
-    public OperationResult<TOther> Map<TOther>(Func<T, TOther> map)
-    {
-        ArgumentNullException.ThrowIfNull(map);
-        return IsOk ? OperationResult<TOther>.Ok(map(Value!)) : As<TOther>();
-    }
 }

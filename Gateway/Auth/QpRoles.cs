@@ -16,8 +16,6 @@ public static class QpRoles
 
     /// <summary>The audit log and operations.</summary>
     public const string Admin = Roles.Admin;
-
-    public static IReadOnlyList<string> All { get; } = [Frontline, EarlyIntervention, Commission, Admin];
 }
 
 /// <summary>The claims the gateway reads from a token.</summary>
