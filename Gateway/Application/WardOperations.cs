@@ -216,7 +216,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             if (families.Count > 0)
             {
                 var shown = new RecordsShown("risk-stream-read", "live risk stream", families, $"ward {ward}, update {update.Id} ({update.Kind})");
-                var audited = await GrainCalls.RunAsync(caller, async () =>
+                var audited = await GrainCalls.RunAsync(caller, logger, async () =>
                 {
                     await grains.GetGrain<IAuditGrain>(0).RecordShownAsync(shown);
                     return true;
