@@ -66,6 +66,12 @@ public static class GatewaySetup
             kestrel.Listen(address, gateway.HttpPort, o => o.Protocols = HttpProtocols.Http1);
             kestrel.Listen(address, gateway.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes;
+
+            // A gRPC stream of a quiet ward sends nothing for hours, so a client that vanished without closing would
+            // hold its subscription until the operating system gave up on the connection. An idle HTTP/2 connection
+            // is pinged instead, and closed when the ping goes unanswered (the SSE stream sends comments instead).
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
         });
 
         // An Orleans client starts alongside Kestrel, not before it: the gateway is live at once and

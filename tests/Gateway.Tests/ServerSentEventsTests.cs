@@ -139,3 +139,17 @@ public sealed class ServerSentEventsTests
         }
     }
 }
+
+/// <summary>The gRPC side of the same concern: idle HTTP/2 connections are pinged, so vanished clients are found.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class Http2KeepAliveTests(GatewayFixture gateway)
+{
+    [Fact]
+    public void The_real_gateway_pings_idle_http2_connections_and_closes_those_that_do_not_answer()
+    {
+        var kestrel = gateway.GatewayServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(30), kestrel.Limits.Http2.KeepAlivePingDelay);
+        Assert.Equal(TimeSpan.FromSeconds(20), kestrel.Limits.Http2.KeepAlivePingTimeout);
+    }
+}
