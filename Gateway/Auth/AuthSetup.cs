@@ -34,7 +34,11 @@ public static class AuthSetup
                     o.TokenHandlers.Add(cache);
                 }
 
-                o.Events = new JwtBearerEvents { OnMessageReceived = context => BearerReceivedAsync(context, cache) };
+                o.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context => BearerReceivedAsync(context, cache),
+                    OnTokenValidated = TokenValidatedAsync,
+                };
             });
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
@@ -57,29 +61,27 @@ public static class AuthSetup
                 };
             });
 
-        // Every policy, the default and the fallback included, also requires exactly one role a token may carry.
-        var anyCaller = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireAssertion(c => HasOneTokenRole(c.User)).Build();
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(anyCaller)
-            .SetFallbackPolicy(anyCaller)
-            .AddPolicy(QpPolicies.AnyCaller, anyCaller)
-            .AddPolicy(QpPolicies.Frontline, p => p.Combine(anyCaller).RequireRole(QpRoles.Frontline).RequireAssertion(c => IsBoundFrontline(c.User)))
-            .AddPolicy(QpPolicies.EarlyIntervention, p => p.Combine(anyCaller).RequireRole(QpRoles.EarlyIntervention))
-            .AddPolicy(QpPolicies.Commission, p => p.Combine(anyCaller).RequireRole(QpRoles.Commission))
-            .AddPolicy(QpPolicies.Admin, p => p.Combine(anyCaller).RequireRole(QpRoles.Admin))
-            .AddPolicy(QpPolicies.Outreach, p => p.Combine(anyCaller).RequireAssertion(c =>
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(QpPolicies.AnyCaller, p => p.RequireAuthenticatedUser())
+            .AddPolicy(QpPolicies.Frontline, p => p.RequireRole(QpRoles.Frontline).RequireAssertion(c => IsBoundFrontline(c.User)))
+            .AddPolicy(QpPolicies.EarlyIntervention, p => p.RequireRole(QpRoles.EarlyIntervention))
+            .AddPolicy(QpPolicies.Commission, p => p.RequireRole(QpRoles.Commission))
+            .AddPolicy(QpPolicies.Admin, p => p.RequireRole(QpRoles.Admin))
+            .AddPolicy(QpPolicies.Outreach, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
                 c.User.IsInRole(QpRoles.EarlyIntervention) || (c.User.IsInRole(QpRoles.Frontline) && HasClaim(c.User, QpClaims.Champion))));
         return services;
     }
 
     /// <summary>
-    /// Exactly one <c>role</c> claim, naming a role a token may carry. A token with two would pass the policy of
-    /// either while the grains see only the first; the system's own role (<c>Roles.System</c>) is never a token's.
+    /// Exactly one <c>role</c> claim, naming a role a token may carry. A token with two would pass the policy of either
+    /// while the grains see only the first; the system's own role (<c>Roles.System</c>) is never a token's. Checked once
+    /// per token, when it is validated (a token failing it is not valid at all), not on every request.
     /// </summary>
-    internal static bool HasOneTokenRole(ClaimsPrincipal user)
+    internal static bool HasOneTokenRole(ClaimsIdentity identity)
     {
         string? role = null;
-        foreach (var claim in user.FindAll(QpClaims.Role))
+        foreach (var claim in identity.FindAll(QpClaims.Role))
         {
             if (role is not null)
             {
@@ -90,6 +92,17 @@ public static class AuthSetup
         }
 
         return role is QpRoles.Frontline or QpRoles.EarlyIntervention or QpRoles.Commission or QpRoles.Admin;
+    }
+
+    /// <summary>For the bearer handler's own validation (when validated tokens are not cached): the same rule.</summary>
+    private static Task TokenValidatedAsync(TokenValidatedContext context)
+    {
+        if (context.Principal?.Identity is not ClaimsIdentity identity || !HasOneTokenRole(identity))
+        {
+            context.Fail("The token must carry exactly one role: frontline, early-intervention, commission or admin.");
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -67,6 +67,16 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
 
         Interlocked.Increment(ref _fullValidations);
         var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.IsValid && !AuthSetup.HasOneTokenRole(result.ClaimsIdentity))
+        {
+            // Refused here, before it could be remembered: a recalled token skips the bearer handler's own events.
+            return new TokenValidationResult
+            {
+                IsValid = false,
+                Exception = new SecurityTokenValidationException("The token must carry exactly one role: frontline, early-intervention, commission or admin."),
+            };
+        }
+
         if (token is not null && result.IsValid && result.SecurityToken is JsonWebToken jwt && jwt.ValidTo > now)
         {
             if (_validated.Count >= _capacity)
