@@ -26,6 +26,7 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
 
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
+    private int _tickedWhileFlushing;
     private readonly Func<string, WardContribution[], Task> _apply;
     private readonly ILogger _logger;
     private Dictionary<string, WardContribution> _pending = new(StringComparer.Ordinal);
@@ -110,8 +111,10 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
 
     /// <summary>
     /// What the timer does every <see cref="FlushEvery"/>: a flush, unless one is still running. A slow ward holds a flush
-    /// up to Orleans' response timeout (30 s by default), and ticks waiting behind it would pile up by the hundred; what a
-    /// skipped tick would have sent stays pending for the next one.
+    /// up to Orleans' response timeout (30 s by default), and ticks waiting behind it would pile up by the hundred. A tick
+    /// that finds a flush running leaves word instead, and that flush sends again as soon as it ends: under load, when a
+    /// flush takes longer than the interval, contributions still go out back to back rather than waiting for the next
+    /// tick (the longer one waits, the likelier a collection finds it alive and promotes it).
     /// </summary>
     internal async Task FlushOnTimerAsync()
     {
@@ -119,12 +122,17 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
         {
             if (!_flushing.Wait(0))
             {
+                Volatile.Write(ref _tickedWhileFlushing, 1);
                 return;
             }
 
             try
             {
-                await SendPendingAsync();
+                do
+                {
+                    await SendPendingAsync();
+                }
+                while (Interlocked.Exchange(ref _tickedWhileFlushing, 0) == 1);
             }
             finally
             {
