@@ -163,6 +163,27 @@ public sealed class ChildAndFamilyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_familys_latest_signposting_counts_whatever_order_it_was_recorded_in()
+    {
+        var family = _contacts.NewId("f");
+        var champion = _contacts.NewId("ch");
+        var familyGrain = fixture.Client.GetGrain<IFamilyGrain>(family);
+        await familyGrain.RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-30)));
+
+        // The later outreach is recorded first (a phone that synced late sent the earlier one after it).
+        await familyGrain.RecordAsync(_contacts.Outreach(family, champion, "health-visiting", fixture.Clock.GetUtcNow().AddDays(-5)));
+        await familyGrain.RecordAsync(_contacts.Outreach(family, champion, "childrens-centre", fixture.Clock.GetUtcNow().AddDays(-10)));
+
+        // Rebuilt from the journal, which holds the rows in the order they arrived.
+        var championGrain = fixture.Client.GetGrain<IChampionGrain>(champion);
+        await fixture.Cluster.DeactivateAsync(championGrain);
+        var summary = await championGrain.GetSummaryAsync();
+
+        Assert.Equal(1, summary.FamiliesSignposted);
+        Assert.Equal(new Dictionary<string, int> { ["health-visiting"] = 1 }, summary.SignpostedByService);
+    }
+
+    [Fact]
     public async Task A_champion_sees_a_signposted_family_later_register()
     {
         var family = _contacts.NewId("f");
