@@ -8,14 +8,14 @@ namespace QpActors.Gateway.Application;
 /// <summary>A family's risk status for the early intervention team, and the practitioner's level decision.</summary>
 public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time, ILogger<FamilyOperations> logger)
 {
-    /// <summary>A break-glass reason must say something: at least this many characters.</summary>
-    public const int MinimumBreakGlassReasonLength = 10;
+    /// <summary>A break-glass reason must say something: at least this many characters (the family grain's own rule).</summary>
+    public const int MinimumBreakGlassReasonLength = BreakGlass.MinimumReasonLength;
 
     /// <summary>
     /// The longest break-glass reason: every reason is written to the durable audit log, so without a bound
-    /// one read could write up to a whole request (a 1 MiB gRPC message) there.
+    /// one read could write up to a whole request (a 1 MiB gRPC message) there. The family grain's own rule.
     /// </summary>
-    public const int MaximumBreakGlassReasonLength = 500;
+    public const int MaximumBreakGlassReasonLength = BreakGlass.MaximumReasonLength;
 
     public const string RiskStatusPurpose = "risk-status";
     public const string SetLevelPurpose = "set-level";

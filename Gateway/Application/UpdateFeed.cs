@@ -20,9 +20,10 @@ public static class FeedKinds
 /// <summary>
 /// One update on a stream. <c>Id</c> is opaque to clients (send it back as Last-Event-ID to resume);
 /// <c>Kind</c> is <c>snapshot</c> (everything now, after a fresh connect), the topic's change kind or its removal kind;
-/// <c>Data</c> is a JSON object.
+/// <c>Data</c> is a JSON object; <c>Keys</c> the topic keys of the items it carries (on a risk stream, family ids), so
+/// whoever hands it on knows what it names without reading its JSON.
 /// </summary>
-public sealed record FeedUpdate(string Id, string Kind, string Data);
+public sealed record FeedUpdate(string Id, string Kind, string Data, IReadOnlyList<string>? Keys = null);
 
 /// <summary>The current state of a topic: item key to its JSON and a fingerprint that changes only when the item does.</summary>
 public sealed record FeedItem(string Json, string Fingerprint);
@@ -286,7 +287,7 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
             {
                 if (!_state.TryGetValue(key, out var before) || before.Fingerprint != item.Fingerprint)
                 {
-                    Publish(changeKind, item.Json);
+                    Publish(changeKind, key, item.Json);
                 }
             }
 
@@ -294,15 +295,15 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
             {
                 if (source.RemovalOf(topic, key) is { } removal)
                 {
-                    Publish(removal.Kind, removal.Json);
+                    Publish(removal.Kind, key, removal.Json);
                 }
             }
         }
 
-        private void Publish(string kind, string json)
+        private void Publish(string kind, string key, string json)
         {
             _sequence++;
-            var update = new FeedUpdate(IdOf(_sequence), kind, json);
+            var update = new FeedUpdate(IdOf(_sequence), kind, json, [key]);
             _replay.AddLast((_sequence, update));
             if (_replay.Count > options.ReplayCapacity)
             {
@@ -337,7 +338,7 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
                 writer.WriteEndObject();
             }
 
-            return new FeedUpdate(IdOf(_sequence), "snapshot", Encoding.UTF8.GetString(buffer.ToArray()));
+            return new FeedUpdate(IdOf(_sequence), "snapshot", Encoding.UTF8.GetString(buffer.ToArray()), _state.Keys.Order(StringComparer.Ordinal).ToArray());
         }
 
         private string IdOf(long sequence) => _epoch + "." + sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);

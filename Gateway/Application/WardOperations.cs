@@ -212,9 +212,9 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     {
         await foreach (var update in updates.WithCancellation(cancellationToken))
         {
-            var families = FamiliesNamedIn(update.Data);
-            if (families.Count > 0)
+            if (update.Keys is { Count: > 0 } keys)
             {
+                var families = keys.Select(familyId => new ShownRecord(familyId, null)).ToArray();
                 var shown = new RecordsShown("risk-stream-read", "live risk stream", families, $"ward {ward}, update {update.Id} ({update.Kind})");
                 var audited = await GrainCalls.RunAsync(caller, logger, async () =>
                 {
@@ -229,36 +229,6 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
             yield return update;
         }
-    }
-
-    /// <summary>The families an update's data names: its own <c>familyId</c>, or each item's in a snapshot.</summary>
-    internal static IReadOnlyList<ShownRecord> FamiliesNamedIn(string data)
-    {
-        using var document = System.Text.Json.JsonDocument.Parse(data);
-        var root = document.RootElement;
-        var families = new List<ShownRecord>();
-        if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
-        {
-            return families;
-        }
-
-        if (root.TryGetProperty("familyId", out var id) && id.GetString() is { } familyId)
-        {
-            families.Add(new ShownRecord(familyId, null));
-        }
-
-        if (root.TryGetProperty("items", out var items) && items.ValueKind == System.Text.Json.JsonValueKind.Array)
-        {
-            foreach (var item in items.EnumerateArray())
-            {
-                if (item.ValueKind == System.Text.Json.JsonValueKind.Object && item.TryGetProperty("familyId", out var itemId) && itemId.GetString() is { } itemFamily)
-                {
-                    families.Add(new ShownRecord(itemFamily, null));
-                }
-            }
-        }
-
-        return families;
     }
 
     /// <summary>A ward's published figures, live (the source publishes them through the small-number rule).</summary>
