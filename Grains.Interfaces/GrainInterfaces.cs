@@ -166,7 +166,7 @@ public sealed record StorageHealth([property: Id(0)] bool Ok, [property: Id(1)] 
 
 /// <summary>A child's assessment at one instant, with the instant it stops holding if no event arrives.</summary>
 /// <param name="Version">The child's version it was computed at.</param>
-/// <param name="At">When it was computed.</param>
+/// <param name="At">The instant it holds at: when the event it follows was received.</param>
 /// <param name="Until">When time alone next changes it (a review window closes, a contact leaves a look-back); null if never.</param>
 /// <param name="OverdueReviews">Mandated reviews overdue at <paramref name="At"/>.</param>
 [GenerateSerializer, Immutable, Alias("qp.ChildAssessed")]

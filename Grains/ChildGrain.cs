@@ -80,8 +80,8 @@ public sealed class ChildGrain(
         var receipts = new ContactReceipt?[contacts.Length];
         var now = time.GetUtcNow();
 
-        // Each new event is assessed on the state it leaves, as a replay of the journal would; only the last
-        // state's ward contribution and deadline are written, with the events, in one unit.
+        // Each new event is assessed on the state it leaves at the instant it was received, as a replay of the journal
+        // would; only the last state's ward contribution and deadline are written, with the events, in one unit.
         var steps = new List<Step>(contacts.Length);
         var state = _state;
         IReadOnlyList<ReviewStatus> reviews = [];
@@ -107,17 +107,19 @@ public sealed class ChildGrain(
                 _services.Add(contact);
 
                 // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
-                reviews = schedule.Evaluate(next, now);
-                var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
-                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
+                var at = contact.ReceivedAt;
+                reviews = schedule.Evaluate(next, at);
+                var assessment = engine.AssessChild(RiskFacts.ForChild(next, at, schedule, reviews));
+                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, at, reviews), Overdue(reviews)));
                 state = next;
             }
 
             if (steps.Count > 0)
             {
-                var writes = CommitWrites(steps, now, reviews, out var contribution, out var contributionJson);
+                var current = Current(steps[^1], reviews, now);
+                var writes = CommitWrites(steps, current, now, out var contribution, out var contributionJson);
                 var appended = await journal.AppendAllAsync(writes);
-                if (!Committed(steps, appended, now, contribution, contributionJson, receipts))
+                if (!Committed(steps, appended, current, contribution, contributionJson, receipts))
                 {
                     await LoadAsync(CancellationToken.None);
                     await TickAsync();
@@ -141,14 +143,35 @@ public sealed class ChildGrain(
         return answer(receipts!);
     }
 
-    /// <summary>An event this child has not seen, with the state it leaves and that state's assessment.</summary>
+    /// <summary>
+    /// An event this child has not seen, with the state it leaves and that state's assessment at the event's receipt
+    /// (<see cref="ContactEvent.ReceivedAt"/>) and next change after it.
+    /// </summary>
     private sealed record Step(int Index, ContactEvent Contact, ChildState State, RiskAssessment Assessment, DateTimeOffset? Deadline, int Overdue);
 
-    /// <summary>The new events with the ward contribution and the deadline of the state the last one leaves: one unit.</summary>
-    private JournalWrite[] CommitWrites(List<Step> steps, DateTimeOffset now, IReadOnlyList<ReviewStatus> lastReviews, out WardEntry? contribution, out byte[]? contributionJson)
+    /// <summary>The last state's assessment, reviews and next change as of <see cref="At"/>, for its contribution and deadline row.</summary>
+    private sealed record Assessed(ChildState State, DateTimeOffset At, RiskAssessment Assessment, IReadOnlyList<ReviewStatus> Reviews, DateTimeOffset? Deadline);
+
+    /// <summary>
+    /// The last step's assessment still holds now unless time changed something between the event's receipt and now;
+    /// only then (rarely: the two are milliseconds apart) is the state assessed again.
+    /// </summary>
+    private Assessed Current(Step last, IReadOnlyList<ReviewStatus> reviews, DateTimeOffset now)
     {
-        var last = steps[^1];
-        contribution = Contribution(last.State, now, last.Assessment, lastReviews, out contributionJson);
+        if (last.Deadline is not { } due || due > now)
+        {
+            return new Assessed(last.State, last.Contact.ReceivedAt, last.Assessment, reviews, last.Deadline);
+        }
+
+        var current = schedule.Evaluate(last.State, now);
+        return new Assessed(
+            last.State, now, engine.AssessChild(RiskFacts.ForChild(last.State, now, schedule, current)), current, RiskFacts.NextChange(last.State, now, current));
+    }
+
+    /// <summary>The new events with the ward contribution and the deadline of the state the last one leaves: one unit.</summary>
+    private JournalWrite[] CommitWrites(List<Step> steps, Assessed current, DateTimeOffset now, out WardEntry? contribution, out byte[]? contributionJson)
+    {
+        contribution = Contribution(current.State, now, current.Assessment, current.Reviews, out contributionJson);
         var writes = new JournalWrite[steps.Count];
         for (var k = 0; k < steps.Count; k++)
         {
@@ -157,7 +180,7 @@ public sealed class ChildGrain(
             writes[k] = new JournalWrite(
                 JournalRows.From(step.Contact, step.State.WardCode, step.State.Version),
                 isLast && contribution is not null ? [contribution] : [],
-                isLast ? DeadlineRows(last.Deadline) : [],
+                isLast ? DeadlineRows(current.Deadline) : [],
                 []);
         }
 
@@ -169,23 +192,25 @@ public sealed class ChildGrain(
     /// already held one of the ids though this child had not applied it (another entity's event with the same id).
     /// The rest committed then, and the child must rebuild from the journal and rewrite its derived rows.
     /// </summary>
-    private bool Committed(List<Step> steps, AppendResult[] appended, DateTimeOffset now, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)
+    private bool Committed(List<Step> steps, AppendResult[] appended, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)
     {
         if (Array.TrueForAll(appended, a => a.Inserted))
         {
-            // Time passes under the state before the events, then each is observed with its own assessment.
-            var last = steps[^1];
-            _timeline.AdvanceTo(now);
-            _state = last.State;
-            _committed = (last.State, now, last.Deadline);
             foreach (var step in steps)
             {
-                _timeline.Observe(now, step.Contact.EventId, step.Assessment);
+                // As a replay: time passes under the state before the event up to its receipt, then the event is observed
+                // there with its own assessment (and the timeline's next question answered from its own next change).
+                var at = step.Contact.ReceivedAt;
+                _timeline.AdvanceTo(at);
+                _state = step.State;
+                _committed = (step.State, at, step.Deadline);
+                _timeline.Observe(at, step.Contact.EventId, step.Assessment);
                 receipts[step.Index] = new ContactReceipt(step.Contact.EventId, ReceiptStatus.Accepted, step.State.Version, []);
             }
 
+            _committed = (current.State, current.At, current.Deadline);
             Publish(contribution, contributionJson);
-            NotifyOthers(steps, now);
+            NotifyOthers(steps);
             return true;
         }
 
@@ -321,7 +346,7 @@ public sealed class ChildGrain(
     // The journal's content hash of UTF-8 JSON, not a second one written here.
     private static int? Fingerprint(byte[]? json) => json is null ? null : new Utf8Json(json).GetHashCode();
 
-    private void NotifyOthers(List<Step> steps, DateTimeOffset assessedAt)
+    private void NotifyOthers(List<Step> steps)
     {
         // One-way messages: the events are already durable, and none of these grains calls a child back.
         // Services are not told per event: a service's summary reads the journal rows it recorded.
@@ -336,13 +361,13 @@ public sealed class ChildGrain(
             var familyId = steps[0].Contact.FamilyId;
             if (familyId is not null && steps.TrueForAll(s => s.Contact.FamilyId == familyId))
             {
-                TellFamily(familyId, steps, assessedAt);
+                TellFamily(familyId, steps);
             }
             else
             {
                 foreach (var family in steps.Where(s => s.Contact.FamilyId is not null).GroupBy(s => s.Contact.FamilyId!, StringComparer.Ordinal))
                 {
-                    TellFamily(family.Key, family.ToList(), assessedAt);
+                    TellFamily(family.Key, family.ToList());
                 }
             }
 
@@ -363,8 +388,8 @@ public sealed class ChildGrain(
         }
     }
 
-    private void TellFamily(string familyId, List<Step> told, DateTimeOffset assessedAt) =>
+    private void TellFamily(string familyId, List<Step> told) =>
         _ = GrainFactory.For<IFamilyGrain>(familyId).ApplyChildEventsAsync(
             told.ConvertAll(s => s.Contact).ToArray(),
-            told.ConvertAll(s => new ChildAssessed(s.State.Version, assessedAt, s.Deadline, s.Assessment, s.Overdue)).ToArray());
+            told.ConvertAll(s => new ChildAssessed(s.State.Version, s.Contact.ReceivedAt, s.Deadline, s.Assessment, s.Overdue)).ToArray());
 }

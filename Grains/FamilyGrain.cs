@@ -99,6 +99,8 @@ public sealed class FamilyGrain(
             return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
         }
 
+        // As a replay: time passes under the state before the event up to its receipt, then the event is observed there.
+        _timeline.AdvanceTo(contact.ReceivedAt);
         _state = next;
         _timeline.Observe(contact.ReceivedAt, contact.EventId);
         Publish(entry);
@@ -119,8 +121,8 @@ public sealed class FamilyGrain(
             throw new ArgumentException("One assessment per event, and at least one event.", nameof(assessed));
         }
 
-        // Each event goes through the same steps as on replay: time passes under the state before it (observed
-        // when the child assessed it, as the child's own timeline does), then the event is observed.
+        // Each event goes through the same steps as on replay: time passes under the state before it up to its receipt,
+        // then the event is observed there (where the child assessed it too, so its assessment can be adopted).
         var observed = false;
         DateTimeOffset at = default;
         RiskAssessment? assessment = null;
@@ -128,7 +130,7 @@ public sealed class FamilyGrain(
         {
             var contact = contacts[i];
             var before = _state.Version;
-            at = assessed[i].At;
+            at = contact.ReceivedAt;
             _timeline.AdvanceTo(at);
             ApplyLocally(contact);
             Adopt(contact.ChildId, assessed[i]);

@@ -14,14 +14,23 @@ namespace QpActors.Grains;
 /// the same steps, so the risk history a grain rebuilds after a restart is the one it showed before.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Events are observed at the instant they were received, the instant the journal keeps, never at the instant a grain
+/// handled them, so the history is a function of the journal. A live grain can have walked time past an event's
+/// receipt before it handles the event (a read came in between, or the event's arrival activated it); a replay walks
+/// only up to the receipt before the event, so the changes time made after it under the earlier state are taken back
+/// and walked again under the new one (see <see cref="Observe"/>).
+/// </para>
+/// <para>
 /// Every live child holds one, so it is kept small: a reference to its subject rather than two delegates;
 /// the changes as structs in an exact-size array (each one's previous score is the change before it, so
 /// only the first one's is kept); the causing event ids packed in one <see cref="EventIdTable"/>. The
 /// <see cref="RiskChange"/> records are built when <see cref="History"/> is read.
+/// </para>
 /// </remarks>
 public sealed class RiskTimeline(IRiskSubject subject)
 {
-    /// <summary>How many changes are kept; older ones remain derivable from the journal.</summary>
+    /// <summary>How many changes are shown; older ones remain derivable from the journal.</summary>
     public const int HistoryLength = 50;
 
     /// <summary>The cause of a change that time alone made.</summary>
@@ -40,7 +49,11 @@ public sealed class RiskTimeline(IRiskSubject subject)
     private ServiceLevel _level = ServiceLevel.Universal;
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
 
-    /// <summary>The kept changes, oldest first. Built on each read.</summary>
+    // The latest instant an event was observed at: what a replay's clock would be. Changes time made after it are
+    // provisional until the next event (see Observe).
+    private DateTimeOffset _observed = DateTimeOffset.MinValue;
+
+    /// <summary>The last <see cref="HistoryLength"/> changes, oldest first. Built on each read.</summary>
     public IReadOnlyList<RiskChange> History
     {
         get
@@ -50,13 +63,14 @@ public sealed class RiskTimeline(IRiskSubject subject)
                 return [];
             }
 
-            var history = new RiskChange[_changes.Length];
-            var previousScore = _firstPreviousScore;
-            var previousLevel = _firstPreviousLevel;
-            for (var i = 0; i < _changes.Length; i++)
+            var first = Math.Max(0, _changes.Length - HistoryLength);
+            var history = new RiskChange[_changes.Length - first];
+            var previousScore = first == 0 ? _firstPreviousScore : _changes[first - 1].Score;
+            var previousLevel = first == 0 ? _firstPreviousLevel : _changes[first - 1].SuggestedLevel;
+            for (var i = first; i < _changes.Length; i++)
             {
                 var change = _changes[i];
-                history[i] = new RiskChange(
+                history[i - first] = new RiskChange(
                     new DateTimeOffset(change.UtcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(change.OffsetMinutes)),
                     change.Score,
                     change.SuggestedLevel.ToWireName(),
@@ -71,15 +85,36 @@ public sealed class RiskTimeline(IRiskSubject subject)
         }
     }
 
-    /// <summary>How many changes were ever recorded (not only those kept): a cheap way to tell that the history moved.</summary>
+    /// <summary>
+    /// How many changes were ever recorded (not only those kept), plus how many times changes were taken back: a cheap
+    /// way to tell that the history moved.
+    /// </summary>
     public long ChangesRecorded { get; private set; }
 
-    /// <summary>Records the assessment after <paramref name="cause"/> was applied, at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Records the assessment after <paramref name="cause"/> was applied, at <paramref name="at"/>, the instant the event
+    /// was received. If time was already walked past it, the changes time made meanwhile (under the state before the
+    /// event) are taken back, and time is walked again under the state the event left, as a replay would.
+    /// </summary>
     /// <param name="known">The assessment at <paramref name="at"/> when the caller has just computed it.</param>
     public bool Observe(DateTimeOffset at, string cause, RiskAssessment? known = null)
     {
-        AdvanceTo(at);
-        return Record(at, cause, known);
+        var walked = _clock;
+        var settled = at > _observed ? at : _observed;
+        if (walked > settled)
+        {
+            TakeBackAfter(settled);
+            _clock = settled;
+        }
+        else
+        {
+            AdvanceTo(at);
+        }
+
+        var changed = Record(at, cause, known);
+        _observed = settled;
+        AdvanceTo(walked);
+        return changed;
     }
 
     /// <summary>Walks forward through every scheduled change up to <paramref name="until"/>.</summary>
@@ -130,11 +165,6 @@ public sealed class RiskTimeline(IRiskSubject subject)
             return false;
         }
 
-        if (_changes.Length == HistoryLength)
-        {
-            Forget(1);
-        }
-
         var position = ByTime;
         if (cause is not null && cause != TimeCause)
         {
@@ -145,7 +175,47 @@ public sealed class RiskTimeline(IRiskSubject subject)
         ChangesRecorded++;
         _score = assessment.Score;
         _level = assessment.SuggestedLevel;
+
+        // Provisional changes are kept beyond the shown length: were they taken back after the older ones were
+        // forgotten, fewer would be shown than a replay shows.
+        var settled = _changes.Length - Provisional();
+        if (settled > HistoryLength)
+        {
+            Forget(settled - HistoryLength);
+        }
+
         return true;
+    }
+
+    /// <summary>How many of the latest changes time made after the last observed event: those a later event may take back.</summary>
+    private int Provisional()
+    {
+        var count = 0;
+        for (var i = _changes.Length - 1; i >= 0 && _changes[i].Cause == ByTime && _changes[i].UtcTicks > _observed.UtcTicks; i--)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Takes back the changes time made after <paramref name="instant"/>.</summary>
+    private void TakeBackAfter(DateTimeOffset instant)
+    {
+        var kept = _changes.Length;
+        while (kept > 0 && _changes[kept - 1].Cause == ByTime && _changes[kept - 1].UtcTicks > instant.UtcTicks)
+        {
+            kept--;
+        }
+
+        if (kept == _changes.Length)
+        {
+            return;
+        }
+
+        _changes = _changes[..kept];
+        (_score, _level) = kept == 0 ? (_firstPreviousScore, _firstPreviousLevel) : (_changes[^1].Score, _changes[^1].SuggestedLevel);
+        ChangesRecorded++;
     }
 
     /// <summary>Drops the oldest <paramref name="count"/> changes and their causes.</summary>

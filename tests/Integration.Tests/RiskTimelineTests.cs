@@ -51,6 +51,56 @@ public sealed class RiskTimelineTests
         Assert.Equal(new RiskChange(Start.AddDays(1), 3, "universal-plus", 0, "universal", RiskTimeline.TimeCause), change);
     }
 
+    [Fact]
+    public void A_read_between_an_events_receipt_and_its_handling_leaves_the_history_a_replay_gives()
+    {
+        // Time alone raises the score at the window's close; events received before it are handled after a read past it.
+        var closes = Start.AddMinutes(90);
+        var received = Enumerable.Range(1, RiskTimeline.HistoryLength + 1).Select(i => Start.AddMinutes(i < 51 ? i : 80)).ToArray();
+
+        var live = new Windowed(closes);
+        var liveTimeline = new RiskTimeline(live);
+        for (var i = 0; i < received.Length; i++)
+        {
+            if (i == received.Length - 1)
+            {
+                liveTimeline.AdvanceTo(Start.AddMinutes(100));
+            }
+
+            liveTimeline.AdvanceTo(received[i]);
+            live.Events++;
+            liveTimeline.Observe(received[i], $"event-{i + 1}");
+        }
+
+        liveTimeline.AdvanceTo(Start.AddMinutes(100));
+
+        var replay = new Windowed(closes);
+        var replayTimeline = new RiskTimeline(replay);
+        for (var i = 0; i < received.Length; i++)
+        {
+            replayTimeline.AdvanceTo(received[i]);
+            replay.Events++;
+            replayTimeline.Observe(received[i], $"event-{i + 1}");
+        }
+
+        replayTimeline.AdvanceTo(Start.AddMinutes(100));
+
+        Assert.Equal(replayTimeline.History, liveTimeline.History);
+        Assert.Equal(RiskTimeline.HistoryLength, liveTimeline.History.Count);
+        Assert.Equal(new RiskChange(closes, 511, "universal-plus", 510, "universal-plus", RiskTimeline.TimeCause), liveTimeline.History[^1]);
+        Assert.Equal(new RiskChange(Start.AddMinutes(80), 510, "universal-plus", 500, "universal-plus", "event-51"), liveTimeline.History[^2]);
+    }
+
+    /// <summary>Ten points per event, and one more once the window has closed.</summary>
+    private sealed class Windowed(DateTimeOffset closes) : IRiskSubject
+    {
+        public int Events { get; set; }
+
+        public RiskAssessment Assess(DateTimeOffset at) => new((Events * 10) + (at >= closes ? 1 : 0), ServiceLevel.UniversalPlus, [], "test");
+
+        public DateTimeOffset? NextChange(DateTimeOffset at) => at < closes ? closes : null;
+    }
+
     private sealed class Scripted : IRiskSubject
     {
         public double Score { get; set; }
