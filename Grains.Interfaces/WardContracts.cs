@@ -10,7 +10,10 @@ namespace QpActors.Grains.Interfaces;
 /// </summary>
 public interface IWardGrain : IGrainWithStringKey
 {
-    /// <summary>Applies contributions flushed by the per-silo feeds.</summary>
+    /// <summary>
+    /// Applies contributions flushed by the per-silo feeds. One that names another ward says its entity moved there:
+    /// the ward lets go of the entity, and no older report of it brings it back.
+    /// </summary>
     Task ApplyAsync(IReadOnlyList<WardContribution> contributions);
 
     /// <summary>

@@ -30,6 +30,9 @@ public sealed class ChildGrain(
     // A hash, not the JSON itself: a live child should cost a few kilobytes of memory, not a copy of its contribution.
     private int? _publishedContribution;
 
+    // The ward the child was last reported to; until its first report, the ward its state named when it was loaded.
+    private string? _publishedWard;
+
     // The deadline row as this child last committed it: the next change of that state, worked out at that instant.
     // Only the child writes its row, so an unchanged deadline need not be written again with every event. And the
     // risk timeline asks exactly this question (this state, from the instant it last observed) when the next event
@@ -64,6 +67,7 @@ public sealed class ChildGrain(
 
         _timeline.AdvanceTo(time.GetUtcNow());
         _publishedContribution = null;
+        _publishedWard ??= _state.WardCode;
         logger.LogDebug("Child {ChildId} loaded from {Count} events", ChildId, rows.Count);
     }
 
@@ -340,7 +344,10 @@ public sealed class ChildGrain(
         }
 
         _publishedContribution = fingerprint;
-        feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
+
+        // A child whose birth record moved it is reported to the ward it left as well, which lets go of it at once.
+        feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json), _publishedWard);
+        _publishedWard = entry.WardCode;
     }
 
     // The journal's content hash of UTF-8 JSON, not a second one written here.

@@ -41,6 +41,9 @@ public sealed class FamilyGrain(
     private RiskTimeline _timeline = null!;
     // The payload last handed to the ward feed, copied into a buffer this family owns (see HeldContribution).
     private HeldContribution? _published;
+
+    // The ward the family was last reported to; until its first report after activation, the ward its state names.
+    private string? _publishedWard;
     private long _lastCatchUp;
     private bool _unsaved;
     private long _savedAt;
@@ -58,6 +61,7 @@ public sealed class FamilyGrain(
         _children.Clear();
         _timeline = new RiskTimeline(this);
         Absorb(rows);
+        _publishedWard = _state.WardCode;
         _timeline.AdvanceTo(time.GetUtcNow());
         _lastCatchUp = Environment.TickCount64;
         logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
@@ -567,18 +571,23 @@ public sealed class FamilyGrain(
     /// A child's event is already durable; what changes here is derived (the family's risk and its ward
     /// entry). The ward hears at once through the feed. The journal copy of the entry only serves a ward
     /// reloading after a restart, so it is written at most every few seconds (on the next change after
-    /// that) and when the family deactivates; after a crash, a stale copy stays until the family next saves
+    /// that), at once when the family moves ward, and when the family deactivates; after a crash, a stale copy stays until the family next saves
     /// (see <see cref="SaveEvery"/>). No timers: a busy silo holds many families.
     /// </summary>
     private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {
-        if (!Publish(Contribution(_state, _children, at, assessment)))
+        var entry = Contribution(_state, _children, at, assessment);
+
+        // A move is saved at once: until the journal's entry names the new ward, the ward the family left would take it
+        // back on reloading.
+        var moved = entry is not null && _publishedWard is not null && !string.Equals(entry.WardCode, _publishedWard, StringComparison.Ordinal);
+        if (!Publish(entry))
         {
             return;
         }
 
         _unsaved = true;
-        if (Environment.TickCount64 - _savedAt >= SaveEvery.TotalMilliseconds)
+        if (moved || Environment.TickCount64 - _savedAt >= SaveEvery.TotalMilliseconds)
         {
             await SaveContributionAsync();
         }
@@ -628,7 +637,10 @@ public sealed class FamilyGrain(
         return soonest;
     }
 
-    /// <summary>Hands the contribution to the ward feed unless it is the one last handed over; true when it was handed over.</summary>
+    /// <summary>
+    /// Hands the contribution to the ward feed unless it is the one last handed over; true when it was handed over. A
+    /// family that moved is reported to the ward it left as well, which lets go of it at once.
+    /// </summary>
     private bool Publish(WardEntry? entry)
     {
         if (entry is null || _published?.Holds(entry.Payload.Bytes) == true)
@@ -646,7 +658,8 @@ public sealed class FamilyGrain(
             _published.Replace(contribution);
         }
 
-        feed.Publish(contribution);
+        feed.Publish(contribution, _publishedWard);
+        _publishedWard = entry.WardCode;
         return true;
     }
 

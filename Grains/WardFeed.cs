@@ -11,6 +11,10 @@ namespace QpActors.Grains;
 /// journal) repairs it, because contributions are whole values, not deltas.
 /// </summary>
 /// <remarks>
+/// An entity that moves ward is reported to the ward it left as well, with its new contribution (which names the new
+/// ward): the ward it left lets go of it then, rather than at its next reconciliation.
+/// </remarks>
+/// <remarks>
 /// A singleton service rather than a grain: a stateless worker grain would still cost a message (and its
 /// scheduling) for every contribution, the largest share of a contact event's work after the journal.
 /// </remarks>
@@ -30,6 +34,9 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
     private readonly Func<string, WardContribution[], Task> _apply;
     private readonly ILogger _logger;
     private Dictionary<string, WardContribution> _pending = new(StringComparer.Ordinal);
+
+    // Contributions for the wards their entities left: rare, so kept apart from the path of every report.
+    private List<(string Ward, WardContribution Contribution)>? _departures;
     private ITimer? _timer;
 
     public WardFeed(IGrainFactory grains, ILogger<WardFeed> logger)
@@ -44,8 +51,11 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
         _logger = logger;
     }
 
-    /// <summary>Keeps the newest version per entity until the next flush.</summary>
-    public void Publish(WardContribution contribution)
+    /// <summary>
+    /// Keeps the newest version per entity until the next flush; when <paramref name="leftWard"/> names another ward
+    /// than the contribution's, that ward is sent the contribution too, so it lets go of the entity.
+    /// </summary>
+    public void Publish(WardContribution contribution, string? leftWard = null)
     {
         ArgumentNullException.ThrowIfNull(contribution);
         lock (_gate)
@@ -53,6 +63,11 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
             if (!_pending.TryGetValue(contribution.EntryKey, out var held) || held.Version <= contribution.Version)
             {
                 _pending[contribution.EntryKey] = contribution;
+            }
+
+            if (leftWard is not null && !string.Equals(leftWard, contribution.WardCode, StringComparison.Ordinal))
+            {
+                (_departures ??= []).Add((leftWard, contribution));
             }
         }
     }
@@ -74,19 +89,25 @@ public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposabl
     private async Task SendPendingAsync()
     {
         Dictionary<string, WardContribution> batch;
+        List<(string Ward, WardContribution Contribution)>? departures;
         lock (_gate)
         {
-            if (_pending.Count == 0)
+            if (_pending.Count == 0 && _departures is null)
             {
                 return;
             }
 
             batch = _pending;
             _pending = new Dictionary<string, WardContribution>(StringComparer.Ordinal);
+            departures = _departures;
+            _departures = null;
         }
 
-        await Task.WhenAll(batch.Values
-            .GroupBy(c => c.WardCode, StringComparer.Ordinal)
+        // A ward takes each entity's reports by version whatever their order, so a departure may share a batch with
+        // the entity's return.
+        var byWard = batch.Values.Select(c => (Ward: c.WardCode, Contribution: c));
+        await Task.WhenAll((departures is null ? byWard : byWard.Concat(departures))
+            .GroupBy(d => d.Ward, d => d.Contribution, StringComparer.Ordinal)
             .Select(g => _apply(g.Key, g.ToArray())));
     }
 

@@ -34,6 +34,11 @@ public sealed class WardGrain(
     private readonly Dictionary<string, FamilyContribution> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChampionContribution> _champions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unparsed = new(StringComparer.Ordinal);
+
+    // Entities that moved to another ward, with the version that said so: an older report of them, still naming this
+    // ward, arrives late and must not bring them back. A reloaded ward needs none: it reads only the journal's entries
+    // that name it, and the journal moves an entity's entry with the event that moves it.
+    private readonly Dictionary<string, long> _departed = new(StringComparer.Ordinal);
     private long _changes;
     private (long Changes, FiguresQuery Query, DateOnly Today, string Document)? _cached;
     private IGrainTimer? _snapshotTimer;
@@ -42,7 +47,9 @@ public sealed class WardGrain(
     // is in the state while its write is in flight, and the history interleaves with that write.
     private IReadOnlyList<FiguresSnapshot> _kept = [];
 
-    private string WardCode => this.GetPrimaryKeyString();
+    // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call, and every contribution
+    // that arrives is checked against it.
+    private string WardCode => field ??= this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -304,6 +311,7 @@ public sealed class WardGrain(
             {
                 differences.Add($"{key}: now belongs to ward {fresh.WardCode}");
                 Drop(key);
+                Leave(key, fresh.Version);
                 continue;
             }
 
@@ -354,6 +362,22 @@ public sealed class WardGrain(
     /// </summary>
     private void Hold(WardContribution contribution)
     {
+        if (!string.Equals(contribution.WardCode, WardCode, StringComparison.Ordinal))
+        {
+            Leave(contribution.EntryKey, contribution.Version);
+            return;
+        }
+
+        if (_departed.TryGetValue(contribution.EntryKey, out var departed))
+        {
+            if (contribution.Version <= departed)
+            {
+                return;
+            }
+
+            _departed.Remove(contribution.EntryKey);
+        }
+
         if (_entries.TryGetValue(contribution.EntryKey, out var held))
         {
             if (held.Version > contribution.Version || (held.Version == contribution.Version && held.Holds(contribution.Payload)))
@@ -372,6 +396,24 @@ public sealed class WardGrain(
         // of the figures, and only the last one needs to be parsed.
         _unparsed.Add(contribution.EntryKey);
         _changes++;
+    }
+
+    /// <summary>
+    /// The entity's contribution at <paramref name="version"/> names another ward: it moved there. The held one goes
+    /// unless it is newer (the entity came back since), and no report older than the move brings it back.
+    /// </summary>
+    private void Leave(string key, long version)
+    {
+        if (_entries.TryGetValue(key, out var held) && held.Version > version)
+        {
+            return;
+        }
+
+        Drop(key);
+        if (!_departed.TryGetValue(key, out var known) || known < version)
+        {
+            _departed[key] = version;
+        }
     }
 
     private void Put(WardContribution contribution)

@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using QpActors.Domain.Events;
+using QpActors.Grains;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>
+/// An entity whose ward changes leaves the old ward's lists when it moves, not at the next reconciliation, and stays
+/// gone: after a late report, a replayed or late event, the old ward reloading, or a restart.
+/// </summary>
+public sealed class WardMoveTests
+{
+    private const string From = "move-from";
+    private const string To = "move-to";
+
+    [Fact]
+    public async Task A_family_that_moves_leaves_the_old_wards_worklist_at_once_and_for_good()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "move-family");
+        var family = events.NewId("f");
+        var grain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        var now = cluster.Clock.GetUtcNow();
+        var registered = events.FamilyRegistered(family, now.AddDays(-10), ward: From);
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(registered)).Status);
+        await FlushAsync(cluster);
+        Assert.Equal([family], await WorklistAsync(cluster, From));
+        Assert.Empty(await WorklistAsync(cluster, To));
+        var beforeTheMove = await grain.GetContributionAsync();
+
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, To, now.AddDays(-1)))).Status);
+        await FlushAsync(cluster);
+
+        Assert.Empty(await WorklistAsync(cluster, From));
+        Assert.Equal([family], await WorklistAsync(cluster, To));
+
+        // A report of the old contribution arriving late (another silo's feed flushing after the move), the
+        // registration sent again, and a change synced late that names the old ward but predates the move.
+        await cluster.Client.GetGrain<IWardGrain>(From).ApplyAsync([beforeTheMove!]);
+        Assert.Equal(ReceiptStatus.Duplicate, (await grain.RecordAsync(registered)).Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, From, now.AddDays(-5)))).Status);
+        await FlushAsync(cluster);
+
+        Assert.Empty(await WorklistAsync(cluster, From));
+        Assert.Equal([family], await WorklistAsync(cluster, To));
+
+        await cluster.RestartAsync();
+
+        Assert.Empty(await WorklistAsync(cluster, From));
+        Assert.Equal([family], await WorklistAsync(cluster, To));
+    }
+
+    [Fact]
+    public async Task A_family_moved_by_a_childs_birth_notification_stays_off_the_old_wards_worklist_when_that_ward_reloads()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "move-birth");
+        var family = events.NewId("f");
+        var today = DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime);
+        var familyGrain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(family, events.NewId("c"), today.AddDays(-400), From)]);
+
+        // Children tell their family one-way; the family's next call comes after the notice.
+        await familyGrain.GetRiskStatusAsync();
+        await FlushAsync(cluster);
+        Assert.Equal([family], await WorklistAsync(cluster, From));
+
+        // A younger sibling born in another ward: the latest address the family gave.
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(family, events.NewId("c"), today.AddDays(-20), To)]);
+        await familyGrain.GetRiskStatusAsync();
+        await FlushAsync(cluster);
+
+        Assert.Empty(await WorklistAsync(cluster, From));
+        Assert.Equal([family], await WorklistAsync(cluster, To));
+
+        // The old ward rebuilds from the journal's ward entries, which must already say where the family went.
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(From));
+
+        Assert.Empty(await WorklistAsync(cluster, From));
+    }
+
+    [Fact]
+    public async Task A_child_whose_birth_record_is_corrected_to_another_ward_leaves_the_old_wards_unreached_list_at_once()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "move-child");
+        var (family, child) = (events.NewId("f"), events.NewId("c"));
+        var born = DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime).AddDays(-30);
+        var grain = cluster.Client.GetGrain<IChildGrain>(child);
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(events.Birth(family, child, born, From))).Status);
+        await FlushAsync(cluster);
+        Assert.Equal([child], await UnreachedAsync(cluster, From));
+
+        var corrected = events.Birth(family, child, born, To, occurredAt: Events.At(born).AddDays(2));
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(corrected)).Status);
+        await FlushAsync(cluster);
+
+        Assert.Empty(await UnreachedAsync(cluster, From));
+        Assert.Equal([child], await UnreachedAsync(cluster, To));
+    }
+
+    private static ContactEvent Moved(Events events, string family, string ward, DateTimeOffset at) =>
+        events.Make(EventTypes.FamilyDetailsChanged, family, null, at, new JsonObject { ["wardCode"] = ward });
+
+    /// <summary>Hands what the silo's feed holds to the wards now, rather than waiting for its timer.</summary>
+    private static Task FlushAsync(Cluster cluster) => cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<WardFeed>().FlushAsync();
+
+    private static async Task<string[]> WorklistAsync(Cluster cluster, string ward)
+    {
+        CallerContext.Set(new Caller("eit-move", Roles.EarlyIntervention, [ward], null, null));
+        try
+        {
+            var page = await cluster.Client.GetGrain<IWardGrain>(ward).GetWorklistAsync(new WorklistQuery(null, null, null, 1, 50));
+            return page.Items.Select(i => i.FamilyId).ToArray();
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+    }
+
+    private static async Task<string[]> UnreachedAsync(Cluster cluster, string ward)
+    {
+        CallerContext.Set(new Caller("eit-move", Roles.EarlyIntervention, [ward], null, null));
+        try
+        {
+            return (await cluster.Client.GetGrain<IWardGrain>(ward).GetUnreachedAsync()).Select(u => u.ChildId).ToArray();
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+    }
+}
