@@ -160,16 +160,16 @@ public sealed class ChildGrain(
     /// The last step's assessment still holds now unless time changed something between the event's receipt and now;
     /// only then (rarely: the two are milliseconds apart) is the state assessed again.
     /// </summary>
-    private Assessed Current(Step last, IReadOnlyList<ReviewStatus> reviews, DateTimeOffset now)
+    private Assessed Current(Step last, IReadOnlyList<ReviewStatus> lastReviews, DateTimeOffset now)
     {
         if (last.Deadline is not { } due || due > now)
         {
-            return new Assessed(last.State, last.Contact.ReceivedAt, last.Assessment, reviews, last.Deadline);
+            return new Assessed(last.State, last.Contact.ReceivedAt, last.Assessment, lastReviews, last.Deadline);
         }
 
-        var current = schedule.Evaluate(last.State, now);
-        return new Assessed(
-            last.State, now, engine.AssessChild(RiskFacts.ForChild(last.State, now, schedule, current)), current, RiskFacts.NextChange(last.State, now, current));
+        var reviews = schedule.Evaluate(last.State, now);
+        var assessment = engine.AssessChild(RiskFacts.ForChild(last.State, now, schedule, reviews));
+        return new Assessed(last.State, now, assessment, reviews, RiskFacts.NextChange(last.State, now, reviews));
     }
 
     /// <summary>The new events with the ward contribution and the deadline of the state the last one leaves: one unit.</summary>

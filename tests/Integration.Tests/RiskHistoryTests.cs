@@ -57,6 +57,24 @@ public sealed class RiskHistoryTests(ClusterFixture fixture)
         Assert.All(liveFamily.Concat(liveChild).Where(c => c.Cause != RiskTimeline.TimeCause), c => Assert.Equal(received[c.Cause], c.At));
     }
 
+    [Fact]
+    public async Task An_event_handled_after_a_review_window_closed_since_its_receipt_is_assessed_at_receipt_but_contributes_as_of_now()
+    {
+        var (ward, family, child) = (_contacts.NewId("w"), _contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        var birth = _contacts.Birth(family, child, DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime).AddDays(-2), ward);
+
+        // Received before the new birth visit fell due; handled after its window closed.
+        fixture.Clock.Advance(TimeSpan.FromDays(14));
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(birth)).Status);
+
+        var saved = (await fixture.Faults.Journal.ReadWardEntriesAsync(ward)).Single(e => e.EntryKey == "child:" + child);
+        Assert.Contains("new-birth", ContributionJson.Deserialize<ChildContribution>(saved.Payload.Bytes).OverdueReviews);
+        var history = (await grain.GetRiskAsync()).History;
+        Assert.Equal(birth.ReceivedAt, Assert.Single(history, c => c.Cause == birth.EventId).At);
+        Assert.Contains(history, c => c.Cause == RiskTimeline.TimeCause && c.At > birth.ReceivedAt);
+    }
+
     /// <summary>Each change with its instant's offset, which equality of instants alone ignores.</summary>
     private static IEnumerable<(RiskChange Change, TimeSpan Offset)> Exactly(IEnumerable<RiskChange> history) =>
         history.Select(c => (c, c.At.Offset)).ToList();
