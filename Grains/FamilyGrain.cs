@@ -571,8 +571,8 @@ public sealed class FamilyGrain(
     /// A child's event is already durable; what changes here is derived (the family's risk and its ward
     /// entry). The ward hears at once through the feed. The journal copy of the entry only serves a ward
     /// reloading after a restart, so it is written at most every few seconds (on the next change after
-    /// that), at once when the family moves ward, and when the family deactivates; after a crash, a stale copy stays until the family next saves
-    /// (see <see cref="SaveEvery"/>). No timers: a busy silo holds many families.
+    /// that), at once when the family moves ward, and when the family deactivates; after a crash, a stale copy
+    /// stays until the family next saves (see <see cref="SaveEvery"/>). No timers: a busy silo holds many families.
     /// </summary>
     private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {

@@ -11,12 +11,14 @@ namespace QpActors.Grains;
 /// journal) repairs it, because contributions are whole values, not deltas.
 /// </summary>
 /// <remarks>
-/// An entity that moves ward is reported to the ward it left as well, with its new contribution (which names the new
-/// ward): the ward it left lets go of it then, rather than at its next reconciliation.
-/// </remarks>
-/// <remarks>
+/// <para>
 /// A singleton service rather than a grain: a stateless worker grain would still cost a message (and its
 /// scheduling) for every contribution, the largest share of a contact event's work after the journal.
+/// </para>
+/// <para>
+/// An entity that moves ward is reported to the ward it left as well, with its new contribution (which names the new
+/// ward): the ward it left lets go of it then, rather than at its next reconciliation.
+/// </para>
 /// </remarks>
 public sealed class WardFeed : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
