@@ -54,8 +54,10 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Post, "/contacts", QpPolicies.Frontline);
 
         v1.MapPost("/contacts/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (HttpContext http, ContactOperations contacts) =>
             {
@@ -81,6 +83,7 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Post, "/contacts/batch", QpPolicies.Frontline);
 
         v1.MapGet("/event-types", () => TypedResults.Ok(EventCatalogue.Types.Select(EventTypeResponse.From).ToArray()))
             .RequireAuthorization(QpPolicies.AnyCaller)
@@ -137,7 +140,14 @@ public static class ApiEndpoints
             .RequireRateLimiting(WritesLimiter)
             .Accepts<SetLevelBody>("application/json")
             .WithName("SetFamilyLevel")
-            .WithSummary("Set a family's service level with a reason (recorded as a service-level-set event; Idempotency-Key header makes retries safe).");
+            .WithSummary("Set a family's service level with a reason (recorded as a service-level-set event; Idempotency-Key header makes retries safe).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Put, "/families/{familyId}/level", QpPolicies.EarlyIntervention);
     }
 
     private static void MapWards(RouteGroupBuilder v1)
@@ -214,6 +224,18 @@ public static class ApiEndpoints
             .WithName("StreamWardFigures")
             .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.");
     }
+
+    /// <summary>
+    /// Answers 415 for a body to a JSON route that is neither JSON nor gRPC. Routing drops the JSON route for another media
+    /// type, and at <c>/v1/contacts</c> (two segments) gRPC's catch-all for unknown services is then still a candidate: its
+    /// constraint refuses anything but gRPC, so without this route the request ended as a bare 404. Ordered after both,
+    /// this route never takes JSON (the route itself wins) or gRPC (the catch-all wins, and answers Unimplemented).
+    /// </summary>
+    private static void MapNotJson(RouteGroupBuilder v1, string method, string pattern, string policy) =>
+        v1.MapMethods(pattern, [method], JsonBody.UnsupportedMediaType)
+            .RequireAuthorization(policy)
+            .WithOrder(1)
+            .ExcludeFromDescription();
 
     private static void MapAudit(RouteGroupBuilder v1)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -41,6 +42,20 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         Assert.Equal(ward, status.WardCode);
         Assert.Contains(status.Children, c => c.ChildId == childId);
         Assert.False(status.HasSetLevel);
+    }
+
+    [Fact]
+    public async Task A_grpc_call_to_a_path_of_the_json_api_is_still_unimplemented()
+    {
+        // The JSON API answers 415 for bodies of other media types at its routes; gRPC's own content type must still
+        // reach gRPC's catch-all for unknown services.
+        var marshaller = Marshallers.Create<Empty>(e => e.ToByteArray(), Empty.Parser.ParseFrom);
+        var method = new Method<Empty, Empty>(MethodType.Unary, "v1", "contacts", marshaller, marshaller);
+        var options = new CallOptions(gateway.GrpcHeaders(TestCaller.ServiceWorker()));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Grpc.CreateCallInvoker().AsyncUnaryCall(method, null, options, new Empty()).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
     }
 
     [Fact]
