@@ -116,8 +116,33 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         return await GrainCalls.RunAsync(caller, logger, async () =>
         {
             var months = await grains.For<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
+
+            // A ward keeps a month only while it is known, so only an empty history can belong to an unknown ward.
+            if (months.Count == 0 && await UnknownWardAsync(wardCode!) is { } unknown)
+            {
+                return unknown.As<IReadOnlyList<PublishedFigures>>();
+            }
+
             return PublishMonths(wardCode!, months);
         });
+    }
+
+    /// <summary>
+    /// Not found when the ward is neither configured nor holds records, by the ward grain's own rule for its figures (so the
+    /// figures, their history and the figures stream agree); null when it is known. Asks for the figures the stream reads, which
+    /// the ward keeps until they change.
+    /// </summary>
+    private async Task<OperationResult<bool>?> UnknownWardAsync(string wardCode)
+    {
+        try
+        {
+            await grains.For<IWardGrain>(wardCode).GetOwnFiguresAsync(new FiguresQuery(DefaultPeriod, null, DefaultScenario));
+            return null;
+        }
+        catch (FiguresNotFoundException ex)
+        {
+            return OperationResult<bool>.Fail(OperationStatus.NotFound, ex.Message);
+        }
     }
 
     /// <summary>An area's monthly figures, each month published with that month's ward documents, as live area figures are.</summary>

@@ -183,25 +183,41 @@ public static class ApiEndpoints
                 Figures(await wards.GetWardFiguresAsync(CallerFactory.FromPrincipal(http.User), wardCode, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetWardFigures")
-            .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.");
+            .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/wards/{wardCode}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
                 History(wardCode, await wards.GetWardHistoryAsync(CallerFactory.FromPrincipal(http.User), wardCode), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetWardFiguresHistory")
-            .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.");
+            .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/areas/{areaId}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards) =>
                 History(areaId, await wards.GetAreaHistoryAsync(CallerFactory.FromPrincipal(http.User), areaId), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetAreaFiguresHistory")
-            .WithSummary("An area's monthly figures (months every ward kept), each with small numbers suppressed.");
+            .WithSummary("An area's monthly figures (months every ward kept), each with small numbers suppressed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/areas/{areaId}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
                 Figures(await wards.GetAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetAreaFigures")
-            .WithSummary("An area's figures with small numbers suppressed.");
+            .WithSummary("An area's figures with small numbers suppressed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static void MapStreams(RouteGroupBuilder v1)

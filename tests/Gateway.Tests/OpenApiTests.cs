@@ -13,7 +13,9 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/worklist")]
     [InlineData("/v1/wards/{wardCode}/unreached")]
     [InlineData("/v1/wards/{wardCode}/figures")]
+    [InlineData("/v1/wards/{wardCode}/figures/history")]
     [InlineData("/v1/areas/{areaId}/figures")]
+    [InlineData("/v1/areas/{areaId}/figures/history")]
     [InlineData("/v1/stream/risk")]
     [InlineData("/v1/stream/figures")]
     [InlineData("/v1/audit")]
@@ -30,7 +32,11 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/contacts", "post", new[] { "200", "400", "403", "413", "415", "422", "503" })]
     [InlineData("/v1/contacts/batch", "post", new[] { "200", "400", "403", "413", "415", "503" })]
     [InlineData("/v1/families/{familyId}/level", "put", new[] { "200", "400", "403", "404", "413", "415", "503" })]
-    public async Task The_write_routes_declare_the_statuses_they_answer_with(string path, string method, string[] statuses)
+    [InlineData("/v1/wards/{wardCode}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/wards/{wardCode}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/areas/{areaId}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/areas/{areaId}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
+    public async Task The_routes_declare_the_statuses_they_answer_with(string path, string method, string[] statuses)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
 

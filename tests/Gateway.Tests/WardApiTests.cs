@@ -168,6 +168,37 @@ public sealed class WardApiTests(GatewayFixture gateway)
         Assert.Equal(StatusCode.InvalidArgument, badWard.StatusCode);
     }
 
+    [Fact]
+    public async Task A_ward_that_is_neither_configured_nor_holds_records_has_no_figures_and_no_history_on_either_transport()
+    {
+        var nowhere = Ids.Ward();
+        var commissioner = TestCaller.Commissioner();
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var commission = gateway.GrpcHeaders(commissioner);
+
+        using var figures = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{nowhere}/figures", commissioner);
+        using var history = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{nowhere}/figures/history", commissioner);
+        var grpcFigures = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresAsync(new WardFiguresRequest { WardCode = nowhere }, commission).ResponseAsync);
+        var grpcHistory = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresHistoryAsync(new WardFiguresHistoryRequest { WardCode = nowhere }, commission).ResponseAsync);
+
+        Assert.Equal(HttpStatusCode.NotFound, figures.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
+        Assert.Equal("application/problem+json", history.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, (await ContactApiTests.Json(history)).GetProperty("status").GetInt32());
+        Assert.Equal(StatusCode.NotFound, grpcFigures.StatusCode);
+        Assert.Equal(StatusCode.NotFound, grpcHistory.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_configured_ward_has_a_history_even_before_its_first_month_is_kept()
+    {
+        // Configured in the service catalogue: known whether or not it holds records or has kept a month yet.
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/wards/harrow-road/figures/history", TestCaller.Commissioner());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("harrow-road", (await ContactApiTests.Json(response)).GetProperty("key").GetString());
+    }
+
     private static void AssertSameHistory(JsonElement http, FiguresHistory grpc)
     {
         Assert.Equal(http.GetProperty("key").GetString(), grpc.Key);
