@@ -26,9 +26,7 @@ public sealed class ContactsGrpcService(ContactOperations contacts) : V1.Contact
         ArgumentNullException.ThrowIfNull(request);
         using var wire = ProtoMapping.ToWire(request.Events);
         var result = await contacts.RecordBatchAsync(GrpcErrors.CallerOf(context), wire.RootElement);
-        var receipts = new V1.BatchReceipts();
-        receipts.Receipts.AddRange(GrpcErrors.ValueOrThrow(result).Select(r => ProtoMapping.ToProto(r.Receipt, r.Index)));
-        return receipts;
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 }
 

@@ -75,6 +75,30 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_batch_over_grpc_counts_its_receipts_as_http_does()
+    {
+        var ward = Ids.Ward();
+        var midwife = TestCaller.ServiceWorker("midwifery");
+        var registered = TestEvents.FamilyRegistered(Ids.Family(), ward);
+        var undated = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward);
+        undated["data"]!.AsObject().Remove("dateOfBirth");
+        var overHttp = new System.Text.Json.Nodes.JsonArray(registered, registered.DeepClone(), undated);
+        var again = FamilyRegistered(Ids.Family(), ward);
+        var overGrpc = new ContactBatch
+        {
+            Events = { again, again.Clone(), Event("birth-notified", Ids.Family(), Ids.Child(), new Struct { Fields = { ["wardCode"] = Value.ForString(ward) } }) },
+        };
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+
+        using var http = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", midwife, overHttp.ToJsonString());
+        var grpc = await contacts.RecordBatchAsync(overGrpc, gateway.GrpcHeaders(midwife));
+
+        // The same shape of batch with its own ids: accepted, duplicate, rejected on both.
+        SameOnBothTransports.AssertSame(await ContactApiTests.Json(http), grpc, "eventId");
+        Assert.Equal((1, 1, 1), (grpc.Accepted, grpc.Duplicates, grpc.Rejected));
+    }
+
+    [Fact]
     public async Task A_family_outside_the_callers_wards_over_grpc_asks_for_break_glass()
     {
         var ward = Ids.Ward();
