@@ -114,21 +114,21 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.EarlyIntervention)]
-    public override Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
+    public override async Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var result = wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken);
-        return PumpAsync(GrpcErrors.ValueOrThrow(result), responseStream, context.CancellationToken);
+        using var stream = GrpcErrors.ValueOrThrow(wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
-    public override Task StreamWardFigures(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
+    public override async Task StreamWardFigures(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var result = wards.StreamWardFigures(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken);
-        return PumpAsync(GrpcErrors.ValueOrThrow(result), responseStream, context.CancellationToken);
+        using var stream = GrpcErrors.ValueOrThrow(await wards.StreamWardFiguresAsync(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
     }
 
     private static async Task PumpAsync(IAsyncEnumerable<FeedUpdate> updates, IServerStreamWriter<V1.Update> stream, CancellationToken cancellationToken)

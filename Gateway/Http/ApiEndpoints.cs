@@ -223,22 +223,41 @@ public static class ApiEndpoints
     private static void MapStreams(RouteGroupBuilder v1)
     {
         v1.MapGet("/stream/risk", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
-            {
-                var result = wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted);
-                return result.IsOk ? new ServerSentEventsStream(result.Value!) : Problems.From(result, http);
-            })
+                Stream(wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.EarlyIntervention)
             .WithName("StreamRiskChanges")
-            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID.");
+            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        v1.MapGet("/stream/figures", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
-            {
-                var result = wards.StreamWardFigures(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted);
-                return result.IsOk ? new ServerSentEventsStream(result.Value!) : Problems.From(result, http);
-            })
+        v1.MapGet("/stream/figures", async Task<Results<ServerSentEventsStream, ProblemHttpResult>> (HttpContext http, WardOperations wards, string? ward) =>
+                Stream(await wards.StreamWardFiguresAsync(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("StreamWardFigures")
-            .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.");
+            .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>
+    /// The stream's place is given back when the request ends, however it ends (the client gone, the write failing),
+    /// and even if the stream never started writing.
+    /// </summary>
+    private static Results<ServerSentEventsStream, ProblemHttpResult> Stream(OperationResult<LiveStream> result, HttpContext http)
+    {
+        if (!result.IsOk)
+        {
+            return Problems.From(result, http);
+        }
+
+        http.Response.RegisterForDispose(result.Value!);
+        return new ServerSentEventsStream(result.Value!.Updates);
     }
 
     /// <summary>

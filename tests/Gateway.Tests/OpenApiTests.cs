@@ -36,6 +36,8 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/wards/{wardCode}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
     [InlineData("/v1/areas/{areaId}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
     [InlineData("/v1/areas/{areaId}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/stream/risk", "get", new[] { "200", "400", "403", "429" })]
+    [InlineData("/v1/stream/figures", "get", new[] { "200", "400", "403", "404", "429", "503" })]
     public async Task The_routes_declare_the_statuses_they_answer_with(string path, string method, string[] statuses)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);

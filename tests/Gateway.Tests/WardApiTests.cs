@@ -213,7 +213,7 @@ public sealed class WardApiTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task A_ward_that_is_neither_configured_nor_holds_records_has_no_figures_and_no_history_on_either_transport()
+    public async Task A_ward_that_is_neither_configured_nor_holds_records_has_no_figures_history_or_figures_stream_on_either_transport()
     {
         var nowhere = Ids.Ward();
         var commissioner = TestCaller.Commissioner();
@@ -224,6 +224,10 @@ public sealed class WardApiTests(GatewayFixture gateway)
         using var history = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{nowhere}/figures/history", commissioner);
         var grpcFigures = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresAsync(new WardFiguresRequest { WardCode = nowhere }, commission).ResponseAsync);
         var grpcHistory = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresHistoryAsync(new WardFiguresHistoryRequest { WardCode = nowhere }, commission).ResponseAsync);
+        using var streamRequest = gateway.Request(HttpMethod.Get, $"/v1/stream/figures?ward={nowhere}", commissioner);
+        using var stream = await gateway.Http.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead);
+        using var grpcCall = wards.StreamWardFigures(new StreamRequest { Ward = nowhere }, commission, DateTime.UtcNow.AddSeconds(30));
+        var grpcStream = await Assert.ThrowsAsync<RpcException>(() => grpcCall.ResponseStream.MoveNext(CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.NotFound, figures.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
@@ -231,6 +235,11 @@ public sealed class WardApiTests(GatewayFixture gateway)
         Assert.Equal(404, (await ContactApiTests.Json(history)).GetProperty("status").GetInt32());
         Assert.Equal(StatusCode.NotFound, grpcFigures.StatusCode);
         Assert.Equal(StatusCode.NotFound, grpcHistory.StatusCode);
+
+        // Refused before a stream starts: no poller follows a ward nobody knows.
+        Assert.Equal(HttpStatusCode.NotFound, stream.StatusCode);
+        Assert.Equal("application/problem+json", stream.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(StatusCode.NotFound, grpcStream.StatusCode);
     }
 
     [Fact]
