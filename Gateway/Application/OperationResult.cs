@@ -23,6 +23,12 @@ public enum OperationStatus
 
     /// <summary>The cluster is overloaded or briefly unreachable: retry after <see cref="OperationResult{T}.RetryAfter"/>.</summary>
     Unavailable,
+
+    /// <summary>
+    /// The caller, or the gateway, already holds as many of these as it may (live streams): retry after
+    /// <see cref="OperationResult{T}.RetryAfter"/>, or once one of them ends. Nothing was started.
+    /// </summary>
+    LimitReached,
 }
 
 /// <summary>The outcome of an application operation: a value, or why there is none.</summary>

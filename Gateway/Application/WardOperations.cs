@@ -6,7 +6,7 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>Ward views: worklists and unreached infants (identifiable, in the caller's own wards), figures (aggregates), live updates.</summary>
-public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed, ILogger<WardOperations> logger)
+public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed, LiveStreamLimits streams, ILogger<WardOperations> logger)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
@@ -116,8 +116,33 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         return await GrainCalls.RunAsync(caller, logger, async () =>
         {
             var months = await grains.For<IWardGrain>(wardCode!).GetPublishableHistoryAsync();
+
+            // A ward keeps a month only while it is known, so only an empty history can belong to an unknown ward.
+            if (months.Count == 0 && await UnknownWardAsync(wardCode!) is { } unknown)
+            {
+                return unknown.As<IReadOnlyList<PublishedFigures>>();
+            }
+
             return PublishMonths(wardCode!, months);
         });
+    }
+
+    /// <summary>
+    /// Not found when the ward is neither configured nor holds records, by the ward grain's own rule for its figures (so the
+    /// figures, their history and the figures stream agree); null when it is known. Asks for the figures the stream reads, which
+    /// the ward keeps until they change.
+    /// </summary>
+    private async Task<OperationResult<bool>?> UnknownWardAsync(string wardCode)
+    {
+        try
+        {
+            await grains.For<IWardGrain>(wardCode).GetOwnFiguresAsync(new FiguresQuery(DefaultPeriod, null, DefaultScenario));
+            return null;
+        }
+        catch (FiguresNotFoundException ex)
+        {
+            return OperationResult<bool>.Fail(OperationStatus.NotFound, ex.Message);
+        }
     }
 
     /// <summary>An area's monthly figures, each month published with that month's ward documents, as live area figures are.</summary>
@@ -182,24 +207,33 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }));
     }
 
-    /// <summary>Risk level changes in one of the caller's wards, live.</summary>
-    public OperationResult<IAsyncEnumerable<FeedUpdate>> StreamRiskChanges(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Risk level changes in one of the caller's wards, live, within the caller's and the gateway's limits of open streams.
+    /// Nothing is read until the stream is enumerated; dispose it when it ends to give its place back.
+    /// </summary>
+    public OperationResult<LiveStream> StreamRiskChanges(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
         CheckWard(ward, "ward", errors);
         if (errors.Count > 0)
         {
-            return OperationResult<IAsyncEnumerable<FeedUpdate>>.Invalid(errors);
+            return OperationResult<LiveStream>.Invalid(errors);
         }
 
         if (OutsideWards(caller, ward!) is { } refused)
         {
-            return refused.As<IAsyncEnumerable<FeedUpdate>>();
+            return refused.As<LiveStream>();
+        }
+
+        var place = streams.TryOpen(caller.UserId);
+        if (!place.IsOk)
+        {
+            return place.As<LiveStream>();
         }
 
         var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Risk, ward!), lastEventId, cancellationToken);
-        return OperationResult<IAsyncEnumerable<FeedUpdate>>.Ok(AuditedAsync(caller, ward!, updates, cancellationToken));
+        return OperationResult<LiveStream>.Ok(new LiveStream(AuditedAsync(caller, ward!, updates, cancellationToken), place.Value!));
     }
 
     /// <summary>
@@ -231,15 +265,37 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }
     }
 
-    /// <summary>A ward's published figures, live (the source publishes them through the small-number rule).</summary>
-    public OperationResult<IAsyncEnumerable<FeedUpdate>> StreamWardFigures(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A known ward's published figures, live (the source publishes them through the small-number rule), within the caller's
+    /// and the gateway's limits of open streams. The commission is not scoped to wards, so an unknown ward is refused here,
+    /// before a poller would follow it. Dispose the stream when it ends to give its place back.
+    /// </summary>
+    public async Task<OperationResult<LiveStream>> StreamWardFiguresAsync(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
         CheckWard(ward, "ward", errors);
-        return errors.Count > 0
-            ? OperationResult<IAsyncEnumerable<FeedUpdate>>.Invalid(errors)
-            : OperationResult<IAsyncEnumerable<FeedUpdate>>.Ok(feed.SubscribeAsync(new FeedTopic(FeedKinds.Figures, ward!), lastEventId, cancellationToken));
+        if (errors.Count > 0)
+        {
+            return OperationResult<LiveStream>.Invalid(errors);
+        }
+
+        // The place first: it costs nothing, and a caller at its limit then makes no grain call either.
+        var place = streams.TryOpen(caller.UserId);
+        if (!place.IsOk)
+        {
+            return place.As<LiveStream>();
+        }
+
+        var known = await GrainCalls.RunAsync(caller, logger, async () => await UnknownWardAsync(ward!) ?? OperationResult<bool>.Ok(true));
+        if (!known.IsOk)
+        {
+            place.Value!.Dispose();
+            return known.As<LiveStream>();
+        }
+
+        var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Figures, ward!), lastEventId, cancellationToken);
+        return OperationResult<LiveStream>.Ok(new LiveStream(updates, place.Value!));
     }
 
     /// <summary>The grains' figure errors are the client's (unknown ward, period or scenario), not the server's.</summary>

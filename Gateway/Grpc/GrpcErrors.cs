@@ -24,6 +24,7 @@ public static class GrpcErrors
             OperationStatus.Forbidden or OperationStatus.BreakGlassRequired => Code.PermissionDenied,
             OperationStatus.Unprocessable => Code.FailedPrecondition,
             OperationStatus.Unavailable => Code.Unavailable,
+            OperationStatus.LimitReached => Code.ResourceExhausted,
             _ => throw new InvalidOperationException("A successful result is not an error."),
         };
         var status = new Google.Rpc.Status { Code = (int)code, Message = result.Detail ?? code.ToString() };

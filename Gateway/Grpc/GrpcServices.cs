@@ -26,9 +26,7 @@ public sealed class ContactsGrpcService(ContactOperations contacts) : V1.Contact
         ArgumentNullException.ThrowIfNull(request);
         using var wire = ProtoMapping.ToWire(request.Events);
         var result = await contacts.RecordBatchAsync(GrpcErrors.CallerOf(context), wire.RootElement);
-        var receipts = new V1.BatchReceipts();
-        receipts.Receipts.AddRange(GrpcErrors.ValueOrThrow(result).Select(r => ProtoMapping.ToProto(r.Receipt, r.Index)));
-        return receipts;
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 }
 
@@ -116,21 +114,21 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.EarlyIntervention)]
-    public override Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
+    public override async Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var result = wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken);
-        return PumpAsync(GrpcErrors.ValueOrThrow(result), responseStream, context.CancellationToken);
+        using var stream = GrpcErrors.ValueOrThrow(wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
-    public override Task StreamWardFigures(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
+    public override async Task StreamWardFigures(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var result = wards.StreamWardFigures(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken);
-        return PumpAsync(GrpcErrors.ValueOrThrow(result), responseStream, context.CancellationToken);
+        using var stream = GrpcErrors.ValueOrThrow(await wards.StreamWardFiguresAsync(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
     }
 
     private static async Task PumpAsync(IAsyncEnumerable<FeedUpdate> updates, IServerStreamWriter<V1.Update> stream, CancellationToken cancellationToken)

@@ -81,6 +81,31 @@ public static class ProtoMapping
         return proto;
     }
 
+    /// <summary>A batch's receipts in batch order, counted as the HTTP batch response counts them.</summary>
+    public static V1.BatchReceipts ToProto(IReadOnlyList<BatchReceipt> receipts)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        var proto = new V1.BatchReceipts();
+        foreach (var item in receipts)
+        {
+            proto.Receipts.Add(ToProto(item.Receipt, item.Index));
+            switch (item.Receipt.Status)
+            {
+                case ReceiptStatus.Accepted:
+                    proto.Accepted++;
+                    break;
+                case ReceiptStatus.Duplicate:
+                    proto.Duplicates++;
+                    break;
+                default:
+                    proto.Rejected++;
+                    break;
+            }
+        }
+
+        return proto;
+    }
+
     public static V1.RiskStatus ToProto(FamilyRiskStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
@@ -142,6 +167,7 @@ public static class ProtoMapping
                 SuggestedLevel = item.SuggestedLevel,
                 OverdueReviews = item.OverdueReviews,
                 UpdatedAt = Stamp(item.UpdatedAt),
+                Synthetic = item.Synthetic,
             };
             if (item.SetLevel is not null)
             {
@@ -159,10 +185,10 @@ public static class ProtoMapping
     public static V1.UnreachedList ToProto(string wardCode, IReadOnlyList<UnreachedInfant> infants)
     {
         ArgumentNullException.ThrowIfNull(infants);
-        var proto = new V1.UnreachedList { WardCode = wardCode };
+        var proto = new V1.UnreachedList { WardCode = wardCode, Count = infants.Count };
         foreach (var infant in infants)
         {
-            var item = new V1.UnreachedInfant { ChildId = infant.ChildId, DateOfBirth = Date(infant.DateOfBirth) };
+            var item = new V1.UnreachedInfant { ChildId = infant.ChildId, DateOfBirth = Date(infant.DateOfBirth), Synthetic = infant.Synthetic };
             if (infant.FamilyId is not null)
             {
                 item.FamilyId = infant.FamilyId;
@@ -183,7 +209,7 @@ public static class ProtoMapping
             Key = figures.Key,
             AsOf = Timestamp.FromDateTimeOffset(figures.AsOf),
             Period = figures.Period,
-            Document = JsonParser.Default.Parse<Struct>(figures.Document),
+            Figures_ = JsonParser.Default.Parse<Struct>(figures.Document),
         };
     }
 

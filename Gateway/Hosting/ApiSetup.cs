@@ -40,8 +40,20 @@ public static class ApiLimits
     /// <summary>Batches waiting for a slot before the gateway answers 503 (<c>Api:BatchQueueLimit</c>).</summary>
     public const int DefaultBatchQueueLimit = 256;
 
+    /// <summary>
+    /// Live streams (server-sent events and gRPC server streams) one caller may hold open at once
+    /// (<c>Api:MaxStreamsPerCaller</c>): a browser tab per ward followed, with room for a reconnect overlapping the old stream.
+    /// </summary>
+    public const int DefaultMaxStreamsPerCaller = 8;
+
+    /// <summary>Live streams the gateway holds open at once, all callers together (<c>Api:MaxStreams</c>).</summary>
+    public const int DefaultMaxStreams = 1000;
+
     /// <summary>What a client told to back off is told to wait.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>What a client refused a live stream is told to wait: places come free only as other streams end.</summary>
+    public static readonly TimeSpan StreamRetryAfter = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The HTTP and gRPC API over one application layer.</summary>
@@ -95,6 +107,9 @@ public static class ApiSetup
         }
 
         services.AddSingleton(routing);
+        services.AddSingleton(new LiveStreamLimits(
+            api.GetValue("MaxStreamsPerCaller", ApiLimits.DefaultMaxStreamsPerCaller),
+            api.GetValue("MaxStreams", ApiLimits.DefaultMaxStreams)));
         services.AddSingleton<ContactOperations>();
         services.AddSingleton<FamilyOperations>();
         services.AddSingleton<WardOperations>();

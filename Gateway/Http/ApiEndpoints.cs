@@ -54,8 +54,10 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Post, "/contacts", QpPolicies.Frontline);
 
         v1.MapPost("/contacts/batch", async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> (HttpContext http, ContactOperations contacts) =>
             {
@@ -81,6 +83,7 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Post, "/contacts/batch", QpPolicies.Frontline);
 
         v1.MapGet("/event-types", () => TypedResults.Ok(EventCatalogue.Types.Select(EventTypeResponse.From).ToArray()))
             .RequireAuthorization(QpPolicies.AnyCaller)
@@ -137,7 +140,14 @@ public static class ApiEndpoints
             .RequireRateLimiting(WritesLimiter)
             .Accepts<SetLevelBody>("application/json")
             .WithName("SetFamilyLevel")
-            .WithSummary("Set a family's service level with a reason (recorded as a service-level-set event; Idempotency-Key header makes retries safe).");
+            .WithSummary("Set a family's service level with a reason (recorded as a service-level-set event; Idempotency-Key header makes retries safe).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Put, "/families/{familyId}/level", QpPolicies.EarlyIntervention);
     }
 
     private static void MapWards(RouteGroupBuilder v1)
@@ -173,47 +183,94 @@ public static class ApiEndpoints
                 Figures(await wards.GetWardFiguresAsync(CallerFactory.FromPrincipal(http.User), wardCode, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetWardFigures")
-            .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.");
+            .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/wards/{wardCode}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
                 History(wardCode, await wards.GetWardHistoryAsync(CallerFactory.FromPrincipal(http.User), wardCode), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetWardFiguresHistory")
-            .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.");
+            .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/areas/{areaId}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards) =>
                 History(areaId, await wards.GetAreaHistoryAsync(CallerFactory.FromPrincipal(http.User), areaId), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetAreaFiguresHistory")
-            .WithSummary("An area's monthly figures (months every ward kept), each with small numbers suppressed.");
+            .WithSummary("An area's monthly figures (months every ward kept), each with small numbers suppressed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapGet("/areas/{areaId}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
                 Figures(await wards.GetAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("GetAreaFigures")
-            .WithSummary("An area's figures with small numbers suppressed.");
+            .WithSummary("An area's figures with small numbers suppressed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static void MapStreams(RouteGroupBuilder v1)
     {
         v1.MapGet("/stream/risk", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
-            {
-                var result = wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted);
-                return result.IsOk ? new ServerSentEventsStream(result.Value!) : Problems.From(result, http);
-            })
+                Stream(wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.EarlyIntervention)
             .WithName("StreamRiskChanges")
-            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID.");
+            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        v1.MapGet("/stream/figures", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
-            {
-                var result = wards.StreamWardFigures(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted);
-                return result.IsOk ? new ServerSentEventsStream(result.Value!) : Problems.From(result, http);
-            })
+        v1.MapGet("/stream/figures", async Task<Results<ServerSentEventsStream, ProblemHttpResult>> (HttpContext http, WardOperations wards, string? ward) =>
+                Stream(await wards.StreamWardFiguresAsync(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("StreamWardFigures")
-            .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.");
+            .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary>
+    /// The stream's place is given back when the request ends, however it ends (the client gone, the write failing),
+    /// and even if the stream never started writing.
+    /// </summary>
+    private static Results<ServerSentEventsStream, ProblemHttpResult> Stream(OperationResult<LiveStream> result, HttpContext http)
+    {
+        if (!result.IsOk)
+        {
+            return Problems.From(result, http);
+        }
+
+        http.Response.RegisterForDispose(result.Value!);
+        return new ServerSentEventsStream(result.Value!.Updates);
+    }
+
+    /// <summary>
+    /// Answers 415 for a body to a JSON route that is neither JSON nor gRPC. Routing drops the JSON route for another media
+    /// type, and at <c>/v1/contacts</c> (two segments) gRPC's catch-all for unknown services is then still a candidate: its
+    /// constraint refuses anything but gRPC, so without this route the request ended as a bare 404. Ordered after both,
+    /// this route never takes JSON (the route itself wins) or gRPC (the catch-all wins, and answers Unimplemented).
+    /// </summary>
+    private static void MapNotJson(RouteGroupBuilder v1, string method, string pattern, string policy) =>
+        v1.MapMethods(pattern, [method], JsonBody.UnsupportedMediaType)
+            .RequireAuthorization(policy)
+            .WithOrder(1)
+            .ExcludeFromDescription();
 
     private static void MapAudit(RouteGroupBuilder v1)
     {

@@ -18,7 +18,7 @@ public static class JsonBody
         var request = context.Request;
         if (!request.HasJsonContentType())
         {
-            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json."));
+            return (null, UnsupportedMediaType());
         }
 
         if (request.ContentLength > ApiLimits.MaxRequestBodyBytes)
@@ -39,6 +39,9 @@ public static class JsonBody
             return (null, TooLarge());
         }
     }
+
+    public static ProblemHttpResult UnsupportedMediaType() =>
+        Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json.");
 
     private static ProblemHttpResult TooLarge() =>
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "Request body too large",

@@ -26,6 +26,7 @@ public static class Problems
             OperationStatus.BreakGlassRequired => (StatusCodes.Status403Forbidden, "Outside your wards: a break-glass reason is required"),
             OperationStatus.Unprocessable => (StatusCodes.Status422UnprocessableEntity, "Cannot be processed"),
             OperationStatus.Unavailable => (StatusCodes.Status503ServiceUnavailable, "Busy or briefly unavailable"),
+            OperationStatus.LimitReached => (StatusCodes.Status429TooManyRequests, "Too many open at once"),
             _ => throw new InvalidOperationException("A successful result is not a problem."),
         };
         var problem = new ProblemDetails { Status = status, Title = title, Detail = result.Detail };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -44,6 +45,20 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_grpc_call_to_a_path_of_the_json_api_is_still_unimplemented()
+    {
+        // The JSON API answers 415 for bodies of other media types at its routes; gRPC's own content type must still
+        // reach gRPC's catch-all for unknown services.
+        var marshaller = Marshallers.Create<Empty>(e => e.ToByteArray(), Empty.Parser.ParseFrom);
+        var method = new Method<Empty, Empty>(MethodType.Unary, "v1", "contacts", marshaller, marshaller);
+        var options = new CallOptions(gateway.GrpcHeaders(TestCaller.ServiceWorker()));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Grpc.CreateCallInvoker().AsyncUnaryCall(method, null, options, new Empty()).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+    }
+
+    [Fact]
     public async Task An_invalid_event_over_grpc_is_invalid_argument_with_field_violations()
     {
         var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
@@ -57,6 +72,30 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         var fields = details.FieldViolations.Select(v => v.Field).ToArray();
         Assert.Contains("data.dateOfBirth", fields);
         Assert.Contains("data.weight", fields);
+    }
+
+    [Fact]
+    public async Task A_batch_over_grpc_counts_its_receipts_as_http_does()
+    {
+        var ward = Ids.Ward();
+        var midwife = TestCaller.ServiceWorker("midwifery");
+        var registered = TestEvents.FamilyRegistered(Ids.Family(), ward);
+        var undated = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward);
+        undated["data"]!.AsObject().Remove("dateOfBirth");
+        var overHttp = new System.Text.Json.Nodes.JsonArray(registered, registered.DeepClone(), undated);
+        var again = FamilyRegistered(Ids.Family(), ward);
+        var overGrpc = new ContactBatch
+        {
+            Events = { again, again.Clone(), Event("birth-notified", Ids.Family(), Ids.Child(), new Struct { Fields = { ["wardCode"] = Value.ForString(ward) } }) },
+        };
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+
+        using var http = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", midwife, overHttp.ToJsonString());
+        var grpc = await contacts.RecordBatchAsync(overGrpc, gateway.GrpcHeaders(midwife));
+
+        // The same shape of batch with its own ids: accepted, duplicate, rejected on both.
+        SameOnBothTransports.AssertSame(await ContactApiTests.Json(http), grpc, "eventId");
+        Assert.Equal((1, 1, 1), (grpc.Accepted, grpc.Duplicates, grpc.Rejected));
     }
 
     [Fact]

@@ -13,7 +13,9 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/worklist")]
     [InlineData("/v1/wards/{wardCode}/unreached")]
     [InlineData("/v1/wards/{wardCode}/figures")]
+    [InlineData("/v1/wards/{wardCode}/figures/history")]
     [InlineData("/v1/areas/{areaId}/figures")]
+    [InlineData("/v1/areas/{areaId}/figures/history")]
     [InlineData("/v1/stream/risk")]
     [InlineData("/v1/stream/figures")]
     [InlineData("/v1/audit")]
@@ -27,22 +29,44 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     }
 
     [Theory]
-    [InlineData("/v1/contacts", new[] { "200", "400", "403", "413", "422", "503" })]
-    [InlineData("/v1/contacts/batch", new[] { "200", "400", "403", "413", "415", "503" })]
-    public async Task The_contact_routes_declare_the_statuses_they_answer_with(string path, string[] statuses)
+    [InlineData("/v1/contacts", "post", new[] { "200", "400", "403", "413", "415", "422", "503" })]
+    [InlineData("/v1/contacts/batch", "post", new[] { "200", "400", "403", "413", "415", "503" })]
+    [InlineData("/v1/families/{familyId}/level", "put", new[] { "200", "400", "403", "404", "413", "415", "503" })]
+    [InlineData("/v1/wards/{wardCode}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/wards/{wardCode}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/areas/{areaId}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/areas/{areaId}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
+    [InlineData("/v1/stream/risk", "get", new[] { "200", "400", "403", "429" })]
+    [InlineData("/v1/stream/figures", "get", new[] { "200", "400", "403", "404", "429", "503" })]
+    public async Task The_routes_declare_the_statuses_they_answer_with(string path, string method, string[] statuses)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
 
         var document = await ContactApiTests.Json(response);
-        var declared = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("responses").EnumerateObject().Select(p => p.Name);
+        var declared = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").EnumerateObject().Select(p => p.Name);
         Assert.Equal(statuses, declared.Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public async Task A_batch_not_sent_as_json_is_415_problem_details()
+    public async Task The_routes_that_only_answer_415_are_not_in_the_openapi_document()
     {
-        using var request = gateway.Request(HttpMethod.Post, "/v1/contacts/batch", TestCaller.ServiceWorker());
-        request.Content = new StringContent("[]", System.Text.Encoding.UTF8, "text/plain");
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var contacts = document.GetProperty("paths").GetProperty("/v1/contacts");
+        Assert.Equal(["post"], contacts.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("RecordContact", contacts.GetProperty("post").GetProperty("operationId").GetString());
+    }
+
+    [Theory]
+    [InlineData("POST", "/v1/contacts", "{}")]
+    [InlineData("POST", "/v1/contacts/batch", "[]")]
+    [InlineData("PUT", "/v1/families/{0}/level", "{}")]
+    public async Task A_body_not_sent_as_json_is_415_problem_details(string method, string path, string body)
+    {
+        var caller = method == "PUT" ? TestCaller.EarlyIntervention(Ids.Ward()) : TestCaller.ServiceWorker();
+        using var request = gateway.Request(new HttpMethod(method), string.Format(System.Globalization.CultureInfo.InvariantCulture, path, Ids.Family()), caller);
+        request.Content = new StringContent(body, System.Text.Encoding.UTF8, "text/plain");
 
         using var response = await gateway.Http.SendAsync(request);
 

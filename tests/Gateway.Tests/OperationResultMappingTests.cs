@@ -66,9 +66,11 @@ public sealed class OperationResultMappingTests
     [InlineData(OperationStatus.BreakGlassRequired, StatusCodes.Status403Forbidden, StatusCode.PermissionDenied)]
     [InlineData(OperationStatus.Unprocessable, StatusCodes.Status422UnprocessableEntity, StatusCode.FailedPrecondition)]
     [InlineData(OperationStatus.Unavailable, StatusCodes.Status503ServiceUnavailable, StatusCode.Unavailable)]
+    [InlineData(OperationStatus.LimitReached, StatusCodes.Status429TooManyRequests, StatusCode.ResourceExhausted)]
     public void Each_outcome_has_one_http_status_and_one_grpc_status(OperationStatus status, int httpStatus, StatusCode grpcStatus)
     {
-        var result = new OperationResult<int>(status, 0, "why", [new FieldProblem("data.x", "is wrong")], status == OperationStatus.Unavailable ? TimeSpan.FromSeconds(2) : null);
+        var retries = status is OperationStatus.Unavailable or OperationStatus.LimitReached;
+        var result = new OperationResult<int>(status, 0, "why", [new FieldProblem("data.x", "is wrong")], retries ? TimeSpan.FromSeconds(2) : null);
         var context = new DefaultHttpContext();
 
         var problem = Problems.From(result, context);
@@ -77,7 +79,7 @@ public sealed class OperationResultMappingTests
         Assert.Equal(httpStatus, problem.StatusCode);
         Assert.Equal("why", problem.ProblemDetails.Detail);
         Assert.Equal(grpcStatus, rpc.StatusCode);
-        Assert.Equal(status == OperationStatus.Unavailable ? "2" : "", context.Response.Headers.RetryAfter.ToString());
+        Assert.Equal(retries ? "2" : "", context.Response.Headers.RetryAfter.ToString());
     }
 
     private sealed class CapturingLogger : ILogger

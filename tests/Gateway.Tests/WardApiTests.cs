@@ -168,6 +168,90 @@ public sealed class WardApiTests(GatewayFixture gateway)
         Assert.Equal(StatusCode.InvalidArgument, badWard.StatusCode);
     }
 
+    [Fact]
+    public async Task Worklists_unreached_infants_and_figures_over_grpc_carry_what_http_carries_under_the_same_names()
+    {
+        var ward = Ids.Ward();
+        var generated = "syn-" + Ids.Short();
+        var batch = new JsonArray(
+            TestEvents.BirthNotified(generated, Ids.Child(), ward),
+            TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward));
+        using (var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _healthVisitor, batch.ToJsonString()))
+        {
+            Assert.Equal(2, (await ContactApiTests.Json(recorded)).GetProperty("accepted").GetInt32());
+        }
+
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var worklist = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}", practitioner);
+            using var unreached = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/unreached", practitioner);
+            var both = (await ContactApiTests.Json(worklist)).GetProperty("total").GetInt32() == 2
+                && (await ContactApiTests.Json(unreached)).GetProperty("count").GetInt32() == 2;
+            return both ? "both families listed, both infants unreached" : null;
+        }, Convergence, "both families in the ward's views");
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var team = gateway.GrpcHeaders(practitioner);
+        var commissioner = TestCaller.Commissioner();
+
+        using var worklistHttp = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}", practitioner);
+        var worklistGrpc = await wards.GetWorklistAsync(new WorklistRequest { Ward = ward }, team);
+        using var unreachedHttp = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/unreached", practitioner);
+        var unreachedGrpc = await wards.GetUnreachedAsync(new UnreachedRequest { WardCode = ward }, team);
+        using var figuresHttp = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/figures?period=quarter", commissioner);
+        var figuresGrpc = await wards.GetWardFiguresAsync(new WardFiguresRequest { WardCode = ward, Period = "quarter" }, gateway.GrpcHeaders(commissioner));
+
+        SameOnBothTransports.AssertSame(await ContactApiTests.Json(worklistHttp), worklistGrpc);
+        SameOnBothTransports.AssertSame(await ContactApiTests.Json(unreachedHttp), unreachedGrpc);
+
+        // Each read stamps its own asOf; the figures document is the ward's, unchanged between the two reads.
+        SameOnBothTransports.AssertSame(await ContactApiTests.Json(figuresHttp), figuresGrpc, "asOf");
+        Assert.True(Assert.Single(worklistGrpc.Items, i => i.FamilyId == generated).Synthetic);
+        Assert.Equal(2, unreachedGrpc.Count);
+        Assert.Equal([false, true], unreachedGrpc.Items.Select(i => i.Synthetic).Order());
+        Assert.True(figuresGrpc.Figures_.Fields["synthetic"].BoolValue);
+    }
+
+    [Fact]
+    public async Task A_ward_that_is_neither_configured_nor_holds_records_has_no_figures_history_or_figures_stream_on_either_transport()
+    {
+        var nowhere = Ids.Ward();
+        var commissioner = TestCaller.Commissioner();
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var commission = gateway.GrpcHeaders(commissioner);
+
+        using var figures = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{nowhere}/figures", commissioner);
+        using var history = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{nowhere}/figures/history", commissioner);
+        var grpcFigures = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresAsync(new WardFiguresRequest { WardCode = nowhere }, commission).ResponseAsync);
+        var grpcHistory = await Assert.ThrowsAsync<RpcException>(() => wards.GetWardFiguresHistoryAsync(new WardFiguresHistoryRequest { WardCode = nowhere }, commission).ResponseAsync);
+        using var streamRequest = gateway.Request(HttpMethod.Get, $"/v1/stream/figures?ward={nowhere}", commissioner);
+        using var stream = await gateway.Http.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead);
+        using var grpcCall = wards.StreamWardFigures(new StreamRequest { Ward = nowhere }, commission, DateTime.UtcNow.AddSeconds(30));
+        var grpcStream = await Assert.ThrowsAsync<RpcException>(() => grpcCall.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.NotFound, figures.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
+        Assert.Equal("application/problem+json", history.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, (await ContactApiTests.Json(history)).GetProperty("status").GetInt32());
+        Assert.Equal(StatusCode.NotFound, grpcFigures.StatusCode);
+        Assert.Equal(StatusCode.NotFound, grpcHistory.StatusCode);
+
+        // Refused before a stream starts: no poller follows a ward nobody knows.
+        Assert.Equal(HttpStatusCode.NotFound, stream.StatusCode);
+        Assert.Equal("application/problem+json", stream.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(StatusCode.NotFound, grpcStream.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_configured_ward_has_a_history_even_before_its_first_month_is_kept()
+    {
+        // Configured in the service catalogue: known whether or not it holds records or has kept a month yet.
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/wards/harrow-road/figures/history", TestCaller.Commissioner());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("harrow-road", (await ContactApiTests.Json(response)).GetProperty("key").GetString());
+    }
+
     private static void AssertSameHistory(JsonElement http, FiguresHistory grpc)
     {
         Assert.Equal(http.GetProperty("key").GetString(), grpc.Key);

@@ -1,0 +1,69 @@
+using System.Net;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using QpActors.Gateway.Auth;
+using QpActors.Gateway.Grpc.V1;
+using QpActors.Gateway.Hosting;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>A gateway that validates every token afresh (<c>Auth:CacheValidatedTokens=false</c>): the bearer handler's own validation.</summary>
+public sealed class UncachedTokensGatewayFixture() : GatewayFixture(SiloHosting.InProcess, "--Auth:CacheValidatedTokens=false");
+
+[CollectionDefinition(Name)]
+public sealed class UncachedTokensGatewayCollection : ICollectionFixture<UncachedTokensGatewayFixture>
+{
+    public const string Name = "gateway-uncached-tokens";
+}
+
+/// <summary>
+/// Without the cache of validated tokens the one-role rule is the bearer handler's <c>OnTokenValidated</c> check, not the
+/// cache's: the same tokens are refused the same way (see <see cref="TokenRoleTests"/> for the cached path).
+/// </summary>
+[Collection(UncachedTokensGatewayCollection.Name)]
+public sealed class UncachedTokenRoleTests(UncachedTokensGatewayFixture gateway)
+{
+    [Fact]
+    public void This_gateway_validates_tokens_without_the_cache()
+    {
+        Assert.Null(gateway.GatewayServices.GetService<CachingJsonWebTokenHandler>());
+    }
+
+    [Theory]
+    [MemberData(nameof(TokenRoleTests.Malformed), MemberType = typeof(TokenRoleTests))]
+    public async Task A_token_without_exactly_one_known_role_is_refused_over_http_and_grpc(string what, string[] roles)
+    {
+        var ward = Ids.Ward();
+        var token = TestTokens.Mint(gateway.Tokens, new TestCaller("odd-" + Ids.Short(), QpRoles.Admin, Wards: [ward]), roles: roles);
+
+        string[] paths = ["/v1/event-types", "/v1/audit", $"/v1/worklist?ward={ward}", $"/v1/stream/risk?ward={ward}"];
+        foreach (var path in paths)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+            using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{what}: {path} answered {(int)response.StatusCode}");
+        }
+
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            wards.GetWorklistAsync(new WorklistRequest { Ward = ward }, new Metadata { { "authorization", "Bearer " + token } }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_with_one_known_role_passes_over_http_and_grpc()
+    {
+        var ward = Ids.Ward();
+        var token = TestTokens.Mint(gateway.Tokens, TestCaller.EarlyIntervention(ward), roles: [QpRoles.EarlyIntervention]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/worklist?ward={ward}");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+
+        using var response = await gateway.Http.SendAsync(request);
+        var page = await new WardsService.WardsServiceClient(gateway.Grpc)
+            .GetWorklistAsync(new WorklistRequest { Ward = ward }, new Metadata { { "authorization", "Bearer " + token } });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ward, page.WardCode);
+    }
+}
