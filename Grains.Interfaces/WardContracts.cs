@@ -139,7 +139,14 @@ public sealed record WorklistQuery(
     [property: Id(1)] bool? OverdueReview,
     [property: Id(2)] string? Concern,
     [property: Id(3)] int Page,
-    [property: Id(4)] int PageSize);
+    [property: Id(4)] int PageSize)
+{
+    /// <summary>The most families a person's worklist page holds; a larger page size asked for is served at this.</summary>
+    public const int MaxPageSize = 200;
+
+    /// <summary>The most families one read by the system holds: as many as a live risk stream follows.</summary>
+    public const int MaxSystemPageSize = 10_000;
+}
 
 [GenerateSerializer, Immutable, Alias("qp.WorklistItem")]
 public sealed record WorklistItem(

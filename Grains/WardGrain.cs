@@ -214,7 +214,9 @@ public sealed class WardGrain(
             .ThenByDescending(f => f.OverdueReviews)
             .ThenBy(f => f.FamilyId, StringComparer.Ordinal)
             .ToList();
-        var pageSize = Math.Clamp(query.PageSize, 1, 200);
+        // People page through at most 200 families at a time; the system's stream poller follows the whole ward in
+        // one read, which costs one sort and one grain call a poll instead of one each per page, and cannot be torn.
+        var pageSize = Math.Clamp(query.PageSize, 1, caller.Role == Roles.System ? WorklistQuery.MaxSystemPageSize : WorklistQuery.MaxPageSize);
         var page = Math.Max(query.Page, 1);
         var items = families
             .Skip((page - 1) * pageSize)

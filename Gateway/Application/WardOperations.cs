@@ -9,7 +9,7 @@ namespace QpActors.Gateway.Application;
 public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed, LiveStreamLimits streams, ILogger<WardOperations> logger)
 {
     public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 200;
+    public const int MaxPageSize = WorklistQuery.MaxPageSize;
     public const string DefaultPeriod = "rolling-12-months";
     public const string DefaultScenario = "default";
 

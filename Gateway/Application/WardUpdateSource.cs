@@ -10,7 +10,7 @@ namespace QpActors.Gateway.Application;
 public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher publisher) : IUpdateSource
 {
     /// <summary>Largest worklist a risk stream follows; beyond it the interim polling design is the wrong tool.</summary>
-    public const int MaxFamiliesFollowed = 10_000;
+    public const int MaxFamiliesFollowed = WorklistQuery.MaxSystemPageSize;
 
     /// <summary>Whole reads of a worklist that changed while it was paged through, before the poll gives up until the next.</summary>
     private const int ReadAttempts = 3;
@@ -82,7 +82,8 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
     }
 
     /// <summary>
-    /// One pass over the worklist in pages of the size the grain serves (it caps what is asked for).
+    /// One pass over the worklist in pages of the size the grain serves (it caps what is asked for; for the system's
+    /// poller the cap is <see cref="MaxFamiliesFollowed"/>, so against the ward grain this is a single page).
     /// Complete when the pages agree on the total and held all of it: families ranked anew between two
     /// pages can be skipped or read twice.
     /// </summary>

@@ -343,6 +343,32 @@ public sealed class WardListAccessTests(ClusterFixture fixture)
             CallerContext.Clear();
         }
     }
+
+    [Fact]
+    public async Task A_person_pages_through_the_worklist_but_the_systems_stream_poller_reads_it_whole()
+    {
+        const int Families = WorklistQuery.MaxPageSize + 5;
+        var ward = "lists-" + _contacts.NewId("w");
+        var registeredAt = fixture.Clock.GetUtcNow().AddDays(-3);
+        await Task.WhenAll(Enumerable.Range(0, Families).Select(_ =>
+        {
+            var family = _contacts.NewId("f");
+            return fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(_contacts.FamilyRegistered(family, registeredAt, ward: ward));
+        }));
+        var wardGrain = fixture.Client.GetGrain<IWardGrain>(ward);
+        await wardGrain.ReconcileAsync();
+        var asked = new WorklistQuery(null, null, null, 1, 2 * Families);
+
+        CallerContext.Set(new Caller("ei-" + _contacts.NewId("u"), Roles.EarlyIntervention, [ward], null, null));
+        var persons = await wardGrain.GetWorklistAsync(asked);
+        CallerContext.Set(new Caller("stream-poller", Roles.System, [], null, null));
+        var systems = await wardGrain.GetWorklistAsync(asked);
+        CallerContext.Clear();
+
+        Assert.Equal((Families, WorklistQuery.MaxPageSize, WorklistQuery.MaxPageSize), (persons.Total, persons.PageSize, persons.Items.Count));
+        Assert.Equal((Families, 2 * Families, Families), (systems.Total, systems.PageSize, systems.Items.Count));
+        Assert.Equal(persons.Items.Select(i => i.FamilyId), systems.Items.Take(WorklistQuery.MaxPageSize).Select(i => i.FamilyId));
+    }
 }
 
 [Collection(ClusterCollection.Name)]
