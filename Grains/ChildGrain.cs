@@ -109,7 +109,7 @@ public sealed class ChildGrain(
                 // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
                 reviews = schedule.Evaluate(next, now);
                 var assessment = engine.AssessChild(RiskFacts.ForChild(next, now, schedule, reviews));
-                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, now, reviews), Overdue(reviews)));
+                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, now, schedule, reviews), Overdue(reviews)));
                 state = next;
             }
 

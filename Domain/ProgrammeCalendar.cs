@@ -1,0 +1,120 @@
+namespace QpActors.Domain;
+
+/// <summary>
+/// The programme's calendar. A calendar day (and so a month, a quarter and a reporting year) is the date on the
+/// clocks of the programme's own time zone, Europe/London for Queen's Park: not the date in UTC, and not the date
+/// in whatever offset a device happened to stamp on an instant. So 23:30 UTC on 31 May 2025 (00:30 British Summer
+/// Time) is 1 June wherever it is counted, and the same instant sent as +00:00 or +01:00 falls on the same day.
+/// </summary>
+/// <remarks>
+/// A plain value the hosts build once from their setting and hand to the domain rules, the figures and the grains;
+/// it reads no clock. The tz database supplies the zone's rules, so summer time starts and ends on the right days.
+/// </remarks>
+public sealed class ProgrammeCalendar
+{
+    /// <summary>The time zone of the Queen's Park programme, and the setting's default.</summary>
+    public const string QueensParkTimeZone = "Europe/London";
+
+    private static readonly Lazy<ProgrammeCalendar> QueensParkCalendar = new(() => ForTimeZone(QueensParkTimeZone));
+
+    // The widest offsets in use are -12 and +14 hours: local midnight lies within this much of midnight UTC.
+    private static readonly TimeSpan Widest = TimeSpan.FromHours(15);
+
+    private readonly TimeZoneInfo _zone;
+
+    private ProgrammeCalendar(TimeZoneInfo zone) => _zone = zone;
+
+    /// <summary>Queen's Park's calendar (Europe/London).</summary>
+    public static ProgrammeCalendar QueensPark => QueensParkCalendar.Value;
+
+    /// <summary>The zone's name as the tz database knows it, e.g. <c>Europe/London</c>.</summary>
+    public string TimeZoneId => _zone.Id;
+
+    /// <summary>The calendar of a named time zone.</summary>
+    /// <exception cref="ArgumentException">The machine does not know the zone (a misspelt name, or no tz database installed).</exception>
+    public static ProgrammeCalendar ForTimeZone(string timeZoneId)
+    {
+        ArgumentNullException.ThrowIfNull(timeZoneId);
+        var name = timeZoneId.Trim();
+        if (name.Length == 0 || !TimeZoneInfo.TryFindSystemTimeZoneById(name, out var zone))
+        {
+            throw new ArgumentException(
+                $"'{timeZoneId}' is not a time zone this machine knows: give a tz database name such as {QueensParkTimeZone} " +
+                "(on Linux the tz database is the tzdata package, in /usr/share/zoneinfo).",
+                nameof(timeZoneId));
+        }
+
+        return new ProgrammeCalendar(zone);
+    }
+
+    /// <summary>The programme's calendar day on which <paramref name="instant"/> falls, whatever offset it carries.</summary>
+    public DateOnly DayOf(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, _zone).DateTime);
+
+    /// <summary>The first instant of <paramref name="day"/> (its midnight), stated in the zone's offset at that instant.</summary>
+    public DateTimeOffset StartOf(DateOnly day)
+    {
+        var midnight = day.ToDateTime(TimeOnly.MinValue);
+        if (!_zone.IsInvalidTime(midnight) && !_zone.IsAmbiguousTime(midnight))
+        {
+            return new DateTimeOffset(midnight, _zone.GetUtcOffset(midnight));
+        }
+
+        // Some zones move their clocks at midnight, so the day starts at 01:00 or its midnight comes twice: its first
+        // instant is then the earliest one on its date. Dates only move forward, so a search between the widest
+        // offsets finds it.
+        var low = midnight.Ticks - Widest.Ticks;
+        var high = midnight.Ticks + Widest.Ticks;
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            if (DayOf(new DateTimeOffset(middle, TimeSpan.Zero)) < day)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return TimeZoneInfo.ConvertTime(new DateTimeOffset(low, TimeSpan.Zero), _zone);
+    }
+
+    /// <summary>The first instant of the <paramref name="months"/> months ending on (and including) <paramref name="lastDay"/>.</summary>
+    public DateTimeOffset StartOfMonthsEndingOn(DateOnly lastDay, int months) => StartOf(FirstDayOfMonthsEndingOn(lastDay, months));
+
+    /// <summary>
+    /// The first day of the <paramref name="months"/> months ending on (and including) <paramref name="lastDay"/>: the
+    /// day after <paramref name="lastDay"/>, that many months earlier. Where that date does not exist (30 February),
+    /// the period starts on the first of the next month, so it never reaches back into a day it should not hold.
+    /// Twelve months are the commission's rolling year (ReportingPeriod.Rolling12Months in the figures).
+    /// </summary>
+    public static DateOnly FirstDayOfMonthsEndingOn(DateOnly lastDay, int months)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(months);
+        var next = lastDay.AddDays(1);
+        var first = next.AddMonths(-months);
+        return first.Day == next.Day ? first : first.AddDays(1);
+    }
+
+    /// <summary>
+    /// The first day whose <paramref name="months"/> months (<see cref="FirstDayOfMonthsEndingOn"/>) no longer hold
+    /// <paramref name="day"/>: something that happened on <paramref name="day"/> counts in "the last N months" up to the
+    /// day before this one.
+    /// </summary>
+    public static DateOnly FirstDayOutsideMonths(DateOnly day, int months)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(months);
+
+        // Near a month's end the answer moves by a few days either way (31 March + 1 month = 30 April; the month ending
+        // 28 March 2023 already starts on 1 March, as 29 February does not exist), but the months ending three days before
+        // day + N months always still hold day: walk on from there.
+        var candidate = day.AddMonths(months).AddDays(-3);
+        while (FirstDayOfMonthsEndingOn(candidate, months) <= day)
+        {
+            candidate = candidate.AddDays(1);
+        }
+
+        return candidate;
+    }
+}
