@@ -40,8 +40,7 @@ public sealed class ProgrammeCalendar
         {
             throw new ArgumentException(
                 $"'{timeZoneId}' is not a time zone this machine knows: give a tz database name such as {QueensParkTimeZone} " +
-                "(on Linux the tz database is the tzdata package, in /usr/share/zoneinfo).",
-                nameof(timeZoneId));
+                "(on Linux the tz database is the tzdata package, in /usr/share/zoneinfo).");
         }
 
         return new ProgrammeCalendar(zone);
