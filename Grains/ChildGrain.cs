@@ -58,7 +58,7 @@ public sealed class ChildGrain(
             var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
             _timeline.AdvanceTo(contact.ReceivedAt);
             _state = _state.Apply(contact);
-            _services.Add(contact);
+            _services.Add(contact, schedule.Calendar);
             _timeline.Observe(contact.ReceivedAt, contact.EventId);
         }
 
@@ -104,7 +104,7 @@ public sealed class ChildGrain(
                 }
 
                 // The contribution written with the events must already count their contacts.
-                _services.Add(contact);
+                _services.Add(contact, schedule.Calendar);
 
                 // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
                 reviews = schedule.Evaluate(next, now);
@@ -277,8 +277,10 @@ public sealed class ChildGrain(
             return null;
         }
 
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        static DateOnly? Day(DateTimeOffset? at) => at is { } instant ? DateOnly.FromDateTime(instant.UtcDateTime) : null;
+        // Days in the programme's calendar, as the review statuses beside them are.
+        var calendar = schedule.Calendar;
+        var today = calendar.DayOf(now);
+        DateOnly? Day(DateTimeOffset? at) => at is { } instant ? calendar.DayOf(instant) : null;
         DateOnly? Done(MandatedReview review) => Day(state.FirstCompletionAt(review));
         var value = new ChildContribution(
             state.ChildId,
@@ -300,7 +302,7 @@ public sealed class ChildGrain(
             assessment.SuggestedLevel.ToWireName(),
             reviews.Where(r => r.Status == ReviewState.Overdue).Select(r => r.Review.ToWireName()).ToArray(),
             _services.Snapshot(today),
-            state.AeAttendancesAfter(now.AddYears(-1)),
+            state.AeAttendancesSince(calendar.StartOfMonthsEndingOn(today, RiskFacts.RecentMonths)),
             RiskViews.IsSynthetic(state.FamilyId));
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", state.Version, json);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QpActors.Domain;
 using QpActors.Domain.Schedule;
+using QpActors.Grains;
 using QpActors.Hosting;
 using QpActors.Silo;
 
@@ -62,5 +63,6 @@ public sealed class ProgrammeTimeZoneSettingTests
 
         Assert.Same(settings.Calendar, host.Services.GetRequiredService<ProgrammeCalendar>());
         Assert.Same(settings.Calendar, host.Services.GetRequiredService<ReviewWindows>().Calendar);
+        Assert.Same(settings.Calendar, host.Services.GetRequiredService<WardFiguresBuilder>().Calendar);
     }
 }
