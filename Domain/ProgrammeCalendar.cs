@@ -20,7 +20,15 @@ public sealed class ProgrammeCalendar
     // The widest offsets in use are -12 and +14 hours: local midnight lies within this much of midnight UTC.
     private static readonly TimeSpan Widest = TimeSpan.FromHours(15);
 
+    // Every event asks for the same few days (today, the start of this month and of the look-backs, a child's
+    // review dates), and a zone lookup costs 60-450 ns against a few for arithmetic: each answer is kept, one per
+    // day in a small table (a slot holds the last day that mapped to it; a record is replaced whole, never changed,
+    // so concurrent readers need no lock).
+    private const int Slots = 1024;
+
     private readonly TimeZoneInfo _zone;
+    private readonly UtcDay?[] _utcDays = new UtcDay?[Slots];
+    private readonly DayStart?[] _starts = new DayStart?[Slots];
 
     private ProgrammeCalendar(TimeZoneInfo zone) => _zone = zone;
 
@@ -47,10 +55,37 @@ public sealed class ProgrammeCalendar
     }
 
     /// <summary>The programme's calendar day on which <paramref name="instant"/> falls, whatever offset it carries.</summary>
-    public DateOnly DayOf(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, _zone).DateTime);
+    public DateOnly DayOf(DateTimeOffset instant)
+    {
+        var utcTicks = instant.UtcTicks;
+        var utcDay = (int)(utcTicks / TimeSpan.TicksPerDay);
+        var known = _utcDays[utcDay & (Slots - 1)];
+        if (known is null || known.Day != utcDay)
+        {
+            known = OffsetsOn(utcDay);
+            _utcDays[utcDay & (Slots - 1)] = known;
+        }
+
+        var localTicks = utcTicks + known.OffsetTicks;
+        return known.OffsetChanges || localTicks < 0 || localTicks > DateTime.MaxValue.Ticks
+            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, _zone).DateTime)
+            : DateOnly.FromDayNumber((int)(localTicks / TimeSpan.TicksPerDay));
+    }
 
     /// <summary>The first instant of <paramref name="day"/> (its midnight), stated in the zone's offset at that instant.</summary>
     public DateTimeOffset StartOf(DateOnly day)
+    {
+        var known = _starts[day.DayNumber & (Slots - 1)];
+        if (known is null || known.Day != day)
+        {
+            known = new DayStart(day, FirstInstantOf(day));
+            _starts[day.DayNumber & (Slots - 1)] = known;
+        }
+
+        return known.Start;
+    }
+
+    private DateTimeOffset FirstInstantOf(DateOnly day)
     {
         var midnight = day.ToDateTime(TimeOnly.MinValue);
         if (!_zone.IsInvalidTime(midnight) && !_zone.IsAmbiguousTime(midnight))
@@ -105,15 +140,38 @@ public sealed class ProgrammeCalendar
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(months);
 
-        // Near a month's end the answer moves by a few days either way (31 March + 1 month = 30 April; the month ending
-        // 28 March 2023 already starts on 1 March, as 29 February does not exist), but the months ending three days before
-        // day + N months always still hold day: walk on from there.
-        var candidate = day.AddMonths(months).AddDays(-3);
+        // Away from a month's end, the months ending the day before day + 1 + N months start on day + 1. Near one the
+        // answer moves a few days either way (31 March + 1 month = 30 April; the month ending 28 March 2023 already starts
+        // on 1 March, as 29 February does not exist). The months' first day never moves back as their last day moves on,
+        // so walking forward to a day that no longer holds day, then back while the day before does not either, ends on
+        // the first such day.
+        var candidate = day.AddDays(1).AddMonths(months).AddDays(-1);
         while (FirstDayOfMonthsEndingOn(candidate, months) <= day)
         {
             candidate = candidate.AddDays(1);
         }
 
+        while (FirstDayOfMonthsEndingOn(candidate.AddDays(-1), months) > day)
+        {
+            candidate = candidate.AddDays(-1);
+        }
+
         return candidate;
     }
+
+    /// <summary>
+    /// The zone's offset over one UTC day: the same at its first and last tick means the same all day (zones change
+    /// their clocks months apart), so a day is then plain arithmetic; the day of a change asks the zone every time.
+    /// </summary>
+    private UtcDay OffsetsOn(int utcDay)
+    {
+        var first = new DateTimeOffset(utcDay * TimeSpan.TicksPerDay, TimeSpan.Zero);
+        var atStart = _zone.GetUtcOffset(first);
+        var atEnd = _zone.GetUtcOffset(first.AddTicks(TimeSpan.TicksPerDay - 1));
+        return new UtcDay(utcDay, atStart.Ticks, atStart != atEnd);
+    }
+
+    private sealed record UtcDay(int Day, long OffsetTicks, bool OffsetChanges);
+
+    private sealed record DayStart(DateOnly Day, DateTimeOffset Start);
 }

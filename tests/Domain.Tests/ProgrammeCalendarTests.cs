@@ -87,6 +87,29 @@ public sealed class ProgrammeCalendarTests
     }
 
     [Theory]
+    [InlineData("Europe/London")]
+    [InlineData("America/Havana")]
+    [InlineData("Australia/Lord_Howe")] // its clocks move by half an hour
+    [InlineData("Asia/Kathmandu")] // +05:45
+    [InlineData("Pacific/Apia")] // skipped 30 December 2011 altogether
+    public void A_day_is_the_date_the_zone_gives_at_every_quarter_hour_and_just_before_it(string zone)
+    {
+        // Clocks change on quarter hours (UTC), so this meets every change from both sides.
+        var calendar = ProgrammeCalendar.ForTimeZone(zone);
+        var info = TimeZoneInfo.FindSystemTimeZoneById(zone);
+        for (var at = new DateTimeOffset(2011, 12, 1, 0, 0, 0, TimeSpan.Zero); at < new DateTimeOffset(2012, 1, 15, 0, 0, 0, TimeSpan.Zero); at = at.AddMinutes(15))
+        {
+            Assert.Equal(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, info).DateTime), calendar.DayOf(at));
+        }
+
+        for (var at = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero); at < new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero); at = at.AddMinutes(15))
+        {
+            Assert.Equal(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, info).DateTime), calendar.DayOf(at));
+            Assert.Equal(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at.AddTicks(-1), info).DateTime), calendar.DayOf(at.AddTicks(-1)));
+        }
+    }
+
+    [Theory]
     [InlineData("Europe/Londn")]
     [InlineData("")]
     [InlineData("Queen's Park")]
