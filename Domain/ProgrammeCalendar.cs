@@ -94,8 +94,8 @@ public sealed class ProgrammeCalendar
         }
 
         // Some zones move their clocks at midnight, so the day starts at 01:00 or its midnight comes twice: its first
-        // instant is then the earliest one on its date. Dates only move forward, so a search between the widest
-        // offsets finds it.
+        // instant is then the earliest one on its date. A search between the widest offsets finds it, as long as the
+        // zone's date does not step back across midnight (the tests check every day of zones that change at midnight).
         var low = midnight.Ticks - Widest.Ticks;
         var high = midnight.Ticks + Widest.Ticks;
         while (low < high)
