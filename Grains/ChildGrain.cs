@@ -61,7 +61,7 @@ public sealed class ChildGrain(
             var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
             _timeline.AdvanceTo(contact.ReceivedAt);
             _state = _state.Apply(contact);
-            _services.Add(contact);
+            _services.Add(contact, schedule.Calendar);
             _timeline.Observe(contact.ReceivedAt, contact.EventId);
         }
 
@@ -108,13 +108,13 @@ public sealed class ChildGrain(
                 }
 
                 // The contribution written with the events must already count their contacts.
-                _services.Add(contact);
+                _services.Add(contact, schedule.Calendar);
 
                 // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
                 var at = contact.ReceivedAt;
                 reviews = schedule.Evaluate(next, at);
                 var assessment = engine.AssessChild(RiskFacts.ForChild(next, at, schedule, reviews));
-                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, at, reviews), Overdue(reviews)));
+                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, at, schedule, reviews), Overdue(reviews)));
                 state = next;
             }
 
@@ -169,7 +169,7 @@ public sealed class ChildGrain(
 
         var reviews = schedule.Evaluate(last.State, now);
         var assessment = engine.AssessChild(RiskFacts.ForChild(last.State, now, schedule, reviews));
-        return new Assessed(last.State, now, assessment, reviews, RiskFacts.NextChange(last.State, now, reviews));
+        return new Assessed(last.State, now, assessment, reviews, RiskFacts.NextChange(last.State, now, schedule, reviews));
     }
 
     /// <summary>The new events with the ward contribution and the deadline of the state the last one leaves: one unit.</summary>
@@ -306,8 +306,10 @@ public sealed class ChildGrain(
             return null;
         }
 
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        static DateOnly? Day(DateTimeOffset? at) => at is { } instant ? DateOnly.FromDateTime(instant.UtcDateTime) : null;
+        // Days in the programme's calendar, as the review statuses beside them are.
+        var calendar = schedule.Calendar;
+        var today = calendar.DayOf(now);
+        DateOnly? Day(DateTimeOffset? at) => at is { } instant ? calendar.DayOf(instant) : null;
         DateOnly? Done(MandatedReview review) => Day(state.FirstCompletionAt(review));
         var value = new ChildContribution(
             state.ChildId,
@@ -329,7 +331,7 @@ public sealed class ChildGrain(
             assessment.SuggestedLevel.ToWireName(),
             reviews.Where(r => r.Status == ReviewState.Overdue).Select(r => r.Review.ToWireName()).ToArray(),
             _services.Snapshot(today),
-            state.AeAttendancesAfter(now.AddYears(-1)),
+            state.AeAttendancesSince(calendar.StartOfMonthsEndingOn(today, RiskFacts.RecentMonths)),
             RiskViews.IsSynthetic(state.FamilyId));
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", state.Version, json);

@@ -332,7 +332,7 @@ public sealed class FamilyGrain(
 
     private RiskAssessment Assess(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset at) =>
         engine.AssessFamily(
-            RiskFacts.ForFamily(family, at),
+            RiskFacts.ForFamily(family, at, schedule.Calendar),
             children.Values.Select(c => (c.ChildId, ChildAt(c, at).Assessment)));
 
     /// <summary>
@@ -625,7 +625,7 @@ public sealed class FamilyGrain(
 
     private DateTimeOffset? NextChangeOf(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset at)
     {
-        var soonest = RiskFacts.NextChange(family, at);
+        var soonest = RiskFacts.NextChange(family, at, schedule.Calendar);
         foreach (var child in children.Values)
         {
             if (ChildAt(child, at).Until is { } next && (soonest is null || next < soonest))

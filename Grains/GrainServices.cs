@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using QpActors.Domain;
 using QpActors.Domain.Risk;
 using QpActors.Domain.Schedule;
 using QpActors.Figures.CostBenefit;
@@ -16,7 +17,10 @@ public static class GrainServices
         // One journal per silo: it groups appends from many grains into shared commits.
         services.AddSingleton<IEventJournal>(_ => EventJournalFactory.Create(storage, new JournalOptions()));
         services.AddSingleton(_ => RiskEngine.Default);
-        services.AddSingleton(_ => ReviewWindows.Default);
+
+        // One calendar for every day the grains take (Programme:TimeZone; a host registers its own before this call).
+        services.TryAddSingleton(ProgrammeCalendar.QueensPark);
+        services.AddSingleton(provider => ReviewWindows.Default.In(provider.GetRequiredService<ProgrammeCalendar>()));
         // The default configuration ships embedded in QpActors.Figures; a host may register its own before this call.
         services.TryAddSingleton(_ => ServiceCatalogue.LoadDefault());
         services.TryAddSingleton(_ => CostBenefitAssumptions.LoadDefault());

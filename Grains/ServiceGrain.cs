@@ -1,4 +1,4 @@
-using System.Globalization;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
@@ -10,7 +10,7 @@ namespace QpActors.Grains;
 /// Services are not told per event (that would put one grain on the path of every event a busy service
 /// records); a summary reads what the journal gained since the last one, at most every few seconds.
 /// </summary>
-public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain, IServiceGrain
+public sealed class ServiceGrain(IEventJournal journal, GrainClock time, ProgrammeCalendar calendar) : Grain, IServiceGrain
 {
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly List<(DateTimeOffset At, string Type, string? ChildId, string? FamilyId)> _contacts = [];
@@ -97,10 +97,12 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
     public async Task<ServiceSummary> GetSummaryAsync()
     {
         await RefreshAsync();
-        var now = time.GetUtcNow();
-        var yearAgo = now.AddYears(-1);
-        var recent = _contacts.Where(c => c.At > yearAgo).ToList();
-        var month = now.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        // The month and the twelve months ending today are the programme's, as in the ward's figures.
+        var today = calendar.DayOf(time.GetUtcNow());
+        var yearFrom = calendar.StartOfMonthsEndingOn(today, 12);
+        var firstOfMonth = new DateOnly(today.Year, today.Month, 1);
+        var (monthFrom, monthUntil) = (calendar.StartOf(firstOfMonth), calendar.StartOf(firstOfMonth.AddMonths(1)));
+        var recent = _contacts.Where(c => c.At >= yearFrom).ToList();
         var missed = recent.Count(c => c.Type == EventTypes.AppointmentMissed);
         var attended = recent.Count - missed;
         return new ServiceSummary(
@@ -108,7 +110,7 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time) : Grain
             recent.Where(c => c.ChildId is not null).Select(c => c.ChildId).Distinct(StringComparer.Ordinal).Count(),
             recent.Where(c => c.FamilyId is not null).Select(c => c.FamilyId).Distinct(StringComparer.Ordinal).Count(),
             _contacts.GroupBy(c => c.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            _contacts.Count(c => c.At.ToString("yyyy-MM", CultureInfo.InvariantCulture) == month),
+            _contacts.Count(c => c.At >= monthFrom && c.At < monthUntil),
             recent.Count,
             missed,
             recent.Count == 0 ? null : (double)missed / (missed + attended),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 
 namespace QpActors.Grains;
@@ -15,10 +16,12 @@ public sealed class ServiceTallies
 {
     private Tally[] _byService = [];
 
-    public void Add(ContactEvent contact)
+    /// <param name="calendar">The programme's calendar, whose day (and so month) the contact is counted on.</param>
+    public void Add(ContactEvent contact, ProgrammeCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(contact);
-        var day = DateOnly.FromDateTime(contact.OccurredAt.UtcDateTime);
+        ArgumentNullException.ThrowIfNull(calendar);
+        var day = calendar.DayOf(contact.OccurredAt);
         if (RiskViews.ServiceOf(contact) is { } recorder && contact.Data is not AppointmentMissed)
         {
             var tally = For(recorder);

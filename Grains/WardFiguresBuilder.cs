@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using QpActors.Domain;
 using QpActors.Figures.CostBenefit;
 using QpActors.Figures.Indicators;
 using QpActors.Figures.Publishing;
@@ -12,9 +13,9 @@ namespace QpActors.Grains;
 /// <summary>
 /// Builds raw figures documents (key names as the commission's clients expect them) from the contributions a ward
 /// holds, and an area's from its wards' documents. Raw: counts are exact and must leave the system only through
-/// <see cref="FiguresPublisher"/>. Pure apart from the configuration it is given.
+/// <see cref="FiguresPublisher"/>. Pure apart from the configuration it is given, the programme's calendar among it.
 /// </summary>
-public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAssumptions assumptions)
+public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAssumptions assumptions, ProgrammeCalendar calendar)
 {
     public const string Month = "month";
     public const string Quarter = "quarter";
@@ -32,6 +33,9 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     private readonly ConcurrentDictionary<string, (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights)> _projections = new(StringComparer.Ordinal);
 
     public ServiceCatalogue Catalogue => catalogue;
+
+    /// <summary>Whose days "today", a month and a quarter are.</summary>
+    public ProgrammeCalendar Calendar => calendar;
 
     public WardServices? Ward(string wardCode) => catalogue.Areas.SelectMany(a => a.Wards).FirstOrDefault(w => w.Id == wardCode);
 
@@ -71,7 +75,7 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         ArgumentNullException.ThrowIfNull(families);
         ArgumentNullException.ThrowIfNull(champions);
         ArgumentNullException.ThrowIfNull(query);
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var today = calendar.DayOf(now);
         var asOf = query.AsOf ?? today;
         var period = PeriodOf(query.Period, asOf);
         var ward = Ward(wardCode);

@@ -117,7 +117,7 @@ public sealed class WardGrain(
         }
 
         var now = time.GetUtcNow();
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var today = figures.Calendar.DayOf(now);
         if (_cached is not { } cached || cached.Changes != _changes || cached.Query != query || cached.Today != today)
         {
             var document = figures.BuildWard(WardCode, _children.Values, _families.Values, _champions.Values, query, now)
@@ -170,7 +170,7 @@ public sealed class WardGrain(
         }
 
         var now = time.GetUtcNow();
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var today = figures.Calendar.DayOf(now);
         var monthEnd = new DateOnly(today.Year, today.Month, 1).AddDays(-1);
         var month = monthEnd.ToString("yyyy-MM", CultureInfo.InvariantCulture);
         if (history.State.Months.Any(m => string.CompareOrdinal(m.Month, month) >= 0))

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using QpActors.Domain;
 
 namespace QpActors.Hosting;
 
@@ -55,6 +56,12 @@ public sealed record QpHostSettings
     /// </summary>
     public bool DashboardProfiling { get; init; }
 
+    /// <summary>
+    /// <c>Programme:TimeZone</c>: the time zone whose dates are the programme's calendar days (and so its months,
+    /// quarters and reporting years) everywhere: review windows, risk look-backs, tallies and figures.
+    /// </summary>
+    public ProgrammeCalendar Calendar { get; init; } = ProgrammeCalendar.QueensPark;
+
     public static QpHostSettings From(IConfiguration configuration, string contentRoot)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -81,6 +88,7 @@ public sealed record QpHostSettings
 
         return new QpHostSettings
         {
+            Calendar = ReadCalendar(configuration["Programme:TimeZone"]),
             Storage = mode,
             ConnectionString = connectionString,
             DataDirectory = dataDirectory,
@@ -94,5 +102,23 @@ public sealed record QpHostSettings
             Dashboard = configuration.GetValue("Silo:Dashboard", true),
             DashboardProfiling = configuration.GetValue("Silo:DashboardProfiling", false),
         };
+    }
+
+    // Read at start by both hosts, so a misspelt zone stops the process there rather than moving every day boundary.
+    private static ProgrammeCalendar ReadCalendar(string? timeZone)
+    {
+        if (string.IsNullOrWhiteSpace(timeZone))
+        {
+            return ProgrammeCalendar.QueensPark;
+        }
+
+        try
+        {
+            return ProgrammeCalendar.ForTimeZone(timeZone);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException("Programme:TimeZone: " + ex.Message, ex);
+        }
     }
 }

@@ -76,6 +76,7 @@ public static class SiloSetup
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
         }
 
+        silo.Services.AddSingleton(settings.Calendar);
         silo.AddQpGrainServices(storage);
 
         // The directory's cache without Orleans' size gauge, which walks every entry each time it is read (see GrainLocationCache).

@@ -22,8 +22,8 @@ public static class EventCatalogue
     /// <summary>How far ahead of the server's clock a device's clock may run.</summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
 
-    /// <summary>Nothing this system records happened before this instant.</summary>
-    public static readonly DateTimeOffset EarliestOccurredAt = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>Nothing this system records happened before this day of the programme's calendar.</summary>
+    public static readonly DateOnly EarliestDay = new(2000, 1, 1);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -63,10 +63,12 @@ public static class EventCatalogue
     /// <param name="wireObject">The body as posted (camelCase, see docs/design.md).</param>
     /// <param name="recordedBy">The caller's identity; the body may not name its own recorder.</param>
     /// <param name="receivedAt">When it arrived; also "now" for the clock-skew check.</param>
-    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt)
+    /// <param name="calendar">The programme's calendar, whose days the event's dates are.</param>
+    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(recordedBy);
-        return Read(wireObject, recordedBy, receivedAt, trusted: false);
+        ArgumentNullException.ThrowIfNull(calendar);
+        return Read(wireObject, recordedBy, receivedAt, calendar);
     }
 
     /// <summary>
@@ -84,11 +86,13 @@ public static class EventCatalogue
             return new ParseResult(null, errors);
         }
 
-        return Read(stored, recordedBy, receivedAt.Value, trusted: true);
+        return Read(stored, recordedBy, receivedAt.Value, postedIn: null);
     }
 
-    private static ParseResult Read(JsonElement wire, string recordedBy, DateTimeOffset receivedAt, bool trusted)
+    /// <param name="postedIn">The calendar of a posted event; null for one read back from the journal, which is trusted.</param>
+    private static ParseResult Read(JsonElement wire, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar? postedIn)
     {
+        var trusted = postedIn is null;
         var errors = new List<FieldError>();
         if (wire.ValueKind != JsonValueKind.Object)
         {
@@ -104,13 +108,13 @@ public static class EventCatalogue
         var spec = type is null ? null : ByName[type];
 
         var occurredAt = reader.Instant("occurredAt", required: true);
-        if (occurredAt is { } at && !trusted)
+        if (occurredAt is { } at && postedIn is not null)
         {
             if (at > receivedAt + ClockSkewAllowance)
             {
                 reader.Error("occurredAt", "is in the future (more than 5 minutes ahead of the server clock)");
             }
-            else if (at < EarliestOccurredAt)
+            else if (postedIn.DayOf(at) < EarliestDay)
             {
                 reader.Error("occurredAt", "must not be before 2000-01-01");
             }
@@ -127,7 +131,7 @@ public static class EventCatalogue
             var dataReader = reader.Has("data") ? reader.Object("data", required: true) : new FieldReader(EmptyObject, "data", errors);
             if (dataReader is not null)
             {
-                var context = new DataContext(dataReader, receivedAt, trusted);
+                var context = new DataContext(dataReader, receivedAt, postedIn);
                 data = spec.Read(context);
                 dataReader.RejectUnknown(name => $"is not a field of {spec.Name}");
             }
@@ -259,7 +263,7 @@ public static class EventCatalogue
         var r = context.Reader;
         var born = r.Date("dateOfBirth", required: true);
         var ward = r.Code("wardCode", required: true);
-        if (born is { } date && !context.Trusted && date > context.LatestPossibleDate)
+        if (born is { } date && context.LatestPossibleDate is { } latest && date > latest)
         {
             r.Error("dateOfBirth", "must not be in the future");
         }
@@ -398,18 +402,19 @@ public static class EventCatalogue
 
     private sealed record Spec(string Name, string Description, ChildIdRule ChildId, Func<DataContext, EventData?> Read, bool FamilyIdRequired = true);
 
-    private sealed class DataContext(FieldReader reader, DateTimeOffset receivedAt, bool trusted)
+    private sealed class DataContext(FieldReader reader, DateTimeOffset receivedAt, ProgrammeCalendar? postedIn)
     {
         public FieldReader Reader => reader;
 
         public List<FieldError> Errors => reader.Errors;
 
-        public bool Trusted => trusted;
-
         /// <summary>
-        /// Dates carry no zone: a date is in the future only if it has not begun anywhere yet
-        /// (UTC+14 is the earliest zone), so a birth "today" is never rejected for a device's zone.
+        /// A date is a day of the programme's calendar, like every day the system counts, so it is in the future when
+        /// it is after today there, with the clock-skew allowance an occurredAt has: at 23:58 a device five minutes
+        /// fast may already say tomorrow. Whatever zone a device is set to, the programme's today is the one that
+        /// counts (a birth's date then agrees with the review windows measured from it). Null for a stored event,
+        /// whose dates were checked when it was posted.
         /// </summary>
-        public DateOnly LatestPossibleDate => DateOnly.FromDateTime((receivedAt + ClockSkewAllowance).UtcDateTime.AddHours(14));
+        public DateOnly? LatestPossibleDate => postedIn?.DayOf(receivedAt + ClockSkewAllowance);
     }
 }

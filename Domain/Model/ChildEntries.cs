@@ -19,7 +19,7 @@ internal readonly struct ChildEntry(DateTimeOffset at, int eventId, byte kind = 
     /// <summary>Position of the event id in the child's table.</summary>
     public int EventId { get; } = eventId;
 
-    /// <summary>The offset the instant was stated in, in minutes: kept because day boundaries are taken in it.</summary>
+    /// <summary>The offset the instant was stated in, in minutes: kept so the instant reads back as it was sent (days are the programme calendar's, not this offset's).</summary>
     public short OffsetMinutes { get; } = (short)at.TotalOffsetMinutes;
 
     /// <summary>The review, or 1 for an immunisation given.</summary>

@@ -192,13 +192,14 @@ public sealed record ChildState
         : _sessions.Length == 0 || (_centre.Length > 0 && Compare(_centre[^1], _sessions[^1]) > 0) ? _centre[^1]
         : _sessions[^1];
 
-    /// <summary>A&amp;E attendances strictly after <paramref name="since"/>.</summary>
-    public int AeAttendancesAfter(DateTimeOffset since)
+    /// <summary>A&amp;E attendances at or after <paramref name="from"/> (the first instant of a period of days).</summary>
+    public int AeAttendancesSince(DateTimeOffset from)
     {
+        var start = from.UtcTicks;
         var count = 0;
         foreach (var entry in _ae)
         {
-            if (entry.At > since)
+            if (entry.UtcTicks >= start)
             {
                 count++;
             }

@@ -44,6 +44,15 @@ public static class RiskFacts
     /// <summary>Booked after this many weeks of pregnancy counts as late.</summary>
     public const int LateBookingAfterWeeks = 12;
 
+    /// <summary>
+    /// "In the last 12 months": contacts whose programme day is in the twelve months ending today (the commission's
+    /// rolling year), and not later than now.
+    /// </summary>
+    public const int RecentMonths = 12;
+
+    /// <summary>"In the last 3 months", counted as <see cref="RecentMonths"/> is.</summary>
+    public const int LatelyMonths = 3;
+
     public static IReadOnlyList<RiskFactInfo> Catalogue { get; } =
     [
         new(LateAntenatalBooking, RiskScope.Child, "gestation at booking > 12 weeks"),
@@ -79,7 +88,7 @@ public static class RiskFacts
     public static IReadOnlyList<RiskFact> ForChild(ChildState child, DateTimeOffset now) =>
         ForChild(child, now, ReviewWindows.Default);
 
-    /// <param name="now">Counts "in the last 12 months / 3 months" back from here; later events are not counted.</param>
+    /// <param name="now">Counts "in the last 12 months / 3 months" of the schedule's calendar back from here; later events are not counted.</param>
     public static IReadOnlyList<RiskFact> ForChild(ChildState child, DateTimeOffset now, ReviewWindows schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -99,8 +108,11 @@ public static class RiskFacts
 
         facts.Add(Overdue(reviews));
 
-        facts.Add(Count(WasNotBrought, Within(child, child.MissedEntries, now.AddMonths(-12), now)));
-        facts.Add(Count(AeAttendances, Within(child, child.AeEntries, now.AddMonths(-12), now)));
+        var calendar = schedule.Calendar;
+        var today = calendar.DayOf(now);
+        var recent = calendar.StartOfMonthsEndingOn(today, RecentMonths);
+        facts.Add(Count(WasNotBrought, Within(child, child.MissedEntries, recent, now)));
+        facts.Add(Count(AeAttendances, Within(child, child.AeEntries, recent, now)));
 
         var asq3 = child.LatestAsq3();
         facts.Add(Flag(Asq3BelowCutoff, asq3 is not null && schedule.Asq3Cutoffs.DomainsBelow(asq3.Asq3!).Count > 0, asq3?.EventId));
@@ -112,15 +124,19 @@ public static class RiskFacts
             ? Flag(RegisteredWithCentre, true, Within(child, child.CentreEntries, DateTimeOffset.MinValue, DateTimeOffset.MaxValue))
             : NotHolding[RegisteredWithCentre]);
 
-        var sessions = Within(child, child.SessionEntries, now.AddMonths(-3), now);
+        var sessions = Within(child, child.SessionEntries, calendar.StartOfMonthsEndingOn(today, LatelyMonths), now);
         facts.Add(Flag(AttendsSessions, sessions.Length > 0, sessions));
         return facts;
     }
 
-    /// <param name="now">Counts "in the last 12 months / 3 months" back from here; later events are not counted.</param>
-    public static IReadOnlyList<RiskFact> ForFamily(FamilyState family, DateTimeOffset now)
+    /// <summary>As <see cref="ForFamily(FamilyState, DateTimeOffset, ProgrammeCalendar)"/>, in Queen's Park's calendar.</summary>
+    public static IReadOnlyList<RiskFact> ForFamily(FamilyState family, DateTimeOffset now) => ForFamily(family, now, ProgrammeCalendar.QueensPark);
+
+    /// <param name="now">Counts "in the last 12 months / 3 months" of <paramref name="calendar"/> back from here; later events are not counted.</param>
+    public static IReadOnlyList<RiskFact> ForFamily(FamilyState family, DateTimeOffset now, ProgrammeCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(family);
+        ArgumentNullException.ThrowIfNull(calendar);
         var facts = new List<RiskFact>(10);
         var open = family.OpenConcerns;
         foreach (var concern in Concerns)
@@ -144,8 +160,9 @@ public static class RiskFacts
             family.Housing?.Value is Housing.TemporaryAccommodation or Housing.Overcrowded or Housing.Homeless,
             family.Housing?.EventId));
 
-        facts.Add(Count(ChampionEngaged, OutreachWithin(family.Champions, now.AddMonths(-12), now), holdsAsFlag: true));
-        facts.Add(Count(AttendsDropIns, Within(family.SessionsAttended, now.AddMonths(-3), now), holdsAsFlag: true));
+        var today = calendar.DayOf(now);
+        facts.Add(Count(ChampionEngaged, OutreachWithin(family.Champions, calendar.StartOfMonthsEndingOn(today, RecentMonths), now), holdsAsFlag: true));
+        facts.Add(Count(AttendsDropIns, Within(family.SessionsAttended, calendar.StartOfMonthsEndingOn(today, LatelyMonths), now), holdsAsFlag: true));
         facts.Add(Flag(GpRegistered, family.GpRegistered?.Value == true, family.GpRegistered?.EventId));
         return facts;
     }
@@ -160,76 +177,93 @@ public static class RiskFacts
     public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now, ReviewWindows schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        return NextChange(child, now, schedule.Evaluate(child ?? throw new ArgumentNullException(nameof(child)), now));
+        return NextChange(child, now, schedule, schedule.Evaluate(child ?? throw new ArgumentNullException(nameof(child)), now));
     }
 
     /// <summary>As <see cref="NextChange(ChildState, DateTimeOffset, ReviewWindows)"/>, with the review statuses already evaluated at <paramref name="now"/>.</summary>
-    public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now, IReadOnlyList<ReviewStatus> reviews)
+    public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now, ReviewWindows schedule, IReadOnlyList<ReviewStatus> reviews)
     {
         ArgumentNullException.ThrowIfNull(child);
-        var next = ReviewWindows.NextChange(reviews, now);
-        next = Earliest(next, NextLookBackChange(child.MissedEntries, 12, now));
-        next = Earliest(next, NextLookBackChange(child.AeEntries, 12, now));
-        return Earliest(next, NextLookBackChange(child.SessionEntries, 3, now));
+        ArgumentNullException.ThrowIfNull(schedule);
+        var calendar = schedule.Calendar;
+        var today = calendar.DayOf(now);
+        var next = schedule.NextChange(reviews, now);
+        next = Earliest(next, NextLookBackChange(child.MissedEntries, RecentMonths, today, now, calendar));
+        next = Earliest(next, NextLookBackChange(child.AeEntries, RecentMonths, today, now, calendar));
+        return Earliest(next, NextLookBackChange(child.SessionEntries, LatelyMonths, today, now, calendar));
     }
 
+    /// <summary>As <see cref="NextChange(FamilyState, DateTimeOffset, ProgrammeCalendar)"/>, in Queen's Park's calendar.</summary>
+    public static DateTimeOffset? NextChange(FamilyState family, DateTimeOffset now) => NextChange(family, now, ProgrammeCalendar.QueensPark);
+
     /// <summary>The next instant at which some family fact changes with no new event (see the child overload).</summary>
-    public static DateTimeOffset? NextChange(FamilyState family, DateTimeOffset now)
+    public static DateTimeOffset? NextChange(FamilyState family, DateTimeOffset now, ProgrammeCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(family);
-        var next = NextLookBackChange(family.SessionsAttended, 3, now);
+        ArgumentNullException.ThrowIfNull(calendar);
+        var today = calendar.DayOf(now);
+        var next = NextLookBackChange(family.SessionsAttended, LatelyMonths, today, now, calendar);
         foreach (var champion in family.Champions)
         {
-            next = Earliest(next, NextLookBackChange(champion.Outreaches, 12, now));
+            next = Earliest(next, NextLookBackChange(champion.Outreaches, RecentMonths, today, now, calendar));
         }
 
         return next;
     }
 
     /// <summary>
-    /// When a contact enters (it is dated ahead of now) or leaves a look-back of
-    /// <paramref name="months"/>: the first instant t with t - months &gt;= its date. At a month's end,
-    /// where adding months clamps (31 March + 1 month = 30 April), that is the start of the next day.
+    /// When a contact enters a look-back of <paramref name="months"/> (it is dated ahead of now: at its instant) or leaves
+    /// it (at the programme's midnight starting the first day whose months no longer hold the contact's day), stated in
+    /// now's offset. Leaving moves forward with the contact's instant, so only the earliest contact still counted, and
+    /// the earliest one ahead, can be next: one day is worked out per look-back, not one per contact.
     /// </summary>
-    private static DateTimeOffset? NextLookBackChange(ValueList<Occurrence> occurrences, int months, DateTimeOffset now)
+    private static DateTimeOffset? NextLookBackChange(ValueList<Occurrence> occurrences, int months, DateOnly today, DateTimeOffset now, ProgrammeCalendar calendar)
     {
-        DateTimeOffset? next = null;
+        var from = calendar.StartOfMonthsEndingOn(today, months).UtcTicks;
+        DateTimeOffset? counted = null, ahead = null;
         foreach (var occurrence in occurrences)
         {
-            next = Earliest(next, LookBackChange(occurrence.At, months, now));
+            Note(occurrence.At, from, now, ref counted, ref ahead);
         }
 
-        return next;
+        return LookBackChange(counted, ahead, months, now, calendar);
     }
 
-    /// <inheritdoc cref="NextLookBackChange(ValueList{Occurrence}, int, DateTimeOffset)"/>
-    private static DateTimeOffset? NextLookBackChange(ReadOnlySpan<ChildEntry> entries, int months, DateTimeOffset now)
+    /// <inheritdoc cref="NextLookBackChange(ValueList{Occurrence}, int, DateOnly, DateTimeOffset, ProgrammeCalendar)"/>
+    private static DateTimeOffset? NextLookBackChange(ReadOnlySpan<ChildEntry> entries, int months, DateOnly today, DateTimeOffset now, ProgrammeCalendar calendar)
     {
-        DateTimeOffset? next = null;
+        var from = calendar.StartOfMonthsEndingOn(today, months).UtcTicks;
+        DateTimeOffset? counted = null, ahead = null;
         foreach (var entry in entries)
         {
-            next = Earliest(next, LookBackChange(entry.At, months, now));
-        }
-
-        return next;
-    }
-
-    private static DateTimeOffset? LookBackChange(DateTimeOffset at, int months, DateTimeOffset now)
-    {
-        // The look-back is measured back from now in now's offset (Within), so the month arithmetic is done there too:
-        // in the contact's own offset a clamped month end can land up to a day away from the real exit.
-        at = at.ToOffset(now.Offset);
-        var change = at;
-        if (change <= now)
-        {
-            change = at.AddMonths(months);
-            if (change.AddMonths(-months) < at)
+            if (entry.UtcTicks >= from)
             {
-                change = new DateTimeOffset(change.Date.AddDays(1), change.Offset);
+                Note(entry.At, from, now, ref counted, ref ahead);
             }
         }
 
-        return change > now ? change : null;
+        return LookBackChange(counted, ahead, months, now, calendar);
+    }
+
+    /// <summary>Keeps the earliest contact counted now (on or after <paramref name="from"/>) and the earliest one ahead of now.</summary>
+    private static void Note(DateTimeOffset at, long from, DateTimeOffset now, ref DateTimeOffset? counted, ref DateTimeOffset? ahead)
+    {
+        if (at > now)
+        {
+            ahead = ahead is { } a && a <= at ? a : at;
+        }
+        else if (at.UtcTicks >= from)
+        {
+            counted = counted is { } c && c <= at ? c : at;
+        }
+    }
+
+    private static DateTimeOffset? LookBackChange(DateTimeOffset? counted, DateTimeOffset? ahead, int months, DateTimeOffset now, ProgrammeCalendar calendar)
+    {
+        DateTimeOffset? leaves = counted is { } at
+            ? calendar.StartOf(ProgrammeCalendar.FirstDayOutsideMonths(calendar.DayOf(at), months)).ToOffset(now.Offset)
+            : null;
+        return Earliest(leaves, ahead?.ToOffset(now.Offset));
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? left, DateTimeOffset? right) =>
@@ -283,14 +317,14 @@ public static class RiskFacts
         return false;
     }
 
-    /// <summary>The ids of a child's records after <paramref name="from"/> and no later than <paramref name="to"/>, without building the records.</summary>
+    /// <summary>The ids of a child's records from <paramref name="from"/> on and no later than <paramref name="to"/>, without building the records.</summary>
     private static string[] Within(ChildState child, ReadOnlySpan<ChildEntry> entries, DateTimeOffset from, DateTimeOffset to)
     {
-        long after = from.UtcTicks, until = to.UtcTicks;
+        long start = from.UtcTicks, until = to.UtcTicks;
         var count = 0;
         foreach (var entry in entries)
         {
-            count += entry.UtcTicks > after && entry.UtcTicks <= until ? 1 : 0;
+            count += entry.UtcTicks >= start && entry.UtcTicks <= until ? 1 : 0;
         }
 
         if (count == 0)
@@ -302,7 +336,7 @@ public static class RiskFacts
         count = 0;
         foreach (var entry in entries)
         {
-            if (entry.UtcTicks > after && entry.UtcTicks <= until)
+            if (entry.UtcTicks >= start && entry.UtcTicks <= until)
             {
                 ids[count++] = child.EventIdOf(entry);
             }
@@ -315,13 +349,13 @@ public static class RiskFacts
     private static RiskFact Count(string id, string[] eventIds, bool holdsAsFlag = false) =>
         eventIds.Length == 0 ? NotHolding[id] : new(id, holdsAsFlag ? 1 : eventIds.Length, eventIds);
 
-    /// <summary>The ids of occurrences after <paramref name="from"/> and no later than <paramref name="to"/>, in their order.</summary>
+    /// <summary>The ids of occurrences from <paramref name="from"/> on and no later than <paramref name="to"/>, in their order.</summary>
     private static string[] Within(ValueList<Occurrence> occurrences, DateTimeOffset from, DateTimeOffset to)
     {
         var count = 0;
         foreach (var occurrence in occurrences)
         {
-            count += occurrence.At > from && occurrence.At <= to ? 1 : 0;
+            count += occurrence.At >= from && occurrence.At <= to ? 1 : 0;
         }
 
         if (count == 0)
@@ -333,7 +367,7 @@ public static class RiskFacts
         count = 0;
         foreach (var occurrence in occurrences)
         {
-            if (occurrence.At > from && occurrence.At <= to)
+            if (occurrence.At >= from && occurrence.At <= to)
             {
                 ids[count++] = occurrence.EventId;
             }
@@ -350,7 +384,7 @@ public static class RiskFacts
         {
             foreach (var outreach in champion.Outreaches)
             {
-                if (outreach.At > from && outreach.At <= to)
+                if (outreach.At >= from && outreach.At <= to)
                 {
                     (within ??= []).Add(outreach);
                 }

@@ -82,7 +82,7 @@ public sealed record Asq3Cutoffs(double Communication, double GrossMotor, double
 
 /// <summary>
 /// The review windows of a schedule file (default: the embedded <c>review-schedule.v1.json</c>),
-/// and the evaluation of a child against them.
+/// and the evaluation of a child against them in the programme's calendar (<see cref="Calendar"/>).
 /// </summary>
 public sealed class ReviewWindows
 {
@@ -93,13 +93,15 @@ public sealed class ReviewWindows
         return Load(stream, DefaultFile);
     });
 
-    private ReviewWindows(string version, ImmutableArray<ReviewWindow> windows, Asq3Cutoffs cutoffs)
+    private ReviewWindows(string version, ImmutableArray<ReviewWindow> windows, Asq3Cutoffs cutoffs, ProgrammeCalendar calendar)
     {
         Version = version;
         Windows = windows;
         Asq3Cutoffs = cutoffs;
+        Calendar = calendar;
     }
 
+    /// <summary>The embedded schedule in Queen's Park's calendar; a host applies its own with <see cref="In"/>.</summary>
     public static ReviewWindows Default => DefaultWindows.Value;
 
     public string Version { get; }
@@ -109,7 +111,17 @@ public sealed class ReviewWindows
 
     public Asq3Cutoffs Asq3Cutoffs { get; }
 
+    /// <summary>The calendar whose days "today" and a review's date are taken in.</summary>
+    public ProgrammeCalendar Calendar { get; }
+
     public static ReviewWindows LoadDefault() => DefaultWindows.Value;
+
+    /// <summary>The same windows, evaluated in <paramref name="calendar"/>.</summary>
+    public ReviewWindows In(ProgrammeCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        return ReferenceEquals(calendar, Calendar) ? this : new ReviewWindows(Version, Windows, Asq3Cutoffs, calendar);
+    }
 
     public static ReviewWindows Load(string path)
     {
@@ -176,16 +188,16 @@ public sealed class ReviewWindows
                 throw new DataFileException(name, problems);
             }
 
-            return new ReviewWindows(version!, [.. windows.OrderBy(w => w.Review)], cutoffs!);
+            return new ReviewWindows(version!, [.. windows.OrderBy(w => w.Review)], cutoffs!, ProgrammeCalendar.QueensPark);
         }
     }
 
     /// <summary>Every review whose window can be placed (a booking or a birth is known), in programme order.</summary>
-    /// <param name="now">"Today" is the date of <paramref name="now"/> in its own offset.</param>
+    /// <param name="now">"Today" is the programme's day at <paramref name="now"/>, whatever offset it carries.</param>
     public IReadOnlyList<ReviewStatus> Evaluate(ChildState child, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(child);
-        var today = DateOnly.FromDateTime(now.DateTime);
+        var today = Calendar.DayOf(now);
         var statuses = new List<ReviewStatus>(Windows.Length);
 
         // Evaluated for every event and read of a child: windows that rest on the same events share one
@@ -202,7 +214,8 @@ public sealed class ReviewWindows
             var alsoBy = window.AlsoReportedBy?.Resolve(child, out alsoEvent);
             anchors = Anchors(anchors, fromEvent, byEvent, alsoEvent);
             var completion = child.FirstReviewEntry(window.Review);
-            DateOnly? completedOn = completion is { } done ? DateOnly.FromDateTime(done.At.DateTime) : null;
+            // The programme's day, not the day in the offset the recording phone happened to send.
+            DateOnly? completedOn = completion is { } done ? Calendar.DayOf(done.At) : null;
             var state = completedOn is { } on
                 ? on <= by ? ReviewState.CompletedOnTime : ReviewState.CompletedLate
                 : today < from ? ReviewState.NotYetDue
@@ -264,12 +277,13 @@ public sealed class ReviewWindows
 
     /// <summary>
     /// The next instant at which some review's status changes with no new event (a window opens or
-    /// closes), as midnight in <paramref name="now"/>'s offset; null when nothing is pending.
+    /// closes): the programme's midnight starting that day, stated in <paramref name="now"/>'s offset;
+    /// null when nothing is pending.
     /// </summary>
     public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(Evaluate(child, now), now);
 
     /// <summary>As <see cref="NextChange(ChildState, DateTimeOffset)"/>, from statuses already evaluated at <paramref name="now"/>.</summary>
-    public static DateTimeOffset? NextChange(IReadOnlyList<ReviewStatus> statuses, DateTimeOffset now)
+    public DateTimeOffset? NextChange(IReadOnlyList<ReviewStatus> statuses, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(statuses);
         DateOnly? next = null;
@@ -287,7 +301,7 @@ public sealed class ReviewWindows
             }
         }
 
-        return next is { } day ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), now.Offset) : null;
+        return next is { } day ? Calendar.StartOf(day).ToOffset(now.Offset) : null;
     }
 
     private static ReviewWindow? ReadWindow(JsonElement item, string path, List<string> problems)

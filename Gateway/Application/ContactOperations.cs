@@ -1,4 +1,5 @@
 using System.Text.Json;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Gateway.Hosting;
 using QpActors.Grains.Interfaces;
@@ -23,7 +24,7 @@ public sealed class BatchRoutingOptions
 }
 
 /// <summary>Recording contact events from frontline apps, one at a time or in batches from offline devices.</summary>
-public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, BatchRoutingOptions options, ILogger<ContactOperations> logger)
+public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, ProgrammeCalendar calendar, BatchRoutingOptions options, ILogger<ContactOperations> logger)
 {
     private readonly ParallelOptions routing = new() { MaxDegreeOfParallelism = options.BatchCallsInFlight };
 
@@ -37,7 +38,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, B
             return recorder.As<ContactReceipt>();
         }
 
-        var parsed = Parse(caller, wire, recorder.Value!, time.GetUtcNow());
+        var parsed = Parse(caller, wire, recorder.Value!, time.GetUtcNow(), calendar);
         if (parsed.Errors.Count > 0)
         {
             return OperationResult<ContactReceipt>.Invalid(parsed.Errors);
@@ -97,7 +98,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, B
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
-            var result = Parse(caller, item, recorder.Value!, receivedAt);
+            var result = Parse(caller, item, recorder.Value!, receivedAt, calendar);
             if (result.Errors.Count > 0)
             {
                 receipts[index] = new BatchReceipt(index, ContactReceipt.Rejected(EventIdOf(item), result.Errors));
@@ -155,9 +156,9 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, B
         };
     }
 
-    private static ParseResultWithProblems Parse(Caller caller, JsonElement wire, string recorder, DateTimeOffset receivedAt)
+    private static ParseResultWithProblems Parse(Caller caller, JsonElement wire, string recorder, DateTimeOffset receivedAt, ProgrammeCalendar calendar)
     {
-        var result = EventCatalogue.Parse(wire, recorder, receivedAt);
+        var result = EventCatalogue.Parse(wire, recorder, receivedAt, calendar);
         if (!result.IsValid)
         {
             return new(null, result.Errors.Select(e => new FieldProblem(e.Field, e.Message)).ToArray());

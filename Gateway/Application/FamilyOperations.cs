@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Application;
 
 /// <summary>A family's risk status for the early intervention team, and the practitioner's level decision.</summary>
-public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time, ILogger<FamilyOperations> logger)
+public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time, ProgrammeCalendar calendar, ILogger<FamilyOperations> logger)
 {
     /// <summary>A break-glass reason must say something: at least this many characters (the family grain's own rule).</summary>
     public const int MinimumBreakGlassReasonLength = BreakGlass.MinimumReasonLength;
@@ -102,7 +103,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         var eventId = string.IsNullOrWhiteSpace(idempotencyKey) ? "level-" + Guid.NewGuid().ToString("N") : idempotencyKey.Trim();
         var now = time.GetUtcNow();
         using var wire = JsonDocument.Parse(BuildLevelEvent(eventId, familyId, level, reason, now));
-        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now);
+        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now, calendar);
         if (!parsed.IsValid)
         {
             return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => new FieldProblem(LevelField(e.Field), e.Message)).ToArray());

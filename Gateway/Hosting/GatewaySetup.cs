@@ -60,6 +60,9 @@ public static class GatewaySetup
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(TimeProvider.System);
 
+        // The programme's calendar (Programme:TimeZone): a posted date is in the future when it is after today there.
+        builder.Services.AddSingleton(settings.Calendar);
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = System.Net.IPAddress.Parse(gateway.ListenAddress);

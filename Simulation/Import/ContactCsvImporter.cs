@@ -22,17 +22,23 @@ public sealed class ContactCsvImporter
     public const string BirthsRecorder = "service:midwifery";
     public const string RegistrationsRecorder = "service:childrens-centre";
 
+    /// <summary>The wire format's dates are days on this zone's clocks (docs/design.md): Queen's Park's.</summary>
+    public const string ProgrammeTimeZone = "Europe/London";
+
     private static readonly string[] DateFormats = ["yyyy-MM-dd", "dd/MM/yyyy"];
     private static readonly DateOnly Earliest = new(2000, 1, 1);
 
     private readonly Dictionary<string, string> _knownWards;
     private readonly TimeProvider _clock;
+    private readonly TimeZoneInfo _zone;
 
-    public ContactCsvImporter(IEnumerable<string> knownWards, TimeProvider? clock = null)
+    /// <param name="programmeZone">The programme's time zone (default <see cref="ProgrammeTimeZone"/>): a date is a day there.</param>
+    public ContactCsvImporter(IEnumerable<string> knownWards, TimeProvider? clock = null, TimeZoneInfo? programmeZone = null)
     {
         ArgumentNullException.ThrowIfNull(knownWards);
         _knownWards = knownWards.Distinct(StringComparer.OrdinalIgnoreCase).ToDictionary(w => w, w => w, StringComparer.OrdinalIgnoreCase);
         _clock = clock ?? TimeProvider.System;
+        _zone = programmeZone ?? TimeZoneInfo.FindSystemTimeZoneById(ProgrammeTimeZone);
     }
 
     public static string RecorderFor(ImportKind kind) => kind == ImportKind.Births ? BirthsRecorder : RegistrationsRecorder;
@@ -320,7 +326,8 @@ public sealed class ContactCsvImporter
             return false;
         }
 
-        if (parsed > DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime))
+        // Today on the programme's clocks, as the gateway judges a date: in summer London's day starts an hour before UTC's.
+        if (parsed > DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(_clock.GetUtcNow(), _zone).DateTime))
         {
             problem = $"bad date in {column} '{text}': in the future";
             return false;
@@ -334,8 +341,20 @@ public sealed class ContactCsvImporter
 
     private static string IsoDate(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    // Midnight UTC of a past-or-today date can never be "in the future" for the gateway.
-    private static string Midnight(DateOnly date) => IsoDate(date) + "T00:00:00Z";
+    /// <summary>
+    /// The programme's midnight starting a past-or-today date, with its offset: on that day wherever it is counted, and
+    /// never "in the future" for the gateway (midnight UTC is, for the first hour of a day in British Summer Time).
+    /// </summary>
+    private JsonValue Midnight(DateOnly date)
+    {
+        var midnight = date.ToDateTime(TimeOnly.MinValue);
+
+        // London's clocks change at 01:00 and 02:00, so its midnight is one instant. In a zone whose midnight comes
+        // twice the first is taken; one whose midnight is skipped reads it in the offset before the change.
+        var offset = _zone.IsAmbiguousTime(midnight) ? _zone.GetAmbiguousTimeOffsets(midnight).Max() : _zone.GetUtcOffset(midnight);
+        // A JSON date-time value, written as 2024-05-01T00:00:00+01:00 (a string node would escape the plus sign).
+        return JsonValue.Create(new DateTimeOffset(midnight, offset));
+    }
 
     private sealed record Row(int Number, Func<string, string?> Field);
 }

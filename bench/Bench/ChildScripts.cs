@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 
 namespace QpActors.Bench;
@@ -104,7 +105,7 @@ public sealed class ChildScripts(string runTag, DateTimeOffset asOf, string ward
     {
         var (json, recordedBy) = Wire(child, step);
         using var document = JsonDocument.Parse(json);
-        var result = EventCatalogue.Parse(document.RootElement, recordedBy, receivedAt);
+        var result = EventCatalogue.Parse(document.RootElement, recordedBy, receivedAt, ProgrammeCalendar.QueensPark);
         return result.Event ?? throw new InvalidOperationException(
             $"benchmark event {json} was rejected: " + string.Join("; ", result.Errors.Select(e => e.Field + ": " + e.Message)));
     }

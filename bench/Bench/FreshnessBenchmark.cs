@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using HdrHistogram;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
@@ -462,7 +463,7 @@ public static class FreshnessBenchmark
         private static ContactEvent Parse(string json, string recordedBy, DateTimeOffset now)
         {
             using var document = JsonDocument.Parse(json);
-            var result = EventCatalogue.Parse(document.RootElement, recordedBy, now);
+            var result = EventCatalogue.Parse(document.RootElement, recordedBy, now, ProgrammeCalendar.QueensPark);
             return result.Event ?? throw new InvalidOperationException("probe event rejected: " + string.Join("; ", result.Errors.Select(e => e.Field + ": " + e.Message)));
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Grains.Interfaces;
 using QpActors.Tests.Shared;
@@ -34,7 +35,7 @@ public sealed class Events(TimeProvider clock, string prefix) : WireContacts(clo
             ["data"] = new JsonObject { ["session"] = "maternity-drop-in", ["championId"] = championId, ["attendance"] = attendance },
         };
         using var document = System.Text.Json.JsonDocument.Parse(wire.ToJsonString());
-        var parsed = EventCatalogue.Parse(document.RootElement, "champion:" + championId, _clock.GetUtcNow());
+        var parsed = EventCatalogue.Parse(document.RootElement, "champion:" + championId, _clock.GetUtcNow(), ProgrammeCalendar.QueensPark);
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors.Select(e => $"{e.Field}: {e.Message}")));
         return parsed.Event!;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using QpActors.Domain;
 using QpActors.Figures.CostBenefit;
 using QpActors.Figures.Publishing;
 using QpActors.Figures.Reach;
@@ -11,7 +12,7 @@ namespace QpActors.Aggregates.Tests;
 public sealed class PublisherTests
 {
     private static readonly ServiceCatalogue Catalogue = ServiceCatalogue.LoadDefault();
-    private static readonly WardFiguresBuilder Builder = new(Catalogue, CostBenefitAssumptions.LoadDefault());
+    private static readonly WardFiguresBuilder Builder = new(Catalogue, CostBenefitAssumptions.LoadDefault(), ProgrammeCalendar.QueensPark);
 
     [Theory]
     [InlineData(0, 0)]

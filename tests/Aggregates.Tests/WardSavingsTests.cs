@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using QpActors.Domain;
 using QpActors.Figures.CostBenefit;
 using QpActors.Figures.Reach;
 using QpActors.Grains;
@@ -10,7 +11,7 @@ namespace QpActors.Aggregates.Tests;
 public sealed class WardSavingsTests
 {
     private static readonly ServiceCatalogue Catalogue = ServiceCatalogue.LoadDefault();
-    private static readonly WardFiguresBuilder Builder = new(Catalogue, CostBenefitAssumptions.LoadDefault());
+    private static readonly WardFiguresBuilder Builder = new(Catalogue, CostBenefitAssumptions.LoadDefault(), ProgrammeCalendar.QueensPark);
     private static readonly AreaServices Area = Catalogue.Area("north-westminster");
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class CompactStateTests
             Assert.Equal(state.LastSeenByCentre?.At, state.LastSeenByCentreAt);
             foreach (var since in new[] { Day(2024, 1, 1), Day(2025, 1, 3), Day(2025, 6, 3), Day(2027, 1, 1) })
             {
-                Assert.Equal(state.AeAttendances.Count(a => a.At > since), state.AeAttendancesAfter(since));
+                Assert.Equal(state.AeAttendances.Count(a => a.At >= since), state.AeAttendancesSince(since));
             }
         }
     }

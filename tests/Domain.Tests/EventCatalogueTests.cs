@@ -251,11 +251,41 @@ public sealed class EventCatalogueTests
     }
 
     [Fact]
-    public void A_birth_dated_tomorrow_in_utc_is_today_somewhere()
+    public void A_birth_dated_tomorrow_on_londons_clocks_is_in_the_future()
     {
+        // Noon UTC on 20 November 2026 is noon GMT: the 21st has begun in some zones, but not in the programme's.
         var result = Parse(Wire(EventTypes.BirthNotified, "c-1", """{"dateOfBirth":"2026-11-21","wardCode":"queens-park"}"""));
 
+        Assert.Equal(["data.dateOfBirth"], result.Errors.Select(e => e.Field));
+    }
+
+    [Theory]
+    [InlineData("2025-05-31T23:10:00Z", "2025-06-01")] // 00:10 BST: 1 June in London while it is still 31 May in UTC
+    [InlineData("2026-11-20T23:56:00Z", "2026-11-21")] // four minutes to midnight GMT: within the clock-skew allowance
+    public void A_birth_dated_today_on_londons_clocks_is_accepted(string receivedAt, string dateOfBirth)
+    {
+        var result = Parse(
+            Wire(EventTypes.BirthNotified, "c-1", $$"""{"dateOfBirth":"{{dateOfBirth}}","wardCode":"queens-park"}""", occurredAt: receivedAt),
+            DateTimeOffset.Parse(receivedAt, System.Globalization.CultureInfo.InvariantCulture));
+
         Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public void Another_programmes_dates_are_its_own_days()
+    {
+        // 03:00 UTC on 21 November 2026 is the 21st in London and still 22:00 on the 20th in New York.
+        var receivedAt = new DateTimeOffset(2026, 11, 21, 3, 0, 0, TimeSpan.Zero);
+        var newYork = ProgrammeCalendar.ForTimeZone("America/New_York");
+        using var birth = JsonDocument.Parse(Wire(EventTypes.BirthNotified, "c-1", """{"dateOfBirth":"2026-11-21","wardCode":"queens-park"}""", occurredAt: "2026-11-21T03:00:00Z"));
+        using var early = JsonDocument.Parse(Wire(EventTypes.AeAttendance, "c-1", "{}", occurredAt: "2000-01-01T02:00:00Z"));
+
+        Assert.Empty(EventCatalogue.Parse(birth.RootElement, Recorder, receivedAt, ProgrammeCalendar.QueensPark).Errors);
+        Assert.Equal(["data.dateOfBirth"], EventCatalogue.Parse(birth.RootElement, Recorder, receivedAt, newYork).Errors.Select(e => e.Field));
+
+        // Nothing recorded happened before 1 January 2000, the programme's day: 02:00 UTC that day was 1999 in New York.
+        Assert.Empty(EventCatalogue.Parse(early.RootElement, Recorder, receivedAt, ProgrammeCalendar.QueensPark).Errors);
+        Assert.Equal(["occurredAt"], EventCatalogue.Parse(early.RootElement, Recorder, receivedAt, newYork).Errors.Select(e => e.Field));
     }
 
     [Fact]
@@ -263,8 +293,8 @@ public sealed class EventCatalogueTests
     {
         using var document = JsonDocument.Parse(Wire(EventTypes.AeAttendance, "c-1", "{}"));
 
-        Assert.Throws<ArgumentException>(() => EventCatalogue.Parse(document.RootElement, " ", Now));
-        Assert.Equal("champion:ch-1", EventCatalogue.Parse(document.RootElement, "champion:ch-1", Now).Event!.RecordedBy);
+        Assert.Throws<ArgumentException>(() => EventCatalogue.Parse(document.RootElement, " ", Now, ProgrammeCalendar.QueensPark));
+        Assert.Equal("champion:ch-1", EventCatalogue.Parse(document.RootElement, "champion:ch-1", Now, ProgrammeCalendar.QueensPark).Event!.RecordedBy);
     }
 
     [Theory]
@@ -335,8 +365,8 @@ public sealed class EventCatalogueTests
         using var first = JsonDocument.Parse(Wire(EventTypes.AppointmentMissed, "c-1", """{"service":"health-visiting"}""", eventId: "e-1"));
         using var second = JsonDocument.Parse(Wire(EventTypes.AppointmentMissed, "c-2", """{"service":"health-visiting"}""", eventId: "e-2"));
 
-        var a = EventCatalogue.Parse(first.RootElement, recorder, Now).Event!;
-        var b = EventCatalogue.Parse(second.RootElement, other, Now).Event!;
+        var a = EventCatalogue.Parse(first.RootElement, recorder, Now, ProgrammeCalendar.QueensPark).Event!;
+        var b = EventCatalogue.Parse(second.RootElement, other, Now, ProgrammeCalendar.QueensPark).Event!;
 
         Assert.Equal("health-visiting", ((AppointmentMissed)a.Data).Service);
         Assert.Same(((AppointmentMissed)a.Data).Service, ((AppointmentMissed)b.Data).Service);

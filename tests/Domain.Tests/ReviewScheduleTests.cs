@@ -17,6 +17,11 @@ public sealed class ReviewScheduleTests
     private static ChildState BookedAndBorn(params ContactEvent[] more) =>
         BornChild([Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10)), .. more]);
 
+    private static ChildState ChildBornOn(DateOnly born, params ContactEvent[] more) =>
+        ChildState.Fold("c-1", [Event("birth", new DateTimeOffset(born.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero), new BirthNotified(born, "queens-park")), .. more]);
+
+    private static DateTimeOffset Instant(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
+
     private static DateTimeOffset Noon(string date) =>
         new(DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
 
@@ -149,25 +154,84 @@ public sealed class ReviewScheduleTests
         Assert.Null(ReviewSchedule.NextChange(child, Noon("2024-03-12")));
     }
 
-    [Fact]
-    public void Today_is_the_date_in_the_offset_of_now()
+    [Theory]
+    [InlineData("2025-05-31T23:30:00+00:00")]
+    [InlineData("2025-06-01T00:30:00+01:00")]
+    [InlineData("2025-05-31T19:30:00-04:00")]
+    public void Today_is_the_programme_day_whatever_offset_now_carries(string now)
     {
-        var lateEveningUtc = new DateTimeOffset(2024, 3, 24, 23, 30, 0, TimeSpan.Zero);
+        // 23:30 UTC on 31 May is 00:30 British Summer Time on 1 June: the day after the new birth visit's last day.
+        var child = ChildBornOn(new DateOnly(2025, 5, 17));
 
-        Assert.Equal(ReviewState.Due, NewBirth(lateEveningUtc));
-        Assert.Equal(ReviewState.Overdue, NewBirth(lateEveningUtc.ToOffset(TimeSpan.FromHours(1))));
+        var status = ReviewSchedule.Evaluate(child, Instant(now)).Single(s => s.Review == MandatedReview.NewBirth);
 
-        static ReviewState NewBirth(DateTimeOffset now) =>
-            ReviewSchedule.Evaluate(BornChild(), now).Single(s => s.Review == MandatedReview.NewBirth).Status;
+        Assert.Equal(new DateOnly(2025, 5, 31), status.DueBy);
+        Assert.Equal(ReviewState.Overdue, status.Status);
     }
 
     [Theory]
-    [InlineData("2023-11-01", "2023-12-22")] // antenatal opens
-    [InlineData("2024-03-12", "2024-03-20")] // antenatal overdue already; new birth opens
-    [InlineData("2024-03-21", "2024-03-25")] // new birth closes
-    [InlineData("2024-04-25", "2024-05-06")] // 6-8 week closes
-    [InlineData("2025-01-15", "2025-03-11")] // 1 year closes
-    [InlineData("2026-05-01", "2026-09-11")] // 2 year closes
+    [InlineData("2025-05-31T23:30:00+00:00")]
+    [InlineData("2025-06-01T00:30:00+01:00")]
+    [InlineData("2025-05-31T13:30:00-10:00")]
+    public void A_review_is_dated_on_the_programme_day_whatever_offset_the_phone_sent(string completedAt)
+    {
+        var child = ChildBornOn(new DateOnly(2025, 5, 17), Event("visit", Instant(completedAt), new ReviewCompleted(MandatedReview.NewBirth)));
+
+        var status = ReviewSchedule.Evaluate(child, Instant("2025-06-10T12:00:00Z")).Single(s => s.Review == MandatedReview.NewBirth);
+
+        Assert.Equal(new DateOnly(2025, 6, 1), status.CompletedOn);
+        Assert.Equal(ReviewState.CompletedLate, status.Status);
+    }
+
+    [Theory]
+    [InlineData("2024-12-31T23:30:00+00:00", ReviewState.Due)]
+    [InlineData("2025-01-01T00:30:00+01:00", ReviewState.Due)]
+    [InlineData("2025-01-01T00:00:00+00:00", ReviewState.Overdue)]
+    public void In_winter_the_programme_day_is_the_day_in_greenwich_mean_time(string now, ReviewState expected)
+    {
+        var child = ChildBornOn(new DateOnly(2024, 12, 17));
+
+        Assert.Equal(expected, ReviewSchedule.Evaluate(child, Instant(now)).Single(s => s.Review == MandatedReview.NewBirth).Status);
+    }
+
+    [Fact]
+    public void The_day_the_clocks_go_forward_ends_at_23_00_utc()
+    {
+        // 30 March 2025: clocks go from 01:00 GMT to 02:00 BST, so the day lasts 23 hours and the next one starts at 23:00 UTC.
+        var child = ChildBornOn(new DateOnly(2025, 3, 16));
+        ReviewState NewBirth(string now) => ReviewSchedule.Evaluate(child, Instant(now)).Single(s => s.Review == MandatedReview.NewBirth).Status;
+
+        Assert.Equal(ReviewState.Due, NewBirth("2025-03-30T00:00:00Z"));
+        Assert.Equal(ReviewState.Due, NewBirth("2025-03-30T22:59:59Z"));
+        Assert.Equal(ReviewState.Overdue, NewBirth("2025-03-30T23:00:00Z"));
+        Assert.Equal(Instant("2025-03-30T23:00:00Z"), ReviewSchedule.NextChange(child, Instant("2025-03-30T12:00:00Z")));
+    }
+
+    [Fact]
+    public void The_day_the_clocks_go_back_starts_at_23_00_utc_and_lasts_25_hours()
+    {
+        // 26 October 2025: clocks go from 02:00 BST back to 01:00 GMT. The day starts at 23:00 UTC on the 25th and
+        // ends at midnight UTC on the 27th.
+        var child = ChildBornOn(new DateOnly(2025, 10, 11));
+        ReviewState NewBirth(string now) => ReviewSchedule.Evaluate(child, Instant(now)).Single(s => s.Review == MandatedReview.NewBirth).Status;
+
+        Assert.Equal(ReviewState.Due, NewBirth("2025-10-25T22:59:59Z"));
+        Assert.Equal(ReviewState.Overdue, NewBirth("2025-10-25T23:00:00Z"));
+        Assert.Equal(Instant("2025-10-25T23:00:00Z"), ReviewSchedule.NextChange(child, Instant("2025-10-25T12:00:00Z")));
+
+        var late = ChildBornOn(new DateOnly(2025, 10, 12), Event("visit", Instant("2025-10-26T23:30:00Z"), new ReviewCompleted(MandatedReview.NewBirth)));
+        var status = ReviewSchedule.Evaluate(late, Instant("2025-11-01T12:00:00Z")).Single(s => s.Review == MandatedReview.NewBirth);
+        Assert.Equal(new DateOnly(2025, 10, 26), status.CompletedOn);
+        Assert.Equal(ReviewState.CompletedOnTime, status.Status);
+    }
+
+    [Theory]
+    [InlineData("2023-11-01", "2023-12-22T00:00:00Z")] // antenatal opens
+    [InlineData("2024-03-12", "2024-03-20T00:00:00Z")] // antenatal overdue already; new birth opens
+    [InlineData("2024-03-21", "2024-03-25T00:00:00Z")] // new birth closes
+    [InlineData("2024-04-25", "2024-05-05T23:00:00Z")] // 6-8 week closes at midnight British Summer Time
+    [InlineData("2025-01-15", "2025-03-11T00:00:00Z")] // 1 year closes
+    [InlineData("2026-05-01", "2026-09-10T23:00:00Z")] // 2 year closes at midnight British Summer Time
     public void Next_change_is_the_nearest_window_edge(string today, string expected)
     {
         var child = ChildState.Fold("c-1", [Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10))]);
@@ -178,15 +242,19 @@ public sealed class ReviewScheduleTests
 
         var next = ReviewSchedule.NextChange(child, Noon(today));
 
-        Assert.Equal(Noon(expected).AddHours(-12), next);
+        Assert.Equal(Instant(expected), next);
     }
 
     [Fact]
-    public void Next_change_is_midnight_in_the_offset_of_now()
+    public void Next_change_is_the_programmes_midnight_stated_in_the_offset_of_now()
     {
+        // 20 March 2024 is before the clocks go forward: the programme's midnight is midnight UTC, 01:00 at +01:00.
         var now = new DateTimeOffset(2024, 3, 12, 9, 0, 0, TimeSpan.FromHours(1));
 
-        Assert.Equal(new DateTimeOffset(2024, 3, 20, 0, 0, 0, TimeSpan.FromHours(1)), ReviewSchedule.NextChange(BornChild(), now));
+        var next = ReviewSchedule.NextChange(BornChild(), now);
+
+        Assert.Equal(new DateTimeOffset(2024, 3, 20, 1, 0, 0, TimeSpan.FromHours(1)), next);
+        Assert.Equal(now.Offset, next!.Value.Offset);
     }
 
     [Fact]

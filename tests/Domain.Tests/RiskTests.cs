@@ -57,9 +57,10 @@ public sealed class RiskFactsTests
     [Fact]
     public void Counted_facts_look_back_twelve_months()
     {
+        // The twelve months ending today (20 November 2026) start on 21 November 2025, at midnight GMT.
         var facts = ChildFacts(
-            Event("m-old", Now.AddMonths(-12), new AppointmentMissed("health-visiting")),
-            Event("m-1", Now.AddMonths(-12).AddMinutes(1), new AppointmentMissed("health-visiting")),
+            Event("m-old", new DateTimeOffset(2025, 11, 20, 23, 59, 59, TimeSpan.Zero), new AppointmentMissed("health-visiting")),
+            Event("m-1", new DateTimeOffset(2025, 11, 21, 0, 0, 0, TimeSpan.Zero), new AppointmentMissed("health-visiting")),
             Event("m-2", Now.AddDays(-1), new AppointmentMissed("midwifery")),
             Event("m-future", Now.AddMinutes(1), new AppointmentMissed("midwifery")),
             Event("a-1", Now.AddMonths(-2), new AeAttendance()),
@@ -177,18 +178,21 @@ public sealed class RiskFactsTests
         ]);
         var family = FamilyState.Fold("f-1", [Event("o", Now.AddMonths(-11).AddDays(-5), new ChampionOutreach("ch-1"), childId: null)]);
 
+        // Both of the child's contacts were on 20 December 2025 (12 and 3 months back): they stop counting once the months
+        // ending on a day no longer hold that day, at midnight starting 20 December 2026. The family's outreach was five days earlier.
         var next = RiskFacts.NextChange(child, Now);
-        Assert.Equal(Now.AddMonths(1), next);
+        Assert.Equal(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero), next);
         Assert.Equal(1, Fact(RiskFacts.ForChild(child, next!.Value.AddTicks(-1)), "attends-sessions").Value);
         Assert.Equal(0, Fact(RiskFacts.ForChild(child, next.Value), "attends-sessions").Value);
-        Assert.Equal(Now.AddMonths(1).AddDays(-5), RiskFacts.NextChange(family, Now));
+        Assert.Equal(new DateTimeOffset(2026, 12, 15, 0, 0, 0, TimeSpan.Zero), RiskFacts.NextChange(family, Now));
         Assert.Null(RiskFacts.NextChange(new FamilyState("f-1"), Now));
     }
 
     [Theory]
-    [InlineData("2024-03-31T10:00:00Z", 12, "2025-03-31T10:00:00Z")]
-    [InlineData("2024-02-29T10:00:00Z", 12, "2025-03-01T00:00:00Z")]
-    [InlineData("2024-01-31T10:00:00Z", 3, "2024-05-01T00:00:00Z")]
+    [InlineData("2024-03-31T10:00:00Z", 12, "2025-03-30T23:00:00Z")] // the twelve months to 31 March 2025 start on 1 April 2024
+    [InlineData("2024-02-29T10:00:00Z", 12, "2025-02-28T00:00:00Z")] // those to 28 February 2025 start on 1 March 2024
+    [InlineData("2024-01-31T10:00:00Z", 3, "2024-04-29T23:00:00Z")] // the three months to 30 April start on 1 February
+    [InlineData("2024-11-29T10:00:00Z", 3, "2025-02-28T00:00:00Z")] // those to 27 February 2025 still start on 28 November
     public void Look_back_expiry_handles_month_ends(string at, int months, string expected)
     {
         var when = DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture);
@@ -202,19 +206,51 @@ public sealed class RiskFactsTests
         Assert.Equal(0, Fact(RiskFacts.ForFamily(family, next), factId).Value);
     }
 
-    [Fact]
-    public void A_contact_recorded_in_another_offset_leaves_its_look_back_when_the_window_in_now_offset_says()
+    [Theory]
+    [InlineData("2024-03-31T00:30:00+01:00")]
+    [InlineData("2024-03-30T23:30:00+00:00")]
+    public void A_contact_leaves_its_look_back_at_the_same_instant_whatever_offset_it_was_sent_in(string at)
     {
-        // 00:30 on 31 March in British Summer Time is 23:30 on 30 March UTC; three months on, in UTC as grains ask,
-        // is 23:30 on 30 June UTC. Worked out in the contact's own offset it would be midnight on 1 July there
-        // (30 June ends short), 23:00 UTC: half an hour early, and asked again at 23:00 nothing would be due.
-        var family = FamilyState.Fold("f-1", [Event("s", DateTimeOffset.Parse("2024-03-31T00:30:00+01:00", System.Globalization.CultureInfo.InvariantCulture), new SessionAttended("x"), childId: null)]);
-        var leaves = new DateTimeOffset(2024, 6, 30, 23, 30, 0, TimeSpan.Zero);
+        // 00:30 at +01:00 on 31 March 2024 was 23:30 GMT on 30 March in London (the clocks went forward an hour later),
+        // so the contact counts in the three months to 29 June and leaves at the midnight starting 30 June (BST: 23:00 UTC).
+        var family = FamilyState.Fold("f-1", [Event("s", DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture), new SessionAttended("x"), childId: null)]);
+        var leaves = new DateTimeOffset(2024, 6, 29, 23, 0, 0, TimeSpan.Zero);
 
-        Assert.Equal(leaves, RiskFacts.NextChange(family, new DateTimeOffset(2024, 6, 30, 22, 0, 0, TimeSpan.Zero)));
-        Assert.Equal(leaves, RiskFacts.NextChange(family, new DateTimeOffset(2024, 6, 30, 23, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(leaves, RiskFacts.NextChange(family, new DateTimeOffset(2024, 6, 29, 12, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(leaves, RiskFacts.NextChange(family, new DateTimeOffset(2024, 6, 29, 13, 0, 0, TimeSpan.FromHours(1))));
         Assert.Equal(1, Fact(RiskFacts.ForFamily(family, leaves.AddTicks(-1)), "attends-drop-ins").Value);
         Assert.Equal(0, Fact(RiskFacts.ForFamily(family, leaves), "attends-drop-ins").Value);
+    }
+
+    [Theory]
+    [InlineData("2025-05-31T23:30:00+00:00", "2026-05-31T23:15:00+00:00")]
+    [InlineData("2025-06-01T00:30:00+01:00", "2026-06-01T00:15:00+01:00")]
+    [InlineData("2025-05-31T23:30:00+00:00", "2026-06-01T00:15:00+01:00")]
+    public void A_contact_just_after_midnight_in_summer_counts_on_its_programme_day(string at, string now)
+    {
+        // 23:30 UTC on 31 May 2025 is 00:30 BST on 1 June: at 00:15 BST on 1 June 2026 the twelve months ending today
+        // start on 2 June 2025, so it no longer counts; it left at the midnight starting that day, 23:00 UTC.
+        var instant = DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture);
+        var asked = DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture);
+        var child = ChildState.Fold("c-1", [Event("ae", instant, new AeAttendance())]);
+
+        Assert.Equal(0, Fact(RiskFacts.ForChild(child, asked), "ae-attendances").Value);
+        Assert.Equal(1, Fact(RiskFacts.ForChild(child, new DateTimeOffset(2026, 5, 31, 22, 59, 59, TimeSpan.Zero)), "ae-attendances").Value);
+        Assert.Equal(new DateTimeOffset(2026, 5, 31, 23, 0, 0, TimeSpan.Zero), RiskFacts.NextChange(child, new DateTimeOffset(2026, 5, 31, 12, 0, 0, TimeSpan.Zero)));
+    }
+
+    [Theory]
+    [InlineData("2024-11-15T10:00:00Z", "2025-02-15T00:00:00Z")] // winter: the programme's midnight is midnight GMT
+    [InlineData("2024-12-31T10:00:00Z", "2025-03-30T23:00:00Z")] // 31 March 2025 starts the night the clocks went forward
+    [InlineData("2025-07-26T10:00:00Z", "2025-10-25T23:00:00Z")] // 26 October 2025, the day the clocks go back, starts in BST
+    public void A_session_leaves_its_three_months_at_the_programmes_midnight(string at, string leaves)
+    {
+        var child = ChildState.Fold("c-1", [Event("s", DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture), new SessionAttended("sounds-like-fun"))]);
+        var expected = DateTimeOffset.Parse(leaves, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(expected, RiskFacts.NextChange(child, expected.AddDays(-2)));
+        Assert.Equal(1, Fact(RiskFacts.ForChild(child, expected.AddTicks(-1)), "attends-sessions").Value);
+        Assert.Equal(0, Fact(RiskFacts.ForChild(child, expected), "attends-sessions").Value);
     }
 
     [Fact]

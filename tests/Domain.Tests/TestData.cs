@@ -45,7 +45,7 @@ internal static class TestData
     public static ParseResult Parse(string json, DateTimeOffset? receivedAt = null)
     {
         using var document = JsonDocument.Parse(json);
-        return EventCatalogue.Parse(document.RootElement, Recorder, receivedAt ?? Now);
+        return EventCatalogue.Parse(document.RootElement, Recorder, receivedAt ?? Now, ProgrammeCalendar.QueensPark);
     }
 
     public static ContactEvent Event(

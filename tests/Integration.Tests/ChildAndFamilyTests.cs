@@ -1,5 +1,8 @@
+using System.Globalization;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
+using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Integration.Tests;
@@ -115,6 +118,30 @@ public sealed class ChildAndFamilyTests(ClusterFixture fixture)
         Assert.Equal(ReceiptStatus.Rejected, receipt.Status);
         Assert.Contains(receipt.Errors, e => e.Field == "childId");
         Assert.Equal(1, (await grain.GetRiskAsync()).Version);
+    }
+
+    [Theory]
+    [InlineData("2026-05-31T23:30:00+00:00")]
+    [InlineData("2026-06-01T00:30:00+01:00")]
+    public async Task A_visit_just_after_midnight_falls_on_the_same_day_in_the_review_and_the_services_tally(string at)
+    {
+        // 23:30 UTC on 31 May 2026 is 00:30 BST on 1 June, however the phone states it. The new birth visit's window
+        // closed on 31 May, so the visit is late, and the health visitor's contact counts in June.
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        await grain.RecordAsync(_contacts.Birth(family, child, new DateOnly(2026, 5, 17)));
+        await grain.RecordAsync(_contacts.Review(family, child, "new-birth", DateTimeOffset.Parse(at, CultureInfo.InvariantCulture)));
+
+        var review = Assert.Single((await grain.GetRiskAsync()).Reviews, r => r.Review == "new-birth");
+        var contribution = ContributionJson.Deserialize<ChildContribution>((await grain.GetContributionAsync())!.Payload);
+        var visiting = Assert.Single(contribution.Services, s => s.ServiceId == "health-visiting");
+
+        var firstOfJune = new DateOnly(2026, 6, 1);
+        Assert.Equal("completed-late", review.Status);
+        Assert.Equal(RiskViews.ToInstant(firstOfJune), review.CompletedOn);
+        Assert.Equal(firstOfJune, contribution.NewBirthVisitOn);
+        Assert.Equal(firstOfJune, visiting.LastContact);
+        Assert.Equal([KeyValuePair.Create("2026-06", 1)], visiting.ContactsByMonth);
     }
 
     [Fact]
@@ -394,6 +421,23 @@ public sealed class ServiceSummaryTests(ClusterFixture fixture)
         Assert.Equal(1, summary.MissedAppointments);
         Assert.Equal(1, summary.ActiveChildren);
         Assert.Equal(0.5, summary.MissedAppointmentRate);
+    }
+
+    [Fact]
+    public async Task A_contact_just_after_midnight_on_the_first_counts_in_that_month()
+    {
+        // 23:30 UTC on 31 May 2026 is 00:30 BST on 1 June; this cluster's clock starts on 1 June and moves at most two weeks.
+        Assert.Equal(6, ProgrammeCalendar.QueensPark.DayOf(fixture.Clock.GetUtcNow()).Month);
+        var service = _contacts.NewId("svc");
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, new DateOnly(2026, 5, 17)));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Make(EventTypes.ReviewCompleted, family, child,
+            new DateTimeOffset(2026, 5, 31, 23, 30, 0, TimeSpan.Zero), new System.Text.Json.Nodes.JsonObject { ["review"] = "new-birth" }, "service:" + service));
+
+        var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
+
+        Assert.Equal(1, summary.ContactsThisMonth);
+        Assert.Equal(1, summary.ContactsLast12Months);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 using QpActors.Tests.Shared;
 
@@ -22,7 +23,7 @@ public sealed class Contacts(TimeProvider clock, string prefix) : WireContacts(c
             ["data"] = new JsonObject { ["session"] = "stay-and-play", ["attendance"] = 8 },
         };
         using var document = JsonDocument.Parse(wire.ToJsonString());
-        var parsed = EventCatalogue.Parse(document.RootElement, "service:" + serviceId, _clock.GetUtcNow());
+        var parsed = EventCatalogue.Parse(document.RootElement, "service:" + serviceId, _clock.GetUtcNow(), ProgrammeCalendar.QueensPark);
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors.Select(e => $"{e.Field}: {e.Message}")));
         return parsed.Event!;
     }

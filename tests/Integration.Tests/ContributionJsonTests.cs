@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Time.Testing;
+using QpActors.Domain;
 using QpActors.Grains;
 
 namespace QpActors.Integration.Tests;
@@ -38,16 +39,16 @@ public sealed class ContributionJsonTests
         var today = new DateOnly(2026, 11, 20);
         var contacts = new Contacts(new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero)), "span");
         var tallies = new ServiceTallies();
-        tallies.Add(contacts.Birth("span-f", "span-c", new DateOnly(2025, 9, 1)));
+        tallies.Add(contacts.Birth("span-f", "span-c", new DateOnly(2025, 9, 1)), ProgrammeCalendar.QueensPark);
         for (var month = 0; month < 12; month++)
         {
             var at = new DateTimeOffset(2025, 11, 3, 10, 0, 0, TimeSpan.Zero).AddMonths(month);
-            tallies.Add(contacts.Review("span-f", "span-c", "1-year", at));
-            tallies.Add(contacts.Registered("span-f", "span-c", at.AddDays(1)));
+            tallies.Add(contacts.Review("span-f", "span-c", "1-year", at), ProgrammeCalendar.QueensPark);
+            tallies.Add(contacts.Registered("span-f", "span-c", at.AddDays(1)), ProgrammeCalendar.QueensPark);
         }
 
         var before = Child(tallies.Snapshot(today));
-        tallies.Add(contacts.Registered("span-f", "span-c", new DateTimeOffset(2026, 11, 19, 9, 0, 0, TimeSpan.Zero)));
+        tallies.Add(contacts.Registered("span-f", "span-c", new DateTimeOffset(2026, 11, 19, 9, 0, 0, TimeSpan.Zero)), ProgrammeCalendar.QueensPark);
         var after = Child(tallies.Snapshot(today));
 
         var prefix = 0;

@@ -20,7 +20,7 @@ public sealed class ServiceTalliesTests
         var tallies = new ServiceTallies();
         foreach (var contact in events)
         {
-            tallies.Add(contact);
+            tallies.Add(contact, ProgrammeCalendar.QueensPark);
         }
 
         var snapshot = tallies.Snapshot(Today);
@@ -28,7 +28,7 @@ public sealed class ServiceTalliesTests
         var expected = events
             .Where(e => e.RecordedBy.StartsWith("service:", StringComparison.Ordinal) && e.Data is not AppointmentMissed)
             .GroupBy(e => e.RecordedBy["service:".Length..], StringComparer.Ordinal)
-            .OrderByDescending(g => DateOnly.FromDateTime(g.Max(e => e.OccurredAt).UtcDateTime))
+            .OrderByDescending(g => g.Max(e => Day(e.OccurredAt)))
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
         Assert.True(expected.Count >= 3, "the history names at least three services, so their order is tested");
@@ -38,13 +38,13 @@ public sealed class ServiceTalliesTests
         {
             var tally = snapshot.Single(s => s.ServiceId == service.Key);
             var months = service
-                .Select(e => e.OccurredAt.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture))
+                .Select(e => Day(e.OccurredAt).ToString("yyyy-MM", CultureInfo.InvariantCulture))
                 .Where(m => string.CompareOrdinal(m, oldest) >= 0)
                 .GroupBy(m => m, StringComparer.Ordinal)
                 .OrderByDescending(g => g.Key, StringComparer.Ordinal)
                 .Select(g => KeyValuePair.Create(g.Key, g.Count()));
             Assert.Equal(months, tally.ContactsByMonth);
-            Assert.Equal(DateOnly.FromDateTime(service.Max(e => e.OccurredAt).UtcDateTime), tally.LastContact);
+            Assert.Equal(service.Max(e => Day(e.OccurredAt)), tally.LastContact);
         }
 
         var missed = snapshot.Single(s => s.ServiceId == "health-visiting");
@@ -57,16 +57,35 @@ public sealed class ServiceTalliesTests
     {
         var events = History();
         var inOrder = new ServiceTallies();
-        events.ForEach(inOrder.Add);
+        events.ForEach(contact => inOrder.Add(contact, ProgrammeCalendar.QueensPark));
         var shuffled = new ServiceTallies();
         foreach (var contact in events.OrderBy(_ => Random.Shared.Next()))
         {
-            shuffled.Add(contact);
+            shuffled.Add(contact, ProgrammeCalendar.QueensPark);
         }
 
         Assert.Equal(
             ContributionJson.Serialize(inOrder.Snapshot(Today)),
             ContributionJson.Serialize(shuffled.Snapshot(Today)));
+    }
+
+    [Theory]
+    [InlineData("2025-05-31T23:30:00+00:00", "2025-06-01")] // 00:30 British Summer Time on 1 June
+    [InlineData("2025-06-01T00:30:00+01:00", "2025-06-01")] // the same instant as a phone in BST states it
+    [InlineData("2024-12-31T23:30:00+00:00", "2024-12-31")] // winter: Greenwich Mean Time, so still 31 December
+    [InlineData("2025-01-01T00:30:00+01:00", "2024-12-31")] // the same instant from a phone left on +01:00
+    public void A_contact_near_midnight_counts_in_the_month_of_its_programme_day(string at, string day)
+    {
+        var instant = DateTimeOffset.Parse(at, CultureInfo.InvariantCulture);
+        var tallies = new ServiceTallies();
+        tallies.Add(_contacts.Review("tally-f", "tally-c", "new-birth", instant), ProgrammeCalendar.QueensPark);
+        tallies.Add(_contacts.Missed("tally-f", "tally-c", instant), ProgrammeCalendar.QueensPark);
+
+        var visiting = Assert.Single(tallies.Snapshot(new DateOnly(2025, 6, 30)));
+
+        Assert.Equal(DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), visiting.LastContact);
+        Assert.Equal([KeyValuePair.Create(day[..7], 1)], visiting.ContactsByMonth);
+        Assert.Equal([KeyValuePair.Create(day[..7], 1)], visiting.MissedByMonth!);
     }
 
     [Fact]
@@ -80,6 +99,8 @@ public sealed class ServiceTalliesTests
         var long1 = new string('x', SharedText.MaxLength + 1);
         Assert.Same(long1, SharedText.Share(long1));
     }
+
+    private static DateOnly Day(DateTimeOffset at) => ProgrammeCalendar.QueensPark.DayOf(at);
 
     private List<ContactEvent> History()
     {

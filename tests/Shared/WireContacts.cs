@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using QpActors.Domain;
 using QpActors.Domain.Events;
 
 namespace QpActors.Tests.Shared;
@@ -31,7 +32,7 @@ public class WireContacts(TimeProvider clock, string prefix)
         }
 
         using var document = JsonDocument.Parse(wire.ToJsonString());
-        var parsed = EventCatalogue.Parse(document.RootElement, recordedBy, clock.GetUtcNow());
+        var parsed = EventCatalogue.Parse(document.RootElement, recordedBy, clock.GetUtcNow(), ProgrammeCalendar.QueensPark);
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors.Select(e => $"{e.Field}: {e.Message}")));
         return parsed.Event!;
     }

@@ -60,7 +60,7 @@ public sealed class ImportTests
         var row = Births("child_id,family_id,date_of_birth,ward_code,notified_on\nc-1,f-1,2024-05-01,QUEENS-PARK,2024-05-02\n").Single();
 
         Assert.Equal(
-            """{"eventId":"import-births-c-1","type":"birth-notified","occurredAt":"2024-05-02T00:00:00Z","familyId":"f-1","childId":"c-1","data":{"dateOfBirth":"2024-05-01","wardCode":"queens-park"}}""",
+            """{"eventId":"import-births-c-1","type":"birth-notified","occurredAt":"2024-05-02T00:00:00+01:00","familyId":"f-1","childId":"c-1","data":{"dateOfBirth":"2024-05-01","wardCode":"queens-park"}}""",
             row.Event!.ToJsonString());
     }
 
@@ -69,7 +69,30 @@ public sealed class ImportTests
     {
         var row = Births("child_id,family_id,date_of_birth,ward_code\nc-1,f-1,2024-05-01,queens-park\n").Single();
 
-        Assert.Equal("2024-05-01T00:00:00Z", row.Event!["occurredAt"]!.GetValue<string>());
+        Assert.Equal("\"2024-05-01T00:00:00+01:00\"", row.Event!["occurredAt"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Todays_date_in_london_is_not_in_the_future_just_after_midnight_british_summer_time()
+    {
+        // 23:30 UTC on 31 May 2024 is 00:30 BST on 1 June: a registration that day happened at London's midnight.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2024, 5, 31, 23, 30, 0, TimeSpan.Zero));
+        var importer = new ContactCsvImporter(["queens-park"], clock);
+
+        var today = importer.ReadCentreRegistrations(new StringReader("child_id,family_id,registered_on\nc-1,f-1,2024-06-01\n")).Single();
+        var tomorrow = importer.ReadCentreRegistrations(new StringReader("child_id,family_id,registered_on\nc-1,f-1,2024-06-02\n")).Single();
+
+        Assert.Equal(ImportStatus.Imported, today.Status);
+        Assert.Equal("\"2024-06-01T00:00:00+01:00\"", today.Event!["occurredAt"]!.ToJsonString());
+        Assert.Equal("bad date in registered_on '2024-06-02': in the future", tomorrow.Reason);
+    }
+
+    [Fact]
+    public void In_winter_a_date_starts_at_midnight_greenwich_mean_time()
+    {
+        var row = Registrations("child_id,family_id,registered_on\nc-1,f-1,2024-01-10\n").Single();
+
+        Assert.Equal("\"2024-01-10T00:00:00+00:00\"", row.Event!["occurredAt"]!.ToJsonString());
     }
 
     [Fact]
@@ -112,7 +135,7 @@ public sealed class ImportTests
             ],
             rows.Select(r => (r.RowNumber, r.Status, r.Reason)));
         Assert.Equal(
-            """{"eventId":"import-reg-c-1-2024-05-01","type":"centre-registered","occurredAt":"2024-05-01T00:00:00Z","familyId":"f-1","childId":"c-1","data":{"centreId":"qp-cc"}}""",
+            """{"eventId":"import-reg-c-1-2024-05-01","type":"centre-registered","occurredAt":"2024-05-01T00:00:00+01:00","familyId":"f-1","childId":"c-1","data":{"centreId":"qp-cc"}}""",
             rows[0].Event!.ToJsonString());
     }
 
