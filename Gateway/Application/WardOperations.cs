@@ -287,7 +287,18 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return place.As<LiveStream>();
         }
 
-        var known = await GrainCalls.RunAsync(caller, logger, async () => await UnknownWardAsync(ward!) ?? OperationResult<bool>.Ok(true));
+        OperationResult<bool> known;
+        try
+        {
+            known = await GrainCalls.RunAsync(caller, logger, async () => await UnknownWardAsync(ward!) ?? OperationResult<bool>.Ok(true));
+        }
+        catch
+        {
+            // No stream will be handed out to give the place back when it ends.
+            place.Value!.Dispose();
+            throw;
+        }
+
         if (!known.IsOk)
         {
             place.Value!.Dispose();
