@@ -111,6 +111,11 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
             index++;
         }
 
+        // A repeat of an event id earlier in the batch is not sent: items for one family or one champion are recorded in
+        // parallel, so the copies would race and either could come back accepted. The first in batch order is recorded,
+        // and each repeat answers with its receipt, as a later retry would.
+        var repeats = WithoutRepeats(parsed);
+
         var recorded = await GrainCalls.RunAsync(caller, logger, async () =>
         {
             var results = new OperationResult<ContactReceipt>[parsed.Count];
@@ -132,7 +137,34 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
                 : ContactReceipt.Rejected(contact.EventId, routed.Errors.Count > 0 ? routed.Errors : [new FieldProblem("$", routed.Detail ?? "not recorded")]));
         }
 
+        foreach (var (itemIndex, firstIndex) in repeats)
+        {
+            var first = receipts[firstIndex].Receipt;
+            receipts[itemIndex] = new BatchReceipt(itemIndex, first.Status == ReceiptStatus.Rejected ? first : first with { Status = ReceiptStatus.Duplicate });
+        }
+
         return OperationResult<IReadOnlyList<BatchReceipt>>.Ok(receipts);
+    }
+
+    /// <summary>
+    /// Takes out of <paramref name="parsed"/> every item whose event id an earlier item holds; answers each one taken out
+    /// with the batch index of that earlier item.
+    /// </summary>
+    private static List<(int Index, int FirstIndex)> WithoutRepeats(List<(int Index, ContactEvent Event)> parsed)
+    {
+        var repeats = new List<(int Index, int FirstIndex)>();
+        var first = new Dictionary<string, int>(parsed.Count, StringComparer.Ordinal);
+        parsed.RemoveAll(item =>
+        {
+            if (first.TryAdd(item.Event.EventId, item.Index))
+            {
+                return false;
+            }
+
+            repeats.Add((item.Index, first[item.Event.EventId]));
+            return true;
+        });
+        return repeats;
     }
 
     /// <summary>Records an event the gateway built itself (a level decision) for the caller.</summary>

@@ -86,6 +86,25 @@ public sealed class ContactApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Copies_of_a_family_event_in_one_batch_accept_the_first_in_batch_order_and_answer_the_rest_as_duplicates()
+    {
+        // Items without a child are recorded in parallel, so copies would race for the family grain.
+        const int Copies = 12;
+        var ward = Ids.Ward();
+        var registered = TestEvents.FamilyRegistered(Ids.Family(), ward);
+        var batch = new JsonArray([.. Enumerable.Range(0, Copies).Select(_ => registered.DeepClone())]);
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, batch.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await Json(response);
+        var receipts = body.GetProperty("receipts").EnumerateArray().ToArray();
+        Assert.Equal(["accepted", .. Enumerable.Repeat("duplicate", Copies - 1)], receipts.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(Enumerable.Repeat(1L, Copies), receipts.Select(r => r.GetProperty("version").GetInt64()));
+        Assert.Equal((1, Copies - 1), (body.GetProperty("accepted").GetInt32(), body.GetProperty("duplicates").GetInt32()));
+    }
+
+    [Fact]
     public async Task A_batch_naming_more_children_than_it_calls_at_once_answers_every_item_in_place()
     {
         // More children than Api:BatchCallsInFlight (16), so the batch is routed in several waves.
