@@ -34,6 +34,7 @@ public sealed class ContactsGrpcService(ContactOperations contacts) : V1.Contact
 [Authorize(Policy = QpPolicies.EarlyIntervention)]
 public sealed class FamiliesGrpcService(FamilyOperations families) : FamiliesServiceBinding
 {
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<RiskStatusReply> GetRiskStatus(V1.RiskStatusRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -59,6 +60,7 @@ public sealed class FamiliesGrpcService(FamilyOperations families) : FamiliesSer
 public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.WardsServiceBase
 {
     [Authorize(Policy = QpPolicies.EarlyIntervention)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.WorklistPage> GetWorklist(V1.WorklistRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -74,6 +76,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.Outreach)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.UnreachedList> GetUnreached(V1.UnreachedRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -82,6 +85,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.Figures> GetWardFigures(V1.WardFiguresRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -90,6 +94,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.Figures> GetAreaFigures(V1.AreaFiguresRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -98,6 +103,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.FiguresHistory> GetWardFiguresHistory(V1.WardFiguresHistoryRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -106,6 +112,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.FiguresHistory> GetAreaFiguresHistory(V1.AreaFiguresHistoryRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -153,6 +160,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
 [Authorize(Policy = QpPolicies.Admin)]
 public sealed class AuditGrpcService(AuditOperations audit) : V1.AuditService.AuditServiceBase
 {
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
     public override async Task<V1.AuditPage> Query(V1.AuditQueryRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

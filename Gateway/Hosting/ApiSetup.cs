@@ -41,6 +41,15 @@ public static class ApiLimits
     public const int DefaultBatchQueueLimit = 256;
 
     /// <summary>
+    /// Reads that call the grains in flight at once (<c>Api:MaxConcurrentReads</c>). A read takes a few milliseconds, so
+    /// this is far above what a busy ward's team asks at once; it bounds the work a flood of reads can queue.
+    /// </summary>
+    public const int DefaultMaxConcurrentReads = 1024;
+
+    /// <summary>Reads waiting for a slot before the gateway answers 503 (<c>Api:ReadQueueLimit</c>).</summary>
+    public const int DefaultReadQueueLimit = 4096;
+
+    /// <summary>
     /// Live streams (server-sent events and gRPC server streams) one caller may hold open at once
     /// (<c>Api:MaxStreamsPerCaller</c>): a browser tab per ward followed, with room for a reconnect overlapping the old stream.
     /// </summary>
@@ -85,6 +94,12 @@ public static class ApiSetup
             {
                 limiter.PermitLimit = api.GetValue("MaxConcurrentBatches", ApiLimits.DefaultMaxConcurrentBatches);
                 limiter.QueueLimit = api.GetValue("BatchQueueLimit", ApiLimits.DefaultBatchQueueLimit);
+                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            o.AddConcurrencyLimiter(ApiEndpoints.ReadsLimiter, limiter =>
+            {
+                limiter.PermitLimit = api.GetValue("MaxConcurrentReads", ApiLimits.DefaultMaxConcurrentReads);
+                limiter.QueueLimit = api.GetValue("ReadQueueLimit", ApiLimits.DefaultReadQueueLimit);
                 limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
             o.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -19,6 +19,12 @@ public static class ApiEndpoints
     /// <summary>The concurrency limiter on batches from offline devices, in place of <see cref="WritesLimiter"/>.</summary>
     public const string BatchesLimiter = "batches";
 
+    /// <summary>
+    /// The concurrency limiter on reads that call the grains (risk, lists, figures, audit). Live streams are counted
+    /// by <see cref="Application.LiveStreamLimits"/> instead: they hold their place for as long as a client keeps them.
+    /// </summary>
+    public const string ReadsLimiter = "reads";
+
     public static RouteGroupBuilder MapQpHttpApi(this IEndpointRouteBuilder endpoints)
     {
         var v1 = endpoints.MapGroup("/v1");
@@ -102,7 +108,12 @@ public static class ApiEndpoints
                 return result.IsOk ? new Utf8JsonResult(result.Value!.Head, result.Value.Tail) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .RequireRateLimiting(ReadsLimiter)
             .Produces<RiskStatusResponse>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("GetFamilyRisk")
             .WithSummary("A family's risk status; audited before it is returned. Outside your wards send X-Break-Glass-Reason.");
 
@@ -167,7 +178,11 @@ public static class ApiEndpoints
                 return result.IsOk ? TypedResults.Ok(result.Value!) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.EarlyIntervention)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("GetWorklist")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Families in one of your wards ranked by need; filter by level, overdueReview, concern; paged.");
 
         v1.MapGet("/wards/{wardCode}/unreached", async Task<Results<Ok<UnreachedResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
@@ -176,12 +191,17 @@ public static class ApiEndpoints
                 return result.IsOk ? TypedResults.Ok(new UnreachedResponse(wardCode, result.Value!.Count, result.Value)) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.Outreach)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("GetUnreachedInfants")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Infants known from birth records but not yet reached by the children's centre (champions and early intervention, own wards).");
 
         v1.MapGet("/wards/{wardCode}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
                 Figures(await wards.GetWardFiguresAsync(CallerFactory.FromPrincipal(http.User), wardCode, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("GetWardFigures")
             .WithSummary("A ward's figures with small numbers suppressed; period=month|quarter|rolling-12-months, asOf=yyyy-MM-dd, scenario=name.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -192,6 +212,7 @@ public static class ApiEndpoints
         v1.MapGet("/wards/{wardCode}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
                 History(wardCode, await wards.GetWardHistoryAsync(CallerFactory.FromPrincipal(http.User), wardCode), http))
             .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("GetWardFiguresHistory")
             .WithSummary("A ward's monthly figures (one snapshot per completed month), each with small numbers suppressed.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -202,6 +223,7 @@ public static class ApiEndpoints
         v1.MapGet("/areas/{areaId}/figures/history", async Task<Results<Ok<FiguresHistoryResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards) =>
                 History(areaId, await wards.GetAreaHistoryAsync(CallerFactory.FromPrincipal(http.User), areaId), http))
             .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("GetAreaFiguresHistory")
             .WithSummary("An area's monthly figures (months every ward kept), each with small numbers suppressed.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -212,6 +234,7 @@ public static class ApiEndpoints
         v1.MapGet("/areas/{areaId}/figures", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards, string? period, string? asOf, string? scenario) =>
                 Figures(await wards.GetAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, period, asOf, scenario), http))
             .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("GetAreaFigures")
             .WithSummary("An area's figures with small numbers suppressed.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -290,7 +313,11 @@ public static class ApiEndpoints
                 return result.IsOk ? TypedResults.Ok(result.Value!) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.Admin)
+            .RequireRateLimiting(ReadsLimiter)
             .WithName("QueryAudit")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first.");
     }
 
