@@ -69,7 +69,10 @@ public sealed class LiveStreamLimits
         return OperationResult<IDisposable>.Ok(new Place(this, userId));
     }
 
-    /// <summary>Completes once the caller has no stream open (at once if it has none): for draining, and for tests.</summary>
+    /// <summary>
+    /// Completes once the caller has no stream open (at once if it has none), so a caller can wait for a stream's place to
+    /// come back (the tests do, for a client that vanished) instead of polling <see cref="Open"/>.
+    /// </summary>
     public Task WhenNoneOpenFor(string userId)
     {
         lock (_gate)

@@ -83,7 +83,9 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
 
     /// <summary>
     /// One pass over the worklist in pages of the size the grain serves (it caps what is asked for; for the system's
-    /// poller the cap is <see cref="MaxFamiliesFollowed"/>, so against the ward grain this is a single page).
+    /// poller the cap is <see cref="MaxFamiliesFollowed"/>, so against this version's ward grain this is a single page).
+    /// The paging stays because a gateway may poll a silo of an earlier version during a rolling upgrade, whose ward
+    /// grain serves the system pages of 200 like anyone else.
     /// Complete when the pages agree on the total and held all of it: families ranked anew between two
     /// pages can be skipped or read twice.
     /// </summary>

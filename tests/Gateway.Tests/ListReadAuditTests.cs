@@ -66,11 +66,9 @@ public sealed class ListReadAuditTests(GatewayFixture gateway)
 
         var subscriber = TestCaller.EarlyIntervention(ward);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", subscriber);
-        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-        var snapshot = await WardApiTests.NextEventAsync(reader, cancel.Token);
+        using var stream = await WardApiTests.RiskStream.OpenAsync(gateway, ward, subscriber, cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, stream.Response.StatusCode);
+        var snapshot = await stream.NextAsync(cancel.Token);
 
         // Durable before the snapshot left the gateway, so already there to read.
         var rows = await AuditAsync($"user={subscriber.Subject}");

@@ -285,13 +285,11 @@ public sealed class WardApiTests(GatewayFixture gateway)
         var ward = Ids.Ward();
         var familyId = Ids.Family();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", TestCaller.EarlyIntervention(ward));
-        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        using var stream = await RiskStream.OpenAsync(gateway, ward, TestCaller.EarlyIntervention(ward), cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, stream.Response.StatusCode);
+        Assert.Equal("text/event-stream", stream.Response.Content.Headers.ContentType?.MediaType);
 
-        var snapshot = await NextEventAsync(reader, cancel.Token);
+        var snapshot = await stream.NextAsync(cancel.Token);
         Assert.Equal("snapshot", snapshot.Kind);
         Assert.False(string.IsNullOrEmpty(snapshot.Id));
 
@@ -306,7 +304,7 @@ public sealed class WardApiTests(GatewayFixture gateway)
         SseEvent change;
         do
         {
-            change = await NextEventAsync(reader, cancel.Token);
+            change = await stream.NextAsync(cancel.Token);
         }
         while (change.Kind != "risk-changed" || JsonDocument.Parse(change.Data).RootElement.GetProperty("familyId").GetString() != familyId);
 
@@ -335,10 +333,8 @@ public sealed class WardApiTests(GatewayFixture gateway)
         }, Convergence, "every family on the worklist");
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", practitioner);
-        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-        var snapshot = await NextEventAsync(reader, cancel.Token);
+        using var stream = await RiskStream.OpenAsync(gateway, ward, practitioner, cancel.Token);
+        var snapshot = await stream.NextAsync(cancel.Token);
 
         Assert.Equal("snapshot", snapshot.Kind);
         Assert.Equal(Families, JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("items").GetArrayLength());
@@ -362,10 +358,8 @@ public sealed class WardApiTests(GatewayFixture gateway)
         }, Convergence, "the family on the worklist");
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", practitioner);
-        using var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-        var snapshot = await NextEventAsync(reader, cancel.Token);
+        using var stream = await RiskStream.OpenAsync(gateway, ward, practitioner, cancel.Token);
+        var snapshot = await stream.NextAsync(cancel.Token);
         Assert.Equal(1, JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("items").GetArrayLength());
 
         // Later than the registration (a minute ago) even within the same second: the latest ward wins.
@@ -379,7 +373,7 @@ public sealed class WardApiTests(GatewayFixture gateway)
         SseEvent removed;
         do
         {
-            removed = await NextEventAsync(reader, cancel.Token);
+            removed = await stream.NextAsync(cancel.Token);
         }
         while (removed.Kind != "risk-removed");
 
@@ -431,4 +425,25 @@ public sealed class WardApiTests(GatewayFixture gateway)
     }
 
     internal sealed record SseEvent(string Id, string Kind, string Data);
+
+    /// <summary>A risk stream opened for a caller (its response, whatever its status), read event by event.</summary>
+    internal sealed class RiskStream(HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        public HttpResponseMessage Response { get; } = response;
+
+        public static async Task<RiskStream> OpenAsync(GatewayFixture gateway, string ward, TestCaller caller, CancellationToken cancellationToken)
+        {
+            using var request = gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", caller);
+            var response = await gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return new RiskStream(response, new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken)));
+        }
+
+        public Task<SseEvent> NextAsync(CancellationToken cancellationToken) => NextEventAsync(reader, cancellationToken);
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            Response.Dispose();
+        }
+    }
 }
