@@ -73,6 +73,9 @@ public static class AuthSetup
         return services;
     }
 
+    /// <summary>Why a token failing <see cref="HasOneTokenRole"/> is refused, whichever path validated it.</summary>
+    internal const string OneTokenRoleRule = "The token must carry exactly one role: frontline, early-intervention, commission or admin.";
+
     /// <summary>
     /// Exactly one <c>role</c> claim, naming a role a token may carry. A token with two would pass the policy of either
     /// while the grains see only the first; the system's own role (<c>Roles.System</c>) is never a token's. Checked once
@@ -99,7 +102,7 @@ public static class AuthSetup
     {
         if (context.Principal?.Identity is not ClaimsIdentity identity || !HasOneTokenRole(identity))
         {
-            context.Fail("The token must carry exactly one role: frontline, early-intervention, commission or admin.");
+            context.Fail(OneTokenRoleRule);
         }
 
         return Task.CompletedTask;

@@ -73,7 +73,7 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
             return new TokenValidationResult
             {
                 IsValid = false,
-                Exception = new SecurityTokenValidationException("The token must carry exactly one role: frontline, early-intervention, commission or admin."),
+                Exception = new SecurityTokenValidationException(AuthSetup.OneTokenRoleRule),
             };
         }
 
