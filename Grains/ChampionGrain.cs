@@ -1,4 +1,5 @@
 using QpActors.Domain.Events;
+using QpActors.Domain.Model;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -34,7 +35,7 @@ public sealed class ChampionGrain(
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     // Per family, the service of its latest signposting by (occurredAt, eventId), so the answer does not depend on the
     // order notices and journal rows arrive in.
-    private readonly Dictionary<string, (string Service, DateTimeOffset At, string EventId)> _signposted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Stamped<string>> _signposted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WardTally> _byWard = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Utf8Json> _published = new(StringComparer.Ordinal);
     private int _outreach;
@@ -121,7 +122,7 @@ public sealed class ChampionGrain(
     public Task<ChampionSummary> GetSummaryAsync()
     {
         var byService = _signposted.Values
-            .GroupBy(s => s.Service, StringComparer.Ordinal)
+            .GroupBy(s => s.Value, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return Task.FromResult(new ChampionSummary(
             ChampionId,
@@ -212,9 +213,6 @@ public sealed class ChampionGrain(
     private static WardContribution ToContribution(WardEntry entry) =>
         new(entry.EntryKey, entry.WardCode, ContributionKind.Champion, entry.Version, entry.Payload.Bytes);
 
-    private static bool Later(DateTimeOffset at, string eventId, DateTimeOffset thanAt, string thanEventId) =>
-        at > thanAt || (at == thanAt && string.CompareOrdinal(eventId, thanEventId) > 0);
-
     /// <summary>Counts an event once (by id) in the ward it was recorded in; false if it was already counted.</summary>
     private bool Count(ContactEvent contact, string? ward)
     {
@@ -226,10 +224,7 @@ public sealed class ChampionGrain(
         Tally(contact, ward, 1);
         if (contact.Data is ChampionOutreach { SignpostedTo: { } service } && contact.FamilyId is { } family)
         {
-            if (!_signposted.TryGetValue(family, out var held) || Later(contact.OccurredAt, contact.EventId, held.At, held.EventId))
-            {
-                _signposted[family] = (service, contact.OccurredAt, contact.EventId);
-            }
+            _signposted[family] = Stamped<string>.Latest(_signposted.GetValueOrDefault(family), new(service, contact.OccurredAt, contact.EventId));
         }
 
         return true;
