@@ -7,8 +7,8 @@ namespace QpActors.Gateway.Tests;
 
 /// <summary>
 /// Every read that calls the grains waits for a slot of the reads limiter, over HTTP and gRPC alike, so a flood of reads
-/// is answered 503 with Retry-After beyond its queue rather than queued without bound (the refusal itself is the same
-/// handler as the writes', tested in <see cref="BackpressureTests"/>). Live streams are counted apart, and the list of
+/// is answered 503 with Retry-After beyond its queue rather than queued without bound (a read refused while another holds
+/// the only slot is <see cref="ReadBackpressureTests"/>). Live streams are counted apart, and the list of
 /// event types reads no grain.
 /// </summary>
 [Collection(GatewayCollection.Name)]
