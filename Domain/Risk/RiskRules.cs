@@ -83,27 +83,12 @@ public sealed class RiskRules
 
     public static RiskRules LoadDefault() => DefaultRules.Value;
 
-    public static RiskRules Load(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, Path.GetFileName(path));
-    }
+    public static RiskRules Load(string path) => DataFileJson.LoadFile(path, Load);
 
     /// <exception cref="DataFileException">The file is malformed; every problem is listed.</exception>
     public static RiskRules Load(Stream stream, string name = "risk rules")
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException ex)
-        {
-            throw new DataFileException(name, [$"not valid JSON: {ex.Message}"]);
-        }
-
-        using (document)
+        using (var document = DataFileJson.Parse(stream, name))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

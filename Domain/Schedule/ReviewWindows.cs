@@ -123,27 +123,12 @@ public sealed class ReviewWindows
         return ReferenceEquals(calendar, Calendar) ? this : new ReviewWindows(Version, Windows, Asq3Cutoffs, calendar);
     }
 
-    public static ReviewWindows Load(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, Path.GetFileName(path));
-    }
+    public static ReviewWindows Load(string path) => DataFileJson.LoadFile(path, Load);
 
     /// <exception cref="DataFileException">The file is malformed; every problem is listed.</exception>
     public static ReviewWindows Load(Stream stream, string name = "review schedule")
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException ex)
-        {
-            throw new DataFileException(name, [$"not valid JSON: {ex.Message}"]);
-        }
-
-        using (document)
+        using (var document = DataFileJson.Parse(stream, name))
         {
             var problems = new List<string>();
             var root = document.RootElement;
