@@ -447,7 +447,7 @@ public sealed class FamilyGrain(
             children.Add(RiskViews.Child(child, engine.AssessChild(RiskFacts.ForChild(child, now, schedule)), reviews, []));
             overdue.AddRange(reviews
                 .Where(r => r.Status == ReviewState.Overdue)
-                .Select(r => new OverdueReviewView(child.ChildId, r.Review.ToWireName(), RiskViews.ToInstant(r.DueBy))));
+                .Select(r => new OverdueReviewView(child.ChildId, r.Review.ToWireName(), r.DueBy)));
         }
 
         var setLevel = _state.SetLevel is { } decided
