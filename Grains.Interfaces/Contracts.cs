@@ -59,19 +59,29 @@ public sealed record FactorView(
     [property: Id(3)] IReadOnlyList<string> EventIds,
     [property: Id(4)] string? ChildId);
 
+/// <summary>
+/// A mandated review's window and completion as the programme's calendar dates (its time zone's, both days included),
+/// not instants: a date sent as midnight UTC reads as the day before on a client west of Greenwich.
+/// </summary>
+/// <remarks>
+/// Ids 1 to 3 carried these as midnight-UTC instants: the dates take new ids so that a silo and a gateway of different
+/// versions (a rolling upgrade) skip what they cannot read rather than fail on it.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("qp.ReviewView")]
 public sealed record ReviewView(
     [property: Id(0)] string Review,
-    [property: Id(1)] DateTimeOffset? DueFrom,
-    [property: Id(2)] DateTimeOffset? DueBy,
-    [property: Id(3)] DateTimeOffset? CompletedOn,
+    [property: Id(5)] DateOnly? DueFrom,
+    [property: Id(6)] DateOnly? DueBy,
+    [property: Id(7)] DateOnly? CompletedOn,
     [property: Id(4)] string Status);
 
+/// <summary>A child's overdue review; <c>DueBy</c> is the last day of its window, a programme calendar date.</summary>
+/// <remarks>Id 2 carried the date as a midnight-UTC instant (see <see cref="ReviewView"/>).</remarks>
 [GenerateSerializer, Immutable, Alias("qp.OverdueReview")]
 public sealed record OverdueReviewView(
     [property: Id(0)] string ChildId,
     [property: Id(1)] string Review,
-    [property: Id(2)] DateTimeOffset? DueBy);
+    [property: Id(3)] DateOnly? DueBy);
 
 [GenerateSerializer, Immutable, Alias("qp.Concern")]
 public sealed record ConcernView(

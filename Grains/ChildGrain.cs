@@ -185,7 +185,8 @@ public sealed class ChildGrain(
                 JournalRows.From(step.Contact, step.State.WardCode, step.State.Version),
                 isLast && contribution is not null ? [contribution] : [],
                 isLast ? DeadlineRows(current.Deadline) : [],
-                []);
+                [],
+                isLast ? Departure(_publishedWard, contribution) : null);
         }
 
         return writes;
@@ -336,6 +337,15 @@ public sealed class ChildGrain(
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", state.Version, json);
     }
+
+    /// <summary>
+    /// The ward a moving entry leaves, for the journal to remember beside the entry (null when it does not move): the
+    /// ward then still refuses the entity's older reports after reloading. Shared by the family.
+    /// </summary>
+    internal static IReadOnlyList<WardDeparture>? Departure(string? leftWard, WardEntry? entry) =>
+        entry is not null && leftWard is not null && !string.Equals(leftWard, entry.WardCode, StringComparison.Ordinal)
+            ? [new WardDeparture(leftWard, entry.EntryKey, entry.Version)]
+            : null;
 
     private void Publish(WardEntry? entry, byte[]? json)
     {

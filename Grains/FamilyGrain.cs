@@ -44,6 +44,9 @@ public sealed class FamilyGrain(
 
     // The ward the family was last reported to; until its first report after activation, the ward its state names.
     private string? _publishedWard;
+
+    // The ward the family left by a child's event, until the journal has the entry that moved it (see PublishLiveAsync).
+    private string? _leftWard;
     private long _lastCatchUp;
     private bool _unsaved;
     private long _savedAt;
@@ -97,7 +100,8 @@ public sealed class FamilyGrain(
             JournalRows.From(contact, next.WardCode, next.Version),
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(next, _children, now))],
-            []));
+            [],
+            ChildGrain.Departure(_publishedWard, entry)));
         if (!appended.Inserted)
         {
             return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
@@ -447,7 +451,7 @@ public sealed class FamilyGrain(
             children.Add(RiskViews.Child(child, engine.AssessChild(RiskFacts.ForChild(child, now, schedule)), reviews, []));
             overdue.AddRange(reviews
                 .Where(r => r.Status == ReviewState.Overdue)
-                .Select(r => new OverdueReviewView(child.ChildId, r.Review.ToWireName(), RiskViews.ToInstant(r.DueBy))));
+                .Select(r => new OverdueReviewView(child.ChildId, r.Review.ToWireName(), r.DueBy)));
         }
 
         var setLevel = _state.SetLevel is { } decided
@@ -581,9 +585,16 @@ public sealed class FamilyGrain(
         // A move is saved at once: until the journal's entry names the new ward, the ward the family left would take it
         // back on reloading.
         var moved = entry is not null && _publishedWard is not null && !string.Equals(entry.WardCode, _publishedWard, StringComparison.Ordinal);
+        var left = _publishedWard;
         if (!Publish(entry))
         {
             return;
+        }
+
+        if (moved)
+        {
+            // Kept until a save succeeds: the journal writes the departure with the entry that moves.
+            _leftWard = left;
         }
 
         _unsaved = true;
@@ -616,10 +627,12 @@ public sealed class FamilyGrain(
             null,
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(_state, _children, now))],
-            []));
+            [],
+            ChildGrain.Departure(_leftWard, entry)));
 
         // Only once it is durable: an entry whose save failed is still saved on deactivation.
         _unsaved = false;
+        _leftWard = null;
         Publish(entry);
     }
 

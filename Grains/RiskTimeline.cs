@@ -290,9 +290,9 @@ public static class RiskViews
     public static IReadOnlyList<ReviewView> Reviews(IReadOnlyList<ReviewStatus> statuses) =>
         statuses.Select(s => new ReviewView(
             s.Review.ToWireName(),
-            ToInstant(s.DueFrom),
-            ToInstant(s.DueBy),
-            s.CompletedOn is { } done ? ToInstant(done) : null,
+            s.DueFrom,
+            s.DueBy,
+            s.CompletedOn,
             StateName(s.Status))).ToArray();
 
     public static string StateName(ReviewState state) => state switch
@@ -304,8 +304,6 @@ public static class RiskViews
         ReviewState.Overdue => "overdue",
         _ => state.ToString(),
     };
-
-    public static DateTimeOffset ToInstant(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     public static ChildRiskView Child(ChildState state, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, IReadOnlyList<RiskChange> history) =>
         new(

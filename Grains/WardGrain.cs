@@ -36,8 +36,8 @@ public sealed class WardGrain(
     private readonly HashSet<string> _unparsed = new(StringComparer.Ordinal);
 
     // Entities that moved to another ward, with the version that said so: an older report of them, still naming this
-    // ward, arrives late and must not bring them back. A reloaded ward needs none: it reads only the journal's entries
-    // that name it, and the journal moves an entity's entry with the event that moves it.
+    // ward, arrives late and must not bring them back. The journal moves an entity's entry with the event that moves
+    // it and keeps a departure row beside it, so a reloaded ward starts from those and refuses the same reports.
     private readonly Dictionary<string, long> _departed = new(StringComparer.Ordinal);
     private long _changes;
     private (long Changes, FiguresQuery Query, DateOnly Today, string Document)? _cached;
@@ -54,6 +54,13 @@ public sealed class WardGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _kept = Kept();
+
+        // Departures first: an entity that came back since holds an entry of a newer version, which then clears it.
+        foreach (var departure in await journal.ReadWardDeparturesAsync(WardCode, cancellationToken))
+        {
+            _departed[departure.EntryKey] = departure.Version;
+        }
+
         foreach (var entry in await journal.ReadWardEntriesAsync(WardCode, cancellationToken))
         {
             Hold(ToContribution(entry));

@@ -26,6 +26,9 @@ public interface IEventJournal : IAsyncDisposable
     /// <summary>A ward's entries, ordered by entry key.</summary>
     Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default);
 
+    /// <summary>The entities that left a ward, each with the latest version that moved it away.</summary>
+    Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default);
+
     /// <summary>Deadlines due at or before <paramref name="now"/>, oldest first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default);
 

@@ -59,6 +59,12 @@ public sealed record JournalEvent(
 /// </param>
 public sealed record WardEntry(string EntryKey, string WardCode, string Kind, long Version, Utf8Json Payload);
 
+/// <summary>
+/// An entity left <see cref="WardCode"/> for another ward at <see cref="Version"/>: written with the entry that moves,
+/// so that the ward, reloading, still refuses a late report of an older version naming it.
+/// </summary>
+public sealed record WardDeparture(string WardCode, string EntryKey, long Version);
+
 /// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>
 public sealed record Deadline(string EntityKey, DateTimeOffset? DueAt);
 
@@ -79,13 +85,15 @@ public sealed record AuditEntry(
 /// Everything one caller wants stored together: all of it commits in one transaction, or
 /// none of it does. If <see cref="Event"/> is a duplicate (its event id is already stored)
 /// the ward entries and deadlines are not applied; audit entries always are, because the
-/// attempt itself is something that happened.
+/// attempt itself is something that happened. <see cref="Departures"/> are set only by a write that moves an entity
+/// to another ward, and are applied with its ward entries.
 /// </summary>
 public sealed record JournalWrite(
     JournalEvent? Event,
     IReadOnlyList<WardEntry> WardEntries,
     IReadOnlyList<Deadline> Deadlines,
-    IReadOnlyList<AuditEntry> AuditEntries)
+    IReadOnlyList<AuditEntry> AuditEntries,
+    IReadOnlyList<WardDeparture>? Departures = null)
 {
     /// <summary>A write holding just an event.</summary>
     public static JournalWrite ForEvent(JournalEvent journalEvent) => new(journalEvent, [], [], []);

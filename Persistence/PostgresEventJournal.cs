@@ -113,6 +113,22 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return entries;
     }
 
+    public override async Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wardCode);
+        ThrowIfDisposed();
+        await using var command = reads.CreateCommand("SELECT ward_code, entry_key, version FROM qp_ward_departures WHERE ward_code = $1");
+        AddByPosition(command.Parameters, wardCode);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var departures = new List<WardDeparture>();
+        while (await reader.ReadAsync(ct))
+        {
+            departures.Add(new WardDeparture(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return departures;
+    }
+
     public override async Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
@@ -277,6 +293,16 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                 OR (qp_ward_entries.version = excluded.version AND qp_ward_entries.payload <> excluded.payload)
             """;
 
+        // Only a write that moves an entity adds this statement to a batch.
+        private const string UpsertDepartures = """
+            INSERT INTO qp_ward_departures (ward_code, entry_key, version, left_at)
+            SELECT d.ward_code, d.entry_key, d.version, $4
+              FROM unnest($1, $2, $3) AS d(ward_code, entry_key, version)
+            ON CONFLICT (ward_code, entry_key) DO UPDATE
+               SET version = excluded.version, left_at = excluded.left_at
+             WHERE qp_ward_departures.version < excluded.version
+            """;
+
         private const string UpsertDeadlines = """
             INSERT INTO qp_deadlines (entity_key, due_at)
             SELECT d.entity_key, d.due_at FROM unnest($1, $2) AS d(entity_key, due_at)
@@ -349,6 +375,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             AddWardEntries(batch, writes, accepted);
+            AddDepartures(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
             AddAudit(batch, writes);
             if (batch.BatchCommands.Count == 0)
@@ -399,6 +426,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
             await using var batch = new NpgsqlBatch(open, transaction);
             AddWardEntries(batch, writes, accepted);
+            AddDepartures(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
             AddAudit(batch, writes);
             if (batch.BatchCommands.Count > 0)
@@ -580,6 +608,46 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
             // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
+            AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
+            batch.BatchCommands.Add(command);
+        }
+
+        private void AddDepartures(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
+        {
+            SortedDictionary<(string Ward, string Key), long>? byKey = null;
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (!accepted[i] || writes[i].Departures is not { Count: > 0 } departures)
+                {
+                    continue;
+                }
+
+                // Sorted, like the entries, so that concurrent batches lock rows in the same order.
+                byKey ??= new SortedDictionary<(string Ward, string Key), long>(Comparer<(string Ward, string Key)>.Create((a, b) =>
+                {
+                    var byWard = string.CompareOrdinal(a.Ward, b.Ward);
+                    return byWard != 0 ? byWard : string.CompareOrdinal(a.Key, b.Key);
+                }));
+                foreach (var departure in departures)
+                {
+                    var key = (departure.WardCode, departure.EntryKey);
+                    if (!byKey.TryGetValue(key, out var held) || departure.Version > held)
+                    {
+                        byKey[key] = departure.Version;
+                    }
+                }
+            }
+
+            if (byKey is null)
+            {
+                return;
+            }
+
+            var rows = byKey.ToList();
+            var command = new NpgsqlBatchCommand(UpsertDepartures);
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Key.Ward);
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Key.Key);
+            AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Value);
             AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
             batch.BatchCommands.Add(command);
         }

@@ -59,6 +59,16 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
+    public override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wardCode);
+        return ReadAsync(
+            "SELECT ward_code, entry_key, version FROM qp_ward_departures WHERE ward_code = @ward",
+            p => p.AddWithValue("@ward", wardCode),
+            r => new WardDeparture(r.GetString(0), r.GetString(1), r.GetInt64(2)),
+            ct);
+    }
+
     public override Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
@@ -194,6 +204,14 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                         Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
                     }
 
+                    if (write.Departures is { } departures)
+                    {
+                        foreach (var departure in departures)
+                        {
+                            Run(s.UpsertDeparture, departure.WardCode, departure.EntryKey, departure.Version, updatedAt);
+                        }
+                    }
+
                     foreach (var deadline in write.Deadlines)
                     {
                         if (deadline.DueAt is { } due)
@@ -307,6 +325,13 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                  WHERE excluded.version > qp_ward_entries.version
                     OR (excluded.version = qp_ward_entries.version AND excluded.payload <> qp_ward_entries.payload)
                 """, 6);
+            UpsertDeparture = Create(connection, """
+                INSERT INTO qp_ward_departures (ward_code, entry_key, version, left_at)
+                VALUES (@p0, @p1, @p2, @p3)
+                ON CONFLICT (ward_code, entry_key) DO UPDATE
+                   SET version = excluded.version, left_at = excluded.left_at
+                 WHERE excluded.version > qp_ward_departures.version
+                """, 4);
             UpsertDeadline = Create(connection, """
                 INSERT INTO qp_deadlines (entity_key, due_at) VALUES (@p0, @p1)
                 ON CONFLICT (entity_key) DO UPDATE SET due_at = excluded.due_at
@@ -321,11 +346,13 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         public SqliteCommand InsertEvent { get; }
         public SqliteCommand FindSeq { get; }
         public SqliteCommand UpsertWard { get; }
+
+        public SqliteCommand UpsertDeparture { get; }
         public SqliteCommand UpsertDeadline { get; }
         public SqliteCommand DeleteDeadline { get; }
         public SqliteCommand InsertAudit { get; }
 
-        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, UpsertWard, UpsertDeadline, DeleteDeadline, InsertAudit];
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, UpsertWard, UpsertDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
 
         public void Enlist(SqliteTransaction transaction)
         {

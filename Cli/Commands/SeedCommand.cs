@@ -29,8 +29,18 @@ internal sealed class SeedSettings : GatewaySettings
     public int Seed { get; set; } = 42;
 
     [CommandOption("--as-of <DATE>")]
-    [Description("As-of date (yyyy-MM-dd), the end of the period; default today (UTC).")]
+    [Description("As-of date (yyyy-MM-dd), the end of the period; default today in the programme's time zone.")]
     public string? AsOf { get; set; }
+
+    [CommandOption("--time-zone <ZONE>")]
+    [Description("The programme's time zone (the hosts' Programme:TimeZone), whose dates the events carry; default $Programme__TimeZone, else Europe/London.")]
+    public string? TimeZone { get; set; }
+
+    /// <summary>The zone given, else the hosts' own setting from the environment, else Queen's Park's.</summary>
+    public string ProgrammeTimeZone =>
+        TimeZone is { Length: > 0 } given ? given
+        : Environment.GetEnvironmentVariable("Programme__TimeZone") is { Length: > 0 } set ? set
+        : ProgrammeDays.QueensParkTimeZone;
 
     [CommandOption("--years <Y>")]
     [Description("Length of the period in years, ending at the as-of date.")]
@@ -64,6 +74,11 @@ internal sealed class SeedSettings : GatewaySettings
             return ValidationResult.Error("--as-of must be yyyy-MM-dd");
         }
 
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(ProgrammeTimeZone.Trim(), out _))
+        {
+            return ValidationResult.Error($"--time-zone: '{ProgrammeTimeZone}' is not a time zone this machine knows (a tz database name such as Europe/London)");
+        }
+
         if (WardCount is < 1 or > 100_000)
         {
             return ValidationResult.Error("--wards must be between 1 and 100000");
@@ -85,10 +100,11 @@ internal sealed class SeedCommand : AsyncCommand<SeedSettings>
             var profiles = WardProfileSet.Default;
             var named = settings.Wards.Length > 0 ? settings.Wards : ["queens-park"];
             var wards = settings.WardCount is { } count ? profiles.Expand(named, count) : named;
-            var asOf = settings.AsOf is { } text
-                ? DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture)
-                : DateOnly.FromDateTime(DateTime.UtcNow);
-            options = new GeneratorOptions(settings.Seed, wards, settings.Children, asOf.AddYears(-settings.Years), asOf, settings.Late, settings.Duplicates);
+            var calendar = ProgrammeDays.ForTimeZone(settings.ProgrammeTimeZone);
+            var (start, end) = settings.AsOf is { } text
+                ? GeneratorOptions.Ending(DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture), settings.Years)
+                : GeneratorOptions.EndingToday(TimeProvider.System, calendar, settings.Years);
+            options = new GeneratorOptions(settings.Seed, wards, settings.Children, start, end, settings.Late, settings.Duplicates) { Calendar = calendar };
             generator = new ContactGenerator(options, profiles);
         }
         catch (ArgumentException ex)
@@ -251,7 +267,7 @@ internal sealed class SeedCommand : AsyncCommand<SeedSettings>
     /// <summary>Progress as the share of the simulated timeline already sent (bookings start up to 36 weeks early).</summary>
     private static Func<DateTimeOffset, double> Timeline(GeneratorOptions options)
     {
-        var start = new DateTimeOffset(options.Start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(-36 * 7);
+        var start = options.StartsAt.AddDays(-36 * 7);
         var span = (options.AsOf - start).TotalSeconds;
         return sentAt => (sentAt - start).TotalSeconds / span;
     }

@@ -139,7 +139,7 @@ public static class ProtoMapping
 
         proto.Factors.AddRange(status.Factors.Select(ToProto));
         proto.Children.AddRange(status.Children.Select(ToProto));
-        proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueBy = Stamp(o.DueBy) }));
+        proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueByDate = Day(o.DueBy) }));
         proto.OpenConcerns.AddRange(status.OpenConcerns.Select(c => new V1.OpenConcern { Concern = c.Concern, RaisedOn = Stamp(c.RaisedOn), EventId = c.EventId }));
         proto.History.AddRange(status.History.Select(h => new V1.RiskChange
         {
@@ -313,15 +313,18 @@ public static class ProtoMapping
         proto.Reviews.AddRange(child.Reviews.Select(r => new V1.Review
         {
             Review_ = r.Review,
-            DueFrom = Stamp(r.DueFrom),
-            DueBy = Stamp(r.DueBy),
-            CompletedOn = Stamp(r.CompletedOn),
+            DueFromDate = Day(r.DueFrom),
+            DueByDate = Day(r.DueBy),
+            CompletedOnDate = Day(r.CompletedOn),
             Status = r.Status,
         }));
         return proto;
     }
 
     private static Timestamp? Stamp(DateTimeOffset? at) => at is { } value ? Timestamp.FromDateTimeOffset(value) : null;
+
+    // A calendar date as a date, never as an instant at some midnight.
+    private static Google.Type.Date? Day(DateOnly? date) => date is { } day ? new() { Year = day.Year, Month = day.Month, Day = day.Day } : null;
 
     private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

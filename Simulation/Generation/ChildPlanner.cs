@@ -45,7 +45,10 @@ internal static class ChildPlanner
         var rates = ward.Rates;
         var rng = DeterministicRandom.For(ward.Key, child, Purpose.Child);
         var birth = ward.BirthTicks(child);
-        var birthDay = birth - (birth % Day);
+        // The day of birth as the events date it (the programme's calendar), at midnight on a UTC tick scale: a planned
+        // day plus AtWork's 09:00-17:00 UTC falls on that same date in the programme's zone (London is UTC+0 or +1), so
+        // a review planned 14 days after birth is dated 14 days after the posted date of birth.
+        var birthDay = ward.BirthDay(child).ToDateTime(TimeOnly.MinValue).Ticks;
         var lowerBound = birth - WardTimeline.MaxLead;
         var root = ward.FamilyRoot(child);
         var isRoot = root == child;
@@ -68,7 +71,7 @@ internal static class ChildPlanner
         var notified = birth + rng.NextLong(2 * Hour, 36 * Hour);
         if (booked)
         {
-            var dueDate = DateOnly.FromDateTime(new DateTime(booking - (booking % Day) + ((40 - gestationAtBooking) * Week)));
+            var dueDate = ward.Calendar.DayOf(new DateTimeOffset(booking, TimeSpan.Zero)).AddDays(7 * (40 - gestationAtBooking));
             if (isRoot)
             {
                 Add(booking - Minute, ContactKind.FamilyRegistered, Midwifery);

@@ -136,7 +136,7 @@ internal sealed class ContactWriter
                 json.WriteNumber("gestationWeeks", contact.A);
                 break;
             case ContactKind.BirthNotified:
-                json.WriteString("dateOfBirth", DateOnly.FromDateTime(new DateTime(ward.BirthTicks(child))).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                json.WriteString("dateOfBirth", ward.BirthDay(child).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
                 json.WriteString("wardCode", ward.Profile.Code);
                 break;
             case ContactKind.ReviewCompleted:

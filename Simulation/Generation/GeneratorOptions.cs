@@ -13,10 +13,29 @@ public sealed record GeneratorOptions(
     double LateFraction = 0.05,
     double DuplicateFraction = 0.02)
 {
-    /// <summary>Nothing occurs or is sent after this instant: midnight UTC at the start of <see cref="End"/>.</summary>
-    public DateTimeOffset AsOf => new(End.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+    /// <summary>The programme's calendar, whose dates the generated events carry (Europe/London unless set).</summary>
+    public ProgrammeDays Calendar { get; init; } = ProgrammeDays.QueensPark;
+
+    /// <summary>Nothing occurs or is sent after this instant: the start of <see cref="End"/> on the programme's clocks.</summary>
+    public DateTimeOffset AsOf => Calendar.StartOf(End);
+
+    /// <summary>The first instant of the period: the start of <see cref="Start"/> on the programme's clocks.</summary>
+    public DateTimeOffset StartsAt => Calendar.StartOf(Start);
 
     public double Years => (End.DayNumber - Start.DayNumber) / 365.25;
+
+    /// <summary>
+    /// The period of <paramref name="years"/> ending today on the programme's calendar (a seed's default): the UTC date
+    /// would be yesterday's between the programme's midnight and midnight UTC.
+    /// </summary>
+    public static (DateOnly Start, DateOnly End) EndingToday(TimeProvider clock, ProgrammeDays calendar, int years)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        return Ending(calendar.Today(clock), years);
+    }
+
+    /// <summary>The period of <paramref name="years"/> ending on <paramref name="end"/>.</summary>
+    public static (DateOnly Start, DateOnly End) Ending(DateOnly end, int years) => (end.AddYears(-years), end);
 
     /// <summary>The Queen's Park pilot: four years from April 2012, about 1,020 births.</summary>
     public static GeneratorOptions QueensParkPilot(int seed = 42) =>

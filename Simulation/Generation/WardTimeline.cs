@@ -36,8 +36,9 @@ internal sealed class WardTimeline
         Children = children;
         Seed = options.Seed;
         Key = DeterministicRandom.Mix((ulong)(uint)options.Seed) ^ DeterministicRandom.StableHash(profile.Code);
-        StartTicks = options.Start.ToDateTime(TimeOnly.MinValue).Ticks;
-        AsOfTicks = options.End.ToDateTime(TimeOnly.MinValue).Ticks;
+        Calendar = options.Calendar;
+        StartTicks = options.StartsAt.UtcTicks;
+        AsOfTicks = options.AsOf.UtcTicks;
         _slotTicks = (double)(AsOfTicks - StartTicks) / children;
         IdStem = string.Create(CultureInfo.InvariantCulture, $"syn-s{options.Seed}-{profile.IdPrefix}");
         var offsets = DeterministicRandom.For(Key, -1, Purpose.Offsets);
@@ -82,6 +83,12 @@ internal sealed class WardTimeline
     public IReadOnlyList<double> ConcernShares { get; }
 
     public int DropInsPerWeek => _weekSlotOffsets.Length;
+
+    /// <summary>The programme's calendar, whose dates the events carry.</summary>
+    public ProgrammeDays Calendar { get; }
+
+    /// <summary>The child's date of birth: the programme's date at the instant of birth (23:30 UTC in summer is the next day in London).</summary>
+    public DateOnly BirthDay(int child) => Calendar.DayOf(new DateTimeOffset(BirthTicks(child), TimeSpan.Zero));
 
     public long BirthTicks(int child)
     {

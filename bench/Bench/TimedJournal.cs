@@ -80,6 +80,8 @@ public sealed class TimedJournal(IEventJournal inner) : IEventJournal
 
     public Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default) => inner.ReadWardEntriesAsync(wardCode, ct);
 
+    public Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default) => inner.ReadWardDeparturesAsync(wardCode, ct);
+
     public Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default) => inner.ReadDueAsync(now, max, ct);
 
     public Task DeleteDeadlineAsync(string entityKey, CancellationToken ct = default) => inner.DeleteDeadlineAsync(entityKey, ct);

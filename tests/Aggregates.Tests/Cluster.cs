@@ -7,16 +7,21 @@ using QpActors.Silo;
 
 namespace QpActors.Aggregates.Tests;
 
-/// <summary>An in-process silo on an embedded SQLite store with a fake domain clock; restartable on the same files.</summary>
+/// <summary>
+/// An in-process silo on an embedded SQLite store (or a PostgreSQL database of its own) with a fake domain clock;
+/// restartable on the same store.
+/// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly string _serviceId;
+    private readonly Func<Task>? _dropStore;
 
-    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, InProcessTestCluster silo, string serviceId)
+    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, InProcessTestCluster silo, string serviceId, Func<Task>? dropStore = null)
     {
         _serviceId = serviceId;
+        _dropStore = dropStore;
         DataDirectory = directory;
         Storage = storage;
         Clock = clock;
@@ -43,6 +48,32 @@ public sealed class Cluster : IAsyncDisposable
         return new Cluster(directory, storage, clock, await DeployAsync(storage, clock, serviceId), serviceId);
     }
 
+    /// <summary>The same on a fresh database of the PostgreSQL server named by QP_TEST_POSTGRES, dropped on disposal.</summary>
+    public static async Task<Cluster> StartOnPostgresAsync()
+    {
+        var server = PostgresFactAttribute.ServerConnectionString;
+        var name = "qp_agg_" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync(server, $"CREATE DATABASE {name}");
+        var storage = StorageSettings.Postgres(new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ToString());
+        await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
+        var clock = new FakeTimeProvider(Start);
+        var serviceId = "qp-" + Guid.NewGuid().ToString("N");
+        var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));
+        return new Cluster(directory, storage, clock, await DeployAsync(storage, clock, serviceId), serviceId, async () =>
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        });
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Stops the silo and starts a new one on the same database files: nothing survives but what is durable.</summary>
     public async Task RestartAsync()
     {
@@ -55,10 +86,18 @@ public sealed class Cluster : IAsyncDisposable
     {
         await Silo.StopAllSilosAsync();
         await Silo.DisposeAsync();
+        if (_dropStore is not null)
+        {
+            await _dropStore();
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            if (Directory.Exists(DataDirectory))
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
         }
         catch (IOException)
         {

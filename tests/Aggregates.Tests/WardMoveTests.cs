@@ -8,7 +8,8 @@ namespace QpActors.Aggregates.Tests;
 
 /// <summary>
 /// An entity whose ward changes leaves the old ward's lists when it moves, not at the next reconciliation, and stays
-/// gone: after a late report, a replayed or late event, the old ward reloading, or a restart.
+/// gone: after a late report, a replayed or late event, the old ward reloading (also when the late report comes only
+/// after it reloaded), or a restart.
 /// </summary>
 public sealed class WardMoveTests
 {
@@ -50,6 +51,49 @@ public sealed class WardMoveTests
 
         Assert.Empty(await WorklistAsync(cluster, From));
         Assert.Equal([family], await WorklistAsync(cluster, To));
+    }
+
+    [Fact]
+    public Task A_ward_reloaded_after_a_family_left_still_refuses_a_late_report_of_its_older_version_on_sqlite() =>
+        LateReportAfterTheOldWardReloadsAsync(Cluster.StartAsync());
+
+    [PostgresFact]
+    public Task A_ward_reloaded_after_a_family_left_still_refuses_a_late_report_of_its_older_version_on_postgres() =>
+        LateReportAfterTheOldWardReloadsAsync(Cluster.StartOnPostgresAsync());
+
+    /// <summary>
+    /// The family moves; the ward it left is deactivated (memory gone) and only then hears, late, the family's report from
+    /// before the move, still naming it. What the journal kept of the departure must refuse it, as the live ward did.
+    /// </summary>
+    private static async Task LateReportAfterTheOldWardReloadsAsync(Task<Cluster> starting)
+    {
+        await using var cluster = await starting;
+        var events = new Events(cluster.Clock, "move-reload");
+        var family = events.NewId("f");
+        var grain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        var now = cluster.Clock.GetUtcNow();
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(events.FamilyRegistered(family, now.AddDays(-10), ward: From))).Status);
+        await FlushAsync(cluster);
+        Assert.Equal([family], await WorklistAsync(cluster, From));
+        var beforeTheMove = await grain.GetContributionAsync();
+
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, To, now.AddDays(-1)))).Status);
+        await FlushAsync(cluster);
+        Assert.Empty(await WorklistAsync(cluster, From));
+
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(From));
+        await cluster.Client.GetGrain<IWardGrain>(From).ApplyAsync([beforeTheMove!]);
+
+        Assert.Empty(await WorklistAsync(cluster, From));
+        Assert.Equal([family], await WorklistAsync(cluster, To));
+
+        // Moving back is a newer version: the ward takes it, after reloading too.
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, From, now))).Status);
+        await FlushAsync(cluster);
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(From));
+
+        Assert.Equal([family], await WorklistAsync(cluster, From));
+        Assert.Empty(await WorklistAsync(cluster, To));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -43,6 +44,46 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         Assert.Contains(status.Children, c => c.ChildId == childId);
         Assert.False(status.HasSetLevel);
     }
+
+    [Fact]
+    public async Task Review_dates_are_calendar_dates_on_both_transports_not_instants_at_midnight()
+    {
+        // Born 20 days ago: the new birth visit was due from day 10 to day 14, so it is overdue (and so is the antenatal review). Each date is the day
+        // itself: "yyyy-MM-dd" over HTTP, a google.type.Date over gRPC, never an instant a client would shift.
+        var ward = Ids.Ward();
+        var familyId = Ids.Family();
+        var childId = Ids.Child();
+        var frontline = TestCaller.ServiceWorker();
+        using (var registered = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", frontline, TestEvents.FamilyRegistered(familyId, ward).ToJsonString()))
+        using (var born = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", frontline, TestEvents.BirthNotified(familyId, childId, ward, daysAgo: 20).ToJsonString()))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, registered.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, born.StatusCode);
+        }
+
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        using var http = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+        var grpc = await new FamiliesService.FamiliesServiceClient(gateway.Grpc).GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(practitioner));
+
+        var dateOfBirth = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-20));
+        var status = await ContactApiTests.Json(http);
+        var child = Assert.Single(status.GetProperty("children").EnumerateArray());
+        var visit = Assert.Single(child.GetProperty("reviews").EnumerateArray(), r => r.GetProperty("review").GetString() == "new-birth");
+        var overdue = Assert.Single(status.GetProperty("overdueReviews").EnumerateArray(), r => r.GetProperty("review").GetString() == "new-birth");
+        Assert.Equal(Day(dateOfBirth.AddDays(10)), visit.GetProperty("dueFrom").GetString());
+        Assert.Equal(Day(dateOfBirth.AddDays(14)), visit.GetProperty("dueBy").GetString());
+        Assert.Equal(JsonValueKind.Null, visit.GetProperty("completedOn").ValueKind);
+        Assert.Equal(Day(dateOfBirth.AddDays(14)), overdue.GetProperty("dueBy").GetString());
+
+        var grpcVisit = Assert.Single(Assert.Single(grpc.Children).Reviews, r => r.Review_ == "new-birth");
+        var dueBy = dateOfBirth.AddDays(14);
+        Assert.Equal((dueBy.Year, dueBy.Month, dueBy.Day), (grpcVisit.DueByDate.Year, grpcVisit.DueByDate.Month, grpcVisit.DueByDate.Day));
+        Assert.Null(grpcVisit.CompletedOnDate);
+        SameOnBothTransports.AssertSame(visit, grpcVisit);
+        SameOnBothTransports.AssertSame(overdue, Assert.Single(grpc.OverdueReviews, r => r.Review == "new-birth"));
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task A_grpc_call_to_a_path_of_the_json_api_is_still_unimplemented()

@@ -51,6 +51,23 @@ public sealed class OpenApiTests(GatewayFixture gateway)
         Assert.Equal(statuses, declared.Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("ReviewView", "dueFrom", "date")]
+    [InlineData("ReviewView", "dueBy", "date")]
+    [InlineData("ReviewView", "completedOn", "date")]
+    [InlineData("OverdueReviewView", "dueBy", "date")]
+    [InlineData("ChildRiskView", "dateOfBirth", "date")]
+    [InlineData("RiskStatusResponse", "asOf", "date-time")]
+    [InlineData("ConcernView", "raisedOn", "date-time")]
+    public async Task Calendar_dates_are_documented_as_dates_and_instants_as_instants(string schema, string property, string format)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var described = document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty(property);
+        Assert.Equal(format, described.GetProperty("format").GetString());
+    }
+
     [Fact]
     public async Task The_routes_that_only_answer_415_are_not_in_the_openapi_document()
     {

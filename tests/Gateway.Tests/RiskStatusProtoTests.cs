@@ -23,7 +23,7 @@ public sealed class RiskStatusProtoTests
         return new FamilyRiskStatus(
             familyId, "queens-park", score, "universal-plus",
             new LevelDecision("universal-plus", "agreed at the review", "hv-1", At, "e-9"),
-            factors, kids, [new OverdueReviewView("c-1", "1-year", At.AddDays(-30))],
+            factors, kids, [new OverdueReviewView("c-1", "1-year", new DateOnly(2026, 10, 21))],
             [new ConcernView("housing", At.AddDays(-40), "e-7")],
             [new RiskChange(At, score, "universal-plus", 0, "universal", "e-2")],
             [new HistoryEntry(At, "ae-attendance", "e-2", "service:health-visiting")],

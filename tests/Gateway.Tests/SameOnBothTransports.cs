@@ -9,7 +9,8 @@ namespace QpActors.Gateway.Tests;
 /// JSON mapping names fields in lowerCamelCase, as the HTTP API does, so the same information under the same names reads the
 /// same. A field absent or null on one side must be absent, null or the default on the other: proto3 cannot send a null
 /// and writes every default here, and HTTP leaves some empty fields out. Instants compare as instants (HTTP writes an
-/// offset, protobuf UTC with a Z), and 64-bit integers as numbers (protobuf's JSON writes them as strings).
+/// offset, protobuf UTC with a Z), calendar dates as dates (HTTP writes "yyyy-MM-dd", google.type.Date an object of year,
+/// month and day), and 64-bit integers as numbers (protobuf's JSON writes them as strings).
 /// </summary>
 public static class SameOnBothTransports
 {
@@ -63,6 +64,11 @@ public static class SameOnBothTransports
                 Assert.True(http.GetDouble() == double.Parse(grpc.GetString()!, CultureInfo.InvariantCulture), $"{path}: HTTP {http.GetRawText()}, gRPC {grpc.GetRawText()}");
                 break;
 
+            case (JsonValueKind.String, JsonValueKind.Object):
+                // A calendar date: "yyyy-MM-dd" over HTTP, google.type.Date's {year, month, day} over gRPC.
+                Assert.True(SameDate(http.GetString()!, grpc), $"{path}: HTTP {http.GetRawText()}, gRPC {grpc.GetRawText()}");
+                break;
+
             case (JsonValueKind.String, JsonValueKind.String):
                 var text = http.GetString()!;
                 var other = grpc.GetString()!;
@@ -88,6 +94,13 @@ public static class SameOnBothTransports
     };
 
     private static string Describe(JsonElement? value) => value is { } present ? present.GetRawText() : "nothing";
+
+    private static bool SameDate(string text, JsonElement date) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+        && date.EnumerateObject().Count() == 3
+        && date.TryGetProperty("year", out var year) && year.GetInt32() == day.Year
+        && date.TryGetProperty("month", out var month) && month.GetInt32() == day.Month
+        && date.TryGetProperty("day", out var dayOfMonth) && dayOfMonth.GetInt32() == day.Day;
 
     private static bool SameInstant(string text, string other) =>
         text.Contains('T', StringComparison.Ordinal)

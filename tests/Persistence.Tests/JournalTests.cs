@@ -56,6 +56,25 @@ public static class JournalScenarios
         Assert.True(a.Seq < b.Seq && b.Seq < c.Seq);
     }
 
+    public static async Task DeparturesCommitWithTheMoveAndKeepTheNewestVersion(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        await journal.AppendAsync(new JournalWrite(Event("e-1"), [Ward("family:f-1", "harrow-road", "family", 4, """{"v":4}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-1", 4)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-2"), [Ward("family:f-1", "harrow-road", "family", 6, """{"v":6}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-1", 6), new WardDeparture("westbourne", "family:f-1", 5)]));
+
+        // Older, or a duplicate event: neither lowers nor adds anything.
+        await journal.AppendAsync(new JournalWrite(null, [], [], [], [new WardDeparture("queens-park", "family:f-1", 2)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-1"), [], [], [], [new WardDeparture("church-street", "family:f-1", 9)]));
+
+        Assert.Equal(new WardDeparture("queens-park", "family:f-1", 6), Assert.Single(await journal.ReadWardDeparturesAsync("queens-park")));
+        Assert.Equal(new WardDeparture("westbourne", "family:f-1", 5), Assert.Single(await journal.ReadWardDeparturesAsync("westbourne")));
+        Assert.Empty(await journal.ReadWardDeparturesAsync("church-street"));
+        Assert.Empty(await journal.ReadWardDeparturesAsync("harrow-road"));
+    }
+
     public static async Task DuplicateKeepsTheOriginalAndAppliesNothing(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -453,6 +472,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
     [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
+    [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
     [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [Fact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [Fact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
@@ -498,6 +518,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
     [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
+    [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
     [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [PostgresFact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [PostgresFact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);

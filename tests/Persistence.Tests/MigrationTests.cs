@@ -17,8 +17,8 @@ public static class MigrationScenarios
     /// change; SQLite's fourth makes a racing first grain-state write a version conflict.
     /// </summary>
     public static (int[] Versions, string[] Names) Expected(StorageKind kind) => kind == StorageKind.Postgres
-        ? ([1, 2, 3, 4, 5, 6], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout", "membership_version_follows_change"])
-        : ([1, 2, 3, 4], ["orleans", "qpactors", "ingest_cost", "grain_state_first_write"]);
+        ? ([1, 2, 3, 4, 5, 6, 7], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout", "membership_version_follows_change", "ward_departures"])
+        : ([1, 2, 3, 4, 5], ["orleans", "qpactors", "ingest_cost", "grain_state_first_write", "ward_departures"]);
 
     public static async Task AppliesOnceThenNothing(StorageKind kind)
     {
