@@ -1,15 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Serialization;
 using Orleans.TestingHost;
+using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 using QpActors.Silo;
+using QpActors.Tests.Shared;
 
 namespace QpActors.Aggregates.Tests;
 
 /// <summary>
 /// An in-process silo on an embedded SQLite store (or a PostgreSQL database of its own) with a fake domain clock;
-/// restartable on the same store.
+/// restartable on the same store. Its one-way
+/// messages are counted and every ward batch can be watched, so tests wait for the wards to be fed
+/// (<see cref="DrainAsync"/>) rather than reading until the figures look right.
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
@@ -18,14 +23,13 @@ public sealed class Cluster : IAsyncDisposable
     private readonly string _serviceId;
     private readonly Func<Task>? _dropStore;
 
-    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, InProcessTestCluster silo, string serviceId, Func<Task>? dropStore = null)
+    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, string serviceId, Func<Task>? dropStore = null)
     {
         _serviceId = serviceId;
         _dropStore = dropStore;
         DataDirectory = directory;
         Storage = storage;
         Clock = clock;
-        Silo = silo;
     }
 
     public FakeTimeProvider Clock { get; }
@@ -34,9 +38,21 @@ public sealed class Cluster : IAsyncDisposable
 
     public StorageSettings Storage { get; }
 
-    public InProcessTestCluster Silo { get; private set; }
+    public InProcessTestCluster Silo { get; private set; } = null!;
 
     public IClusterClient Client => Silo.Client;
+
+    /// <summary>The batches wards take from the feed, for a test that follows them one by one.</summary>
+    public WardBatches Batches { get; } = new();
+
+    // New with each start of the silo: a message the stopped silo never handled is not waited for.
+    private OneWayMessages _messages = null!;
+
+    /// <summary>
+    /// Returns once everything the calls made so far set in motion has reached the wards (see <see cref="Delivery.DrainAsync"/>).
+    /// </summary>
+    public Task DrainAsync() =>
+        Delivery.DrainAsync(_messages, Silo.Silos.Select(s => s.ServiceProvider.GetRequiredService<WardFeed>()));
 
     public static async Task<Cluster> StartAsync()
     {
@@ -45,7 +61,9 @@ public sealed class Cluster : IAsyncDisposable
         await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
         var clock = new FakeTimeProvider(Start);
         var serviceId = "qp-" + Guid.NewGuid().ToString("N");
-        return new Cluster(directory, storage, clock, await DeployAsync(storage, clock, serviceId), serviceId);
+        var cluster = new Cluster(directory, storage, clock, serviceId);
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     /// <summary>The same on a fresh database of the PostgreSQL server named by QP_TEST_POSTGRES, dropped on disposal.</summary>
@@ -59,11 +77,13 @@ public sealed class Cluster : IAsyncDisposable
         var clock = new FakeTimeProvider(Start);
         var serviceId = "qp-" + Guid.NewGuid().ToString("N");
         var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));
-        return new Cluster(directory, storage, clock, await DeployAsync(storage, clock, serviceId), serviceId, async () =>
+        var cluster = new Cluster(directory, storage, clock, serviceId, async () =>
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         });
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
@@ -79,7 +99,7 @@ public sealed class Cluster : IAsyncDisposable
     {
         await Silo.StopAllSilosAsync();
         await Silo.DisposeAsync();
-        Silo = await DeployAsync(Storage, Clock, _serviceId);
+        await DeployAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -105,18 +125,24 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
-    private static async Task<InProcessTestCluster> DeployAsync(StorageSettings storage, TimeProvider clock, string serviceId)
+    private async Task DeployAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
 
         // Grain state is keyed by service id; the test host picks a new one per cluster unless told, and a restart
         // that changes it would look like lost state.
-        builder.Options.ServiceId = serviceId;
-        builder.ConfigureSilo((_, silo) => silo.AddQpGrainServices(storage, clock));
+        builder.Options.ServiceId = _serviceId;
+        var messages = new OneWayMessages();
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddQpGrainServices(Storage, Clock);
+            silo.Services.AddOneWayMessages(messages);
+            silo.Services.AddSingleton<IIncomingGrainCallFilter>(Batches);
+        });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return cluster;
+        (Silo, _messages) = (cluster, messages);
     }
 }
 

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using QpActors.Domain.Events;
-using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Aggregates.Tests;
@@ -26,13 +24,13 @@ public sealed class WardMoveTests
         var now = cluster.Clock.GetUtcNow();
         var registered = events.FamilyRegistered(family, now.AddDays(-10), ward: From);
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(registered)).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
         Assert.Equal([family], await WorklistAsync(cluster, From));
         Assert.Empty(await WorklistAsync(cluster, To));
         var beforeTheMove = await grain.GetContributionAsync();
 
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, To, now.AddDays(-1)))).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
 
         Assert.Empty(await WorklistAsync(cluster, From));
         Assert.Equal([family], await WorklistAsync(cluster, To));
@@ -42,7 +40,7 @@ public sealed class WardMoveTests
         await cluster.Client.GetGrain<IWardGrain>(From).ApplyAsync([beforeTheMove!]);
         Assert.Equal(ReceiptStatus.Duplicate, (await grain.RecordAsync(registered)).Status);
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, From, now.AddDays(-5)))).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
 
         Assert.Empty(await WorklistAsync(cluster, From));
         Assert.Equal([family], await WorklistAsync(cluster, To));
@@ -73,12 +71,12 @@ public sealed class WardMoveTests
         var grain = cluster.Client.GetGrain<IFamilyGrain>(family);
         var now = cluster.Clock.GetUtcNow();
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(events.FamilyRegistered(family, now.AddDays(-10), ward: From))).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
         Assert.Equal([family], await WorklistAsync(cluster, From));
         var beforeTheMove = await grain.GetContributionAsync();
 
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, To, now.AddDays(-1)))).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
         Assert.Empty(await WorklistAsync(cluster, From));
 
         await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(From));
@@ -89,7 +87,7 @@ public sealed class WardMoveTests
 
         // Moving back is a newer version: the ward takes it, after reloading too.
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(Moved(events, family, From, now))).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
         await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(From));
 
         Assert.Equal([family], await WorklistAsync(cluster, From));
@@ -103,18 +101,15 @@ public sealed class WardMoveTests
         var events = new Events(cluster.Clock, "move-birth");
         var family = events.NewId("f");
         var today = DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime);
-        var familyGrain = cluster.Client.GetGrain<IFamilyGrain>(family);
         await Events.RecordAllAsync(cluster.Client, [events.Birth(family, events.NewId("c"), today.AddDays(-400), From)]);
 
-        // Children tell their family one-way; the family's next call comes after the notice.
-        await familyGrain.GetRiskStatusAsync();
-        await FlushAsync(cluster);
+        // The child tells its family one-way; the drain waits until the family has handled that too.
+        await cluster.DrainAsync();
         Assert.Equal([family], await WorklistAsync(cluster, From));
 
         // A younger sibling born in another ward: the latest address the family gave.
         await Events.RecordAllAsync(cluster.Client, [events.Birth(family, events.NewId("c"), today.AddDays(-20), To)]);
-        await familyGrain.GetRiskStatusAsync();
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
 
         Assert.Empty(await WorklistAsync(cluster, From));
         Assert.Equal([family], await WorklistAsync(cluster, To));
@@ -134,12 +129,12 @@ public sealed class WardMoveTests
         var born = DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime).AddDays(-30);
         var grain = cluster.Client.GetGrain<IChildGrain>(child);
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(events.Birth(family, child, born, From))).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
         Assert.Equal([child], await UnreachedAsync(cluster, From));
 
         var corrected = events.Birth(family, child, born, To, occurredAt: Events.At(born).AddDays(2));
         Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(corrected)).Status);
-        await FlushAsync(cluster);
+        await cluster.DrainAsync();
 
         Assert.Empty(await UnreachedAsync(cluster, From));
         Assert.Equal([child], await UnreachedAsync(cluster, To));
@@ -147,9 +142,6 @@ public sealed class WardMoveTests
 
     private static ContactEvent Moved(Events events, string family, string ward, DateTimeOffset at) =>
         events.Make(EventTypes.FamilyDetailsChanged, family, null, at, new JsonObject { ["wardCode"] = ward });
-
-    /// <summary>Hands what the silo's feed holds to the wards now, rather than waiting for its timer.</summary>
-    private static Task FlushAsync(Cluster cluster) => cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<WardFeed>().FlushAsync();
 
     private static async Task<string[]> WorklistAsync(Cluster cluster, string ward)
     {

@@ -8,7 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QpActors.Gateway.Auth;
 using QpActors.Gateway.Hosting;
+using QpActors.Grains;
 using QpActors.Silo;
+using QpActors.Tests.Shared;
 
 namespace QpActors.Gateway.Tests;
 
@@ -16,7 +18,9 @@ namespace QpActors.Gateway.Tests;
 /// A real silo (embedded SQLite in a temporary directory) and the real gateway, both in this process
 /// on free loopback ports, shared by every end-to-end test. Tests use fresh ids and wards, so they
 /// never see each other's data. The gateway is an Orleans client of the silo host, as in production's
-/// external topology; <see cref="CoHostedGatewayFixture"/> runs the silo inside the gateway instead.
+/// external topology; <see cref="CoHostedGatewayFixture"/> runs the silo inside the gateway instead. The silo counts its
+/// one-way messages, so a test waits for the wards to be fed (<see cref="DrainAsync"/>) rather than reading until its
+/// lists look right.
 /// </summary>
 public class GatewayFixture : IAsyncLifetime
 {
@@ -47,6 +51,15 @@ public class GatewayFixture : IAsyncLifetime
 
     public IServiceProvider GatewayServices => _gateway!.Services;
 
+    private OneWayMessages Messages { get; } = new();
+
+    /// <summary>
+    /// Returns once everything the requests answered so far set in motion has reached the wards (see
+    /// <see cref="Delivery.DrainAsync"/>); a ward's worklist, unreached infants and figures then show it.
+    /// </summary>
+    public Task DrainAsync() =>
+        Delivery.DrainAsync(Messages, [(_silo?.Services ?? _gateway!.Services).GetRequiredService<WardFeed>()]);
+
     public async Task InitializeAsync()
     {
         var siloPort = FreePort();
@@ -67,6 +80,7 @@ public class GatewayFixture : IAsyncLifetime
         {
             var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = shared, ContentRootPath = DataDirectory });
             await siloBuilder.AddQpSiloAsync();
+            siloBuilder.Services.AddOneWayMessages(Messages);
             _silo = siloBuilder.Build();
             await _silo.StartAsync();
         }
@@ -85,6 +99,11 @@ public class GatewayFixture : IAsyncLifetime
             ContentRootPath = DataDirectory,
         });
         await gatewayBuilder.AddQpGatewayAsync();
+        if (_hosting == SiloHosting.InProcess)
+        {
+            gatewayBuilder.Services.AddOneWayMessages(Messages);
+        }
+
         _gateway = gatewayBuilder.Build();
         _gateway.MapQpGateway();
 

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QpActors.Gateway.Hosting;
 using QpActors.Silo;
@@ -30,6 +33,7 @@ public sealed class ReadinessTests
             ContentRootPath = data,
         });
         gatewayBuilder.AddQpGateway();
+        var listening = ListeningSignal.Replace(gatewayBuilder.Services);
         await using var gateway = gatewayBuilder.Build();
         gateway.MapQpGateway();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -37,25 +41,20 @@ public sealed class ReadinessTests
         var starting = gateway.StartAsync();
         try
         {
-            // Live while the Orleans client is still looking for a silo; not ready.
-            var live = await Eventually.HoldsAsync(
-                async () => await TryGetAsync(http, "/health/live") is HttpStatusCode.OK ? "live" : null,
-                TimeSpan.FromSeconds(30),
-                "the gateway to listen");
-            Assert.Equal("live", live);
+            // Live as soon as Kestrel listens, while the Orleans client is still looking for a silo; not ready.
+            await listening.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.False(starting.IsCompleted, "the gateway started without a silo");
+            Assert.Equal(HttpStatusCode.OK, await TryGetAsync(http, "/health/live"));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await TryGetAsync(http, "/health/ready"));
 
             var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = shared, ContentRootPath = data });
             await siloBuilder.AddQpSiloAsync();
             silo = siloBuilder.Build();
             await silo.StartAsync();
-            await starting;
 
-            var ready = await Eventually.HoldsAsync(
-                async () => await TryGetAsync(http, "/health/ready") is HttpStatusCode.OK ? "ready" : null,
-                TimeSpan.FromSeconds(30),
-                "the gateway to become ready");
-            Assert.Equal("ready", ready);
+            // The host's own signal: it has started once its Orleans client has connected to the silo.
+            await starting.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(HttpStatusCode.OK, await TryGetAsync(http, "/health/ready"));
         }
         finally
         {
@@ -79,6 +78,39 @@ public sealed class ReadinessTests
         {
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The gateway's server as registered, completing a task once it has bound its ports: the moment the gateway is
+    /// live, which no hosting event marks while other services (the Orleans client) are still starting.
+    /// </summary>
+    private sealed class ListeningSignal(IServer server, TaskCompletionSource listening) : IServer
+    {
+        public IFeatureCollection Features => server.Features;
+
+        public static Task Replace(IServiceCollection services)
+        {
+            var registered = services.Last(d => d.ServiceType == typeof(IServer));
+            var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            services.Remove(registered);
+            services.AddSingleton<IServer>(provider => new ListeningSignal(
+                (IServer)(registered.ImplementationInstance
+                    ?? registered.ImplementationFactory?.Invoke(provider)
+                    ?? ActivatorUtilities.CreateInstance(provider, registered.ImplementationType!)),
+                listening));
+            return listening.Task;
+        }
+
+        public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+            where TContext : notnull
+        {
+            await server.StartAsync(application, cancellationToken);
+            listening.TrySetResult();
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => server.StopAsync(cancellationToken);
+
+        public void Dispose() => server.Dispose();
     }
 
     private static int FreePort()

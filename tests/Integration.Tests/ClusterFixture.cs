@@ -4,13 +4,15 @@ using Orleans.TestingHost;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 using QpActors.Silo;
+using QpActors.Tests.Shared;
 
 namespace QpActors.Integration.Tests;
 
 /// <summary>
 /// One in-process silo per test collection, on a fresh embedded SQLite store, with a fake clock for the
 /// domain's time so tests move through review windows without sleeping, and <see cref="Faults"/> a test can
-/// arm to make one entity's journal or storage operations fail.
+/// arm to make one entity's journal or storage operations fail. Its one-way messages are counted, so a test
+/// that reads what a notice changes waits for the notice (<see cref="OneWayHandledAsync"/>).
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -28,20 +30,33 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public Faults Faults { get; } = new();
 
+    private OneWayMessages Messages { get; } = new();
+
+    /// <summary>
+    /// Returns once every one-way message sent so far (a child's notice to its family, a notice to a champion) has been
+    /// handled. Calling the receiving grain once more is no such signal: Orleans does not order another caller's call
+    /// after a grain's one-way message.
+    /// </summary>
+    public Task OneWayHandledAsync() => Messages.AllHandledAsync().WaitAsync(Delivery.Deadline);
+
     public async Task InitializeAsync()
     {
         Storage = StorageSettings.Embedded(DataDirectory);
         await SchemaMigrator.ApplyAsync(Storage, CancellationToken.None);
-        Cluster = await StartClusterAsync(Storage, Clock, Faults);
+        Cluster = await StartClusterAsync(Storage, Clock, Faults, Messages);
     }
 
-    public static async Task<InProcessTestCluster> StartClusterAsync(StorageSettings storage, TimeProvider clock, Faults faults)
+    public static async Task<InProcessTestCluster> StartClusterAsync(StorageSettings storage, TimeProvider clock, Faults faults, OneWayMessages? messages = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddQpGrainServices(storage, clock);
             faults.Wrap(silo.Services, storage);
+            if (messages is not null)
+            {
+                silo.Services.AddOneWayMessages(messages);
+            }
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
         var cluster = builder.Build();

@@ -41,6 +41,7 @@ public sealed class RiskHistoryTests(ClusterFixture fixture)
             await HandleAsync(_contacts.AandE(family, child, now.AddDays(-i)));
         }
 
+        await fixture.OneWayHandledAsync();
         var liveChild = (await childGrain.GetRiskAsync()).History;
         var liveFamily = (await familyGrain.GetRiskStatusAsync()).History;
         await fixture.Cluster.DeactivateAsync(familyGrain);
