@@ -121,7 +121,7 @@ public sealed class ProgrammeCalendar
     /// The first day of the <paramref name="months"/> months ending on (and including) <paramref name="lastDay"/>: the
     /// day after <paramref name="lastDay"/>, that many months earlier. Where that date does not exist (30 February),
     /// the period starts on the first of the next month, so it never reaches back into a day it should not hold.
-    /// Twelve months are the commission's rolling year (ReportingPeriod.Rolling12Months in the figures).
+    /// The risk look-backs count these; the figures' "last 12 months" are whole calendar months (ReportingPeriod.Last12Months).
     /// </summary>
     public static DateOnly FirstDayOfMonthsEndingOn(DateOnly lastDay, int months)
     {

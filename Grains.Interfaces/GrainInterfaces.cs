@@ -36,6 +36,14 @@ public interface IChildGrain : IGrainWithStringKey
 
     /// <summary>The child's contribution to its ward, computed afresh (reconciliation).</summary>
     Task<WardContribution?> GetContributionAsync();
+
+    /// <summary>
+    /// The child's family changed ward (a move, or its first ward): the child follows it at once. One-way, as the family
+    /// never waits on a child; a notice older than what the child knows of that family, or for a family the child no
+    /// longer names, changes nothing.
+    /// </summary>
+    [OneWay]
+    Task FamilyWardChangedAsync(FamilyWard ward);
 }
 
 /// <summary>A family: its children, family-level factors, open concerns and the practitioner-set level.</summary>
@@ -81,6 +89,10 @@ public interface IFamilyGrain : IGrainWithStringKey
 
     /// <summary>The family's contribution to its ward, computed afresh (reconciliation).</summary>
     Task<WardContribution?> GetContributionAsync();
+
+    /// <summary>The family's ward as its events leave it, for a child that follows it (asked when the child activates or names this family).</summary>
+    [ReadOnly]
+    Task<FamilyWard> GetWardAsync();
 
     /// <summary>The family's risk status without audit, for the system's own use (worklists are built from ward entries).</summary>
     Task<FamilyRiskStatus> GetRiskStatusAsync();
@@ -176,3 +188,22 @@ public sealed record ChildAssessed(
     [property: Id(2)] DateTimeOffset? Until,
     [property: Id(3)] QpActors.Domain.Risk.RiskAssessment Assessment,
     [property: Id(4)] int OverdueReviews);
+
+/// <summary>
+/// A family's ward as one version of the family leaves it: the latest ward any of its events gave (registration, change of
+/// details, a child's birth record), with the event that gave it.
+/// </summary>
+/// <param name="WardCode">Null while no event has given the family a ward.</param>
+/// <param name="At">When the event that gave the ward happened (its <c>occurredAt</c>).</param>
+/// <param name="EventId">That event's id: with <paramref name="At"/>, the order a child compares its own birth record in.</param>
+/// <param name="FamilyVersion">
+/// The number of the family's events this was folded from. It only grows, and a family state of more events holds every
+/// event of one with fewer, so a higher version's ward is never older: a child takes a notice only when it is higher.
+/// </param>
+[GenerateSerializer, Immutable, Alias("qp.FamilyWard")]
+public sealed record FamilyWard(
+    [property: Id(0)] string FamilyId,
+    [property: Id(1)] string? WardCode,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string EventId,
+    [property: Id(4)] int FamilyVersion);

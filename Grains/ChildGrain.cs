@@ -30,8 +30,13 @@ public sealed class ChildGrain(
     // A hash, not the JSON itself: a live child should cost a few kilobytes of memory, not a copy of its contribution.
     private int? _publishedContribution;
 
-    // The ward the child was last reported to; until its first report, the ward its state named when it was loaded.
+    // The ward the child was last reported to; until its first report, the ward it was in when it was loaded.
     private string? _publishedWard;
+
+    // What the child knows of its family's ward (see WardOf): asked of the family when the child activates or names a
+    // family it has not asked, and updated by the family's notices when it moves. Not in the child's own journal rows, so
+    // a rebuild asks the family, which folds it from its own rows: the same answer as before the restart.
+    private FamilyWard? _familyWard;
 
     // The deadline row as this child last committed it: the next change of that state, worked out at that instant.
     // Only the child writes its row, so an unchanged deadline need not be written again with every event. And the
@@ -67,7 +72,9 @@ public sealed class ChildGrain(
 
         _timeline.AdvanceTo(time.GetUtcNow());
         _publishedContribution = null;
-        _publishedWard ??= _state.WardCode;
+        _familyWard = null;
+        await LearnFamilyWardAsync(_state);
+        _publishedWard ??= WardOf(_state);
         logger.LogDebug("Child {ChildId} loaded from {Count} events", ChildId, rows.Count);
     }
 
@@ -120,6 +127,8 @@ public sealed class ChildGrain(
 
             if (steps.Count > 0)
             {
+                // The ward the events are recorded in and the contribution goes to follows the family the child now names.
+                await LearnFamilyWardAsync(state);
                 var current = Current(steps[^1], reviews, now);
                 var writes = CommitWrites(steps, current, now, out var contribution, out var contributionJson);
                 var appended = await journal.AppendAllAsync(writes);
@@ -182,7 +191,7 @@ public sealed class ChildGrain(
             var step = steps[k];
             var isLast = k == steps.Count - 1;
             writes[k] = new JournalWrite(
-                JournalRows.From(step.Contact, step.State.WardCode, step.State.Version),
+                JournalRows.From(step.Contact, WardOf(step.State), step.State.Version),
                 isLast && contribution is not null ? [contribution] : [],
                 isLast ? DeadlineRows(current.Deadline) : [],
                 [],
@@ -281,6 +290,94 @@ public sealed class ChildGrain(
             : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json));
     }
 
+    public async Task FamilyWardChangedAsync(FamilyWard ward)
+    {
+        ArgumentNullException.ThrowIfNull(ward);
+        if (!string.Equals(ward.FamilyId, _state.FamilyId, StringComparison.Ordinal) ||
+            (_familyWard is { } known && string.Equals(known.FamilyId, ward.FamilyId, StringComparison.Ordinal) && known.FamilyVersion >= ward.FamilyVersion))
+        {
+            return;
+        }
+
+        var before = WardOf(_state);
+        _familyWard = ward;
+        if (string.Equals(WardOf(_state), before, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // Saved at once, as a family's move is: until the journal's entry names the new ward, the ward the child left
+        // would take it back on reloading. The contribution's version is higher than any it reported before (see
+        // ContributionVersion), so the ward it left drops it and no older report brings it back.
+        var contribution = Contribution(_state, time.GetUtcNow(), out var json);
+        if (contribution is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // With the departure, as every move is written: a ward reloaded after the child left still refuses its older reports.
+            await journal.AppendAsync(new JournalWrite(null, [contribution], [], [], Departure(_publishedWard, contribution)));
+        }
+        catch
+        {
+            // Memory would name a ward the journal does not: start again from the journal and the family.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        Publish(contribution, json);
+    }
+
+    /// <summary>Asks the family the child names for its ward, unless the child already knows it.</summary>
+    private async Task LearnFamilyWardAsync(ChildState state)
+    {
+        if (state.FamilyId is { } familyId && !string.Equals(_familyWard?.FamilyId, familyId, StringComparison.Ordinal))
+        {
+            var ward = await GrainFactory.For<IFamilyGrain>(familyId).GetWardAsync();
+
+            // A notice may have brought a newer one while the question was out.
+            if (!string.Equals(_familyWard?.FamilyId, familyId, StringComparison.Ordinal) || _familyWard!.FamilyVersion < ward.FamilyVersion)
+            {
+                _familyWard = ward;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The ward the child counts in: its family's, as the latest event of the family's gave it, unless the child's own birth
+    /// record is later still (the family will take that ward from it too). A child with no birth record counts nowhere, as
+    /// before; a child with no family, or whose family has no ward yet, counts in its birth record's ward.
+    /// </summary>
+    /// <remarks>
+    /// Ordered by the events' own instants (then ids), not by arrival, so late and repeated events and a rebuild from the
+    /// journal end in the same ward: a birth record synced after the family's move but dated before it leaves the child
+    /// where the family went.
+    /// </remarks>
+    private string? WardOf(ChildState state)
+    {
+        if (state.WardCode is not { } own)
+        {
+            return null;
+        }
+
+        return _familyWard is { WardCode: { } family } known &&
+            string.Equals(known.FamilyId, state.FamilyId, StringComparison.Ordinal) &&
+            EventOrder.Compare(known.At, known.EventId, state.Ward!.At, state.Ward.EventId) > 0
+            ? family
+            : own;
+    }
+
+    /// <summary>
+    /// The contribution's version: the child's events in the high half, the version of its family's ward it follows in the
+    /// low half. A move of the family raises it with no event of the child's, so the ward left behind can tell the report
+    /// that moved the child from older ones; a child event raises it whatever family it names next.
+    /// </summary>
+    private long ContributionVersion(ChildState state) =>
+        ((long)state.Version << 32) |
+        (uint)(_familyWard is { } known && string.Equals(known.FamilyId, state.FamilyId, StringComparison.Ordinal) ? known.FamilyVersion : 0);
+
     private RiskTimeline NewTimeline() => new(this);
 
     RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => engine.AssessChild(RiskFacts.ForChild(_state, at, schedule));
@@ -302,7 +399,7 @@ public sealed class ChildGrain(
     private WardEntry? Contribution(ChildState state, DateTimeOffset now, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, out byte[]? json)
     {
         json = null;
-        if (state.WardCode is not { } ward)
+        if (WardOf(state) is not { } ward)
         {
             return null;
         }
@@ -335,7 +432,7 @@ public sealed class ChildGrain(
             state.AeAttendancesSince(calendar.StartOfMonthsEndingOn(today, RiskFacts.RecentMonths)),
             RiskViews.IsSynthetic(state.FamilyId));
         json = ContributionJson.Serialize(value);
-        return new WardEntry(EntityKey, ward, "child", state.Version, json);
+        return new WardEntry(EntityKey, ward, "child", ContributionVersion(state), json);
     }
 
     /// <summary>
@@ -357,7 +454,8 @@ public sealed class ChildGrain(
 
         _publishedContribution = fingerprint;
 
-        // A child whose birth record moved it is reported to the ward it left as well, which lets go of it at once.
+        // A child that moved (its family did, or its birth record was corrected) is reported to the ward it left as well,
+        // which lets go of it at once.
         feed.Publish(new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json), _publishedWard);
         _publishedWard = entry.WardCode;
     }

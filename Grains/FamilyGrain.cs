@@ -280,6 +280,12 @@ public sealed class FamilyGrain(
             : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload.Bytes));
     }
 
+    public Task<FamilyWard> GetWardAsync() => Task.FromResult(WardNotice());
+
+    private FamilyWard WardNotice() => _state.Ward is { } ward
+        ? new FamilyWard(FamilyId, ward.Value, ward.At, ward.EventId, _state.Version)
+        : new FamilyWard(FamilyId, null, DateTimeOffset.MinValue, "", _state.Version);
+
     public Task<FamilyRiskStatus> GetRiskStatusAsync()
     {
         var now = time.GetUtcNow();
@@ -672,8 +678,45 @@ public sealed class FamilyGrain(
         }
 
         feed.Publish(contribution, _publishedWard);
+        var moved = !string.Equals(entry.WardCode, _publishedWard, StringComparison.Ordinal);
         _publishedWard = entry.WardCode;
+        if (moved)
+        {
+            TellChildrenTheWard();
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Children live where their family lives: each is told the family's new ward and moves its own contribution (reach,
+    /// unreached infants, indicators) at once. One-way, with no request context (a fact, not a request made for the caller).
+    /// A notice lost in a silo failure is made up when the child next activates, as it then asks the family.
+    /// </summary>
+    private void TellChildrenTheWard()
+    {
+        if (_state.ChildIds.IsEmpty)
+        {
+            return;
+        }
+
+        var notice = WardNotice();
+        var turnContext = ExecutionContext.Capture();
+        RequestContext.Clear();
+        try
+        {
+            foreach (var childId in _state.ChildIds)
+            {
+                _ = GrainFactory.For<IChildGrain>(childId).FamilyWardChangedAsync(notice);
+            }
+        }
+        finally
+        {
+            if (turnContext is not null)
+            {
+                ExecutionContext.Restore(turnContext);
+            }
+        }
     }
 
     private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>

@@ -1,5 +1,6 @@
 using QpActors.Domain;
 using QpActors.Domain.Events;
+using QpActors.Figures.Indicators;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -97,9 +98,10 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
     public async Task<ServiceSummary> GetSummaryAsync()
     {
         await RefreshAsync();
-        // The month and the twelve months ending today are the programme's, as in the ward's figures.
+        // The month and the last 12 months are the programme's, and the same months as in the ward's figures (this month
+        // and the eleven before it: the ward sums per-month tallies), though the journal's instants would allow a year of days.
         var today = calendar.DayOf(time.GetUtcNow());
-        var yearFrom = calendar.StartOfMonthsEndingOn(today, 12);
+        var yearFrom = calendar.StartOf(ReportingPeriod.Last12Months(today).Start);
         var firstOfMonth = new DateOnly(today.Year, today.Month, 1);
         var (monthFrom, monthUntil) = (calendar.StartOf(firstOfMonth), calendar.StartOf(firstOfMonth.AddMonths(1)));
         var recent = _contacts.Where(c => c.At >= yearFrom).ToList();

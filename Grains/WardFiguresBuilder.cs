@@ -29,6 +29,17 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
 
     private const string NotSet = "not-set";
 
+    private const string YearNote =
+        "'Last 12 months' figures (see last12Months) cover the calendar month of asOf up to asOf and the eleven whole months " +
+        "before it: contacts and missed appointments are tallied per calendar month, so no figure claims a year starting mid-month.";
+
+    /// <summary>The figures that cover <see cref="ReportingPeriod.Last12Months"/> (the query's period covers the indicators).</summary>
+    private static readonly string[] YearFigures =
+    [
+        "reach.seen12Months", "caseload.*.activeChildren", "caseload.*.activeFamilies", "caseload.*.contactsLast12Months",
+        "caseload.*.missedAppointments", "unitCost.byService.*.childrenReached",
+    ];
+
     private readonly ConcurrentDictionary<string, JsonObject> _savings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights)> _projections = new(StringComparer.Ordinal);
 
@@ -49,7 +60,8 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     {
         Month => ReportingPeriod.Month(asOf.Year, asOf.Month),
         Quarter => ReportingPeriod.Quarter(asOf.Month >= 4 ? asOf.Year : asOf.Year - 1, ((asOf.Month + 8) % 12 / 3) + 1),
-        Rolling12Months => ReportingPeriod.Rolling12Months(asOf),
+        // Wire name kept for clients; the span is the same twelve calendar months as every other year figure.
+        Rolling12Months => ReportingPeriod.Last12Months(asOf),
         _ => throw new FiguresQueryException($"Unknown period '{name}': use {Month}, {Quarter} or {Rolling12Months}.") { Field = "period" },
     };
 
@@ -81,7 +93,8 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         var ward = Ward(wardCode);
         var notes = new JsonArray();
         var reach = ReachCalculator.Compute(children.Select(c => new ReachInput(c.ChildId, c.KnownFromBirthRecord, c.RegisteredOn, c.LastSeenOn)), asOf);
-        var caseload = Caseload(ward, children, asOf);
+        var year = ReportingPeriod.Last12Months(asOf);
+        var caseload = Caseload(ward, children, asOf, year);
         var document = new JsonObject
         {
             ["wardCode"] = wardCode,
@@ -90,6 +103,7 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             ["asOf"] = FiguresLayout.Day(asOf),
             ["generatedAt"] = now,
             ["period"] = PeriodNode(query.Period, period),
+            ["last12Months"] = YearNode(year),
             ["synthetic"] = children.Any(c => c.Synthetic) || families.Any(f => f.Synthetic),
             ["published"] = false,
             ["reach"] = new JsonObject
@@ -117,9 +131,19 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             notes.Add($"Ward '{wardCode}' is not in {catalogue.Version}: no budgets or capacities, so no unit cost and no share of an area's projected savings.");
         }
 
+        notes.Add(YearNote);
         if (asOf < today)
         {
             notes.Add("Reach, caseload and indicators are as of asOf; need and champions describe the ward today.");
+            if (asOf.AddDays(1).Month == asOf.Month)
+            {
+                notes.Add("asOf is not the last day of its month: contacts and missed appointments in asOf's month count the whole month, as they are tallied per month.");
+            }
+
+            if (MonthKey(year.Start).CompareTo(MonthKey(today.AddMonths(-12))) < 0)
+            {
+                notes.Add("Contacts and missed appointments are kept for 13 months back from today: months of the last 12 months before that count none.");
+            }
         }
 
         if (children.SelectMany(c => c.Services).Any(t => t.MissedByMonth is null && t.MissedAppointments > 0))
@@ -232,11 +256,25 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         ["label"] = period.Label,
     };
 
-    private static JsonObject Caseload(WardServices? ward, IReadOnlyCollection<ChildContribution> children, DateOnly asOf)
+    /// <summary>
+    /// What the document's "12 months" figures count over, and why the span starts on the first of a month. The counts per
+    /// month and the dates (last contact, last seen) are taken over the same months, so a child counted active was seen
+    /// in the months whose contacts are summed.
+    /// </summary>
+    private static JsonObject YearNode(ReportingPeriod year) => new()
+    {
+        ["start"] = FiguresLayout.Day(year.Start),
+        ["end"] = FiguresLayout.Day(year.End),
+        ["label"] = year.Label,
+        ["figures"] = new JsonArray(YearFigures.Select(f => (JsonNode?)f).ToArray()),
+    };
+
+    private static JsonObject Caseload(WardServices? ward, IReadOnlyCollection<ChildContribution> children, DateOnly asOf, ReportingPeriod year)
     {
         var thisMonth = MonthKey(asOf);
+
+        // The same twelve months as the year's days: the month of asOf and the eleven before it.
         var months = Enumerable.Range(0, 12).Select(i => MonthKey(asOf.AddMonths(-i))).ToHashSet(StringComparer.Ordinal);
-        var year = ReportingPeriod.Rolling12Months(asOf);
         IEnumerable<(string Id, string Name, int? Capacity, string? Unit)> services = ward is not null
             ? ward.Services.Select(s => (s.Id, s.Name, (int?)s.Capacity, (string?)s.CapacityUnit))
             : children.SelectMany(c => c.Services).Select(t => t.ServiceId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)

@@ -364,7 +364,8 @@ public sealed class WardGrain(
     }
 
     /// <summary>
-    /// Takes a contribution unless the ward holds a newer one. The version counts the entity's events, but time alone
+    /// Takes a contribution unless the ward holds a newer one. The version counts the entity's events (a child's, in its
+    /// low half, the version of the family ward it follows, so a family's move raises it too), but time alone
     /// (a review window closing, a contact leaving the look-back) changes a contribution with no event, so a deadline
     /// tick reports the same version with a new payload: at an equal version a different payload replaces the held
     /// one, and of two such reports the later to arrive wins until the next.

@@ -45,8 +45,9 @@ public static class RiskFacts
     public const int LateBookingAfterWeeks = 12;
 
     /// <summary>
-    /// "In the last 12 months": contacts whose programme day is in the twelve months ending today (the commission's
-    /// rolling year), and not later than now.
+    /// "In the last 12 months" for risk: contacts whose programme day is in the twelve months of days ending today, and
+    /// not later than now. A family's recent needs fade a day at a time; the commission's figures count whole calendar
+    /// months instead (ReportingPeriod.Last12Months), as their tallies are kept per month.
     /// </summary>
     public const int RecentMonths = 12;
 

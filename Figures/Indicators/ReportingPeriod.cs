@@ -45,21 +45,15 @@ public sealed record ReportingPeriod
     }
 
     /// <summary>
-    /// The twelve months ending on (and including) <paramref name="endingOn"/>: 365 days, or 366 when they hold a 29 February;
-    /// to a month's last day, twelve whole calendar months.
+    /// "The last 12 months" as every figure counts them: the calendar month holding <paramref name="endingOn"/>, up to and
+    /// including that day, and the eleven whole calendar months before it. Whole months because contacts and missed
+    /// appointments are tallied per calendar month: a year starting mid-month could not be summed from the tallies, and
+    /// figures counted from dates (last contact, last seen) use the same months so that they describe the same children.
     /// </summary>
-    public static ReportingPeriod Rolling12Months(DateOnly endingOn)
+    public static ReportingPeriod Last12Months(DateOnly endingOn)
     {
-        // A year back from the day after, so 28 Feb 2025 starts on 1 Mar 2024, not on 29 Feb. The day after 28 Feb 2024 is
-        // 29 Feb, which a year earlier does not exist: AddYears clamps it to 28 Feb, a day too early, so move on to 1 Mar.
-        var next = endingOn.AddDays(1);
-        var start = next.AddYears(-1);
-        if (start.Day != next.Day)
-        {
-            start = start.AddDays(1);
-        }
-
-        return new ReportingPeriod(start, endingOn, string.Create(CultureInfo.InvariantCulture, $"12 months to {endingOn:yyyy-MM-dd}"));
+        var start = new DateOnly(endingOn.Year, endingOn.Month, 1).AddMonths(-11);
+        return new ReportingPeriod(start, endingOn, string.Create(CultureInfo.InvariantCulture, $"12 calendar months, {start:yyyy-MM-dd} to {endingOn:yyyy-MM-dd}"));
     }
 
     /// <summary>True when <paramref name="date"/> falls within the period, both ends included.</summary>

@@ -15,7 +15,7 @@ public sealed record ReachInput(string ChildId, bool KnownFromBirthRecord, DateO
 /// </summary>
 /// <param name="Known">Children known from birth records.</param>
 /// <param name="Registered">Known children registered with the children's centre.</param>
-/// <param name="Seen12Months">Known children seen in the 12 months to the date (inclusive).</param>
+/// <param name="Seen12Months">Known children seen in the last 12 months to the date (<see cref="ReportingPeriod.Last12Months"/>).</param>
 /// <param name="Reached">Known children ever registered or seen.</param>
 /// <param name="Unreached">Known children never registered nor seen: the pilot's "328 of 1,020".</param>
 /// <param name="ReachedOutsideBirthRecords">Children registered or seen who are not on the birth records (moved in, found by outreach): the data gap in the other direction.</param>
@@ -47,7 +47,7 @@ public static class ReachCalculator
     public static Reach Compute(IEnumerable<ReachInput> inputs, DateOnly asOf)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var last12Months = ReportingPeriod.Rolling12Months(asOf);
+        var last12Months = ReportingPeriod.Last12Months(asOf);
         var ids = new HashSet<string>(StringComparer.Ordinal);
         int known = 0, registered = 0, seen = 0, reached = 0, outside = 0;
         foreach (var child in inputs)

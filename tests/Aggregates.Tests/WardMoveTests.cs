@@ -140,6 +140,136 @@ public sealed class WardMoveTests
         Assert.Equal([child], await UnreachedAsync(cluster, To));
     }
 
+    [Fact]
+    public async Task Children_move_with_their_family_at_once_and_stay_moved_after_late_events_and_a_restart()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "move-children");
+        var (family, older, baby) = (events.NewId("f"), events.NewId("c"), events.NewId("c"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var familyGrain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        var olderBirth = events.Birth(family, older, today.AddDays(-400), From);
+        await Events.RecordAllAsync(cluster.Client, [olderBirth, events.Birth(family, baby, today.AddDays(-30), From)]);
+        await Events.RecordAsync(cluster.Client, events.Registered(family, older, now.AddDays(-300)));
+        await familyGrain.GetRiskStatusAsync();
+        await cluster.DrainAsync();
+        Assert.Equal(2, await KnownAsync(cluster, From));
+        Assert.Equal([baby], await UnreachedAsync(cluster, From));
+
+        var move = Moved(events, family, To, now.AddDays(-1));
+        Assert.Equal(ReceiptStatus.Accepted, (await familyGrain.RecordAsync(move)).Status);
+        await cluster.DrainAsync();
+
+        Assert.Equal(0, await KnownAsync(cluster, From));
+        Assert.Empty(await UnreachedAsync(cluster, From));
+        Assert.Equal(2, await KnownAsync(cluster, To));
+        Assert.Equal(1, await ReachedAsync(cluster, To));
+        Assert.Equal([baby], await UnreachedAsync(cluster, To));
+
+        // The move sent again; the older child's birth record sent again, and a copy of it with a new id synced late: it
+        // still names the old ward, but it is dated before the move, so the family's later address wins.
+        Assert.Equal(ReceiptStatus.Duplicate, (await familyGrain.RecordAsync(move)).Status);
+        await Events.RecordAllAsync(cluster.Client, [olderBirth, events.Birth(family, older, today.AddDays(-400), From, now.AddDays(-2))]);
+        await familyGrain.GetRiskStatusAsync();
+        await cluster.DrainAsync();
+
+        Assert.Equal(0, await KnownAsync(cluster, From));
+        Assert.Equal(2, await KnownAsync(cluster, To));
+        Assert.Equal(To, (await cluster.Client.GetGrain<IChildGrain>(older).GetContributionAsync())!.WardCode);
+
+        // Both wards reload from the journal's entries, and the children rebuild from their rows and their family's.
+        await cluster.RestartAsync();
+
+        Assert.Equal(0, await KnownAsync(cluster, From));
+        Assert.Empty(await UnreachedAsync(cluster, From));
+        Assert.Equal(2, await KnownAsync(cluster, To));
+        Assert.Equal([baby], await UnreachedAsync(cluster, To));
+        Assert.Equal(To, (await cluster.Client.GetGrain<IChildGrain>(baby).GetContributionAsync())!.WardCode);
+        Assert.Equal(To, (await cluster.Client.GetGrain<IChildGrain>(older).GetContributionAsync())!.WardCode);
+        var report = await cluster.Client.GetGrain<IWardGrain>(From).ReconcileAsync();
+        Assert.Empty(report.Differences);
+    }
+
+    [Fact]
+    public async Task A_ward_reloaded_after_a_child_left_with_its_family_still_refuses_the_childs_late_report_of_before_the_move()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "move-child-reload");
+        var (family, baby) = (events.NewId("f"), events.NewId("c"));
+        var today = DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime);
+        await Events.RecordAsync(cluster.Client, events.Birth(family, baby, today.AddDays(-30), From));
+        await cluster.DrainAsync();
+        var beforeTheMove = await cluster.Client.GetGrain<IChildGrain>(baby).GetContributionAsync();
+        Assert.Equal([baby], await UnreachedAsync(cluster, From));
+
+        var familyGrain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        Assert.Equal(ReceiptStatus.Accepted, (await familyGrain.RecordAsync(Moved(events, family, To, cluster.Clock.GetUtcNow().AddDays(-1)))).Status);
+        await cluster.DrainAsync();
+        Assert.Empty(await UnreachedAsync(cluster, From));
+
+        // The ward the child left forgets it in memory, then hears the child's report from before the move, late.
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(From));
+        await cluster.Client.GetGrain<IWardGrain>(From).ApplyAsync([beforeTheMove!]);
+
+        Assert.Empty(await UnreachedAsync(cluster, From));
+        Assert.Equal([baby], await UnreachedAsync(cluster, To));
+    }
+
+    [Fact]
+    public async Task A_child_moves_back_with_its_family_and_a_birth_record_dated_after_the_move_takes_family_and_child_with_it()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "move-back");
+        var (family, child) = (events.NewId("f"), events.NewId("c"));
+        var now = cluster.Clock.GetUtcNow();
+        var born = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-60);
+        var familyGrain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(family, child, born, From)]);
+        await familyGrain.GetRiskStatusAsync();
+
+        Assert.Equal(ReceiptStatus.Accepted, (await familyGrain.RecordAsync(Moved(events, family, To, now.AddDays(-20)))).Status);
+        await cluster.DrainAsync();
+        Assert.Empty(await UnreachedAsync(cluster, From));
+        Assert.Equal([child], await UnreachedAsync(cluster, To));
+
+        Assert.Equal(ReceiptStatus.Accepted, (await familyGrain.RecordAsync(Moved(events, family, From, now.AddDays(-10)))).Status);
+        await cluster.DrainAsync();
+
+        Assert.Equal([child], await UnreachedAsync(cluster, From));
+        Assert.Empty(await UnreachedAsync(cluster, To));
+
+        // A corrected birth record, dated after both moves, is the latest address anyone gave.
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(family, child, born, To, now.AddDays(-5))]);
+        await familyGrain.GetRiskStatusAsync();
+        await cluster.DrainAsync();
+
+        Assert.Empty(await UnreachedAsync(cluster, From));
+        Assert.Equal([child], await UnreachedAsync(cluster, To));
+        Assert.Equal([family], await WorklistAsync(cluster, To));
+    }
+
+    /// <summary>
+    /// A family tells its children one-way before it answers; a call to each child queues behind that notice (and the
+    /// save it makes), so once these return the children have handed their contributions to the feed.
+    /// </summary>
+    private static Task<int> KnownAsync(Cluster cluster, string ward) => ReachAsync(cluster, ward, "reach.known");
+
+    private static Task<int> ReachedAsync(Cluster cluster, string ward) => ReachAsync(cluster, ward, "reach.reached");
+
+    /// <summary>A reach count; 0 for a ward that holds no records (these test wards are not configured, so it has no figures).</summary>
+    private static async Task<int> ReachAsync(Cluster cluster, string ward, string path)
+    {
+        try
+        {
+            return Figures.Count(await Figures.WardAsync(cluster.Client, ward), path);
+        }
+        catch (FiguresNotFoundException)
+        {
+            return 0;
+        }
+    }
+
     private static ContactEvent Moved(Events events, string family, string ward, DateTimeOffset at) =>
         events.Make(EventTypes.FamilyDetailsChanged, family, null, at, new JsonObject { ["wardCode"] = ward });
 

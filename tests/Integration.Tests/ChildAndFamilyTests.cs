@@ -427,6 +427,25 @@ public sealed class ServiceSummaryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_service_summarys_last_12_months_are_the_wards_calendar_months_not_a_year_of_days()
+    {
+        // Today is in June 2026, so the last 12 months start on 1 July 2025; 25 June 2025 is within a year of days.
+        var service = _contacts.NewId("svc");
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var now = fixture.Clock.GetUtcNow();
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, new DateOnly(2025, 6, 10)));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Make(EventTypes.ReviewCompleted, family, child,
+            new DateTimeOffset(2025, 6, 25, 10, 0, 0, TimeSpan.Zero), new System.Text.Json.Nodes.JsonObject { ["review"] = "new-birth" }, "service:" + service));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Make(EventTypes.ReviewCompleted, family, child,
+            now.AddDays(-1), new System.Text.Json.Nodes.JsonObject { ["review"] = "1-year" }, "service:" + service));
+
+        var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
+
+        Assert.Equal(2, summary.ContactsByType[EventTypes.ReviewCompleted]);
+        Assert.Equal(1, summary.ContactsLast12Months);
+    }
+
+    [Fact]
     public async Task A_contact_just_after_midnight_on_the_first_counts_in_that_month()
     {
         // 23:30 UTC on 31 May 2026 is 00:30 BST on 1 June; this cluster's clock starts on 1 June and moves at most two weeks.

@@ -6,7 +6,7 @@ namespace QpActors.Figures.Tests.Indicators;
 
 /// <summary>
 /// The figures count dates; the grains give them the programme's days (<see cref="ProgrammeCalendar"/>). These pin
-/// that the two agree at the edges: a contact just after midnight British Summer Time, and the rolling year.
+/// that the two agree at the edges: a contact just after midnight British Summer Time, and the last 12 months.
 /// </summary>
 public sealed class ProgrammeDayTests
 {
@@ -34,14 +34,5 @@ public sealed class ProgrammeDayTests
 
         Assert.Equal(1, reach.Seen12Months);
         Assert.Equal(0, aDayLater.Seen12Months);
-    }
-
-    [Fact]
-    public void The_rolling_year_is_the_twelve_months_the_risk_look_back_counts()
-    {
-        for (var day = new DateOnly(2023, 1, 1); day <= new DateOnly(2026, 12, 31); day = day.AddDays(1))
-        {
-            Assert.Equal(ReportingPeriod.Rolling12Months(day).Start, ProgrammeCalendar.FirstDayOfMonthsEndingOn(day, 12));
-        }
     }
 }

@@ -34,43 +34,31 @@ public sealed class ReportingPeriodTests
 
     [Theory]
     [InlineData("2025-03-31", "2024-04-01")]
-    [InlineData("2025-02-28", "2024-03-01")] // March 2024 to February 2025: 29 Feb 2024 is in the month before
-    [InlineData("2025-02-27", "2024-02-28")] // 366 days, 29 Feb 2024 among them
-    [InlineData("2024-02-29", "2023-03-01")] // March 2023 to February 2024, 366 days
-    [InlineData("2024-02-28", "2023-03-01")] // 365 days: starting on 28 Feb 2023 would hold that date twice
-    [InlineData("2025-01-01", "2024-01-02")]
-    public void Rolling12Months_is_one_year_ending_on_the_day_given(string endingOn, string start)
+    [InlineData("2025-02-28", "2024-03-01")]
+    [InlineData("2025-02-27", "2024-03-01")] // not 28 February 2024: the year holds whole months
+    [InlineData("2024-02-29", "2023-03-01")]
+    [InlineData("2026-05-20", "2025-06-01")] // not 21 May 2025
+    [InlineData("2025-01-01", "2024-02-01")]
+    public void Last12Months_is_the_month_of_the_day_given_and_the_eleven_before(string endingOn, string start)
     {
         var end = DateOnly.Parse(endingOn);
 
-        var period = ReportingPeriod.Rolling12Months(end);
+        var period = ReportingPeriod.Last12Months(end);
 
         Assert.Equal(DateOnly.Parse(start), period.Start);
         Assert.Equal(end, period.End);
+        Assert.Contains(start, period.Label, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Rolling12Months_is_365_days_or_366_when_it_holds_a_29_February()
+    public void Last12Months_always_starts_on_the_first_of_the_month_eleven_months_back()
     {
         for (var end = new DateOnly(2022, 12, 1); end <= new DateOnly(2025, 3, 31); end = end.AddDays(1))
         {
-            var period = ReportingPeriod.Rolling12Months(end);
-            var holdsLeapDay = period.Contains(new DateOnly(2024, 2, 29));
+            var period = ReportingPeriod.Last12Months(end);
 
-            Assert.Equal(holdsLeapDay ? 366 : 365, end.DayNumber - period.Start.DayNumber + 1);
-        }
-    }
-
-    [Fact]
-    public void Rolling12Months_to_a_months_last_day_is_twelve_whole_months()
-    {
-        for (var month = new DateOnly(2023, 1, 1); month <= new DateOnly(2025, 12, 1); month = month.AddMonths(1))
-        {
-            var end = month.AddMonths(1).AddDays(-1);
-
-            var period = ReportingPeriod.Rolling12Months(end);
-
-            Assert.Equal(month.AddMonths(-11), period.Start);
+            Assert.Equal(1, period.Start.Day);
+            Assert.Equal(11, ((end.Year - period.Start.Year) * 12) + end.Month - period.Start.Month);
         }
     }
 

@@ -6,6 +6,17 @@ public sealed class ReachCalculatorTests
 {
     private static readonly DateOnly AsOf = new(2025, 3, 31);
 
+    [Theory]
+    [InlineData("2025-05-25", 0)] // within a year of the day, but in May 2025: before the twelve calendar months
+    [InlineData("2025-06-01", 1)]
+    [InlineData("2026-05-20", 1)]
+    public void Seen_in_the_last_12_months_to_a_day_mid_month_starts_on_the_first_of_a_month(string lastSeen, int seen)
+    {
+        var reach = ReachCalculator.Compute([new ReachInput("c", true, null, DateOnly.Parse(lastSeen))], new DateOnly(2026, 5, 20));
+
+        Assert.Equal(seen, reach.Seen12Months);
+    }
+
     [Fact]
     public void The_pilot_328_of_1020_not_reached()
     {
