@@ -1,4 +1,4 @@
-namespace QpActors.Aggregates.Tests;
+namespace QpActors.Tests.Shared;
 
 /// <summary>
 /// A fact that needs a PostgreSQL server, named by the environment variable QP_TEST_POSTGRES (a connection string to a
