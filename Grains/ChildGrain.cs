@@ -195,7 +195,7 @@ public sealed class ChildGrain(
                 isLast && contribution is not null ? [contribution] : [],
                 isLast ? DeadlineRows(current.Deadline) : [],
                 [],
-                isLast ? Departure(_publishedWard, contribution) : null);
+                isLast ? WardDeparture.From(_publishedWard, contribution) : null);
         }
 
         return writes;
@@ -318,7 +318,7 @@ public sealed class ChildGrain(
         try
         {
             // With the departure, as every move is written: a ward reloaded after the child left still refuses its older reports.
-            await journal.AppendAsync(new JournalWrite(null, [contribution], [], [], Departure(_publishedWard, contribution)));
+            await journal.AppendAsync(new JournalWrite(null, [contribution], [], [], WardDeparture.From(_publishedWard, contribution)));
         }
         catch
         {
@@ -434,15 +434,6 @@ public sealed class ChildGrain(
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", ContributionVersion(state), json);
     }
-
-    /// <summary>
-    /// The ward a moving entry leaves, for the journal to remember beside the entry (null when it does not move): the
-    /// ward then still refuses the entity's older reports after reloading. Shared by the family.
-    /// </summary>
-    internal static IReadOnlyList<WardDeparture>? Departure(string? leftWard, WardEntry? entry) =>
-        entry is not null && leftWard is not null && !string.Equals(leftWard, entry.WardCode, StringComparison.Ordinal)
-            ? [new WardDeparture(leftWard, entry.EntryKey, entry.Version)]
-            : null;
 
     private void Publish(WardEntry? entry, byte[]? json)
     {

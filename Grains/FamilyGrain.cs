@@ -101,7 +101,7 @@ public sealed class FamilyGrain(
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(next, _children, now))],
             [],
-            ChildGrain.Departure(_publishedWard, entry)));
+            WardDeparture.From(_publishedWard, entry)));
         if (!appended.Inserted)
         {
             return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
@@ -634,7 +634,7 @@ public sealed class FamilyGrain(
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(_state, _children, now))],
             [],
-            ChildGrain.Departure(_leftWard, entry)));
+            WardDeparture.From(_leftWard, entry)));
 
         // Only once it is durable: an entry whose save failed is still saved on deactivation.
         _unsaved = false;

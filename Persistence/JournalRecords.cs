@@ -63,7 +63,17 @@ public sealed record WardEntry(string EntryKey, string WardCode, string Kind, lo
 /// An entity left <see cref="WardCode"/> for another ward at <see cref="Version"/>: written with the entry that moves,
 /// so that the ward, reloading, still refuses a late report of an older version naming it.
 /// </summary>
-public sealed record WardDeparture(string WardCode, string EntryKey, long Version);
+public sealed record WardDeparture(string WardCode, string EntryKey, long Version)
+{
+    /// <summary>
+    /// What a write of <paramref name="entry"/> carries when the entity was last in <paramref name="leftWard"/>: its
+    /// departure from there if the entry names another ward, else nothing (the usual write, which adds no row).
+    /// </summary>
+    public static IReadOnlyList<WardDeparture>? From(string? leftWard, WardEntry? entry) =>
+        entry is not null && leftWard is not null && !string.Equals(leftWard, entry.WardCode, StringComparison.Ordinal)
+            ? [new WardDeparture(leftWard, entry.EntryKey, entry.Version)]
+            : null;
+}
 
 /// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>
 public sealed record Deadline(string EntityKey, DateTimeOffset? DueAt);

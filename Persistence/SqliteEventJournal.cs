@@ -346,7 +346,6 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         public SqliteCommand InsertEvent { get; }
         public SqliteCommand FindSeq { get; }
         public SqliteCommand UpsertWard { get; }
-
         public SqliteCommand UpsertDeparture { get; }
         public SqliteCommand UpsertDeadline { get; }
         public SqliteCommand DeleteDeadline { get; }

@@ -53,7 +53,10 @@ public sealed class TokenRoleTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task A_token_with_one_known_role_still_passes()
+    public Task A_token_with_one_known_role_still_passes() => PassesOverHttpAndGrpcAsync(gateway);
+
+    /// <summary>A token with exactly one known role reads its ward's worklist over HTTP (200) and over gRPC.</summary>
+    internal static async Task PassesOverHttpAndGrpcAsync(GatewayFixture gateway)
     {
         var ward = Ids.Ward();
         var token = TestTokens.Mint(gateway.Tokens, TestCaller.EarlyIntervention(ward), roles: [QpRoles.EarlyIntervention]);
@@ -61,7 +64,10 @@ public sealed class TokenRoleTests(GatewayFixture gateway)
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
 
         using var response = await gateway.Http.SendAsync(request);
+        var page = await new WardsService.WardsServiceClient(gateway.Grpc)
+            .GetWorklistAsync(new WorklistRequest { Ward = ward }, new Metadata { { "authorization", "Bearer " + token } });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ward, page.WardCode);
     }
 }
