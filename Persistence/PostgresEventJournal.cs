@@ -303,6 +303,16 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
              WHERE qp_ward_departures.version < excluded.version
             """;
 
+        // With the upsert above, and so only in a moving write: an entity that moved back into a ward it had left holds
+        // an entry there newer than its departure, which refuses every report the departure refused, so the row goes.
+        // Decided by the stored entry (written by an earlier statement of this batch), not by what this write says.
+        private const string DeleteSupersededDepartures = """
+            DELETE FROM qp_ward_departures AS d
+             USING qp_ward_entries AS e
+             WHERE e.entry_key = ANY($1)
+               AND d.ward_code = e.ward_code AND d.entry_key = e.entry_key AND d.version < e.version
+            """;
+
         private const string UpsertDeadlines = """
             INSERT INTO qp_deadlines (entity_key, due_at)
             SELECT d.entity_key, d.due_at FROM unnest($1, $2) AS d(entity_key, due_at)
@@ -650,6 +660,10 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Value);
             AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
             batch.BatchCommands.Add(command);
+
+            var prune = new NpgsqlBatchCommand(DeleteSupersededDepartures);
+            AddArray(prune.Parameters, NpgsqlDbType.Text, rows.Select(r => r.Key.Key).Distinct(StringComparer.Ordinal).ToList(), key => key);
+            batch.BatchCommands.Add(prune);
         }
 
         private static void AddDeadlines(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)

@@ -209,6 +209,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                         foreach (var departure in departures)
                         {
                             Run(s.UpsertDeparture, departure.WardCode, departure.EntryKey, departure.Version, updatedAt);
+                            Run(s.DeleteSupersededDeparture, departure.EntryKey);
                         }
                     }
 
@@ -332,6 +333,16 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                    SET version = excluded.version, left_at = excluded.left_at
                  WHERE excluded.version > qp_ward_departures.version
                 """, 4);
+
+            // Only in a moving write, after its entry: an entity back in a ward it had left holds an entry there newer
+            // than its departure, which refuses every report the departure refused, so the row goes. Decided by the
+            // stored entry, not by what the write says.
+            DeleteSupersededDeparture = Create(connection, """
+                DELETE FROM qp_ward_departures
+                 WHERE entry_key = @p0
+                   AND ward_code = (SELECT ward_code FROM qp_ward_entries WHERE entry_key = @p0)
+                   AND version < (SELECT version FROM qp_ward_entries WHERE entry_key = @p0)
+                """, 1);
             UpsertDeadline = Create(connection, """
                 INSERT INTO qp_deadlines (entity_key, due_at) VALUES (@p0, @p1)
                 ON CONFLICT (entity_key) DO UPDATE SET due_at = excluded.due_at
@@ -347,11 +358,12 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         public SqliteCommand FindSeq { get; }
         public SqliteCommand UpsertWard { get; }
         public SqliteCommand UpsertDeparture { get; }
+        public SqliteCommand DeleteSupersededDeparture { get; }
         public SqliteCommand UpsertDeadline { get; }
         public SqliteCommand DeleteDeadline { get; }
         public SqliteCommand InsertAudit { get; }
 
-        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, UpsertWard, UpsertDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, UpsertWard, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
 
         public void Enlist(SqliteTransaction transaction)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -188,7 +187,7 @@ public static class ProtoMapping
         var proto = new V1.UnreachedList { WardCode = wardCode, Count = infants.Count };
         foreach (var infant in infants)
         {
-            var item = new V1.UnreachedInfant { ChildId = infant.ChildId, DateOfBirth = Date(infant.DateOfBirth), Synthetic = infant.Synthetic };
+            var item = new V1.UnreachedInfant { ChildId = infant.ChildId, BirthDate = Day(infant.DateOfBirth), Synthetic = infant.Synthetic };
             if (infant.FamilyId is not null)
             {
                 item.FamilyId = infant.FamilyId;
@@ -298,17 +297,15 @@ public static class ProtoMapping
 
     private static V1.ChildRisk ToProto(ChildRiskView child)
     {
-        var proto = new V1.ChildRisk { ChildId = child.ChildId, Score = child.Score, SuggestedLevel = child.SuggestedLevel, Version = child.Version };
-        if (child.DateOfBirth is { } born)
+        var proto = new V1.ChildRisk
         {
-            proto.DateOfBirth = Date(born);
-        }
-
-        if (child.ExpectedDueDate is { } due)
-        {
-            proto.ExpectedDueDate = Date(due);
-        }
-
+            ChildId = child.ChildId,
+            BirthDate = Day(child.DateOfBirth),
+            DueDate = Day(child.ExpectedDueDate),
+            Score = child.Score,
+            SuggestedLevel = child.SuggestedLevel,
+            Version = child.Version,
+        };
         proto.Factors.AddRange(child.Factors.Select(ToProto));
         proto.Reviews.AddRange(child.Reviews.Select(r => new V1.Review
         {
@@ -325,8 +322,6 @@ public static class ProtoMapping
 
     // A calendar date as a date, never as an instant at some midnight.
     private static Google.Type.Date? Day(DateOnly? date) => date is { } day ? new() { Year = day.Year, Month = day.Month, Day = day.Day } : null;
-
-    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static JsonDocument Build(Action<Utf8JsonWriter> write)
     {

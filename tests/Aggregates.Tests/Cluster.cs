@@ -22,11 +22,13 @@ public sealed class Cluster : IAsyncDisposable
 
     private readonly string _serviceId;
     private readonly Func<Task>? _dropStore;
+    private readonly Action<IServiceCollection>? _configureSilo;
 
-    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, string serviceId, Func<Task>? dropStore = null)
+    private Cluster(string directory, StorageSettings storage, FakeTimeProvider clock, string serviceId, Func<Task>? dropStore = null, Action<IServiceCollection>? configureSilo = null)
     {
         _serviceId = serviceId;
         _dropStore = dropStore;
+        _configureSilo = configureSilo;
         DataDirectory = directory;
         Storage = storage;
         Clock = clock;
@@ -45,23 +47,28 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>The batches wards take from the feed, for a test that follows them one by one.</summary>
     public WardBatches Batches { get; } = new();
 
-    // New with each start of the silo: a message the stopped silo never handled is not waited for.
-    private OneWayMessages _messages = null!;
+    /// <summary>
+    /// The one-way messages in flight, for the cluster's whole life: a message that died with a stopped silo is dropped
+    /// from the count when that silo stops (<see cref="OneWayMessages"/>), so a restart needs no counter of its own.
+    /// </summary>
+    public OneWayMessages Messages { get; } = new();
 
     /// <summary>
     /// Returns once everything the calls made so far set in motion has reached the wards (see <see cref="Delivery.DrainAsync"/>).
     /// </summary>
     public Task DrainAsync() =>
-        Delivery.DrainAsync(_messages, Silo.Silos.Select(s => s.ServiceProvider.GetRequiredService<WardFeed>()));
+        Delivery.DrainAsync(Messages, Silo.Silos.Select(s => s.ServiceProvider.GetRequiredService<WardFeed>()));
 
-    public static async Task<Cluster> StartAsync()
+    /// <param name="configureSilo">Services of each silo, registered before the test filters (a grain call filter added
+    /// here runs before the one that counts one-way messages).</param>
+    public static async Task<Cluster> StartAsync(Action<IServiceCollection>? configureSilo = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));
         var storage = StorageSettings.Embedded(directory);
         await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
         var clock = new FakeTimeProvider(Start);
         var serviceId = "qp-" + Guid.NewGuid().ToString("N");
-        var cluster = new Cluster(directory, storage, clock, serviceId);
+        var cluster = new Cluster(directory, storage, clock, serviceId, configureSilo: configureSilo);
         await cluster.DeployAsync();
         return cluster;
     }
@@ -132,17 +139,17 @@ public sealed class Cluster : IAsyncDisposable
         // Grain state is keyed by service id; the test host picks a new one per cluster unless told, and a restart
         // that changes it would look like lost state.
         builder.Options.ServiceId = _serviceId;
-        var messages = new OneWayMessages();
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddQpGrainServices(Storage, Clock);
-            silo.Services.AddOneWayMessages(messages);
+            _configureSilo?.Invoke(silo.Services);
+            silo.Services.AddOneWayMessages(Messages);
             silo.Services.AddSingleton<IIncomingGrainCallFilter>(Batches);
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        (Silo, _messages) = (cluster, messages);
+        Silo = cluster;
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -49,15 +50,22 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
     public async Task Review_dates_are_calendar_dates_on_both_transports_not_instants_at_midnight()
     {
         // Born 20 days ago: the new birth visit was due from day 10 to day 14, so it is overdue (and so is the antenatal review). Each date is the day
-        // itself: "yyyy-MM-dd" over HTTP, a google.type.Date over gRPC, never an instant a client would shift.
+        // itself: "yyyy-MM-dd" over HTTP, a google.type.Date over gRPC, never an instant a client would shift nor a string it must parse. The same
+        // holds for the child's date of birth and expected due date on the risk status, and an unreached infant's date of birth.
         var ward = Ids.Ward();
         var familyId = Ids.Family();
         var childId = Ids.Child();
         var frontline = TestCaller.ServiceWorker();
+        var dateOfBirth = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-20));
+        var expectedDueDate = dateOfBirth.AddDays(3);
+        var booked = TestEvents.Event(null, "pregnancy-booked", familyId, childId,
+            new JsonObject { ["expectedDueDate"] = Day(expectedDueDate), ["gestationWeeks"] = 11 }, DateTimeOffset.UtcNow.AddDays(-220));
         using (var registered = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", frontline, TestEvents.FamilyRegistered(familyId, ward).ToJsonString()))
+        using (var pregnancy = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", frontline, booked.ToJsonString()))
         using (var born = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", frontline, TestEvents.BirthNotified(familyId, childId, ward, daysAgo: 20).ToJsonString()))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, registered.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, pregnancy.StatusCode);
             Assert.Equal(System.Net.HttpStatusCode.OK, born.StatusCode);
         }
 
@@ -65,23 +73,46 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         using var http = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
         var grpc = await new FamiliesService.FamiliesServiceClient(gateway.Grpc).GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(practitioner));
 
-        var dateOfBirth = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-20));
         var status = await ContactApiTests.Json(http);
         var child = Assert.Single(status.GetProperty("children").EnumerateArray());
         var visit = Assert.Single(child.GetProperty("reviews").EnumerateArray(), r => r.GetProperty("review").GetString() == "new-birth");
         var overdue = Assert.Single(status.GetProperty("overdueReviews").EnumerateArray(), r => r.GetProperty("review").GetString() == "new-birth");
+        Assert.Equal(Day(dateOfBirth), child.GetProperty("dateOfBirth").GetString());
+        Assert.Equal(Day(expectedDueDate), child.GetProperty("expectedDueDate").GetString());
         Assert.Equal(Day(dateOfBirth.AddDays(10)), visit.GetProperty("dueFrom").GetString());
         Assert.Equal(Day(dateOfBirth.AddDays(14)), visit.GetProperty("dueBy").GetString());
         Assert.Equal(JsonValueKind.Null, visit.GetProperty("completedOn").ValueKind);
         Assert.Equal(Day(dateOfBirth.AddDays(14)), overdue.GetProperty("dueBy").GetString());
 
-        var grpcVisit = Assert.Single(Assert.Single(grpc.Children).Reviews, r => r.Review_ == "new-birth");
+        var grpcChild = Assert.Single(grpc.Children);
+        var grpcVisit = Assert.Single(grpcChild.Reviews, r => r.Review_ == "new-birth");
         var dueBy = dateOfBirth.AddDays(14);
         Assert.Equal((dueBy.Year, dueBy.Month, dueBy.Day), (grpcVisit.DueByDate.Year, grpcVisit.DueByDate.Month, grpcVisit.DueByDate.Day));
         Assert.Null(grpcVisit.CompletedOnDate);
-        SameOnBothTransports.AssertSame(visit, grpcVisit);
+        Assert.Equal(DateObject(dateOfBirth), DateInJson(grpcChild, "dateOfBirth"));
+        Assert.Equal(DateObject(expectedDueDate), DateInJson(grpcChild, "expectedDueDate"));
         SameOnBothTransports.AssertSame(overdue, Assert.Single(grpc.OverdueReviews, r => r.Review == "new-birth"));
+
+        await gateway.DrainAsync();
+        using var unreachedHttp = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/unreached", practitioner);
+        var unreachedGrpc = await new WardsService.WardsServiceClient(gateway.Grpc).GetUnreachedAsync(new UnreachedRequest { WardCode = ward }, gateway.GrpcHeaders(practitioner));
+        var infant = Assert.Single((await ContactApiTests.Json(unreachedHttp)).GetProperty("items").EnumerateArray());
+        Assert.Equal(Day(dateOfBirth), infant.GetProperty("dateOfBirth").GetString());
+        Assert.Equal(DateObject(dateOfBirth), DateInJson(Assert.Single(unreachedGrpc.Items), "dateOfBirth"));
+        SameOnBothTransports.AssertSame(infant, Assert.Single(unreachedGrpc.Items));
     }
+
+    // A field of a gRPC message as proto3's JSON form writes it: google.type.Date is an object of year, month and day.
+    private static string DateInJson(IMessage message, string name)
+    {
+        using var json = JsonDocument.Parse(JsonFormatter.Default.Format(message));
+        var value = json.RootElement.GetProperty(name);
+        return value.ValueKind == JsonValueKind.Object
+            ? $"year {value.GetProperty("year")}, month {value.GetProperty("month")}, day {value.GetProperty("day")}"
+            : value.GetRawText();
+    }
+
+    private static string DateObject(DateOnly day) => $"year {day.Year}, month {day.Month}, day {day.Day}";
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -57,8 +57,12 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("ReviewView", "completedOn", "date")]
     [InlineData("OverdueReviewView", "dueBy", "date")]
     [InlineData("ChildRiskView", "dateOfBirth", "date")]
+    [InlineData("ChildRiskView", "expectedDueDate", "date")]
+    [InlineData("UnreachedInfant", "dateOfBirth", "date")]
     [InlineData("RiskStatusResponse", "asOf", "date-time")]
     [InlineData("ConcernView", "raisedOn", "date-time")]
+    [InlineData("WorklistItem", "updatedAt", "date-time")]
+    [InlineData("FiguresHistoryMonth", "takenAt", "date-time")]
     public async Task Calendar_dates_are_documented_as_dates_and_instants_as_instants(string schema, string property, string format)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);

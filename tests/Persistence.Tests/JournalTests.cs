@@ -75,6 +75,26 @@ public static class JournalScenarios
         Assert.Empty(await journal.ReadWardDeparturesAsync("harrow-road"));
     }
 
+    public static async Task ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+
+        // f-1 leaves queens-park at version 4 and comes back at 6; f-2 leaves queens-park at 5, and a stale write of
+        // version 3 naming queens-park again (refused by its entry) must not take the departure with it.
+        await journal.AppendAsync(new JournalWrite(Event("e-1"), [Ward("family:f-1", "harrow-road", "family", 4, """{"v":4}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-1", 4)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-2", familyId: "f-2"), [Ward("family:f-2", "harrow-road", "family", 5, """{"v":5}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-2", 5)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-3"), [Ward("family:f-1", "queens-park", "family", 6, """{"v":6}""")], [], [],
+            [new WardDeparture("harrow-road", "family:f-1", 6)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-4", familyId: "f-2"), [Ward("family:f-2", "queens-park", "family", 3, """{"v":3}""")], [], [],
+            [new WardDeparture("harrow-road", "family:f-2", 3)]));
+
+        Assert.Equal([new WardDeparture("queens-park", "family:f-2", 5)], await journal.ReadWardDeparturesAsync("queens-park"));
+        Assert.Contains(new WardDeparture("harrow-road", "family:f-1", 6), await journal.ReadWardDeparturesAsync("harrow-road"));
+    }
+
     public static async Task DuplicateKeepsTheOriginalAndAppliesNothing(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -473,6 +493,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
+    [Fact] public Task A_departure_goes_when_the_entity_is_back_in_that_ward_at_a_newer_version() => JournalScenarios.ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(Kind);
     [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [Fact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [Fact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
@@ -519,6 +540,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
+    [PostgresFact] public Task A_departure_goes_when_the_entity_is_back_in_that_ward_at_a_newer_version() => JournalScenarios.ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(Kind);
     [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [PostgresFact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [PostgresFact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);

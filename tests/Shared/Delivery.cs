@@ -20,15 +20,24 @@ namespace QpActors.Tests.Shared;
 /// Each message carries its own number in the request context. The receiving silo takes the number out before the grain
 /// runs, so calls the handler makes do not carry it on, and marks it handled when the grain method ends, failed or not. A
 /// message that never arrives keeps the count above zero and the wait fails at its deadline: a lost notice is a failure
-/// here, not something to wait out. Numbers are keyed by this instance, so a message marked for a cluster that has since
-/// restarted is ignored.
+/// here, not something to wait out. Numbers are keyed by this instance, so a message marked by another counter is ignored.
+/// </para>
+/// <para>
+/// A silo that stops takes with it the messages it was answerable for: those it is handling, and those it sent that no
+/// silo has begun to handle (in a one-silo cluster, every message in flight). Each silo registers its own
+/// <see cref="Silo"/> (<see cref="Delivery.AddOneWayMessages"/>), which drops them from the count once the silo has
+/// stopped, so a drain after a restart, or after one silo of several stopped, does not wait for a message that died with
+/// it. A message a surviving silo sent to the stopped one and that was not yet received stays counted: it was lost by a
+/// silo still running, which is a failure.
 /// </para>
 /// </remarks>
-public sealed class OneWayMessages : IOutgoingGrainCallFilter, IIncomingGrainCallFilter
+public sealed class OneWayMessages
 {
     private readonly string _key = "qp-test-one-way-" + Guid.NewGuid().ToString("N");
     private readonly Lock _gate = new();
-    private readonly HashSet<long> _inFlight = [];
+
+    // Each message in flight, with the silo answerable for it: the sender until a silo begins to handle it, then that one.
+    private readonly Dictionary<long, Silo> _inFlight = [];
     private long _sent;
     private TaskCompletionSource? _allHandled;
 
@@ -59,50 +68,29 @@ public sealed class OneWayMessages : IOutgoingGrainCallFilter, IIncomingGrainCal
         }
     }
 
-    async Task IOutgoingGrainCallFilter.Invoke(IOutgoingGrainCallContext context)
-    {
-        if (context.Request is not IRequest { Options: var options } || (options & InvokeMethodOptions.OneWay) == 0)
-        {
-            await context.Invoke();
-            return;
-        }
+    /// <summary>The filters and stop hook of one silo, counting into this instance.</summary>
+    public Silo ForSilo() => new(this);
 
-        // Counted in the sender's turn, before the call that caused it can return to the test. The request context set
-        // here goes into this message only: an async method's changes to it do not flow back to its caller.
+    private long Sent(Silo sender)
+    {
         var number = Interlocked.Increment(ref _sent);
         lock (_gate)
         {
-            _inFlight.Add(number);
+            _inFlight.Add(number, sender);
         }
 
-        RequestContext.Set(_key, number);
-        try
-        {
-            await context.Invoke();
-        }
-        catch
-        {
-            Handled(number); // Never sent, so never handled.
-            throw;
-        }
+        return number;
     }
 
-    async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+    private void Receiving(long number, Silo receiver)
     {
-        if (RequestContext.Get(_key) is not long number)
+        lock (_gate)
         {
-            await context.Invoke();
-            return;
-        }
-
-        RequestContext.Remove(_key);
-        try
-        {
-            await context.Invoke();
-        }
-        finally
-        {
-            Handled(number);
+            // A number already dropped (its sender stopped) stays dropped.
+            if (_inFlight.ContainsKey(number))
+            {
+                _inFlight[number] = receiver;
+            }
         }
     }
 
@@ -119,6 +107,80 @@ public sealed class OneWayMessages : IOutgoingGrainCallFilter, IIncomingGrainCal
 
         waiting?.TrySetResult();
     }
+
+    private void Stopped(Silo silo)
+    {
+        TaskCompletionSource? waiting = null;
+        lock (_gate)
+        {
+            foreach (var number in _inFlight.Where(m => m.Value == silo).Select(m => m.Key).ToList())
+            {
+                _inFlight.Remove(number);
+            }
+
+            if (_inFlight.Count == 0)
+            {
+                (waiting, _allHandled) = (_allHandled, null);
+            }
+        }
+
+        waiting?.TrySetResult();
+    }
+
+    /// <summary>One silo's share of the count: its outgoing and incoming grain call filters, and its stop.</summary>
+    public sealed class Silo(OneWayMessages messages) : IOutgoingGrainCallFilter, IIncomingGrainCallFilter, ILifecycleParticipant<ISiloLifecycle>
+    {
+        async Task IOutgoingGrainCallFilter.Invoke(IOutgoingGrainCallContext context)
+        {
+            if (context.Request is not IRequest { Options: var options } || (options & InvokeMethodOptions.OneWay) == 0)
+            {
+                await context.Invoke();
+                return;
+            }
+
+            // Counted in the sender's turn, before the call that caused it can return to the test. The request context set
+            // here goes into this message only: an async method's changes to it do not flow back to its caller.
+            var number = messages.Sent(this);
+            RequestContext.Set(messages._key, number);
+            try
+            {
+                await context.Invoke();
+            }
+            catch
+            {
+                messages.Handled(number); // Never sent, so never handled.
+                throw;
+            }
+        }
+
+        async Task IIncomingGrainCallFilter.Invoke(IIncomingGrainCallContext context)
+        {
+            if (RequestContext.Get(messages._key) is not long number)
+            {
+                await context.Invoke();
+                return;
+            }
+
+            RequestContext.Remove(messages._key);
+            messages.Receiving(number, this);
+            try
+            {
+                await context.Invoke();
+            }
+            finally
+            {
+                messages.Handled(number);
+            }
+        }
+
+        // The earliest stage stops last: by then the silo has deactivated its grains and sends nothing more.
+        void ILifecycleParticipant<ISiloLifecycle>.Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(OneWayMessages), ServiceLifecycleStage.First, _ => Task.CompletedTask, _ =>
+            {
+                messages.Stopped(this);
+                return Task.CompletedTask;
+            });
+    }
 }
 
 /// <summary>Waiting, in tests, for what a recorded event sets in motion to reach the wards.</summary>
@@ -127,12 +189,17 @@ public static class Delivery
     /// <summary>Long enough for any drain on a loaded machine; reaching it means something was lost, not slow.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    /// <summary>Counts one-way messages on a silo (or a co-hosted gateway) built with these services.</summary>
+    /// <summary>
+    /// Counts one-way messages on a silo (or a co-hosted gateway) built with these services: call it once per silo, as
+    /// each gets its own <see cref="OneWayMessages.Silo"/>, whose messages are dropped from the count when it stops.
+    /// </summary>
     public static IServiceCollection AddOneWayMessages(this IServiceCollection services, OneWayMessages messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        services.AddSingleton<IOutgoingGrainCallFilter>(messages);
-        services.AddSingleton<IIncomingGrainCallFilter>(messages);
+        var silo = messages.ForSilo();
+        services.AddSingleton<IOutgoingGrainCallFilter>(silo);
+        services.AddSingleton<IIncomingGrainCallFilter>(silo);
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(silo);
         return services;
     }
 
