@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace QpActors.Grains.Interfaces;
 
 /// <summary>What a frontline app gets back for each contact event it posts.</summary>
@@ -100,6 +102,11 @@ public sealed record RiskChange(
     [property: Id(5)] string Cause);
 
 /// <summary>A child's risk and schedule, as the early intervention team sees it inside a family.</summary>
+/// <remarks>
+/// <see cref="History"/> is the child's own score changes, which the child grain keeps. A family's risk status leaves it
+/// out (null, and absent from the JSON): the family's <c>history</c> already holds every change a child's event made to
+/// the family's score, with that event as its cause, and an empty list in its place would read as "nothing changed".
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("qp.ChildRisk")]
 public sealed record ChildRiskView(
     [property: Id(0)] string ChildId,
@@ -112,7 +119,7 @@ public sealed record ChildRiskView(
     [property: Id(7)] IReadOnlyList<ReviewView> Reviews,
     [property: Id(8)] string RulesVersion,
     [property: Id(9)] long Version,
-    [property: Id(10)] IReadOnlyList<RiskChange> History);
+    [property: Id(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RiskChange>? History);
 
 /// <summary>The practitioner's decision on a family's service level.</summary>
 [GenerateSerializer, Immutable, Alias("qp.LevelDecision")]

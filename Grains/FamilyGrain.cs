@@ -454,7 +454,7 @@ public sealed class FamilyGrain(
         foreach (var child in _children.Values.OrderBy(c => c.ChildId, StringComparer.Ordinal))
         {
             var reviews = schedule.Evaluate(child, now);
-            children.Add(RiskViews.Child(child, engine.AssessChild(RiskFacts.ForChild(child, now, schedule)), reviews, []));
+            children.Add(RiskViews.Child(child, engine.AssessChild(RiskFacts.ForChild(child, now, schedule)), reviews, history: null));
             overdue.AddRange(reviews
                 .Where(r => r.Status == ReviewState.Overdue)
                 .Select(r => new OverdueReviewView(child.ChildId, r.Review.ToWireName(), r.DueBy)));

@@ -305,7 +305,7 @@ public static class RiskViews
         _ => state.ToString(),
     };
 
-    public static ChildRiskView Child(ChildState state, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, IReadOnlyList<RiskChange> history) =>
+    public static ChildRiskView Child(ChildState state, RiskAssessment assessment, IReadOnlyList<ReviewStatus> reviews, IReadOnlyList<RiskChange>? history) =>
         new(
             state.ChildId,
             state.FamilyId,

@@ -140,15 +140,7 @@ public static class ProtoMapping
         proto.Children.AddRange(status.Children.Select(ToProto));
         proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueByDate = Day(o.DueBy) }));
         proto.OpenConcerns.AddRange(status.OpenConcerns.Select(c => new V1.OpenConcern { Concern = c.Concern, RaisedOn = Stamp(c.RaisedOn), EventId = c.EventId }));
-        proto.History.AddRange(status.History.Select(h => new V1.RiskChange
-        {
-            At = Stamp(h.At),
-            Score = h.Score,
-            SuggestedLevel = h.SuggestedLevel,
-            PreviousScore = h.PreviousScore,
-            PreviousLevel = h.PreviousLevel,
-            Cause = h.Cause,
-        }));
+        proto.History.AddRange(status.History.Select(ToProto));
         proto.RecentEvents.AddRange(status.RecentEvents.Select(e => new V1.HistoryEntry { OccurredAt = Stamp(e.OccurredAt), Type = e.Type, EventId = e.EventId, RecordedBy = e.RecordedBy }));
         return proto;
     }
@@ -295,6 +287,16 @@ public static class ProtoMapping
         return proto;
     }
 
+    private static V1.RiskChange ToProto(RiskChange change) => new()
+    {
+        At = Stamp(change.At),
+        Score = change.Score,
+        SuggestedLevel = change.SuggestedLevel,
+        PreviousScore = change.PreviousScore,
+        PreviousLevel = change.PreviousLevel,
+        Cause = change.Cause,
+    };
+
     private static V1.ChildRisk ToProto(ChildRiskView child)
     {
         var proto = new V1.ChildRisk
@@ -305,7 +307,13 @@ public static class ProtoMapping
             Score = child.Score,
             SuggestedLevel = child.SuggestedLevel,
             Version = child.Version,
+            RulesVersion = child.RulesVersion,
         };
+        if (child.FamilyId is not null)
+        {
+            proto.FamilyId = child.FamilyId;
+        }
+
         proto.Factors.AddRange(child.Factors.Select(ToProto));
         proto.Reviews.AddRange(child.Reviews.Select(r => new V1.Review
         {

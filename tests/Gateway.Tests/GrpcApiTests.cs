@@ -93,6 +93,14 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         Assert.Equal(DateObject(expectedDueDate), DateInJson(grpcChild, "expectedDueDate"));
         SameOnBothTransports.AssertSame(overdue, Assert.Single(grpc.OverdueReviews, r => r.Review == "new-birth"));
 
+        // The whole status reads the same on both, down to each child's family and rules version. A child's own score
+        // history is not part of a family's status (the family's history names the child events behind its changes), so
+        // it is absent rather than an empty list that would read as "nothing changed".
+        SameOnBothTransports.AssertSame(status, grpc, "asOf");
+        Assert.Equal(familyId, grpcChild.FamilyId);
+        Assert.False(child.TryGetProperty("history", out _));
+        Assert.NotEmpty(status.GetProperty("history").EnumerateArray());
+
         await gateway.DrainAsync();
         using var unreachedHttp = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/unreached", practitioner);
         var unreachedGrpc = await new WardsService.WardsServiceClient(gateway.Grpc).GetUnreachedAsync(new UnreachedRequest { WardCode = ward }, gateway.GrpcHeaders(practitioner));

@@ -161,7 +161,7 @@ public sealed class ChildAndFamilyTests(ClusterFixture fixture)
         Assert.Contains(after.Reviews, r => r.Review == "new-birth" && r.Status == "overdue");
         Assert.Contains(after.Factors, f => f.Id == "overdue-reviews");
         Assert.True(after.Score > before.Score);
-        Assert.Contains(after.History, h => h.Cause.StartsWith("time", StringComparison.Ordinal));
+        Assert.Contains(after.History!, h => h.Cause.StartsWith("time", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class RecordAllTests(ClusterFixture fixture)
         Assert.Equal(a.SuggestedLevel, b.SuggestedLevel);
         Assert.Equal(a.Reviews, b.Reviews);
         Assert.Equal(a.Factors.Select(f => (f.Id, f.Weight, f.EventIds.Count)), b.Factors.Select(f => (f.Id, f.Weight, f.EventIds.Count)));
-        Assert.Equal(a.History.Select(h => (h.Score, h.SuggestedLevel)), b.History.Select(h => (h.Score, h.SuggestedLevel)));
+        Assert.Equal(a.History!.Select(h => (h.Score, h.SuggestedLevel)), b.History!.Select(h => (h.Score, h.SuggestedLevel)));
 
         // The family heard once, with every event and the child's assessment after each.
         var (familyOne, familyAll) = (
@@ -66,7 +66,7 @@ public sealed class RecordAllTests(ClusterFixture fixture)
         Assert.Equal(b.Version, reloaded.Version);
         Assert.Equal(b.Score, reloaded.Score);
         Assert.Equal(b.Factors.Select(f => (f.Id, f.Weight, f.EventIds.Count)), reloaded.Factors.Select(f => (f.Id, f.Weight, f.EventIds.Count)));
-        Assert.Equal(b.History.Select(h => (h.Score, h.SuggestedLevel)), reloaded.History.Select(h => (h.Score, h.SuggestedLevel)));
+        Assert.Equal(b.History!.Select(h => (h.Score, h.SuggestedLevel)), reloaded.History!.Select(h => (h.Score, h.SuggestedLevel)));
     }
 
     [Fact]

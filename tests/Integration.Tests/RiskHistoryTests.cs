@@ -42,11 +42,11 @@ public sealed class RiskHistoryTests(ClusterFixture fixture)
         }
 
         await fixture.OneWayHandledAsync();
-        var liveChild = (await childGrain.GetRiskAsync()).History;
+        var liveChild = (await childGrain.GetRiskAsync()).History!;
         var liveFamily = (await familyGrain.GetRiskStatusAsync()).History;
         await fixture.Cluster.DeactivateAsync(familyGrain);
         await fixture.Cluster.DeactivateAsync(childGrain);
-        var rebuiltChild = (await childGrain.GetRiskAsync()).History;
+        var rebuiltChild = (await childGrain.GetRiskAsync()).History!;
         var rebuiltFamily = (await familyGrain.GetRiskStatusAsync()).History;
 
         Assert.True(liveFamily.Count >= 3, $"the family's history has {liveFamily.Count} changes");
@@ -71,7 +71,7 @@ public sealed class RiskHistoryTests(ClusterFixture fixture)
 
         var saved = (await fixture.Faults.Journal.ReadWardEntriesAsync(ward)).Single(e => e.EntryKey == "child:" + child);
         Assert.Contains("new-birth", ContributionJson.Deserialize<ChildContribution>(saved.Payload.Bytes).OverdueReviews);
-        var history = (await grain.GetRiskAsync()).History;
+        var history = (await grain.GetRiskAsync()).History!;
         Assert.Equal(birth.ReceivedAt, Assert.Single(history, c => c.Cause == birth.EventId).At);
         Assert.Contains(history, c => c.Cause == RiskTimeline.TimeCause && c.At > birth.ReceivedAt);
     }
