@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Net;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using QpActors.Gateway.Grpc.V1;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// The same bad event over both transports: HTTP's problem details and gRPC's field violations name the same fields, and
+/// neither records anything. The event is dated an hour ahead in another offset (beyond the 5-minute clock-skew allowance),
+/// lacks its ward and carries a field its type does not have.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class ValidationParityTests(GatewayFixture gateway)
+{
+    private readonly TestCaller _midwife = TestCaller.ServiceWorker("midwifery");
+
+    [Fact]
+    public async Task A_bad_event_names_the_same_fields_over_http_and_grpc_and_records_nothing()
+    {
+        var (family, child) = (Ids.Family(), Ids.Child());
+        var ahead = DateTimeOffset.UtcNow.AddHours(1).ToOffset(TimeSpan.FromHours(-5)).ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+        var born = DateTime.UtcNow.AddDays(-2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var overGrpc = new ContactEvent
+        {
+            EventId = Ids.Event(),
+            Type = "birth-notified",
+            OccurredAt = ahead,
+            FamilyId = family,
+            ChildId = child,
+            Data = new Struct { Fields = { ["dateOfBirth"] = Value.ForString(born), ["colour"] = Value.ForString("blue") } },
+        };
+        var overHttp = TestEvents.Event(overGrpc.EventId, "birth-notified", family, child, new() { ["dateOfBirth"] = born, ["colour"] = "blue" });
+        overHttp["occurredAt"] = ahead;
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, overHttp.ToJsonString());
+        var refused = await Assert.ThrowsAsync<RpcException>(() => contacts.RecordAsync(overGrpc, gateway.GrpcHeaders(_midwife)).ResponseAsync);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var httpFields = (await ContactApiTests.Json(response)).GetProperty("errors").EnumerateArray()
+            .Select(e => e.GetProperty("field").GetString()!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        var grpcFields = refused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["data.colour", "data.wardCode", "occurredAt"], httpFields);
+        Assert.Equal(httpFields, grpcFields);
+
+        // Nothing was recorded by either: the same id, now valid, is new.
+        overGrpc.OccurredAt = DateTime.UtcNow.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        overGrpc.Data.Fields.Remove("colour");
+        overGrpc.Data.Fields["wardCode"] = Value.ForString(Ids.Ward());
+        Assert.Equal("accepted", (await contacts.RecordAsync(overGrpc, gateway.GrpcHeaders(_midwife))).Status);
+    }
+}
