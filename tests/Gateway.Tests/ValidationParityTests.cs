@@ -3,6 +3,7 @@ using System.Net;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using QpActors.Gateway.Hosting;
 using QpActors.Gateway.Grpc.V1;
 
 namespace QpActors.Gateway.Tests;
@@ -52,5 +53,46 @@ public sealed class ValidationParityTests(GatewayFixture gateway)
         overGrpc.Data.Fields.Remove("colour");
         overGrpc.Data.Fields["wardCode"] = Value.ForString(Ids.Ward());
         Assert.Equal("accepted", (await contacts.RecordAsync(overGrpc, gateway.GrpcHeaders(_midwife))).Status);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(ApiLimits.MaxBatchItems + 1)]
+    public async Task An_empty_or_overfull_batch_is_refused_whole_naming_events_on_both_transports(int count)
+    {
+        var ward = Ids.Ward();
+        var events = Enumerable.Range(0, count).Select(_ => TestEvents.FamilyRegistered(Ids.Family(), ward)).ToArray();
+        var overGrpc = new ContactBatch();
+        overGrpc.Events.AddRange(events.Select(e => GrpcApiTests.FamilyRegistered(e["familyId"]!.GetValue<string>(), ward)));
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife,
+            new System.Text.Json.Nodes.JsonObject { ["events"] = new System.Text.Json.Nodes.JsonArray(events) }.ToJsonString());
+        var refused = await Assert.ThrowsAsync<RpcException>(() => contacts.RecordBatchAsync(overGrpc, gateway.GrpcHeaders(_midwife)).ResponseAsync);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(["events"], (await ContactApiTests.Json(response)).GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal(["events"], refused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+
+        // Nothing of a refused batch was recorded.
+        if (count > 0)
+        {
+            Assert.Equal("accepted", (await contacts.RecordAsync(overGrpc.Events[0], gateway.GrpcHeaders(_midwife))).Status);
+        }
+    }
+
+    [Fact]
+    public async Task Items_that_are_not_objects_are_rejected_in_place_and_the_good_ones_recorded()
+    {
+        var ward = Ids.Ward();
+        var body = $"[{TestEvents.FamilyRegistered(Ids.Family(), ward).ToJsonString()}, 42, \"text\", null, [], {TestEvents.FamilyRegistered(Ids.Family(), ward).ToJsonString()}]";
+
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var receipts = (await ContactApiTests.Json(response)).GetProperty("receipts").EnumerateArray().ToArray();
+        Assert.Equal(["accepted", "rejected", "rejected", "rejected", "rejected", "accepted"], receipts.Select(r => r.GetProperty("status").GetString()!));
+        Assert.All(receipts[1..5], r => Assert.Equal("$", Assert.Single(r.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString()));
     }
 }
