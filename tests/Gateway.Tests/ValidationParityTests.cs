@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
-using QpActors.Gateway.Hosting;
 using QpActors.Gateway.Grpc.V1;
+using QpActors.Gateway.Hosting;
 
 namespace QpActors.Gateway.Tests;
 
@@ -67,7 +68,7 @@ public sealed class ValidationParityTests(GatewayFixture gateway)
         var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
 
         using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", _midwife,
-            new System.Text.Json.Nodes.JsonObject { ["events"] = new System.Text.Json.Nodes.JsonArray(events) }.ToJsonString());
+            new JsonObject { ["events"] = new JsonArray(events) }.ToJsonString());
         var refused = await Assert.ThrowsAsync<RpcException>(() => contacts.RecordBatchAsync(overGrpc, gateway.GrpcHeaders(_midwife)).ResponseAsync);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
