@@ -11,7 +11,7 @@ namespace QpActors.Gateway.Application;
 /// </summary>
 public static class StreamExpiry
 {
-    // A timer cannot wait longer than about 49 days; a token valid for longer still has its stream ended (and resumed) then.
+    // A timer cannot wait longer than about 49 days: a stream whose token runs for longer than this is ended (and resumed) after it.
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(24);
 
     /// <param name="expires">When the caller's token expires; null for a token with no expiry, whose stream runs on.</param>
