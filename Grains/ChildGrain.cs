@@ -228,12 +228,23 @@ public sealed class ChildGrain(
             return true;
         }
 
+        var inserted = new List<Step>(steps.Count);
         for (var k = 0; k < steps.Count; k++)
         {
             if (appended[k].Inserted)
             {
                 receipts[steps[k].Index] = new ContactReceipt(steps[k].Contact.EventId, ReceiptStatus.Accepted, steps[k].State.Version, []);
+                inserted.Add(steps[k]);
             }
+        }
+
+        // The events that committed are told as any are, or the family would learn of them only when it next catches up
+        // from the journal (before a read, at most once a minute) and its worklist entry would lag until then. A step after
+        // the held id was assessed on a state that counted it, so its version is above the family's copy of the child and
+        // the family assesses that step itself rather than adopting it.
+        if (inserted.Count > 0)
+        {
+            NotifyOthers(inserted);
         }
 
         return false;

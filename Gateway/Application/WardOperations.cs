@@ -6,7 +6,7 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>Ward views: worklists and unreached infants (identifiable, in the caller's own wards), figures (aggregates), live updates.</summary>
-public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed, LiveStreamLimits streams, ILogger<WardOperations> logger)
+public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publisher, IUpdateFeed feed, LiveStreamLimits streams, TimeProvider time, ILogger<WardOperations> logger)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = WorklistQuery.MaxPageSize;
@@ -208,10 +208,12 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     }
 
     /// <summary>
-    /// Risk level changes in one of the caller's wards, live, within the caller's and the gateway's limits of open streams.
-    /// Nothing is read until the stream is enumerated; dispose it when it ends to give its place back.
+    /// Risk level changes in one of the caller's wards, live, within the caller's and the gateway's limits of open streams,
+    /// until the caller's token expires (<see cref="StreamExpiry"/>). Nothing is read until the stream is enumerated; dispose
+    /// it when it ends to give its place back.
     /// </summary>
-    public OperationResult<LiveStream> StreamRiskChanges(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
+    /// <param name="tokenExpires">When the token that authorised the stream expires.</param>
+    public OperationResult<LiveStream> StreamRiskChanges(Caller caller, string? ward, string? lastEventId, DateTimeOffset? tokenExpires, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
@@ -233,7 +235,8 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }
 
         var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Risk, ward!), lastEventId, cancellationToken);
-        return OperationResult<LiveStream>.Ok(new LiveStream(AuditedAsync(caller, ward!, updates, cancellationToken), place.Value!));
+        var audited = AuditedAsync(caller, ward!, updates, cancellationToken);
+        return OperationResult<LiveStream>.Ok(new LiveStream(StreamExpiry.UntilAsync(audited, tokenExpires, time, cancellationToken), place.Value!));
     }
 
     /// <summary>
@@ -267,10 +270,12 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
     /// <summary>
     /// A known ward's published figures, live (the source publishes them through the small-number rule), within the caller's
-    /// and the gateway's limits of open streams. The commission is not scoped to wards, so an unknown ward is refused here,
-    /// before a poller would follow it. Dispose the stream when it ends to give its place back.
+    /// and the gateway's limits of open streams, until the caller's token expires (<see cref="StreamExpiry"/>). The commission
+    /// is not scoped to wards, so an unknown ward is refused here, before a poller would follow it. Dispose the stream when it
+    /// ends to give its place back.
     /// </summary>
-    public async Task<OperationResult<LiveStream>> StreamWardFiguresAsync(Caller caller, string? ward, string? lastEventId, CancellationToken cancellationToken)
+    /// <param name="tokenExpires">When the token that authorised the stream expires.</param>
+    public async Task<OperationResult<LiveStream>> StreamWardFiguresAsync(Caller caller, string? ward, string? lastEventId, DateTimeOffset? tokenExpires, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
@@ -306,7 +311,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }
 
         var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Figures, ward!), lastEventId, cancellationToken);
-        return OperationResult<LiveStream>.Ok(new LiveStream(updates, place.Value!));
+        return OperationResult<LiveStream>.Ok(new LiveStream(StreamExpiry.UntilAsync(updates, tokenExpires, time, cancellationToken), place.Value!));
     }
 
     /// <summary>The grains' figure errors are the client's (unknown ward, period or scenario), not the server's.</summary>

@@ -20,6 +20,19 @@ public static class CallerFactory
         return FromClaims(user) ?? throw new InvalidOperationException("An authenticated caller needs 'sub' and 'role' claims.");
     }
 
+    /// <summary>
+    /// When the caller's token expires (its <c>exp</c> claim, seconds since 1970), or null for a token without one. A
+    /// request ends long before; a live stream is ended then (<see cref="Application.StreamExpiry"/>).
+    /// </summary>
+    public static DateTimeOffset? TokenExpiresAt(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return long.TryParse(user.FindFirst(QpClaims.Expires)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+    }
+
     /// <summary>The caller a validated identity's claims make, or null when they make none (no subject or role).</summary>
     public static Caller? TryFromIdentity(ClaimsIdentity identity)
     {

@@ -125,7 +125,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        using var stream = GrpcErrors.ValueOrThrow(wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        using var stream = GrpcErrors.ValueOrThrow(wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), GrpcErrors.TokenExpiresAt(context), context.CancellationToken));
         await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
     }
 
@@ -134,7 +134,7 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        using var stream = GrpcErrors.ValueOrThrow(await wards.StreamWardFiguresAsync(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        using var stream = GrpcErrors.ValueOrThrow(await wards.StreamWardFiguresAsync(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), GrpcErrors.TokenExpiresAt(context), context.CancellationToken));
         await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
     }
 

@@ -110,6 +110,32 @@ public sealed class StreamLimitTests(StreamLimitGatewayFixture gateway) : IDispo
     }
 
     [Fact]
+    public async Task Streams_that_come_and_go_on_both_transports_leave_no_subscription_behind()
+    {
+        var ward = Ids.Ward();
+        var practitioner = TestCaller.EarlyIntervention(ward);
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var feed = gateway.GatewayServices.GetRequiredService<PollingUpdateFeed>();
+        for (var cycle = 0; cycle < 10; cycle++)
+        {
+            // With one stream per caller, each one must have given its place back before the next is admitted.
+            await (await OpenAsync(TestCaller.Commissioner(), Ward)).DisposeAsync();
+            using (var cancel = new CancellationTokenSource(Released))
+            {
+                using var call = wards.StreamRiskChanges(new StreamRequest { Ward = ward }, gateway.GrpcHeaders(practitioner), cancellationToken: cancel.Token);
+                Assert.True(await call.ResponseStream.MoveNext(cancel.Token));
+                Assert.Equal("snapshot", call.ResponseStream.Current.Kind);
+                await cancel.CancelAsync();
+            }
+
+            await Limits.WhenNoneOpenFor(practitioner.Subject).WaitAsync(Released);
+        }
+
+        Assert.Equal(0, Limits.Open);
+        Assert.Equal(0, feed.ActiveTopics);
+    }
+
+    [Fact]
     public async Task A_stream_refused_for_an_unknown_ward_takes_no_place()
     {
         var commissioner = TestCaller.Commissioner();

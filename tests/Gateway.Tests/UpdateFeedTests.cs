@@ -203,6 +203,63 @@ public sealed class UpdateFeedTests
         Assert.Equal("f-3", JsonDocument.Parse(updates.Current.Data).RootElement.GetProperty("familyId").GetString());
     }
 
+    [Fact]
+    public async Task A_subscriber_that_falls_behind_gets_what_it_holds_then_its_stream_ends_and_it_resumes_from_its_last_id()
+    {
+        var (feed, source, time) = Create(subscriberCapacity: 2);
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var keeper = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await keeper.MoveNextAsync());
+        await using var slow = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await slow.MoveNextAsync());
+
+        // Three changes, a poll each, while the slow subscriber reads nothing: its buffer holds two.
+        foreach (var score in new[] { 2.0, 3.0, 4.0 })
+        {
+            source.Set("f-1", score);
+            time.Advance(Interval);
+            Assert.True(await keeper.MoveNextAsync());
+        }
+
+        Assert.True(await slow.MoveNextAsync());
+        Assert.True(await slow.MoveNextAsync());
+        Assert.Contains("3", slow.Current.Data, StringComparison.Ordinal);
+        var lastSeen = slow.Current.Id;
+        Assert.False(await slow.MoveNextAsync());
+        Assert.Equal(1, feed.ActiveTopics);
+
+        await using var resumed = feed.SubscribeAsync(Topic, lastSeen, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await resumed.MoveNextAsync());
+        Assert.Equal("risk-changed", resumed.Current.Kind);
+        Assert.Contains("4", resumed.Current.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_last_event_id_older_than_the_updates_kept_starts_from_a_snapshot()
+    {
+        var (feed, source, time) = Create(replayCapacity: 2);
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var keeper = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await keeper.MoveNextAsync());
+        var snapshotId = keeper.Current.Id;
+        foreach (var score in new[] { 2.0, 3.0, 4.0 })
+        {
+            source.Set("f-1", score);
+            time.Advance(Interval);
+            Assert.True(await keeper.MoveNextAsync());
+        }
+
+        await using var resumed = feed.SubscribeAsync(Topic, snapshotId, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await resumed.MoveNextAsync());
+        Assert.Equal("snapshot", resumed.Current.Kind);
+        Assert.Contains("4", resumed.Current.Data, StringComparison.Ordinal);
+        Assert.Equal(keeper.Current.Id, resumed.Current.Id);
+    }
+
     private static string[] SnapshotFamilies(FeedUpdate snapshot)
     {
         Assert.Equal("snapshot", snapshot.Kind);
@@ -211,11 +268,12 @@ public sealed class UpdateFeedTests
             .ToArray();
     }
 
-    private static (PollingUpdateFeed Feed, FakeSource Source, FakeTimeProvider Time) Create()
+    private static (PollingUpdateFeed Feed, FakeSource Source, FakeTimeProvider Time) Create(int replayCapacity = 1024, int subscriberCapacity = 256)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero));
         var source = new FakeSource();
-        var feed = new PollingUpdateFeed(source, time, new UpdateFeedOptions { PollInterval = Interval }, NullLogger<PollingUpdateFeed>.Instance);
+        var options = new UpdateFeedOptions { PollInterval = Interval, ReplayCapacity = replayCapacity, SubscriberCapacity = subscriberCapacity };
+        var feed = new PollingUpdateFeed(source, time, options, NullLogger<PollingUpdateFeed>.Instance);
         return (feed, source, time);
     }
 

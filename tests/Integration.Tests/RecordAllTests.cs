@@ -131,4 +131,32 @@ public sealed class RecordAllTests(ClusterFixture fixture)
         // The first child keeps its event.
         Assert.Equal(2, (await earlier.GetRiskAsync()).Version);
     }
+
+    [Fact]
+    public async Task The_family_hears_the_rest_of_a_unit_in_which_one_event_id_was_another_childs()
+    {
+        var family = _contacts.NewId("f");
+        var (first, second) = (_contacts.NewId("c"), _contacts.NewId("c"));
+        var earlier = fixture.Client.GetGrain<IChildGrain>(first);
+        await earlier.RecordAsync(_contacts.Birth(family, first, Today.AddDays(-20)));
+        var held = _contacts.Missed(family, first, fixture.Clock.GetUtcNow().AddDays(-3));
+        await earlier.RecordAsync(held);
+        var grain = fixture.Client.GetGrain<IChildGrain>(second);
+        var reused = _contacts.AandE(family, second, fixture.Clock.GetUtcNow().AddDays(-2)) with { EventId = held.EventId };
+
+        var receipts = await grain.RecordAllAsync([
+            _contacts.Birth(family, second, Today.AddDays(-20)),
+            reused,
+            _contacts.AandE(family, second, fixture.Clock.GetUtcNow().AddHours(-5))]);
+        await fixture.OneWayHandledAsync();
+
+        // The two accepted events are the family's as soon as they are the child's, not only when it next catches up
+        // from the journal (at most once a minute, before a read).
+        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Duplicate, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
+        var status = await fixture.Client.GetGrain<IFamilyGrain>(family).GetRiskStatusAsync();
+        var child = Assert.Single(status.Children, c => c.ChildId == second);
+        var own = await grain.GetRiskAsync();
+        Assert.Equal(own.Score, child.Score);
+        Assert.Equal(own.Factors.Select(f => (f.Id, f.EventIds.Count)), child.Factors.Select(f => (f.Id, f.EventIds.Count)));
+    }
 }
