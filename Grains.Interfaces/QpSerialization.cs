@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 
 namespace QpActors.Grains.Interfaces;
@@ -17,6 +18,19 @@ public static class QpSerialization
         builder.AddJsonSerializer(
             isSupported: IsDomainType,
             jsonSerializerOptions: new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>
+    /// Everything the silo and every client must agree on: the domain's types (<see cref="AddQpDomainJson"/>), and the
+    /// project's own exceptions crossing between processes as themselves. Orleans rebuilds an exception on the receiving
+    /// side only when its namespace is allowed, and otherwise hands over a stand-in with the message alone; a gateway
+    /// tells "retry shortly" from an error by the exception's type (the journal's <c>JournalUnavailableException</c>).
+    /// </summary>
+    public static ISerializerBuilder AddQpSerialization(this ISerializerBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("QpActors."));
+        return builder.AddQpDomainJson();
+    }
 
     public static bool IsDomainType(Type type) =>
         type.Namespace is { } ns && ns.StartsWith("QpActors.Domain", StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
 
@@ -21,6 +22,14 @@ internal abstract class JournalBatchWriter : IAsyncDisposable
     /// server reported means it rolled back, and so does anything thrown before the batch was sent.
     /// </summary>
     public virtual bool LeavesOutcomeUnknown(Exception failure) => false;
+
+    /// <summary>
+    /// Whether the same write may succeed if tried again: the store was unreachable, busy or out of a resource for the
+    /// moment (ADO.NET's <see cref="DbException.IsTransient"/>, which both providers set), the connection broke, or
+    /// the outcome is unknown. Not a constraint the write broke, nor a bug.
+    /// </summary>
+    public virtual bool MayPassOnRetry(Exception failure) =>
+        LeavesOutcomeUnknown(failure) || failure is DbException { IsTransient: true } or IOException or TimeoutException;
 
     public abstract ValueTask DisposeAsync();
 }
@@ -188,7 +197,7 @@ internal abstract class BatchingEventJournal : IEventJournal
             // failure instead; one that retries finds its events by id, with the versions they were stored with.
             foreach (var pending in batch)
             {
-                Fail(pending, ex);
+                Fail(pending, Classified(writer, ex));
             }
 
             return;
@@ -207,7 +216,7 @@ internal abstract class BatchingEventJournal : IEventJournal
             }
             catch (Exception ex)
             {
-                Fail(pending, ex);
+                Fail(pending, Classified(writer, ex));
             }
         }
     }
@@ -234,6 +243,15 @@ internal abstract class BatchingEventJournal : IEventJournal
         JournalMetrics.Appended(storeTags, Stopwatch.GetElapsedTime(pending.QueuedAt));
         pending.Completion.TrySetResult(results);
     }
+
+    /// <summary>
+    /// A failure a retry may cure reaches the caller as <see cref="JournalUnavailableException"/> (the store's own
+    /// exception inside it), so callers need not know either store's exception types to tell "retry" from "broken".
+    /// </summary>
+    private static Exception Classified(JournalBatchWriter writer, Exception failure) =>
+        failure is not JournalUnavailableException && writer.MayPassOnRetry(failure)
+            ? new JournalUnavailableException("The event store could not take the write (it may have committed); retry with the same event ids.", failure)
+            : failure;
 
     private void Fail(PendingWrite pending, Exception ex)
     {

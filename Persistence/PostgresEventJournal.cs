@@ -336,6 +336,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         public override bool LeavesOutcomeUnknown(Exception failure) =>
             failure is NpgsqlException and not PostgresException || failure is IOException or TimeoutException;
 
+        // Besides what Npgsql calls transient (connection failures, too many connections, the server starting or
+        // shutting down, serialization failures and deadlocks): a lock not had within lock_timeout, and a statement
+        // cancelled by statement_timeout. The transaction rolled back in both, so the same write may pass later.
+        public override bool MayPassOnRetry(Exception failure) =>
+            base.MayPassOnRetry(failure) ||
+            failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled };
+
         public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
         {
             var open = await EnsureOpenAsync().ConfigureAwait(false);

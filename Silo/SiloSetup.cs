@@ -134,7 +134,7 @@ public static class SiloSetup
             o.ConnectionString = storage.ConnectionString;
         });
 
-        silo.Services.AddSerializer(s => s.AddQpDomainJson());
+        silo.Services.AddSerializer(s => s.AddQpSerialization());
         silo.Services.AddSingleton(timeProvider is null ? GrainClock.System : new GrainClock(timeProvider));
         silo.Services.AddSingleton(storage);
         silo.Services.AddQpGrainDependencies(storage);

@@ -1,6 +1,7 @@
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
 
 namespace QpActors.Gateway.Application;
 
@@ -44,8 +45,12 @@ public static class GrainCalls
         return RunAsync(caller, logger, async () => OperationResult<T>.Ok(await call()));
     }
 
-    /// <summary>Failures a retry can cure: overload, a silo going away, the cluster not reached in time.</summary>
+    /// <summary>
+    /// Failures a retry can cure: overload, a silo going away, the cluster not reached in time, the event store
+    /// unreachable or busy (a retry of a write that did commit is answered "duplicate" with the original receipt).
+    /// </summary>
     public static bool IsTransient(Exception exception) => exception is
+        JournalUnavailableException or
         OrleansMessageRejectionException or
         SiloUnavailableException or
         GatewayTooBusyException or

@@ -174,7 +174,7 @@ public static class GatewaySetup
         }
 
         client.UseConnectionRetryFilter(RetryUntilStopped);
-        client.Services.AddSerializer(s => s.AddQpDomainJson());
+        client.Services.AddSerializer(s => s.AddQpSerialization());
 
         // The dashboard's client half: the gateway serves it at /dashboard behind the admin policy.
         client.AddDashboard();

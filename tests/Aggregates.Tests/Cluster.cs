@@ -146,7 +146,7 @@ public sealed class Cluster : IAsyncDisposable
             silo.Services.AddOneWayMessages(Messages);
             silo.Services.AddSingleton<IIncomingGrainCallFilter>(Batches);
         });
-        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
+        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpSerialization()));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         Silo = cluster;

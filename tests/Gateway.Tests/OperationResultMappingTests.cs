@@ -7,6 +7,7 @@ using QpActors.Gateway.Application;
 using QpActors.Gateway.Grpc;
 using QpActors.Gateway.Http;
 using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
 
 namespace QpActors.Gateway.Tests;
 
@@ -20,6 +21,9 @@ public sealed class OperationResultMappingTests
         new SiloUnavailableException("silo declared dead"),
         new GatewayTooBusyException(),
         new TimeoutException("response did not arrive in time"),
+
+        // The event store unreachable or busy: a retry of a write that did commit is answered "duplicate".
+        new JournalUnavailableException("the event store could not take the write", new IOException("connection reset")),
     };
 
     [Theory]

@@ -58,7 +58,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 silo.Services.AddOneWayMessages(messages);
             }
         });
-        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpDomainJson()));
+        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpSerialization()));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

@@ -15,8 +15,10 @@ public sealed class JournalFailureTests
         var (first, second, third) = await TwoCallersShareTheSecondCommitAsync(journal, writer);
 
         Assert.True((await first).Inserted);
-        await Assert.ThrowsAsync<IOException>(() => second);
-        await Assert.ThrowsAsync<IOException>(() => third);
+
+        // Each caller hears "retry" in the journal's own terms, the store's failure inside.
+        Assert.IsType<IOException>((await Assert.ThrowsAsync<JournalUnavailableException>(() => second)).InnerException);
+        Assert.IsType<IOException>((await Assert.ThrowsAsync<JournalUnavailableException>(() => third)).InnerException);
 
         // The batch did commit: a caller's retry finds its event stored, which is what "duplicate" should mean.
         Assert.Equal(["e-0", "e-1", "e-2"], writer.Stored.Order(StringComparer.Ordinal));
@@ -37,6 +39,28 @@ public sealed class JournalFailureTests
         Assert.Equal(4, writer.Calls);
     }
 
+    [Fact]
+    public async Task A_failure_no_retry_cures_reaches_its_caller_as_it_is()
+    {
+        // A single caller's write the store refused for a reason of its own (here a bug's exception): not "retry".
+        var writer = new ScriptedWriter(new InvalidOperationException("a write the store will never take"), outcomeUnknown: false, failAlone: true);
+        await using var journal = new ScriptedJournal(writer);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => journal.AppendAsync(JournalWrite.ForEvent(JournalScenarios.Event("e-0"))));
+    }
+
+    [Fact]
+    public async Task A_store_busy_for_the_moment_is_retry_for_a_single_caller_too()
+    {
+        var writer = new ScriptedWriter(new TimeoutException("the store did not answer in time"), outcomeUnknown: false, failAlone: true);
+        await using var journal = new ScriptedJournal(writer);
+
+        var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(JournalWrite.ForEvent(JournalScenarios.Event("e-0"))));
+
+        Assert.IsType<TimeoutException>(failure.InnerException);
+        Assert.Empty(writer.Stored);
+    }
+
     /// <summary>
     /// The first append holds the only flusher inside the writer while two more queue, so those two are taken as one
     /// batch, whose commit the writer then fails.
@@ -55,9 +79,10 @@ public sealed class JournalFailureTests
 
     /// <summary>
     /// Stores event ids in memory. Its first call waits to be released; the first batch of more than one write is
-    /// stored when the outcome is to be unknown (the commit happened, the reply was lost) and then fails.
+    /// stored when the outcome is to be unknown (the commit happened, the reply was lost) and then fails. With
+    /// <c>failAlone</c> every call fails at once, storing nothing.
     /// </summary>
-    private sealed class ScriptedWriter(Exception failure, bool outcomeUnknown) : JournalBatchWriter
+    private sealed class ScriptedWriter(Exception failure, bool outcomeUnknown, bool failAlone = false) : JournalBatchWriter
     {
         private readonly TaskCompletionSource _firstCallStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _releaseFirstCall = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,6 +99,11 @@ public sealed class JournalFailureTests
         public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
         {
             Calls++;
+            if (failAlone)
+            {
+                throw failure;
+            }
+
             if (Calls == 1)
             {
                 _firstCallStarted.TrySetResult();

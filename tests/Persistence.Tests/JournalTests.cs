@@ -553,6 +553,34 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
     [PostgresFact] public Task Reads_all_pages_of_a_replay() => JournalScenarios.ReadsAllPagesOfAReplay(Kind);
     [PostgresFact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
+
+    [PostgresFact]
+    public async Task A_write_the_store_cannot_take_for_the_moment_fails_as_retry_and_passes_when_retried()
+    {
+        // The journal's sessions give up on a lock after 300 ms; a test transaction holds one that blocks inserts.
+        await using var store = await TestStore.MigratedAsync(Kind);
+        var impatient = new Npgsql.NpgsqlConnectionStringBuilder(store.Settings.ConnectionString) { Options = "-c lock_timeout=300" }.ToString();
+        await using var journal = EventJournalFactory.Create(StorageSettings.Postgres(impatient));
+        var write = JournalWrite.ForEvent(JournalScenarios.Event("e-locked"));
+
+        await using (var holder = new Npgsql.NpgsqlConnection(store.Settings.ConnectionString))
+        {
+            await holder.OpenAsync();
+            await using var transaction = await holder.BeginTransactionAsync();
+            await using (var lockEvents = new Npgsql.NpgsqlCommand("LOCK TABLE qp_events IN SHARE MODE", holder, transaction))
+            {
+                await lockEvents.ExecuteNonQueryAsync();
+            }
+
+            var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(write));
+            Assert.Equal(Npgsql.PostgresErrorCodes.LockNotAvailable, Assert.IsType<Npgsql.PostgresException>(failure.InnerException).SqlState);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Null(await journal.FindEventAsync("e-locked"));
+        Assert.True((await journal.AppendAsync(write)).Inserted);
+        Assert.NotNull(await journal.FindEventAsync("e-locked"));
+    }
 }
 
 public sealed class JournalQueryTests
