@@ -29,6 +29,9 @@ public static class QpClaims
     /// <summary>Repeated: one claim per ward code.</summary>
     public const string Ward = "ward";
     public const string Name = "name";
+
+    /// <summary>When the token expires, in seconds since 1970 (UTC).</summary>
+    public const string Expires = "exp";
 }
 
 /// <summary>Authorization policies; every <c>/v1</c> route and gRPC method names exactly one (probes, OpenAPI and reflection are anonymous).</summary>
