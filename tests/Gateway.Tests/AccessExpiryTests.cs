@@ -35,6 +35,52 @@ public sealed class FakeClockGatewayCollection : ICollectionFixture<FakeClockGat
 [Collection(FakeClockGatewayCollection.Name)]
 public sealed class AccessExpiryTests(FakeClockGatewayFixture gateway)
 {
+    private const string Reason = "Child presented at A&E out of hours; safeguarding check";
+
+    [Fact]
+    public async Task A_break_glass_window_closes_after_thirty_minutes_on_both_transports_and_each_read_inside_it_is_audited_with_its_reason()
+    {
+        var familyId = await RegisterFamilyAsync(Ids.Ward());
+        var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
+        var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
+
+        using (var opened = await RiskAsync(familyId, elsewhere, Reason))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        gateway.Clock.Advance(TimeSpan.FromMinutes(29));
+        using (var inside = await RiskAsync(familyId, elsewhere, reason: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        }
+
+        Assert.Equal(familyId, (await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(elsewhere))).FamilyId);
+
+        gateway.Clock.Advance(TimeSpan.FromMinutes(2));
+        using (var closed = await RiskAsync(familyId, elsewhere, reason: null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, closed.StatusCode);
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(elsewhere)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal("BREAK_GLASS_REQUIRED", error.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
+
+        // Newest first: the two refusals, the two reads inside the window, the read that opened it. Each read names the
+        // written reason, so an entry read on its own says why the family was opened.
+        var entries = await AuditAsync($"family={familyId}&user={elsewhere.Subject}");
+        Assert.Equal(
+            ["risk-status-denied", "risk-status-denied", "risk-status-read", "risk-status-read", "risk-status-read"],
+            entries.Select(e => e.GetProperty("action").GetString()));
+        Assert.All(entries[2..], e =>
+        {
+            Assert.True(e.GetProperty("breakGlass").GetBoolean());
+            Assert.StartsWith(Reason, e.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        });
+    }
+
     [Fact]
     public async Task A_risk_stream_ends_when_the_token_that_opened_it_expires_and_nothing_after_is_audited()
     {
