@@ -318,7 +318,7 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first.");
+            .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first. Send the first page's to back with later pages to page one fixed set. Each read is itself audited (audit-read).");
     }
 
     private static Results<Ok<FiguresHistoryResponse>, ProblemHttpResult> History(string key, OperationResult<IReadOnlyList<PublishedFigures>> result, HttpContext http)
