@@ -69,7 +69,9 @@ public sealed class AccessExpiryTests(FakeClockGatewayFixture gateway)
         Assert.Equal("BREAK_GLASS_REQUIRED", error.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
 
         // Newest first: the two refusals, the two reads inside the window, the read that opened it. Each read names the
-        // written reason, so an entry read on its own says why the family was opened.
+        // written reason, so an entry read on its own says why the family was opened. (The log is read up to the instant
+        // of the read, exclusive, and this clock stands still: the refusals' instant must be over first.)
+        gateway.Clock.Advance(TimeSpan.FromMilliseconds(1));
         var entries = await AuditAsync($"family={familyId}&user={elsewhere.Subject}");
         Assert.Equal(
             ["risk-status-denied", "risk-status-denied", "risk-status-read", "risk-status-read", "risk-status-read"],
