@@ -343,18 +343,25 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             while (true)
             {
                 bool more;
+                var expired = false;
                 try
                 {
                     more = await pending.MoveNextAsync();
                 }
                 catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    more = false;
+                    (more, expired) = (false, true);
                 }
 
-                if (!more || time.GetUtcNow() >= accessUntil)
+                // The timer may fire a hair before the wall clock reaches the expiry; either says access is over.
+                if (expired || (more && time.GetUtcNow() >= accessUntil))
                 {
-                    stream.AccessExpired = time.GetUtcNow() >= accessUntil;
+                    stream.AccessExpired = true;
+                    yield break;
+                }
+
+                if (!more)
+                {
                     yield break;
                 }
 
