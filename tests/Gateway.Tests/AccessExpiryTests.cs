@@ -40,13 +40,21 @@ public sealed class AccessExpiryTests(FakeClockGatewayFixture gateway)
     [Fact]
     public async Task A_break_glass_window_closes_after_thirty_minutes_on_both_transports_and_each_read_inside_it_is_audited_with_its_reason()
     {
-        var familyId = await RegisterFamilyAsync(Ids.Ward());
+        var ward = Ids.Ward();
+        var familyId = await RegisterFamilyAsync(ward);
         var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
         var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
 
         using (var opened = await RiskAsync(familyId, elsewhere, Reason))
         {
             Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        // The glass opens that family, not its ward: the ward's worklist, unreached infants and risk stream stay closed.
+        foreach (var path in new[] { $"/v1/worklist?ward={ward}", $"/v1/wards/{ward}/unreached", $"/v1/stream/risk?ward={ward}" })
+        {
+            using var list = await gateway.SendAsync(HttpMethod.Get, path, elsewhere);
+            Assert.True(list.StatusCode == HttpStatusCode.Forbidden, $"{path} answered {(int)list.StatusCode}");
         }
 
         gateway.Clock.Advance(TimeSpan.FromMinutes(29));
