@@ -56,10 +56,16 @@ public sealed record AuditRecord(
     [property: Id(8)] string? Reason,
     [property: Id(9)] string? Detail);
 
-/// <summary><c>HasMore</c> says whether a next page exists (the journal pages by offset, without a total).</summary>
+/// <summary>
+/// <c>HasMore</c> says whether a next page exists (the journal pages by offset, newest first, without a total). <c>To</c> is
+/// the exclusive end of the entries the page was read from: the query's own, or the instant of the read when it gave none.
+/// Entries keep arriving (every read of a record adds some), so a client paging through one set sends the first page's
+/// <c>To</c> back with every later page; by offset alone each new entry would push the pages along by one.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("qp.AuditLogPage")]
 public sealed record AuditLogPage(
     [property: Id(0)] IReadOnlyList<AuditRecord> Items,
     [property: Id(1)] int Page,
     [property: Id(2)] int PageSize,
-    [property: Id(3)] bool HasMore);
+    [property: Id(3)] bool HasMore,
+    [property: Id(4)] DateTimeOffset To);

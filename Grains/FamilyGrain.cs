@@ -35,7 +35,8 @@ public sealed class FamilyGrain(
     private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(15);
 
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _breakGlassUntil = new(StringComparer.Ordinal);
+    // Per user: until when a break-glass reason keeps this family open to them, and the reason (each read inside the window names it).
+    private readonly Dictionary<string, (DateTimeOffset Until, string Reason)> _breakGlass = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChildAssessment> _assessed = new(StringComparer.Ordinal);
     private FamilyState _state = null!;
     private RiskTimeline _timeline = null!;
@@ -192,7 +193,7 @@ public sealed class FamilyGrain(
         { Role: Roles.Frontline, Service: not null } => true,
         { Role: Roles.EarlyIntervention } =>
             (_state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal)) ||
-            (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now),
+            (_breakGlass.TryGetValue(caller.UserId, out var open) && open.Until > now),
         _ => false,
     };
 
@@ -248,12 +249,13 @@ public sealed class FamilyGrain(
             {
                 breakGlass = true;
                 reason = given;
-                _breakGlassUntil[caller.UserId] = now + BreakGlassWindow;
+                _breakGlass[caller.UserId] = (now + BreakGlassWindow, given);
             }
-            else if (_breakGlassUntil.TryGetValue(caller.UserId, out var until) && until > now)
+            else if (_breakGlass.TryGetValue(caller.UserId, out var open) && open.Until > now)
             {
+                // The written reason again, so an entry read on its own (a filter by time or family) says why the family was open.
                 breakGlass = true;
-                reason = "within break-glass window until " + until.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+                reason = open.Reason + " (within the break-glass window until " + open.Until.ToString("O", System.Globalization.CultureInfo.InvariantCulture) + ")";
             }
             else
             {

@@ -126,9 +126,18 @@ public sealed class LiveStreamLimits
 }
 
 /// <summary>A live stream admitted under <see cref="LiveStreamLimits"/>: its updates, and its place, given back when disposed.</summary>
-public sealed class LiveStream(IAsyncEnumerable<FeedUpdate> updates, IDisposable place) : IDisposable
+public sealed class LiveStream(IDisposable place) : IDisposable
 {
-    public IAsyncEnumerable<FeedUpdate> Updates { get; } = updates;
+    public IAsyncEnumerable<FeedUpdate> Updates { get; private set; } = AsyncEnumerable.Empty<FeedUpdate>();
+
+    /// <summary>
+    /// True once the updates ended because the token that opened the stream expired: the client needs a new token, not
+    /// just a reconnect (gRPC says <c>Unauthenticated</c>; a browser's EventSource reconnects and is refused 401).
+    /// </summary>
+    public bool AccessExpired { get; internal set; }
+
+    /// <summary>Set once, by the operation that opens the stream (the updates may mark the stream as they end).</summary>
+    internal void Follow(IAsyncEnumerable<FeedUpdate> updates) => Updates = updates;
 
     public void Dispose() => place.Dispose();
 }

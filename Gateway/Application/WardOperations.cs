@@ -13,6 +13,9 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     public const string DefaultPeriod = "rolling-12-months";
     public const string DefaultScenario = "default";
 
+    /// <summary>The longest delay a timer takes (<see cref="CancellationTokenSource(TimeSpan, TimeProvider)"/>).</summary>
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     public static IReadOnlyList<string> Periods { get; } = ["month", "quarter", "rolling-12-months"];
 
     /// <summary>Families in one of the caller's wards ranked by need, filtered and paged.</summary>
@@ -209,11 +212,10 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
     /// <summary>
     /// Risk level changes in one of the caller's wards, live, within the caller's and the gateway's limits of open streams,
-    /// until the caller's token expires (<see cref="StreamExpiry"/>). Nothing is read until the stream is enumerated; dispose
-    /// it when it ends to give its place back.
+    /// until <paramref name="accessUntil"/> (the token's expiry: <see cref="Auth.CallerFactory.AccessUntil"/>).
+    /// Nothing is read until the stream is enumerated; dispose it when it ends to give its place back.
     /// </summary>
-    /// <param name="tokenExpires">When the token that authorised the stream expires.</param>
-    public OperationResult<LiveStream> StreamRiskChanges(Caller caller, string? ward, string? lastEventId, DateTimeOffset? tokenExpires, CancellationToken cancellationToken)
+    public OperationResult<LiveStream> StreamRiskChanges(Caller caller, DateTimeOffset accessUntil, string? ward, string? lastEventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
@@ -234,9 +236,10 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return place.As<LiveStream>();
         }
 
+        var stream = new LiveStream(place.Value!);
         var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Risk, ward!), lastEventId, cancellationToken);
-        var audited = AuditedAsync(caller, ward!, updates, cancellationToken);
-        return OperationResult<LiveStream>.Ok(new LiveStream(StreamExpiry.UntilAsync(audited, tokenExpires, time, cancellationToken), place.Value!));
+        stream.Follow(AuditedAsync(caller, ward!, UntilAccessEndsAsync(updates, accessUntil, stream, cancellationToken), cancellationToken));
+        return OperationResult<LiveStream>.Ok(stream);
     }
 
     /// <summary>
@@ -270,12 +273,10 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 
     /// <summary>
     /// A known ward's published figures, live (the source publishes them through the small-number rule), within the caller's
-    /// and the gateway's limits of open streams, until the caller's token expires (<see cref="StreamExpiry"/>). The commission
-    /// is not scoped to wards, so an unknown ward is refused here, before a poller would follow it. Dispose the stream when it
-    /// ends to give its place back.
+    /// and the gateway's limits of open streams. The commission is not scoped to wards, so an unknown ward is refused here,
+    /// before a poller would follow it. Dispose the stream when it ends to give its place back.
     /// </summary>
-    /// <param name="tokenExpires">When the token that authorised the stream expires.</param>
-    public async Task<OperationResult<LiveStream>> StreamWardFiguresAsync(Caller caller, string? ward, string? lastEventId, DateTimeOffset? tokenExpires, CancellationToken cancellationToken)
+    public async Task<OperationResult<LiveStream>> StreamWardFiguresAsync(Caller caller, DateTimeOffset accessUntil, string? ward, string? lastEventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
@@ -310,8 +311,67 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return known.As<LiveStream>();
         }
 
+        var stream = new LiveStream(place.Value!);
         var updates = feed.SubscribeAsync(new FeedTopic(FeedKinds.Figures, ward!), lastEventId, cancellationToken);
-        return OperationResult<LiveStream>.Ok(new LiveStream(StreamExpiry.UntilAsync(updates, tokenExpires, time, cancellationToken), place.Value!));
+        stream.Follow(UntilAccessEndsAsync(updates, accessUntil, stream, cancellationToken));
+        return OperationResult<LiveStream>.Ok(stream);
+    }
+
+    /// <summary>
+    /// Hands on updates until <paramref name="accessUntil"/>, then ends the stream and marks it
+    /// <see cref="LiveStream.AccessExpired"/>. Access to a stream is decided once, when it opens, from the token presented,
+    /// and a stream stays open for as long as its client likes: without an end, a token's holder would go on receiving
+    /// records (each audited under its name) long after the token stopped being valid. An update ready at the instant
+    /// access ends is not handed on either. Time is the injected clock's, as everywhere else.
+    /// </summary>
+    private async IAsyncEnumerable<FeedUpdate> UntilAccessEndsAsync(IAsyncEnumerable<FeedUpdate> updates, DateTimeOffset accessUntil, LiveStream stream,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var left = accessUntil - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            stream.AccessExpired = true;
+            yield break;
+        }
+
+        // A delay beyond what a timer takes (about 49 days) is no limit in practice: the token outlives any connection.
+        using var expiry = left < MaxTimerDelay ? new CancellationTokenSource(left, time) : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+        var pending = updates.GetAsyncEnumerator(either.Token);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                var expired = false;
+                try
+                {
+                    more = await pending.MoveNextAsync();
+                }
+                catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    (more, expired) = (false, true);
+                }
+
+                // The timer may fire a hair before the wall clock reaches the expiry; either says access is over.
+                if (expired || (more && time.GetUtcNow() >= accessUntil))
+                {
+                    stream.AccessExpired = true;
+                    yield break;
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                yield return pending.Current;
+            }
+        }
+        finally
+        {
+            await pending.DisposeAsync();
+        }
     }
 
     /// <summary>The grains' figure errors are the client's (unknown ward, period or scenario), not the server's.</summary>

@@ -73,16 +73,23 @@ public static class AuthSetup
         return services;
     }
 
-    /// <summary>Why a token failing <see cref="HasOneTokenRole"/> is refused, whichever path validated it.</summary>
-    internal const string OneTokenRoleRule = "The token must carry exactly one role: frontline, early-intervention, commission or admin.";
+    /// <summary>Why a token failing <see cref="NamesOneCaller"/> is refused, whichever path validated it.</summary>
+    internal const string OneTokenRoleRule = "The token must name its user (sub) and carry exactly one role: frontline, early-intervention, commission or admin.";
 
     /// <summary>
-    /// Exactly one <c>role</c> claim, naming a role a token may carry. A token with two would pass the policy of either
-    /// while the grains see only the first; the system's own role (<c>Roles.System</c>) is never a token's. Checked once
-    /// per token, when it is validated (a token failing it is not valid at all), not on every request.
+    /// A subject (<c>sub</c>, the user every grain call and audit entry names) and exactly one <c>role</c> claim, naming a
+    /// role a token may carry. A token with two roles would pass the policy of either while the grains see only the first;
+    /// the system's own role (<c>Roles.System</c>) is never a token's; a token naming nobody passed every policy and then
+    /// failed each request as a server error. Checked once per token, when it is validated (a token failing it is not
+    /// valid at all), not on every request.
     /// </summary>
-    internal static bool HasOneTokenRole(ClaimsIdentity identity)
+    internal static bool NamesOneCaller(ClaimsIdentity identity)
     {
+        if (string.IsNullOrWhiteSpace(identity.FindFirst(QpClaims.Subject)?.Value))
+        {
+            return false;
+        }
+
         string? role = null;
         foreach (var claim in identity.FindAll(QpClaims.Role))
         {
@@ -100,7 +107,7 @@ public static class AuthSetup
     /// <summary>For the bearer handler's own validation (when validated tokens are not cached): the same rule.</summary>
     private static Task TokenValidatedAsync(TokenValidatedContext context)
     {
-        if (context.Principal?.Identity is not ClaimsIdentity identity || !HasOneTokenRole(identity))
+        if (context.Principal?.Identity is not ClaimsIdentity identity || !NamesOneCaller(identity))
         {
             context.Fail(OneTokenRoleRule);
         }

@@ -67,7 +67,7 @@ public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler
 
         Interlocked.Increment(ref _fullValidations);
         var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && !AuthSetup.HasOneTokenRole(result.ClaimsIdentity))
+        if (result.IsValid && !AuthSetup.NamesOneCaller(result.ClaimsIdentity))
         {
             // Refused here, before it could be remembered: a recalled token skips the bearer handler's own events.
             return new TokenValidationResult

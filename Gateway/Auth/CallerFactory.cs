@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using QpActors.Grains.Interfaces;
 
@@ -6,6 +7,8 @@ namespace QpActors.Gateway.Auth;
 /// <summary>Turns a validated token's claims into the <see cref="Caller"/> the grains trust.</summary>
 public static class CallerFactory
 {
+    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
     public static Caller FromPrincipal(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -21,16 +24,15 @@ public static class CallerFactory
     }
 
     /// <summary>
-    /// When the caller's token expires (its <c>exp</c> claim, seconds since 1970), or null for a token without one. A
-    /// request ends long before; a live stream is ended then (<see cref="Application.StreamExpiry"/>).
+    /// When the presented token stops being valid: its <c>exp</c>. A live stream's access is checked once, when it opens,
+    /// and the stream ends at this instant. Validation requires <c>exp</c>; a principal without one gets no time at all.
     /// </summary>
-    public static DateTimeOffset? TokenExpiresAt(ClaimsPrincipal user)
+    public static DateTimeOffset AccessUntil(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return long.TryParse(user.FindFirst(QpClaims.Expires)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-            && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : null;
+        return long.TryParse(user.FindFirst(QpClaims.Expires)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds < MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : DateTimeOffset.MaxValue
+            : DateTimeOffset.MinValue;
     }
 
     /// <summary>The caller a validated identity's claims make, or null when they make none (no subject or role).</summary>

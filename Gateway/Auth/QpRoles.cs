@@ -30,7 +30,7 @@ public static class QpClaims
     public const string Ward = "ward";
     public const string Name = "name";
 
-    /// <summary>The token's expiry, seconds since 1970 (JWT's registered claim).</summary>
+    /// <summary>When the token expires, in seconds since 1970 (UTC).</summary>
     public const string Expires = "exp";
 }
 

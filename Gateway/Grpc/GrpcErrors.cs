@@ -69,10 +69,4 @@ public static class GrpcErrors
         ArgumentNullException.ThrowIfNull(context);
         return CallerFactory.FromPrincipal(context.GetHttpContext().User);
     }
-
-    public static DateTimeOffset? TokenExpiresAt(ServerCallContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return CallerFactory.TokenExpiresAt(context.GetHttpContext().User);
-    }
 }

@@ -125,8 +125,8 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        using var stream = GrpcErrors.ValueOrThrow(wards.StreamRiskChanges(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), GrpcErrors.TokenExpiresAt(context), context.CancellationToken));
-        await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
+        using var stream = GrpcErrors.ValueOrThrow(wards.StreamRiskChanges(GrpcErrors.CallerOf(context), AccessUntil(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        await PumpAsync(stream, responseStream, context.CancellationToken);
     }
 
     [Authorize(Policy = QpPolicies.Commission)]
@@ -134,15 +134,15 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        using var stream = GrpcErrors.ValueOrThrow(await wards.StreamWardFiguresAsync(GrpcErrors.CallerOf(context), request.Ward, Optional(request.LastEventId), GrpcErrors.TokenExpiresAt(context), context.CancellationToken));
-        await PumpAsync(stream.Updates, responseStream, context.CancellationToken);
+        using var stream = GrpcErrors.ValueOrThrow(await wards.StreamWardFiguresAsync(GrpcErrors.CallerOf(context), AccessUntil(context), request.Ward, Optional(request.LastEventId), context.CancellationToken));
+        await PumpAsync(stream, responseStream, context.CancellationToken);
     }
 
-    private static async Task PumpAsync(IAsyncEnumerable<FeedUpdate> updates, IServerStreamWriter<V1.Update> stream, CancellationToken cancellationToken)
+    private static async Task PumpAsync(LiveStream live, IServerStreamWriter<V1.Update> stream, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var update in updates.WithCancellation(cancellationToken))
+            await foreach (var update in live.Updates.WithCancellation(cancellationToken))
             {
                 await stream.WriteAsync(ProtoMapping.ToProto(update), cancellationToken);
             }
@@ -150,8 +150,16 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The client went away; the enumerator has released the subscription.
+            return;
+        }
+
+        if (live.AccessExpired)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "The token that opened this stream has expired; open it again with a new token."));
         }
     }
+
+    private static DateTimeOffset AccessUntil(ServerCallContext context) => CallerFactory.AccessUntil(context.GetHttpContext().User);
 
     private static string? Optional(string value) => value.Length > 0 ? value : null;
 }

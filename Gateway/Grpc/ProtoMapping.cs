@@ -231,7 +231,7 @@ public static class ProtoMapping
     public static V1.AuditPage ToProto(AuditLogPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var proto = new V1.AuditPage { Page = page.Page, PageSize = page.PageSize, HasMore = page.HasMore };
+        var proto = new V1.AuditPage { Page = page.Page, PageSize = page.PageSize, HasMore = page.HasMore, To = Stamp(page.To) };
         foreach (var entry in page.Items)
         {
             var item = new V1.AuditEntry

@@ -246,17 +246,17 @@ public static class ApiEndpoints
     private static void MapStreams(RouteGroupBuilder v1)
     {
         v1.MapGet("/stream/risk", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
-                Stream(wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), CallerFactory.TokenExpiresAt(http.User), http.RequestAborted), http))
+                Stream(wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), CallerFactory.AccessUntil(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.EarlyIntervention)
             .WithName("StreamRiskChanges")
-            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID.")
+            .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID. The stream ends when the token expires.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         v1.MapGet("/stream/figures", async Task<Results<ServerSentEventsStream, ProblemHttpResult>> (HttpContext http, WardOperations wards, string? ward) =>
-                Stream(await wards.StreamWardFiguresAsync(CallerFactory.FromPrincipal(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), CallerFactory.TokenExpiresAt(http.User), http.RequestAborted), http))
+                Stream(await wards.StreamWardFiguresAsync(CallerFactory.FromPrincipal(http.User), CallerFactory.AccessUntil(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("StreamWardFigures")
             .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.")
@@ -318,7 +318,7 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first.");
+            .WithSummary("Reads of identifiable records: filter by user, family, from, to; paged, newest first. Send the first page's to back with later pages to page one fixed set. Each read is itself audited (audit-read).");
     }
 
     private static Results<Ok<FiguresHistoryResponse>, ProblemHttpResult> History(string key, OperationResult<IReadOnlyList<PublishedFigures>> result, HttpContext http)

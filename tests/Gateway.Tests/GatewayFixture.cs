@@ -81,6 +81,7 @@ public class GatewayFixture : IAsyncLifetime
             var siloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = shared, ContentRootPath = DataDirectory });
             await siloBuilder.AddQpSiloAsync();
             siloBuilder.Services.AddOneWayMessages(Messages);
+            ConfigureSilo(siloBuilder.Services);
             _silo = siloBuilder.Build();
             await _silo.StartAsync();
         }
@@ -104,6 +105,7 @@ public class GatewayFixture : IAsyncLifetime
             gatewayBuilder.Services.AddOneWayMessages(Messages);
         }
 
+        ConfigureGateway(gatewayBuilder.Services);
         _gateway = gatewayBuilder.Build();
         _gateway.MapQpGateway();
 
@@ -165,6 +167,16 @@ public class GatewayFixture : IAsyncLifetime
 
     public Metadata GrpcHeaders(TestCaller? caller) =>
         caller is null ? [] : new Metadata { { "authorization", "Bearer " + Token(caller) } };
+
+    /// <summary>Services registered after the silo host's own (external topology only), so they replace its choices.</summary>
+    protected virtual void ConfigureSilo(IServiceCollection services)
+    {
+    }
+
+    /// <summary>Services registered after the gateway's own, so they replace its choices.</summary>
+    protected virtual void ConfigureGateway(IServiceCollection services)
+    {
+    }
 
     private static int FreePort()
     {

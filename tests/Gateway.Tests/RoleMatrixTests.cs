@@ -162,6 +162,21 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("issuer")]
+    [InlineData("audience")]
+    public async Task A_token_for_another_issuer_or_audience_is_refused(string which)
+    {
+        var elsewhere = which == "issuer" ? gateway.Tokens with { Issuer = "someone-else" } : gateway.Tokens with { Audience = "someone-else" };
+        var token = TestTokens.Mint(elsewhere, TestCaller.Administrator());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/audit");
+        request.Headers.Authorization = new("Bearer", token);
+
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     [Fact]
     public async Task An_expired_token_is_refused()
     {

@@ -51,7 +51,7 @@ public sealed class StreamTokenExpiryTests(GatewayFixture gateway)
             ? wards.StreamRiskChanges(new StreamRequest { Ward = ward }, headers, cancellationToken: cancel.Token)
             : wards.StreamWardFigures(new StreamRequest { Ward = ward }, headers, cancellationToken: cancel.Token);
 
-        Assert.False(await call.ResponseStream.MoveNext(cancel.Token));
-        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        var ended = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cancel.Token));
+        Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
     }
 }

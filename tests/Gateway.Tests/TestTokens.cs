@@ -23,7 +23,8 @@ public sealed record TestCaller(string Subject, string Role, string? Service = n
 public static class TestTokens
 {
     /// <param name="roles">Role claims to carry instead of the caller's one role (a malformed token).</param>
-    public static string Mint(TokenSettings settings, TestCaller caller, TimeSpan? lifetime = null, byte[]? key = null, string[]? roles = null)
+    /// <param name="expires">When the token expires, instead of <paramref name="lifetime"/> from now (for a gateway on a fake clock).</param>
+    public static string Mint(TokenSettings settings, TestCaller caller, TimeSpan? lifetime = null, byte[]? key = null, string[]? roles = null, DateTimeOffset? expires = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(caller);
@@ -56,7 +57,7 @@ public static class TestTokens
             Claims = claims,
             IssuedAt = now,
             NotBefore = now.AddMinutes(-1),
-            Expires = now + (lifetime ?? TimeSpan.FromHours(1)),
+            Expires = expires?.UtcDateTime ?? now + (lifetime ?? TimeSpan.FromHours(1)),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? settings.Key), SecurityAlgorithms.HmacSha256),
         };
         return new JsonWebTokenHandler().CreateToken(descriptor);

@@ -28,14 +28,21 @@ public sealed class TokenRoleTests(GatewayFixture gateway)
         // Each path twice: a second sight of the token must not be answered from the cache of validated tokens.
         RefusedOverHttpAndGrpcAsync(gateway, what, roles, sightings: 2);
 
+    /// <summary>Every request's caller is named by the token's <c>sub</c>; a token naming nobody is no token (not a server error).</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public Task A_token_without_a_subject_is_refused_everywhere_every_time(string subject) =>
+        RefusedOverHttpAndGrpcAsync(gateway, $"subject '{subject}'", [QpRoles.Admin], sightings: 2, subject);
+
     /// <summary>
-    /// A token minted with <paramref name="roles"/> is refused (401) on the HTTP paths of every role, each sent
-    /// <paramref name="sightings"/> times, and over gRPC (Unauthenticated).
+    /// A token minted with <paramref name="roles"/> (and <paramref name="subject"/>, when given) is refused (401) on the HTTP
+    /// paths of every role, each sent <paramref name="sightings"/> times, and over gRPC (Unauthenticated).
     /// </summary>
-    internal static async Task RefusedOverHttpAndGrpcAsync(GatewayFixture gateway, string what, string[] roles, int sightings)
+    internal static async Task RefusedOverHttpAndGrpcAsync(GatewayFixture gateway, string what, string[] roles, int sightings, string? subject = null)
     {
         var ward = Ids.Ward();
-        var token = TestTokens.Mint(gateway.Tokens, new TestCaller("odd-" + Ids.Short(), QpRoles.Admin, Wards: [ward]), roles: roles);
+        var token = TestTokens.Mint(gateway.Tokens, new TestCaller(subject ?? "odd-" + Ids.Short(), QpRoles.Admin, Wards: [ward]), roles: roles);
 
         string[] paths = ["/v1/event-types", "/v1/audit", $"/v1/worklist?ward={ward}", $"/v1/wards/{ward}/unreached", $"/v1/stream/risk?ward={ward}"];
         foreach (var path in Enumerable.Repeat(paths, sightings).SelectMany(p => p))

@@ -34,6 +34,12 @@ public sealed class UncachedTokenRoleTests(UncachedTokensGatewayFixture gateway)
     public Task A_token_without_exactly_one_known_role_is_refused_over_http_and_grpc(string what, string[] roles) =>
         TokenRoleTests.RefusedOverHttpAndGrpcAsync(gateway, what, roles, sightings: 1);
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public Task A_token_without_a_subject_is_refused_over_http_and_grpc(string subject) =>
+        TokenRoleTests.RefusedOverHttpAndGrpcAsync(gateway, $"subject '{subject}'", [QpRoles.Admin], sightings: 1, subject);
+
     [Fact]
     public Task A_token_with_one_known_role_passes_over_http_and_grpc() => TokenRoleTests.PassesOverHttpAndGrpcAsync(gateway);
 }
