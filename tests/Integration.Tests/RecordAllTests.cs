@@ -100,14 +100,8 @@ public sealed class RecordAllTests(ClusterFixture fixture)
     [Fact]
     public async Task An_event_id_another_child_already_holds_is_answered_as_a_duplicate_and_the_rest_of_the_unit_stays()
     {
-        var family = _contacts.NewId("f");
-        var (first, second) = (_contacts.NewId("c"), _contacts.NewId("c"));
-        var earlier = fixture.Client.GetGrain<IChildGrain>(first);
-        await earlier.RecordAsync(_contacts.Birth(family, first, Today.AddDays(-20)));
-        var held = _contacts.Missed(family, first, fixture.Clock.GetUtcNow().AddDays(-3));
-        await earlier.RecordAsync(held);
-
         // A device reuses the first child's event id for the second child: the journal holds that id already.
+        var (family, earlier, held, second) = await TwoChildrenTheFirstHoldingAnEventAsync();
         var grain = fixture.Client.GetGrain<IChildGrain>(second);
         var birth = _contacts.Birth(family, second, Today.AddDays(-20));
         var reused = _contacts.AandE(family, second, fixture.Clock.GetUtcNow().AddDays(-2)) with { EventId = held.EventId };
@@ -135,12 +129,7 @@ public sealed class RecordAllTests(ClusterFixture fixture)
     [Fact]
     public async Task The_family_hears_the_rest_of_a_unit_in_which_one_event_id_was_another_childs()
     {
-        var family = _contacts.NewId("f");
-        var (first, second) = (_contacts.NewId("c"), _contacts.NewId("c"));
-        var earlier = fixture.Client.GetGrain<IChildGrain>(first);
-        await earlier.RecordAsync(_contacts.Birth(family, first, Today.AddDays(-20)));
-        var held = _contacts.Missed(family, first, fixture.Clock.GetUtcNow().AddDays(-3));
-        await earlier.RecordAsync(held);
+        var (family, _, held, second) = await TwoChildrenTheFirstHoldingAnEventAsync();
         var grain = fixture.Client.GetGrain<IChildGrain>(second);
         var reused = _contacts.AandE(family, second, fixture.Clock.GetUtcNow().AddDays(-2)) with { EventId = held.EventId };
 
@@ -158,5 +147,17 @@ public sealed class RecordAllTests(ClusterFixture fixture)
         var own = await grain.GetRiskAsync();
         Assert.Equal(own.Score, child.Score);
         Assert.Equal(own.Factors.Select(f => (f.Id, f.EventIds.Count)), child.Factors.Select(f => (f.Id, f.EventIds.Count)));
+    }
+
+    /// <summary>A family's first child, born and with one more event (<c>Held</c>), and the id of a second child not yet recorded.</summary>
+    private async Task<(string Family, IChildGrain First, ContactEvent Held, string Second)> TwoChildrenTheFirstHoldingAnEventAsync()
+    {
+        var family = _contacts.NewId("f");
+        var (first, second) = (_contacts.NewId("c"), _contacts.NewId("c"));
+        var earlier = fixture.Client.GetGrain<IChildGrain>(first);
+        await earlier.RecordAsync(_contacts.Birth(family, first, Today.AddDays(-20)));
+        var held = _contacts.Missed(family, first, fixture.Clock.GetUtcNow().AddDays(-3));
+        await earlier.RecordAsync(held);
+        return (family, earlier, held, second);
     }
 }
