@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -62,10 +60,10 @@ public class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var siloPort = FreePort();
-        var clusterGatewayPort = FreePort();
-        var httpPort = FreePort();
-        var grpcPort = FreePort();
+        var siloPort = LoopbackPorts.Free();
+        var clusterGatewayPort = LoopbackPorts.Free();
+        var httpPort = LoopbackPorts.Free();
+        var grpcPort = LoopbackPorts.Free();
         string[] shared =
         [
             $"--Storage:DataDirectory={DataDirectory}",
@@ -176,13 +174,6 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Services registered after the gateway's own, so they replace its choices.</summary>
     protected virtual void ConfigureGateway(IServiceCollection services)
     {
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QpActors.Gateway.Hosting;
 using QpActors.Silo;
+using QpActors.Tests.Shared;
 
 namespace QpActors.Gateway.Tests;
 
@@ -17,7 +17,7 @@ public sealed class ReadinessTests
     public async Task Ready_turns_200_only_after_the_gateway_reaches_a_silo()
     {
         var data = Directory.CreateTempSubdirectory("qp-ready-tests-").FullName;
-        var (siloPort, clusterGateway, httpPort, grpcPort) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (siloPort, clusterGateway, httpPort, grpcPort) = (LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free());
         string[] shared =
         [
             $"--Storage:DataDirectory={data}",
@@ -111,12 +111,5 @@ public sealed class ReadinessTests
         public Task StopAsync(CancellationToken cancellationToken) => server.StopAsync(cancellationToken);
 
         public void Dispose() => server.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,8 +18,8 @@ public static class OrleansHosts
     /// </summary>
     public static async Task<IHost> StartSiloAsync(StorageSettings settings, string clusterId, bool reminders)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var siloPort = LoopbackPorts.Free();
+        var gatewayPort = LoopbackPorts.Free();
         var host = new HostBuilder()
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .UseOrleans(silo =>
@@ -97,12 +96,5 @@ public static class OrleansHosts
     {
         await host.StopAsync();
         host.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
