@@ -119,19 +119,58 @@ internal abstract class BatchingEventJournal : IEventJournal
         return AppendAsync(new JournalWrite(null, [], [new Deadline(entityKey, null)], []), ct);
     }
 
-    public abstract Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default);
+    // Reads report a failure a retry may cure as writes do (see Classified), so a grain activating while the store is
+    // briefly away, or a read waiting past a lock timeout, is "retry shortly" to whoever asked, not an error.
+    public Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadEventsCoreAsync(query, ct));
 
-    public abstract Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default);
+    public Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default) =>
+        ReadingAsync(() => FindEventCoreAsync(eventId, ct));
 
-    public abstract Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default);
+    public Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadWardEntriesCoreAsync(wardCode, ct));
 
-    public abstract Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default);
+    public Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadWardDeparturesCoreAsync(wardCode, ct));
 
-    public abstract Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default);
+    public Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadDueCoreAsync(now, max, ct));
 
-    public abstract Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default);
+    public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadAuditCoreAsync(query, ct));
 
-    public abstract Task<long> CountEventsAsync(CancellationToken ct = default);
+    public Task<long> CountEventsAsync(CancellationToken ct = default) =>
+        ReadingAsync(() => CountEventsCoreAsync(ct));
+
+    protected abstract Task<IReadOnlyList<JournalEvent>> ReadEventsCoreAsync(EventQuery query, CancellationToken ct);
+
+    protected abstract Task<JournalEvent?> FindEventCoreAsync(string eventId, CancellationToken ct);
+
+    protected abstract Task<IReadOnlyList<WardEntry>> ReadWardEntriesCoreAsync(string wardCode, CancellationToken ct);
+
+    protected abstract Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct);
+
+    protected abstract Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct);
+
+    protected abstract Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct);
+
+    protected abstract Task<long> CountEventsCoreAsync(CancellationToken ct);
+
+    /// <summary>Whether a failed read may pass if tried again: the store unreachable, busy or out of a resource for the moment.</summary>
+    protected virtual bool ReadMayPassOnRetry(Exception failure) =>
+        failure is DbException { IsTransient: true } or IOException or TimeoutException;
+
+    private async Task<T> ReadingAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not JournalUnavailableException && ReadMayPassOnRetry(ex))
+        {
+            throw new JournalUnavailableException("The event store could not be read for the moment; retry.", ex);
+        }
+    }
 
     /// <summary>Stops taking writes, commits everything already queued, then releases connections.</summary>
     public async ValueTask DisposeAsync()

@@ -52,7 +52,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return builder.Build();
     }
 
-    public override async Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<JournalEvent>> ReadEventsCoreAsync(EventQuery query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
         var (column, value) = query.Selector();
@@ -86,7 +86,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         parameters.Add(parameter);
     }
 
-    public override async Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
+    protected override async Task<JournalEvent?> FindEventCoreAsync(string eventId, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         ThrowIfDisposed();
@@ -96,7 +96,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public override async Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<WardEntry>> ReadWardEntriesCoreAsync(string wardCode, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(wardCode);
         ThrowIfDisposed();
@@ -113,7 +113,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return entries;
     }
 
-    public override async Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(wardCode);
         ThrowIfDisposed();
@@ -129,7 +129,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return departures;
     }
 
-    public override async Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ThrowIfDisposed();
@@ -147,7 +147,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return due;
     }
 
-    public override async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
@@ -208,7 +208,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return entries;
     }
 
-    public override async Task<long> CountEventsAsync(CancellationToken ct = default)
+    protected override async Task<long> CountEventsCoreAsync(CancellationToken ct)
     {
         ThrowIfDisposed();
         await using var command = reads.CreateCommand("SELECT count(*) FROM qp_events");
@@ -253,6 +253,16 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
     private static string? NullableString(IDataRecord record, int ordinal) =>
         record.IsDBNull(ordinal) ? null : record.GetString(ordinal);
+
+    // A read that failed without the server's answer (the connection broke or could not be made) may pass later too.
+    protected override bool ReadMayPassOnRetry(Exception failure) =>
+        base.ReadMayPassOnRetry(failure) || failure is NpgsqlException and not PostgresException || GaveUpForNow(failure);
+
+    // Besides what Npgsql calls transient (connection failures, too many connections, the server starting or shutting
+    // down, serialization failures and deadlocks): a lock not had within lock_timeout, and a statement cancelled by
+    // statement_timeout. The transaction rolled back in both, so the same statement may pass later.
+    private static bool GaveUpForNow(Exception failure) =>
+        failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled };
 
     private sealed class Writer(NpgsqlDataSource dataSource, TimeProvider clock) : JournalBatchWriter
     {
@@ -336,12 +346,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         public override bool LeavesOutcomeUnknown(Exception failure) =>
             failure is NpgsqlException and not PostgresException || failure is IOException or TimeoutException;
 
-        // Besides what Npgsql calls transient (connection failures, too many connections, the server starting or
-        // shutting down, serialization failures and deadlocks): a lock not had within lock_timeout, and a statement
-        // cancelled by statement_timeout. The transaction rolled back in both, so the same write may pass later.
-        public override bool MayPassOnRetry(Exception failure) =>
-            base.MayPassOnRetry(failure) ||
-            failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled };
+        public override bool MayPassOnRetry(Exception failure) => base.MayPassOnRetry(failure) || GaveUpForNow(failure);
 
         public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
         {

@@ -22,7 +22,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         StartFlushers(1, () => new Writer(connectionString, options.TimeProvider));
     }
 
-    public override async Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default)
+    protected override async Task<IReadOnlyList<JournalEvent>> ReadEventsCoreAsync(EventQuery query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
         var (column, value) = query.Selector();
@@ -38,7 +38,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
-    public override async Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
+    protected override async Task<JournalEvent?> FindEventCoreAsync(string eventId, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         var rows = await ReadAsync(
@@ -49,7 +49,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public override Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default)
+    protected override Task<IReadOnlyList<WardEntry>> ReadWardEntriesCoreAsync(string wardCode, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(wardCode);
         return ReadAsync(
@@ -59,7 +59,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
-    public override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default)
+    protected override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(wardCode);
         return ReadAsync(
@@ -69,7 +69,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
-    public override Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default)
+    protected override Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         return ReadAsync(
@@ -83,7 +83,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
-    public override Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default)
+    protected override Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
@@ -121,7 +121,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
-    public override async Task<long> CountEventsAsync(CancellationToken ct = default)
+    protected override async Task<long> CountEventsCoreAsync(CancellationToken ct)
     {
         var rows = await ReadAsync("SELECT count(*) FROM qp_events", _ => { }, r => r.GetInt64(0), ct);
         return rows[0];

@@ -138,19 +138,19 @@ public sealed class JournalFailureTests
         public ScriptedJournal(ScriptedWriter writer)
             : base(JournalOptions.Default, "scripted", null) => StartFlushers(1, () => writer);
 
-        public override Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default) => throw Unused();
+        protected override Task<IReadOnlyList<JournalEvent>> ReadEventsCoreAsync(EventQuery query, CancellationToken ct) => throw Unused();
 
-        public override Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default) => throw Unused();
+        protected override Task<JournalEvent?> FindEventCoreAsync(string eventId, CancellationToken ct) => throw Unused();
 
-        public override Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default) => throw Unused();
+        protected override Task<IReadOnlyList<WardEntry>> ReadWardEntriesCoreAsync(string wardCode, CancellationToken ct) => throw Unused();
 
-        public override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default) => throw Unused();
+        protected override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct) => throw Unused();
 
-        public override Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default) => throw Unused();
+        protected override Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct) => throw Unused();
 
-        public override Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default) => throw Unused();
+        protected override Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct) => throw Unused();
 
-        public override Task<long> CountEventsAsync(CancellationToken ct = default) => throw Unused();
+        protected override Task<long> CountEventsCoreAsync(CancellationToken ct) => throw Unused();
 
         protected override ValueTask DisposeResourcesAsync() => ValueTask.CompletedTask;
 

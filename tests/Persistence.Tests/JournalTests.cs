@@ -555,6 +555,32 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
 
     [PostgresFact]
+    public async Task A_read_the_store_cannot_answer_for_the_moment_fails_as_retry_and_passes_when_retried()
+    {
+        // A grain activating reads its events; a lock held past the session's lock_timeout makes that read give up.
+        await using var store = await TestStore.MigratedAsync(Kind);
+        var impatient = new Npgsql.NpgsqlConnectionStringBuilder(store.Settings.ConnectionString) { Options = "-c lock_timeout=300" }.ToString();
+        await using var journal = EventJournalFactory.Create(StorageSettings.Postgres(impatient));
+        Assert.True((await journal.AppendAsync(JournalWrite.ForEvent(JournalScenarios.Event("e-read")))).Inserted);
+
+        await using (var holder = new Npgsql.NpgsqlConnection(store.Settings.ConnectionString))
+        {
+            await holder.OpenAsync();
+            await using var transaction = await holder.BeginTransactionAsync();
+            await using (var lockEvents = new Npgsql.NpgsqlCommand("LOCK TABLE qp_events IN ACCESS EXCLUSIVE MODE", holder, transaction))
+            {
+                await lockEvents.ExecuteNonQueryAsync();
+            }
+
+            var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.ReadEventsAsync(new EventQuery { ChildId = "c-1" }));
+            Assert.Equal(Npgsql.PostgresErrorCodes.LockNotAvailable, Assert.IsType<Npgsql.PostgresException>(failure.InnerException).SqlState);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal("e-read", Assert.Single(await journal.ReadEventsAsync(new EventQuery { ChildId = "c-1" })).EventId);
+    }
+
+    [PostgresFact]
     public async Task A_write_the_store_cannot_take_for_the_moment_fails_as_retry_and_passes_when_retried()
     {
         // The journal's sessions give up on a lock after 300 ms; a test transaction holds one that blocks inserts.
