@@ -470,12 +470,7 @@ public sealed class ChildGrain(
         // One-way messages: the events are already durable, and none of these grains calls a child back.
         // Services are not told per event: a service's summary reads the journal rows it recorded.
         // A family hears once per unit (a child's events normally all name the same family).
-        // The notices report facts, not requests made for the caller, and no receiver reads a caller from them,
-        // so they go without the request context: Orleans would copy the caller's context into each message and
-        // the receiver would copy it again. The context is restored for the rest of this turn.
-        var turnContext = ExecutionContext.Capture();
-        RequestContext.Clear();
-        try
+        using (NoticeScope.Begin())
         {
             var familyId = steps[0].Contact.FamilyId;
             if (familyId is not null && steps.TrueForAll(s => s.Contact.FamilyId == familyId))
@@ -496,13 +491,6 @@ public sealed class ChildGrain(
                 {
                     _ = GrainFactory.For<IChampionGrain>(champion).ContactRecordedAsync(step.Contact);
                 }
-            }
-        }
-        finally
-        {
-            if (turnContext is not null)
-            {
-                ExecutionContext.Restore(turnContext);
             }
         }
     }

@@ -703,20 +703,11 @@ public sealed class FamilyGrain(
         }
 
         var notice = WardNotice();
-        var turnContext = ExecutionContext.Capture();
-        RequestContext.Clear();
-        try
+        using (NoticeScope.Begin())
         {
             foreach (var childId in _state.ChildIds)
             {
                 _ = GrainFactory.For<IChildGrain>(childId).FamilyWardChangedAsync(notice);
-            }
-        }
-        finally
-        {
-            if (turnContext is not null)
-            {
-                ExecutionContext.Restore(turnContext);
             }
         }
     }

@@ -23,14 +23,6 @@ internal abstract class JournalBatchWriter : IAsyncDisposable
     /// </summary>
     public virtual bool LeavesOutcomeUnknown(Exception failure) => false;
 
-    /// <summary>
-    /// Whether the same write may succeed if tried again: the store was unreachable, busy or out of a resource for the
-    /// moment (ADO.NET's <see cref="DbException.IsTransient"/>, which both providers set), the connection broke, or
-    /// the outcome is unknown. Not a constraint the write broke, nor a bug.
-    /// </summary>
-    public virtual bool MayPassOnRetry(Exception failure) =>
-        LeavesOutcomeUnknown(failure) || failure is DbException { IsTransient: true } or IOException or TimeoutException;
-
     public abstract ValueTask DisposeAsync();
 }
 
@@ -156,8 +148,13 @@ internal abstract class BatchingEventJournal : IEventJournal
 
     protected abstract Task<long> CountEventsCoreAsync(CancellationToken ct);
 
-    /// <summary>Whether a failed read may pass if tried again: the store unreachable, busy or out of a resource for the moment.</summary>
-    protected virtual bool ReadMayPassOnRetry(Exception failure) =>
+    /// <summary>
+    /// Whether a failed read or write may pass if tried again, one rule for both: the store was unreachable, busy or out
+    /// of a resource for the moment (ADO.NET's <see cref="DbException.IsTransient"/>, which both providers set), or the
+    /// connection broke. Not a constraint a write broke, nor a bug. A write whose outcome is unknown counts too (see
+    /// <see cref="Classified"/>).
+    /// </summary>
+    protected virtual bool MayPassOnRetry(Exception failure) =>
         failure is DbException { IsTransient: true } or IOException or TimeoutException;
 
     private async Task<T> ReadingAsync<T>(Func<Task<T>> read)
@@ -166,7 +163,7 @@ internal abstract class BatchingEventJournal : IEventJournal
         {
             return await read().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not JournalUnavailableException && ReadMayPassOnRetry(ex))
+        catch (Exception ex) when (ex is not JournalUnavailableException && MayPassOnRetry(ex))
         {
             throw new JournalUnavailableException("The event store could not be read for the moment; retry.", ex);
         }
@@ -287,8 +284,8 @@ internal abstract class BatchingEventJournal : IEventJournal
     /// A failure a retry may cure reaches the caller as <see cref="JournalUnavailableException"/> (the store's own
     /// exception inside it), so callers need not know either store's exception types to tell "retry" from "broken".
     /// </summary>
-    private static Exception Classified(JournalBatchWriter writer, Exception failure) =>
-        failure is not JournalUnavailableException && writer.MayPassOnRetry(failure)
+    private Exception Classified(JournalBatchWriter writer, Exception failure) =>
+        failure is not JournalUnavailableException && (MayPassOnRetry(failure) || writer.LeavesOutcomeUnknown(failure))
             ? new JournalUnavailableException("The event store could not take the write (it may have committed); retry with the same event ids.", failure)
             : failure;
 

@@ -254,14 +254,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     private static string? NullableString(IDataRecord record, int ordinal) =>
         record.IsDBNull(ordinal) ? null : record.GetString(ordinal);
 
-    // A read that failed without the server's answer (the connection broke or could not be made) may pass later too.
-    protected override bool ReadMayPassOnRetry(Exception failure) =>
-        base.ReadMayPassOnRetry(failure) || failure is NpgsqlException and not PostgresException || GaveUpForNow(failure);
-
     // Besides what Npgsql calls transient (connection failures, too many connections, the server starting or shutting
-    // down, serialization failures and deadlocks): a lock not had within lock_timeout, and a statement cancelled by
-    // statement_timeout. The transaction rolled back in both, so the same statement may pass later.
-    private static bool GaveUpForNow(Exception failure) =>
+    // down, serialization failures and deadlocks): a failure with no answer from the server (the connection broke or
+    // could not be made), a lock not had within lock_timeout, and a statement cancelled by statement_timeout. The
+    // transaction rolled back in the last two, so the same statement may pass later.
+    protected override bool MayPassOnRetry(Exception failure) =>
+        base.MayPassOnRetry(failure) ||
+        failure is NpgsqlException and not PostgresException ||
         failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled };
 
     private sealed class Writer(NpgsqlDataSource dataSource, TimeProvider clock) : JournalBatchWriter
@@ -345,8 +344,6 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         // (an error the server sent, after which it rolled back): the commit may or may not have happened.
         public override bool LeavesOutcomeUnknown(Exception failure) =>
             failure is NpgsqlException and not PostgresException || failure is IOException or TimeoutException;
-
-        public override bool MayPassOnRetry(Exception failure) => base.MayPassOnRetry(failure) || GaveUpForNow(failure);
 
         public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
         {
@@ -636,7 +633,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
         private void AddDepartures(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
         {
-            SortedDictionary<(string Ward, string Key), long>? byKey = null;
+            Dictionary<(string Ward, string Key), long>? byKey = null;
             for (var i = 0; i < writes.Count; i++)
             {
                 if (!accepted[i] || writes[i].Departures is not { Count: > 0 } departures)
@@ -644,12 +641,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                     continue;
                 }
 
-                // Sorted, like the entries, so that concurrent batches lock rows in the same order.
-                byKey ??= new SortedDictionary<(string Ward, string Key), long>(Comparer<(string Ward, string Key)>.Create((a, b) =>
-                {
-                    var byWard = string.CompareOrdinal(a.Ward, b.Ward);
-                    return byWard != 0 ? byWard : string.CompareOrdinal(a.Key, b.Key);
-                }));
+                byKey ??= [];
                 foreach (var departure in departures)
                 {
                     var key = (departure.WardCode, departure.EntryKey);
@@ -665,7 +657,8 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                 return;
             }
 
-            var rows = byKey.ToList();
+            // Sorted, like the entries, so that concurrent batches lock rows in the same order.
+            var rows = byKey.OrderBy(r => r.Key.Ward, StringComparer.Ordinal).ThenBy(r => r.Key.Key, StringComparer.Ordinal).ToList();
             var command = new NpgsqlBatchCommand(UpsertDepartures);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Key.Ward);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Key.Key);
