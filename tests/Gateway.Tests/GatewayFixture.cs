@@ -58,7 +58,7 @@ public class GatewayFixture : IAsyncLifetime
     public Task DrainAsync() =>
         Delivery.DrainAsync(Messages, [(_silo?.Services ?? _gateway!.Services).GetRequiredService<WardFeed>()]);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var siloPort = LoopbackPorts.Free();
         var clusterGatewayPort = LoopbackPorts.Free();
@@ -72,6 +72,7 @@ public class GatewayFixture : IAsyncLifetime
             "--Cluster:ClusterId=gateway-tests",
             "--Cluster:ServiceId=gateway-tests",
             "--Logging:LogLevel:Default=Warning",
+            .. StoreSettings,
         ];
 
         if (_hosting == SiloHosting.External)
@@ -116,7 +117,7 @@ public class GatewayFixture : IAsyncLifetime
         Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
         Grpc?.Dispose();
@@ -165,6 +166,9 @@ public class GatewayFixture : IAsyncLifetime
 
     public Metadata GrpcHeaders(TestCaller? caller) =>
         caller is null ? [] : new Metadata { { "authorization", "Bearer " + Token(caller) } };
+
+    /// <summary>Settings of the event store, given to the silo and the gateway alike; none is the embedded SQLite file in <see cref="DataDirectory"/>.</summary>
+    protected virtual IEnumerable<string> StoreSettings => [];
 
     /// <summary>Services registered after the silo host's own (external topology only), so they replace its choices.</summary>
     protected virtual void ConfigureSilo(IServiceCollection services)

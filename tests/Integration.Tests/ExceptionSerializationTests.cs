@@ -23,4 +23,20 @@ public sealed class ExceptionSerializationTests
         var unavailable = Assert.IsType<JournalUnavailableException>(copy);
         Assert.Equal("the event store could not take the write", unavailable.Message);
     }
+
+    [Fact]
+    public void The_journals_retry_signal_crosses_without_the_stores_own_exception()
+    {
+        // The journal wraps the store's exception, which has no codec of its own: the signal must cross all the same.
+        using var services = new ServiceCollection().AddSerializer(s => s.AddQpSerialization()).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var storeFailure = new Npgsql.PostgresException("canceling statement due to lock timeout", "ERROR", "ERROR", Npgsql.PostgresErrorCodes.LockNotAvailable);
+
+        var copy = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(
+            new JournalUnavailableException("The event store could not be read for the moment; retry.", storeFailure)));
+
+        var unavailable = Assert.IsType<JournalUnavailableException>(copy);
+        Assert.Equal("The event store could not be read for the moment; retry.", unavailable.Message);
+        Assert.Null(unavailable.InnerException);
+    }
 }

@@ -1,0 +1,21 @@
+using QpActors.Persistence;
+
+namespace QpActors.Grains;
+
+/// <summary>
+/// What of a <see cref="JournalUnavailableException"/> crosses from a silo to a client: that the store could not answer
+/// for the moment, and the message. The store's own exception stays in the silo's log. It is the exception's inner, and
+/// Orleans' exception codec writes an inner as itself: a provider's exception (<c>Npgsql.PostgresException</c>) has no
+/// codec, so a lock timeout while a grain activated reached the gateway as a <c>CodecNotFoundException</c>, a 500,
+/// instead of the 503 that tells the client to retry. A codec for this one type comes before the exception codec.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("qp.JournalUnavailable")]
+public readonly record struct JournalUnavailableWire([property: Id(0)] string Message);
+
+[RegisterConverter]
+public sealed class JournalUnavailableWireConverter : IConverter<JournalUnavailableException, JournalUnavailableWire>
+{
+    public JournalUnavailableException ConvertFromSurrogate(in JournalUnavailableWire surrogate) => new(surrogate.Message);
+
+    public JournalUnavailableWire ConvertToSurrogate(in JournalUnavailableException value) => new(value.Message);
+}
