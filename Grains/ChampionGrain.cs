@@ -66,7 +66,7 @@ public sealed class ChampionGrain(
 
         if (_eventIds.Contains(contact.EventId))
         {
-            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
+            return await journal.DuplicateReceiptAsync(contact);
         }
 
         // Counted tentatively so the new ward entries commit with the event; taken back if the event does not commit.
@@ -85,7 +85,7 @@ public sealed class ChampionGrain(
         if (!inserted)
         {
             Uncount(contact, null);
-            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
+            return await journal.DuplicateReceiptAsync(contact);
         }
 
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, _eventIds.Count, []);

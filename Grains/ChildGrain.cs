@@ -150,7 +150,7 @@ public sealed class ChildGrain(
 
         for (var i = 0; i < contacts.Length; i++)
         {
-            receipts[i] ??= await journal.DuplicateReceiptAsync(contacts[i].EventId, _state.Version);
+            receipts[i] ??= await journal.DuplicateReceiptAsync(contacts[i]);
         }
 
         return answer(receipts!);

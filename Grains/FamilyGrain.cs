@@ -87,7 +87,7 @@ public sealed class FamilyGrain(
         var next = _state.Apply(contact);
         if (next.Version == _state.Version)
         {
-            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
+            return await journal.DuplicateReceiptAsync(contact);
         }
 
         var now = time.GetUtcNow();
@@ -105,7 +105,7 @@ public sealed class FamilyGrain(
             WardDeparture.From(_publishedWard, entry)));
         if (!appended.Inserted)
         {
-            return await journal.DuplicateReceiptAsync(contact.EventId, _state.Version);
+            return await journal.DuplicateReceiptAsync(contact);
         }
 
         // As a replay: time passes under the state before the event up to its receipt, then the event is observed there.

@@ -23,14 +23,29 @@ public static class JournalRows
             ContactEventJson.Serialize(contact));
 
     /// <summary>
-    /// The receipt for an event id the journal already holds: the original acceptance's version, so a
-    /// retry learns what its first attempt did. <paramref name="fallbackVersion"/> covers a row not yet
-    /// visible to this read.
+    /// The answer to an event whose id the journal already holds. A receipt tells its sender only about the sender's own
+    /// records: when the sender recorded the stored event (the same <see cref="ContactEvent.RecordedBy"/>, the caller's
+    /// token, never the body), a retry learns what its first attempt did, the original acceptance's version, whatever
+    /// the repeat carries. An id another recorder's event holds is rejected naming <c>eventId</c>, with version 0 and
+    /// nothing of that event: its version is how many events a family or child holds, and the sender may not read it.
     /// </summary>
-    public static async Task<ContactReceipt> DuplicateReceiptAsync(this IEventJournal journal, string eventId, long fallbackVersion)
+    /// <exception cref="JournalUnavailableException">
+    /// The journal did not return the row (not yet visible to this read): whose it is cannot be told, so the caller retries.
+    /// </exception>
+    public static async Task<ContactReceipt> DuplicateReceiptAsync(this IEventJournal journal, ContactEvent repeat)
     {
         ArgumentNullException.ThrowIfNull(journal);
-        var original = await journal.FindEventAsync(eventId);
-        return new ContactReceipt(eventId, ReceiptStatus.Duplicate, original?.EntityVersion ?? fallbackVersion, []);
+        ArgumentNullException.ThrowIfNull(repeat);
+        var original = await journal.FindEventAsync(repeat.EventId)
+            ?? throw new JournalUnavailableException($"The event store holds event id '{repeat.EventId}' but did not return it; retry.");
+        if (!string.Equals(original.RecordedBy, repeat.RecordedBy, StringComparison.Ordinal))
+        {
+            return ContactReceipt.Rejected(repeat.EventId, [new FieldProblem("eventId", TakenByAnotherRecorder)]);
+        }
+
+        return new ContactReceipt(repeat.EventId, ReceiptStatus.Duplicate, original.EntityVersion, []);
     }
+
+    public const string TakenByAnotherRecorder =
+        "is already the id of an event another recorder recorded; nothing was recorded: send this event under an id of its own";
 }

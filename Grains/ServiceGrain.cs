@@ -82,13 +82,13 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
         await RefreshAsync();
         if (_eventIds.Contains(contact.EventId))
         {
-            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
+            return await journal.DuplicateReceiptAsync(contact);
         }
 
         var appended = await journal.AppendAsync(new JournalWrite(JournalRows.From(contact, null, _eventIds.Count + 1), [], [], []));
         if (!appended.Inserted)
         {
-            return await journal.DuplicateReceiptAsync(contact.EventId, _eventIds.Count);
+            return await journal.DuplicateReceiptAsync(contact);
         }
 
         Count(contact);

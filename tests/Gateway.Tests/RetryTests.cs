@@ -2,13 +2,16 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
 using QpActors.Gateway.Grpc.V1;
 
 namespace QpActors.Gateway.Tests;
 
 /// <summary>
 /// A device retries: the same event id sent again, at once, over the other transport, with another body, for another
-/// entity. Each repeat answers the original receipt (status duplicate, the original's version) and changes nothing.
+/// entity. Each repeat answers the original receipt (status duplicate, the original's version) and changes nothing. An id
+/// another recorder's event holds is rejected instead, telling the sender nothing of that event.
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class RetryTests(GatewayFixture gateway)
@@ -110,6 +113,60 @@ public sealed class RetryTests(GatewayFixture gateway)
         var receipts = (await ContactApiTests.Json(response)).GetProperty("receipts").EnumerateArray().ToArray();
         Assert.Equal(["accepted", "accepted", "duplicate"], receipts.Select(r => r.GetProperty("status").GetString()));
         Assert.Equal(receipts[1].GetProperty("version").GetInt64(), receipts[2].GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_event_id_another_recorder_holds_is_rejected_naming_event_id_and_says_nothing_of_that_record()
+    {
+        var (ward, family, child) = await BornAsync();
+        var attendance = AeAttendance(family, child);
+        var eventId = attendance["eventId"]!.GetValue<string>();
+        var original = await PostAsync(attendance.ToJsonString());
+        Assert.Equal("accepted", original.Status);
+        await gateway.DrainAsync();
+        var before = await RiskAsync(ward, family);
+
+        // Another service sends the id: for the same child, for a family of its own, singly, in a batch and over gRPC.
+        var midwife = TestCaller.ServiceWorker("midwifery");
+        var ownFamily = Ids.Family();
+        using var sameChild = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", midwife, attendance.ToJsonString());
+        using var otherFamily = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", midwife, TestEvents.FamilyRegistered(ownFamily, ward, eventId: eventId).ToJsonString());
+        var batch = new JsonArray(TestEvents.FamilyRegistered(Ids.Family(), ward), TestEvents.ConcernRaised(family, "housing", eventId));
+        using var inBatch = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", midwife, batch.ToJsonString());
+        var overGrpc = await Assert.ThrowsAsync<RpcException>(() => new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(new ContactEvent
+        {
+            EventId = eventId,
+            Type = "ae-attendance",
+            OccurredAt = attendance["occurredAt"]!.GetValue<string>(),
+            FamilyId = family,
+            ChildId = child,
+            Data = new Struct(),
+        }, gateway.GrpcHeaders(midwife)).ResponseAsync);
+
+        foreach (var refused in new[] { sameChild, otherFamily })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var problem = await ContactApiTests.Json(refused);
+            Assert.Equal("eventId", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+            Assert.False(problem.TryGetProperty("version", out _));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, inBatch.StatusCode);
+        var receipts = (await ContactApiTests.Json(inBatch)).GetProperty("receipts").EnumerateArray().ToArray();
+        Assert.Equal(["accepted", "rejected"], receipts.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(0, receipts[1].GetProperty("version").GetInt64());
+        Assert.Equal("eventId", Assert.Single(receipts[1].GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Equal(StatusCode.InvalidArgument, overGrpc.StatusCode);
+        Assert.Equal(["eventId"], overGrpc.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+
+        // Nothing changed, and the recorder's own retry still answers its original receipt.
+        await gateway.DrainAsync();
+        var after = await RiskAsync(ward, family);
+        Assert.Equal(before.GetProperty("version").GetInt64(), after.GetProperty("version").GetInt64());
+        Assert.Equal(before.GetProperty("openConcerns").GetRawText(), after.GetProperty("openConcerns").GetRawText());
+        using var unknown = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{ownFamily}/risk", TestCaller.EarlyIntervention(ward));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(("duplicate", original.Version), await PostAsync(attendance.ToJsonString()));
     }
 
     private async Task<(string Ward, string Family, string Child)> BornAsync()
