@@ -28,6 +28,8 @@ public static class JournalRows
     /// token, never the body), a retry learns what its first attempt did, the original acceptance's version, whatever
     /// the repeat carries. An id another recorder's event holds is rejected naming <c>eventId</c>, with version 0 and
     /// nothing of that event: its version is how many events a family or child holds, and the sender may not read it.
+    /// A level decision is compared too: the gateway stamps a decision's time itself, so what makes a retry the same
+    /// decision is its family, level and reason; another decision under the same id is refused, not answered as done.
     /// </summary>
     /// <exception cref="JournalUnavailableException">
     /// The journal did not return the row (not yet visible to this read): whose it is cannot be told, so the caller retries.
@@ -43,9 +45,23 @@ public static class JournalRows
             return ContactReceipt.Rejected(repeat.EventId, [new FieldProblem("eventId", TakenByAnotherRecorder)]);
         }
 
+        if (repeat.Data is ServiceLevelSet && !SameDecision(ContactEventJson.Deserialize(original.Payload.Bytes), repeat))
+        {
+            return ContactReceipt.Rejected(repeat.EventId, [new FieldProblem("eventId", NamesAnotherDecision)]);
+        }
+
         return new ContactReceipt(repeat.EventId, ReceiptStatus.Duplicate, original.EntityVersion, []);
     }
 
     public const string TakenByAnotherRecorder =
         "is already the id of an event another recorder recorded; nothing was recorded: send this event under an id of its own";
+
+    public const string NamesAnotherDecision =
+        "is already the id of another level decision (another family, level or reason); nothing was changed: a new decision needs a new eventId";
+
+    private static bool SameDecision(ContactEvent stored, ContactEvent repeat) =>
+        stored.Type == repeat.Type &&
+        string.Equals(stored.FamilyId, repeat.FamilyId, StringComparison.Ordinal) &&
+        string.Equals(stored.ChildId, repeat.ChildId, StringComparison.Ordinal) &&
+        Equals(stored.Data, repeat.Data);
 }

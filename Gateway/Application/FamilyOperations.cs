@@ -18,6 +18,9 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     /// </summary>
     public const int MaximumBreakGlassReasonLength = BreakGlass.MaximumReasonLength;
 
+    /// <summary>Why a level decision without an id is refused, in words a client developer can act on.</summary>
+    public const string MissingEventId = "is required: an id the client makes once for this decision (1-128 characters of A-Z a-z 0-9 . _ : -) and sends unchanged with every retry, so a retry is never recorded twice";
+
     public const string RiskStatusPurpose = "risk-status";
     public const string SetLevelPurpose = "set-level";
 
@@ -90,8 +93,14 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     /// same idempotency, durability and history as any other contact. For families in the caller's wards, or one
     /// the caller opened with a break-glass reason within the family grain's window (<c>FamilyGrain.BreakGlassWindow</c>).
     /// </summary>
-    /// <param name="idempotencyKey">The event id; generated when absent, so a retry without one may record twice.</param>
-    public async Task<OperationResult<ContactReceipt>> SetLevelAsync(Caller caller, string familyId, string? level, string? reason, string? idempotencyKey)
+    /// <param name="eventId">
+    /// The decision's id, required as a contact's is: the client makes it once and sends it unchanged with every retry,
+    /// so a retry of a decision that was recorded answers its receipt (<c>duplicate</c>) and records nothing. An id the
+    /// gateway made up would differ on each attempt, and a phone retrying after a timeout recorded the decision twice.
+    /// The same id with another family, level or reason is refused (the family grain compares them, see
+    /// <c>JournalRows.DuplicateReceiptAsync</c>).
+    /// </param>
+    public async Task<OperationResult<ContactReceipt>> SetLevelAsync(Caller caller, string familyId, string? eventId, string? level, string? reason)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var recorder = ContactOperations.RecorderOf(caller);
@@ -100,13 +109,14 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
             return recorder.As<ContactReceipt>();
         }
 
-        var eventId = string.IsNullOrWhiteSpace(idempotencyKey) ? "level-" + Guid.NewGuid().ToString("N") : idempotencyKey.Trim();
         var now = time.GetUtcNow();
         using var wire = JsonDocument.Parse(BuildLevelEvent(eventId, familyId, level, reason, now));
         var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now, calendar);
         if (!parsed.IsValid)
         {
-            return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => new FieldProblem(LevelField(e.Field), e.Message)).ToArray());
+            return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => e.Field == "eventId" && eventId is null
+                    ? new FieldProblem("eventId", MissingEventId)
+                    : new FieldProblem(LevelField(e.Field), e.Message)).ToArray());
         }
 
         // Scope first: the family grain answers whether this caller may open the family: in its wards, or inside
@@ -146,13 +156,17 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         _ => OperationResult<T>.Fail(OperationStatus.Forbidden, "Your role may not read identifiable family records."),
     };
 
-    private static string BuildLevelEvent(string eventId, string familyId, string? level, string? reason, DateTimeOffset now)
+    private static string BuildLevelEvent(string? eventId, string familyId, string? level, string? reason, DateTimeOffset now)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("eventId", eventId);
+            if (eventId is not null)
+            {
+                writer.WriteString("eventId", eventId);
+            }
+
             writer.WriteString("type", EventTypes.ServiceLevelSet);
             writer.WriteString("occurredAt", now);
             writer.WriteString("familyId", familyId);
@@ -174,12 +188,11 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>The catalogue names fields of the event it checked; the caller sent a level request.</summary>
+    /// <summary>The catalogue names fields of the event it checked; the caller sent a level request (eventId, level, reason).</summary>
     private static string LevelField(string field) => field switch
     {
         "data.level" => "level",
         "data.reason" => "reason",
-        "eventId" => "idempotencyKey",
         _ => field,
     };
 }

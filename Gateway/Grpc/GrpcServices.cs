@@ -49,9 +49,9 @@ public sealed class FamiliesGrpcService(FamilyOperations families) : FamiliesSer
         var result = await families.SetLevelAsync(
             GrpcErrors.CallerOf(context),
             request.FamilyId,
+            request.EventId.Length > 0 ? request.EventId : null,
             request.Level.Length > 0 ? request.Level : null,
-            request.Reason.Length > 0 ? request.Reason : null,
-            request.EventId.Length > 0 ? request.EventId : null);
+            request.Reason.Length > 0 ? request.Reason : null);
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 }

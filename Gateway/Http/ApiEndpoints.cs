@@ -130,10 +130,11 @@ public static class ApiEndpoints
                     var errors = new List<FieldProblem>();
                     var level = StringField(body!.RootElement, "level", errors);
                     var reason = StringField(body.RootElement, "reason", errors);
+                    var eventId = StringField(body.RootElement, "eventId", errors);
                     if (body.RootElement.ValueKind == JsonValueKind.Object)
                     {
                         errors.AddRange(body.RootElement.EnumerateObject()
-                            .Where(p => p.Name is not ("level" or "reason"))
+                            .Where(p => p.Name is not ("eventId" or "level" or "reason"))
                             .Select(p => new FieldProblem(p.Name, "is not a field of a level decision")));
                     }
 
@@ -142,8 +143,7 @@ public static class ApiEndpoints
                         return Problems.Invalid(http, errors);
                     }
 
-                    var key = http.Request.Headers["Idempotency-Key"].ToString();
-                    var result = await families.SetLevelAsync(CallerFactory.FromPrincipal(http.User), familyId, level, reason, key.Length > 0 ? key : null);
+                    var result = await families.SetLevelAsync(CallerFactory.FromPrincipal(http.User), familyId, eventId, level, reason);
                     return result.IsOk ? TypedResults.Ok(ReceiptResponse.From(result.Value!)) : Problems.From(result, http);
                 }
             })
@@ -151,7 +151,11 @@ public static class ApiEndpoints
             .RequireRateLimiting(WritesLimiter)
             .Accepts<SetLevelBody>("application/json")
             .WithName("SetFamilyLevel")
-            .WithSummary("Set a family's service level with a reason (recorded as a service-level-set event; Idempotency-Key header makes retries safe).")
+            .WithSummary("Set a family's service level with a reason, recorded as a service-level-set event under the client's eventId.")
+            .WithDescription("eventId is required, as a contact's is: make it once for the decision and send it unchanged with every retry. " +
+                "A retry with the same eventId, level and reason answers the original receipt as a duplicate and records nothing; the same " +
+                "eventId with another level, reason or family is refused with 400 naming eventId and changes nothing, as is an eventId " +
+                "another recorder's event holds.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -57,8 +57,12 @@ public sealed record BatchResponse(int Accepted, int Duplicates, int Rejected, I
     }
 }
 
-/// <summary>A practitioner's level decision: <c>level</c> is <c>universal</c>, <c>universal-plus</c> or <c>universal-partnership-plus</c>.</summary>
-public sealed record SetLevelBody(string Level, string Reason);
+/// <summary>
+/// A practitioner's level decision: <c>level</c> is <c>universal</c>, <c>universal-plus</c> or
+/// <c>universal-partnership-plus</c>. <c>eventId</c> is required, as a contact's is (1-128 characters of A-Z a-z 0-9 . _ : -):
+/// the client makes it once for the decision and sends it unchanged with every retry; it becomes the decision's event id.
+/// </summary>
+public sealed record SetLevelBody(string EventId, string Level, string Reason);
 
 /// <summary>
 /// A family's risk status. <c>setLevel</c> is the level a practitioner set (null if none; the score never sets it),

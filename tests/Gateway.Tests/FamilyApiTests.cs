@@ -98,7 +98,7 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
     {
         var (_, familyId, _) = await RegisterFamilyAsync();
         var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
-        var body = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Seen out of hours; agreed extra support with the family" }.ToJsonString();
+        var body = new JsonObject { ["eventId"] = Ids.Event(), ["level"] = "universal-plus", ["reason"] = "Seen out of hours; agreed extra support with the family" }.ToJsonString();
 
         using var refused = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, body);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -117,36 +117,13 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Setting_a_level_records_the_decision_once_per_idempotency_key()
-    {
-        var (ward, familyId, _) = await RegisterFamilyAsync();
-        var practitioner = TestCaller.EarlyIntervention(ward);
-        var body = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Home visit: mother isolated, agreed extra support" }.ToJsonString();
-        var key = Ids.Event();
-
-        using var first = gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
-        first.Headers.Add("Idempotency-Key", key);
-        using var firstResponse = await gateway.Http.SendAsync(first);
-        using var again = gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
-        again.Headers.Add("Idempotency-Key", key);
-        using var againResponse = await gateway.Http.SendAsync(again);
-
-        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
-        Assert.Equal("accepted", (await ContactApiTests.Json(firstResponse)).GetProperty("status").GetString());
-        Assert.Equal("duplicate", (await ContactApiTests.Json(againResponse)).GetProperty("status").GetString());
-
-        using var risk = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
-        Assert.Equal("universal-plus", (await ContactApiTests.Json(risk)).GetProperty("setLevel").GetString());
-    }
-
-    [Fact]
     public async Task The_familys_risk_json_is_what_the_api_serialiser_writes_for_the_typed_status_byte_for_byte()
     {
         var (ward, familyId, _) = await RegisterFamilyAsync();
         var practitioner = TestCaller.EarlyIntervention(ward);
 
         // A level decision with characters the encoder escapes, so nulls, nesting and escaping all show.
-        var body = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Mum & baby <isolated>; \"agreed\" extra support – café" }.ToJsonString();
+        var body = new JsonObject { ["eventId"] = Ids.Event(), ["level"] = "universal-plus", ["reason"] = "Mum & baby <isolated>; \"agreed\" extra support – café" }.ToJsonString();
         using (var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body))
         {
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);
@@ -185,7 +162,7 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
         using var again = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
         var second = await ContactApiTests.Json(again);
 
-        var body = new JsonObject { ["level"] = "universal-partnership-plus", ["reason"] = "Strategy meeting agreed a lead professional" }.ToJsonString();
+        var body = new JsonObject { ["eventId"] = Ids.Event(), ["level"] = "universal-partnership-plus", ["reason"] = "Strategy meeting agreed a lead professional" }.ToJsonString();
         using (var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body))
         {
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);
@@ -205,10 +182,13 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
     }
 
     [Theory]
-    [InlineData("{\"level\":\"top\",\"reason\":\"a good reason\"}", "level")]
-    [InlineData("{\"level\":\"universal\"}", "reason")]
-    [InlineData("{\"level\":\"universal\",\"reason\":\"ok reason\",\"score\":3}", "score")]
-    [InlineData("{\"level\":7,\"reason\":\"ok reason\"}", "level")]
+    [InlineData("{\"eventId\":\"e-level-1\",\"level\":\"top\",\"reason\":\"a good reason\"}", "level")]
+    [InlineData("{\"eventId\":\"e-level-1\",\"level\":\"universal\"}", "reason")]
+    [InlineData("{\"eventId\":\"e-level-1\",\"level\":\"universal\",\"reason\":\"ok reason\",\"score\":3}", "score")]
+    [InlineData("{\"eventId\":\"e-level-1\",\"level\":7,\"reason\":\"ok reason\"}", "level")]
+    [InlineData("{\"eventId\":7,\"level\":\"universal\",\"reason\":\"ok reason\"}", "eventId")]
+    [InlineData("{\"eventId\":\"not an id\",\"level\":\"universal\",\"reason\":\"ok reason\"}", "eventId")]
+    [InlineData("{\"level\":\"universal\",\"reason\":\"ok reason\"}", "eventId")]
     public async Task An_invalid_level_decision_is_a_problem_naming_the_field(string body, string field)
     {
         var practitioner = TestCaller.EarlyIntervention(Ids.Ward());
@@ -224,7 +204,7 @@ public sealed class FamilyApiTests(GatewayFixture gateway)
     {
         var (_, familyId, _) = await RegisterFamilyAsync();
         var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
-        var body = new JsonObject { ["level"] = "universal-partnership-plus", ["reason"] = "Not my family" }.ToJsonString();
+        var body = new JsonObject { ["eventId"] = Ids.Event(), ["level"] = "universal-partnership-plus", ["reason"] = "Not my family" }.ToJsonString();
 
         using var response = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, body);
 

@@ -73,6 +73,20 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_level_decision_is_documented_with_its_required_event_id()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var put = document.GetProperty("paths").GetProperty("/v1/families/{familyId}/level").GetProperty("put");
+        var body = document.GetProperty("components").GetProperty("schemas").GetProperty("SetLevelBody");
+        Assert.True(body.GetProperty("properties").TryGetProperty("eventId", out _));
+        Assert.Contains("eventId", body.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Contains("eventId is required", put.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Idempotency-Key", put.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_routes_that_only_answer_415_are_not_in_the_openapi_document()
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);

@@ -209,7 +209,7 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
             "record" => gateway.Request(HttpMethod.Post, "/v1/contacts", caller, TestEvents.FamilyRegistered(familyId, ward).ToJsonString()),
             "record-batch" => gateway.Request(HttpMethod.Post, "/v1/contacts/batch", caller, new JsonArray(TestEvents.FamilyRegistered(familyId, ward)).ToJsonString()),
             "risk" => gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", caller),
-            "set-level" => gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", caller, "{\"level\":\"universal\",\"reason\":\"role matrix\"}"),
+            "set-level" => gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", caller, LevelDecisionRetryTests.Decision(Ids.Event(), "universal", "role matrix")),
             "worklist" => gateway.Request(HttpMethod.Get, $"/v1/worklist?ward={ward}", caller),
             "unreached" => gateway.Request(HttpMethod.Get, $"/v1/wards/{ward}/unreached", caller),
             "ward-figures" => gateway.Request(HttpMethod.Get, $"/v1/wards/{ward}/figures", caller),
@@ -246,7 +246,7 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
                 await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, headers, deadline);
                 break;
             case "set-level":
-                await families.SetLevelAsync(new SetLevelRequest { FamilyId = familyId, Level = "universal", Reason = "role matrix" }, headers, deadline);
+                await families.SetLevelAsync(new SetLevelRequest { FamilyId = familyId, EventId = Ids.Event(), Level = "universal", Reason = "role matrix" }, headers, deadline);
                 break;
             case "worklist":
                 await wards.GetWorklistAsync(new WorklistRequest { Ward = ward }, headers, deadline);
