@@ -124,7 +124,7 @@ public class GatewayFixture : IAsyncLifetime
         Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
         Grpc?.Dispose();
