@@ -44,11 +44,15 @@ public sealed class QueryTokensTests
     [InlineData("?ward=w-1&page=2")]
     [InlineData("?token=abc&access_tokens=x&my_access_token=y")]
     [InlineData("?from=2026-11-28T10%3A00%3A00Z")]
-    public void A_query_without_the_parameter_is_left_as_it_was(string query)
+    public void A_query_without_the_parameter_is_left_as_it_was_and_costs_no_allocation(string query)
     {
         var features = Request(query, "/v1/audit" + query);
-
         QueryTokens.Redact(features);
+
+        // Every request passes through here, the risk read's thousands a second among them.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        QueryTokens.Redact(features);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
 
         Assert.Equal(query, features.Get<IHttpRequestFeature>()!.QueryString);
         Assert.Equal("/v1/audit" + query, features.Get<IHttpRequestFeature>()!.RawTarget);
