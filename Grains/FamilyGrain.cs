@@ -41,7 +41,9 @@ public sealed class FamilyGrain(
     // not opened itself, it reads the openings of the last BreakGlassWindow back from there (OpenWindowAsync), once.
     // Until then this holds only what this activation opened, and activating and reading in-ward cost nothing more.
     private readonly Dictionary<string, OpenWindow> _breakGlass = new(StringComparer.Ordinal);
-    private bool _breakGlassLoaded;
+
+    // That one read of the openings, shared: reads of a family interleave ([ReadOnly]), so several may ask at once.
+    private Task? _openingsRead;
     private readonly Dictionary<string, ChildAssessment> _assessed = new(StringComparer.Ordinal);
     private FamilyState _state = null!;
     private RiskTimeline _timeline = null!;
@@ -296,14 +298,19 @@ public sealed class FamilyGrain(
     /// </summary>
     private async ValueTask<OpenWindow?> OpenWindowAsync(string userId, DateTimeOffset now)
     {
-        if (!_breakGlassLoaded && !(_breakGlass.TryGetValue(userId, out var held) && held.Until > now))
+        if (!(_breakGlass.TryGetValue(userId, out var held) && held.Until > now))
         {
-            foreach (var opening in await journal.ReadBreakGlassOpeningsAsync(FamilyId, now - BreakGlassWindow))
+            var read = _openingsRead ??= ReadOpeningsAsync(now);
+            try
             {
-                KeepWindow(opening.UserId, new OpenWindow(opening.At + BreakGlassWindow, opening.Reason ?? ""), now);
+                await read;
             }
-
-            _breakGlassLoaded = true;
+            catch when (ReferenceEquals(_openingsRead, read))
+            {
+                // Not read: the next question tries again (the caller hears that the store is unavailable).
+                _openingsRead = null;
+                throw;
+            }
         }
 
         if (!_breakGlass.TryGetValue(userId, out var open))
@@ -318,6 +325,14 @@ public sealed class FamilyGrain(
 
         _breakGlass.Remove(userId);
         return null;
+    }
+
+    private async Task ReadOpeningsAsync(DateTimeOffset now)
+    {
+        foreach (var opening in await journal.ReadBreakGlassOpeningsAsync(FamilyId, now - BreakGlassWindow))
+        {
+            KeepWindow(opening.UserId, new OpenWindow(opening.At + BreakGlassWindow, opening.Reason ?? ""), now);
+        }
     }
 
     /// <summary>Keeps the later of a user's windows, and lets go of every window already over.</summary>

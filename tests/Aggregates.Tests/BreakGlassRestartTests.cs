@@ -54,14 +54,17 @@ public sealed class BreakGlassRestartTests
 
         Assert.Equal(0, calls.Of(nameof(IEventJournal.ReadBreakGlassOpeningsAsync)));
 
-        // The practitioner who gave the reason before the restart needs none now: one read of the openings, then memory.
-        Assert.Equal(AccessOutcome.Granted, await ReadAsync(Family(), elsewhere, reason: null));
+        // The practitioner who gave the reason before the restart needs none now: one read of the openings, shared by the
+        // reads that ask at once (reads of a family interleave), then memory.
+        Assert.All(
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ReadAsync(Family(), elsewhere, reason: null))),
+            outcome => Assert.Equal(AccessOutcome.Granted, outcome));
         Assert.Equal(AccessOutcome.Granted, await ReadAsync(Family(), elsewhere, reason: null));
         Assert.Equal(AccessOutcome.OutOfScope, await ReadAsync(Family(), stranger, reason: null));
         Assert.Equal(1, calls.Of(nameof(IEventJournal.ReadBreakGlassOpeningsAsync)));
 
         // Each read wrote its one audit entry and nothing else (the family has nothing of its own to save here).
-        Assert.Equal(6, calls.Of(nameof(IEventJournal.AppendAsync)) - appendsBefore);
+        Assert.Equal(8, calls.Of(nameof(IEventJournal.AppendAsync)) - appendsBefore);
 
         // Past the window's end, after another restart, the reason is asked for again.
         cluster.Clock.Advance(TimeSpan.FromMinutes(20));
@@ -72,10 +75,10 @@ public sealed class BreakGlassRestartTests
         cluster.Clock.Advance(TimeSpan.FromMilliseconds(1));
         var audit = await AsAsync(new Caller("bgr-admin", Roles.Admin, [], null, null), () =>
             cluster.Client.GetGrain<IAuditGrain>(0).QueryAsync(new AuditLogQuery(elsewhere.UserId, familyId, null, null, 1, 10)));
-        Assert.Equal(["risk-status-denied", "risk-status-read", "risk-status-read", "risk-status-read"], audit.Items.Select(e => e.Action));
+        Assert.Equal(["risk-status-denied", .. Enumerable.Repeat("risk-status-read", 5)], audit.Items.Select(e => e.Action));
         Assert.All(audit.Items.Skip(1), e => Assert.StartsWith(Reason, e.Reason, StringComparison.Ordinal));
         Assert.Equal(AuditEntry.BreakGlassOpened, audit.Items[^1].Detail);
-        Assert.All(audit.Items.Take(3), e => Assert.Null(e.Detail));
+        Assert.All(audit.Items.SkipLast(1), e => Assert.Null(e.Detail));
     }
 
     private static async Task<AccessOutcome> ReadAsync(IFamilyGrain family, Caller caller, string? reason) =>
