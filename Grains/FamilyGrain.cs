@@ -35,8 +35,15 @@ public sealed class FamilyGrain(
     private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(15);
 
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
-    // Per user: until when a break-glass reason keeps this family open to them, and the reason (each read inside the window names it).
-    private readonly Dictionary<string, (DateTimeOffset Until, string Reason)> _breakGlass = new(StringComparer.Ordinal);
+    // Per user: until when a break-glass reason keeps this family open to them, and the reason (each read inside the window
+    // names it). Only windows not yet over are kept. Every opening is also in the audit log, durable before the read that
+    // gave the reason returned, so a window outlives this activation: the first time an activation needs a window it has
+    // not opened itself, it reads the openings of the last BreakGlassWindow back from there (OpenWindowAsync), once.
+    // Until then this holds only what this activation opened, and activating and reading in-ward cost nothing more.
+    private readonly Dictionary<string, OpenWindow> _breakGlass = new(StringComparer.Ordinal);
+
+    // That one read of the openings, shared: reads of a family interleave ([ReadOnly]), so several may ask at once.
+    private Task? _openingsRead;
     private readonly Dictionary<string, ChildAssessment> _assessed = new(StringComparer.Ordinal);
     private FamilyState _state = null!;
     private RiskTimeline _timeline = null!;
@@ -91,7 +98,7 @@ public sealed class FamilyGrain(
         }
 
         var now = time.GetUtcNow();
-        if (contact.Data is ServiceLevelSet && !MaySetLevel(CallerContext.Current, now))
+        if (contact.Data is ServiceLevelSet && !await MaySetLevelAsync(CallerContext.Current, now))
         {
             return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("familyId", "only a practitioner (a frontline service, or the early intervention team for this family's ward) may set its service level")]);
         }
@@ -188,12 +195,12 @@ public sealed class FamilyGrain(
     /// contact) or the early intervention team for the family's ward (or inside an open break-glass window).
     /// Champions are not practitioners and the commission never writes.
     /// </summary>
-    private bool MaySetLevel(Caller? caller, DateTimeOffset now) => caller switch
+    private async ValueTask<bool> MaySetLevelAsync(Caller? caller, DateTimeOffset now) => caller switch
     {
         { Role: Roles.Frontline, Service: not null } => true,
         { Role: Roles.EarlyIntervention } =>
             (_state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal)) ||
-            (_breakGlass.TryGetValue(caller.UserId, out var open) && open.Until > now),
+            await OpenWindowAsync(caller.UserId, now) is not null,
         _ => false,
     };
 
@@ -241,6 +248,7 @@ public sealed class FamilyGrain(
         var inScope = _state.WardCode is { } ward && caller.Wards.Contains(ward, StringComparer.Ordinal);
         var breakGlass = false;
         string? reason = null;
+        OpenWindow? opens = null;
         if (!inScope)
         {
             // A reason too short or too long is no reason (the gateway refuses both; this is the check behind it).
@@ -249,9 +257,9 @@ public sealed class FamilyGrain(
             {
                 breakGlass = true;
                 reason = given;
-                _breakGlass[caller.UserId] = (now + BreakGlassWindow, given);
+                opens = new OpenWindow(now + BreakGlassWindow, given);
             }
-            else if (_breakGlass.TryGetValue(caller.UserId, out var open) && open.Until > now)
+            else if (await OpenWindowAsync(caller.UserId, now) is { } open)
             {
                 // The written reason again, so an entry read on its own (a filter by time or family) says why the family was open.
                 breakGlass = true;
@@ -268,10 +276,81 @@ public sealed class FamilyGrain(
             }
         }
 
-        // The audit entry is durable before any identifiable data leaves the grain.
-        await AuditAsync(caller, now, "risk-status-read", purpose, breakGlass, reason);
+        // The audit entry is durable before any identifiable data leaves the grain. An opening is kept only once its entry
+        // is: that entry is what opens the window again in a later activation.
+        await AuditAsync(caller, now, "risk-status-read", purpose, breakGlass, reason, opens is null ? null : AuditEntry.BreakGlassOpened);
+        if (opens is { } window)
+        {
+            KeepWindow(caller.UserId, window, now);
+        }
+
         await CatchUpAsync();
         return (AccessOutcome.Granted, now);
+    }
+
+    /// <summary>A break-glass window: until when it keeps the family open to its user, and the reason that opened it.</summary>
+    private readonly record struct OpenWindow(DateTimeOffset Until, string Reason);
+
+    /// <summary>
+    /// The user's open break-glass window on this family, if any. A window this activation does not hold may have been
+    /// opened by an earlier one, so the first such question an activation asks reads the recent openings back from the
+    /// audit log (one indexed read of the openings alone); after that, every opening goes through this activation.
+    /// </summary>
+    private async ValueTask<OpenWindow?> OpenWindowAsync(string userId, DateTimeOffset now)
+    {
+        if (!(_breakGlass.TryGetValue(userId, out var held) && held.Until > now))
+        {
+            var read = _openingsRead ??= ReadOpeningsAsync(now);
+            try
+            {
+                await read;
+            }
+            catch when (ReferenceEquals(_openingsRead, read))
+            {
+                // Not read: the next question tries again (the caller hears that the store is unavailable).
+                _openingsRead = null;
+                throw;
+            }
+        }
+
+        if (!_breakGlass.TryGetValue(userId, out var open))
+        {
+            return null;
+        }
+
+        if (open.Until > now)
+        {
+            return open;
+        }
+
+        _breakGlass.Remove(userId);
+        return null;
+    }
+
+    private async Task ReadOpeningsAsync(DateTimeOffset now)
+    {
+        foreach (var opening in await journal.ReadBreakGlassOpeningsAsync(FamilyId, now - BreakGlassWindow))
+        {
+            KeepWindow(opening.UserId, new OpenWindow(opening.At + BreakGlassWindow, opening.Reason ?? ""), now);
+        }
+    }
+
+    /// <summary>Keeps the later of a user's windows, and lets go of every window already over.</summary>
+    private void KeepWindow(string userId, OpenWindow window, DateTimeOffset now)
+    {
+        // A dictionary may lose entries while it is enumerated (it may not gain any).
+        foreach (var (user, open) in _breakGlass)
+        {
+            if (open.Until <= now)
+            {
+                _breakGlass.Remove(user);
+            }
+        }
+
+        if (window.Until > now && (!_breakGlass.TryGetValue(userId, out var known) || known.Until < window.Until))
+        {
+            _breakGlass[userId] = window;
+        }
     }
 
     public Task<WardContribution?> GetContributionAsync()
@@ -712,7 +791,7 @@ public sealed class FamilyGrain(
         }
     }
 
-    private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason) =>
+    private Task AuditAsync(Caller caller, DateTimeOffset now, string action, ReadPurpose purpose, bool breakGlass, string? reason, string? detail = null) =>
         journal.AppendAsync(new JournalWrite(null, [], [],
-            [new AuditEntry(now, caller.UserId, caller.Role, action, FamilyId, null, purpose.Purpose, breakGlass, reason, null)]));
+            [new AuditEntry(now, caller.UserId, caller.Role, action, FamilyId, null, purpose.Purpose, breakGlass, reason, detail)]));
 }

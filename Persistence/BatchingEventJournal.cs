@@ -131,6 +131,9 @@ internal abstract class BatchingEventJournal : IEventJournal
     public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default) =>
         ReadingAsync(() => ReadAuditCoreAsync(query, ct));
 
+    public Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsAsync(string familyId, DateTimeOffset after, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadBreakGlassOpeningsCoreAsync(familyId, after, ct));
+
     public Task<long> CountEventsAsync(CancellationToken ct = default) =>
         ReadingAsync(() => CountEventsCoreAsync(ct));
 
@@ -145,6 +148,8 @@ internal abstract class BatchingEventJournal : IEventJournal
     protected abstract Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct);
 
     protected abstract Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct);
+
+    protected abstract Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsCoreAsync(string familyId, DateTimeOffset after, CancellationToken ct);
 
     protected abstract Task<long> CountEventsCoreAsync(CancellationToken ct);
 

@@ -37,5 +37,13 @@ public interface IEventJournal : IAsyncDisposable
 
     Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default);
 
+    /// <summary>
+    /// The break-glass windows opened on <paramref name="familyId"/> after <paramref name="after"/> (exclusive), oldest
+    /// first: the audit entries whose detail is <see cref="AuditEntry.BreakGlassOpened"/>, each naming its user, instant
+    /// and reason. Read through an index of those entries alone, so a family's other audit entries (every read of it) are
+    /// never scanned.
+    /// </summary>
+    Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsAsync(string familyId, DateTimeOffset after, CancellationToken ct = default);
+
     Task<long> CountEventsAsync(CancellationToken ct = default);
 }

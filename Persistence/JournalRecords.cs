@@ -89,7 +89,15 @@ public sealed record AuditEntry(
     string? Purpose,
     bool BreakGlass,
     string? Reason,
-    string? Detail);
+    string? Detail)
+{
+    /// <summary>
+    /// The <see cref="Detail"/> of the entry a read that gave a break-glass reason leaves: it opened a window on the family
+    /// for its user, which <see cref="IEventJournal.ReadBreakGlassOpeningsAsync"/> finds again. The same text is in the
+    /// statements and in the partial index that serves them (schema 0008 on PostgreSQL, 0006 on SQLite), so it never changes.
+    /// </summary>
+    public const string BreakGlassOpened = "break-glass window opened";
+}
 
 /// <summary>
 /// Everything one caller wants stored together: all of it commits in one transaction, or

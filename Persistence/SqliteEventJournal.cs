@@ -93,7 +93,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         if (query.From is not null) where.Add("at >= @from");
         if (query.To is not null) where.Add("at < @to");
         var sql =
-            "SELECT at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail FROM qp_audit" +
+            $"SELECT {AuditColumns} FROM qp_audit" +
             (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
             " ORDER BY at DESC, seq DESC LIMIT @limit OFFSET @offset";
         return ReadAsync(
@@ -107,19 +107,43 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 p.AddWithValue("@limit", query.Limit);
                 p.AddWithValue("@offset", query.Offset);
             },
-            r => new AuditEntry(
-                JournalTime.FromText(r.GetString(0)),
-                r.GetString(1),
-                r.GetString(2),
-                r.GetString(3),
-                NullableString(r, 4),
-                NullableString(r, 5),
-                NullableString(r, 6),
-                r.GetInt64(7) != 0,
-                NullableString(r, 8),
-                NullableString(r, 9)),
+            ReadAuditRow,
             ct);
     }
+
+    protected override Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsCoreAsync(string familyId, DateTimeOffset after, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(familyId);
+
+        return ReadAsync(
+            BreakGlassOpenings,
+            p =>
+            {
+                p.AddWithValue("@family", familyId);
+                p.AddWithValue("@after", JournalTime.ToText(after));
+            },
+            ReadAuditRow,
+            ct);
+    }
+
+    private const string AuditColumns = "at, user_id, role, action, family_id, child_id, purpose, break_glass, reason, detail";
+
+    // The predicate as the partial index qp_audit_break_glass_openings (schema 0006) states it, constant included, so the
+    // planner can use that index.
+    internal const string BreakGlassOpenings =
+        $"SELECT {AuditColumns} FROM qp_audit WHERE family_id = @family AND at > @after AND break_glass AND detail = '{AuditEntry.BreakGlassOpened}' ORDER BY at, seq";
+
+    private static AuditEntry ReadAuditRow(SqliteDataReader r) => new(
+        JournalTime.FromText(r.GetString(0)),
+        r.GetString(1),
+        r.GetString(2),
+        r.GetString(3),
+        NullableString(r, 4),
+        NullableString(r, 5),
+        NullableString(r, 6),
+        r.GetInt64(7) != 0,
+        NullableString(r, 8),
+        NullableString(r, 9));
 
     protected override async Task<long> CountEventsCoreAsync(CancellationToken ct)
     {

@@ -2,11 +2,26 @@ using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Application;
 
-/// <summary>The audit log of reads of identifiable records, for admins.</summary>
+/// <summary>The audit log of reads of identifiable records, for admins, and the audit of a look at the dashboard.</summary>
 public sealed class AuditOperations(IGrainFactory grains, ILogger<AuditOperations> logger)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 500;
+
+    /// <summary>The action of the entry each load of the dashboard leaves.</summary>
+    public const string DashboardReadAction = "dashboard-read";
+
+    /// <summary>
+    /// Records, durably and before it is shown, that the caller opened the dashboard (<paramref name="what"/>: its page, or
+    /// its log stream). One entry per look, naming no record: the dashboard shows none, but it shows the cluster's
+    /// working, and its log stream shows whatever the hosts log (which may name a family or child).
+    /// </summary>
+    public Task<OperationResult<bool>> RecordDashboardReadAsync(Caller caller, string what) =>
+        GrainCalls.RunAsync(caller, logger, async () =>
+        {
+            await grains.GetGrain<IAuditGrain>(0).RecordShownAsync(new RecordsShown(DashboardReadAction, "dashboard", [], what));
+            return true;
+        });
 
     public async Task<OperationResult<AuditLogPage>> QueryAsync(Caller caller, string? user, string? family, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize)
     {

@@ -118,15 +118,17 @@ public static class AuthSetup
     /// <summary>
     /// Where the bearer handler finds the token, and a known token's answer. Browsers' EventSource cannot send headers, so
     /// the live streams (and the dashboard in a browser) also take the token as <c>access_token</c> in the query; nowhere
-    /// else, since query strings end up in logs. A token from the header that the cache validated before is answered
-    /// here, before the handler copies its validation parameters and cuts the token out of the header: at thousands of
-    /// requests a second that garbage was a measurable share of what the gateway allocates (docs/benchmarks.md).
+    /// else. The query the request carries by now says <c>access_token=Redacted</c>: the value was taken out before
+    /// anything could log it, and is read from <see cref="QueryAccessToken"/> (<see cref="QueryTokens"/>). A token from the
+    /// header that the cache validated before is answered here, before the handler copies its validation parameters and
+    /// cuts the token out of the header: at thousands of requests a second that garbage was a measurable share of what
+    /// the gateway allocates (docs/benchmarks.md).
     /// </summary>
     private static Task BearerReceivedAsync(MessageReceivedContext context, CachingJsonWebTokenHandler? cache)
     {
         var request = context.HttpContext.Request;
         if ((request.Path.StartsWithSegments("/v1/stream") || request.Path.StartsWithSegments("/dashboard"))
-            && request.Query["access_token"].ToString() is { Length: > 0 } fromQuery)
+            && context.HttpContext.Features.Get<QueryAccessToken>()?.Tokens.ToString() is { Length: > 0 } fromQuery)
         {
             context.Token = fromQuery;
             return Task.CompletedTask;

@@ -155,7 +155,7 @@ public static class ApiSetup
         var coHosted = app.Services.GetRequiredService<GatewayOptions>().SiloHosting == SiloHosting.InProcess;
         if (!coHosted || app.Services.GetRequiredService<QpHostSettings>().Dashboard)
         {
-            app.MapOrleansDashboard("/dashboard").RequireAuthorization(QpPolicies.Admin);
+            app.MapOrleansDashboard("/dashboard").RequireAuthorization(QpPolicies.Admin).WithQpRules("/dashboard");
         }
         return app;
     }

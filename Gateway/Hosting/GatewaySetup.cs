@@ -6,6 +6,7 @@ using OpenTelemetry.Trace;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
+using QpActors.Gateway.Auth;
 using QpActors.Grains.Interfaces;
 using QpActors.Hosting;
 using QpActors.Persistence;
@@ -59,6 +60,9 @@ public static class GatewaySetup
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // A bearer token in a query string (live streams, the dashboard) is taken out before any log or trace sees it.
+        builder.Services.AddQueryTokenRedaction();
 
         // The programme's calendar (Programme:TimeZone): a posted date is in the future when it is after today there.
         builder.Services.AddSingleton(settings.Calendar);

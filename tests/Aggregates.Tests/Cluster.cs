@@ -74,7 +74,7 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>The same on a fresh database of the PostgreSQL server named by QP_TEST_POSTGRES, dropped on disposal.</summary>
-    public static async Task<Cluster> StartOnPostgresAsync()
+    public static async Task<Cluster> StartOnPostgresAsync(Action<IServiceCollection>? configureSilo = null)
     {
         var server = PostgresFactAttribute.ServerConnectionString;
         var name = "qp_agg_" + Guid.NewGuid().ToString("N");
@@ -88,7 +88,7 @@ public sealed class Cluster : IAsyncDisposable
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        });
+        }, configureSilo);
         await cluster.DeployAsync();
         return cluster;
     }

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using QpActors.Gateway.Grpc.V1;
 using QpActors.Grains;
+using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Tests;
 
@@ -89,6 +91,57 @@ public sealed class AccessExpiryTests(FakeClockGatewayFixture gateway)
             Assert.True(e.GetProperty("breakGlass").GetBoolean());
             Assert.StartsWith(Reason, e.GetProperty("reason").GetString(), StringComparison.Ordinal);
         });
+    }
+
+    [Fact]
+    public async Task A_break_glass_window_outlives_its_family_grain_being_deactivated_and_still_closes_at_its_end()
+    {
+        var familyId = await RegisterFamilyAsync(Ids.Ward());
+        var family = gateway.GatewayServices.GetRequiredService<IGrainFactory>().GetGrain<IFamilyGrain>(familyId);
+        var elsewhere = TestCaller.EarlyIntervention(Ids.Ward());
+        using (var opened = await RiskAsync(familyId, elsewhere, Reason))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        // Five minutes on, the family's grain is collected (idle, a restart, a rebalance): the window it held is still open.
+        gateway.Clock.Advance(TimeSpan.FromMinutes(5));
+        await gateway.DeactivateAsync(family);
+        using (var inside = await RiskAsync(familyId, elsewhere, reason: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        }
+
+        // Setting the level checks the window too, also in an activation that has not read the family yet.
+        gateway.Clock.Advance(TimeSpan.FromMinutes(24));
+        await gateway.DeactivateAsync(family);
+        var level = new JsonObject { ["level"] = "universal-plus", ["reason"] = "Seen out of hours; agreed extra support with the family" }.ToJsonString();
+        using (var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, level))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        // Thirty-one minutes after the reason was given, in a fresh activation again: closed.
+        gateway.Clock.Advance(TimeSpan.FromMinutes(2));
+        await gateway.DeactivateAsync(family);
+        using (var closed = await RiskAsync(familyId, elsewhere, reason: null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, closed.StatusCode);
+        }
+
+        // Newest first: the refusal, the scope read before the level was set, the read after the first deactivation, the
+        // read that opened the window. The reads inside the window name the reason that was given before the deactivation.
+        gateway.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        var entries = await AuditAsync($"family={familyId}&user={elsewhere.Subject}");
+        Assert.Equal(
+            ["risk-status-denied", "risk-status-read", "risk-status-read", "risk-status-read"],
+            entries.Select(e => e.GetProperty("action").GetString()));
+        Assert.All(entries[1..], e =>
+        {
+            Assert.True(e.GetProperty("breakGlass").GetBoolean());
+            Assert.StartsWith(Reason, e.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        });
+        Assert.Equal("set-level", entries[1].GetProperty("purpose").GetString());
     }
 
     [Fact]

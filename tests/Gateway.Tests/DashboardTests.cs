@@ -75,6 +75,53 @@ public sealed class DashboardTests(GatewayFixture gateway) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Each_load_of_the_page_and_each_opening_of_the_log_stream_is_audited_once_and_the_polls_are_not()
+    {
+        var admin = TestCaller.Administrator();
+
+        // A load: the page, its script and styles, then its data polled (every second in a browser); then a reload.
+        foreach (var path in new[] { "/dashboard/", "/dashboard/index.min.js", "/dashboard/index.css", "/dashboard/DashboardCounters", "/dashboard/ClusterStats", "/dashboard/DashboardCounters", "/dashboard/index.html" })
+        {
+            using var request = gateway.Request(HttpMethod.Get, path, admin);
+            using var response = await _noRedirects.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}");
+        }
+
+        // The live log stream: audited before its first line is sent.
+        using (var request = gateway.Request(HttpMethod.Get, "/dashboard/Trace", admin))
+        using (var response = await _noRedirects.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var audit = await gateway.SendAsync(HttpMethod.Get, $"/v1/audit?user={admin.Subject}", TestCaller.Administrator());
+        Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
+        var entries = (await ContactApiTests.Json(audit)).GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(
+            [("dashboard-read", "log stream"), ("dashboard-read", "page"), ("dashboard-read", "page")],
+            entries.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("detail").GetString())));
+        Assert.All(entries, e =>
+        {
+            Assert.Equal("admin", e.GetProperty("role").GetString());
+            Assert.Equal("dashboard", e.GetProperty("purpose").GetString());
+        });
+    }
+
+    [Fact]
+    public async Task The_grain_state_reader_which_would_call_a_family_as_the_system_is_refused()
+    {
+        var familyId = Ids.Family();
+        using var recorded = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", TestCaller.ServiceWorker(), TestEvents.FamilyRegistered(familyId, Ids.Ward()).ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
+
+        using var refused = await gateway.SendAsync(HttpMethod.Get, $"/dashboard/GrainState?grainId={familyId}&grainType=QpActors.Grains.FamilyGrain", TestCaller.Administrator());
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain(familyId, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => _noRedirects.Dispose();
 
     private static bool IsRedirect(HttpStatusCode status) =>

@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
 using QpActors.Gateway.Auth;
 using QpActors.Gateway.Hosting;
 using QpActors.Grains;
@@ -48,6 +49,13 @@ public class GatewayFixture : IAsyncLifetime
     }
 
     public IServiceProvider GatewayServices => _gateway!.Services;
+
+    /// <summary>
+    /// Deactivates the grain wherever it is active and returns once it has finished deactivating (Orleans' management
+    /// grain), as an idle collection, a silo restart or a rebalance would: its next call builds a new activation.
+    /// </summary>
+    public Task DeactivateAsync(IAddressable grain) =>
+        GatewayServices.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).DeactivateGrain(grain.GetGrainId());
 
     private OneWayMessages Messages { get; } = new();
 

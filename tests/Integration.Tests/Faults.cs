@@ -170,6 +170,9 @@ public sealed class Faults
 
         public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default) => inner.ReadAuditAsync(query, ct);
 
+        public Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsAsync(string familyId, DateTimeOffset after, CancellationToken ct = default) =>
+            inner.ReadBreakGlassOpeningsAsync(familyId, after, ct);
+
         public Task<long> CountEventsAsync(CancellationToken ct = default) => inner.CountEventsAsync(ct);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();

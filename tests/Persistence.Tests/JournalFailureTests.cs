@@ -150,6 +150,8 @@ public sealed class JournalFailureTests
 
         protected override Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct) => throw Unused();
 
+        protected override Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsCoreAsync(string familyId, DateTimeOffset after, CancellationToken ct) => throw Unused();
+
         protected override Task<long> CountEventsCoreAsync(CancellationToken ct) => throw Unused();
 
         protected override ValueTask DisposeResourcesAsync() => ValueTask.CompletedTask;

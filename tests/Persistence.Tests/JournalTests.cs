@@ -373,6 +373,76 @@ public static class JournalScenarios
         Assert.Empty(await journal.ReadAuditAsync(new AuditQuery { Offset = 4 }));
     }
 
+    /// <summary>
+    /// A family's break-glass openings after an instant (exclusive), oldest first, and nothing else: not the reads inside a
+    /// window, not another family's openings, not ordinary reads. The read goes through the index of openings alone, so a
+    /// family read thousands of times is not scanned to find the one reason given for it.
+    /// </summary>
+    public static async Task BreakGlassOpeningsAreReadAloneThroughTheirIndex(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        static AuditEntry Opening(string user, string family, DateTimeOffset at) =>
+            new(at, user, "early-intervention", "risk-status-read", family, null, "risk-status", true, "safeguarding call out of hours", AuditEntry.BreakGlassOpened);
+        AuditEntry[] openings = [Opening("u-1", "f-1", T0), Opening("u-2", "f-1", T0.AddMinutes(1)), Opening("u-1", "f-1", T0.AddMinutes(5))];
+        await journal.AppendAsync(JournalWrite.ForAudit(
+        [
+            openings[0],
+            openings[1],
+            Opening("u-1", "f-1", T0.AddMinutes(2)) with { Reason = "safeguarding call out of hours (within the window)", Detail = null },
+            Opening("u-1", "f-2", T0.AddMinutes(3)),
+            Opening("u-3", "f-1", T0.AddMinutes(4)) with { BreakGlass = false, Reason = null, Detail = null },
+            openings[2],
+        ]));
+        await journal.AppendAsync(JournalWrite.ForAudit(
+            Enumerable.Range(0, 2_000).Select(i => Audit("u-team", "f-1", T0.AddSeconds(i))).ToArray()));
+
+        Assert.Equal([openings[1], openings[2]], await journal.ReadBreakGlassOpeningsAsync("f-1", T0));
+        Assert.Equal(openings, await journal.ReadBreakGlassOpeningsAsync("f-1", T0.AddTicks(-10)));
+        Assert.Empty(await journal.ReadBreakGlassOpeningsAsync("f-1", T0.AddMinutes(5)));
+        Assert.Empty(await journal.ReadBreakGlassOpeningsAsync("f-unknown", T0.AddDays(-1)));
+
+        // The plan of the journal's own statement, once the planner knows the table's shape.
+        string plan;
+        if (kind == StorageKind.Postgres)
+        {
+            await store.ScalarAsync("ANALYZE qp_audit");
+            await using var connection = new Npgsql.NpgsqlConnection(store.Settings.ConnectionString);
+            await connection.OpenAsync();
+            await using var explain = new Npgsql.NpgsqlCommand("EXPLAIN " + PostgresEventJournal.BreakGlassOpenings, connection);
+            explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = "f-1" });
+            explain.Parameters.Add(new Npgsql.NpgsqlParameter { Value = T0.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            var lines = new List<string>();
+            await using var reader = await explain.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0));
+            }
+
+            plan = string.Join("\n", lines);
+        }
+        else
+        {
+            await store.ScalarAsync("ANALYZE");
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(store.Settings.ConnectionString);
+            await connection.OpenAsync();
+            await using var explain = connection.CreateCommand();
+            explain.CommandText = "EXPLAIN QUERY PLAN " + SqliteEventJournal.BreakGlassOpenings;
+            explain.Parameters.AddWithValue("@family", "f-1");
+            explain.Parameters.AddWithValue("@after", JournalTime.ToText(T0));
+            var lines = new List<string>();
+            await using var reader = await explain.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(3));
+            }
+
+            plan = string.Join("\n", lines);
+        }
+
+        Assert.Contains("qp_audit_break_glass_openings", plan, StringComparison.Ordinal);
+    }
+
     public static async Task MetricsShowEachCommitAndEachCallersWait(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -503,6 +573,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
     [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [Fact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
+    [Fact] public Task Break_glass_openings_are_read_alone_through_their_index() => JournalScenarios.BreakGlassOpeningsAreReadAloneThroughTheirIndex(Kind);
     [Fact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
     [Fact] public Task Reads_all_pages_of_a_replay() => JournalScenarios.ReadsAllPagesOfAReplay(Kind);
     [Fact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);
@@ -550,6 +621,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
     [PostgresFact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [PostgresFact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
+    [PostgresFact] public Task Break_glass_openings_are_read_alone_through_their_index() => JournalScenarios.BreakGlassOpeningsAreReadAloneThroughTheirIndex(Kind);
     [PostgresFact] public Task Refuses_writes_once_disposed() => JournalScenarios.RefusesWritesOnceDisposed(Kind);
     [PostgresFact] public Task Reads_all_pages_of_a_replay() => JournalScenarios.ReadsAllPagesOfAReplay(Kind);
     [PostgresFact] public Task Metrics_show_each_commit_and_each_callers_wait() => JournalScenarios.MetricsShowEachCommitAndEachCallersWait(Kind);

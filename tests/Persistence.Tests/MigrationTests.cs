@@ -14,11 +14,12 @@ public static class MigrationScenarios
     /// <summary>
     /// The scripts each store carries: the third tunes ingest cost on both; PostgreSQL's fourth stores ward entries as
     /// text, its fifth puts their version and time before the payload, its sixth moves the membership version only on a
-    /// change; SQLite's fourth makes a racing first grain-state write a version conflict.
+    /// change; SQLite's fourth makes a racing first grain-state write a version conflict. The last on each indexes the audit
+    /// entries that opened a break-glass window.
     /// </summary>
     public static (int[] Versions, string[] Names) Expected(StorageKind kind) => kind == StorageKind.Postgres
-        ? ([1, 2, 3, 4, 5, 6, 7], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout", "membership_version_follows_change", "ward_departures"])
-        : ([1, 2, 3, 4, 5], ["orleans", "qpactors", "ingest_cost", "grain_state_first_write", "ward_departures"]);
+        ? ([1, 2, 3, 4, 5, 6, 7, 8], ["orleans", "qpactors", "ingest_cost", "ward_entry_text", "ward_entry_layout", "membership_version_follows_change", "ward_departures", "break_glass_openings"])
+        : ([1, 2, 3, 4, 5, 6], ["orleans", "qpactors", "ingest_cost", "grain_state_first_write", "ward_departures", "break_glass_openings"]);
 
     public static async Task AppliesOnceThenNothing(StorageKind kind)
     {

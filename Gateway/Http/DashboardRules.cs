@@ -1,0 +1,84 @@
+using QpActors.Gateway.Application;
+using QpActors.Gateway.Auth;
+
+namespace QpActors.Gateway.Http;
+
+/// <summary>
+/// What the gateway adds to the Orleans dashboard's own endpoints (which sit behind the admin policy; the dashboard has
+/// no access rules of its own). It shows the cluster's working: silos, grain types with their activation counts, call
+/// rates, runtime counters, reminders (the deadline sweep's one), never a family or child id of itself. Three of its
+/// endpoints need more:
+/// <list type="bullet">
+/// <item>its page (<c>/</c>, <c>/index.html</c>) leaves one <c>dashboard-read</c> audit entry per load, written before the
+/// page is sent; the page's script then polls the dashboard's data every second, which is not audited again;</item>
+/// <item>its log stream (<c>/Trace</c>) shows the hosts' log output live, which may name families and children, so each
+/// opening is audited the same way;</item>
+/// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
+/// system, outside the grains' access checks and the audit, so it is refused.</item>
+/// </list>
+/// The bare path (<c>/dashboard</c>, no slash) is answered here too: the dashboard redirects it to its page keeping the
+/// query, so a browser's <c>access_token</c> goes along, but its redirect logs its destination; this one writes nothing.
+/// </summary>
+public static class DashboardRules
+{
+    public static TBuilder WithQpRules<TBuilder>(this TBuilder dashboard, string prefix)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(dashboard);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        dashboard.Add(endpoint =>
+        {
+            if (endpoint is not RouteEndpointBuilder { RequestDelegate: { } shown } route)
+            {
+                return;
+            }
+
+            var path = route.RoutePattern.RawText;
+            if (path == prefix + "/")
+            {
+                route.RequestDelegate = context => context.Request.Path.Value?.EndsWith('/') == false
+                    ? Redirect(context, prefix)
+                    : AuditedAsync(context, shown, "page");
+            }
+            else if (path == prefix + "/index.html")
+            {
+                route.RequestDelegate = context => AuditedAsync(context, shown, "page");
+            }
+            else if (path == prefix + "/Trace")
+            {
+                route.RequestDelegate = context => AuditedAsync(context, shown, "log stream");
+            }
+            else if (path == prefix + "/GrainState")
+            {
+                route.RequestDelegate = context => Problems.Status(
+                    StatusCodes.Status403Forbidden,
+                    "Not allowed",
+                    "The dashboard's grain state reader is switched off: it reads grains as the system, outside their access rules and the audit.")
+                    .ExecuteAsync(context);
+            }
+        });
+        return dashboard;
+    }
+
+    private static async Task AuditedAsync(HttpContext context, RequestDelegate shown, string what)
+    {
+        var caller = CallerFactory.FromPrincipal(context.User);
+        var audited = await context.RequestServices.GetRequiredService<AuditOperations>().RecordDashboardReadAsync(caller, what);
+        if (!audited.IsOk)
+        {
+            await Problems.From(audited, context).ExecuteAsync(context);
+            return;
+        }
+
+        await shown(context);
+    }
+
+    /// <summary>To the page, with the query as the browser sent it (its token included: see <see cref="QueryAccessToken"/>).</summary>
+    private static Task Redirect(HttpContext context, string prefix)
+    {
+        var query = context.Features.Get<QueryAccessToken>()?.Original ?? context.Request.QueryString;
+        context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
+        context.Response.Headers.Location = context.Request.PathBase + prefix + "/" + query;
+        return Task.CompletedTask;
+    }
+}
