@@ -42,11 +42,12 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
 
         var decision = overHttp.GetProperty("setLevelDecision");
         Assert.Equal((second, Team, ben.Subject), (decision.GetProperty("eventId").GetString(), decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").GetString()));
-        Assert.Equal([(first, Team, amira.Subject), (second, Team, ben.Subject)], DecisionLines(overHttp).Order());
+        // Recent events come newest first.
+        Assert.Equal([(second, Team, ben.Subject), (first, Team, amira.Subject)], DecisionLines(overHttp));
         Assert.Equal((second, Team, ben.Subject), (overGrpc.SetLevelDecision.EventId, overGrpc.SetLevelDecision.SetBy, overGrpc.SetLevelDecision.Practitioner));
         Assert.Equal(
-            [(first, Team, amira.Subject), (second, Team, ben.Subject)],
-            overGrpc.RecentEvents.Where(e => e.Type == EventTypes.ServiceLevelSet).Select(e => (e.EventId, e.RecordedBy, e.Practitioner)).Order());
+            [(second, Team, ben.Subject), (first, Team, amira.Subject)],
+            overGrpc.RecentEvents.Where(e => e.Type == EventTypes.ServiceLevelSet).Select(e => (e.EventId, e.RecordedBy, e.Practitioner)));
         Assert.All(overGrpc.RecentEvents.Where(e => e.Type != EventTypes.ServiceLevelSet), e => Assert.False(e.HasPractitioner));
     }
 
