@@ -122,20 +122,36 @@ public sealed record ChildRiskView(
     [property: Id(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RiskChange>? History);
 
 /// <summary>The practitioner's decision on a family's service level.</summary>
+/// <param name="SetBy">
+/// The recorder: the team or service whose token recorded it (<c>service:early-intervention</c> for every early
+/// intervention practitioner), as every event's <c>recordedBy</c> is.
+/// </param>
+/// <param name="Practitioner">
+/// The person who made the decision and may be asked why: the subject of the token that recorded it, never anything
+/// the client sent. Null for a decision recorded before decisions named their practitioner; <see cref="SetBy"/> then
+/// names only the team.
+/// </param>
 [GenerateSerializer, Immutable, Alias("qp.LevelDecision")]
 public sealed record LevelDecision(
     [property: Id(0)] string Level,
     [property: Id(1)] string Reason,
     [property: Id(2)] string SetBy,
     [property: Id(3)] DateTimeOffset SetAt,
-    [property: Id(4)] string EventId);
+    [property: Id(4)] string EventId,
+    [property: Id(5)] string? Practitioner);
 
+/// <summary>One of a family's recent events.</summary>
+/// <param name="Practitioner">
+/// On a level decision's line, who made it (as <see cref="LevelDecision.Practitioner"/>). Left out of the JSON where there
+/// is none: most lines are contacts, which name no practitioner, and a risk read sends twenty lines.
+/// </param>
 [GenerateSerializer, Immutable, Alias("qp.HistoryEntry")]
 public sealed record HistoryEntry(
     [property: Id(0)] DateTimeOffset OccurredAt,
     [property: Id(1)] string Type,
     [property: Id(2)] string EventId,
-    [property: Id(3)] string RecordedBy);
+    [property: Id(3)] string RecordedBy,
+    [property: Id(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Practitioner);
 
 /// <summary>A family's risk status: the suggested level, the level a practitioner set, and why.</summary>
 [GenerateSerializer, Immutable, Alias("qp.FamilyRiskStatus")]

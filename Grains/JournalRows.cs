@@ -29,7 +29,9 @@ public static class JournalRows
     /// the repeat carries. An id another recorder's event holds is rejected naming <c>eventId</c>, with version 0 and
     /// nothing of that event: its version is how many events a family or child holds, and the sender may not read it.
     /// A level decision is compared too: the gateway stamps a decision's time itself, so what makes a retry the same
-    /// decision is its family, level and reason; another decision under the same id is refused, not answered as done.
+    /// decision is its family, level and reason; another decision under the same id is refused, not answered as done. Its
+    /// practitioner is not compared: a retry under a colleague's token on the same team is the team's own repeat, answered
+    /// as such, and the practitioner who first made the decision stays named.
     /// </summary>
     /// <exception cref="JournalUnavailableException">
     /// The journal did not return the row (not yet visible to this read): whose it is cannot be told, so the caller retries.

@@ -11,6 +11,12 @@ namespace QpActors.Domain.Events;
 /// <param name="ChildId">Present when the contact was about one child.</param>
 /// <param name="RecordedBy">The caller's identity (<c>service:&lt;id&gt;</c> or <c>champion:&lt;id&gt;</c>), never taken from the body.</param>
 /// <param name="ReceivedAt">When the system accepted it.</param>
+/// <param name="Practitioner">
+/// Who made a level decision: the subject of the token that recorded it, never taken from the body. The recorder is a
+/// team or service (every early intervention practitioner records as <c>service:early-intervention</c>, which receipts
+/// and duplicate detection rely on); a decision must also name the person accountable for it. Null for every other
+/// event, and for a decision stored before decisions named their practitioner.
+/// </param>
 public sealed record ContactEvent(
     string EventId,
     string Type,
@@ -19,4 +25,5 @@ public sealed record ContactEvent(
     string? ChildId,
     string RecordedBy,
     DateTimeOffset ReceivedAt,
-    EventData Data);
+    EventData Data,
+    string? Practitioner = null);

@@ -6,7 +6,8 @@ namespace QpActors.Domain.Events;
 
 /// <summary>
 /// The journal's storage form: the wire object exactly as the catalogue defines it, plus
-/// <c>recordedBy</c> and <c>receivedAt</c>. Property order is fixed, so equal events give equal text.
+/// <c>recordedBy</c>, a level decision's <c>practitioner</c> and <c>receivedAt</c>. Property order is fixed, so equal events
+/// give equal text.
 /// </summary>
 public static class ContactEventJson
 {
@@ -76,6 +77,11 @@ public static class ContactEventJson
         // Serialised as its own type, the data carries no discriminator: the wire form has "type" above.
         JsonSerializer.Serialize(writer, contactEvent.Data, contactEvent.Data.GetType(), DataOptions);
         writer.WriteString("recordedBy", contactEvent.RecordedBy);
+        if (contactEvent.Practitioner is not null)
+        {
+            writer.WriteString("practitioner", contactEvent.Practitioner);
+        }
+
         writer.WriteString("receivedAt", contactEvent.ReceivedAt);
         writer.WriteEndObject();
     }

@@ -64,11 +64,15 @@ public static class EventCatalogue
     /// <param name="recordedBy">The caller's identity; the body may not name its own recorder.</param>
     /// <param name="receivedAt">When it arrived; also "now" for the clock-skew check.</param>
     /// <param name="calendar">The programme's calendar, whose days the event's dates are.</param>
-    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar)
+    /// <param name="practitioner">
+    /// The person the caller's token names (its subject). A level decision records them as the practitioner who made it
+    /// (<see cref="ContactEvent.Practitioner"/>); other events name no one. The body may not name a practitioner.
+    /// </param>
+    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar, string? practitioner = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(recordedBy);
         ArgumentNullException.ThrowIfNull(calendar);
-        return Read(wireObject, recordedBy, receivedAt, calendar);
+        return Read(wireObject, recordedBy, string.IsNullOrWhiteSpace(practitioner) ? null : practitioner, receivedAt, calendar);
     }
 
     /// <summary>
@@ -86,11 +90,19 @@ public static class EventCatalogue
             return new ParseResult(null, errors);
         }
 
-        return Read(stored, recordedBy, receivedAt.Value, postedIn: null);
+        // Only a level decision names a practitioner, and one stored before decisions did names none: the field is optional.
+        var practitioner = reader.String("practitioner", required: false, t => t.Length == 0 ? "must not be empty" : null);
+        if (!reader.Ok)
+        {
+            return new ParseResult(null, errors);
+        }
+
+        return Read(stored, recordedBy, practitioner, receivedAt.Value, postedIn: null);
     }
 
+    /// <param name="practitioner">Who made the event if it is a level decision (the caller's subject, or the stored name).</param>
     /// <param name="postedIn">The calendar of a posted event; null for one read back from the journal, which is trusted.</param>
-    private static ParseResult Read(JsonElement wire, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar? postedIn)
+    private static ParseResult Read(JsonElement wire, string recordedBy, string? practitioner, DateTimeOffset receivedAt, ProgrammeCalendar? postedIn)
     {
         var trusted = postedIn is null;
         var errors = new List<FieldError>();
@@ -146,9 +158,10 @@ public static class EventCatalogue
         {
             reader.Has("recordedBy");
             reader.Has("receivedAt");
+            reader.Has("practitioner");
         }
 
-        reader.RejectUnknown(name => name is "recordedBy" or "receivedAt"
+        reader.RejectUnknown(name => name is "recordedBy" or "receivedAt" or "practitioner"
             ? "is set by the server from the caller's identity and must not be posted"
             : "is not a field of a contact event");
 
@@ -159,7 +172,8 @@ public static class EventCatalogue
 
         return new ParseResult(
             // The catalogue's own name and a shared recorder: states keep both for as long as they live.
-            new ContactEvent(eventId, spec!.Name, occurredAt.Value, familyId, childId, SharedCodes.Share(recordedBy), receivedAt, data),
+            new ContactEvent(eventId, spec!.Name, occurredAt.Value, familyId, childId, SharedCodes.Share(recordedBy), receivedAt, data,
+                data is ServiceLevelSet ? practitioner : null),
             []);
     }
 

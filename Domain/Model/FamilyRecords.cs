@@ -52,11 +52,14 @@ public sealed record ChampionLink(string ChampionId, ValueList<Occurrence> Outre
 }
 
 /// <summary>The practitioner's decision behind a service level.</summary>
-public sealed record LevelDecision(ServiceLevel Level, string Reason, string RecordedBy);
+/// <param name="RecordedBy">The team or service that recorded it (<c>service:early-intervention</c> for the whole team).</param>
+/// <param name="Practitioner">The person who made it (their token's subject); null for a decision stored before decisions named one.</param>
+public sealed record LevelDecision(ServiceLevel Level, string Reason, string RecordedBy, string? Practitioner);
 
 public sealed record ServiceScore(string Service, int Score);
 
 public sealed record SurveyRecord(DateTimeOffset At, string EventId, string ChampionId, ValueList<ServiceScore> Satisfaction) : ITimed;
 
 /// <summary>A line of the family's recent history, for "what changed".</summary>
-public sealed record HistoryEntry(DateTimeOffset At, string Type, string EventId, string RecordedBy) : ITimed;
+/// <param name="Practitioner">Who made a level decision (see <see cref="ContactEvent.Practitioner"/>); null on every other line.</param>
+public sealed record HistoryEntry(DateTimeOffset At, string Type, string EventId, string RecordedBy, string? Practitioner = null) : ITimed;

@@ -173,7 +173,8 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
 
     /// <summary>
     /// The recorder is who the token says the caller is bound to; a body can never name it.
-    /// Early intervention practitioners record level decisions for their team.
+    /// Early intervention practitioners record level decisions for their team; each decision also names the practitioner
+    /// who made it, the token's subject (<see cref="ContactEvent.Practitioner"/>), which receipts do not go by.
     /// </summary>
     public static OperationResult<string> RecorderOf(Caller caller)
     {
@@ -190,7 +191,8 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
 
     private static ParseResultWithProblems Parse(Caller caller, JsonElement wire, string recorder, DateTimeOffset receivedAt, ProgrammeCalendar calendar)
     {
-        var result = EventCatalogue.Parse(wire, recorder, receivedAt, calendar);
+        // A level decision posted as a contact names the person whose token posted it, as one set through the level endpoint does.
+        var result = EventCatalogue.Parse(wire, recorder, receivedAt, calendar, practitioner: caller.UserId);
         if (!result.IsValid)
         {
             return new(null, result.Errors.Select(e => new FieldProblem(e.Field, e.Message)).ToArray());

@@ -92,6 +92,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     /// Sets a family's service level as a <c>service-level-set</c> contact event, so the decision has the
     /// same idempotency, durability and history as any other contact. For families in the caller's wards, or one
     /// the caller opened with a break-glass reason within the family grain's window (<c>FamilyGrain.BreakGlassWindow</c>).
+    /// The team records it; the caller, by their token's subject, is named as the practitioner who made it.
     /// </summary>
     /// <param name="eventId">
     /// The decision's id, required as a contact's is: the client makes it once and sends it unchanged with every retry,
@@ -111,7 +112,8 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
 
         var now = time.GetUtcNow();
         using var wire = JsonDocument.Parse(BuildLevelEvent(eventId, familyId, level, reason, now));
-        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now, calendar);
+        // The team records the decision (receipts and retries go by the recorder); the caller's own subject names who made it.
+        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now, calendar, practitioner: caller.UserId);
         if (!parsed.IsValid)
         {
             return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => e.Field == "eventId" && eventId is null

@@ -134,6 +134,10 @@ public static class ProtoMapping
                 SetAt = Timestamp.FromDateTimeOffset(decision.SetAt),
                 EventId = decision.EventId,
             };
+            if (decision.Practitioner is not null)
+            {
+                proto.SetLevelDecision.Practitioner = decision.Practitioner;
+            }
         }
 
         proto.Factors.AddRange(status.Factors.Select(ToProto));
@@ -141,7 +145,18 @@ public static class ProtoMapping
         proto.OverdueReviews.AddRange(status.OverdueReviews.Select(o => new V1.OverdueReview { ChildId = o.ChildId, Review = o.Review, DueByDate = Day(o.DueBy) }));
         proto.OpenConcerns.AddRange(status.OpenConcerns.Select(c => new V1.OpenConcern { Concern = c.Concern, RaisedOn = Stamp(c.RaisedOn), EventId = c.EventId }));
         proto.History.AddRange(status.History.Select(ToProto));
-        proto.RecentEvents.AddRange(status.RecentEvents.Select(e => new V1.HistoryEntry { OccurredAt = Stamp(e.OccurredAt), Type = e.Type, EventId = e.EventId, RecordedBy = e.RecordedBy }));
+        proto.RecentEvents.AddRange(status.RecentEvents.Select(ToProto));
+        return proto;
+    }
+
+    private static V1.HistoryEntry ToProto(HistoryEntry entry)
+    {
+        var proto = new V1.HistoryEntry { OccurredAt = Stamp(entry.OccurredAt), Type = entry.Type, EventId = entry.EventId, RecordedBy = entry.RecordedBy };
+        if (entry.Practitioner is not null)
+        {
+            proto.Practitioner = entry.Practitioner;
+        }
+
         return proto;
     }
 

@@ -155,7 +155,10 @@ public static class ApiEndpoints
             .WithDescription("eventId is required, as a contact's is: make it once for the decision and send it unchanged with every retry. " +
                 "A retry with the same eventId, level and reason answers the original receipt as a duplicate and records nothing; the same " +
                 "eventId with another level, reason or family is refused with 400 naming eventId and changes nothing, as is an eventId " +
-                "another recorder's event holds.")
+                "another recorder's event holds. The decision names the practitioner who made it: the subject of your token, never a field " +
+                "or header you send (a practitioner field is refused with 400). The family's risk status shows it as " +
+                "setLevelDecision.practitioner, beside setBy, the team that recorded it (service:early-intervention), and on the decision's " +
+                "line in recentEvents. A retry answers the original and the practitioner who first made the decision stays named.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -338,6 +338,56 @@ public sealed class EventCatalogueTests
     }
 
     [Fact]
+    public void A_level_decision_names_the_practitioner_it_was_parsed_for_and_no_other_event_names_one()
+    {
+        using var decision = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""));
+        using var contact = JsonDocument.Parse(Wire(EventTypes.SessionAttended, null, """{"session":"sounds-like-fun"}"""));
+
+        var decided = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira").Event!;
+        var attended = EventCatalogue.Parse(contact.RootElement, Recorder, Now, ProgrammeCalendar.QueensPark, practitioner: "hv-ben").Event!;
+
+        Assert.Equal(("service:early-intervention", "ei-amira"), (decided.RecordedBy, decided.Practitioner));
+        Assert.Null(attended.Practitioner);
+    }
+
+    [Fact]
+    public void A_posted_event_cannot_name_its_practitioner_in_the_envelope_or_in_its_data()
+    {
+        var inEnvelope = JsonNode.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""))!.AsObject();
+        inEnvelope["practitioner"] = "ei-someone-else";
+        var inData = Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting","practitioner":"ei-someone-else"}""");
+        using var envelope = JsonDocument.Parse(inEnvelope.ToJsonString());
+        using var data = JsonDocument.Parse(inData);
+
+        var refused = EventCatalogue.Parse(envelope.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira");
+        var refusedInData = EventCatalogue.Parse(data.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira");
+
+        Assert.Null(refused.Event);
+        var error = Assert.Single(refused.Errors);
+        Assert.Equal("practitioner", error.Field);
+        Assert.Contains("set by the server", error.Message, StringComparison.Ordinal);
+        Assert.Null(refusedInData.Event);
+        Assert.Equal(["data.practitioner"], refusedInData.Errors.Select(e => e.Field));
+    }
+
+    [Fact]
+    public void Storage_json_keeps_a_decisions_practitioner_and_reads_a_decision_stored_before_decisions_named_one()
+    {
+        using var wire = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""));
+        var decided = EventCatalogue.Parse(wire.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira").Event!;
+
+        // A row written before decisions named their practitioner, as the journal holds it.
+        var older = ContactEventJson.Deserialize("""
+            {"eventId":"e-0","type":"service-level-set","occurredAt":"2026-11-19T09:00:00+00:00","familyId":"f-1","data":{"level":"universal","reason":"Stepped down after review"},"recordedBy":"service:early-intervention","receivedAt":"2026-11-19T09:00:01+00:00"}
+            """u8.ToArray());
+
+        Assert.Equal(decided, ContactEventJson.Deserialize(ContactEventJson.Serialize(decided)));
+        Assert.Equal("ei-amira", (string?)JsonNode.Parse(ContactEventJson.Serialize(decided))!["practitioner"]);
+        Assert.Equal(("service:early-intervention", (string?)null), (older.RecordedBy, older.Practitioner));
+        Assert.Equal(new ServiceLevelSet(ServiceLevel.Universal, "Stepped down after review"), older.Data);
+    }
+
+    [Fact]
     public void Corrupt_storage_json_throws()
     {
         Assert.Throws<FormatException>(() => ContactEventJson.Deserialize("""{"eventId":"e-1","type":"ae-attendance"}"""u8.ToArray()));

@@ -26,7 +26,7 @@ public sealed class FoldTests
             Event("f-10", Day(2025, 6, 1), new ChampionOutreach("ch-2", "maternity-drop-in"), childId: null),
             Event("f-11", Day(2025, 6, 2), new SurveyCompleted("ch-1", new[] { ("health-visiting", 4), ("childrens-centre", 5) }
                 .ToImmutableSortedDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal)), childId: null),
-            Event("f-12", Day(2025, 7, 1), new ServiceLevelSet(ServiceLevel.UniversalPlus, "Agreed after the review"), childId: null),
+            Event("f-12", Day(2025, 7, 1), new ServiceLevelSet(ServiceLevel.UniversalPlus, "Agreed after the review"), childId: null) with { Practitioner = "hv-amira" },
             Event("f-13", Day(2025, 7, 1), new ServiceLevelSet(ServiceLevel.UniversalPartnershipPlus, "Domestic abuse concern"), childId: null, recordedBy: "service:childrens-centre"),
             Event("f-14", Day(2025, 8, 1), new BirthNotified(new DateOnly(2025, 7, 30), "queens-park"), childId: "c-2"),
             Event("f-15", Day(2025, 8, 3), new ReferralMade("r-9", "health-visiting", "midwifery"), childId: null),
@@ -239,6 +239,27 @@ public sealed class FoldTests
         Assert.Equal("f-13", family.SetLevel.EventId);
         Assert.Equal(5, Assert.Single(family.Surveys).Satisfaction.Single(s => s.Service == "childrens-centre").Score);
         Assert.Equal(33, family.SessionsAttended.Count);
+    }
+
+    [Fact]
+    public void A_level_decision_names_its_practitioner_in_the_state_and_in_its_history_line_and_an_older_one_names_its_team()
+    {
+        const string Team = "service:early-intervention";
+        var older = Event("d-1", Day(2025, 7, 1), new ServiceLevelSet(ServiceLevel.UniversalPlus, "Agreed after the review"), childId: null, recordedBy: Team);
+        var first = Event("d-2", Day(2025, 8, 1), new ServiceLevelSet(ServiceLevel.UniversalPartnershipPlus, "Domestic abuse concern"), childId: null, recordedBy: Team) with { Practitioner = "ei-amira" };
+        var second = Event("d-3", Day(2025, 9, 1), new ServiceLevelSet(ServiceLevel.UniversalPlus, "Stepped down after the strategy meeting"), childId: null, recordedBy: Team) with { Practitioner = "ei-ben" };
+
+        // Two practitioners of one team in turn after a decision stored before decisions named one, arriving in any order.
+        var family = FamilyState.Fold("f-1", [second, older, first, second]);
+        var onlyTheOlder = FamilyState.Fold("f-1", [older]);
+
+        Assert.Equal(new LevelDecision(ServiceLevel.UniversalPlus, "Stepped down after the strategy meeting", Team, "ei-ben"), family.SetLevel!.Value);
+        Assert.Equal("d-3", family.SetLevel.EventId);
+        Assert.Equal(
+            [("d-1", Team, (string?)null), ("d-2", Team, "ei-amira"), ("d-3", Team, "ei-ben")],
+            family.RecentHistory.Select(h => (h.EventId, h.RecordedBy, h.Practitioner)));
+        Assert.Equal(new LevelDecision(ServiceLevel.UniversalPlus, "Agreed after the review", Team, null), onlyTheOlder.SetLevel!.Value);
+        Assert.Equal(family, FamilyState.FromCanonicalJson(family.ToCanonicalJson()));
     }
 
     [Fact]

@@ -87,6 +87,21 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_level_decision_is_documented_as_naming_its_practitioner_from_the_token()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var put = document.GetProperty("paths").GetProperty("/v1/families/{familyId}/level").GetProperty("put");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        Assert.Contains("setLevelDecision.practitioner", put.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("subject of your token", put.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(schemas.GetProperty("LevelDecision").GetProperty("properties").TryGetProperty("practitioner", out _));
+        Assert.True(schemas.GetProperty("HistoryEntry").GetProperty("properties").TryGetProperty("practitioner", out _));
+        Assert.False(schemas.GetProperty("SetLevelBody").GetProperty("properties").TryGetProperty("practitioner", out _));
+    }
+
+    [Fact]
     public async Task The_routes_that_only_answer_415_are_not_in_the_openapi_document()
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);

@@ -22,11 +22,11 @@ public sealed class RiskStatusProtoTests
             .ToArray();
         return new FamilyRiskStatus(
             familyId, "queens-park", score, "universal-plus",
-            new LevelDecision("universal-plus", "agreed at the review", "hv-1", At, "e-9"),
+            new LevelDecision("universal-plus", "agreed at the review", "service:early-intervention", At, "e-9", "ei-amira"),
             factors, kids, [new OverdueReviewView("c-1", "1-year", new DateOnly(2026, 10, 21))],
             [new ConcernView("housing", At.AddDays(-40), "e-7")],
             [new RiskChange(At, score, "universal-plus", 0, "universal", "e-2")],
-            [new HistoryEntry(At, "ae-attendance", "e-2", "service:health-visiting")],
+            [new HistoryEntry(At, "service-level-set", "e-9", "service:early-intervention", "ei-amira"), new HistoryEntry(At.AddDays(-1), "ae-attendance", "e-2", "service:health-visiting", null)],
             "v1", version, At, Synthetic: false);
     }
 
@@ -39,6 +39,15 @@ public sealed class RiskStatusProtoTests
 
         Assert.Equal(ProtoMapping.ToProto(status).ToByteArray(), reply.ToByteArray());
         Assert.Equal(ProtoMapping.ToProto(status), reply.ToMessage());
+    }
+
+    [Fact]
+    public void A_decisions_practitioner_is_in_the_reply_beside_its_team_and_only_on_the_decisions_history_line()
+    {
+        var reply = RiskStatusReply.For(Status("f-7", 3, 4.5)).ToMessage();
+
+        Assert.Equal(("service:early-intervention", "ei-amira"), (reply.SetLevelDecision.SetBy, reply.SetLevelDecision.Practitioner));
+        Assert.Equal([("e-9", true, "ei-amira"), ("e-2", false, "")], reply.RecentEvents.Select(e => (e.EventId, e.HasPractitioner, e.Practitioner)));
     }
 
     [Fact]

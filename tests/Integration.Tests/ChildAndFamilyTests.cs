@@ -285,6 +285,46 @@ public sealed class ServiceLevelTests(ClusterFixture fixture)
         Assert.Equal(expected, receipt.Status);
         Assert.Equal(expected == ReceiptStatus.Accepted ? "universal-plus" : null, status.SetLevel?.Level);
     }
+
+    [Fact]
+    public async Task A_decisions_practitioner_is_durable_and_a_decision_stored_without_one_reloads_naming_only_its_team()
+    {
+        const string Team = "service:early-intervention";
+        var family = _contacts.NewId("f");
+        var grain = fixture.Client.GetGrain<IFamilyGrain>(family);
+        await grain.RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-3)));
+
+        // The first as a gateway recorded decisions before they named their practitioner; the second as one does now.
+        var older = _contacts.Make(EventTypes.ServiceLevelSet, family, null, fixture.Clock.GetUtcNow().AddHours(-2),
+            new System.Text.Json.Nodes.JsonObject { ["level"] = "universal-plus", ["reason"] = "new parent, isolated, agreed extra visits" }, Team);
+        var stepUp = _contacts.Make(EventTypes.ServiceLevelSet, family, null, fixture.Clock.GetUtcNow().AddHours(-1),
+            new System.Text.Json.Nodes.JsonObject { ["level"] = "universal-partnership-plus", ["reason"] = "strategy meeting agreed a lead professional" }, Team);
+        var named = stepUp with { Practitioner = "ei-amira" };
+        CallerContext.Set(new Caller("ei-amira", Roles.EarlyIntervention, ["queens-park"], null, null));
+        ContactReceipt first, second;
+        Grains.Interfaces.LevelDecision? reloadedOlder;
+        try
+        {
+            first = await grain.RecordAsync(older);
+            await fixture.Cluster.DeactivateAsync(grain);
+            reloadedOlder = (await grain.GetRiskStatusAsync()).SetLevel;
+            second = await grain.RecordAsync(named);
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var reloaded = await grain.GetRiskStatusAsync();
+
+        Assert.Equal((ReceiptStatus.Accepted, ReceiptStatus.Accepted), (first.Status, second.Status));
+        Assert.Equal((older.EventId, Team, (string?)null), (reloadedOlder!.EventId, reloadedOlder.SetBy, reloadedOlder.Practitioner));
+        Assert.Equal((named.EventId, Team, "ei-amira"), (reloaded.SetLevel!.EventId, reloaded.SetLevel.SetBy, reloaded.SetLevel.Practitioner));
+        Assert.Equal(
+            [(named.EventId, "ei-amira"), (older.EventId, (string?)null)],
+            reloaded.RecentEvents.Where(e => e.Type == EventTypes.ServiceLevelSet).Select(e => (e.EventId, e.Practitioner)));
+    }
 }
 
 [Collection(ClusterCollection.Name)]

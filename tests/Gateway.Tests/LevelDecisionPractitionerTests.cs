@@ -1,0 +1,234 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using QpActors.Domain.Events;
+using QpActors.Gateway.Grpc.V1;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// A level decision names the practitioner who made it, as the gateway knows them (the token's subject), beside the team
+/// that recorded it: in the risk status's decision and in the family's history line for it, on HTTP and gRPC. Every early
+/// intervention practitioner records as one team (<c>service:early-intervention</c>), which receipts rely on, so the
+/// practitioner is a name of its own, and nothing a client sends can set it.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
+{
+    private const string Team = "service:early-intervention";
+
+    [Fact]
+    public async Task Two_practitioners_of_one_ward_setting_levels_in_turn_are_each_named_on_both_transports()
+    {
+        var (ward, familyId) = await RegisteredFamilyAsync();
+        var amira = TestCaller.EarlyIntervention(ward);
+        var ben = TestCaller.EarlyIntervention(ward);
+        var first = Ids.Event();
+        var second = Ids.Event();
+
+        var set = await PutAsync(amira, familyId, LevelDecisionRetryTests.Decision(first, "universal-partnership-plus", "Domestic abuse disclosed at the home visit"));
+        var setOverGrpc = await Families.SetLevelAsync(
+            new SetLevelRequest { FamilyId = familyId, EventId = second, Level = "universal-plus", Reason = "Stepped down after the strategy meeting" },
+            gateway.GrpcHeaders(ben));
+
+        Assert.Equal(("accepted", "accepted"), (set.Receipt.GetProperty("status").GetString(), setOverGrpc.Status));
+        var overHttp = await RiskAsync(amira, familyId);
+        var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(amira));
+
+        var decision = overHttp.GetProperty("setLevelDecision");
+        Assert.Equal((second, Team, ben.Subject), (decision.GetProperty("eventId").GetString(), decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").GetString()));
+        // Recent events come newest first.
+        Assert.Equal([(second, Team, ben.Subject), (first, Team, amira.Subject)], DecisionLines(overHttp));
+        Assert.Equal((second, Team, ben.Subject), (overGrpc.SetLevelDecision.EventId, overGrpc.SetLevelDecision.SetBy, overGrpc.SetLevelDecision.Practitioner));
+        Assert.Equal(
+            [(second, Team, ben.Subject), (first, Team, amira.Subject)],
+            overGrpc.RecentEvents.Where(e => e.Type == EventTypes.ServiceLevelSet).Select(e => (e.EventId, e.RecordedBy, e.Practitioner)));
+        Assert.All(overGrpc.RecentEvents.Where(e => e.Type != EventTypes.ServiceLevelSet), e => Assert.False(e.HasPractitioner));
+    }
+
+    [Fact]
+    public async Task A_retried_decision_answers_the_original_and_its_first_practitioner_stays_named_whoever_retries()
+    {
+        var (ward, familyId) = await RegisteredFamilyAsync();
+        var amira = TestCaller.EarlyIntervention(ward);
+        var ben = TestCaller.EarlyIntervention(ward);
+        var eventId = Ids.Event();
+        var body = LevelDecisionRetryTests.Decision(eventId, "universal-plus", "Home visit: mother isolated, agreed extra support");
+
+        var first = await PutAsync(amira, familyId, body);
+        var retried = await PutAsync(amira, familyId, body);
+
+        // The same decision sent again from a colleague's token on the team (a shared device, a token renewed mid-retry):
+        // the team's recorder holds the id, so it is the team's own repeat and answers the original; it names no one new.
+        var byColleague = await PutAsync(ben, familyId, body);
+        var byColleagueOverGrpc = await Families.SetLevelAsync(
+            new SetLevelRequest { FamilyId = familyId, EventId = eventId, Level = "universal-plus", Reason = "Home visit: mother isolated, agreed extra support" },
+            gateway.GrpcHeaders(ben));
+
+        var version = first.Receipt.GetProperty("version").GetInt64();
+        Assert.Equal("accepted", first.Receipt.GetProperty("status").GetString());
+        foreach (var again in new[] { retried, byColleague })
+        {
+            Assert.Equal(HttpStatusCode.OK, again.Status);
+            Assert.Equal(("duplicate", version), (again.Receipt.GetProperty("status").GetString(), again.Receipt.GetProperty("version").GetInt64()));
+        }
+
+        Assert.Equal(("duplicate", version), (byColleagueOverGrpc.Status, byColleagueOverGrpc.Version));
+        var status = await RiskAsync(ben, familyId);
+        var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(ben));
+        Assert.Equal(amira.Subject, status.GetProperty("setLevelDecision").GetProperty("practitioner").GetString());
+        Assert.Equal([(eventId, Team, amira.Subject)], DecisionLines(status));
+        Assert.Equal(amira.Subject, overGrpc.SetLevelDecision.Practitioner);
+        Assert.Equal(version, status.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_client_cannot_name_the_practitioner_of_a_decision_in_the_body_or_a_header_and_nothing_is_recorded_when_it_tries()
+    {
+        var (ward, familyId) = await RegisteredFamilyAsync();
+        var amira = TestCaller.EarlyIntervention(ward);
+        var healthVisitor = TestCaller.ServiceWorker();
+        const string Forged = "ei-someone-else";
+
+        var inLevelBody = JsonNode.Parse(LevelDecisionRetryTests.Decision(Ids.Event(), "universal-plus", "Agreed at the team meeting"))!.AsObject();
+        inLevelBody["practitioner"] = Forged;
+        var inContact = Decision(familyId);
+        inContact["practitioner"] = Forged;
+        var inContactData = Decision(familyId);
+        inContactData["data"]!["practitioner"] = Forged;
+        var inGrpcData = GrpcApiTests.Event(EventTypes.ServiceLevelSet, familyId, null, new Struct
+        {
+            Fields = { ["level"] = Value.ForString("universal-plus"), ["reason"] = Value.ForString("Agreed at the team meeting"), ["practitioner"] = Value.ForString(Forged) },
+        });
+
+        var levelRefused = await PutAsync(amira, familyId, inLevelBody.ToJsonString());
+        var contactRefused = await PostAsync(healthVisitor, inContact);
+        var dataRefused = await PostAsync(healthVisitor, inContactData);
+        var grpcRefused = await Assert.ThrowsAsync<RpcException>(() =>
+            new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(inGrpcData, gateway.GrpcHeaders(healthVisitor)).ResponseAsync);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "practitioner"), (levelRefused.Status, Assert.Single(Fields(levelRefused.Receipt))));
+        Assert.Equal((HttpStatusCode.BadRequest, "practitioner"), (contactRefused.Status, Assert.Single(Fields(contactRefused.Receipt))));
+        Assert.Contains("set by the server", contactRefused.Receipt.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.BadRequest, "data.practitioner"), (dataRefused.Status, Assert.Single(Fields(dataRefused.Receipt))));
+        Assert.Equal(StatusCode.InvalidArgument, grpcRefused.StatusCode);
+        Assert.Equal(["data.practitioner"], grpcRefused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+        var untouched = await RiskAsync(amira, familyId);
+        Assert.Equal(JsonValueKind.Null, untouched.GetProperty("setLevel").ValueKind);
+        Assert.Empty(DecisionLines(untouched));
+
+        // A header is not an identity either: the decision names the token's subject.
+        using var withHeader = gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", amira,
+            LevelDecisionRetryTests.Decision(Ids.Event(), "universal-plus", "Agreed at the team meeting"));
+        withHeader.Headers.Add("X-Practitioner", Forged);
+        using (var set = await gateway.Http.SendAsync(withHeader))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        Assert.Equal(amira.Subject, (await RiskAsync(amira, familyId)).GetProperty("setLevelDecision").GetProperty("practitioner").GetString());
+    }
+
+    [Fact]
+    public async Task A_decision_posted_as_a_contact_names_the_practitioner_whose_token_posted_it_on_both_transports()
+    {
+        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (_, otherFamily) = await RegisteredFamilyAsync(ward);
+        var amira = TestCaller.EarlyIntervention(ward);
+        var healthVisitor = TestCaller.ServiceWorker();
+        var midwife = TestCaller.ServiceWorker("midwifery");
+
+        var posted = await PostAsync(healthVisitor, Decision(familyId));
+        var overGrpc = await new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(
+            GrpcApiTests.Event(EventTypes.ServiceLevelSet, otherFamily, null, new Struct
+            {
+                Fields = { ["level"] = Value.ForString("universal-plus"), ["reason"] = Value.ForString("Agreed at the antenatal contact") },
+            }),
+            gateway.GrpcHeaders(midwife));
+
+        Assert.Equal(("accepted", "accepted"), (posted.Receipt.GetProperty("status").GetString(), overGrpc.Status));
+        var decision = (await RiskAsync(amira, familyId)).GetProperty("setLevelDecision");
+        var other = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = otherFamily }, gateway.GrpcHeaders(amira));
+        Assert.Equal(("service:health-visiting", healthVisitor.Subject), (decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").GetString()));
+        Assert.Equal(("service:midwifery", midwife.Subject), (other.SetLevelDecision.SetBy, other.SetLevelDecision.Practitioner));
+    }
+
+    [Fact]
+    public async Task A_decision_recorded_before_decisions_named_their_practitioner_shows_its_team_and_no_practitioner_on_both_transports()
+    {
+        var (ward, familyId) = await RegisteredFamilyAsync();
+        var amira = TestCaller.EarlyIntervention(ward);
+        var eventId = Ids.Event();
+
+        // As an earlier gateway built it: the team's recorder and no practitioner.
+        var now = DateTimeOffset.UtcNow;
+        var older = new QpActors.Domain.Events.ContactEvent(eventId, EventTypes.ServiceLevelSet, now.AddMinutes(-1), familyId, null, Team, now,
+            new ServiceLevelSet(ServiceLevel.UniversalPlus, "Agreed at the team meeting"));
+        CallerContext.Set(new Caller(amira.Subject, Roles.EarlyIntervention, [ward], null, null));
+        ContactReceipt receipt;
+        try
+        {
+            receipt = await gateway.GatewayServices.GetRequiredService<IGrainFactory>().GetGrain<IFamilyGrain>(familyId).RecordAsync(older);
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+
+        Assert.Equal(ReceiptStatus.Accepted, receipt.Status);
+        var status = await RiskAsync(amira, familyId);
+        var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(amira));
+        var decision = status.GetProperty("setLevelDecision");
+        Assert.Equal((eventId, Team, JsonValueKind.Null), (decision.GetProperty("eventId").GetString(), decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").ValueKind));
+        Assert.Equal([(eventId, Team, (string?)null)], DecisionLines(status));
+        Assert.Equal((Team, false), (overGrpc.SetLevelDecision.SetBy, overGrpc.SetLevelDecision.HasPractitioner));
+    }
+
+    private FamiliesService.FamiliesServiceClient Families => new(gateway.Grpc);
+
+    private static JsonObject Decision(string familyId) =>
+        TestEvents.Event(null, EventTypes.ServiceLevelSet, familyId, null, new JsonObject { ["level"] = "universal-plus", ["reason"] = "Agreed at the new birth visit" });
+
+    /// <summary>Each level decision's line in the family's recent events: its id, recorder and practitioner (null when the line names none).</summary>
+    private static (string EventId, string RecordedBy, string? Practitioner)[] DecisionLines(JsonElement status) =>
+        [.. status.GetProperty("recentEvents").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == EventTypes.ServiceLevelSet)
+            .Select(e => (e.GetProperty("eventId").GetString()!, e.GetProperty("recordedBy").GetString()!,
+                e.TryGetProperty("practitioner", out var named) ? named.GetString() : null))];
+
+    private static string[] Fields(JsonElement problem) =>
+        [.. problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!)];
+
+    private async Task<(string Ward, string FamilyId)> RegisteredFamilyAsync(string? ward = null)
+    {
+        ward ??= Ids.Ward();
+        var familyId = Ids.Family();
+        using var registered = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", TestCaller.ServiceWorker(), TestEvents.FamilyRegistered(familyId, ward).ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        return (ward, familyId);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Receipt)> PutAsync(TestCaller practitioner, string familyId, string body)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
+        return (response.StatusCode, await ContactApiTests.Json(response));
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Receipt)> PostAsync(TestCaller caller, JsonObject contact)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", caller, contact.ToJsonString());
+        return (response.StatusCode, await ContactApiTests.Json(response));
+    }
+
+    private async Task<JsonElement> RiskAsync(TestCaller practitioner, string familyId)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await ContactApiTests.Json(response);
+    }
+}
