@@ -10,7 +10,9 @@ namespace QpActors.Gateway.Http;
 /// endpoints need more:
 /// <list type="bullet">
 /// <item>its page (<c>/</c>, <c>/index.html</c>) leaves one <c>dashboard-read</c> audit entry per load, written before the
-/// page is sent; the page's script then polls the dashboard's data every second, which is not audited again;</item>
+/// page is sent; the page's script then polls the dashboard's data every second, which is not audited again; a load
+/// opened with a token also gives the browser the dashboard's cookie (<see cref="DashboardSession"/>), which carries the
+/// script's requests that follow;</item>
 /// <item>its log stream (<c>/Trace</c>) shows the hosts' log output live, which may name families and children, so each
 /// opening is audited the same way;</item>
 /// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
@@ -21,6 +23,10 @@ namespace QpActors.Gateway.Http;
 /// </summary>
 public static class DashboardRules
 {
+    // What each audit entry says was looked at (its detail).
+    private const string Page = "page";
+    private const string LogStream = "log stream";
+
     public static TBuilder WithQpRules<TBuilder>(this TBuilder dashboard, string prefix)
         where TBuilder : IEndpointConventionBuilder
     {
@@ -38,15 +44,15 @@ public static class DashboardRules
             {
                 route.RequestDelegate = context => context.Request.Path.Value?.EndsWith('/') == false
                     ? Redirect(context, prefix)
-                    : AuditedAsync(context, shown, "page");
+                    : AuditedAsync(context, shown, Page);
             }
             else if (path == prefix + "/index.html")
             {
-                route.RequestDelegate = context => AuditedAsync(context, shown, "page");
+                route.RequestDelegate = context => AuditedAsync(context, shown, Page);
             }
             else if (path == prefix + "/Trace")
             {
-                route.RequestDelegate = context => AuditedAsync(context, shown, "log stream");
+                route.RequestDelegate = context => AuditedAsync(context, shown, LogStream);
             }
             else if (path == prefix + "/GrainState")
             {
@@ -68,6 +74,13 @@ public static class DashboardRules
         {
             await Problems.From(audited, context).ExecuteAsync(context);
             return;
+        }
+
+        // A browser that opened the page with a token gets the dashboard's cookie with it: only once the look is on
+        // record, and before the page starts (the cookie is a header).
+        if (what == Page)
+        {
+            await DashboardSession.StartAsync(context);
         }
 
         await shown(context);
