@@ -14,7 +14,7 @@ namespace QpActors.Gateway.Http;
 /// opened with a token also gives the browser the dashboard's cookie (<see cref="DashboardSession"/>), which carries the
 /// script's requests that follow;</item>
 /// <item>its log stream (<c>/Trace</c>) shows the hosts' log output live, which may name families and children, so each
-/// opening is audited the same way;</item>
+/// opening is audited the same way, and the stream ends when the token that opened it expires;</item>
 /// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
 /// system, outside the grains' access checks and the audit, so it is refused.</item>
 /// </list>
@@ -81,8 +81,31 @@ public static class DashboardRules
         if (what == Page)
         {
             await DashboardSession.StartAsync(context);
+            await shown(context);
+        }
+        else
+        {
+            await UntilAccessEndsAsync(context, shown);
+        }
+    }
+
+    /// <summary>
+    /// The log stream, ended when the token that opened it expires (or the cookie, which expires with its token): the
+    /// dashboard's own stream runs for an hour whatever the token, and a browser keeps it open. It stops at the request's
+    /// abort signal, so that signal is given at the expiry too, by the gateway's clock as for the live streams.
+    /// </summary>
+    private static async Task UntilAccessEndsAsync(HttpContext context, RequestDelegate shown)
+    {
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var left = CallerFactory.AccessUntil(context.User) - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return;
         }
 
+        using var expiry = left < WardOperations.MaxTimerDelay ? new CancellationTokenSource(left, time) : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, expiry.Token);
+        context.RequestAborted = either.Token;
         await shown(context);
     }
 

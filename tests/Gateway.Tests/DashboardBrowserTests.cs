@@ -179,6 +179,28 @@ public sealed class DashboardCookieExpiryTests(FakeClockGatewayFixture gateway)
         gateway.Clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal([("dashboard-read", "page"), ("dashboard-read", "page")], await DashboardBrowserTests.DashboardAuditAsync(gateway, admin));
     }
+
+    [Fact]
+    public async Task The_log_stream_opened_on_the_cookie_ends_when_the_token_that_opened_the_page_expires()
+    {
+        using var browser = new Browser(gateway);
+        var token = TestTokens.Mint(gateway.Tokens, TestCaller.Administrator(), expires: gateway.Clock.GetUtcNow().AddMinutes(10));
+        Assert.Equal(HttpStatusCode.OK, (await browser.OpenAsync(token, "query")).Status);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        using var stream = await browser.OpenStreamAsync("Trace", cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(cancel.Token));
+
+        // Its greeting is sent once the stream (and its end) is set up; the dashboard's own end is an hour on.
+        while (await reader.ReadLineAsync(cancel.Token) is { } line && !line.Contains("log streaming service", StringComparison.Ordinal))
+        {
+        }
+
+        gateway.Clock.Advance(TimeSpan.FromMinutes(11));
+        var rest = await reader.ReadToEndAsync(cancel.Token);
+        Assert.DoesNotContain("Disconnecting after 60 minutes", rest, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>
@@ -249,6 +271,10 @@ internal sealed class Browser : IDisposable
         using var response = await _client.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
+
+    /// <summary>A stream under the page (the log stream), its headers read and its body left to the caller.</summary>
+    public Task<HttpResponseMessage> OpenStreamAsync(string relative, CancellationToken cancellationToken) =>
+        _client.GetAsync(new Uri(new Uri(_client.BaseAddress!, Page), relative), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 
