@@ -121,6 +121,19 @@ public sealed partial class DashboardBrowserTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_token_already_expired_that_the_clock_skew_still_admits_opens_the_page_but_gets_no_cookie()
+    {
+        using var browser = new Browser(gateway);
+        var expired = TestTokens.Mint(gateway.Tokens, TestCaller.Administrator(), lifetime: TimeSpan.FromSeconds(-10));
+
+        var page = await browser.OpenAsync(expired, "query");
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Empty(page.SetCookies);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("DashboardCounters")).Status);
+    }
+
+    [Fact]
     public async Task A_token_sent_with_the_cookie_decides_so_a_token_without_the_admin_role_or_a_bad_one_is_refused()
     {
         using var browser = new Browser(gateway);
