@@ -14,7 +14,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     public const string DefaultScenario = "default";
 
     /// <summary>The longest delay a timer takes (<see cref="CancellationTokenSource(TimeSpan, TimeProvider)"/>).</summary>
-    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    internal static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     public static IReadOnlyList<string> Periods { get; } = ["month", "quarter", "rolling-12-months"];
 

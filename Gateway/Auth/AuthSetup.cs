@@ -59,7 +59,8 @@ public static class AuthSetup
                     NameClaimType = QpClaims.Subject,
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };
-            });
+            })
+            .AddDashboardSession();
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
@@ -68,6 +69,9 @@ public static class AuthSetup
             .AddPolicy(QpPolicies.EarlyIntervention, p => p.RequireRole(QpRoles.EarlyIntervention))
             .AddPolicy(QpPolicies.Commission, p => p.RequireRole(QpRoles.Commission))
             .AddPolicy(QpPolicies.Admin, p => p.RequireRole(QpRoles.Admin))
+
+            // The one policy that reads the dashboard's cookie besides a token (DashboardSession).
+            .AddPolicy(QpPolicies.Dashboard, p => p.AddAuthenticationSchemes(DashboardSession.Scheme).RequireRole(QpRoles.Admin))
             .AddPolicy(QpPolicies.Outreach, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
                 c.User.IsInRole(QpRoles.EarlyIntervention) || (c.User.IsInRole(QpRoles.Frontline) && HasClaim(c.User, QpClaims.Champion))));
         return services;

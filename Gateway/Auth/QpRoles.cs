@@ -45,6 +45,9 @@ public static class QpPolicies
     public const string Commission = "commission";
     public const string Admin = "admin";
 
+    /// <summary>The dashboard: administrators, by a token or by the cookie a page load gave their browser (<see cref="DashboardSession"/>).</summary>
+    public const string Dashboard = "dashboard";
+
     /// <summary>The unreached-infants list: early intervention, and frontline champions for their own wards.</summary>
     public const string Outreach = "outreach";
 }

@@ -150,12 +150,13 @@ public static class ApiSetup
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
 
-        // The dashboard has no authentication of its own: it sits behind the admin policy. A co-hosted
-        // silo with the dashboard switched off (Silo:Dashboard=false) has no dashboard to serve.
+        // The dashboard has no authentication of its own: it sits behind the dashboard's admin policy, which also takes
+        // the cookie its page gives a browser (DashboardSession). A co-hosted silo with the dashboard switched off
+        // (Silo:Dashboard=false) has no dashboard to serve.
         var coHosted = app.Services.GetRequiredService<GatewayOptions>().SiloHosting == SiloHosting.InProcess;
         if (!coHosted || app.Services.GetRequiredService<QpHostSettings>().Dashboard)
         {
-            app.MapOrleansDashboard("/dashboard").RequireAuthorization(QpPolicies.Admin).WithQpRules("/dashboard");
+            app.MapOrleansDashboard(DashboardSession.Path).RequireAuthorization(QpPolicies.Dashboard).WithQpRules(DashboardSession.Path);
         }
         return app;
     }

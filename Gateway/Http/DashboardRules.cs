@@ -10,9 +10,11 @@ namespace QpActors.Gateway.Http;
 /// endpoints need more:
 /// <list type="bullet">
 /// <item>its page (<c>/</c>, <c>/index.html</c>) leaves one <c>dashboard-read</c> audit entry per load, written before the
-/// page is sent; the page's script then polls the dashboard's data every second, which is not audited again;</item>
+/// page is sent; the page's script then polls the dashboard's data every second, which is not audited again; a load
+/// opened with a token also gives the browser the dashboard's cookie (<see cref="DashboardSession"/>), which carries the
+/// script's requests that follow;</item>
 /// <item>its log stream (<c>/Trace</c>) shows the hosts' log output live, which may name families and children, so each
-/// opening is audited the same way;</item>
+/// opening is audited the same way, and the stream ends when the token that opened it expires;</item>
 /// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
 /// system, outside the grains' access checks and the audit, so it is refused.</item>
 /// </list>
@@ -21,6 +23,10 @@ namespace QpActors.Gateway.Http;
 /// </summary>
 public static class DashboardRules
 {
+    // What each audit entry says was looked at (its detail).
+    private const string Page = "page";
+    private const string LogStream = "log stream";
+
     public static TBuilder WithQpRules<TBuilder>(this TBuilder dashboard, string prefix)
         where TBuilder : IEndpointConventionBuilder
     {
@@ -38,15 +44,15 @@ public static class DashboardRules
             {
                 route.RequestDelegate = context => context.Request.Path.Value?.EndsWith('/') == false
                     ? Redirect(context, prefix)
-                    : AuditedAsync(context, shown, "page");
+                    : AuditedAsync(context, shown, Page);
             }
             else if (path == prefix + "/index.html")
             {
-                route.RequestDelegate = context => AuditedAsync(context, shown, "page");
+                route.RequestDelegate = context => AuditedAsync(context, shown, Page);
             }
             else if (path == prefix + "/Trace")
             {
-                route.RequestDelegate = context => AuditedAsync(context, shown, "log stream");
+                route.RequestDelegate = context => AuditedAsync(context, shown, LogStream);
             }
             else if (path == prefix + "/GrainState")
             {
@@ -70,6 +76,36 @@ public static class DashboardRules
             return;
         }
 
+        // A browser that opened the page with a token gets the dashboard's cookie with it: only once the look is on
+        // record, and before the page starts (the cookie is a header).
+        if (what == Page)
+        {
+            await DashboardSession.StartAsync(context);
+            await shown(context);
+        }
+        else
+        {
+            await UntilAccessEndsAsync(context, shown);
+        }
+    }
+
+    /// <summary>
+    /// The log stream, ended when the token that opened it expires (or the cookie, which expires with its token): the
+    /// dashboard's own stream runs for an hour whatever the token, and a browser keeps it open. It stops at the request's
+    /// abort signal, so that signal is given at the expiry too, by the gateway's clock as for the live streams.
+    /// </summary>
+    private static async Task UntilAccessEndsAsync(HttpContext context, RequestDelegate shown)
+    {
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var left = CallerFactory.AccessUntil(context.User) - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var expiry = left < WardOperations.MaxTimerDelay ? new CancellationTokenSource(left, time) : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, expiry.Token);
+        context.RequestAborted = either.Token;
         await shown(context);
     }
 

@@ -121,7 +121,9 @@ public class GatewayFixture : IAsyncLifetime
         await _gateway.StartAsync();
 
         Tokens = _gateway.Services.GetRequiredService<TokenSettings>();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        // An API client, not a browser: it keeps no cookies, so the dashboard's cookie one test's page load earns is not
+        // sent with another test's requests (a browser is DashboardBrowserTests' Browser).
+        Http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
     }
 

@@ -45,15 +45,16 @@ public sealed class VerboseGatewayCollection : ICollectionFixture<VerboseGateway
 [Collection(VerboseGatewayCollection.Name)]
 public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : IDisposable
 {
-    // Sends no trace context of its own, so each request carries exactly the traceparent a test gives it.
-    private readonly HttpClient _client = new(new SocketsHttpHandler { ActivityHeadersPropagator = null, AllowAutoRedirect = false })
+    // Sends no trace context of its own, so each request carries exactly the traceparent a test gives it; and no cookie
+    // but the ones a test sends by hand.
+    private readonly HttpClient _client = new(new SocketsHttpHandler { ActivityHeadersPropagator = null, AllowAutoRedirect = false, UseCookies = false })
     {
         BaseAddress = gateway.Http.BaseAddress,
         Timeout = TimeSpan.FromSeconds(30),
     };
 
     [Fact]
-    public async Task A_token_in_the_query_is_written_to_no_log_trace_or_error_on_any_path()
+    public async Task A_token_in_the_query_and_the_dashboards_cookie_are_written_to_no_log_trace_or_error_on_any_path()
     {
         var ward = Ids.Ward();
         var practitioner = gateway.Token(TestCaller.EarlyIntervention(ward));
@@ -79,6 +80,7 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
         // A forged token (401), a bad ward with a good token (400, so the token was read), a token where none is read (401),
         // the dashboard (its bare path redirects with the query, its page loads), each answered in full and its body kept.
         var bodies = new List<string>();
+        var cookies = new List<string>();
         foreach (var (path, expected) in new[]
         {
             ($"/v1/stream/risk?ward={ward}&access_token={Uri.EscapeDataString(forged)}", HttpStatusCode.Unauthorized),
@@ -102,10 +104,39 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
                     // The browser is sent on with its token: the redirect is the one place the query must keep it.
                     Assert.Equal("/dashboard/?access_token=" + Uri.EscapeDataString(admin), response.Headers.Location?.OriginalString);
                 }
+
+                if (response.Headers.TryGetValues("Set-Cookie", out var set))
+                {
+                    cookies.AddRange(set.Select(c => c.Split(';')[0]));
+                }
             }
 
             await finished;
         }
+
+        // The page gave the browser the dashboard's cookie, a credential too: a poll and a reload carried by it alone, and
+        // the same cookie sent where it opens nothing, write it nowhere either.
+        Assert.NotEmpty(cookies);
+        foreach (var (path, expected) in new[]
+        {
+            ("/dashboard/DashboardCounters", HttpStatusCode.OK),
+            ("/dashboard/", HttpStatusCode.OK),
+            ("/v1/audit", HttpStatusCode.Unauthorized),
+        })
+        {
+            var (request, finished) = Traced(HttpMethod.Get, path);
+            request.Headers.Add("Cookie", string.Join("; ", cookies));
+            using (request)
+            using (var response = await _client.SendAsync(request))
+            {
+                Assert.True(expected == response.StatusCode, $"{path} with the cookie answered {(int)response.StatusCode}");
+                bodies.Add(await response.Content.ReadAsStringAsync());
+            }
+
+            await finished;
+        }
+
+        secrets = [.. secrets, .. cookies.Select(c => c[(c.IndexOf('=', StringComparison.Ordinal) + 1)..])];
 
         var written = gateway.Written.Everything();
         Assert.Contains(written, w => w.Contains("access_token=", StringComparison.Ordinal));
