@@ -80,26 +80,29 @@ public static class DashboardSession
 
     /// <summary>
     /// Gives the browser the dashboard's cookie for the administrator whose token opened the page, expiring with that
-    /// token. Called for a page load once the admin policy has admitted it and the load is audited; a page loaded on the
-    /// cookie alone gets none (it already has one, and a reload must not extend it).
+    /// token, and says whether it did. Called for a page load once the admin policy has admitted it: with the token in
+    /// the header, once the load is audited; with the token in the query, before the redirect that takes the token out
+    /// of the address (<see cref="Http.DashboardRules"/>). A page loaded on the cookie alone gets none (it already has
+    /// one, and a reload must not extend it), nor does a token already past its expiry.
     /// </summary>
-    public static Task StartAsync(HttpContext context)
+    public static async Task<bool> StartAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var until = CallerFactory.AccessUntil(context.User);
         if (!PresentsToken(context.Request) || !context.User.IsInRole(QpRoles.Admin) || until <= context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow())
         {
-            return Task.CompletedTask;
+            return false;
         }
 
         // The token's claims as they are (its exp among them), in an identity of the cookie's own.
         var identity = new ClaimsIdentity(context.User.Claims, CookieScheme, QpClaims.Subject, QpClaims.Role);
-        return context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties
+        await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties
         {
             ExpiresUtc = until,
             IsPersistent = true,
             AllowRefresh = false,
         });
+        return true;
     }
 
     /// <summary>Whether a request brings a token of its own (the Authorization header, or <c>access_token</c> in the query).</summary>

@@ -66,6 +66,21 @@ public static class QueryTokens
         }
     }
 
+    /// <summary>
+    /// The query without its <c>access_token</c> parameters (named as <see cref="Redact"/> names them), every other
+    /// parameter as sent and in its place: where the dashboard sends a browser once its cookie carries it instead.
+    /// </summary>
+    public static QueryString WithoutToken(QueryString query)
+    {
+        if (query.Value is not { Length: > 1 } sent || !MayName(sent))
+        {
+            return query;
+        }
+
+        var kept = sent[1..].Split('&').Where(pair => pair.Length > 0 && !IsTokenName(pair.AsSpan(0, pair.IndexOf('=') is >= 0 and var equals ? equals : pair.Length))).ToArray();
+        return kept.Length == 0 ? QueryString.Empty : new QueryString("?" + string.Join('&', kept));
+    }
+
     /// <summary>Whether a parameter in the query could be read as <c>access_token</c>: named outright, or percent-encoded.</summary>
     private static bool MayName(string query) =>
         query.Contains(Parameter, StringComparison.OrdinalIgnoreCase) || query.Contains('%', StringComparison.Ordinal);

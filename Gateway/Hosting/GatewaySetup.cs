@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
 using QpActors.Gateway.Auth;
+using QpActors.Gateway.Http;
 using QpActors.Grains.Interfaces;
 using QpActors.Hosting;
 using QpActors.Persistence;
@@ -134,6 +135,9 @@ public static class GatewaySetup
     public static WebApplication MapQpGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // First, so the dashboard's refusals and errors carry it too (DashboardRules).
+        app.UseDashboardReferrerPolicy(DashboardSession.Path);
 
         // Errors and bare status codes (401, 403, 404) become problem details, except on gRPC, whose
         // clients read the status from the HTTP code and trailers.

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Extensions;
 using QpActors.Gateway.Application;
 using QpActors.Gateway.Auth;
 
@@ -12,7 +13,8 @@ namespace QpActors.Gateway.Http;
 /// <item>its page (<c>/</c>, <c>/index.html</c>) leaves one <c>dashboard-read</c> audit entry per load, written before the
 /// page is sent; the page's script then polls the dashboard's data every second, which is not audited again; a load
 /// opened with a token also gives the browser the dashboard's cookie (<see cref="DashboardSession"/>), which carries the
-/// script's requests that follow;</item>
+/// script's requests that follow; a load with the token in its query is answered, once the cookie is set, with a redirect
+/// (303) to the same page without the token, and the load that follows is the one audited;</item>
 /// <item>its log stream (<c>/Trace</c>) shows the hosts' log output live, which may name families and children, so each
 /// opening is audited the same way, and the stream ends when the token that opened it expires;</item>
 /// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
@@ -20,12 +22,43 @@ namespace QpActors.Gateway.Http;
 /// </list>
 /// The bare path (<c>/dashboard</c>, no slash) is answered here too: the dashboard redirects it to its page keeping the
 /// query, so a browser's <c>access_token</c> goes along, but its redirect logs its destination; this one writes nothing.
+/// Every answer under the dashboard's path says <c>Referrer-Policy: no-referrer</c> (<see cref="UseDashboardReferrerPolicy"/>).
 /// </summary>
 public static class DashboardRules
 {
     // What each audit entry says was looked at (its detail).
     private const string Page = "page";
     private const string LogStream = "log stream";
+
+    private const string ReferrerPolicy = "Referrer-Policy";
+    private const string NoReferrer = "no-referrer";
+
+    /// <summary>
+    /// Every answer under the dashboard's path, refusals and errors included, tells the browser to send no
+    /// <c>Referer</c> from it: a page's address is sent as the Referer of every request it makes (its assets and a poll
+    /// a second), and a proxy in front may log it. Set as the answer starts, so an error handler that clears the headers
+    /// before it writes does not take it away. Registered ahead of authentication, whose refusals never reach the
+    /// dashboard's endpoints.
+    /// </summary>
+    public static IApplicationBuilder UseDashboardReferrerPolicy(this IApplicationBuilder app, PathString prefix)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(prefix))
+            {
+                context.Response.OnStarting(
+                    static response =>
+                    {
+                        ((HttpResponse)response).Headers[ReferrerPolicy] = NoReferrer;
+                        return Task.CompletedTask;
+                    },
+                    context.Response);
+            }
+
+            return next(context);
+        });
+    }
 
     public static TBuilder WithQpRules<TBuilder>(this TBuilder dashboard, string prefix)
         where TBuilder : IEndpointConventionBuilder
@@ -68,6 +101,18 @@ public static class DashboardRules
 
     private static async Task AuditedAsync(HttpContext context, RequestDelegate shown, string what)
     {
+        // A page opened with the token in its query is not shown with it: the token would stay in the address bar and the
+        // history, and go out as the Referer of every poll. Once the cookie carries the administrator, the browser is sent
+        // to the same page without the token. Nothing is shown by this answer, so nothing is audited here: the load that
+        // follows (on the cookie) is, as any load of the page is, so each page opened leaves one entry.
+        if (what == Page && context.Features.Get<QueryAccessToken>() is not null && await DashboardSession.StartAsync(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status303SeeOther;
+            context.Response.Headers.Location = UriHelper.BuildRelative(
+                context.Request.PathBase, context.Request.Path, QueryTokens.WithoutToken(context.Request.QueryString));
+            return;
+        }
+
         var caller = CallerFactory.FromPrincipal(context.User);
         var audited = await context.RequestServices.GetRequiredService<AuditOperations>().RecordDashboardReadAsync(caller, what);
         if (!audited.IsOk)

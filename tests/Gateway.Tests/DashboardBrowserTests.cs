@@ -147,6 +147,78 @@ public sealed partial class DashboardBrowserTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("DashboardCounters", bearer: forged)).Status);
     }
 
+    [Fact]
+    public async Task A_page_opened_with_the_token_in_the_query_is_answered_with_a_redirect_to_itself_without_the_token_once_the_cookie_is_set()
+    {
+        var admin = TestCaller.Administrator();
+        var token = gateway.Token(admin);
+        using var browser = new Browser(gateway);
+
+        // As the address bar sends it, another parameter on either side of the token (an encoded name too).
+        foreach (var (sent, kept) in new[]
+        {
+            ($"?view=grains&access_token={Uri.EscapeDataString(token)}&since=1", "/dashboard/?view=grains&since=1"),
+            ($"?access%5Ftoken={Uri.EscapeDataString(token)}", "/dashboard/"),
+            ($"index.html?access_token={Uri.EscapeDataString(token)}", "/dashboard/index.html"),
+        })
+        {
+            using var response = await browser.SendAsync(sent);
+
+            Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+            Assert.Equal(kept, response.Headers.Location?.OriginalString);
+            Assert.Contains(Browser.SetCookies(response), c => c.StartsWith("qp-dashboard=", StringComparison.Ordinal));
+            Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+        }
+
+        // Nothing was shown yet, so nothing is on record; the page the browser then loads on its cookie alone is.
+        Assert.Empty(await DashboardAuditAsync(gateway, admin));
+        using var page = await browser.SendAsync("/dashboard/?view=grains&since=1");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal([("dashboard-read", "page")], await DashboardAuditAsync(gateway, admin));
+    }
+
+    [Fact]
+    public async Task A_browser_following_redirects_lands_on_the_page_without_the_token_and_the_look_is_audited_once()
+    {
+        var admin = TestCaller.Administrator();
+        using var browser = new Browser(gateway, followRedirects: true);
+
+        using var page = await browser.SendAsync("/dashboard?view=grains&access_token=" + Uri.EscapeDataString(gateway.Token(admin)));
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("/dashboard/?view=grains", page.RequestMessage!.RequestUri!.PathAndQuery);
+        Assert.NotNull(browser.DashboardCookie);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("DashboardCounters")).Status);
+        Assert.Equal([("dashboard-read", "page")], await DashboardAuditAsync(gateway, admin));
+    }
+
+    [Fact]
+    public async Task Every_dashboard_answer_tells_the_browser_to_send_no_referrer()
+    {
+        var admin = gateway.Token(TestCaller.Administrator());
+        using var browser = new Browser(gateway);
+        using var refusedAnonymous = await browser.SendAsync("/dashboard/DashboardCounters");
+        using var refusedRole = await browser.SendAsync("/dashboard/?access_token=" + Uri.EscapeDataString(gateway.Token(TestCaller.Commissioner())));
+        using var bare = await browser.SendAsync("/dashboard?access_token=" + Uri.EscapeDataString(admin));
+        using var redirect = await browser.SendAsync(bare.Headers.Location!.OriginalString);
+        using var page = await browser.SendAsync(redirect.Headers.Location!.OriginalString);
+        using var script = await browser.SendAsync("/dashboard/index.min.js");
+        using var poll = await browser.SendAsync("/dashboard/DashboardCounters");
+        using var grainState = await browser.SendAsync("/dashboard/GrainState");
+
+        foreach (var (response, status) in new[]
+        {
+            (refusedAnonymous, HttpStatusCode.Unauthorized), (refusedRole, HttpStatusCode.Forbidden),
+            (bare, HttpStatusCode.MovedPermanently), (redirect, HttpStatusCode.SeeOther), (page, HttpStatusCode.OK),
+            (script, HttpStatusCode.OK), (poll, HttpStatusCode.OK), (grainState, HttpStatusCode.Forbidden),
+        })
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.True(response.Headers.TryGetValues("Referrer-Policy", out var policy), $"{response.RequestMessage!.RequestUri!.PathAndQuery.Split('?')[0]} answered {(int)status} without a Referrer-Policy");
+            Assert.Equal("no-referrer", Assert.Single(policy));
+        }
+    }
+
     /// <summary>The administrator's <c>dashboard-read</c> entries, newest first, as (action, detail).</summary>
     internal static async Task<(string?, string?)[]> DashboardAuditAsync(GatewayFixture gateway, TestCaller admin)
     {
@@ -227,9 +299,9 @@ internal sealed class Browser : IDisposable
     private readonly CookieContainer _cookies = new();
     private readonly HttpClient _client;
 
-    public Browser(GatewayFixture gateway)
+    public Browser(GatewayFixture gateway, bool followRedirects = false)
     {
-        _client = new HttpClient(new SocketsHttpHandler { CookieContainer = _cookies, UseCookies = true, AllowAutoRedirect = false })
+        _client = new HttpClient(new SocketsHttpHandler { CookieContainer = _cookies, UseCookies = true, AllowAutoRedirect = followRedirects })
         {
             BaseAddress = gateway.Http.BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),
@@ -246,6 +318,7 @@ internal sealed class Browser : IDisposable
     public async Task<(HttpStatusCode Status, string Body, string[] SetCookies)> OpenAsync(string token, string tokenIn)
     {
         HttpResponseMessage response;
+        var setCookies = new List<string>();
         if (tokenIn == "query")
         {
             using (var bare = await _client.GetAsync(new Uri("/dashboard?access_token=" + Uri.EscapeDataString(token), UriKind.Relative)))
@@ -258,6 +331,15 @@ internal sealed class Browser : IDisposable
                 Assert.Empty(SetCookies(bare));
                 response = await _client.GetAsync(bare.Headers.Location);
             }
+
+            // The page itself sends the browser on to the page without the token once it has the cookie.
+            if (response.StatusCode == HttpStatusCode.SeeOther)
+            {
+                using var redirect = response;
+                setCookies.AddRange(SetCookies(redirect));
+                Assert.DoesNotContain("access_token", redirect.Headers.Location!.OriginalString, StringComparison.OrdinalIgnoreCase);
+                response = await _client.GetAsync(redirect.Headers.Location);
+            }
         }
         else
         {
@@ -268,9 +350,16 @@ internal sealed class Browser : IDisposable
 
         using (response)
         {
-            return (response.StatusCode, await response.Content.ReadAsStringAsync(), SetCookies(response));
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(), [.. setCookies, .. SetCookies(response)]);
         }
     }
+
+    /// <summary>
+    /// A request as the address bar sends it: a path from the root, or one relative to the page; the answer is the
+    /// caller's to read and dispose.
+    /// </summary>
+    public Task<HttpResponseMessage> SendAsync(string url) =>
+        _client.GetAsync(new Uri(new Uri(_client.BaseAddress!, Page), url));
 
     /// <summary>A path relative to the page (<c>./index.min.js</c>, <c>DashboardCounters</c>), with no token unless given.</summary>
     public async Task<(HttpStatusCode Status, string Body)> GetAsync(string relative, string? bearer = null)
@@ -291,6 +380,6 @@ internal sealed class Browser : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    private static string[] SetCookies(HttpResponseMessage response) =>
+    public static string[] SetCookies(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var values) ? [.. values] : [];
 }

@@ -64,9 +64,15 @@ public sealed class DashboardTests(GatewayFixture gateway) : IDisposable
         {
             Assert.True(IsRedirect(bare.StatusCode), $"expected a redirect, got {(int)bare.StatusCode}");
             Assert.Equal("/dashboard/" + query, bare.Headers.Location?.OriginalString);
+
+            // Both land where the slashed path sends them: the page without the token, its cookie set.
             using var followed = await _noRedirects.GetAsync(bare.Headers.Location);
-            Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
-            Assert.Equal(HttpStatusCode.OK, slashed.StatusCode);
+            Assert.Equal(HttpStatusCode.SeeOther, followed.StatusCode);
+            Assert.Equal(HttpStatusCode.SeeOther, slashed.StatusCode);
+            Assert.Equal("/dashboard/", followed.Headers.Location?.OriginalString);
+            Assert.Equal("/dashboard/", slashed.Headers.Location?.OriginalString);
+            using var page = await _noRedirects.GetAsync(slashed.Headers.Location);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         }
         else
         {

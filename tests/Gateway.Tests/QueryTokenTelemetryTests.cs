@@ -78,7 +78,8 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
         }
 
         // A forged token (401), a bad ward with a good token (400, so the token was read), a token where none is read (401),
-        // the dashboard (its bare path redirects with the query, its page loads), each answered in full and its body kept.
+        // the dashboard (its bare path redirects with the query, its page sets the cookie and redirects without it), each
+        // answered in full and its body kept.
         var bodies = new List<string>();
         var cookies = new List<string>();
         foreach (var (path, expected) in new[]
@@ -90,7 +91,7 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
             ($"/v1/stream/risk?ACCESS_TOKEN={Uri.EscapeDataString(practitioner)}&ward=Not-A-Ward", HttpStatusCode.BadRequest),
             ($"/v1/families/{Ids.Family()}/risk?access_token={Uri.EscapeDataString(practitioner)}", HttpStatusCode.Unauthorized),
             ($"/dashboard?access_token={Uri.EscapeDataString(admin)}", HttpStatusCode.MovedPermanently),
-            ($"/dashboard/?access_token={Uri.EscapeDataString(admin)}", HttpStatusCode.OK),
+            ($"/dashboard/?access_token={Uri.EscapeDataString(admin)}", HttpStatusCode.SeeOther),
         })
         {
             var (request, finished) = Traced(HttpMethod.Get, path);
@@ -105,6 +106,12 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
                     Assert.Equal("/dashboard/?access_token=" + Uri.EscapeDataString(admin), response.Headers.Location?.OriginalString);
                 }
 
+                if (expected == HttpStatusCode.SeeOther)
+                {
+                    // The page, once its cookie is set, sends the browser on to itself without the token.
+                    Assert.Equal("/dashboard/", response.Headers.Location?.OriginalString);
+                }
+
                 if (response.Headers.TryGetValues("Set-Cookie", out var set))
                 {
                     cookies.AddRange(set.Select(c => c.Split(';')[0]));
@@ -114,7 +121,7 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
             await finished;
         }
 
-        // The page gave the browser the dashboard's cookie, a credential too: a poll and a reload carried by it alone, and
+        // The page gave the browser the dashboard's cookie, a credential too: a poll and the page carried by it alone, and
         // the same cookie sent where it opens nothing, write it nowhere either.
         Assert.NotEmpty(cookies);
         foreach (var (path, expected) in new[]
