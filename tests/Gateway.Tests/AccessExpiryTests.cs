@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -115,7 +114,7 @@ public sealed class AccessExpiryTests(FakeClockGatewayFixture gateway)
         // Setting the level checks the window too, also in an activation that has not read the family yet.
         gateway.Clock.Advance(TimeSpan.FromMinutes(24));
         await gateway.DeactivateAsync(family);
-        var level = new JsonObject { ["eventId"] = "lvl-" + Guid.NewGuid().ToString("N"), ["level"] = "universal-plus", ["reason"] = "Seen out of hours; agreed extra support with the family" }.ToJsonString();
+        var level = LevelDecisionRetryTests.Decision(Ids.Event(), "universal-plus", "Seen out of hours; agreed extra support with the family");
         using (var set = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", elsewhere, level))
         {
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);

@@ -25,19 +25,19 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
     [Fact]
     public async Task Two_practitioners_of_one_ward_setting_levels_in_turn_are_each_named_on_both_transports()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var amira = TestCaller.EarlyIntervention(ward);
         var ben = TestCaller.EarlyIntervention(ward);
         var first = Ids.Event();
         var second = Ids.Event();
 
-        var set = await PutAsync(amira, familyId, LevelDecisionRetryTests.Decision(first, "universal-partnership-plus", "Domestic abuse disclosed at the home visit"));
+        var set = await gateway.PutLevelAsync(amira, familyId, LevelDecisionRetryTests.Decision(first, "universal-partnership-plus", "Domestic abuse disclosed at the home visit"));
         var setOverGrpc = await Families.SetLevelAsync(
             new SetLevelRequest { FamilyId = familyId, EventId = second, Level = "universal-plus", Reason = "Stepped down after the strategy meeting" },
             gateway.GrpcHeaders(ben));
 
         Assert.Equal(("accepted", "accepted"), (set.Receipt.GetProperty("status").GetString(), setOverGrpc.Status));
-        var overHttp = await RiskAsync(amira, familyId);
+        var overHttp = await gateway.RiskStatusAsync(amira, familyId);
         var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(amira));
 
         var decision = overHttp.GetProperty("setLevelDecision");
@@ -54,18 +54,18 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
     [Fact]
     public async Task A_retried_decision_answers_the_original_and_its_first_practitioner_stays_named_whoever_retries()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var amira = TestCaller.EarlyIntervention(ward);
         var ben = TestCaller.EarlyIntervention(ward);
         var eventId = Ids.Event();
         var body = LevelDecisionRetryTests.Decision(eventId, "universal-plus", "Home visit: mother isolated, agreed extra support");
 
-        var first = await PutAsync(amira, familyId, body);
-        var retried = await PutAsync(amira, familyId, body);
+        var first = await gateway.PutLevelAsync(amira, familyId, body);
+        var retried = await gateway.PutLevelAsync(amira, familyId, body);
 
         // The same decision sent again from a colleague's token on the team (a shared device, a token renewed mid-retry):
         // the team's recorder holds the id, so it is the team's own repeat and answers the original; it names no one new.
-        var byColleague = await PutAsync(ben, familyId, body);
+        var byColleague = await gateway.PutLevelAsync(ben, familyId, body);
         var byColleagueOverGrpc = await Families.SetLevelAsync(
             new SetLevelRequest { FamilyId = familyId, EventId = eventId, Level = "universal-plus", Reason = "Home visit: mother isolated, agreed extra support" },
             gateway.GrpcHeaders(ben));
@@ -79,7 +79,7 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
         }
 
         Assert.Equal(("duplicate", version), (byColleagueOverGrpc.Status, byColleagueOverGrpc.Version));
-        var status = await RiskAsync(ben, familyId);
+        var status = await gateway.RiskStatusAsync(ben, familyId);
         var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(ben));
         Assert.Equal(amira.Subject, status.GetProperty("setLevelDecision").GetProperty("practitioner").GetString());
         Assert.Equal([(eventId, Team, amira.Subject)], DecisionLines(status));
@@ -90,7 +90,7 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
     [Fact]
     public async Task A_client_cannot_name_the_practitioner_of_a_decision_in_the_body_or_a_header_and_nothing_is_recorded_when_it_tries()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var amira = TestCaller.EarlyIntervention(ward);
         var healthVisitor = TestCaller.ServiceWorker();
         const string Forged = "ei-someone-else";
@@ -106,19 +106,19 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
             Fields = { ["level"] = Value.ForString("universal-plus"), ["reason"] = Value.ForString("Agreed at the team meeting"), ["practitioner"] = Value.ForString(Forged) },
         });
 
-        var levelRefused = await PutAsync(amira, familyId, inLevelBody.ToJsonString());
+        var levelRefused = await gateway.PutLevelAsync(amira, familyId, inLevelBody.ToJsonString());
         var contactRefused = await PostAsync(healthVisitor, inContact);
         var dataRefused = await PostAsync(healthVisitor, inContactData);
         var grpcRefused = await Assert.ThrowsAsync<RpcException>(() =>
             new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(inGrpcData, gateway.GrpcHeaders(healthVisitor)).ResponseAsync);
 
-        Assert.Equal((HttpStatusCode.BadRequest, "practitioner"), (levelRefused.Status, Assert.Single(Fields(levelRefused.Receipt))));
-        Assert.Equal((HttpStatusCode.BadRequest, "practitioner"), (contactRefused.Status, Assert.Single(Fields(contactRefused.Receipt))));
+        Assert.Equal((HttpStatusCode.BadRequest, "practitioner"), (levelRefused.Status, Assert.Single(LevelDecisionCalls.ProblemFields(levelRefused.Receipt))));
+        Assert.Equal((HttpStatusCode.BadRequest, "practitioner"), (contactRefused.Status, Assert.Single(LevelDecisionCalls.ProblemFields(contactRefused.Receipt))));
         Assert.Contains("set by the server", contactRefused.Receipt.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal((HttpStatusCode.BadRequest, "data.practitioner"), (dataRefused.Status, Assert.Single(Fields(dataRefused.Receipt))));
+        Assert.Equal((HttpStatusCode.BadRequest, "data.practitioner"), (dataRefused.Status, Assert.Single(LevelDecisionCalls.ProblemFields(dataRefused.Receipt))));
         Assert.Equal(StatusCode.InvalidArgument, grpcRefused.StatusCode);
         Assert.Equal(["data.practitioner"], grpcRefused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
-        var untouched = await RiskAsync(amira, familyId);
+        var untouched = await gateway.RiskStatusAsync(amira, familyId);
         Assert.Equal(JsonValueKind.Null, untouched.GetProperty("setLevel").ValueKind);
         Assert.Empty(DecisionLines(untouched));
 
@@ -131,14 +131,14 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         }
 
-        Assert.Equal(amira.Subject, (await RiskAsync(amira, familyId)).GetProperty("setLevelDecision").GetProperty("practitioner").GetString());
+        Assert.Equal(amira.Subject, (await gateway.RiskStatusAsync(amira, familyId)).GetProperty("setLevelDecision").GetProperty("practitioner").GetString());
     }
 
     [Fact]
     public async Task A_decision_posted_as_a_contact_names_the_practitioner_whose_token_posted_it_on_both_transports()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
-        var (_, otherFamily) = await RegisteredFamilyAsync(ward);
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
+        var (_, otherFamily) = await gateway.RegisteredFamilyAsync(ward);
         var amira = TestCaller.EarlyIntervention(ward);
         var healthVisitor = TestCaller.ServiceWorker();
         var midwife = TestCaller.ServiceWorker("midwifery");
@@ -152,7 +152,7 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
             gateway.GrpcHeaders(midwife));
 
         Assert.Equal(("accepted", "accepted"), (posted.Receipt.GetProperty("status").GetString(), overGrpc.Status));
-        var decision = (await RiskAsync(amira, familyId)).GetProperty("setLevelDecision");
+        var decision = (await gateway.RiskStatusAsync(amira, familyId)).GetProperty("setLevelDecision");
         var other = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = otherFamily }, gateway.GrpcHeaders(amira));
         Assert.Equal(("service:health-visiting", healthVisitor.Subject), (decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").GetString()));
         Assert.Equal(("service:midwifery", midwife.Subject), (other.SetLevelDecision.SetBy, other.SetLevelDecision.Practitioner));
@@ -161,7 +161,7 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
     [Fact]
     public async Task A_decision_recorded_before_decisions_named_their_practitioner_shows_its_team_and_no_practitioner_on_both_transports()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var amira = TestCaller.EarlyIntervention(ward);
         var eventId = Ids.Event();
 
@@ -181,7 +181,7 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
         }
 
         Assert.Equal(ReceiptStatus.Accepted, receipt.Status);
-        var status = await RiskAsync(amira, familyId);
+        var status = await gateway.RiskStatusAsync(amira, familyId);
         var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(amira));
         var decision = status.GetProperty("setLevelDecision");
         Assert.Equal((eventId, Team, JsonValueKind.Null), (decision.GetProperty("eventId").GetString(), decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").ValueKind));
@@ -201,34 +201,9 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
             .Select(e => (e.GetProperty("eventId").GetString()!, e.GetProperty("recordedBy").GetString()!,
                 e.TryGetProperty("practitioner", out var named) ? named.GetString() : null))];
 
-    private static string[] Fields(JsonElement problem) =>
-        [.. problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!)];
-
-    private async Task<(string Ward, string FamilyId)> RegisteredFamilyAsync(string? ward = null)
-    {
-        ward ??= Ids.Ward();
-        var familyId = Ids.Family();
-        using var registered = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", TestCaller.ServiceWorker(), TestEvents.FamilyRegistered(familyId, ward).ToJsonString());
-        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
-        return (ward, familyId);
-    }
-
-    private async Task<(HttpStatusCode Status, JsonElement Receipt)> PutAsync(TestCaller practitioner, string familyId, string body)
-    {
-        using var response = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
-        return (response.StatusCode, await ContactApiTests.Json(response));
-    }
-
     private async Task<(HttpStatusCode Status, JsonElement Receipt)> PostAsync(TestCaller caller, JsonObject contact)
     {
         using var response = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", caller, contact.ToJsonString());
         return (response.StatusCode, await ContactApiTests.Json(response));
-    }
-
-    private async Task<JsonElement> RiskAsync(TestCaller practitioner, string familyId)
-    {
-        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await ContactApiTests.Json(response);
     }
 }

@@ -21,7 +21,7 @@ public sealed class LevelDecisionRetryTests(GatewayFixture gateway)
     [Fact]
     public async Task A_decision_without_an_event_id_is_refused_naming_event_id_on_both_transports_and_records_nothing()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var practitioner = TestCaller.EarlyIntervention(ward);
         var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
 
@@ -34,10 +34,10 @@ public sealed class LevelDecisionRetryTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(["eventId"], FieldsOf(await ContactApiTests.Json(refused)));
+        Assert.Equal(["eventId"], LevelDecisionCalls.ProblemFields(await ContactApiTests.Json(refused)));
         Assert.Equal(StatusCode.InvalidArgument, overGrpc.StatusCode);
         Assert.Equal(["eventId"], overGrpc.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
-        var status = await RiskAsync(practitioner, familyId);
+        var status = await gateway.RiskStatusAsync(practitioner, familyId);
         Assert.Equal(JsonValueKind.Null, status.GetProperty("setLevel").ValueKind);
         Assert.Empty(Decisions(status));
     }
@@ -45,14 +45,14 @@ public sealed class LevelDecisionRetryTests(GatewayFixture gateway)
     [Fact]
     public async Task A_decision_retried_under_its_event_id_is_recorded_once_and_each_retry_answers_its_receipt()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var practitioner = TestCaller.EarlyIntervention(ward);
         var eventId = Ids.Event();
         var body = Decision(eventId, "universal-plus", Reason);
 
         // The phone timed out on the first attempt and sent the second while the first was still in flight.
-        var attempts = await Task.WhenAll(PutAsync(practitioner, familyId, body), PutAsync(practitioner, familyId, body));
-        var later = await PutAsync(practitioner, familyId, body);
+        var attempts = await Task.WhenAll(gateway.PutLevelAsync(practitioner, familyId, body), gateway.PutLevelAsync(practitioner, familyId, body));
+        var later = await gateway.PutLevelAsync(practitioner, familyId, body);
         var overGrpc = await new FamiliesService.FamiliesServiceClient(gateway.Grpc).SetLevelAsync(
             new SetLevelRequest { FamilyId = familyId, EventId = eventId, Level = "universal-plus", Reason = Reason }, gateway.GrpcHeaders(practitioner));
 
@@ -63,7 +63,7 @@ public sealed class LevelDecisionRetryTests(GatewayFixture gateway)
         Assert.Equal(("duplicate", version), (later.Receipt.GetProperty("status").GetString(), later.Receipt.GetProperty("version").GetInt64()));
         Assert.Equal(("duplicate", version, eventId), (overGrpc.Status, overGrpc.Version, overGrpc.EventId));
 
-        var status = await RiskAsync(practitioner, familyId);
+        var status = await gateway.RiskStatusAsync(practitioner, familyId);
         Assert.Equal(version, status.GetProperty("version").GetInt64());
         Assert.Equal(eventId, status.GetProperty("setLevelDecision").GetProperty("eventId").GetString());
         Assert.Equal([eventId], Decisions(status));
@@ -72,33 +72,33 @@ public sealed class LevelDecisionRetryTests(GatewayFixture gateway)
     [Fact]
     public async Task The_event_id_of_a_decision_sent_with_another_level_reason_or_family_is_refused_naming_event_id_and_changes_nothing()
     {
-        var (ward, familyId) = await RegisteredFamilyAsync();
-        var (_, otherFamily) = await RegisteredFamilyAsync(ward);
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
+        var (_, otherFamily) = await gateway.RegisteredFamilyAsync(ward);
         var practitioner = TestCaller.EarlyIntervention(ward);
         var eventId = Ids.Event();
-        var first = await PutAsync(practitioner, familyId, Decision(eventId, "universal-plus", Reason));
+        var first = await gateway.PutLevelAsync(practitioner, familyId, Decision(eventId, "universal-plus", Reason));
         Assert.Equal("accepted", first.Receipt.GetProperty("status").GetString());
 
-        var otherLevel = await PutAsync(practitioner, familyId, Decision(eventId, "universal-partnership-plus", Reason));
-        var otherReason = await PutAsync(practitioner, familyId, Decision(eventId, "universal-plus", "Strategy meeting agreed a lead professional"));
-        var otherFamilyDecision = await PutAsync(practitioner, otherFamily, Decision(eventId, "universal-plus", Reason));
+        var otherLevel = await gateway.PutLevelAsync(practitioner, familyId, Decision(eventId, "universal-partnership-plus", Reason));
+        var otherReason = await gateway.PutLevelAsync(practitioner, familyId, Decision(eventId, "universal-plus", "Strategy meeting agreed a lead professional"));
+        var otherFamilyDecision = await gateway.PutLevelAsync(practitioner, otherFamily, Decision(eventId, "universal-plus", Reason));
         var overGrpc = await Assert.ThrowsAsync<RpcException>(() => new FamiliesService.FamiliesServiceClient(gateway.Grpc).SetLevelAsync(
             new SetLevelRequest { FamilyId = familyId, EventId = eventId, Level = "universal-partnership-plus", Reason = Reason }, gateway.GrpcHeaders(practitioner)).ResponseAsync);
 
         foreach (var refused in new[] { otherLevel, otherReason, otherFamilyDecision })
         {
             Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
-            Assert.Equal(["eventId"], FieldsOf(refused.Receipt));
+            Assert.Equal(["eventId"], LevelDecisionCalls.ProblemFields(refused.Receipt));
         }
 
         Assert.Equal(StatusCode.InvalidArgument, overGrpc.StatusCode);
         Assert.Equal(["eventId"], overGrpc.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
-        var status = await RiskAsync(practitioner, familyId);
+        var status = await gateway.RiskStatusAsync(practitioner, familyId);
         Assert.Equal("universal-plus", status.GetProperty("setLevel").GetString());
         Assert.Equal(Reason, status.GetProperty("setLevelDecision").GetProperty("reason").GetString());
         Assert.Equal(first.Receipt.GetProperty("version").GetInt64(), status.GetProperty("version").GetInt64());
         Assert.Equal([eventId], Decisions(status));
-        Assert.Equal(JsonValueKind.Null, (await RiskAsync(practitioner, otherFamily)).GetProperty("setLevel").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await gateway.RiskStatusAsync(practitioner, otherFamily)).GetProperty("setLevel").ValueKind);
     }
 
     internal static string Decision(string? eventId, string level, string reason)
@@ -112,34 +112,9 @@ public sealed class LevelDecisionRetryTests(GatewayFixture gateway)
         return body.ToJsonString();
     }
 
-    private static string[] FieldsOf(JsonElement problem) =>
-        [.. problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!)];
-
     /// <summary>The ids of the level decisions among the family's recent events.</summary>
     private static string[] Decisions(JsonElement status) =>
         [.. status.GetProperty("recentEvents").EnumerateArray()
             .Where(e => e.GetProperty("type").GetString() == "service-level-set")
             .Select(e => e.GetProperty("eventId").GetString()!)];
-
-    private async Task<(string Ward, string FamilyId)> RegisteredFamilyAsync(string? ward = null)
-    {
-        ward ??= Ids.Ward();
-        var familyId = Ids.Family();
-        using var registered = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", TestCaller.ServiceWorker(), TestEvents.FamilyRegistered(familyId, ward).ToJsonString());
-        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
-        return (ward, familyId);
-    }
-
-    private async Task<(HttpStatusCode Status, JsonElement Receipt)> PutAsync(TestCaller practitioner, string familyId, string body)
-    {
-        using var response = await gateway.SendAsync(HttpMethod.Put, $"/v1/families/{familyId}/level", practitioner, body);
-        return (response.StatusCode, await ContactApiTests.Json(response));
-    }
-
-    private async Task<JsonElement> RiskAsync(TestCaller practitioner, string familyId)
-    {
-        using var response = await gateway.SendAsync(HttpMethod.Get, $"/v1/families/{familyId}/risk", practitioner);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await ContactApiTests.Json(response);
-    }
 }

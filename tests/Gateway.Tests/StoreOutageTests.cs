@@ -26,16 +26,7 @@ public abstract class StoreOutageTests(PostgresGatewayFixture gateway)
     {
         var birth = TestEvents.BirthNotified(Ids.Family(), Ids.Child(), Ids.Ward()).ToJsonString();
 
-        await using (await gateway.LockAsync("qp_events"))
-        {
-            using var refused = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, birth);
-            await AssertBusyAsync(refused);
-        }
-
-        // Accepted, not duplicate: the refused attempt recorded nothing.
-        using var retried = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, birth);
-        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
-        Assert.Equal("accepted", (await ContactApiTests.Json(retried)).GetProperty("status").GetString());
+        await PostRefusedWhileLockedThenAcceptedAsync(birth);
     }
 
     [PostgresFact]
@@ -71,15 +62,7 @@ public abstract class StoreOutageTests(PostgresGatewayFixture gateway)
 
         // The child is active, so only the journal's write waits for the lock: its outcome is unknown to the grain.
         var attendance = TestEvents.Event(null, "ae-attendance", familyId, childId, []).ToJsonString();
-        await using (await gateway.LockAsync("qp_events"))
-        {
-            using var refused = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, attendance);
-            await AssertBusyAsync(refused);
-        }
-
-        using var retried = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, attendance);
-        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
-        Assert.Equal("accepted", (await ContactApiTests.Json(retried)).GetProperty("status").GetString());
+        await PostRefusedWhileLockedThenAcceptedAsync(attendance);
     }
 
     [PostgresFact]
@@ -111,6 +94,23 @@ public abstract class StoreOutageTests(PostgresGatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(familyId, (await ContactApiTests.Json(retried)).GetProperty("familyId").GetString());
         Assert.Equal(familyId, (await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(practitioner))).FamilyId);
+    }
+
+    /// <summary>
+    /// Posts the contact while the events table is locked past <c>lock_timeout</c> (busy: 503 with Retry-After), then
+    /// again once it is free: accepted, not duplicate, so the refused attempt recorded nothing.
+    /// </summary>
+    private async Task PostRefusedWhileLockedThenAcceptedAsync(string contact)
+    {
+        await using (await gateway.LockAsync("qp_events"))
+        {
+            using var refused = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, contact);
+            await AssertBusyAsync(refused);
+        }
+
+        using var retried = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, contact);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("accepted", (await ContactApiTests.Json(retried)).GetProperty("status").GetString());
     }
 
     private static async Task AssertBusyAsync(HttpResponseMessage refused)
