@@ -145,7 +145,14 @@ public static class EventCatalogue
             {
                 var context = new DataContext(dataReader, receivedAt, postedIn);
                 data = spec.Read(context);
-                dataReader.RejectUnknown(name => $"is not a field of {spec.Name}");
+
+                // A posted event is checked field by field. A stored one may have been written by a later version, which
+                // added a field this one does not know: it is read without it, so that silos of two versions can share a
+                // store while they are upgraded one by one.
+                if (!trusted)
+                {
+                    dataReader.RejectUnknown(name => $"is not a field of {spec.Name}");
+                }
             }
         }
         else
@@ -154,16 +161,13 @@ public static class EventCatalogue
             reader.Has("data");
         }
 
-        if (trusted)
+        // The envelope likewise: a stored event's fields this version does not know were written by a later one.
+        if (!trusted)
         {
-            reader.Has("recordedBy");
-            reader.Has("receivedAt");
-            reader.Has("practitioner");
+            reader.RejectUnknown(name => name is "recordedBy" or "receivedAt" or "practitioner"
+                ? "is set by the server from the caller's identity and must not be posted"
+                : "is not a field of a contact event");
         }
-
-        reader.RejectUnknown(name => name is "recordedBy" or "receivedAt" or "practitioner"
-            ? "is set by the server from the caller's identity and must not be posted"
-            : "is not a field of a contact event");
 
         if (errors.Count > 0 || eventId is null || type is null || occurredAt is null || data is null)
         {

@@ -388,6 +388,28 @@ public sealed class EventCatalogueTests
     }
 
     [Fact]
+    public void Storage_json_written_by_a_later_version_reads_without_the_fields_this_one_does_not_know()
+    {
+        // As a later version might store a decision: a field of its own in the envelope and one in the data.
+        var later = ContactEventJson.Deserialize("""
+            {"eventId":"e-9","type":"service-level-set","occurredAt":"2026-11-19T09:00:00+00:00","familyId":"f-1","data":{"level":"universal-plus","reason":"Agreed at the team meeting","reviewBy":"2027-02-19"},"recordedBy":"service:early-intervention","practitioner":"ei-amira","receivedAt":"2026-11-19T09:00:01+00:00","deviceId":"phone-7"}
+            """u8.ToArray());
+
+        Assert.Equal(("e-9", "service:early-intervention", "ei-amira"), (later.EventId, later.RecordedBy, later.Practitioner));
+        Assert.Equal(new ServiceLevelSet(ServiceLevel.UniversalPlus, "Agreed at the team meeting"), later.Data);
+    }
+
+    [Fact]
+    public void A_posted_event_with_a_field_the_catalogue_does_not_know_is_still_refused()
+    {
+        using var envelope = JsonDocument.Parse(Wire(EventTypes.AeAttendance, "c-1", "{}").Replace("\"type\"", "\"deviceId\":\"phone-7\",\"type\"", StringComparison.Ordinal));
+        using var data = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed","reviewBy":"2027-02-19"}"""));
+
+        Assert.Equal(["deviceId"], EventCatalogue.Parse(envelope.RootElement, "service:hv", Now, ProgrammeCalendar.QueensPark).Errors.Select(e => e.Field));
+        Assert.Equal(["data.reviewBy"], EventCatalogue.Parse(data.RootElement, "service:hv", Now, ProgrammeCalendar.QueensPark).Errors.Select(e => e.Field));
+    }
+
+    [Fact]
     public void Corrupt_storage_json_throws()
     {
         Assert.Throws<FormatException>(() => ContactEventJson.Deserialize("""{"eventId":"e-1","type":"ae-attendance"}"""u8.ToArray()));
