@@ -20,8 +20,9 @@ namespace QpActors.Gateway.Http;
 /// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
 /// system, outside the grains' access checks and the audit, so it is refused.</item>
 /// </list>
-/// The bare path (<c>/dashboard</c>, no slash) is answered here too: the dashboard redirects it to its page keeping the
-/// query, so a browser's <c>access_token</c> goes along, but its redirect logs its destination; this one writes nothing.
+/// The bare path (<c>/dashboard</c>, no slash) is answered here too: the dashboard's own redirect logs its destination,
+/// this one writes nothing. With the token in the query it sets the cookie and sends the browser to the page without the
+/// token (303), as the page does; otherwise it redirects to the page keeping the query.
 /// Every answer under the dashboard's path says <c>Referrer-Policy: no-referrer</c> (<see cref="UseDashboardReferrerPolicy"/>).
 /// </summary>
 public static class DashboardRules
@@ -155,11 +156,19 @@ public static class DashboardRules
     }
 
     /// <summary>To the page, with the query as the browser sent it (its token included: see <see cref="QueryAccessToken"/>).</summary>
-    private static Task Redirect(HttpContext context, string prefix)
+    private static async Task Redirect(HttpContext context, string prefix)
     {
+        // With the token in the query, the bare path does what the page would: sets the cookie and sends the browser to the
+        // page without the token (303, not cached), rather than a permanent redirect that a browser may keep with the token.
+        if (context.Features.Get<QueryAccessToken>() is not null && await DashboardSession.StartAsync(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status303SeeOther;
+            context.Response.Headers.Location = context.Request.PathBase + prefix + "/" + QueryTokens.WithoutToken(context.Request.QueryString);
+            return;
+        }
+
         var query = context.Features.Get<QueryAccessToken>()?.Original ?? context.Request.QueryString;
         context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
         context.Response.Headers.Location = context.Request.PathBase + prefix + "/" + query;
-        return Task.CompletedTask;
     }
 }
