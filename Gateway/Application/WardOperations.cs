@@ -14,7 +14,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     public const string DefaultScenario = "default";
 
     /// <summary>The longest delay a timer takes (<see cref="CancellationTokenSource(TimeSpan, TimeProvider)"/>).</summary>
-    internal static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     public static IReadOnlyList<string> Periods { get; } = ["month", "quarter", "rolling-12-months"];
 
@@ -318,6 +318,22 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     }
 
     /// <summary>
+    /// A cancellation that comes when access ends (<paramref name="accessUntil"/>, a token's expiry), by the injected clock;
+    /// null when it has ended already. Used by every stream that must not outlive the token that opened it.
+    /// </summary>
+    internal static CancellationTokenSource? CancelWhenAccessEnds(DateTimeOffset accessUntil, TimeProvider time)
+    {
+        var left = accessUntil - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        // A delay beyond what a timer takes (about 49 days) is no limit in practice: the token outlives any connection.
+        return left < MaxTimerDelay ? new CancellationTokenSource(left, time) : new CancellationTokenSource();
+    }
+
+    /// <summary>
     /// Hands on updates until <paramref name="accessUntil"/>, then ends the stream and marks it
     /// <see cref="LiveStream.AccessExpired"/>. Access to a stream is decided once, when it opens, from the token presented,
     /// and a stream stays open for as long as its client likes: without an end, a token's holder would go on receiving
@@ -327,15 +343,13 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     private async IAsyncEnumerable<FeedUpdate> UntilAccessEndsAsync(IAsyncEnumerable<FeedUpdate> updates, DateTimeOffset accessUntil, LiveStream stream,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var left = accessUntil - time.GetUtcNow();
-        if (left <= TimeSpan.Zero)
+        using var expiry = CancelWhenAccessEnds(accessUntil, time);
+        if (expiry is null)
         {
             stream.AccessExpired = true;
             yield break;
         }
 
-        // A delay beyond what a timer takes (about 49 days) is no limit in practice: the token outlives any connection.
-        using var expiry = left < MaxTimerDelay ? new CancellationTokenSource(left, time) : new CancellationTokenSource();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         var pending = updates.GetAsyncEnumerator(either.Token);
         try

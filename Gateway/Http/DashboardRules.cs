@@ -106,11 +106,8 @@ public static class DashboardRules
         // history, and go out as the Referer of every poll. Once the cookie carries the administrator, the browser is sent
         // to the same page without the token. Nothing is shown by this answer, so nothing is audited here: the load that
         // follows (on the cookie) is, as any load of the page is, so each page opened leaves one entry.
-        if (what == Page && context.Features.Get<QueryAccessToken>() is not null && await DashboardSession.StartAsync(context))
+        if (what == Page && await SentOnWithoutTokenAsync(context, context.Request.Path))
         {
-            context.Response.StatusCode = StatusCodes.Status303SeeOther;
-            context.Response.Headers.Location = UriHelper.BuildRelative(
-                context.Request.PathBase, context.Request.Path, QueryTokens.WithoutToken(context.Request.QueryString));
             return;
         }
 
@@ -142,17 +139,32 @@ public static class DashboardRules
     /// </summary>
     private static async Task UntilAccessEndsAsync(HttpContext context, RequestDelegate shown)
     {
-        var time = context.RequestServices.GetRequiredService<TimeProvider>();
-        var left = CallerFactory.AccessUntil(context.User) - time.GetUtcNow();
-        if (left <= TimeSpan.Zero)
+        using var expiry = WardOperations.CancelWhenAccessEnds(CallerFactory.AccessUntil(context.User), context.RequestServices.GetRequiredService<TimeProvider>());
+        if (expiry is null)
         {
             return;
         }
 
-        using var expiry = left < WardOperations.MaxTimerDelay ? new CancellationTokenSource(left, time) : new CancellationTokenSource();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, expiry.Token);
         context.RequestAborted = either.Token;
         await shown(context);
+    }
+
+    /// <summary>
+    /// For a request with the token in its query: gives the browser the dashboard's cookie and sends it on to
+    /// <paramref name="page"/> with the rest of its query (303, which no browser keeps). False, with nothing answered, when
+    /// the token is not in the query or gets no cookie (a token the clock skew still admits after its expiry).
+    /// </summary>
+    private static async Task<bool> SentOnWithoutTokenAsync(HttpContext context, PathString page)
+    {
+        if (context.Features.Get<QueryAccessToken>() is null || !await DashboardSession.StartAsync(context))
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status303SeeOther;
+        context.Response.Headers.Location = UriHelper.BuildRelative(context.Request.PathBase, page, QueryTokens.WithoutToken(context.Request.QueryString));
+        return true;
     }
 
     /// <summary>To the page, with the query as the browser sent it (its token included: see <see cref="QueryAccessToken"/>).</summary>
@@ -160,10 +172,8 @@ public static class DashboardRules
     {
         // With the token in the query, the bare path does what the page would: sets the cookie and sends the browser to the
         // page without the token (303, not cached), rather than a permanent redirect that a browser may keep with the token.
-        if (context.Features.Get<QueryAccessToken>() is not null && await DashboardSession.StartAsync(context))
+        if (await SentOnWithoutTokenAsync(context, prefix + "/"))
         {
-            context.Response.StatusCode = StatusCodes.Status303SeeOther;
-            context.Response.Headers.Location = context.Request.PathBase + prefix + "/" + QueryTokens.WithoutToken(context.Request.QueryString);
             return;
         }
 
