@@ -73,6 +73,12 @@ public static partial class SchemaMigrator
             return (bool)(await command.ExecuteScalarAsync(ct))!;
         }
 
+        // Opening would create a missing file: a check changes nothing.
+        if (!File.Exists(new SqliteConnectionStringBuilder(settings.ConnectionString).DataSource))
+        {
+            return false;
+        }
+
         await using var sqlite = new SqliteConnection(settings.ConnectionString);
         await sqlite.OpenAsync(ct);
         await using var query = sqlite.CreateCommand();
