@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
+using Orleans.Storage;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 using QpActors.Hosting;
@@ -189,6 +190,7 @@ public static class SiloSetup
             o.Invariant = storage.AdoInvariant;
             o.ConnectionString = storage.ConnectionString;
         });
+        silo.Services.TellStoreFailuresOf(GrainStorageName);
 
         // Grain state is written as plain System.Text.Json, not Newtonsoft with CLR type names,
         // so renaming a C# type never makes stored state unreadable.
@@ -206,6 +208,24 @@ public static class SiloSetup
         silo.Services.AddSingleton(storage);
         silo.Services.AddQpGrainDependencies(storage);
         return silo;
+    }
+
+    /// <summary>
+    /// Puts <see cref="StoreFailureGrainStorage"/> around the grain storage registered under <paramref name="name"/>, so
+    /// no driver exception leaves a grain through Orleans' grain state. The provider's own registration is kept and
+    /// called; the lifecycle registration Orleans made for it resolves the storage by name, so it reaches the wrapper,
+    /// which passes it on.
+    /// </summary>
+    public static IServiceCollection TellStoreFailuresOf(this IServiceCollection services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var provider = services.LastOrDefault(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, name))
+            ?? throw new InvalidOperationException($"No grain storage named '{name}' is registered.");
+        var create = provider.KeyedImplementationFactory
+            ?? throw new InvalidOperationException($"The grain storage named '{name}' is not registered with a factory.");
+        services.Remove(provider);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new StoreFailureGrainStorage((IGrainStorage)create(sp, key)));
+        return services;
     }
 
     public static StorageSettings ToStorageSettings(this QpHostSettings settings)
