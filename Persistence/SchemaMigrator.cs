@@ -320,7 +320,10 @@ public static partial class SchemaMigrator
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        // No command timeout: the connection string's (Npgsql's default is 30 s) would cancel an index build or a table
+        // rewrite on a production table half way, every time; the caller's token still cancels. Set on each command: with 0
+        // set only in this connection's string, a build was still cancelled at the caller's 1 s (ConcurrentIndexMigrationTests).
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);
     }
 

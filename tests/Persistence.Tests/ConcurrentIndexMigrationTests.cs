@@ -96,6 +96,35 @@ public sealed class ConcurrentIndexMigrationTests
         Assert.Equal(1, await store.ScalarAsync(IsValid));
     }
 
+    [PostgresFact]
+    public async Task An_index_build_outlasting_the_connection_strings_command_timeout_is_not_cut_short()
+    {
+        await using var store = await TestStore.PostgresAsync();
+        await SchemaMigrator.ApplyThroughAsync(store.Settings, 7);
+        await using var reader = await OpenAsync(store);
+        await using var inFlight = await reader.BeginTransactionAsync();
+        await InsertAuditAsync(reader, "f-1", breakGlass: false);
+
+        // A deployment's connection string with a 1 s command timeout (Npgsql's default is 30 s; a production index
+        // build takes longer). The server reports the build still waiting after 1.5 s: had the driver cancelled the
+        // statement at 1 s, the migration would have failed first, leaving an INVALID index behind.
+        var impatient = StorageSettings.Postgres(new NpgsqlConnectionStringBuilder(store.Settings.ConnectionString)
+        {
+            CommandTimeout = 1,
+            Options = "-c log_lock_waits=on -c deadlock_timeout=1500ms -c client_min_messages=log",
+        }.ToString());
+        var waiting = new Waits();
+        var migration = SchemaMigrator.ApplyThroughAsync(impatient, 8, waiting.Observe, CancellationToken.None);
+
+        var first = await Task.WhenAny(waiting.LockWait, migration).WaitAsync(TimeSpan.FromSeconds(60));
+        await first;
+        Assert.Same(waiting.LockWait, first);
+        await inFlight.CommitAsync();
+
+        Assert.Equal([new SchemaMigration(8, "break_glass_openings")], await migration);
+        Assert.Equal(1, await store.ScalarAsync(IsValid));
+    }
+
     [Fact]
     public void A_marked_script_is_split_into_its_statements_and_names_its_concurrent_indexes()
     {
