@@ -8,11 +8,21 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     Args = args,
     ContentRootPath = AppContext.BaseDirectory,
 });
-await builder.AddQpGatewayAsync();
+try
+{
+    await builder.AddQpGatewayAsync();
+}
+catch (QpActors.Silo.SchemaBehindException refused)
+{
+    // A co-hosted silo set to check its schema found the store behind: the message says what to run.
+    await Console.Error.WriteLineAsync(refused.Message);
+    return 1;
+}
 
 var app = builder.Build();
 app.MapQpGateway();
 await app.RunAsync();
+return 0;
 
 /// <summary>Visible to the end-to-end tests, which start the real gateway in-process.</summary>
 public partial class Program;

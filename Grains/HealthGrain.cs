@@ -18,7 +18,7 @@ public sealed class HealthGrain(IEventJournal journal) : Grain, IHealthGrain
             var events = await journal.CountEventsAsync();
             return new StorageHealth(true, $"storage answers; {events} events journalled");
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is JournalUnavailableException or StoreFailedException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
             return new StorageHealth(false, ex.Message);
         }

@@ -19,3 +19,18 @@ public sealed class JournalUnavailableWireConverter : IConverter<JournalUnavaila
 
     public JournalUnavailableWire ConvertToSurrogate(in JournalUnavailableException value) => new(value.Message);
 }
+
+/// <summary>
+/// What of a <see cref="StoreFailedException"/> crosses from a silo to a client: its message, for the same reason as
+/// <see cref="JournalUnavailableWire"/> (the store's own exception, its inner, has no codec and stays in the silo's log).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("qp.StoreFailed")]
+public readonly record struct StoreFailedWire([property: Id(0)] string Message);
+
+[RegisterConverter]
+public sealed class StoreFailedWireConverter : IConverter<StoreFailedException, StoreFailedWire>
+{
+    public StoreFailedException ConvertFromSurrogate(in StoreFailedWire surrogate) => new(surrogate.Message);
+
+    public StoreFailedWire ConvertToSurrogate(in StoreFailedException value) => new(value.Message);
+}

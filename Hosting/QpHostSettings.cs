@@ -27,6 +27,13 @@ public sealed record QpHostSettings
     /// <summary>Where the embedded mode keeps its SQLite file and the development signing key.</summary>
     public string DataDirectory { get; init; } = "data";
 
+    /// <summary>
+    /// <c>Storage:Migrations</c>: <c>apply</c> (the default) brings the schema up to date when a silo starts, so the first
+    /// run needs nothing; <c>check</c> leaves the schema alone and refuses to start on a store that lacks a version this
+    /// build needs, for deployments that migrate as a deliberate step (<c>./qp migrate</c>) before rolling silos out.
+    /// </summary>
+    public bool MigrateAtStart { get; init; } = true;
+
     public string ClusterId { get; init; } = "qpactors";
 
     public string ServiceId { get; init; } = "qpactors";
@@ -80,6 +87,14 @@ public sealed record QpHostSettings
             throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is 'postgres'.");
         }
 
+        var migrations = storage["Migrations"] ?? "apply";
+        var migrateAtStart = migrations.Trim().ToLowerInvariant() switch
+        {
+            "apply" or "" => true,
+            "check" => false,
+            _ => throw new InvalidOperationException($"Storage:Migrations must be 'apply' or 'check', not '{migrations}'."),
+        };
+
         var dataDirectory = storage["DataDirectory"] is { Length: > 0 } dir ? dir : "data";
         if (!Path.IsPathRooted(dataDirectory))
         {
@@ -91,6 +106,7 @@ public sealed record QpHostSettings
             Calendar = ReadCalendar(configuration["Programme:TimeZone"]),
             Storage = mode,
             ConnectionString = connectionString,
+            MigrateAtStart = migrateAtStart,
             DataDirectory = dataDirectory,
             ClusterId = cluster["ClusterId"] is { Length: > 0 } clusterId ? clusterId : "qpactors",
             ServiceId = cluster["ServiceId"] is { Length: > 0 } serviceId ? serviceId : "qpactors",

@@ -153,14 +153,10 @@ internal abstract class BatchingEventJournal : IEventJournal
 
     protected abstract Task<long> CountEventsCoreAsync(CancellationToken ct);
 
-    /// <summary>
-    /// Whether a failed read or write may pass if tried again, one rule for both: the store was unreachable, busy or out
-    /// of a resource for the moment (ADO.NET's <see cref="DbException.IsTransient"/>, which both providers set), or the
-    /// connection broke. Not a constraint a write broke, nor a bug. A write whose outcome is unknown counts too (see
-    /// <see cref="Classified"/>).
-    /// </summary>
-    protected virtual bool MayPassOnRetry(Exception failure) =>
-        failure is DbException { IsTransient: true } or IOException or TimeoutException;
+    // Reads and writes tell a store's failure by one rule (StoreFailures), the rule grain state follows too; a write whose
+    // outcome is unknown is "retry" as well (see Classified).
+    private const string ReadUnavailable = "The event store could not be read for the moment; retry.";
+    private const string ReadFailed = "The event store failed a read.";
 
     private async Task<T> ReadingAsync<T>(Func<Task<T>> read)
     {
@@ -168,9 +164,9 @@ internal abstract class BatchingEventJournal : IEventJournal
         {
             return await read().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not JournalUnavailableException && MayPassOnRetry(ex))
+        catch (Exception ex) when (StoreFailures.Told(ex, ReadUnavailable, ReadFailed) is { } told)
         {
-            throw new JournalUnavailableException("The event store could not be read for the moment; retry.", ex);
+            throw told;
         }
     }
 
@@ -287,12 +283,15 @@ internal abstract class BatchingEventJournal : IEventJournal
 
     /// <summary>
     /// A failure a retry may cure reaches the caller as <see cref="JournalUnavailableException"/> (the store's own
-    /// exception inside it), so callers need not know either store's exception types to tell "retry" from "broken".
+    /// exception inside it), any other of the store's as <see cref="StoreFailedException"/>, so callers need not know
+    /// either store's exception types to tell "retry" from "broken", and neither driver's exception leaves the silo.
     /// </summary>
-    private Exception Classified(JournalBatchWriter writer, Exception failure) =>
-        failure is not JournalUnavailableException && (MayPassOnRetry(failure) || writer.LeavesOutcomeUnknown(failure))
-            ? new JournalUnavailableException("The event store could not take the write (it may have committed); retry with the same event ids.", failure)
-            : failure;
+    private static Exception Classified(JournalBatchWriter writer, Exception failure) =>
+        failure is not JournalUnavailableException && writer.LeavesOutcomeUnknown(failure)
+            ? new JournalUnavailableException(WriteUnavailable, failure)
+            : StoreFailures.Told(failure, WriteUnavailable, "The event store refused the write; nothing was recorded.") ?? failure;
+
+    private const string WriteUnavailable = "The event store could not take the write (it may have committed); retry with the same event ids.";
 
     private void Fail(PendingWrite pending, Exception ex)
     {

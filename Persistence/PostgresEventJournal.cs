@@ -276,15 +276,6 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
     private static string? NullableString(IDataRecord record, int ordinal) =>
         record.IsDBNull(ordinal) ? null : record.GetString(ordinal);
 
-    // Besides what Npgsql calls transient (connection failures, too many connections, the server starting or shutting
-    // down, serialization failures and deadlocks): a failure with no answer from the server (the connection broke or
-    // could not be made), a lock not had within lock_timeout, and a statement cancelled by statement_timeout. The
-    // transaction rolled back in the last two, so the same statement may pass later.
-    protected override bool MayPassOnRetry(Exception failure) =>
-        base.MayPassOnRetry(failure) ||
-        failure is NpgsqlException and not PostgresException ||
-        failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled };
-
     private sealed class Writer(NpgsqlDataSource dataSource, TimeProvider clock) : JournalBatchWriter
     {
         // The rows in the order they were queued, so seq follows queue order within a batch.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -8,12 +9,27 @@ namespace QpActors.Persistence;
 /// <summary>One versioned schema script.</summary>
 public sealed record SchemaMigration(int Version, string Name);
 
+/// <summary>What a store holds against what this build knows (<see cref="SchemaMigrator.CheckAsync"/>).</summary>
+/// <param name="Missing">Scripts this build carries that the store has not applied, in version order.</param>
+/// <param name="Unknown">Versions the store has applied that this build does not carry (a newer build migrated it).</param>
+public sealed record SchemaStatus(IReadOnlyList<SchemaMigration> Missing, IReadOnlyList<SchemaMigration> Unknown)
+{
+    public bool IsCurrent => Missing.Count == 0;
+}
+
 /// <summary>
 /// Applies the embedded schema scripts (Schema/postgres or Schema/sqlite) in version order,
 /// each once, recording them in qp_schema_migrations.
 /// </summary>
-public static class SchemaMigrator
+public static partial class SchemaMigrator
 {
+    /// <summary>
+    /// A PostgreSQL script whose first line is this comment runs outside a transaction, one statement at a time: for
+    /// <c>CREATE INDEX CONCURRENTLY</c>, which PostgreSQL refuses inside a transaction block. Any other script runs inside
+    /// one. SQLite has no such build and runs every script in its one transaction.
+    /// </summary>
+    public const string OutsideTransactionMarker = "-- qp:outside-transaction";
+
     // Any fixed number works; it only has to be the same in every process.
     private const long PostgresLockKey = 0x5150_4163_746F_7273; // "QPActors"
 
@@ -24,22 +40,71 @@ public static class SchemaMigrator
     /// <summary>
     /// Brings the store up to date and returns the scripts applied by this call (empty when
     /// it was already current). Several processes may call this at once: PostgreSQL
-    /// serialises them with an advisory lock held by the migration transaction, SQLite with
+    /// serialises them with a session-level advisory lock held for the whole run, SQLite with
     /// BEGIN IMMEDIATE and the busy timeout; the loser then finds nothing left to do.
     /// </summary>
     public static Task<IReadOnlyList<SchemaMigration>> ApplyAsync(StorageSettings settings, CancellationToken ct = default) =>
         ApplyThroughAsync(settings, int.MaxValue, ct);
 
     /// <summary>
+    /// Compares the store with the scripts this build carries, changing nothing: a store never migrated lacks them all.
+    /// Versions the store holds beyond this build's are reported, not refused: scripts only add (a column, a table, an
+    /// index, a query), so a silo of an older build keeps working on a store a newer one migrated.
+    /// </summary>
+    public static async Task<SchemaStatus> CheckAsync(StorageSettings settings, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var known = Known(settings.Kind);
+        var applied = await HasMigrationTableAsync(settings, ct) ? await ReadAppliedAsync(settings, ct) : [];
+        var appliedVersions = applied.Select(m => m.Version).ToHashSet();
+        var knownVersions = known.Select(m => m.Version).ToHashSet();
+        return new SchemaStatus(
+            known.Where(m => !appliedVersions.Contains(m.Version)).ToList(),
+            applied.Where(m => !knownVersions.Contains(m.Version)).ToList());
+    }
+
+    private static async Task<bool> HasMigrationTableAsync(StorageSettings settings, CancellationToken ct)
+    {
+        if (settings.Kind == StorageKind.Postgres)
+        {
+            await using var connection = new NpgsqlConnection(settings.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand("SELECT to_regclass('qp_schema_migrations') IS NOT NULL", connection);
+            return (bool)(await command.ExecuteScalarAsync(ct))!;
+        }
+
+        // Opening would create a missing file: a check changes nothing.
+        if (!File.Exists(new SqliteConnectionStringBuilder(settings.ConnectionString).DataSource))
+        {
+            return false;
+        }
+
+        await using var sqlite = new SqliteConnection(settings.ConnectionString);
+        await sqlite.OpenAsync(ct);
+        await using var query = sqlite.CreateCommand();
+        query.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'qp_schema_migrations'";
+        return (long)(await query.ExecuteScalarAsync(ct))! > 0;
+    }
+
+    /// <summary>
     /// As <see cref="ApplyAsync"/>, but only the scripts up to and including <paramref name="version"/>: the store as an
     /// older build left it, so tests can migrate it from there.
     /// </summary>
-    internal static Task<IReadOnlyList<SchemaMigration>> ApplyThroughAsync(StorageSettings settings, int version, CancellationToken ct = default)
+    internal static Task<IReadOnlyList<SchemaMigration>> ApplyThroughAsync(StorageSettings settings, int version, CancellationToken ct = default) =>
+        ApplyThroughAsync(settings, version, null, ct);
+
+    /// <summary>
+    /// As <see cref="ApplyThroughAsync(StorageSettings, int, CancellationToken)"/>, telling <paramref name="observer"/> what
+    /// the server reports on the migration's session (its notices and log lines) and when the run waits for another
+    /// process's, so tests can act at the moment a migration waits.
+    /// </summary>
+    internal static Task<IReadOnlyList<SchemaMigration>> ApplyThroughAsync(
+        StorageSettings settings, int version, Action<string>? observer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return settings.Kind switch
         {
-            StorageKind.Postgres => ApplyPostgresAsync(settings.ConnectionString, version, ct),
+            StorageKind.Postgres => ApplyPostgresAsync(settings.ConnectionString, version, observer, ct),
             StorageKind.Sqlite => ApplySqliteAsync(settings.ConnectionString, version, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, "Unknown storage kind."),
         };
@@ -78,49 +143,187 @@ public static class SchemaMigrator
         return applied;
     }
 
-    private static async Task<IReadOnlyList<SchemaMigration>> ApplyPostgresAsync(string connectionString, int throughVersion, CancellationToken ct)
+    private static async Task<IReadOnlyList<SchemaMigration>> ApplyPostgresAsync(
+        string connectionString, int throughVersion, Action<string>? observer, CancellationToken ct)
     {
-        var scripts = LoadScripts(StorageKind.Postgres).Where(s => s.Migration.Version <= throughVersion);
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var scripts = LoadScripts(StorageKind.Postgres).Where(s => s.Migration.Version <= throughVersion).ToList();
 
-        // Taken before anything else, so even the bootstrap CREATE TABLE IF NOT EXISTS is
-        // serialised (two concurrent ones can collide in the catalogue). Released at commit.
-        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgresLockKey})", ct);
-        await ExecuteAsync(connection, transaction,
-            "CREATE TABLE IF NOT EXISTS qp_schema_migrations (version integer NOT NULL PRIMARY KEY, " +
-            "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", ct);
-
-        var done = new HashSet<int>();
-        await using (var read = new NpgsqlCommand("SELECT version FROM qp_schema_migrations", connection, transaction))
-        await using (var reader = await read.ExecuteReaderAsync(ct))
+        // Not pooled: the advisory lock below belongs to the session, and a pooled connection would keep its session
+        // (and the lock, until its lazy reset) after Close. Closing this one ends the session, so even a run that dies
+        // half way cannot leave the lock held.
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
+        await using var connection = new NpgsqlConnection(unpooled);
+        if (observer is not null)
         {
-            while (await reader.ReadAsync(ct))
+            connection.Notice += (_, e) => observer($"{e.Notice.Severity}: {e.Notice.MessageText}");
+        }
+
+        await connection.OpenAsync(ct);
+        await LockPostgresAsync(connection, observer, ct);
+        try
+        {
+            // Serialised by the lock like everything else (two concurrent CREATE TABLE IF NOT EXISTS can collide in the
+            // catalogue).
+            await ExecuteAsync(connection, null,
+                "CREATE TABLE IF NOT EXISTS qp_schema_migrations (version integer NOT NULL PRIMARY KEY, " +
+                "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", ct);
+            var done = await ReadVersionsAsync(connection, ct);
+            var pending = scripts.Where(s => !done.Contains(s.Migration.Version)).ToList();
+            var applied = new List<SchemaMigration>();
+            var next = 0;
+            while (next < pending.Count)
             {
-                done.Add(reader.GetInt32(0));
+                if (pending[next].OutsideTransaction)
+                {
+                    await ApplyOutsideTransactionAsync(connection, pending[next], ct);
+                    applied.Add(pending[next].Migration);
+                    next++;
+                    continue;
+                }
+
+                // Consecutive ordinary scripts share one transaction, as every script did before some could run
+                // outside one: DDL is transactional, so a failure among them leaves none of them behind.
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                var group = new List<SchemaMigration>();
+                for (; next < pending.Count && !pending[next].OutsideTransaction; next++)
+                {
+                    await ExecuteAsync(connection, transaction, pending[next].Text, ct);
+                    await RecordAsync(connection, transaction, pending[next].Migration, ct);
+                    group.Add(pending[next].Migration);
+                }
+
+                await transaction.CommitAsync(ct);
+                applied.AddRange(group);
+            }
+
+            return applied;
+        }
+        finally
+        {
+            // Closing the unpooled session releases the lock as well; this only makes it prompt.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({PostgresLockKey})", CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the migration lock for this session, waiting while another process holds it. The wait is a retry of
+    /// <c>pg_try_advisory_lock</c>, never a blocking <c>pg_advisory_lock</c>: a statement blocked on the lock holds a
+    /// snapshot, and <c>CREATE INDEX CONCURRENTLY</c> in the holder's session waits for every older snapshot to end, so the
+    /// two would deadlock and PostgreSQL would cancel the index build (seen: "deadlock detected", an INVALID index left).
+    /// </summary>
+    private static async Task LockPostgresAsync(NpgsqlConnection connection, Action<string>? observer, CancellationToken ct)
+    {
+        var told = false;
+        while (true)
+        {
+            await using (var attempt = new NpgsqlCommand($"SELECT pg_try_advisory_lock({PostgresLockKey})", connection))
+            {
+                if ((bool)(await attempt.ExecuteScalarAsync(ct))!)
+                {
+                    return;
+                }
+            }
+
+            if (!told)
+            {
+                observer?.Invoke(WaitingForAnotherMigration);
+                told = true;
+            }
+
+            await Task.Delay(LockRetryInterval, ct);
+        }
+    }
+
+    /// <summary>What <see cref="LockPostgresAsync"/> tells its observer when another process is migrating.</summary>
+    internal const string WaitingForAnotherMigration = "waiting for another process's migration to finish";
+
+    // A migration is rare and can take minutes (an index build); a quarter of a second between tries costs nothing.
+    private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Runs a script marked <see cref="OutsideTransactionMarker"/>: statement by statement, each committing on its own,
+    /// as <c>CREATE INDEX CONCURRENTLY</c> requires (it refuses a transaction block, and a batch of statements is one).
+    /// Such a build that failed half way (cancelled, a deadlock, the server restarted) leaves its index behind marked
+    /// INVALID: never used by a query, yet still maintained by every write, and <c>IF NOT EXISTS</c> would keep it. Each
+    /// index the script builds concurrently that exists but is invalid is therefore dropped (concurrently too) first.
+    /// The version is recorded only once every statement has run, so a failure means the whole script runs again.
+    /// </summary>
+    private static async Task ApplyOutsideTransactionAsync(NpgsqlConnection connection, Script script, CancellationToken ct)
+    {
+        foreach (var index in ConcurrentIndexNames(script.Text))
+        {
+            await using var invalid = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid " +
+                "WHERE c.relname = @name AND NOT i.indisvalid AND pg_table_is_visible(c.oid)", connection);
+            invalid.Parameters.AddWithValue("name", index);
+            if ((long)(await invalid.ExecuteScalarAsync(ct))! > 0)
+            {
+                await ExecuteAsync(connection, null, $"DROP INDEX CONCURRENTLY IF EXISTS \"{index}\"", ct);
             }
         }
 
-        var applied = new List<SchemaMigration>();
-        foreach (var script in scripts.Where(s => !done.Contains(s.Migration.Version)))
+        foreach (var statement in Statements(script.Text))
         {
-            await ExecuteAsync(connection, transaction, script.Text, ct);
-            await using var record = new NpgsqlCommand(
-                "INSERT INTO qp_schema_migrations (version, name) VALUES (@version, @name)", connection, transaction);
-            record.Parameters.AddWithValue("version", script.Migration.Version);
-            record.Parameters.AddWithValue("name", script.Migration.Name);
-            await record.ExecuteNonQueryAsync(ct);
-            applied.Add(script.Migration);
+            await ExecuteAsync(connection, null, statement, ct);
         }
 
-        await transaction.CommitAsync(ct);
-        return applied;
+        await RecordAsync(connection, null, script.Migration, ct);
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct)
+    /// <summary>The names of the indexes a script builds with <c>CREATE [UNIQUE] INDEX CONCURRENTLY</c>.</summary>
+    internal static IEnumerable<string> ConcurrentIndexNames(string sql) =>
+        ConcurrentIndex().Matches(WithoutComments(sql)).Select(m => m.Groups["name"].Value);
+
+    /// <summary>
+    /// A script's statements, comment lines left out: each ends with a semicolon at the end of a line. Scripts run
+    /// outside a transaction hold plain statements (no function bodies), so this is all the splitting they need.
+    /// </summary>
+    internal static IReadOnlyList<string> Statements(string sql) =>
+        StatementEnd().Split(WithoutComments(sql))
+            .Select(s => s.Trim())
+            .Where(s => s.Length > 0)
+            .ToList();
+
+    private static string WithoutComments(string sql) =>
+        string.Join('\n', sql.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal)));
+
+    [GeneratedRegex(@"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?""?(?<name>\w+)""?", RegexOptions.IgnoreCase)]
+    private static partial Regex ConcurrentIndex();
+
+    [GeneratedRegex(@";[ \t]*(?:\r?\n|$)")]
+    private static partial Regex StatementEnd();
+
+    private static async Task<HashSet<int>> ReadVersionsAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        var done = new HashSet<int>();
+        await using var read = new NpgsqlCommand("SELECT version FROM qp_schema_migrations", connection);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            done.Add(reader.GetInt32(0));
+        }
+
+        return done;
+    }
+
+    private static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaMigration migration, CancellationToken ct)
+    {
+        await using var record = new NpgsqlCommand(
+            "INSERT INTO qp_schema_migrations (version, name) VALUES (@version, @name)", connection, transaction);
+        record.Parameters.AddWithValue("version", migration.Version);
+        record.Parameters.AddWithValue("name", migration.Name);
+        await record.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
+    {
+        // No command timeout: the connection string's (Npgsql's default is 30 s) would cancel an index build or a table
+        // rewrite on a production table half way, every time; the caller's token still cancels. Set on each command: with 0
+        // set only in this connection's string, a build was still cancelled at the caller's 1 s (ConcurrentIndexMigrationTests).
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -178,7 +381,10 @@ public static class SchemaMigrator
         return applied;
     }
 
-    private sealed record Script(SchemaMigration Migration, string Text);
+    private sealed record Script(SchemaMigration Migration, string Text)
+    {
+        public bool OutsideTransaction { get; } = Text.StartsWith(OutsideTransactionMarker, StringComparison.Ordinal);
+    }
 
     private static List<Script> LoadScripts(StorageKind kind)
     {

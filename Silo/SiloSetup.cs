@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
+using Orleans.Storage;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 using QpActors.Hosting;
@@ -34,16 +35,83 @@ public static class SiloSetup
 
     /// <summary>
     /// Prepares a host to run a silo: reads the settings and migrates the schema before Orleans starts,
-    /// so the AdoNet providers always find their queries. A host that runs a silo beside other work
-    /// (the co-hosted gateway) calls this, then <see cref="AddQpSilo"/> inside its own <c>UseOrleans</c>.
+    /// so the AdoNet providers always find their queries; with <c>Storage:Migrations=check</c> it only checks, and
+    /// refuses to start on a store that lacks a version this build needs (<see cref="RequireSchemaAsync"/>). A host that
+    /// runs a silo beside other work (the co-hosted gateway) calls this, then <see cref="AddQpSilo"/> inside its own
+    /// <c>UseOrleans</c>.
     /// </summary>
     public static async Task<(QpHostSettings Settings, StorageSettings Storage)> PrepareQpSiloAsync(IConfiguration configuration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = QpHostSettings.From(configuration, Directory.GetCurrentDirectory());
         var storage = settings.ToStorageSettings();
-        await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+        if (settings.MigrateAtStart)
+        {
+            await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+        }
+        else
+        {
+            await RequireSchemaAsync(storage, cancellationToken);
+        }
+
         return (settings, storage);
+    }
+
+    /// <summary>The command that brings a store up to date, as the refusal to start names it.</summary>
+    public const string MigrateCommand = "./qp migrate";
+
+    /// <summary>
+    /// Refuses (a <see cref="SchemaBehindException"/> that stops the host) a store lacking any schema version this
+    /// build carries, naming the versions and the command to run; changes nothing. A store at a version beyond this
+    /// build's is accepted: a newer build migrated it, and scripts only add, so an older silo keeps working while the
+    /// silos are upgraded one by one.
+    /// </summary>
+    public static async Task RequireSchemaAsync(StorageSettings storage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        var status = await SchemaMigrator.CheckAsync(storage, cancellationToken);
+        if (!status.IsCurrent)
+        {
+            var missing = string.Join(", ", status.Missing.Select(m => $"{m.Version:D4}_{m.Name}"));
+            throw new SchemaBehindException(
+                $"The store lacks schema version(s) {missing} that this silo needs, and Storage:Migrations=check does not " +
+                $"migrate at start. Run '{MigrateCommand}' (or 'dotnet QpActors.Silo.dll migrate') with the same Storage " +
+                "settings, then start the silo again.");
+        }
+    }
+
+    /// <summary>
+    /// <c>./qp migrate</c>: brings the store the configuration names up to date and writes what it applied (or that
+    /// there was nothing to apply, and any versions the store holds beyond this build's) to <paramref name="output"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<SchemaMigration>> MigrateAsync(IConfiguration configuration, TextWriter output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(output);
+        var settings = QpHostSettings.From(configuration, Directory.GetCurrentDirectory());
+        var storage = settings.ToStorageSettings();
+        var where = settings.Storage == StorageMode.Postgres
+            ? $"PostgreSQL database '{new Npgsql.NpgsqlConnectionStringBuilder(storage.ConnectionString).Database}'"
+            : $"SQLite file {Path.Combine(settings.DataDirectory, StorageSettings.EmbeddedFileName)}";
+        await output.WriteLineAsync($"qp migrate: {where}");
+        var applied = await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+        foreach (var migration in applied)
+        {
+            await output.WriteLineAsync($"applied {migration.Version:D4}_{migration.Name}");
+        }
+
+        var status = await SchemaMigrator.CheckAsync(storage, cancellationToken);
+        if (applied.Count == 0)
+        {
+            await output.WriteLineAsync("nothing to apply: the store already holds every version this build carries");
+        }
+
+        foreach (var newer in status.Unknown)
+        {
+            await output.WriteLineAsync($"the store also holds {newer.Version:D4}_{newer.Name}, from a newer build");
+        }
+
+        return applied;
     }
 
     /// <summary>
@@ -122,6 +190,7 @@ public static class SiloSetup
             o.Invariant = storage.AdoInvariant;
             o.ConnectionString = storage.ConnectionString;
         });
+        silo.Services.TellStoreFailuresOf(GrainStorageName);
 
         // Grain state is written as plain System.Text.Json, not Newtonsoft with CLR type names,
         // so renaming a C# type never makes stored state unreadable.
@@ -141,6 +210,24 @@ public static class SiloSetup
         return silo;
     }
 
+    /// <summary>
+    /// Puts <see cref="StoreFailureGrainStorage"/> around the grain storage registered under <paramref name="name"/>, so
+    /// no driver exception leaves a grain through Orleans' grain state. The provider's own registration is kept and
+    /// called; the lifecycle registration Orleans made for it resolves the storage by name, so it reaches the wrapper,
+    /// which passes it on.
+    /// </summary>
+    public static IServiceCollection TellStoreFailuresOf(this IServiceCollection services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var provider = services.LastOrDefault(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, name))
+            ?? throw new InvalidOperationException($"No grain storage named '{name}' is registered.");
+        var create = provider.KeyedImplementationFactory
+            ?? throw new InvalidOperationException($"The grain storage named '{name}' is not registered with a factory.");
+        services.Remove(provider);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new StoreFailureGrainStorage((IGrainStorage)create(sp, key)));
+        return services;
+    }
+
     public static StorageSettings ToStorageSettings(this QpHostSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -158,4 +245,26 @@ public static class SiloSetup
     public static bool IsDashboardProfiler(ServiceDescriptor service) =>
         service.ServiceType == typeof(IIncomingGrainCallFilter) &&
         service.ImplementationType?.FullName == "Orleans.Dashboard.Implementation.GrainProfilerFilter";
+}
+
+/// <summary>
+/// A silo set to check its schema (<c>Storage:Migrations=check</c>) found the store lacking a version it needs; the
+/// message names the versions and the command to run. The hosts print it and exit with status 1, without a stack trace:
+/// it is an operator's next step, not a fault.
+/// </summary>
+public sealed class SchemaBehindException : InvalidOperationException
+{
+    public SchemaBehindException()
+    {
+    }
+
+    public SchemaBehindException(string message)
+        : base(message)
+    {
+    }
+
+    public SchemaBehindException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -47,9 +47,25 @@ public static class GrainCalls
 
     /// <summary>
     /// Failures a retry can cure: overload, a silo going away, the cluster not reached in time, the event store
-    /// unreachable or busy (a retry of a write that did commit is answered "duplicate" with the original receipt).
+    /// unreachable or busy (a retry of a write that did commit is answered "duplicate" with the original receipt). The
+    /// store's signal counts inside another exception too: Orleans wraps a grain-state failure in its own
+    /// <c>OrleansException</c> (the silo's grain storage tells it as <see cref="JournalUnavailableException"/>).
     /// </summary>
-    public static bool IsTransient(Exception exception) => exception is
+    public static bool IsTransient(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is JournalUnavailableException)
+            {
+                return true;
+            }
+        }
+
+        return IsTransientItself(exception);
+    }
+
+    private static bool IsTransientItself(Exception exception) => exception is
         JournalUnavailableException or
         OrleansMessageRejectionException or
         SiloUnavailableException or

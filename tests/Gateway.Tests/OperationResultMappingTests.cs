@@ -24,6 +24,9 @@ public sealed class OperationResultMappingTests
 
         // The event store unreachable or busy: a retry of a write that did commit is answered "duplicate".
         new JournalUnavailableException("the event store could not take the write", new IOException("connection reset")),
+
+        // Grain state the store could not read in time: Orleans wraps the silo's signal in its own exception.
+        new OrleansException("Error from storage provider qp during ReadStateAsync", new JournalUnavailableException("Grain state could not be read for the moment; retry.")),
     };
 
     [Theory]
@@ -47,6 +50,10 @@ public sealed class OperationResultMappingTests
     {
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             GrainCalls.RunAsync<int>(Someone, NullLogger.Instance, () => Task.FromException<int>(new InvalidOperationException("a bug"))));
+
+        // The store failing in a way a retry will not cure, wrapped or not, is an error too.
+        await Assert.ThrowsAsync<OrleansException>(() =>
+            GrainCalls.RunAsync<int>(Someone, NullLogger.Instance, () => Task.FromException<int>(new OrleansException("Error from storage provider qp", new StoreFailedException("The store refused a grain-state write.")))));
     }
 
     [Fact]

@@ -96,6 +96,35 @@ public abstract class StoreOutageTests(PostgresGatewayFixture gateway)
         Assert.Equal(familyId, (await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(practitioner))).FamilyId);
     }
 
+    [PostgresFact]
+    public async Task A_wards_first_figures_while_grain_state_is_locked_are_busy_on_both_transports_and_the_retry_answers()
+    {
+        var ward = Ids.Ward();
+        using (var birth = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", _midwife, TestEvents.BirthNotified(Ids.Family(), Ids.Child(), ward).ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, birth.StatusCode);
+        }
+
+        // The ward's next call activates it afresh, and activating reads its snapshots from Orleans' grain state (not
+        // from the journal, whose reads already told a lock timeout as "retry").
+        await gateway.DrainAsync();
+        await gateway.GatewayServices.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var commissioner = TestCaller.Commissioner();
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+
+        await using (await gateway.LockAsync("orleans_grain_state"))
+        {
+            using var refused = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/figures?period=quarter", commissioner);
+            await AssertBusyAsync(refused);
+
+            AssertUnavailable(await Assert.ThrowsAsync<RpcException>(() =>
+                wards.GetWardFiguresAsync(new WardFiguresRequest { WardCode = ward, Period = "quarter" }, gateway.GrpcHeaders(commissioner)).ResponseAsync));
+        }
+
+        using var retried = await gateway.SendAsync(HttpMethod.Get, $"/v1/wards/{ward}/figures?period=quarter", commissioner);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+    }
+
     /// <summary>
     /// Posts the contact while the events table is locked past <c>lock_timeout</c> (busy: 503 with Retry-After), then
     /// again once it is free: accepted, not duplicate, so the refused attempt recorded nothing.

@@ -39,4 +39,20 @@ public sealed class ExceptionSerializationTests
         Assert.Equal("The event store could not be read for the moment; retry.", unavailable.Message);
         Assert.Null(unavailable.InnerException);
     }
+
+    [Fact]
+    public void A_store_failure_a_retry_will_not_cure_crosses_as_itself_without_the_stores_exception()
+    {
+        using var services = new ServiceCollection().AddSerializer(s => s.AddQpSerialization()).BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var storeFailure = new Npgsql.PostgresException("column \"reason\" does not exist", "ERROR", "ERROR", Npgsql.PostgresErrorCodes.UndefinedColumn);
+
+        // As Orleans sends a grain-state failure: its own exception around the silo's.
+        var copy = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(
+            new Orleans.Runtime.OrleansException("Error from storage provider qp", new StoreFailedException("The store failed to read grain state.", storeFailure))));
+
+        var failed = Assert.IsType<StoreFailedException>(Assert.IsType<Orleans.Runtime.OrleansException>(copy).InnerException);
+        Assert.Equal("The store failed to read grain state.", failed.Message);
+        Assert.Null(failed.InnerException);
+    }
 }

@@ -653,6 +653,23 @@ public sealed class PostgresJournalTests
     }
 
     [PostgresFact]
+    public async Task A_read_or_write_the_store_refuses_fails_as_a_store_failure_with_the_stores_exception_inside()
+    {
+        // A store whose schema this build does not expect: the audit log lacks a column the reads name, and the events
+        // table refuses every row. Neither cures itself on a retry, and neither driver exception may leave the silo bare.
+        await using var store = await TestStore.MigratedAsync(Kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        await store.ScalarAsync("ALTER TABLE qp_audit RENAME COLUMN reason TO reason_moved");
+        await store.ScalarAsync("ALTER TABLE qp_events ADD CONSTRAINT qp_refuse_every_row CHECK (false) NOT VALID");
+
+        var read = await Assert.ThrowsAsync<StoreFailedException>(() => journal.ReadAuditAsync(new AuditQuery()));
+        Assert.Equal(Npgsql.PostgresErrorCodes.UndefinedColumn, Assert.IsType<Npgsql.PostgresException>(read.InnerException).SqlState);
+
+        var write = await Assert.ThrowsAsync<StoreFailedException>(() => journal.AppendAsync(JournalWrite.ForEvent(JournalScenarios.Event("e-refused"))));
+        Assert.Equal(Npgsql.PostgresErrorCodes.CheckViolation, Assert.IsType<Npgsql.PostgresException>(write.InnerException).SqlState);
+    }
+
+    [PostgresFact]
     public async Task A_write_the_store_cannot_take_for_the_moment_fails_as_retry_and_passes_when_retried()
     {
         // The journal's sessions give up on a lock after 300 ms; a test transaction holds one that blocks inserts.
