@@ -4,6 +4,7 @@ using QpActors.Domain;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
+using QpActors.Tests.Shared;
 
 namespace QpActors.Aggregates.Tests;
 
@@ -93,6 +94,18 @@ public sealed class WorklistChangedSinceTests
     public async Task Changed_since_lists_the_families_whose_risk_changed_at_or_after_the_instant_at_their_own_receipts_and_after_a_restart()
     {
         await using var cluster = await Cluster.StartAsync();
+        await ChangedSinceSurvivesARestartAsync(cluster);
+    }
+
+    [PostgresFact]
+    public async Task Changed_since_and_the_instants_survive_a_restart_on_postgres()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync();
+        await ChangedSinceSurvivesARestartAsync(cluster);
+    }
+
+    private static async Task ChangedSinceSurvivesARestartAsync(Cluster cluster)
+    {
         const string ward = "changed-ward";
         var events = new Events(cluster.Clock, "changed");
         const string early = "changed-early", late = "changed-late", quiet = "changed-quiet";
