@@ -204,6 +204,41 @@ public sealed class WorklistChangedSinceTests
     }
 
     [Fact]
+    public async Task A_family_event_after_a_change_time_made_keeps_each_change_at_its_own_instant()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        const string ward = "between-ward", family = "between-f1", child = "between-c1";
+        var events = new Events(cluster.Clock, "between");
+        var calendar = ProgrammeCalendar.QueensPark;
+        var today = calendar.DayOf(cluster.Clock.GetUtcNow());
+        var registered = cluster.Clock.GetUtcNow().AddDays(-12);
+        await Events.RecordAllAsync(cluster.Client,
+            [
+                events.Make(Domain.Events.EventTypes.FamilyRegistered, family, null, registered,
+                    new System.Text.Json.Nodes.JsonObject { ["wardCode"] = ward, ["housing"] = "social-rented", ["youngParent"] = true }, "service:childrens-centre"),
+                events.Birth(family, child, today.AddDays(-12), ward),
+                events.Registered(family, child, registered.AddHours(2)),
+            ],
+            inFlight: 1);
+        await cluster.DrainAsync();
+
+        // The new birth visit's window closes (universal-plus at that midnight) and, days later, with nothing read or
+        // ticked in between, a housing concern raises the score again within the same level.
+        cluster.Clock.Advance(TimeSpan.FromDays(10));
+        var concernAt = cluster.Clock.GetUtcNow();
+        await Events.RecordAllAsync(cluster.Client, [events.Concern(family, "housing", concernAt)]);
+        await cluster.DrainAsync();
+
+        var item = Assert.Single((await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items);
+        var status = await cluster.Client.GetGrain<IFamilyGrain>(family).GetRiskStatusAsync();
+        var byTime = status.History.Single(h => h.Cause == RiskTimeline.TimeCause && h.SuggestedLevel == "universal-plus" && h.PreviousLevel == "universal");
+        Assert.Equal(concernAt, item.RiskChangedAt);
+        Assert.Equal(byTime.At, item.LevelChangedAt);
+        Assert.Equal("universal", item.LevelChangedFrom);
+        Assert.True(byTime.At < concernAt);
+    }
+
+    [Fact]
     public async Task A_ward_entry_written_before_entries_carried_the_instants_still_loads_and_is_left_out_of_changed_since()
     {
         await using var cluster = await Cluster.StartAsync();
