@@ -220,8 +220,9 @@ public sealed class WardGrain(
             .Where(f => query.Concern is null || f.OpenConcerns.Contains(query.Concern, StringComparer.Ordinal))
             .Where(f => query.AwaitingDecision is not { } awaiting || AwaitsDecision(f) == awaiting)
 
-            // An entry kept before entries carried the instant is left out: when it changed is not known here, and such an
-            // entry has not changed since this version started writing them (a change rewrites the entry).
+            // An entry written before entries carried the instant is left out: when its risk changed is not known. Any
+            // change since the family ran under a version that writes the instant has published an entry carrying it, so
+            // such a family is missing only from a list reaching back before the upgrade (docs/design.md, "The worklist").
             .Where(f => query.ChangedSince is not { } since || f.RiskChangedAt >= since)
             .OrderByDescending(f => LevelRank(f.SetLevel ?? f.SuggestedLevel))
             .ThenByDescending(f => f.Score)
