@@ -133,13 +133,18 @@ public sealed record FiguresQuery(
     [property: Id(1)] DateOnly? AsOf,
     [property: Id(2)] string Scenario);
 
+/// <summary>A page of a ward's worklist, with its filters; a filter left null does not filter.</summary>
+/// <param name="AwaitingDecision">Only families that await a level decision (true), or only those that do not (false).</param>
+/// <param name="ChangedSince">Only families whose score or suggested level changed at or after this instant.</param>
 [GenerateSerializer, Immutable, Alias("qp.WorklistQuery")]
 public sealed record WorklistQuery(
     [property: Id(0)] string? Level,
     [property: Id(1)] bool? OverdueReview,
     [property: Id(2)] string? Concern,
     [property: Id(3)] int Page,
-    [property: Id(4)] int PageSize)
+    [property: Id(4)] int PageSize,
+    [property: Id(5)] bool? AwaitingDecision = null,
+    [property: Id(6)] DateTimeOffset? ChangedSince = null)
 {
     /// <summary>The most families a person's worklist page holds; a larger page size asked for is served at this.</summary>
     public const int MaxPageSize = 200;
@@ -148,6 +153,18 @@ public sealed record WorklistQuery(
     public const int MaxSystemPageSize = 10_000;
 }
 
+/// <summary>A family's line on a worklist.</summary>
+/// <param name="UpdatedAt">When the latest event in the family's recent history occurred.</param>
+/// <param name="AwaitingDecision">
+/// The suggested level is above the level the team set, or above universal with none set: a practitioner's decision is
+/// outstanding (<c>LevelDecisions.AwaitsDecision</c>).
+/// </param>
+/// <param name="RiskChangedAt">
+/// When the score or suggested level last changed, on the family's own risk timeline (an event's receipt, or when time
+/// alone changed it); null if it never changed, or not yet known (an entry kept before entries carried it).
+/// </param>
+/// <param name="LevelChangedAt">When the suggested level last changed; null if it never did, or not yet known.</param>
+/// <param name="LevelChangedFrom">The suggested level before that change.</param>
 [GenerateSerializer, Immutable, Alias("qp.WorklistItem")]
 public sealed record WorklistItem(
     [property: Id(0)] string FamilyId,
@@ -158,7 +175,11 @@ public sealed record WorklistItem(
     [property: Id(5)] IReadOnlyList<string> OpenConcerns,
     [property: Id(6)] IReadOnlyList<string> TopFactors,
     [property: Id(7)] DateTimeOffset UpdatedAt,
-    [property: Id(8)] bool Synthetic = false);
+    [property: Id(8)] bool Synthetic = false,
+    [property: Id(9)] bool AwaitingDecision = false,
+    [property: Id(10)] DateTimeOffset? RiskChangedAt = null,
+    [property: Id(11)] DateTimeOffset? LevelChangedAt = null,
+    [property: Id(12)] string? LevelChangedFrom = null);
 
 [GenerateSerializer, Immutable, Alias("qp.WorklistPage")]
 public sealed record WorklistPage(

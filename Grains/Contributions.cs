@@ -79,6 +79,18 @@ public sealed record ChildContribution(
     [property: JsonPropertyOrder(-1)] int AeAttendances12Months,
     bool Synthetic);
 
+/// <summary>A family's line on its ward's worklist and its part of the ward's figures.</summary>
+/// <param name="RiskChangedAt">
+/// When the family's score or suggested level last changed, on its own risk timeline: an event's receipt, or the instant
+/// time alone changed it (a review window closing). Null in an entry written before entries carried it, and for a
+/// family whose score never moved from 0.
+/// </param>
+/// <param name="LevelChangedAt">When the suggested level last changed (null if it never did, or in an older entry).</param>
+/// <param name="LevelChangedFrom">The suggested level before that change.</param>
+/// <remarks>
+/// The three change marks come first in the JSON: they change only with the score, which comes next, so they add no
+/// bytes to what PostgreSQL logs for an event that leaves the score alone (see <see cref="ContributionJson"/>).
+/// </remarks>
 public sealed record FamilyContribution(
     string FamilyId,
     string WardCode,
@@ -96,7 +108,10 @@ public sealed record FamilyContribution(
     IReadOnlyList<SurveyScore> Surveys,
     [property: JsonPropertyOrder(-6)] DateTimeOffset UpdatedAt,
     bool Synthetic,
-    int? SurveysCompleted = null);
+    int? SurveysCompleted = null,
+    [property: JsonPropertyOrder(-9)] DateTimeOffset? RiskChangedAt = null,
+    [property: JsonPropertyOrder(-8)] DateTimeOffset? LevelChangedAt = null,
+    [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null);
 
 public sealed record SurveyScore(string ServiceId, int Score);
 

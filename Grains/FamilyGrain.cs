@@ -60,6 +60,11 @@ public sealed class FamilyGrain(
     private long _savedAt;
     private RiskStatusView? _view;
 
+    // When the risk and the level last changed, as the ward entry carries them: read from the timeline again only after
+    // it records another change, so the contact path pays a comparison, not a walk through the history.
+    private long _marksRecorded = -1;
+    private RiskMarks _marks;
+
     // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
     private string FamilyId => field ??= this.GetPrimaryKeyString();
 
@@ -103,7 +108,10 @@ public sealed class FamilyGrain(
             return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("familyId", "only a practitioner (a frontline service, or the early intervention team for this family's ward) may set its service level")]);
         }
 
-        var entry = Contribution(next, _children, now);
+        // As a replay: time passes under the state before the event up to its receipt. Done before the entry is built, so
+        // a change time made before the receipt is not taken for the event's (the entry carries when the risk changed).
+        _timeline.AdvanceTo(contact.ReceivedAt);
+        var entry = Contribution(next, _children, now, pendingAt: contact.ReceivedAt);
         var appended = await journal.AppendAsync(new JournalWrite(
             JournalRows.From(contact, next.WardCode, next.Version),
             entry is null ? [] : [entry],
@@ -115,7 +123,7 @@ public sealed class FamilyGrain(
             return await journal.DuplicateReceiptAsync(contact);
         }
 
-        // As a replay: time passes under the state before the event up to its receipt, then the event is observed there.
+        // Then the event is observed at its receipt (time was walked there above; again in case a read went past it).
         _timeline.AdvanceTo(contact.ReceivedAt);
         _state = next;
         _timeline.Observe(contact.ReceivedAt, contact.EventId);
@@ -355,7 +363,9 @@ public sealed class FamilyGrain(
 
     public Task<WardContribution?> GetContributionAsync()
     {
-        var entry = Contribution(_state, _children, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        _timeline.AdvanceTo(now);
+        var entry = Contribution(_state, _children, now);
         return Task.FromResult(entry is null
             ? null
             : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload.Bytes));
@@ -562,10 +572,14 @@ public sealed class FamilyGrain(
             RiskViews.IsSynthetic(FamilyId));
     }
 
-    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now) =>
-        family.WardCode is null ? null : Contribution(family, children, now, Assess(family, children, now));
+    /// <param name="pendingAt">
+    /// Where a change the timeline has not recorded yet belongs: the receipt of the event this entry is written with
+    /// (<see cref="RecordAsync"/> writes it before observing the event); by default <paramref name="now"/>.
+    /// </param>
+    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now, DateTimeOffset? pendingAt = null) =>
+        family.WardCode is null ? null : Contribution(family, children, now, Assess(family, children, now), pendingAt ?? now);
 
-    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now, RiskAssessment assessment)
+    private WardEntry? Contribution(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset now, RiskAssessment assessment, DateTimeOffset pendingAt)
     {
         if (family.WardCode is not { } ward)
         {
@@ -581,6 +595,7 @@ public sealed class FamilyGrain(
             seenByCentre |= child.LastSeenByCentreAt is not null;
         }
 
+        var marks = MarksFor(assessment, pendingAt);
         var value = new FamilyContribution(
             family.FamilyId,
             ward,
@@ -599,10 +614,40 @@ public sealed class FamilyGrain(
             // Recent history is kept in time order.
             family.RecentHistory.IsEmpty ? DateTimeOffset.UnixEpoch : family.RecentHistory[^1].At,
             RiskViews.IsSynthetic(family.FamilyId),
-            family.Surveys.Count);
+            family.Surveys.Count,
+            marks.RiskChangedAt,
+            marks.LevelChangedAt,
+            marks.LevelChangedFrom);
         var json = ContributionJson.Serialize(value);
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
     }
+
+    /// <summary>
+    /// When the family's risk and suggested level last changed, for its ward entry: the instants its own risk timeline
+    /// recorded (an event's receipt, or when time alone changed the risk), so they are the same after a rebuild from the
+    /// journal. An assessment the timeline does not stand at yet is an event's about to be written: it changes at
+    /// <paramref name="pendingAt"/>, where the timeline will record it once the event is durable.
+    /// </summary>
+    private RiskMarks MarksFor(RiskAssessment assessment, DateTimeOffset pendingAt)
+    {
+        if (_marksRecorded != _timeline.ChangesRecorded)
+        {
+            var level = _timeline.LastLevelChange;
+            _marks = new RiskMarks(_timeline.LastChangeAt, level?.At, level?.From.ToWireName());
+            _marksRecorded = _timeline.ChangesRecorded;
+        }
+
+        if (_timeline.StandsAt(assessment))
+        {
+            return _marks;
+        }
+
+        return assessment.SuggestedLevel == _timeline.SuggestedLevel
+            ? _marks with { RiskChangedAt = pendingAt }
+            : new RiskMarks(pendingAt, pendingAt, _timeline.SuggestedLevel.ToWireName());
+    }
+
+    private readonly record struct RiskMarks(DateTimeOffset? RiskChangedAt, DateTimeOffset? LevelChangedAt, string? LevelChangedFrom);
 
     private static string[] OpenConcernNames(FamilyState family)
     {
@@ -667,7 +712,7 @@ public sealed class FamilyGrain(
     /// </summary>
     private async Task PublishLiveAsync(DateTimeOffset at, RiskAssessment assessment)
     {
-        var entry = Contribution(_state, _children, at, assessment);
+        var entry = Contribution(_state, _children, at, assessment, at);
 
         // A move is saved at once: until the journal's entry names the new ward, the ward the family left would take it
         // back on reloading.
@@ -702,6 +747,9 @@ public sealed class FamilyGrain(
     private async Task SaveContributionAsync(bool force = false)
     {
         var now = time.GetUtcNow();
+
+        // Time walked to now first, so a change time made since the last event is recorded at its own instant.
+        _timeline.AdvanceTo(now);
         var entry = Contribution(_state, _children, now);
         var changed = entry is not null && (_published?.Holds(entry.Payload.Bytes) != true || _unsaved);
         if (!changed && !force)

@@ -45,6 +45,11 @@ public sealed class RiskTimeline(IRiskSubject subject)
     private double _firstPreviousScore;
     private ServiceLevel _firstPreviousLevel = ServiceLevel.Universal;
 
+    // The latest change of the suggested level among those already forgotten, so when the level last changed outlives
+    // a history in which only the score moved since. A reference, null until a level change is forgotten: every live
+    // child holds a timeline too.
+    private LevelChange? _forgottenLevelChange;
+
     private double _score;
     private ServiceLevel _level = ServiceLevel.Universal;
     private DateTimeOffset _clock = DateTimeOffset.MinValue;
@@ -71,7 +76,7 @@ public sealed class RiskTimeline(IRiskSubject subject)
             {
                 var change = _changes[i];
                 history[i - first] = new RiskChange(
-                    new DateTimeOffset(change.UtcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(change.OffsetMinutes)),
+                    change.At,
                     change.Score,
                     change.SuggestedLevel.ToWireName(),
                     previousScore,
@@ -83,6 +88,40 @@ public sealed class RiskTimeline(IRiskSubject subject)
 
             return history;
         }
+    }
+
+    /// <summary>When the score or the suggested level last changed (an event's receipt or a change time made); null if neither ever did.</summary>
+    public DateTimeOffset? LastChangeAt => _changes.Length == 0 ? null : _changes[^1].At;
+
+    /// <summary>
+    /// When the suggested level last changed, and from which level; null if it never changed. Read from the kept changes
+    /// (the latest first, so usually at once), else from the one kept when older changes were forgotten.
+    /// </summary>
+    public LevelChange? LastLevelChange
+    {
+        get
+        {
+            for (var i = _changes.Length - 1; i >= 0; i--)
+            {
+                var before = i == 0 ? _firstPreviousLevel : _changes[i - 1].SuggestedLevel;
+                if (_changes[i].SuggestedLevel != before)
+                {
+                    return new LevelChange(_changes[i].At, before);
+                }
+            }
+
+            return _forgottenLevelChange;
+        }
+    }
+
+    /// <summary>The suggested level after the latest change recorded.</summary>
+    public ServiceLevel SuggestedLevel => _level;
+
+    /// <summary>True when the latest change recorded left the score and level of <paramref name="assessment"/>: it is no change.</summary>
+    public bool StandsAt(RiskAssessment assessment)
+    {
+        ArgumentNullException.ThrowIfNull(assessment);
+        return Math.Abs(assessment.Score - _score) < 1e-9 && assessment.SuggestedLevel == _level;
     }
 
     /// <summary>
@@ -221,6 +260,17 @@ public sealed class RiskTimeline(IRiskSubject subject)
     /// <summary>Drops the oldest <paramref name="count"/> changes and their causes.</summary>
     private void Forget(int count)
     {
+        var previous = _firstPreviousLevel;
+        for (var i = 0; i < count; i++)
+        {
+            if (_changes[i].SuggestedLevel != previous)
+            {
+                _forgottenLevelChange = new LevelChange(_changes[i].At, previous);
+            }
+
+            previous = _changes[i].SuggestedLevel;
+        }
+
         _firstPreviousScore = _changes[count - 1].Score;
         _firstPreviousLevel = _changes[count - 1].SuggestedLevel;
         var kept = _changes[count..];
@@ -257,6 +307,9 @@ public sealed class RiskTimeline(IRiskSubject subject)
 
         public long UtcTicks { get; }
 
+        /// <summary>The instant, in the offset it was recorded in.</summary>
+        public DateTimeOffset At => new DateTimeOffset(UtcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(OffsetMinutes));
+
         public double Score { get; }
 
         /// <summary>Position of the causing event id in the timeline's table, or <see cref="ByTime"/>.</summary>
@@ -271,6 +324,9 @@ public sealed class RiskTimeline(IRiskSubject subject)
         public Change WithCause(int cause) => new(UtcTicks, OffsetMinutes, Score, SuggestedLevel, cause);
     }
 }
+
+/// <summary>A change of the suggested level: when, and the level it changed from.</summary>
+public sealed record LevelChange(DateTimeOffset At, ServiceLevel From);
 
 /// <summary>What a <see cref="RiskTimeline"/> follows: a child or a family, assessed as of any instant.</summary>
 public interface IRiskSubject

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using QpActors.Domain.Events;
+using QpActors.Domain.Risk;
 using QpActors.Figures.Publishing;
 using QpActors.Figures.Reach;
 using QpActors.Grains.Interfaces;
@@ -216,6 +218,12 @@ public sealed class WardGrain(
             .Where(f => query.Level is null || f.SuggestedLevel == query.Level || f.SetLevel == query.Level)
             .Where(f => query.OverdueReview is not { } overdue || (f.OverdueReviews > 0) == overdue)
             .Where(f => query.Concern is null || f.OpenConcerns.Contains(query.Concern, StringComparer.Ordinal))
+            .Where(f => query.AwaitingDecision is not { } awaiting || AwaitsDecision(f) == awaiting)
+
+            // An entry written before entries carried the instant is left out: when its risk changed is not known. Any
+            // change since the family ran under a version that writes the instant has published an entry carrying it, so
+            // such a family is missing only from a list reaching back before the upgrade (docs/design.md, "The worklist").
+            .Where(f => query.ChangedSince is not { } since || f.RiskChangedAt >= since)
             .OrderByDescending(f => LevelRank(f.SetLevel ?? f.SuggestedLevel))
             .ThenByDescending(f => f.Score)
             .ThenByDescending(f => f.OverdueReviews)
@@ -228,10 +236,12 @@ public sealed class WardGrain(
         var items = families
             .Skip((page - 1) * pageSize)
             .Take(pageSize)
-            .Select(f => new WorklistItem(f.FamilyId, f.Score, f.SuggestedLevel, f.SetLevel, f.OverdueReviews, f.OpenConcerns, f.TopFactors, f.UpdatedAt, f.Synthetic))
+            .Select(f => new WorklistItem(
+                f.FamilyId, f.Score, f.SuggestedLevel, f.SetLevel, f.OverdueReviews, f.OpenConcerns, f.TopFactors, f.UpdatedAt, f.Synthetic,
+                AwaitsDecision(f), f.RiskChangedAt, f.LevelChangedAt, f.LevelChangedFrom))
             .ToArray();
         var detail = string.Create(CultureInfo.InvariantCulture,
-            $"ward {WardCode}, page {page} of size {pageSize}, level {query.Level ?? "any"}, overdue review {query.OverdueReview?.ToString() ?? "any"}, concern {query.Concern ?? "any"}");
+            $"ward {WardCode}, page {page} of size {pageSize}, level {query.Level ?? "any"}, overdue review {query.OverdueReview?.ToString() ?? "any"}, concern {query.Concern ?? "any"}, awaiting decision {query.AwaitingDecision?.ToString() ?? "any"}, changed since {query.ChangedSince?.ToString("O", CultureInfo.InvariantCulture) ?? "any"}");
         await AuditShownAsync(caller, "worklist-read", "worklist", items.Select(i => new ShownRecord(i.FamilyId, null)).ToArray(), detail);
         return new WorklistPage(WardCode, items, page, pageSize, families.Count);
     }
@@ -473,6 +483,12 @@ public sealed class WardGrain(
     private IEnumerable<FamilyContribution> Families() => _families.Values;
 
     private IEnumerable<ChildContribution> Children() => _children.Values;
+
+    /// <summary>The domain's rule on the levels the entry names (the family wrote them, so they are known names).</summary>
+    private static bool AwaitsDecision(FamilyContribution family) =>
+        LevelDecisions.AwaitsDecision(
+            WireName.Parse<ServiceLevel>(family.SuggestedLevel),
+            family.SetLevel is { } set ? WireName.Parse<ServiceLevel>(set) : null);
 
     private static int LevelRank(string level) => level switch
     {

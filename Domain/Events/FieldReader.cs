@@ -149,9 +149,9 @@ internal sealed partial class FieldReader
             return null;
         }
 
-        if (!InstantPattern().IsMatch(value.GetString()!) || !value.TryGetDateTimeOffset(out var instant))
+        if (!WireInstant.HasInstantForm(value.GetString()!) || !value.TryGetDateTimeOffset(out var instant))
         {
-            Error(name, "must be an ISO 8601 date and time with an offset, e.g. 2026-11-20T10:15:00Z");
+            Error(name, WireInstant.Expected);
             return null;
         }
 
@@ -295,7 +295,4 @@ internal sealed partial class FieldReader
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}\z")]
     private static partial Regex DatePattern();
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})\z")]
-    private static partial Regex InstantPattern();
 }

@@ -19,7 +19,10 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     public static IReadOnlyList<string> Periods { get; } = ["month", "quarter", "rolling-12-months"];
 
     /// <summary>Families in one of the caller's wards ranked by need, filtered and paged.</summary>
-    public async Task<OperationResult<WorklistPage>> GetWorklistAsync(Caller caller, string? ward, string? level, bool? overdueReview, string? concern, int? page, int? pageSize)
+    /// <param name="awaitingDecision">Only families whose suggested level is above the level set (or above universal, none set), or only the others.</param>
+    /// <param name="changedSince">Only families whose score or suggested level changed at or after this instant.</param>
+    public async Task<OperationResult<WorklistPage>> GetWorklistAsync(
+        Caller caller, string? ward, string? level, bool? overdueReview, string? concern, int? page, int? pageSize, bool? awaitingDecision = null, DateTimeOffset? changedSince = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
@@ -54,7 +57,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             return refused.As<WorklistPage>();
         }
 
-        var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize);
+        var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize, awaitingDecision, changedSince);
         return await GrainCalls.RunAsync(caller, logger, () => grains.For<IWardGrain>(ward!).GetWorklistAsync(query));
     }
 

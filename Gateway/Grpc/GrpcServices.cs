@@ -64,6 +64,13 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     public override async Task<V1.WorklistPage> GetWorklist(V1.WorklistRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<Grains.Interfaces.FieldProblem>();
+        var changedSince = ProtoMapping.Instant(request.ChangedSince, "changedSince", errors);
+        if (errors.Count > 0)
+        {
+            throw GrpcErrors.ToRpcException(OperationResult<V1.WorklistPage>.Invalid(errors));
+        }
+
         var result = await wards.GetWorklistAsync(
             GrpcErrors.CallerOf(context),
             request.Ward,
@@ -71,7 +78,9 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
             request.HasOverdueReview ? request.OverdueReview : null,
             request.HasConcern ? request.Concern : null,
             request.Page == 0 ? null : request.Page,
-            request.PageSize == 0 ? null : request.PageSize);
+            request.PageSize == 0 ? null : request.PageSize,
+            request.HasAwaitingDecision ? request.AwaitingDecision : null,
+            changedSince);
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 

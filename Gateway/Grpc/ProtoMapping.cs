@@ -174,10 +174,18 @@ public static class ProtoMapping
                 OverdueReviews = item.OverdueReviews,
                 UpdatedAt = Stamp(item.UpdatedAt),
                 Synthetic = item.Synthetic,
+                AwaitingDecision = item.AwaitingDecision,
+                RiskChangedAt = Stamp(item.RiskChangedAt),
+                LevelChangedAt = Stamp(item.LevelChangedAt),
             };
             if (item.SetLevel is not null)
             {
                 line.SetLevel = item.SetLevel;
+            }
+
+            if (item.LevelChangedFrom is not null)
+            {
+                line.LevelChangedFrom = item.LevelChangedFrom;
             }
 
             line.OpenConcerns.AddRange(item.OpenConcerns);
@@ -289,6 +297,32 @@ public static class ProtoMapping
     }
 
     public static DateTimeOffset? Instant(Timestamp? stamp) => stamp?.ToDateTimeOffset();
+
+    /// <summary>
+    /// A timestamp a client sent, or a field error naming <paramref name="field"/> when it is none: seconds outside years
+    /// 1-9999 or nanos outside 0-999,999,999 (which <see cref="Timestamp.ToDateTimeOffset"/> would throw on, a 500).
+    /// </summary>
+    public static DateTimeOffset? Instant(Timestamp? stamp, string field, List<FieldProblem> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (stamp is null)
+        {
+            return null;
+        }
+
+        if (stamp.Nanos is < 0 or > 999_999_999 ||
+            stamp.Seconds < FirstSecond || stamp.Seconds > LastSecond)
+        {
+            errors.Add(new FieldProblem(field, "must be a valid timestamp: seconds within years 1-9999 and nanos 0-999999999"));
+            return null;
+        }
+
+        return stamp.ToDateTimeOffset();
+    }
+
+    // The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    private const long FirstSecond = -62_135_596_800;
+    private const long LastSecond = 253_402_300_799;
 
     private static V1.Factor ToProto(FactorView factor)
     {

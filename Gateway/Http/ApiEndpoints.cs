@@ -170,18 +170,22 @@ public static class ApiEndpoints
 
     private static void MapWards(RouteGroupBuilder v1)
     {
-        v1.MapGet("/worklist", async Task<Results<Ok<WorklistPage>, ProblemHttpResult>> (HttpContext http, WardOperations wards, string? ward, string? level, string? overdueReview, string? concern, string? page, string? pageSize) =>
+        v1.MapGet("/worklist", async Task<Results<Ok<WorklistPage>, ProblemHttpResult>> (
+                HttpContext http, WardOperations wards, string? ward, string? level, string? overdueReview, string? concern, string? page, string? pageSize,
+                string? awaitingDecision, string? changedSince) =>
             {
                 var errors = new List<FieldProblem>();
                 var overdue = QueryValues.Bool(overdueReview, "overdueReview", errors);
                 var pageNumber = QueryValues.Int(page, "page", errors);
                 var size = QueryValues.Int(pageSize, "pageSize", errors);
+                var awaiting = QueryValues.Bool(awaitingDecision, "awaitingDecision", errors);
+                var since = QueryValues.InstantWithOffset(changedSince, "changedSince", errors);
                 if (errors.Count > 0)
                 {
                     return Problems.Invalid(http, errors);
                 }
 
-                var result = await wards.GetWorklistAsync(CallerFactory.FromPrincipal(http.User), ward, level, overdue, concern, pageNumber, size);
+                var result = await wards.GetWorklistAsync(CallerFactory.FromPrincipal(http.User), ward, level, overdue, concern, pageNumber, size, awaiting, since);
                 return result.IsOk ? TypedResults.Ok(result.Value!) : Problems.From(result, http);
             })
             .RequireAuthorization(QpPolicies.EarlyIntervention)
@@ -190,7 +194,17 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Families in one of your wards ranked by need; filter by level, overdueReview, concern; paged.");
+            .WithSummary("Families in one of your wards ranked by need; filter by level, overdueReview, concern, awaitingDecision, changedSince; paged.")
+            .WithDescription("Every family listed is audited as read by you (worklist-read) before the page is returned. " +
+                "awaitingDecision=true lists the families awaiting a level decision: the suggested level is above the level the team set, " +
+                "or above universal when none is set; each item says so in awaitingDecision. changedSince lists the families whose score or " +
+                "suggested level changed at or after that instant, an ISO 8601 date and time with an offset (2026-11-20T08:00:00Z; write a + " +
+                "offset as %2B). Each item carries riskChangedAt (when its score or suggested level last changed), levelChangedAt and " +
+                "levelChangedFrom (when its suggested level last changed, and from which level): the family's own instants, an event's " +
+                "receipt or when time alone changed its risk (a review window closing). They are null for a family whose risk never " +
+                "changed, and for one whose ward entry was kept before entries carried them, which changedSince leaves out. A bad value " +
+                "is refused with 400 naming the field.")
+            .AddOpenApiOperationTransformer(WorklistParameters.DescribeAsync);
 
         v1.MapGet("/wards/{wardCode}/unreached", async Task<Results<Ok<UnreachedResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using QpActors.Domain.Events;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Http;
@@ -37,6 +38,24 @@ public static class QueryValues
         }
 
         errors.Add(new FieldProblem(field, "must be true or false"));
+        return null;
+    }
+
+    /// <summary>An instant written with its date, time and offset, as the API writes instants; nothing looser (see <see cref="WireInstant"/>).</summary>
+    public static DateTimeOffset? InstantWithOffset(string? text, string field, List<FieldProblem> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (WireInstant.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new FieldProblem(field, WireInstant.Expected + " (in a query string, write a + offset as %2B)"));
         return null;
     }
 

@@ -62,6 +62,8 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("RiskStatusResponse", "asOf", "date-time")]
     [InlineData("ConcernView", "raisedOn", "date-time")]
     [InlineData("WorklistItem", "updatedAt", "date-time")]
+    [InlineData("WorklistItem", "riskChangedAt", "date-time")]
+    [InlineData("WorklistItem", "levelChangedAt", "date-time")]
     [InlineData("FiguresHistoryMonth", "takenAt", "date-time")]
     public async Task Calendar_dates_are_documented_as_dates_and_instants_as_instants(string schema, string property, string format)
     {
@@ -70,6 +72,41 @@ public sealed class OpenApiTests(GatewayFixture gateway)
         var document = await ContactApiTests.Json(response);
         var described = document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty(property);
         Assert.Equal(format, described.GetProperty("format").GetString());
+    }
+
+    [Theory]
+    [InlineData("awaitingDecision", "boolean", null)]
+    [InlineData("changedSince", "string", "date-time")]
+    [InlineData("overdueReview", "boolean", null)]
+    [InlineData("page", "integer", "int32")]
+    [InlineData("pageSize", "integer", "int32")]
+    public async Task The_worklists_query_parameters_are_documented_with_their_types(string name, string type, string? format)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var get = document.GetProperty("paths").GetProperty("/v1/worklist").GetProperty("get");
+        var parameter = get.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+        Assert.Equal("query", parameter.GetProperty("in").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(parameter.GetProperty("description").GetString()));
+        var schema = parameter.GetProperty("schema");
+        Assert.Equal(type, schema.GetProperty("type").GetString());
+        Assert.Equal(format, schema.TryGetProperty("format", out var written) ? written.GetString() : null);
+        Assert.Contains("awaitingDecision", get.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("changedSince", get.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_worklists_levels_and_concerns_are_listed_as_their_values()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var document = await ContactApiTests.Json(response);
+        var parameters = document.GetProperty("paths").GetProperty("/v1/worklist").GetProperty("get").GetProperty("parameters").EnumerateArray().ToArray();
+        string[] Values(string name) => [.. parameters.Single(p => p.GetProperty("name").GetString() == name).GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
+        Assert.Equal(["universal", "universal-plus", "universal-partnership-plus"], Values("level"));
+        Assert.Contains("safeguarding", Values("concern"));
+        Assert.True(parameters.Single(p => p.GetProperty("name").GetString() == "ward").GetProperty("required").GetBoolean());
     }
 
     [Fact]

@@ -261,6 +261,13 @@ public sealed class WardApiTests(GatewayFixture gateway)
     [InlineData("ward=queens-park&page=0", "page")]
     [InlineData("ward=queens-park&pageSize=1000", "pageSize")]
     [InlineData("ward=queens-park&overdueReview=maybe", "overdueReview")]
+    [InlineData("ward=queens-park&awaitingDecision=maybe", "awaitingDecision")]
+    [InlineData("ward=queens-park&awaitingDecision=1", "awaitingDecision")]
+    [InlineData("ward=queens-park&changedSince=yesterday", "changedSince")]
+    [InlineData("ward=queens-park&changedSince=2026-11-20", "changedSince")]
+    [InlineData("ward=queens-park&changedSince=2026-11-20T10:15:00", "changedSince")]
+    [InlineData("ward=queens-park&changedSince=2026-11-20T10:15:00+01:00", "changedSince")]
+    [InlineData("ward=queens-park&changedSince=2026-02-30T10:15:00Z", "changedSince")]
     public async Task Worklist_queries_are_checked_field_by_field(string query, string field)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/worklist?" + query, TestCaller.EarlyIntervention("queens-park"));

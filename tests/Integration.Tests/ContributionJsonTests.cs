@@ -82,3 +82,52 @@ public sealed class ContributionJsonTests
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(family, Reflection), ContributionJson.Serialize(family));
     }
 }
+
+/// <summary>A family's entry carries when its risk and level last changed; entries written before it did still read.</summary>
+public sealed class FamilyChangeMarksJsonTests
+{
+    private static readonly JsonSerializerOptions Reflection = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    [Fact]
+    public void The_change_marks_are_written_first_as_by_reflection_and_read_back()
+    {
+        var changed = new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.FromHours(1));
+        var family = new FamilyContribution("f1", "queens-park", 7, "universal-plus", null, 0, ["housing"], ["concern-housing"],
+            [], [], 0, [], false, [], new DateTimeOffset(2026, 11, 20, 9, 0, 0, TimeSpan.Zero), false, 0,
+            changed, changed.AddHours(-2), "universal");
+
+        var utf8 = ContributionJson.Serialize(family);
+        var json = Encoding.UTF8.GetString(utf8);
+
+        Assert.Equal(JsonSerializer.Serialize(family, Reflection), json);
+        Assert.StartsWith("""{"riskChangedAt":"2026-11-20T10:00:00+01:00","levelChangedAt":"2026-11-20T08:00:00+01:00","levelChangedFrom":"universal","updatedAt":""", json, StringComparison.Ordinal);
+        Assert.Equal(family, ContributionJson.Deserialize<FamilyContribution>(utf8), new SameMarks());
+    }
+
+    [Fact]
+    public void An_entry_written_before_the_marks_reads_with_none()
+    {
+        const string earlier = """{"updatedAt":"2026-05-30T10:00:00+00:00","score":6,"suggestedLevel":"universal-plus","overdueReviews":0,"topFactors":[],"openConcerns":[],"familyId":"f1","wardCode":"queens-park","childIds":[],"champions":[],"outreachContacts":0,"signpostedTo":[],"signpostedThenReached":false,"surveys":[],"synthetic":false}""";
+
+        var family = ContributionJson.Deserialize<FamilyContribution>(Encoding.UTF8.GetBytes(earlier));
+
+        Assert.Equal(6, family.Score);
+        Assert.Null(family.RiskChangedAt);
+        Assert.Null(family.LevelChangedAt);
+        Assert.Null(family.LevelChangedFrom);
+        Assert.Null(family.SurveysCompleted);
+    }
+
+    private sealed class SameMarks : IEqualityComparer<FamilyContribution>
+    {
+        public bool Equals(FamilyContribution? x, FamilyContribution? y) =>
+            x is not null && y is not null &&
+            x.RiskChangedAt == y.RiskChangedAt && x.RiskChangedAt?.Offset == y.RiskChangedAt?.Offset &&
+            x.LevelChangedAt == y.LevelChangedAt && x.LevelChangedFrom == y.LevelChangedFrom && x.Score == y.Score;
+
+        public int GetHashCode(FamilyContribution obj) => 0;
+    }
+}

@@ -101,13 +101,67 @@ public sealed class RiskTimelineTests
         public DateTimeOffset? NextChange(DateTimeOffset at) => at < closes ? closes : null;
     }
 
+    [Fact]
+    public void The_last_change_and_the_last_level_change_are_kept_when_older_changes_are_forgotten()
+    {
+        var timeline = new RiskTimeline(new Scripted());
+        Assert.Null(timeline.LastChangeAt);
+        Assert.Null(timeline.LastLevelChange);
+
+        timeline.Observe(Start.AddMinutes(1), "raised", new RiskAssessment(4, ServiceLevel.UniversalPlus, [], "test"));
+        Assert.Equal(new LevelChange(Start.AddMinutes(1), ServiceLevel.Universal), timeline.LastLevelChange);
+
+        // More changes of the score alone than the history keeps: the level's change is forgotten from the history, not here.
+        const int changes = RiskTimeline.HistoryLength + 10;
+        for (var i = 2; i <= changes; i++)
+        {
+            timeline.Observe(Start.AddMinutes(i), $"event-{i}", new RiskAssessment(4 + (i % 2), ServiceLevel.UniversalPlus, [], "test"));
+        }
+
+        Assert.DoesNotContain(timeline.History, h => h.PreviousLevel != h.SuggestedLevel);
+        Assert.Equal(Start.AddMinutes(changes), timeline.LastChangeAt);
+        Assert.Equal(TimeSpan.FromHours(1), timeline.LastChangeAt!.Value.Offset);
+        Assert.Equal(new LevelChange(Start.AddMinutes(1), ServiceLevel.Universal), timeline.LastLevelChange);
+
+        timeline.Observe(Start.AddMinutes(changes + 1), "worse", new RiskAssessment(12, ServiceLevel.UniversalPartnershipPlus, [], "test"));
+        Assert.Equal(new LevelChange(Start.AddMinutes(changes + 1), ServiceLevel.UniversalPlus), timeline.LastLevelChange);
+        Assert.True(timeline.StandsAt(new RiskAssessment(12, ServiceLevel.UniversalPartnershipPlus, [], "test")));
+        Assert.False(timeline.StandsAt(new RiskAssessment(13, ServiceLevel.UniversalPartnershipPlus, [], "test")));
+    }
+
+    [Fact]
+    public void A_level_change_time_made_and_then_taken_back_is_no_longer_the_last()
+    {
+        var closes = Start.AddMinutes(90);
+        var subject = new Scripted { Score = 2, Level = ServiceLevel.Universal, Next = closes };
+        var timeline = new RiskTimeline(subject);
+        timeline.Observe(Start, "first", subject.Assess(Start));
+
+        // A read walks past the window's close under the state before an event received earlier.
+        subject.Score = 4;
+        subject.Level = ServiceLevel.UniversalPlus;
+        timeline.AdvanceTo(Start.AddMinutes(120));
+        Assert.Equal(new LevelChange(closes, ServiceLevel.Universal), timeline.LastLevelChange);
+
+        // The event (received before the close) ends the window's effect: the change time made is taken back.
+        subject.Score = 2;
+        subject.Level = ServiceLevel.Universal;
+        subject.Next = null;
+        timeline.Observe(Start.AddMinutes(60), "reviewed", subject.Assess(Start.AddMinutes(60)));
+
+        Assert.Null(timeline.LastLevelChange);
+        Assert.Equal(Start, timeline.LastChangeAt);
+    }
+
     private sealed class Scripted : IRiskSubject
     {
         public double Score { get; set; }
 
         public DateTimeOffset? Next { get; set; }
 
-        public RiskAssessment Assess(DateTimeOffset at) => new(Score, ServiceLevel.UniversalPlus, [], "test");
+        public ServiceLevel Level { get; set; } = ServiceLevel.UniversalPlus;
+
+        public RiskAssessment Assess(DateTimeOffset at) => new(Score, Level, [], "test");
 
         public DateTimeOffset? NextChange(DateTimeOffset at) => Next > at ? Next : null;
     }
