@@ -244,7 +244,7 @@ public static class OpenApiContract
     private static void DescribeProblem(OpenApiSchema schema)
     {
         schema.Description = "RFC 9457 problem details. type is one of the stable URIs of docs/design.md (\"Problem details\"), " +
-            "one per status; errors lists every wrong field of a request that changed nothing.";
+            "one per status; errors lists the wrong fields of a request that changed nothing (values that do not parse are reported before the others are checked).";
         schema.Properties ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);
         schema.Properties["errors"] = new OpenApiSchema
         {
