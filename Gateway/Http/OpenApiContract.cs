@@ -196,6 +196,20 @@ public static class OpenApiContract
         {
             DescribeProblem(schema);
         }
+        else if (type == typeof(ContactEventBody))
+        {
+            // Which of these an event needs depends on its type (docs/design.md's table; GET /v1/event-types).
+            foreach (var conditional in (string[])["familyId", "childId", "data"])
+            {
+                schema.Required?.Remove(conditional);
+            }
+
+            SetEnum(schema, "type", EventCatalogue.Types.Select(t => t.Name));
+        }
+        else if (type == typeof(ContactBatchBody))
+        {
+            schema.Description = $"At most {Hosting.ApiLimits.MaxBatchItems} events, recorded in order; the body may also be the array of events itself.";
+        }
         else if (type == typeof(ReceiptResponse))
         {
             SetEnum(schema, "status", ["accepted", "duplicate", "rejected"]);

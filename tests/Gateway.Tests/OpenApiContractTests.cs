@@ -163,6 +163,11 @@ public sealed class OpenApiContractTests(GatewayFixture gateway)
         // A child in a family's risk status never carries a history.
         Assert.False(schemas.GetProperty("ChildRiskView").GetProperty("properties").TryGetProperty("history", out _));
 
+        // A posted event needs its id, type and instant; family, child and data depend on the type, which is listed.
+        var contact = schemas.GetProperty("ContactEventBody");
+        Assert.Equal(["eventId", "occurredAt", "type"], contact.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order(StringComparer.Ordinal));
+        Assert.Contains("birth-notified", contact.GetProperty("properties").GetProperty("type").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+
         // Problems document their field errors and the break-glass members.
         var problem = schemas.GetProperty("ProblemDetails").GetProperty("properties");
         Assert.True(problem.TryGetProperty("errors", out _));
