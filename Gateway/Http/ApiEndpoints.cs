@@ -318,6 +318,7 @@ public static class ApiEndpoints
                 var size = QueryValues.Int(pageSize, "pageSize", errors);
                 if (errors.Count > 0)
                 {
+                    AuditOperations.Check(user, family, fromInstant, toInstant, pageNumber, size, errors);
                     return Problems.Invalid(http, errors);
                 }
 
