@@ -27,6 +27,23 @@ public sealed class AuditOperations(IGrainFactory grains, ILogger<AuditOperation
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
+        Check(user, family, from, to, page, pageSize, errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<AuditLogPage>.Invalid(errors);
+        }
+
+        var query = new AuditLogQuery(user, family, from, to, page ?? 1, pageSize ?? DefaultPageSize);
+        return await GrainCalls.RunAsync(caller, logger, () => grains.GetGrain<IAuditGrain>(0).QueryAsync(query));
+    }
+
+    /// <summary>
+    /// The rules of an audit query, for the values given (null: not given, or not parsed). The HTTP adapter also runs
+    /// them beside its own parse errors, so one answer names every wrong value.
+    /// </summary>
+    public static void Check(string? user, string? family, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, List<FieldProblem> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
         if (user is not null && (user.Length is 0 or > 256))
         {
             errors.Add(new FieldProblem("user", "must be 1-256 characters"));
@@ -51,13 +68,5 @@ public sealed class AuditOperations(IGrainFactory grains, ILogger<AuditOperation
         {
             errors.Add(new FieldProblem("pageSize", $"must be 1-{MaxPageSize}"));
         }
-
-        if (errors.Count > 0)
-        {
-            return OperationResult<AuditLogPage>.Invalid(errors);
-        }
-
-        var query = new AuditLogQuery(user, family, from, to, page ?? 1, pageSize ?? DefaultPageSize);
-        return await GrainCalls.RunAsync(caller, logger, () => grains.GetGrain<IAuditGrain>(0).QueryAsync(query));
     }
 }

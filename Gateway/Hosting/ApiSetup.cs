@@ -73,10 +73,15 @@ public static class ApiSetup
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context => Problems.SetType(context.ProblemDetails));
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+
+            // Answers write numbers as numbers, and no route binds a body through these options (bodies are read by
+            // JsonBody and checked by the catalogue), so reading numbers from strings, the web default, only made the
+            // OpenAPI document type every number as "integer or string".
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
 
         services.AddQpAuth(TokenSettings.Resolve(configuration, settings.DataDirectory), configuration.GetValue("Auth:CacheValidatedTokens", true));
@@ -106,7 +111,7 @@ public static class ApiSetup
             o.OnRejected = RejectedAsync;
         });
 
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddQpContract());
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = (int)ApiLimits.MaxRequestBodyBytes;

@@ -115,6 +115,9 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("GetFamilyRisk")
+            .WithReadParameter(Microsoft.OpenApi.ParameterLocation.Header, Problems.BreakGlassHeader,
+                $"A written reason ({FamilyOperations.MinimumBreakGlassReasonLength} to {FamilyOperations.MaximumBreakGlassReasonLength} characters after trimming) " +
+                "to open a family outside your wards for 30 minutes; audited with the read. Not needed inside your wards or an open window.")
             .WithSummary("A family's risk status; audited before it is returned. Outside your wards send X-Break-Glass-Reason.");
 
         v1.MapPut("/families/{familyId}/level", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (string familyId, HttpContext http, FamilyOperations families) =>
@@ -270,6 +273,7 @@ public static class ApiEndpoints
                 Stream(wards.StreamRiskChanges(CallerFactory.FromPrincipal(http.User), CallerFactory.AccessUntil(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.EarlyIntervention)
             .WithName("StreamRiskChanges")
+            .WithStreamParameters()
             .WithSummary("Server-sent events: a snapshot, then risk-changed for each family whose risk changes in the ward and risk-removed ({familyId, wardCode}) for each that leaves it. Resume with Last-Event-ID. The stream ends when the token expires.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -280,6 +284,7 @@ public static class ApiEndpoints
                 Stream(await wards.StreamWardFiguresAsync(CallerFactory.FromPrincipal(http.User), CallerFactory.AccessUntil(http.User), ward, ServerSentEventsStream.LastEventIdOf(http.Request), http.RequestAborted), http))
             .RequireAuthorization(QpPolicies.Commission)
             .WithName("StreamWardFigures")
+            .WithStreamParameters()
             .WithSummary("Server-sent events: the ward's published figures whenever they change. Resume with Last-Event-ID.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -327,6 +332,7 @@ public static class ApiEndpoints
                 var size = QueryValues.Int(pageSize, "pageSize", errors);
                 if (errors.Count > 0)
                 {
+                    AuditOperations.Check(user, family, fromInstant, toInstant, pageNumber, size, errors);
                     return Problems.Invalid(http, errors);
                 }
 

@@ -14,6 +14,36 @@ public static class Problems
 {
     public const string BreakGlassHeader = "X-Break-Glass-Reason";
 
+    /// <summary>
+    /// The <c>type</c> of every problem the gateway answers, one per status, set here rather than left to the framework's
+    /// defaults: those have changed between releases (RFC 7231's sections became RFC 9110's) and have none for 429, and a
+    /// client may branch on <c>type</c>. Listed in docs/design.md, "Problem details"; a status not listed keeps the framework's.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<int, string> Types = new Dictionary<int, string>
+    {
+        [StatusCodes.Status400BadRequest] = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        [StatusCodes.Status401Unauthorized] = "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+        [StatusCodes.Status403Forbidden] = "https://tools.ietf.org/html/rfc9110#section-15.5.4",
+        [StatusCodes.Status404NotFound] = "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        [StatusCodes.Status405MethodNotAllowed] = "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+        [StatusCodes.Status413PayloadTooLarge] = "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        [StatusCodes.Status415UnsupportedMediaType] = "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        [StatusCodes.Status422UnprocessableEntity] = "https://tools.ietf.org/html/rfc9110#section-15.5.21",
+        [StatusCodes.Status429TooManyRequests] = "https://tools.ietf.org/html/rfc6585#section-4",
+        [StatusCodes.Status500InternalServerError] = "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+        [StatusCodes.Status503ServiceUnavailable] = "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+    };
+
+    /// <summary>Gives a problem its stable <see cref="Types"/> entry, whoever wrote it (a route, the limiter, authentication, status code pages).</summary>
+    public static void SetType(ProblemDetails problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        if (problem.Status is { } status && Types.TryGetValue(status, out var type))
+        {
+            problem.Type = type;
+        }
+    }
+
     public static ProblemHttpResult From<T>(OperationResult<T> result, HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -8,6 +8,17 @@ namespace QpActors.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class AuditLogTests(GatewayFixture gateway)
 {
+    /// <summary>A value that does not parse is reported with the others, not alone first: one answer names every wrong value.</summary>
+    [Fact]
+    public async Task A_bad_query_names_every_wrong_value_at_once()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/v1/audit?from=yesterday&page=0&pageSize=9999&family=not%20an%20id", TestCaller.Administrator());
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var fields = (await ContactApiTests.Json(response)).GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!);
+        Assert.Equal(["family", "from", "page", "pageSize"], fields.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Reading_the_audit_log_on_either_transport_is_itself_audited_naming_the_family_asked_about()
     {

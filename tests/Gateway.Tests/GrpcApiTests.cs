@@ -246,6 +246,23 @@ public sealed class GrpcApiTests(GatewayFixture gateway)
         Assert.Equal(".qp.v1.RiskStatus", read.OutputType);
     }
 
+    /// <summary>The proto's comments promise RESOURCE_EXHAUSTED for a message over 1 MiB, as HTTP answers 413, and nothing of it recorded.</summary>
+    [Fact]
+    public async Task A_message_over_the_size_limit_is_resource_exhausted_and_records_nothing()
+    {
+        var ward = Ids.Ward();
+        var first = FamilyRegistered(Ids.Family(), ward);
+        var oversized = FamilyRegistered(Ids.Family(), ward);
+        oversized.Data.Fields["padding"] = Value.ForString(new string('x', (int)QpActors.Gateway.Hosting.ApiLimits.MaxRequestBodyBytes));
+        var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
+        var caller = gateway.GrpcHeaders(TestCaller.ServiceWorker());
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => contacts.RecordBatchAsync(new ContactBatch { Events = { first, oversized } }, caller).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Equal("accepted", (await contacts.RecordAsync(first, caller)).Status);
+    }
+
     internal static ContactEvent FamilyRegistered(string familyId, string ward) => Event("family-registered", familyId, null, new Struct
     {
         Fields = { ["wardCode"] = Value.ForString(ward), ["housing"] = Value.ForString("social-rented") },

@@ -29,19 +29,20 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     }
 
     [Theory]
-    [InlineData("/v1/contacts", "post", new[] { "200", "400", "403", "413", "415", "422", "503" })]
-    [InlineData("/v1/contacts/batch", "post", new[] { "200", "400", "403", "413", "415", "503" })]
-    [InlineData("/v1/families/{familyId}/level", "put", new[] { "200", "400", "403", "404", "413", "415", "503" })]
-    [InlineData("/v1/families/{familyId}/risk", "get", new[] { "200", "400", "403", "404", "503" })]
-    [InlineData("/v1/worklist", "get", new[] { "200", "400", "403", "503" })]
-    [InlineData("/v1/wards/{wardCode}/unreached", "get", new[] { "200", "400", "403", "503" })]
-    [InlineData("/v1/audit", "get", new[] { "200", "400", "403", "503" })]
-    [InlineData("/v1/wards/{wardCode}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
-    [InlineData("/v1/wards/{wardCode}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
-    [InlineData("/v1/areas/{areaId}/figures", "get", new[] { "200", "400", "403", "404", "503" })]
-    [InlineData("/v1/areas/{areaId}/figures/history", "get", new[] { "200", "400", "403", "404", "503" })]
-    [InlineData("/v1/stream/risk", "get", new[] { "200", "400", "403", "429" })]
-    [InlineData("/v1/stream/figures", "get", new[] { "200", "400", "403", "404", "429", "503" })]
+    [InlineData("/v1/contacts", "post", new[] { "200", "400", "401", "403", "413", "415", "422", "503" })]
+    [InlineData("/v1/contacts/batch", "post", new[] { "200", "400", "401", "403", "413", "415", "503" })]
+    [InlineData("/v1/families/{familyId}/level", "put", new[] { "200", "400", "401", "403", "404", "413", "415", "503" })]
+    [InlineData("/v1/families/{familyId}/risk", "get", new[] { "200", "400", "401", "403", "404", "503" })]
+    [InlineData("/v1/worklist", "get", new[] { "200", "400", "401", "403", "503" })]
+    [InlineData("/v1/wards/{wardCode}/unreached", "get", new[] { "200", "400", "401", "403", "503" })]
+    [InlineData("/v1/event-types", "get", new[] { "200", "401" })]
+    [InlineData("/v1/audit", "get", new[] { "200", "400", "401", "403", "503" })]
+    [InlineData("/v1/wards/{wardCode}/figures", "get", new[] { "200", "400", "401", "403", "404", "503" })]
+    [InlineData("/v1/wards/{wardCode}/figures/history", "get", new[] { "200", "400", "401", "403", "404", "503" })]
+    [InlineData("/v1/areas/{areaId}/figures", "get", new[] { "200", "400", "401", "403", "404", "503" })]
+    [InlineData("/v1/areas/{areaId}/figures/history", "get", new[] { "200", "400", "401", "403", "404", "503" })]
+    [InlineData("/v1/stream/risk", "get", new[] { "200", "400", "401", "403", "429" })]
+    [InlineData("/v1/stream/figures", "get", new[] { "200", "400", "401", "403", "404", "429", "503" })]
     public async Task The_routes_declare_the_statuses_they_answer_with(string path, string method, string[] statuses)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
