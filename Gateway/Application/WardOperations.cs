@@ -26,6 +26,28 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new List<FieldProblem>();
+        CheckWorklist(ward, level, concern, page, pageSize, errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<WorklistPage>.Invalid(errors);
+        }
+
+        if (OutsideWards(caller, ward!) is { } refused)
+        {
+            return refused.As<WorklistPage>();
+        }
+
+        var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize, awaitingDecision, changedSince);
+        return await GrainCalls.RunAsync(caller, logger, () => grains.For<IWardGrain>(ward!).GetWorklistAsync(query));
+    }
+
+    /// <summary>
+    /// The rules of a worklist query, for the values given (null: not given, or not parsed). The HTTP adapter also runs
+    /// them beside its own parse errors, so one answer names every wrong value.
+    /// </summary>
+    public static void CheckWorklist(string? ward, string? level, string? concern, int? page, int? pageSize, List<FieldProblem> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
         CheckWard(ward, "ward", errors);
         if (level is not null && !WireName.TryParse<ServiceLevel>(level, out _))
         {
@@ -46,19 +68,6 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         {
             errors.Add(new FieldProblem("pageSize", $"must be 1-{MaxPageSize}"));
         }
-
-        if (errors.Count > 0)
-        {
-            return OperationResult<WorklistPage>.Invalid(errors);
-        }
-
-        if (OutsideWards(caller, ward!) is { } refused)
-        {
-            return refused.As<WorklistPage>();
-        }
-
-        var query = new WorklistQuery(level, overdueReview, concern, page ?? 1, pageSize ?? DefaultPageSize, awaitingDecision, changedSince);
-        return await GrainCalls.RunAsync(caller, logger, () => grains.For<IWardGrain>(ward!).GetWorklistAsync(query));
     }
 
     /// <summary>Infants in one of the caller's wards known from birth records but not yet reached.</summary>

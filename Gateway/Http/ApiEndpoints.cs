@@ -185,6 +185,7 @@ public static class ApiEndpoints
                 var since = QueryValues.InstantWithOffset(changedSince, "changedSince", errors);
                 if (errors.Count > 0)
                 {
+                    WardOperations.CheckWorklist(ward, level, concern, pageNumber, size, errors);
                     return Problems.Invalid(http, errors);
                 }
 

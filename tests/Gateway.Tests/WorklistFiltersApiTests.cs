@@ -39,7 +39,7 @@ public sealed class WorklistFiltersApiTests(GatewayFixture gateway)
             new Dictionary<string, bool> { [raised] = true, [decided] = false, [calm] = false },
             all.ToDictionary(i => i.GetProperty("familyId").GetString()!, i => i.GetProperty("awaitingDecision").GetBoolean()));
         Assert.Equal([raised], FamilyIds(await HttpItemsAsync($"/v1/worklist?ward={ward}&awaitingDecision=true", practitioner)));
-        Assert.Equal([calm, decided], FamilyIds(await HttpItemsAsync($"/v1/worklist?ward={ward}&awaitingDecision=false", practitioner)).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { calm, decided }.Order(StringComparer.Ordinal), FamilyIds(await HttpItemsAsync($"/v1/worklist?ward={ward}&awaitingDecision=false", practitioner)).Order(StringComparer.Ordinal));
 
         var wards = new WardsService.WardsServiceClient(gateway.Grpc);
         var team = gateway.GrpcHeaders(practitioner);
@@ -48,7 +48,7 @@ public sealed class WorklistFiltersApiTests(GatewayFixture gateway)
         Assert.True(awaiting.Items[0].AwaitingDecision);
         Assert.Equal(1, awaiting.Total);
         var others = await wards.GetWorklistAsync(new WorklistRequest { Ward = ward, AwaitingDecision = false }, team);
-        Assert.Equal([calm, decided], others.Items.Select(i => i.FamilyId).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { calm, decided }.Order(StringComparer.Ordinal), others.Items.Select(i => i.FamilyId).Order(StringComparer.Ordinal));
 
         using var http = await gateway.SendAsync(HttpMethod.Get, $"/v1/worklist?ward={ward}&awaitingDecision=true", practitioner);
         SameOnBothTransports.AssertSame(await ContactApiTests.Json(http), awaiting);
