@@ -65,6 +65,9 @@ public static class GatewaySetup
         // A bearer token in a query string (live streams, the dashboard) is taken out before any log or trace sees it.
         builder.Services.AddQueryTokenRedaction();
 
+        // A request Kestrel cannot parse never reaches that redaction: its log of one is kept above Debug instead.
+        builder.Services.AddBadRequestLogFloor();
+
         // The proxies whose X-Forwarded-Proto and X-Forwarded-For are believed (none unless configured).
         var proxies = TrustedProxies.Resolve(builder.Configuration);
         builder.Services.AddSingleton(proxies);
