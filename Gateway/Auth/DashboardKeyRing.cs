@@ -25,14 +25,15 @@ public sealed record DashboardKeyRing(DirectoryInfo Folder, X509Certificate2? Ce
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection("Dashboard");
+        // A relative path resolves against the working directory, as Storage:DataDirectory does.
         var folder = section["KeyRing"] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured, dataDirectory)
+            ? Path.GetFullPath(configured)
             : Path.Combine(dataDirectory, DefaultFolderName);
 
         X509Certificate2? certificate = null;
         if (section["KeyRingCertificate"] is { Length: > 0 } file)
         {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.GetFullPath(file, dataDirectory), section["KeyRingCertificatePassword"]);
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.GetFullPath(file), section["KeyRingCertificatePassword"]);
             if (!certificate.HasPrivateKey)
             {
                 throw new InvalidOperationException("Dashboard:KeyRingCertificate must hold the private key: the gateway decrypts the keys it wrote with it.");
