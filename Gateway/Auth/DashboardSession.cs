@@ -18,8 +18,9 @@ namespace QpActors.Gateway.Auth;
 /// a token without the admin role, or a bad one, is refused even beside an administrator's cookie;</item>
 /// <item>the cookie's ticket expires when the token that opened the page does, checked by the handler against the
 /// gateway's <see cref="TimeProvider"/>, and the browser is told the same expiry; nothing slides it on;</item>
-/// <item>HttpOnly (the page's script cannot read it), SameSite=Strict (no other site's page sends it), Secure on HTTPS,
-/// and its path is <see cref="Path"/>, so a browser sends it nowhere else;</item>
+/// <item>HttpOnly (the page's script cannot read it), SameSite=Strict (no other site's page sends it), Secure on HTTPS (as
+/// the gateway sees it, or as a trusted proxy says: <see cref="Hosting.TrustedProxies"/>), and its path is
+/// <see cref="Path"/>, so a browser sends it nowhere else;</item>
 /// <item>its ticket is protected by ASP.NET Core Data Protection keys kept in a folder (<see cref="DashboardKeyRing"/>), so
 /// it outlives a restart of the gateway, and every gateway given the same folder reads it.</item>
 /// </list>
