@@ -14,9 +14,11 @@ public static class AuthSetup
     /// Remember validated tokens until they expire (<c>Auth:CacheValidatedTokens</c>, on by default;
     /// off only to measure what it saves).
     /// </param>
-    public static IServiceCollection AddQpAuth(this IServiceCollection services, TokenSettings tokens, bool cacheValidatedTokens = true)
+    /// <param name="dashboardKeys">Where the dashboard cookie's keys live (<see cref="DashboardSession"/>).</param>
+    public static IServiceCollection AddQpAuth(this IServiceCollection services, TokenSettings tokens, DashboardKeyRing dashboardKeys, bool cacheValidatedTokens = true)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(dashboardKeys);
         services.AddSingleton(tokens);
         if (cacheValidatedTokens)
         {
@@ -60,7 +62,7 @@ public static class AuthSetup
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };
             })
-            .AddDashboardSession();
+            .AddDashboardSession(dashboardKeys);
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())

@@ -18,10 +18,11 @@ namespace QpActors.Gateway.Auth;
 /// a token without the admin role, or a bad one, is refused even beside an administrator's cookie;</item>
 /// <item>the cookie's ticket expires when the token that opened the page does, checked by the handler against the
 /// gateway's <see cref="TimeProvider"/>, and the browser is told the same expiry; nothing slides it on;</item>
-/// <item>HttpOnly (the page's script cannot read it), SameSite=Strict (no other site's page sends it), Secure on HTTPS,
-/// and its path is <see cref="Path"/>, so a browser sends it nowhere else;</item>
-/// <item>its ticket is protected by keys held in the gateway's memory (<see cref="AddDashboardSession"/>): never written
-/// down, and gone when the process stops.</item>
+/// <item>HttpOnly (the page's script cannot read it), SameSite=Strict (no other site's page sends it), Secure on HTTPS (as
+/// the gateway sees it, or as a trusted proxy says: <see cref="Hosting.TrustedProxies"/>), and its path is
+/// <see cref="Path"/>, so a browser sends it nowhere else;</item>
+/// <item>its ticket is protected by ASP.NET Core Data Protection keys kept in a folder (<see cref="DashboardKeyRing"/>), so
+/// it outlives a restart of the gateway, and every gateway given the same folder reads it.</item>
 /// </list>
 /// </summary>
 public static class DashboardSession
@@ -39,13 +40,21 @@ public static class DashboardSession
     public const string CookieName = "qp-dashboard";
 
     /// <summary>The dashboard's two schemes, and the keys its cookie's tickets are protected with.</summary>
-    public static AuthenticationBuilder AddDashboardSession(this AuthenticationBuilder authentication)
+    public static AuthenticationBuilder AddDashboardSession(this AuthenticationBuilder authentication, DashboardKeyRing keys)
     {
         ArgumentNullException.ThrowIfNull(authentication);
+        ArgumentNullException.ThrowIfNull(keys);
 
-        // Held in memory: a ticket lives no longer than its token anyway, and keys written to disk would need protecting
-        // there. The price: a cookie is read only by the gateway process that set it (docs/security.md, limits).
-        authentication.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // Kept in a folder, not in memory: a browser signed in to the dashboard stays signed in across a restart of the
+        // gateway and whichever gateway behind one address it reaches, as long as they share the folder. The application
+        // name, not the folder each gateway runs from, is what makes their keys' purposes match.
+        var protection = authentication.Services.AddDataProtection()
+            .SetApplicationName(DashboardKeyRing.ApplicationName)
+            .PersistKeysToFileSystem(keys.Folder);
+        if (keys.Certificate is { } certificate)
+        {
+            protection.ProtectKeysWithCertificate(certificate);
+        }
 
         return authentication
             .AddPolicyScheme(Scheme, "The dashboard: a presented token, else its cookie", o =>

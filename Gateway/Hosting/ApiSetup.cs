@@ -84,7 +84,10 @@ public static class ApiSetup
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
 
-        services.AddQpAuth(TokenSettings.Resolve(configuration, settings.DataDirectory), configuration.GetValue("Auth:CacheValidatedTokens", true));
+        services.AddQpAuth(
+            TokenSettings.Resolve(configuration, settings.DataDirectory),
+            DashboardKeyRing.Resolve(configuration, settings.DataDirectory),
+            configuration.GetValue("Auth:CacheValidatedTokens", true));
 
         var api = configuration.GetSection("Api");
         services.AddRateLimiter(o =>

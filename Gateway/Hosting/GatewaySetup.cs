@@ -65,6 +65,14 @@ public static class GatewaySetup
         // A bearer token in a query string (live streams, the dashboard) is taken out before any log or trace sees it.
         builder.Services.AddQueryTokenRedaction();
 
+        // A request Kestrel cannot parse never reaches that redaction: its log of one is kept above Debug instead.
+        builder.Services.AddBadRequestLogFloor();
+
+        // The proxies whose X-Forwarded-Proto and X-Forwarded-For are believed (none unless configured).
+        var proxies = TrustedProxies.Resolve(builder.Configuration);
+        builder.Services.AddSingleton(proxies);
+        builder.Services.Configure<ForwardedHeadersOptions>(proxies.Configure);
+
         // The programme's calendar (Programme:TimeZone): a posted date is in the future when it is after today there.
         builder.Services.AddSingleton(settings.Calendar);
 
@@ -136,7 +144,14 @@ public static class GatewaySetup
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        // First, so the dashboard's refusals and errors carry it too (DashboardRules).
+        // Before anything reads the scheme or the client's address: behind a trusted proxy that terminates TLS the request
+        // is HTTPS, so the dashboard's cookie is marked Secure. Left out when no proxy is trusted, which costs nothing.
+        if (app.Services.GetRequiredService<TrustedProxies>().Any)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        // Next, so the dashboard's refusals and errors carry it too (DashboardRules).
         app.UseDashboardReferrerPolicy(DashboardSession.Path);
 
         // Errors and bare status codes (401, 403, 404) become problem details, except on gRPC, whose

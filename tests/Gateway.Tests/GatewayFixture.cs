@@ -27,6 +27,7 @@ public class GatewayFixture : IAsyncLifetime
     private readonly string[] _settings;
     private IHost? _silo;
     private WebApplication? _gateway;
+    private string[] _shared = [];
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("qp-gateway-tests-").FullName;
 
@@ -93,28 +94,8 @@ public class GatewayFixture : IAsyncLifetime
             await _silo.StartAsync();
         }
 
-        var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args =
-            [
-                .. shared,
-                $"--Gateway:HttpPort={httpPort}",
-                $"--Gateway:GrpcPort={grpcPort}",
-                "--Streams:PollInterval=00:00:00.250",
-                _hosting == SiloHosting.InProcess ? "--Gateway:Silo=in-process" : "--Gateway:Silo=external",
-                .. _settings,
-            ],
-            ContentRootPath = DataDirectory,
-        });
-        await gatewayBuilder.AddQpGatewayAsync();
-        if (_hosting == SiloHosting.InProcess)
-        {
-            gatewayBuilder.Services.AddOneWayMessages(Messages);
-        }
-
-        ConfigureGateway(gatewayBuilder.Services);
-        _gateway = gatewayBuilder.Build();
-        _gateway.MapQpGateway();
+        _shared = shared;
+        _gateway = await BuildGatewayAsync(httpPort, grpcPort, _settings, configure: true);
 
         // Starting the gateway waits for its Orleans client to connect (or its own silo to start), so the
         // cluster answers from here on.
@@ -153,6 +134,55 @@ public class GatewayFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Starts one more gateway, an Orleans client of the same silo (external topology only), with the fixture's settings
+    /// and <paramref name="settings"/> after them, on ports of its own: as a gateway restarted, or another behind the same
+    /// address. The test disposes it.
+    /// </summary>
+    public async Task<RunningGateway> StartAnotherGatewayAsync(params string[] settings)
+    {
+        if (_hosting != SiloHosting.External)
+        {
+            throw new InvalidOperationException("Another gateway joins the fixture's silo as an Orleans client: external topology only.");
+        }
+
+        var httpPort = LoopbackPorts.Free();
+        var app = await BuildGatewayAsync(httpPort, LoopbackPorts.Free(), [.. _settings, .. settings], configure: false);
+        await app.StartAsync();
+        return new RunningGateway(app, httpPort);
+    }
+
+    private async Task<WebApplication> BuildGatewayAsync(int httpPort, int grpcPort, string[] settings, bool configure)
+    {
+        var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args =
+            [
+                .. _shared,
+                $"--Gateway:HttpPort={httpPort}",
+                $"--Gateway:GrpcPort={grpcPort}",
+                "--Streams:PollInterval=00:00:00.250",
+                _hosting == SiloHosting.InProcess ? "--Gateway:Silo=in-process" : "--Gateway:Silo=external",
+                .. settings,
+            ],
+            ContentRootPath = DataDirectory,
+        });
+        await gatewayBuilder.AddQpGatewayAsync();
+        if (_hosting == SiloHosting.InProcess)
+        {
+            gatewayBuilder.Services.AddOneWayMessages(Messages);
+        }
+
+        if (configure)
+        {
+            ConfigureGateway(gatewayBuilder.Services);
+        }
+
+        var app = gatewayBuilder.Build();
+        app.MapQpGateway();
+        return app;
+    }
+
     public string Token(TestCaller caller) => TestTokens.Mint(Tokens, caller);
 
     public HttpRequestMessage Request(HttpMethod method, string path, TestCaller? caller, string? json = null)
@@ -188,6 +218,26 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Services registered after the gateway's own, so they replace its choices.</summary>
     protected virtual void ConfigureGateway(IServiceCollection services)
     {
+    }
+}
+
+/// <summary>A gateway a test started beside the fixture's (<see cref="GatewayFixture.StartAnotherGatewayAsync"/>).</summary>
+public sealed class RunningGateway(WebApplication app, int httpPort) : IAsyncDisposable
+{
+    /// <summary>An API client of this gateway alone, keeping no cookies.</summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public IServiceProvider Services => app.Services;
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
     }
 }
 

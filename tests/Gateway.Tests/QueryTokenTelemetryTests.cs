@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -148,7 +150,45 @@ public sealed class QueryTokenTelemetryTests(VerboseGatewayFixture gateway) : ID
         }
     }
 
+    [Fact]
+    public async Task A_request_the_server_cannot_parse_writes_no_part_of_a_token_it_carries_even_with_every_category_at_trace()
+    {
+        var admin = gateway.Token(TestCaller.Administrator());
+        var practitioner = gateway.Token(TestCaller.EarlyIntervention(Ids.Ward()));
+
+        // Sent as no HTTP client would send them: a request line with more after its version, the token in its query, and
+        // an Authorization header line without its colon. Kestrel refuses both (400) before the gateway sees a request.
+        var badLine = await SendRawAsync($"GET /dashboard/?access_token={admin} HTTP/1.1 more\r\nHost: gateway\r\nConnection: close\r\n\r\n");
+        var badHeader = await SendRawAsync($"GET /dashboard/ HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\nAuthorization Bearer {practitioner}\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", badLine, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 400", badHeader, StringComparison.Ordinal);
+
+        // Kestrel's own entries are being written (its connections, at Debug), so nothing is missing for want of a level.
+        var written = gateway.Written.Everything();
+        Assert.Contains(written, w => w.Contains("Microsoft.AspNetCore.Server.Kestrel.Connections", StringComparison.Ordinal));
+
+        // A token's header is the same for every token; from its claims on, no character of either may be written.
+        foreach (var token in new[] { admin, practitioner })
+        {
+            var claimsStart = token[..(token.IndexOf('.', StringComparison.Ordinal) + 9)];
+            Assert.DoesNotContain(written, w => w.Contains(claimsStart, StringComparison.Ordinal));
+        }
+    }
+
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Writes bytes to the gateway's HTTP port as they are, and reads its answer until it closes the connection.</summary>
+    private async Task<string> SendRawAsync(string request)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, gateway.Http.BaseAddress!.Port, cancel.Token);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), cancel.Token);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync(cancel.Token);
+    }
 
     /// <summary>A JWT's signature, the part that makes it a credential: no part of it may be written either.</summary>
     private static string Signature(string token) => token[(token.LastIndexOf('.') + 1)..];

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// The dashboard's cookie across gateways: its keys live in a folder (the key ring), so a browser signed in to the dashboard
+/// stays signed in when the gateway that set its cookie restarts, and when the address it uses sends it to another gateway
+/// given the same folder; a gateway given another folder does not read it. Each test's gateways are Orleans clients of the
+/// fixture's silo, each ring a temporary folder of the test's own.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class DashboardKeyRingTests(GatewayFixture gateway) : IDisposable
+{
+    private readonly List<string> _folders = [];
+
+    [Fact]
+    public async Task A_cookie_set_by_one_gateway_is_read_after_it_restarts_and_by_another_gateway_on_the_same_ring_but_not_on_another()
+    {
+        var ring = Folder();
+        string cookie;
+        await using (var first = await gateway.StartAnotherGatewayAsync($"--Dashboard:KeyRing={ring}"))
+        {
+            cookie = await SignInAsync(first.Http);
+            Assert.Equal(HttpStatusCode.OK, await PollAsync(first.Http, cookie));
+        }
+
+        // The first gateway is gone; the same gateway started again on the same ring, and a second one beside it.
+        await using var restarted = await gateway.StartAnotherGatewayAsync($"--Dashboard:KeyRing={ring}");
+        await using var second = await gateway.StartAnotherGatewayAsync($"--Dashboard:KeyRing={ring}");
+        Assert.Equal(HttpStatusCode.OK, await PollAsync(restarted.Http, cookie));
+        Assert.Equal(HttpStatusCode.OK, await PollAsync(second.Http, cookie));
+
+        // A gateway on a ring of its own, and the fixture's gateway on its default ring (in its data folder), refuse it as
+        // any browser without a cookie is refused.
+        await using var elsewhere = await gateway.StartAnotherGatewayAsync($"--Dashboard:KeyRing={Folder()}");
+        Assert.Equal(HttpStatusCode.Unauthorized, await PollAsync(elsewhere.Http, cookie));
+        Assert.Equal(HttpStatusCode.Unauthorized, await PollAsync(gateway.Http, cookie));
+    }
+
+    [Fact]
+    public async Task By_default_the_ring_is_a_folder_in_the_data_folder_that_only_the_gateways_user_can_open()
+    {
+        // The fixture's gateway names no ring: it keeps one in its data folder, where the development signing key lives.
+        var cookie = await SignInAsync(gateway.Http);
+        Assert.Equal(HttpStatusCode.OK, await PollAsync(gateway.Http, cookie));
+
+        var ring = new DirectoryInfo(Path.Combine(gateway.DataDirectory, "dashboard-keys"));
+        Assert.True(ring.Exists, "no key ring in the data folder");
+        Assert.NotEmpty(ring.GetFiles("key-*.xml"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, ring.UnixFileMode);
+        }
+    }
+
+    [Fact]
+    public async Task With_a_certificate_configured_the_keys_are_written_encrypted_and_still_read_after_a_restart()
+    {
+        var ring = Folder();
+        var certificate = Path.Combine(Path.GetDirectoryName(ring)!, "ring.pfx");
+        using (var key = RSA.Create(2048))
+        {
+            var request = new CertificateRequest("CN=qp-dashboard-ring", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllBytesAsync(certificate, created.Export(X509ContentType.Pkcs12, "ring-password"));
+        }
+
+        string[] settings = [$"--Dashboard:KeyRing={ring}", $"--Dashboard:KeyRingCertificate={certificate}", "--Dashboard:KeyRingCertificatePassword=ring-password"];
+        string cookie;
+        await using (var first = await gateway.StartAnotherGatewayAsync(settings))
+        {
+            cookie = await SignInAsync(first.Http);
+        }
+
+        await using var restarted = await gateway.StartAnotherGatewayAsync(settings);
+        Assert.Equal(HttpStatusCode.OK, await PollAsync(restarted.Http, cookie));
+
+        // The key's secret is in the file only encrypted to the certificate, never as its plain value.
+        var written = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(ring, "key-*.xml")));
+        Assert.Contains("EncryptedData", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("<value>", written, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        foreach (var folder in _folders)
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A fresh folder for a ring, not yet created (the gateway creates it), removed when the test ends.</summary>
+    private string Folder()
+    {
+        var parent = Directory.CreateTempSubdirectory("qp-dashboard-ring-").FullName;
+        _folders.Add(parent);
+        return Path.Combine(parent, "ring");
+    }
+
+    /// <summary>An administrator's page load with the token in the header: the page, and the dashboard's cookie with it.</summary>
+    private async Task<string> SignInAsync(HttpClient http)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dashboard/");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", gateway.Token(TestCaller.Administrator()));
+        using var page = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var set = Assert.Single(page.Headers.GetValues("Set-Cookie"));
+        return set.Split(';')[0];
+    }
+
+    /// <summary>What the page's script does every second, carried by the cookie alone.</summary>
+    private static async Task<HttpStatusCode> PollAsync(HttpClient http, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dashboard/DashboardCounters");
+        request.Headers.Add("Cookie", cookie);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+}
