@@ -64,21 +64,27 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
     public override async Task<V1.WorklistPage> GetWorklist(V1.WorklistRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var level = request.HasLevel ? request.Level : null;
+        var concern = request.HasConcern ? request.Concern : null;
+        int? page = request.Page == 0 ? null : request.Page;
+        int? pageSize = request.PageSize == 0 ? null : request.PageSize;
         var errors = new List<Grains.Interfaces.FieldProblem>();
         var changedSince = ProtoMapping.Instant(request.ChangedSince, "changedSince", errors);
         if (errors.Count > 0)
         {
+            // The query's own rules beside the timestamp that is none, so one answer names every wrong value.
+            WardOperations.CheckWorklist(request.Ward, level, concern, page, pageSize, errors);
             throw GrpcErrors.ToRpcException(OperationResult<V1.WorklistPage>.Invalid(errors));
         }
 
         var result = await wards.GetWorklistAsync(
             GrpcErrors.CallerOf(context),
             request.Ward,
-            request.HasLevel ? request.Level : null,
+            level,
             request.HasOverdueReview ? request.OverdueReview : null,
-            request.HasConcern ? request.Concern : null,
-            request.Page == 0 ? null : request.Page,
-            request.PageSize == 0 ? null : request.PageSize,
+            concern,
+            page,
+            pageSize,
             request.HasAwaitingDecision ? request.AwaitingDecision : null,
             changedSince);
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
@@ -181,14 +187,21 @@ public sealed class AuditGrpcService(AuditOperations audit) : V1.AuditService.Au
     public override async Task<V1.AuditPage> Query(V1.AuditQueryRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = await audit.QueryAsync(
-            GrpcErrors.CallerOf(context),
-            request.HasUser ? request.User : null,
-            request.HasFamily ? request.Family : null,
-            ProtoMapping.Instant(request.From),
-            ProtoMapping.Instant(request.To),
-            request.Page == 0 ? null : request.Page,
-            request.PageSize == 0 ? null : request.PageSize);
+        var user = request.HasUser ? request.User : null;
+        var family = request.HasFamily ? request.Family : null;
+        int? page = request.Page == 0 ? null : request.Page;
+        int? pageSize = request.PageSize == 0 ? null : request.PageSize;
+        var errors = new List<Grains.Interfaces.FieldProblem>();
+        var from = ProtoMapping.Instant(request.From, "from", errors);
+        var to = ProtoMapping.Instant(request.To, "to", errors);
+        if (errors.Count > 0)
+        {
+            // The query's own rules beside the timestamps that are none, so one answer names every wrong value.
+            AuditOperations.Check(user, family, from, to, page, pageSize, errors);
+            throw GrpcErrors.ToRpcException(OperationResult<V1.AuditPage>.Invalid(errors));
+        }
+
+        var result = await audit.QueryAsync(GrpcErrors.CallerOf(context), user, family, from, to, page, pageSize);
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 }

@@ -296,8 +296,6 @@ public static class ProtoMapping
         return proto;
     }
 
-    public static DateTimeOffset? Instant(Timestamp? stamp) => stamp?.ToDateTimeOffset();
-
     /// <summary>
     /// A timestamp a client sent, or a field error naming <paramref name="field"/> when it is none: seconds outside years
     /// 1-9999 or nanos outside 0-999,999,999 (which <see cref="Timestamp.ToDateTimeOffset"/> would throw on, a 500).

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
 using QpActors.Gateway.Grpc.V1;
 
 namespace QpActors.Gateway.Tests;
@@ -17,6 +20,28 @@ public sealed class AuditLogTests(GatewayFixture gateway)
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         var fields = (await ContactApiTests.Json(response)).GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!);
         Assert.Equal(["family", "from", "page", "pageSize"], fields.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Over gRPC a timestamp outside the range a Timestamp allows is a bad value like any other: InvalidArgument naming it
+    /// beside the query's other wrong values, not a fault.
+    /// </summary>
+    [Fact]
+    public async Task A_bad_query_over_grpc_names_an_impossible_timestamp_with_the_other_wrong_values()
+    {
+        var audit = new AuditService.AuditServiceClient(gateway.Grpc);
+        var request = new AuditQueryRequest
+        {
+            From = new Timestamp { Seconds = 0, Nanos = -1 },
+            To = new Timestamp { Seconds = 253_402_300_800 },
+            PageSize = 9999,
+        };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => audit.QueryAsync(request, gateway.GrpcHeaders(TestCaller.Administrator())).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var fields = error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field) ?? [];
+        Assert.Equal(["from", "pageSize", "to"], fields.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -133,6 +133,18 @@ public sealed class WorklistFiltersApiTests(GatewayFixture gateway)
             .Items.Select(i => i.FamilyId).Order(StringComparer.Ordinal).ToArray();
     }
 
+    [Fact]
+    public async Task A_changed_since_that_is_no_timestamp_is_named_with_the_query_s_other_wrong_values()
+    {
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var request = new WorklistRequest { Ward = "queens-park", Level = "high", PageSize = 9999, ChangedSince = new Timestamp { Nanos = -1 } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => wards.GetWorklistAsync(request, gateway.GrpcHeaders(TestCaller.EarlyIntervention("queens-park"))).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(["changedSince", "level", "pageSize"], (error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData(-1, 0)]
     [InlineData(1_000_000_000, 0)]
