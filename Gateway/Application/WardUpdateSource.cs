@@ -108,9 +108,11 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
 
             foreach (var item in result.Items.Take(MaxFamiliesFollowed - items.Count))
             {
-                var line = new RiskLine(item.FamilyId, ward, item.Score, item.SuggestedLevel, item.SetLevel, item.OverdueReviews, item.OpenConcerns, item.UpdatedAt);
+                var line = new RiskLine(
+                    item.FamilyId, ward, item.Score, item.SuggestedLevel, item.SetLevel, item.OverdueReviews, item.OpenConcerns, item.UpdatedAt,
+                    item.AwaitingDecision, item.RiskChangedAt, item.LevelChangedAt, item.LevelChangedFrom);
                 var json = JsonSerializer.Serialize(line, Json);
-                var fingerprint = FormattableString.Invariant($"{item.Score:R}|{item.SuggestedLevel}|{item.SetLevel}|{item.OverdueReviews}|{string.Join(',', item.OpenConcerns)}");
+                var fingerprint = FormattableString.Invariant($"{item.Score:R}|{item.SuggestedLevel}|{item.SetLevel}|{item.OverdueReviews}|{string.Join(',', item.OpenConcerns)}|{item.RiskChangedAt?.UtcTicks}");
                 items[item.FamilyId] = new FeedItem(json, fingerprint);
             }
 
@@ -150,8 +152,25 @@ public sealed class WardUpdateSource(IGrainFactory grains, IFiguresPublisher pub
         return new Dictionary<string, FeedItem>(StringComparer.Ordinal) { ["figures"] = new FeedItem(json, fingerprint) };
     }
 
-    /// <summary>A family's line on the risk stream.</summary>
-    private sealed record RiskLine(string FamilyId, string WardCode, double Score, string SuggestedLevel, string? SetLevel, int OverdueReviews, IReadOnlyList<string> OpenConcerns, DateTimeOffset UpdatedAt);
+    /// <summary>
+    /// A family's line on the risk stream: its worklist item's members, so a live view shows what the worklist shows
+    /// (whether it awaits a decision, when its risk and level last changed). Whether it awaits a decision follows from the
+    /// levels, which the fingerprint compares; the fingerprint also compares when the risk last changed, so a score that
+    /// moved and came back between two reads is still sent as a change.
+    /// </summary>
+    private sealed record RiskLine(
+        string FamilyId,
+        string WardCode,
+        double Score,
+        string SuggestedLevel,
+        string? SetLevel,
+        int OverdueReviews,
+        IReadOnlyList<string> OpenConcerns,
+        DateTimeOffset UpdatedAt,
+        bool AwaitingDecision,
+        DateTimeOffset? RiskChangedAt,
+        DateTimeOffset? LevelChangedAt,
+        string? LevelChangedFrom);
 
     /// <summary>A family no longer on the ward's risk stream.</summary>
     private sealed record RemovedLine(string FamilyId, string WardCode);

@@ -308,6 +308,13 @@ public sealed class WardApiTests(GatewayFixture gateway)
         var line = JsonDocument.Parse(change.Data).RootElement;
         Assert.Equal(ward, line.GetProperty("wardCode").GetString());
         Assert.NotEqual(snapshot.Id, change.Id);
+
+        // The line says what the worklist says of the family at that version: whether it awaits a decision (no level set
+        // yet, so whether its suggested level is above universal) and when its risk last changed.
+        Assert.Equal(JsonValueKind.Null, line.GetProperty("setLevel").ValueKind);
+        Assert.Equal(line.GetProperty("suggestedLevel").GetString() != "universal", line.GetProperty("awaitingDecision").GetBoolean());
+        Assert.Equal(line.GetProperty("score").GetDouble() > 0, line.GetProperty("riskChangedAt").ValueKind == JsonValueKind.String);
+        Assert.True(line.TryGetProperty("levelChangedAt", out _) && line.TryGetProperty("levelChangedFrom", out _), change.Data);
     }
 
     [Fact]
