@@ -28,6 +28,30 @@ public sealed class OpenApiTests(GatewayFixture gateway)
         Assert.True(document.GetProperty("paths").TryGetProperty(path, out _), path + " is missing");
     }
 
+    /// <summary>Each operation is filed under the part of the API its callers look for it in, one tag each.</summary>
+    [Theory]
+    [InlineData("/v1/contacts", "post", "Contacts")]
+    [InlineData("/v1/contacts/batch", "post", "Contacts")]
+    [InlineData("/v1/event-types", "get", "Contacts")]
+    [InlineData("/v1/families/{familyId}/risk", "get", "Families")]
+    [InlineData("/v1/families/{familyId}/level", "put", "Families")]
+    [InlineData("/v1/worklist", "get", "Wards")]
+    [InlineData("/v1/wards/{wardCode}/unreached", "get", "Wards")]
+    [InlineData("/v1/wards/{wardCode}/figures", "get", "Figures")]
+    [InlineData("/v1/wards/{wardCode}/figures/history", "get", "Figures")]
+    [InlineData("/v1/areas/{areaId}/figures", "get", "Figures")]
+    [InlineData("/v1/areas/{areaId}/figures/history", "get", "Figures")]
+    [InlineData("/v1/stream/risk", "get", "Live streams")]
+    [InlineData("/v1/stream/figures", "get", "Live streams")]
+    [InlineData("/v1/audit", "get", "Audit")]
+    public async Task Each_operation_is_filed_under_its_part_of_the_api(string path, string method, string tag)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var operation = (await ContactApiTests.Json(response)).GetProperty("paths").GetProperty(path).GetProperty(method);
+        Assert.Equal([tag], operation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+    }
+
     [Theory]
     [InlineData("/v1/contacts", "post", new[] { "200", "400", "401", "403", "413", "415", "422", "503" })]
     [InlineData("/v1/contacts/batch", "post", new[] { "200", "400", "401", "403", "413", "415", "503" })]
