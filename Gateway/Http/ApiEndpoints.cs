@@ -213,8 +213,7 @@ public static class ApiEndpoints
                 "levelChangedFrom (when its suggested level last changed, and from which level): the family's own instants, an event's " +
                 "receipt or when time alone changed its risk (a review window closing). They are null for a family whose risk never " +
                 "changed, and for one whose ward entry was kept before entries carried them, which changedSince leaves out. A bad value " +
-                "is refused with 400 naming the field.")
-            .AddOpenApiOperationTransformer(WorklistParameters.DescribeAsync);
+                "is refused with 400 naming the field.");
 
         v1.MapGet("/wards/{wardCode}/unreached", async Task<Results<Ok<UnreachedResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
             {

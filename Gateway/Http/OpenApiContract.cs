@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
 using QpActors.Domain.Events;
+using QpActors.Gateway.Application;
 using QpActors.Grains.Interfaces;
 
 namespace QpActors.Gateway.Http;
@@ -31,9 +32,30 @@ public static class OpenApiContract
     /// </summary>
     private static readonly Dictionary<string, Func<OpenApiSchema>> QueryParameters = new(StringComparer.Ordinal)
     {
+        ["ward"] = () => new OpenApiSchema { Type = JsonSchemaType.String, Description = "The ward's code; for the early intervention team, one of its token's wards." },
         ["page"] = () => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Description = "Page number, from 1 (default 1)." },
-        ["pageSize"] = () => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Description = "Items per page." },
-        ["overdueReview"] = () => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+        ["pageSize"] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer,
+            Format = "int32",
+            Minimum = "1",
+            Description = $"Items per page: worklist 1-{WardOperations.MaxPageSize} (default {WardOperations.DefaultPageSize}), " +
+                $"audit log 1-{AuditOperations.MaxPageSize} (default {AuditOperations.DefaultPageSize}).",
+        },
+        ["level"] = () => Enumerated(WireName.All<ServiceLevel>(), "Only families whose suggested or set level is this one."),
+        ["concern"] = () => Enumerated(WireName.All<Concern>(), "Only families with this concern open."),
+        ["overdueReview"] = () => new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "true: only families with a mandated review overdue; false: only those without." },
+        ["awaitingDecision"] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Boolean,
+            Description = "true: only families awaiting a level decision (suggested level above the level set, or above universal with none set); false: only the others.",
+        },
+        ["changedSince"] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Format = "date-time",
+            Description = "Only families whose score or suggested level changed at or after this instant: ISO 8601 with an offset, e.g. 2026-11-20T08:00:00Z (a + offset as %2B).",
+        },
         ["from"] = () => new OpenApiSchema
         {
             Type = JsonSchemaType.String,
@@ -155,6 +177,9 @@ public static class OpenApiContract
                 var described = schema();
                 parameter.Schema = described;
                 parameter.Description ??= described.Description;
+
+                // Every route that takes a ward in its query refuses to go without one.
+                parameter.Required |= name == "ward";
             }
         }
     }
