@@ -224,7 +224,7 @@ public sealed class WardGrain(
             // change since the family ran under a version that writes the instant has published an entry carrying it, so
             // such a family is missing only from a list reaching back before the upgrade (docs/design.md, "The worklist").
             .Where(f => query.ChangedSince is not { } since || f.RiskChangedAt >= since)
-            .OrderByDescending(f => LevelRank(f.SetLevel ?? f.SuggestedLevel))
+            .OrderByDescending(f => LevelDecisions.Rank(WireName.Parse<ServiceLevel>(f.SetLevel ?? f.SuggestedLevel)))
             .ThenByDescending(f => f.Score)
             .ThenByDescending(f => f.OverdueReviews)
             .ThenBy(f => f.FamilyId, StringComparer.Ordinal)
@@ -489,13 +489,6 @@ public sealed class WardGrain(
         LevelDecisions.AwaitsDecision(
             WireName.Parse<ServiceLevel>(family.SuggestedLevel),
             family.SetLevel is { } set ? WireName.Parse<ServiceLevel>(set) : null);
-
-    private static int LevelRank(string level) => level switch
-    {
-        "universal-partnership-plus" => 2,
-        "universal-plus" => 1,
-        _ => 0,
-    };
 
     private static WardContribution ToContribution(WardEntry entry) => new(
         entry.EntryKey,
