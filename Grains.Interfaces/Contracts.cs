@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using QpActors.Domain.Events;
 
 namespace QpActors.Grains.Interfaces;
 
@@ -12,6 +13,45 @@ public sealed record ContactReceipt(
 {
     public static ContactReceipt Rejected(string eventId, IReadOnlyList<FieldProblem> errors) =>
         new(eventId, ReceiptStatus.Rejected, 0, errors);
+
+    /// <summary>
+    /// The answer to <paramref name="repeat"/>, sent under the id of the stored <paramref name="original"/>. A receipt tells
+    /// its sender only about the sender's own records: an id another recorder's event holds is refused naming
+    /// <c>eventId</c>, with version 0 and nothing of that event (its version is how many events a family or child holds,
+    /// and the sender may not read it). The sender's own event sent again (<see cref="ContactEvent.IsRepeatOf"/>) answers
+    /// what its first attempt did, the original acceptance's version. Any other event under the id is refused naming
+    /// <c>eventId</c> and changes nothing: a device drops its copy of an event answered as a duplicate, so answering
+    /// another event as done would lose it.
+    /// </summary>
+    public static ContactReceipt ForRepeat(ContactEvent original, long originalVersion, ContactEvent repeat)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(repeat);
+        if (!string.Equals(original.RecordedBy, repeat.RecordedBy, StringComparison.Ordinal))
+        {
+            return Rejected(repeat.EventId, [new FieldProblem("eventId", TakenByAnotherRecorder)]);
+        }
+
+        return repeat.IsRepeatOf(original)
+            ? new ContactReceipt(repeat.EventId, ReceiptStatus.Duplicate, originalVersion, [])
+            : NotTheSameEvent(repeat);
+    }
+
+    /// <summary>The refusal of an event sent under the id of another event of the same recorder's.</summary>
+    public static ContactReceipt NotTheSameEvent(ContactEvent repeat)
+    {
+        ArgumentNullException.ThrowIfNull(repeat);
+        return Rejected(repeat.EventId, [new FieldProblem("eventId", repeat.Data is ServiceLevelSet ? NamesAnotherDecision : HoldsAnotherEvent)]);
+    }
+
+    public const string TakenByAnotherRecorder =
+        "is already the id of an event another recorder recorded; nothing was recorded: send this event under an id of its own";
+
+    public const string HoldsAnotherEvent =
+        "is already the id of a different event (another type, occurredAt, family, child or data); nothing was recorded: send this event under a new eventId";
+
+    public const string NamesAnotherDecision =
+        "is already the id of another level decision (another family, level or reason); nothing was changed: a new decision needs a new eventId";
 }
 
 [GenerateSerializer, Alias("qp.ReceiptStatus")]

@@ -26,4 +26,28 @@ public sealed record ContactEvent(
     string RecordedBy,
     DateTimeOffset ReceivedAt,
     EventData Data,
-    string? Practitioner = null);
+    string? Practitioner = null)
+{
+    /// <summary>
+    /// Whether <paramref name="repeat"/>, sent under this event's id, is this event again: the fields its client sent,
+    /// compared as values (so the JSON's key order and spacing, an optional field sent as null or left out, and an instant
+    /// written in another offset make no difference), and none that the system stamps. A device that drops its copy on a
+    /// duplicate receipt would lose any other event sent under the id, so only this one is answered as done.
+    /// </summary>
+    /// <remarks>
+    /// Not compared: <see cref="ReceivedAt"/>, which every attempt gets anew; <see cref="RecordedBy"/>, which the caller
+    /// compares first (an id another recorder holds is refused for that reason, naming nothing of its event); and
+    /// <see cref="Practitioner"/>, the token's person, as a team's retry under a colleague's token is the team's own
+    /// repeat. A level decision's <see cref="OccurredAt"/> is not compared either: the level endpoint stamps it itself on
+    /// every attempt, so a decision is the same one by its family, level and reason.
+    /// </remarks>
+    public bool IsRepeatOf(ContactEvent original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        return string.Equals(Type, original.Type, StringComparison.Ordinal) &&
+            string.Equals(FamilyId, original.FamilyId, StringComparison.Ordinal) &&
+            string.Equals(ChildId, original.ChildId, StringComparison.Ordinal) &&
+            Equals(Data, original.Data) &&
+            (Data is ServiceLevelSet || OccurredAt.Equals(original.OccurredAt));
+    }
+}

@@ -132,36 +132,65 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
         {
             var (itemIndex, contact) = parsed[i];
             var routed = recorded.Value![i];
-            receipts[itemIndex] = new BatchReceipt(itemIndex, routed.IsOk
-                ? routed.Value!
-                : ContactReceipt.Rejected(contact.EventId, routed.Errors.Count > 0 ? routed.Errors : [new FieldProblem("$", routed.Detail ?? "not recorded")]));
+            receipts[itemIndex] = new BatchReceipt(itemIndex, Answered(contact, routed));
         }
 
-        foreach (var (itemIndex, firstIndex) in repeats)
+        // A copy is answered as a later retry would be, in batch order. The first's event again answers as the first did (a
+        // duplicate of it, or its rejection). Another event under an id the first was recorded or found under is refused,
+        // as the device would otherwise drop it as recorded. Only when the first was refused (the id held by another of the
+        // device's events, say) does another event under its id go to its grain, now that nothing else of the batch races it.
+        foreach (var (itemIndex, copy, firstIndex, firstEvent) in repeats)
         {
             var first = receipts[firstIndex].Receipt;
-            receipts[itemIndex] = new BatchReceipt(itemIndex, first.Status == ReceiptStatus.Rejected ? first : first with { Status = ReceiptStatus.Duplicate });
+            ContactReceipt receipt;
+            if (copy.IsRepeatOf(firstEvent))
+            {
+                receipt = first.Status == ReceiptStatus.Rejected ? first : first with { Status = ReceiptStatus.Duplicate };
+            }
+            else if (first.Status != ReceiptStatus.Rejected)
+            {
+                receipt = ContactReceipt.NotTheSameEvent(copy);
+            }
+            else
+            {
+                var routed = await GrainCalls.RunAsync(caller, logger, () => RouteAsync(caller, copy));
+                if (routed.Status == OperationStatus.Unavailable)
+                {
+                    return routed.As<IReadOnlyList<BatchReceipt>>();
+                }
+
+                receipt = Answered(copy, routed);
+            }
+
+            receipts[itemIndex] = new BatchReceipt(itemIndex, receipt);
         }
 
         return OperationResult<IReadOnlyList<BatchReceipt>>.Ok(receipts);
     }
 
+    /// <summary>An item's receipt from what its grain call gave.</summary>
+    private static ContactReceipt Answered(ContactEvent contact, OperationResult<ContactReceipt> routed) =>
+        routed.IsOk
+            ? routed.Value!
+            : ContactReceipt.Rejected(contact.EventId, routed.Errors.Count > 0 ? routed.Errors : [new FieldProblem("$", routed.Detail ?? "not recorded")]);
+
     /// <summary>
     /// Takes out of <paramref name="parsed"/> every item whose event id an earlier item holds; answers each one taken out
-    /// with the batch index of that earlier item.
+    /// with its event, and the batch index and event of that earlier item.
     /// </summary>
-    private static List<(int Index, int FirstIndex)> WithoutRepeats(List<(int Index, ContactEvent Event)> parsed)
+    private static List<(int Index, ContactEvent Copy, int FirstIndex, ContactEvent First)> WithoutRepeats(List<(int Index, ContactEvent Event)> parsed)
     {
-        var repeats = new List<(int Index, int FirstIndex)>();
-        var first = new Dictionary<string, int>(parsed.Count, StringComparer.Ordinal);
+        var repeats = new List<(int Index, ContactEvent Copy, int FirstIndex, ContactEvent First)>();
+        var first = new Dictionary<string, (int Index, ContactEvent Event)>(parsed.Count, StringComparer.Ordinal);
         parsed.RemoveAll(item =>
         {
-            if (first.TryAdd(item.Event.EventId, item.Index))
+            if (first.TryAdd(item.Event.EventId, item))
             {
                 return false;
             }
 
-            repeats.Add((item.Index, first[item.Event.EventId]));
+            var earlier = first[item.Event.EventId];
+            repeats.Add((item.Index, item.Event, earlier.Index, earlier.Event));
             return true;
         });
         return repeats;
