@@ -134,6 +134,11 @@ public sealed class Faults
     /// <summary>The silo's journal, as its grains use it.</summary>
     public IEventJournal Journal { get; private set; } = null!;
 
+    private long _eventLookups;
+
+    /// <summary>How many times a grain has looked an event up by its id (<see cref="IEventJournal.FindEventAsync"/>).</summary>
+    public long EventLookups => Interlocked.Read(ref _eventLookups);
+
     /// <summary>Puts the journal and the grain storage the silo registered behind these faults.</summary>
     public void Wrap(IServiceCollection services, StorageSettings storage)
     {
@@ -158,7 +163,11 @@ public sealed class Faults
         public Task<IReadOnlyList<JournalEvent>> ReadEventsAsync(EventQuery query, CancellationToken ct = default) =>
             faults.EventReads.Find(query) is { } fault ? fault.RunAsync(() => inner.ReadEventsAsync(query, ct)) : inner.ReadEventsAsync(query, ct);
 
-        public Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default) => inner.FindEventAsync(eventId, ct);
+        public Task<JournalEvent?> FindEventAsync(string eventId, CancellationToken ct = default)
+        {
+            Interlocked.Increment(ref faults._eventLookups);
+            return inner.FindEventAsync(eventId, ct);
+        }
 
         public Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default) => inner.ReadWardEntriesAsync(wardCode, ct);
 
