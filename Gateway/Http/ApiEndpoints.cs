@@ -57,7 +57,7 @@ public static class ApiEndpoints
             .Accepts<ContactEventBody>("application/json")
             .WithName("RecordContact")
             .WithTags(ApiTags.Contacts)
-            .WithSummary("Record one contact event; re-posting an event id returns the original receipt.")
+            .WithSummary("Record one contact event; re-posting the same event under its id returns the original receipt.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

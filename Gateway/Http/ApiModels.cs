@@ -19,9 +19,9 @@ public sealed record ContactBatchBody(IReadOnlyList<ContactEventBody> Events);
 
 /// <summary>
 /// What a frontline app gets back for an event: <c>status</c> is <c>accepted</c>, <c>duplicate</c> (the original
-/// receipt of an event the same recorder already recorded under that id, with its version) or <c>rejected</c> with
-/// <c>errors</c> (nothing recorded; <c>version</c> 0). An id another recorder's event holds is rejected naming
-/// <c>eventId</c>, with nothing about that event. <c>index</c> is the item's position in a batch.
+/// receipt of an event the same recorder already recorded under that id, sent again, with its version) or <c>rejected</c>
+/// with <c>errors</c> (nothing recorded; <c>version</c> 0). Another event under one's own id, or an id another recorder's
+/// event holds, is rejected naming <c>eventId</c>, with nothing about the event that holds it. <c>index</c> is the item's position in a batch.
 /// </summary>
 public sealed record ReceiptResponse(
     string EventId,
