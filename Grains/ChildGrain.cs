@@ -132,8 +132,15 @@ public sealed class ChildGrain(
                 var current = Current(steps[^1], reviews, now);
                 var writes = CommitWrites(steps, current, now, out var contribution, out var contributionJson);
                 var appended = await journal.AppendAllAsync(writes);
-                if (!Committed(steps, appended, current, contribution, contributionJson, receipts))
+                if (!Committed(steps, appended, current, contribution, contributionJson, receipts, out var renumbered))
                 {
+                    // Before anything else is answered: a retry of an event after the held id then finds the version its
+                    // receipt gave, which is what a rebuild from the journal counts.
+                    if (renumbered.Count > 0)
+                    {
+                        await journal.AppendAsync(new JournalWrite(null, [], [], [], null, renumbered));
+                    }
+
                     await LoadAsync(CancellationToken.None);
                     await TickAsync();
                 }
@@ -204,10 +211,16 @@ public sealed class ChildGrain(
     /// <summary>
     /// Takes on the state the committed events leave and tells the ward and the family; false when the journal
     /// already held one of the ids though this child had not applied it (another entity's event with the same id).
-    /// The rest committed then, and the child must rebuild from the journal and rewrite its derived rows.
+    /// The rest committed then, and the child must rebuild from the journal and rewrite its derived rows. Each step was
+    /// numbered one above the one before, the held one included, so every event after it was stored one version too high
+    /// per held id before it: its receipt carries the version a rebuild counts, and <paramref name="renumbered"/> the rows
+    /// to set to it.
     /// </summary>
-    private bool Committed(List<Step> steps, AppendResult[] appended, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)
+    private bool Committed(
+        List<Step> steps, AppendResult[] appended, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts,
+        out List<EventVersion> renumbered)
     {
+        renumbered = [];
         if (Array.TrueForAll(appended, a => a.Inserted))
         {
             foreach (var step in steps)
@@ -229,19 +242,28 @@ public sealed class ChildGrain(
         }
 
         var inserted = new List<Step>(steps.Count);
+        var held = 0;
         for (var k = 0; k < steps.Count; k++)
         {
-            if (appended[k].Inserted)
+            if (!appended[k].Inserted)
             {
-                receipts[steps[k].Index] = new ContactReceipt(steps[k].Contact.EventId, ReceiptStatus.Accepted, steps[k].State.Version, []);
-                inserted.Add(steps[k]);
+                held++;
+                continue;
+            }
+
+            var version = steps[k].State.Version - held;
+            receipts[steps[k].Index] = new ContactReceipt(steps[k].Contact.EventId, ReceiptStatus.Accepted, version, []);
+            inserted.Add(steps[k]);
+            if (held > 0)
+            {
+                renumbered.Add(new EventVersion(steps[k].Contact.EventId, version));
             }
         }
 
         // The events that committed are told as any are, or the family would learn of them only when it next catches up
         // from the journal (before a read, at most once a minute) and its worklist entry would lag until then. A step after
-        // the held id was assessed on a state that counted it, so its version is above the family's copy of the child and
-        // the family assesses that step itself rather than adopting it.
+        // the held id was assessed on a state that counted it, so the version it is told with (the step's own, not its
+        // receipt's) is above the family's copy of the child and the family assesses that step itself rather than adopting it.
         if (inserted.Count > 0)
         {
             NotifyOthers(inserted);

@@ -104,14 +104,16 @@ public sealed record AuditEntry(
 /// none of it does. If <see cref="Event"/> is a duplicate (its event id is already stored)
 /// the ward entries and deadlines are not applied; audit entries always are, because the
 /// attempt itself is something that happened. <see cref="Departures"/> are set only by a write that moves an entity
-/// to another ward, and are applied with its ward entries.
+/// to another ward, and are applied with its ward entries. <see cref="Renumbered"/> is set only by a child repairing a
+/// unit in which an event's id was found taken (see <see cref="EventVersion"/>).
 /// </summary>
 public sealed record JournalWrite(
     JournalEvent? Event,
     IReadOnlyList<WardEntry> WardEntries,
     IReadOnlyList<Deadline> Deadlines,
     IReadOnlyList<AuditEntry> AuditEntries,
-    IReadOnlyList<WardDeparture>? Departures = null)
+    IReadOnlyList<WardDeparture>? Departures = null,
+    IReadOnlyList<EventVersion>? Renumbered = null)
 {
     /// <summary>A write holding just an event.</summary>
     public static JournalWrite ForEvent(JournalEvent journalEvent) => new(journalEvent, [], [], []);
@@ -126,6 +128,16 @@ public sealed record JournalWrite(
 /// Inserted=false, Seq=0.
 /// </summary>
 public sealed record AppendResult(bool Inserted, long Seq);
+
+/// <summary>
+/// The entity version a stored event's row should carry, set again: the one change the journal makes to an event row. A
+/// child hands its events to the journal as one unit, each numbered one above the one before; when an id in the unit is
+/// already stored (another entity's event), that event is not inserted and the rows after it carry numbers one too high
+/// for each such event. The child then writes the numbers a rebuild from its rows gives, which its receipts carry, in the
+/// commit that follows at once (the child answers no other call meanwhile). Only that rare unit pays: no other write
+/// carries any.
+/// </summary>
+public sealed record EventVersion(string EventId, long EntityVersion);
 
 /// <summary>Events of one child, family, champion or recorder, in seq order.</summary>
 public sealed record EventQuery

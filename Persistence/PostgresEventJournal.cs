@@ -335,6 +335,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                AND d.ward_code = e.ward_code AND d.entry_key = e.entry_key AND d.version < e.version
             """;
 
+        // Only a child's repair after a unit in which an id was found taken (see EventVersion) adds this statement.
+        private const string RenumberEvents = """
+            UPDATE qp_events AS e SET entity_version = r.entity_version
+              FROM unnest($1, $2) AS r(event_id, entity_version)
+             WHERE e.event_id = r.event_id
+            """;
+
         private const string UpsertDeadlines = """
             INSERT INTO qp_deadlines (entity_key, due_at)
             SELECT d.entity_key, d.due_at FROM unnest($1, $2) AS d(entity_key, due_at)
@@ -408,6 +415,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
             AddWardEntries(batch, writes, accepted);
             AddDepartures(batch, writes, accepted);
+            AddRenumbered(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
             AddAudit(batch, writes);
             if (batch.BatchCommands.Count == 0)
@@ -459,6 +467,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             await using var batch = new NpgsqlBatch(open, transaction);
             AddWardEntries(batch, writes, accepted);
             AddDepartures(batch, writes, accepted);
+            AddRenumbered(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
             AddAudit(batch, writes);
             if (batch.BatchCommands.Count > 0)
@@ -682,6 +691,28 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             var prune = new NpgsqlBatchCommand(DeleteSupersededDepartures);
             AddArray(prune.Parameters, NpgsqlDbType.Text, rows.Select(r => r.Key.Key).Distinct(StringComparer.Ordinal).ToList(), key => key);
             batch.BatchCommands.Add(prune);
+        }
+
+        private static void AddRenumbered(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
+        {
+            List<EventVersion>? rows = null;
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (accepted[i] && writes[i].Renumbered is { Count: > 0 } renumbered)
+                {
+                    (rows ??= []).AddRange(renumbered);
+                }
+            }
+
+            if (rows is null)
+            {
+                return;
+            }
+
+            var command = new NpgsqlBatchCommand(RenumberEvents);
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.EventId);
+            AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.EntityVersion);
+            batch.BatchCommands.Add(command);
         }
 
         private static void AddDeadlines(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)

@@ -228,6 +228,14 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                         Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
                     }
 
+                    if (write.Renumbered is { } renumbered)
+                    {
+                        foreach (var row in renumbered)
+                        {
+                            Run(s.RenumberEvent, row.EventId, row.EntityVersion);
+                        }
+                    }
+
                     if (write.Departures is { } departures)
                     {
                         foreach (var departure in departures)
@@ -341,6 +349,9 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 RETURNING seq
                 """, 11);
             FindSeq = Create(connection, "SELECT seq FROM qp_events WHERE event_id = @p0", 1);
+
+            // Only a child's repair after a unit in which an id was found taken (see EventVersion).
+            RenumberEvent = Create(connection, "UPDATE qp_events SET entity_version = @p1 WHERE event_id = @p0", 2);
             UpsertWard = Create(connection, """
                 INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
                 VALUES (@p0, @p1, @p2, @p3, CAST(@p4 AS TEXT), @p5)
@@ -380,6 +391,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
 
         public SqliteCommand InsertEvent { get; }
         public SqliteCommand FindSeq { get; }
+        public SqliteCommand RenumberEvent { get; }
         public SqliteCommand UpsertWard { get; }
         public SqliteCommand UpsertDeparture { get; }
         public SqliteCommand DeleteSupersededDeparture { get; }
@@ -387,7 +399,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         public SqliteCommand DeleteDeadline { get; }
         public SqliteCommand InsertAudit { get; }
 
-        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, UpsertWard, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, RenumberEvent, UpsertWard, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
 
         public void Enlist(SqliteTransaction transaction)
         {

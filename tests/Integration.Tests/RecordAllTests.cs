@@ -98,7 +98,7 @@ public sealed class RecordAllTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task An_event_id_another_child_already_holds_is_answered_as_a_duplicate_and_the_rest_of_the_unit_stays()
+    public async Task An_event_id_another_child_already_holds_is_refused_naming_event_id_and_the_rest_of_the_unit_stays()
     {
         // A device reuses the first child's event id for the second child: the journal holds that id already.
         var (family, earlier, held, second) = await TwoChildrenTheFirstHoldingAnEventAsync();
@@ -109,8 +109,11 @@ public sealed class RecordAllTests(ClusterFixture fixture)
 
         var receipts = await grain.RecordAllAsync([birth, reused, aande]);
 
-        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Duplicate, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
-        Assert.Equal(2, receipts[1].Version); // the first child's version when it recorded the id
+        // Another event than the one the id holds: refused, saying nothing of the first child's event (version 0).
+        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Rejected, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
+        Assert.Equal(0, receipts[1].Version);
+        Assert.Equal([("eventId", ContactReceipt.HoldsAnotherEvent)], receipts[1].Errors.Select(e => (e.Field, e.Message)));
+        Assert.Equal(2, receipts[2].Version); // the child's second event, as a rebuild counts it
 
         // The second child rebuilt itself from what the journal holds for it: two events, one A&E attendance.
         var live = await grain.GetRiskAsync();
@@ -141,7 +144,7 @@ public sealed class RecordAllTests(ClusterFixture fixture)
 
         // The two accepted events are the family's as soon as they are the child's, not only when it next catches up
         // from the journal (at most once a minute, before a read).
-        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Duplicate, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
+        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Rejected, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
         var status = await fixture.Client.GetGrain<IFamilyGrain>(family).GetRiskStatusAsync();
         var child = Assert.Single(status.Children, c => c.ChildId == second);
         var own = await grain.GetRiskAsync();

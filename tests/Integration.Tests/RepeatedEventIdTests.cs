@@ -50,4 +50,34 @@ public sealed class RepeatedEventIdTests(ClusterFixture fixture, ITestOutputHelp
         output.WriteLine($"stored row {row.Payload.Bytes.Length} B; reading and comparing it allocated {bytes} B");
         Assert.InRange(bytes, 1, 4096);
     }
+
+    [Fact]
+    public async Task Events_after_a_refused_reuse_of_an_id_in_one_unit_carry_the_versions_a_rebuild_gives()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        Assert.Equal(1, (await grain.RecordAsync(_contacts.Birth(family, child, Today.AddDays(-30)))).Version);
+
+        // The family holds an event under an id the device then reuses, by a fault, for one of the child's events: the
+        // child has not seen the id, so only the journal's unique key tells, once the unit is written.
+        var concern = _contacts.Concern(family, "housing", Contacts.At(Today.AddDays(-3)));
+        Assert.Equal(ReceiptStatus.Accepted, (await fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(concern)).Status);
+        var before = _contacts.AandE(family, child, Contacts.At(Today.AddDays(-2)));
+        var reused = _contacts.AandE(family, child, Contacts.At(Today.AddDays(-2)), concern.EventId);
+        var after = _contacts.Missed(family, child, Contacts.At(Today.AddDays(-1)));
+        var last = _contacts.AandE(family, child, Contacts.At(Today.AddDays(-1)));
+
+        var receipts = await grain.RecordAllAsync([before, reused, after, last]);
+
+        Assert.Equal(
+            [(ReceiptStatus.Accepted, 2L), (ReceiptStatus.Rejected, 0L), (ReceiptStatus.Accepted, 3L), (ReceiptStatus.Accepted, 4L)],
+            receipts.Select(r => (r.Status, r.Version)));
+        Assert.Equal(4, (await grain.GetRiskAsync()).Version);
+
+        // Rebuilt from the journal, the child holds four events, and a retry of each answers the version it was given.
+        await fixture.Cluster.DeactivateAsync(grain);
+        Assert.Equal(4, (await grain.GetRiskAsync()).Version);
+        var retried = await grain.RecordAllAsync([before, after, last]);
+        Assert.Equal([(ReceiptStatus.Duplicate, 2L), (ReceiptStatus.Duplicate, 3L), (ReceiptStatus.Duplicate, 4L)], retried.Select(r => (r.Status, r.Version)));
+    }
 }

@@ -38,6 +38,22 @@ public static class JournalScenarios
         Assert.Equal(1, await journal.CountEventsAsync());
     }
 
+    public static async Task RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        await journal.AppendAllAsync([JournalWrite.ForEvent(Event("e-1") with { EntityVersion = 1 }), JournalWrite.ForEvent(Event("e-2") with { EntityVersion = 3 }), JournalWrite.ForEvent(Event("e-3") with { EntityVersion = 4 })]);
+        var before = (await journal.FindEventAsync("e-2"))!;
+
+        // Alone, as a child's repair commits it; then in a commit that also meets a stored id (PostgreSQL's other path).
+        await journal.AppendAsync(new JournalWrite(null, [], [], [], null, [new EventVersion("e-2", 2)]));
+        var results = await journal.AppendAllAsync([JournalWrite.ForEvent(Event("e-1")), new JournalWrite(null, [], [], [], null, [new EventVersion("e-3", 3)])]);
+
+        Assert.False(results[0].Inserted);
+        Assert.Equal(before with { EntityVersion = 2 }, await journal.FindEventAsync("e-2"));
+        Assert.Equal([1L, 2L, 3L], (await journal.ReadEventsAsync(EventQuery.ForChild("c-1"))).Select(e => e.EntityVersion));
+    }
+
     public static async Task ReadsBySelectorInSeqOrder(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -560,6 +576,7 @@ public sealed class SqliteJournalTests
     private const StorageKind Kind = StorageKind.Sqlite;
 
     [Fact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
+    [Fact] public Task Renumbered_rows_take_their_new_version_alone_also_beside_a_stored_id() => JournalScenarios.RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(Kind);
     [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
@@ -608,6 +625,7 @@ public sealed class PostgresJournalTests
     private const StorageKind Kind = StorageKind.Postgres;
 
     [PostgresFact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
+    [PostgresFact] public Task Renumbered_rows_take_their_new_version_alone_also_beside_a_stored_id() => JournalScenarios.RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(Kind);
     [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
