@@ -313,6 +313,36 @@ public sealed class EventCatalogueTests
 
     [Theory]
     [MemberData(nameof(Samples))]
+    public void A_stored_event_sent_again_in_another_shape_is_a_repeat_of_it_and_another_event_under_its_id_is_not(string type, string? childId, string data)
+    {
+        var stored = ContactEventJson.Deserialize(ContactEventJson.Serialize(Parse(Wire(type, childId, data, occurredAt: "2026-11-20T10:15:00.5+01:00")).Event!));
+
+        // Its keys reversed and spaced, the same instant in another offset, received an hour later by another practitioner.
+        using var wire = JsonDocument.Parse(Wire(type, childId, data, occurredAt: "2026-11-20T04:15:00.500-05:00"));
+        var reversed = "{ " + string.Join(" ,\n ", wire.RootElement.EnumerateObject().Reverse().Select(p => $"\"{p.Name}\" : {p.Value.GetRawText()}")) + " }";
+        var again = Parse(reversed, Now.AddHours(1)).Event! with { Practitioner = "hv-ben" };
+
+        Assert.True(again.IsRepeatOf(stored));
+        Assert.False((again with { FamilyId = "f-2" }).IsRepeatOf(stored));
+        Assert.False((again with { ChildId = childId is null ? "c-2" : null }).IsRepeatOf(stored));
+        Assert.False((again with { Type = EventTypes.AeAttendance, Data = new AeAttendance() }).IsRepeatOf(stored));
+        Assert.False((again with { Data = new SessionAttended("other") }).IsRepeatOf(stored));
+
+        // A level decision's time is stamped by the level endpoint on each attempt, so it is the same decision whenever.
+        Assert.Equal(type == EventTypes.ServiceLevelSet, (again with { OccurredAt = again.OccurredAt.AddSeconds(1) }).IsRepeatOf(stored));
+    }
+
+    [Fact]
+    public void An_optional_field_sent_as_null_or_left_out_is_the_same_event_and_one_with_a_value_is_not()
+    {
+        var stored = ContactEventJson.Deserialize(ContactEventJson.Serialize(Parse(Wire(EventTypes.AeAttendance, "c-1", "{}")).Event!));
+
+        Assert.True(Parse(Wire(EventTypes.AeAttendance, "c-1", """{"reason":null}""")).Event!.IsRepeatOf(stored));
+        Assert.False(Parse(Wire(EventTypes.AeAttendance, "c-1", """{"reason":"fall"}""")).Event!.IsRepeatOf(stored));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
     public void Storage_json_is_the_wire_object_plus_recorder_and_receipt(string type, string? childId, string data)
     {
         var original = Parse(Wire(type, childId, data)).Event!;
