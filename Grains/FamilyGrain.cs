@@ -552,7 +552,7 @@ public sealed class FamilyGrain(
         }
 
         var setLevel = _state.SetLevel is { } decided
-            ? new Interfaces.LevelDecision(decided.Value.Level.ToWireName(), decided.Value.Reason, decided.Value.RecordedBy, decided.At, decided.EventId, decided.Value.Practitioner)
+            ? new Interfaces.LevelDecision(decided.Value.Level.ToWireName(), decided.Value.Reason, decided.Value.RecordedBy, decided.At, decided.EventId, decided.Value.Practitioner, decided.Value.PractitionerName)
             : null;
         return new FamilyRiskStatus(
             FamilyId,
@@ -565,7 +565,7 @@ public sealed class FamilyGrain(
             overdue,
             _state.OpenConcerns.Select(c => new ConcernView(c.Concern.ToWireName(), c.RaisedOn, c.EventIds.Count > 0 ? c.EventIds[0] : "")).ToArray(),
             _timeline.History.Reverse().ToArray(),
-            _state.RecentHistory.Reverse().Take(20).Select(h => new Interfaces.HistoryEntry(h.At, h.Type, h.EventId, h.RecordedBy, h.Practitioner)).ToArray(),
+            _state.RecentHistory.Reverse().Take(20).Select(h => new Interfaces.HistoryEntry(h.At, h.Type, h.EventId, h.RecordedBy, h.Practitioner, h.PractitionerName)).ToArray(),
             assessment.RulesVersion,
             _state.Version,
             now,

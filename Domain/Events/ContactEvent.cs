@@ -17,6 +17,11 @@ namespace QpActors.Domain.Events;
 /// and duplicate detection rely on); a decision must also name the person accountable for it. Null for every other
 /// event, and for a decision stored before decisions named their practitioner.
 /// </param>
+/// <param name="PractitionerName">
+/// The practitioner's display name, from the same token's <c>name</c> claim (<see cref="PractitionerNames"/>), kept beside
+/// <paramref name="Practitioner"/> so colleagues can read who decided. Null where the token carried none, for every event
+/// but a level decision, and for a decision stored before decisions kept a name.
+/// </param>
 public sealed record ContactEvent(
     string EventId,
     string Type,
@@ -26,4 +31,5 @@ public sealed record ContactEvent(
     string RecordedBy,
     DateTimeOffset ReceivedAt,
     EventData Data,
-    string? Practitioner = null);
+    string? Practitioner = null,
+    string? PractitionerName = null);
