@@ -214,7 +214,8 @@ public static class ApiEndpoints
                 "offset as %2B). Each item carries riskChangedAt (when its score or suggested level last changed), levelChangedAt and " +
                 "levelChangedFrom (when its suggested level last changed, and from which level): the family's own instants, an event's " +
                 "receipt or when time alone changed its risk (a review window closing). They are null for a family whose risk never " +
-                "changed, and for one whose ward entry was kept before entries carried them, which changedSince leaves out. A bad value " +
+                "changed, and for one whose ward entry was kept before entries carried them: changedSince asks such families to date their " +
+                "changes (a bounded number per list) and lists any not dated yet with null instants, as they may have changed. A bad value " +
                 "is refused with 400 naming the field.");
 
         v1.MapGet("/wards/{wardCode}/unreached", async Task<Results<Ok<UnreachedResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
