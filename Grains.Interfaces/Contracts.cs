@@ -76,7 +76,18 @@ public sealed record Caller(
     [property: Id(1)] string Role,
     [property: Id(2)] IReadOnlyList<string> Wards,
     [property: Id(3)] string? Service,
-    [property: Id(4)] string? Champion);
+    [property: Id(4)] string? Champion)
+{
+    /// <summary>
+    /// The display name the token carries (its OpenID Connect <c>name</c> claim), as given; null when it carries none. Only
+    /// the gateway reads it, to keep it with a level decision it builds (checked there, see
+    /// <c>Domain.Events.PractitionerNames</c>), and a decision reaches the grains with the name inside the event. So it is
+    /// not serialised: the caller travels with every grain call, and a name would add its bytes to each one for nothing. A
+    /// silo of the external topology sees it null.
+    /// </summary>
+    [field: NonSerialized]
+    public string? Name { get; init; }
+}
 
 /// <summary>Why an identifiable record is being opened; a break-glass reason when outside the caller's wards.</summary>
 [GenerateSerializer, Immutable, Alias("qp.ReadPurpose")]
@@ -171,6 +182,11 @@ public sealed record ChildRiskView(
 /// the client sent. Null for a decision recorded before decisions named their practitioner; <see cref="SetBy"/> then
 /// names only the team.
 /// </param>
+/// <param name="PractitionerName">
+/// The practitioner's display name, from the <c>name</c> claim of the token that recorded the decision, so a colleague
+/// can read who decided without knowing identity-provider ids. Null when that token carried none, and for a decision
+/// recorded before decisions kept a name.
+/// </param>
 [GenerateSerializer, Immutable, Alias("qp.LevelDecision")]
 public sealed record LevelDecision(
     [property: Id(0)] string Level,
@@ -178,20 +194,23 @@ public sealed record LevelDecision(
     [property: Id(2)] string SetBy,
     [property: Id(3)] DateTimeOffset SetAt,
     [property: Id(4)] string EventId,
-    [property: Id(5)] string? Practitioner);
+    [property: Id(5)] string? Practitioner,
+    [property: Id(6)] string? PractitionerName = null);
 
 /// <summary>One of a family's recent events.</summary>
 /// <param name="Practitioner">
 /// On a level decision's line, who made it (as <see cref="LevelDecision.Practitioner"/>). Left out of the JSON where there
 /// is none: most lines are contacts, which name no practitioner, and a risk read sends twenty lines.
 /// </param>
+/// <param name="PractitionerName">On a level decision's line, their display name (as <see cref="LevelDecision.PractitionerName"/>); left out likewise.</param>
 [GenerateSerializer, Immutable, Alias("qp.HistoryEntry")]
 public sealed record HistoryEntry(
     [property: Id(0)] DateTimeOffset OccurredAt,
     [property: Id(1)] string Type,
     [property: Id(2)] string EventId,
     [property: Id(3)] string RecordedBy,
-    [property: Id(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Practitioner);
+    [property: Id(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Practitioner,
+    [property: Id(5), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PractitionerName = null);
 
 /// <summary>A family's risk status: the suggested level, the level a practitioner set, and why.</summary>
 [GenerateSerializer, Immutable, Alias("qp.FamilyRiskStatus")]

@@ -90,6 +90,13 @@ public interface IFamilyGrain : IGrainWithStringKey
     /// <summary>The family's contribution to its ward, computed afresh (reconciliation).</summary>
     Task<WardContribution?> GetContributionAsync();
 
+    /// <summary>
+    /// Writes the family's ward entry afresh and returns it (null when the family is in no ward): asked, once, by a ward
+    /// holding an entry written before entries carried when the risk changed, so the ward can tell whether the family
+    /// belongs on a <c>changedSince</c> list (docs/design.md, "The worklist").
+    /// </summary>
+    Task<WardContribution?> RewriteWardEntryAsync();
+
     /// <summary>The family's ward as its events leave it, for a child that follows it (asked when the child activates or names this family).</summary>
     [ReadOnly]
     Task<FamilyWard> GetWardAsync();

@@ -90,6 +90,7 @@ public sealed record ChildContribution(
 /// <remarks>
 /// The three change marks come first in the JSON: they change only with the score, which comes next, so they add no
 /// bytes to what PostgreSQL logs for an event that leaves the score alone (see <see cref="ContributionJson"/>).
+/// <see cref="ChangeTimesKnown"/> comes last, with what never changes, for the same reason.
 /// </remarks>
 public sealed record FamilyContribution(
     string FamilyId,
@@ -111,7 +112,26 @@ public sealed record FamilyContribution(
     int? SurveysCompleted = null,
     [property: JsonPropertyOrder(-9)] DateTimeOffset? RiskChangedAt = null,
     [property: JsonPropertyOrder(-8)] DateTimeOffset? LevelChangedAt = null,
-    [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null);
+    [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null)
+{
+    /// <summary>
+    /// What this version's entries say beside the three change marks: they carry them, so a null <see cref="RiskChangedAt"/>
+    /// means the risk never changed. An entry written before says nothing of the kind, and its nulls mean only that it
+    /// does not tell; a ward asks such a family for a fresh entry before a <c>changedSince</c> list (docs/design.md,
+    /// "The worklist"). Written last (with what never changes, so a contact's rewrite of the entry logs no more of it) and
+    /// never read back into the record: the ward looks for <see cref="ChangeTimesKnownEnding"/> in the entry's bytes,
+    /// since reading a value back costs each parse of an entry an allocation (the serialiser passes a record's values
+    /// boxed), and a ward parses a family's entry on each read after it changed.
+    /// </summary>
+    [JsonPropertyOrder(1)]
+    public bool ChangeTimesKnown => true;
+
+    /// <summary>How an entry written by this version ends (<see cref="ChangeTimesKnown"/>, last in its JSON).</summary>
+    public static ReadOnlySpan<byte> ChangeTimesKnownEnding => ",\"changeTimesKnown\":true}"u8;
+
+    /// <summary>Whether an entry's JSON says it carries the change marks (see <see cref="ChangeTimesKnown"/>).</summary>
+    public static bool KnowsChangeTimes(ReadOnlySpan<byte> entry) => entry.EndsWith(ChangeTimesKnownEnding);
+}
 
 public sealed record SurveyScore(string ServiceId, int Score);
 

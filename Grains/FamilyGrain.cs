@@ -371,6 +371,16 @@ public sealed class FamilyGrain(
             : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload.Bytes));
     }
 
+    public async Task<WardContribution?> RewriteWardEntryAsync()
+    {
+        // Activation rebuilt the risk timeline from the journal, so the entry carries the instants the family's own
+        // changes were made at; written, so a ward that reloads from the journal after this finds them there too.
+        var entry = await SaveContributionAsync(force: true);
+        return entry is null
+            ? null
+            : new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Family, entry.Version, entry.Payload.Bytes);
+    }
+
     public Task<FamilyWard> GetWardAsync() => Task.FromResult(WardNotice());
 
     private FamilyWard WardNotice() => _state.Ward is { } ward
@@ -552,7 +562,7 @@ public sealed class FamilyGrain(
         }
 
         var setLevel = _state.SetLevel is { } decided
-            ? new Interfaces.LevelDecision(decided.Value.Level.ToWireName(), decided.Value.Reason, decided.Value.RecordedBy, decided.At, decided.EventId, decided.Value.Practitioner)
+            ? new Interfaces.LevelDecision(decided.Value.Level.ToWireName(), decided.Value.Reason, decided.Value.RecordedBy, decided.At, decided.EventId, decided.Value.Practitioner, decided.Value.PractitionerName)
             : null;
         return new FamilyRiskStatus(
             FamilyId,
@@ -565,7 +575,7 @@ public sealed class FamilyGrain(
             overdue,
             _state.OpenConcerns.Select(c => new ConcernView(c.Concern.ToWireName(), c.RaisedOn, c.EventIds.Count > 0 ? c.EventIds[0] : "")).ToArray(),
             _timeline.History.Reverse().ToArray(),
-            _state.RecentHistory.Reverse().Take(20).Select(h => new Interfaces.HistoryEntry(h.At, h.Type, h.EventId, h.RecordedBy, h.Practitioner)).ToArray(),
+            _state.RecentHistory.Reverse().Take(20).Select(h => new Interfaces.HistoryEntry(h.At, h.Type, h.EventId, h.RecordedBy, h.Practitioner, h.PractitionerName)).ToArray(),
             assessment.RulesVersion,
             _state.Version,
             now,
@@ -744,7 +754,8 @@ public sealed class FamilyGrain(
         }
     }
 
-    private async Task SaveContributionAsync(bool force = false)
+    /// <returns>The entry as of now (null when the family is in no ward), whether or not it needed writing.</returns>
+    private async Task<WardEntry?> SaveContributionAsync(bool force = false)
     {
         var now = time.GetUtcNow();
 
@@ -754,7 +765,7 @@ public sealed class FamilyGrain(
         var changed = entry is not null && (_published?.Holds(entry.Payload.Bytes) != true || _unsaved);
         if (!changed && !force)
         {
-            return;
+            return entry;
         }
 
         _savedAt = Environment.TickCount64;
@@ -769,6 +780,7 @@ public sealed class FamilyGrain(
         _unsaved = false;
         _leftWard = null;
         Publish(entry);
+        return entry;
     }
 
     private DateTimeOffset? NextChangeOf(FamilyState family, IReadOnlyDictionary<string, ChildState> children, DateTimeOffset at)

@@ -31,11 +31,27 @@ public sealed class WardGrain(
     /// <summary>How often (real time) the ward checks whether a month has ended on the domain clock.</summary>
     public static readonly TimeSpan SnapshotCheckEvery = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// At most how many families whose entries do not say when their risk changed one <c>changedSince</c> list asks for a
+    /// fresh entry (<see cref="DateFamiliesAsync"/>). Each one asked is activated and reads its events: a ward of thousands
+    /// just upgraded is dated over a few lists rather than all at once on the first, and the families not asked yet are
+    /// listed meanwhile, their instants unknown, never left out.
+    /// </summary>
+    public const int MaxFamiliesDatedPerList = 256;
+
+    /// <summary>How many of those families are asked at once.</summary>
+    private const int FamiliesDatedInFlight = 16;
+
     private readonly Dictionary<string, HeldContribution> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChildContribution> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FamilyContribution> _families = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChampionContribution> _champions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unparsed = new(StringComparer.Ordinal);
+
+    // Families whose held entry was written before entries carried when the risk changed (no FamilyContribution.ChangeTimesKnown
+    // in its JSON): their null instants say nothing, so a changedSince list asks them for a fresh entry first. Empty once every
+    // family has written an entry under this version, and then it costs a list one count.
+    private readonly HashSet<string> _undated = new(StringComparer.Ordinal);
 
     // Entities that moved to another ward, with the version that said so: an older report of them, still naming this
     // ward, arrives late and must not bring them back. The journal moves an entity's entry with the event that moves
@@ -214,16 +230,21 @@ public sealed class WardGrain(
         ArgumentNullException.ThrowIfNull(query);
         var caller = MayList(Roles.EarlyIntervention);
         ParsePending();
+        if (query.ChangedSince is not null && _undated.Count > 0)
+        {
+            await DateFamiliesAsync();
+            ParsePending();
+        }
+
         var families = Families()
             .Where(f => query.Level is null || f.SuggestedLevel == query.Level || f.SetLevel == query.Level)
             .Where(f => query.OverdueReview is not { } overdue || (f.OverdueReviews > 0) == overdue)
             .Where(f => query.Concern is null || f.OpenConcerns.Contains(query.Concern, StringComparer.Ordinal))
             .Where(f => query.AwaitingDecision is not { } awaiting || AwaitsDecision(f) == awaiting)
 
-            // An entry written before entries carried the instant is left out: when its risk changed is not known. Any
-            // change since the family ran under a version that writes the instant has published an entry carrying it, so
-            // such a family is missing only from a list reaching back before the upgrade (docs/design.md, "The worklist").
-            .Where(f => query.ChangedSince is not { } since || f.RiskChangedAt >= since)
+            // A family whose entry does not say when its risk changed (written before entries did, and not dated yet: see
+            // DateFamiliesAsync) may have changed since: it is listed, its instants null, rather than silently left out.
+            .Where(f => query.ChangedSince is not { } since || f.RiskChangedAt >= since || IsUndated(f))
             .OrderByDescending(f => LevelDecisions.Rank(WireName.Parse<ServiceLevel>(f.SetLevel ?? f.SuggestedLevel)))
             .ThenByDescending(f => f.Score)
             .ThenByDescending(f => f.OverdueReviews)
@@ -244,6 +265,67 @@ public sealed class WardGrain(
             $"ward {WardCode}, page {page} of size {pageSize}, level {query.Level ?? "any"}, overdue review {query.OverdueReview?.ToString() ?? "any"}, concern {query.Concern ?? "any"}, awaiting decision {query.AwaitingDecision?.ToString() ?? "any"}, changed since {query.ChangedSince?.ToString("O", CultureInfo.InvariantCulture) ?? "any"}");
         await AuditShownAsync(caller, "worklist-read", "worklist", items.Select(i => new ShownRecord(i.FamilyId, null)).ToArray(), detail);
         return new WorklistPage(WardCode, items, page, pageSize, families.Count);
+    }
+
+    /// <summary>
+    /// Asks up to <see cref="MaxFamiliesDatedPerList"/> families whose entries were written before entries carried when
+    /// the risk changed for a fresh entry (<see cref="IFamilyGrain.RewriteWardEntryAsync"/>), at most
+    /// <see cref="FamiliesDatedInFlight"/> at a time. A family rebuilds its risk timeline from its events when it activates,
+    /// so the entry it writes carries the instants of its own changes, including those made before the upgrade; written to
+    /// the journal, it is what this ward reloads after a restart, so each family is asked once. A family that cannot
+    /// answer now stays undated, and listed, until a later list asks again; one in no ward is let go, as reconciliation
+    /// lets go of an entry its entity no longer makes.
+    /// </summary>
+    private async Task DateFamiliesAsync()
+    {
+        var keys = _undated.Take(MaxFamiliesDatedPerList).ToArray();
+        var dated = 0;
+        for (var start = 0; start < keys.Length; start += FamiliesDatedInFlight)
+        {
+            var chunk = keys.AsMemory(start, Math.Min(FamiliesDatedInFlight, keys.Length - start));
+            var calls = new Task<(bool Answered, WardContribution? Entry)>[chunk.Length];
+
+            // A family's entry is the family's fact, not the reader's request: the calls carry no caller.
+            using (NoticeScope.Begin())
+            {
+                for (var i = 0; i < calls.Length; i++)
+                {
+                    calls[i] = FreshEntryAsync(chunk.Span[i]);
+                }
+            }
+
+            var answers = await Task.WhenAll(calls);
+            for (var i = 0; i < answers.Length; i++)
+            {
+                switch (answers[i])
+                {
+                    case (false, _):
+                        break;
+                    case (true, null):
+                        Drop(chunk.Span[i]);
+                        break;
+                    case (true, { } entry):
+                        Hold(entry);
+                        dated++;
+                        break;
+                }
+            }
+        }
+
+        logger.LogInformation("Ward {Ward} dated the risk changes of {Dated} of {Asked} families whose entries predate the change instants; {Left} left", WardCode, dated, keys.Length, _undated.Count);
+    }
+
+    private async Task<(bool Answered, WardContribution? Entry)> FreshEntryAsync(string key)
+    {
+        try
+        {
+            return (true, await GrainFactory.For<IFamilyGrain>(key["family:".Length..]).RewriteWardEntryAsync());
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            logger.LogWarning(error, "Ward {Ward} could not ask {Entry} for a fresh entry; it stays listed as possibly changed", WardCode, key);
+            return (false, null);
+        }
     }
 
     /// <summary>
@@ -459,6 +541,15 @@ public sealed class WardGrain(
                     break;
                 case ContributionKind.Family:
                     _families[key] = ContributionJson.Deserialize<FamilyContribution>(held.Payload);
+                    if (!FamilyContribution.KnowsChangeTimes(held.Payload))
+                    {
+                        _undated.Add(key);
+                    }
+                    else if (_undated.Count > 0)
+                    {
+                        _undated.Remove(key);
+                    }
+
                     break;
                 case ContributionKind.Champion:
                     _champions[key] = ContributionJson.Deserialize<ChampionContribution>(held.Payload);
@@ -476,11 +567,15 @@ public sealed class WardGrain(
             _children.Remove(key);
             _families.Remove(key);
             _champions.Remove(key);
+            _undated.Remove(key);
             _changes++;
         }
     }
 
     private IEnumerable<FamilyContribution> Families() => _families.Values;
+
+    /// <summary>The family's entry does not say when its risk changed (see <see cref="_undated"/>); asked only of a family with no such instant.</summary>
+    private bool IsUndated(FamilyContribution family) => _undated.Count > 0 && _undated.Contains("family:" + family.FamilyId);
 
     private IEnumerable<ChildContribution> Children() => _children.Values;
 

@@ -27,6 +27,10 @@ internal sealed class TokenSettings : CommandSettings
     [Description("Subject claim; defaults to dev-<role>.")]
     public string? Subject { get; set; }
 
+    [CommandOption("--name <NAME>")]
+    [Description("Display name claim (OpenID Connect name), kept with a level decision; defaults to a development name, \"\" for none.")]
+    public string? Name { get; set; }
+
     [CommandOption("--hours <H>")]
     [Description("Lifetime in hours.")]
     [DefaultValue(8.0)]
@@ -59,7 +63,8 @@ internal sealed class TokenCommand : Command<TokenSettings>
                 settings.Champion,
                 settings.Wards,
                 TimeSpan.FromHours(settings.Hours),
-                settings.Subject ?? "dev-" + settings.Role);
+                settings.Subject ?? "dev-" + settings.Role,
+                name: settings.Name);
             Console.Out.WriteLine(token);
             return ExitCodes.Ok;
         }

@@ -17,6 +17,11 @@ namespace QpActors.Domain.Events;
 /// and duplicate detection rely on); a decision must also name the person accountable for it. Null for every other
 /// event, and for a decision stored before decisions named their practitioner.
 /// </param>
+/// <param name="PractitionerName">
+/// The practitioner's display name, from the same token's <c>name</c> claim (<see cref="PractitionerNames"/>), kept beside
+/// <paramref name="Practitioner"/> so colleagues can read who decided. Null where the token carried none, for every event
+/// but a level decision, and for a decision stored before decisions kept a name.
+/// </param>
 public sealed record ContactEvent(
     string EventId,
     string Type,
@@ -26,7 +31,8 @@ public sealed record ContactEvent(
     string RecordedBy,
     DateTimeOffset ReceivedAt,
     EventData Data,
-    string? Practitioner = null)
+    string? Practitioner = null,
+    string? PractitionerName = null)
 {
     /// <summary>
     /// Whether <paramref name="repeat"/>, sent under this event's id, is this event again: the fields its client sent,
@@ -37,8 +43,8 @@ public sealed record ContactEvent(
     /// <remarks>
     /// Not compared: <see cref="ReceivedAt"/>, which every attempt gets anew; <see cref="RecordedBy"/>, which the caller
     /// compares first (an id another recorder holds is refused for that reason, naming nothing of its event); and
-    /// <see cref="Practitioner"/>, the token's person, as a team's retry under a colleague's token is the team's own
-    /// repeat. A level decision's <see cref="OccurredAt"/> is not compared either: the level endpoint stamps it itself on
+    /// <see cref="Practitioner"/> and <see cref="PractitionerName"/>, the token's person, as a team's retry under a
+    /// colleague's token is the team's own repeat. A level decision's <see cref="OccurredAt"/> is not compared either: the level endpoint stamps it itself on
     /// every attempt, so a decision is the same one by its family, level and reason.
     /// </remarks>
     public bool IsRepeatOf(ContactEvent original)

@@ -6,7 +6,7 @@ namespace QpActors.Domain.Events;
 
 /// <summary>
 /// The journal's storage form: the wire object exactly as the catalogue defines it, plus
-/// <c>recordedBy</c>, a level decision's <c>practitioner</c> and <c>receivedAt</c>. Property order is fixed, so equal events
+/// <c>recordedBy</c>, a level decision's <c>practitioner</c> and <c>practitionerName</c>, and <c>receivedAt</c>. Property order is fixed, so equal events
 /// give equal text.
 /// </summary>
 public static class ContactEventJson
@@ -80,6 +80,11 @@ public static class ContactEventJson
         if (contactEvent.Practitioner is not null)
         {
             writer.WriteString("practitioner", contactEvent.Practitioner);
+        }
+
+        if (contactEvent.PractitionerName is not null)
+        {
+            writer.WriteString("practitionerName", contactEvent.PractitionerName);
         }
 
         writer.WriteString("receivedAt", contactEvent.ReceivedAt);

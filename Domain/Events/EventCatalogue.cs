@@ -68,12 +68,21 @@ public static class EventCatalogue
     /// The person the caller's token names (its subject). A level decision records them as the practitioner who made it
     /// (<see cref="ContactEvent.Practitioner"/>); other events name no one. The body may not name a practitioner.
     /// </param>
-    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar, string? practitioner = null)
+    /// <param name="practitionerName">
+    /// The display name the caller's token carries (its <c>name</c> claim), kept with a level decision beside
+    /// <paramref name="practitioner"/> once <see cref="PractitionerNames.Check"/> allows it; a name it refuses refuses the
+    /// decision, naming <see cref="PractitionerNames.Field"/>. Other events keep no name, so theirs is not looked at.
+    /// </param>
+    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar, string? practitioner = null, string? practitionerName = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(recordedBy);
         ArgumentNullException.ThrowIfNull(calendar);
-        return Read(wireObject, recordedBy, string.IsNullOrWhiteSpace(practitioner) ? null : practitioner, receivedAt, calendar);
+        var who = string.IsNullOrWhiteSpace(practitioner) ? null : practitioner;
+        return Read(wireObject, recordedBy, new Decider(who, who is null ? null : practitionerName), receivedAt, calendar);
     }
+
+    /// <summary>Who a level decision names: the person (the token's subject) and, when the token carries one, their name.</summary>
+    private readonly record struct Decider(string? Practitioner, string? Name);
 
     /// <summary>
     /// Reads an event back from the journal. The checks that depend on the time of posting were made
@@ -92,17 +101,20 @@ public static class EventCatalogue
 
         // Only a level decision names a practitioner, and one stored before decisions did names none: the field is optional.
         var practitioner = reader.String("practitioner", required: false, t => t.Length == 0 ? "must not be empty" : null);
+
+        // The name was checked when the decision was made; one stored before decisions kept a name reads as none.
+        var practitionerName = reader.String("practitionerName", required: false, _ => null);
         if (!reader.Ok)
         {
             return new ParseResult(null, errors);
         }
 
-        return Read(stored, recordedBy, practitioner, receivedAt.Value, postedIn: null);
+        return Read(stored, recordedBy, new Decider(practitioner, practitionerName), receivedAt.Value, postedIn: null);
     }
 
-    /// <param name="practitioner">Who made the event if it is a level decision (the caller's subject, or the stored name).</param>
+    /// <param name="decider">Who made the event if it is a level decision (the caller's subject and name, or the stored ones).</param>
     /// <param name="postedIn">The calendar of a posted event; null for one read back from the journal, which is trusted.</param>
-    private static ParseResult Read(JsonElement wire, string recordedBy, string? practitioner, DateTimeOffset receivedAt, ProgrammeCalendar? postedIn)
+    private static ParseResult Read(JsonElement wire, string recordedBy, Decider decider, DateTimeOffset receivedAt, ProgrammeCalendar? postedIn)
     {
         var trusted = postedIn is null;
         var errors = new List<FieldError>();
@@ -164,9 +176,21 @@ public static class EventCatalogue
         // The envelope likewise: a stored event's fields this version does not know were written by a later one.
         if (!trusted)
         {
-            reader.RejectUnknown(name => name is "recordedBy" or "receivedAt" or "practitioner"
+            reader.RejectUnknown(name => name is "recordedBy" or "receivedAt" or "practitioner" or "practitionerName"
                 ? "is set by the server from the caller's identity and must not be posted"
                 : "is not a field of a contact event");
+        }
+
+        // A decision keeps its practitioner's name for good, so a name that cannot be shown as one refuses it; a posted
+        // event of another type keeps no name, and a stored one was checked when it was made.
+        var practitionerName = decider.Name;
+        if (spec?.Name == EventTypes.ServiceLevelSet && !trusted)
+        {
+            (practitionerName, var problem) = PractitionerNames.Check(decider.Name);
+            if (problem is not null)
+            {
+                errors.Add(new FieldError(PractitionerNames.Field, problem));
+            }
         }
 
         if (errors.Count > 0 || eventId is null || type is null || occurredAt is null || data is null)
@@ -177,7 +201,8 @@ public static class EventCatalogue
         return new ParseResult(
             // The catalogue's own name and a shared recorder: states keep both for as long as they live.
             new ContactEvent(eventId, spec!.Name, occurredAt.Value, familyId, childId, SharedCodes.Share(recordedBy), receivedAt, data,
-                data is ServiceLevelSet ? practitioner : null),
+                data is ServiceLevelSet ? decider.Practitioner : null,
+                data is ServiceLevelSet && decider.Practitioner is not null ? practitionerName : null),
             []);
     }
 

@@ -54,7 +54,8 @@ public sealed record ChampionLink(string ChampionId, ValueList<Occurrence> Outre
 /// <summary>The practitioner's decision behind a service level.</summary>
 /// <param name="RecordedBy">The team or service that recorded it (<c>service:early-intervention</c> for the whole team).</param>
 /// <param name="Practitioner">The person who made it (their token's subject); null for a decision stored before decisions named one.</param>
-public sealed record LevelDecision(ServiceLevel Level, string Reason, string RecordedBy, string? Practitioner);
+/// <param name="PractitionerName">Their display name (their token's <c>name</c>); null when the token had none, or for an older decision.</param>
+public sealed record LevelDecision(ServiceLevel Level, string Reason, string RecordedBy, string? Practitioner, string? PractitionerName = null);
 
 public sealed record ServiceScore(string Service, int Score);
 
@@ -62,4 +63,5 @@ public sealed record SurveyRecord(DateTimeOffset At, string EventId, string Cham
 
 /// <summary>A line of the family's recent history, for "what changed".</summary>
 /// <param name="Practitioner">Who made a level decision (see <see cref="ContactEvent.Practitioner"/>); null on every other line.</param>
-public sealed record HistoryEntry(DateTimeOffset At, string Type, string EventId, string RecordedBy, string? Practitioner = null) : ITimed;
+/// <param name="PractitionerName">Their display name (see <see cref="ContactEvent.PractitionerName"/>); null on every other line.</param>
+public sealed record HistoryEntry(DateTimeOffset At, string Type, string EventId, string RecordedBy, string? Practitioner = null, string? PractitionerName = null) : ITimed;

@@ -128,7 +128,7 @@ public sealed record FamilyState
         {
             EventIds = ids,
             RecentHistory = RecentHistory.InsertSortedKeepingLast(
-                new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy, contactEvent.Practitioner), ByTime<HistoryEntry>.Instance, HistoryLength),
+                new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy, contactEvent.Practitioner, contactEvent.PractitionerName), ByTime<HistoryEntry>.Instance, HistoryLength),
             ChildIds = contactEvent.ChildId is { } childId ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
         };
 
@@ -161,7 +161,7 @@ public sealed record FamilyState
                 next.SessionsAttended = SessionsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance);
                 break;
             case ServiceLevelSet level:
-                next.SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy, contactEvent.Practitioner), at, id));
+                next.SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy, contactEvent.Practitioner, contactEvent.PractitionerName), at, id));
                 break;
         }
 

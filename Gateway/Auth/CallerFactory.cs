@@ -56,7 +56,12 @@ public static class CallerFactory
             .Where(w => w.Length > 0)
             .Distinct(StringComparer.Ordinal)
             .ToArray();
-        return new Caller(subject, role, wards, NonEmpty(user, QpClaims.Service), NonEmpty(user, QpClaims.Champion));
+        // The name is taken as the token gives it: what a decision may keep of it is the catalogue's to say, where it refuses
+        // one it cannot keep, naming the claim.
+        return new Caller(subject, role, wards, NonEmpty(user, QpClaims.Service), NonEmpty(user, QpClaims.Champion))
+        {
+            Name = user.FindFirst(QpClaims.Name)?.Value,
+        };
     }
 
     private static string? NonEmpty(ClaimsPrincipal user, string type) =>

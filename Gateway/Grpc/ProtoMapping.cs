@@ -138,6 +138,11 @@ public static class ProtoMapping
             {
                 proto.SetLevelDecision.Practitioner = decision.Practitioner;
             }
+
+            if (decision.PractitionerName is not null)
+            {
+                proto.SetLevelDecision.PractitionerName = decision.PractitionerName;
+            }
         }
 
         proto.Factors.AddRange(status.Factors.Select(ToProto));
@@ -155,6 +160,11 @@ public static class ProtoMapping
         if (entry.Practitioner is not null)
         {
             proto.Practitioner = entry.Practitioner;
+        }
+
+        if (entry.PractitionerName is not null)
+        {
+            proto.PractitionerName = entry.PractitionerName;
         }
 
         return proto;

@@ -166,7 +166,9 @@ public static class ApiEndpoints
                 "another recorder's event holds. The decision names the practitioner who made it: the subject of your token, never a field " +
                 "or header you send (a practitioner field is refused with 400). The family's risk status shows it as " +
                 "setLevelDecision.practitioner, beside setBy, the team that recorded it (service:early-intervention), and on the decision's " +
-                "line in recentEvents. A retry answers the original and the practitioner who first made the decision stays named.")
+                "line in recentEvents, with practitionerName, the name claim of your token (null when it has none; a name over 200 " +
+                "characters or holding a character that is not printable text is refused with 400 naming token.name). A retry answers " +
+                "the original and the practitioner who first made the decision stays named.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -212,7 +214,8 @@ public static class ApiEndpoints
                 "offset as %2B). Each item carries riskChangedAt (when its score or suggested level last changed), levelChangedAt and " +
                 "levelChangedFrom (when its suggested level last changed, and from which level): the family's own instants, an event's " +
                 "receipt or when time alone changed its risk (a review window closing). They are null for a family whose risk never " +
-                "changed, and for one whose ward entry was kept before entries carried them, which changedSince leaves out. A bad value " +
+                "changed, and for one whose ward entry was kept before entries carried them: changedSince asks such families to date their " +
+                "changes (a bounded number per list) and lists any not dated yet with null instants, as they may have changed. A bad value " +
                 "is refused with 400 naming the field.");
 
         v1.MapGet("/wards/{wardCode}/unreached", async Task<Results<Ok<UnreachedResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>

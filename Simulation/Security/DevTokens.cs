@@ -25,6 +25,10 @@ public static class DevTokens
     /// A token for <paramref name="subject"/>. A frontline token is bound to exactly one service or one champion
     /// (that is the recorder of what it posts); an early-intervention token carries one <c>ward</c> claim per ward.
     /// </summary>
+    /// <param name="name">
+    /// The OpenID Connect <c>name</c> claim, the display name a level decision keeps beside the subject; null gives a
+    /// development name made from the role, and an empty one leaves the claim out (a token with no name).
+    /// </param>
     public static string Issue(
         DevSigningKey key,
         string role,
@@ -33,7 +37,8 @@ public static class DevTokens
         IReadOnlyList<string> wards,
         TimeSpan lifetime,
         string subject,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null,
+        string? name = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(wards);
@@ -67,8 +72,12 @@ public static class DevTokens
         {
             new(SubjectClaim, subject),
             new(RoleClaim, role),
-            new(NameClaim, DisplayName(role, service, champion, subject)),
         };
+        if (name is not { Length: 0 })
+        {
+            claims.Add(new Claim(NameClaim, name ?? DisplayName(role, service, champion, subject)));
+        }
+
         if (service is not null)
         {
             claims.Add(new Claim(ServiceClaim, service));

@@ -239,26 +239,154 @@ public sealed class WorklistChangedSinceTests
     }
 
     [Fact]
-    public async Task A_ward_entry_written_before_entries_carried_the_instants_still_loads_and_is_left_out_of_changed_since()
+    public async Task A_family_whose_ward_entry_predates_the_instants_is_dated_from_its_own_events_for_changed_since_once()
     {
-        await using var cluster = await Cluster.StartAsync();
-        const string ward = "legacy-ward", family = "legacy-f1";
+        var asked = new RewritesAsked();
+        await using var cluster = await Cluster.StartAsync(asked.Register);
+        await OlderEntriesAreDatedAsync(cluster, asked);
+    }
 
-        // The JSON an earlier version wrote: no riskChangedAt, levelChangedAt or levelChangedFrom.
-        const string earlier = """
-            {"updatedAt":"2026-05-30T10:00:00+00:00","score":6,"suggestedLevel":"universal-plus","overdueReviews":0,"topFactors":["concern-domestic-abuse"],"openConcerns":["domestic-abuse"],"familyId":"legacy-f1","wardCode":"legacy-ward","childIds":[],"champions":[],"outreachContacts":0,"signpostedTo":[],"signpostedThenReached":false,"surveys":[],"synthetic":false,"surveysCompleted":0}
-            """;
-        var journal = cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<IEventJournal>();
-        await journal.AppendAsync(new JournalWrite(null, [new WardEntry("family:" + family, ward, "family", 2, Encoding.UTF8.GetBytes(earlier))], [], []));
+    [PostgresFact]
+    public async Task A_family_whose_ward_entry_predates_the_instants_is_dated_from_its_own_events_for_changed_since_once_on_postgres()
+    {
+        var asked = new RewritesAsked();
+        await using var cluster = await Cluster.StartOnPostgresAsync(asked.Register);
+        await OlderEntriesAreDatedAsync(cluster, asked);
+    }
+
+    /// <summary>
+    /// Three families whose risk changed (two) or never did (one), their ward entries then written back as a version before
+    /// entries carried the instants wrote them, and the silo restarted: the upgrade, as the store holds it.
+    /// </summary>
+    private static async Task OlderEntriesAreDatedAsync(Cluster cluster, RewritesAsked asked)
+    {
+        const string ward = "older-ward";
+        var events = new Events(cluster.Clock, "older");
+        const string early = "older-early", late = "older-late", quiet = "older-quiet";
+        var registeredAt = cluster.Clock.GetUtcNow();
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(early, registeredAt, ward: ward), events.FamilyRegistered(late, registeredAt, ward: ward), events.FamilyRegistered(quiet, registeredAt, ward: ward)]);
+        cluster.Clock.Advance(TimeSpan.FromHours(1));
+        var earlyAt = cluster.Clock.GetUtcNow();
+        await Events.RecordAllAsync(cluster.Client, [events.Concern(early, "domestic-abuse", earlyAt)]);
+        cluster.Clock.Advance(TimeSpan.FromHours(1));
+        var lateAt = cluster.Clock.GetUtcNow();
+        await Events.RecordAllAsync(cluster.Client, [events.Concern(late, "maternal-mental-health", lateAt)]);
+        cluster.Clock.Advance(TimeSpan.FromMinutes(30));
+        await cluster.DrainAsync();
+        var truth = Instants(await AllAsync(cluster, ward));
+        Assert.Equal((earlyAt, earlyAt, "universal"), truth[early]);
+        Assert.Equal((lateAt, lateAt, "universal"), truth[late]);
+        Assert.Equal((null, null, null), truth[quiet]);
+
+        Assert.Equal(3, await WriteInTheOlderLayoutAsync(cluster, ward));
         await cluster.RestartAsync();
 
-        var item = Assert.Single((await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items);
-        Assert.Equal(family, item.FamilyId);
-        Assert.Equal(6, item.Score);
-        Assert.True(item.AwaitingDecision);
-        Assert.Null(item.RiskChangedAt);
-        Assert.Null(item.LevelChangedAt);
-        Assert.Null(item.LevelChangedFrom);
-        Assert.Empty((await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50, ChangedSince: DateTimeOffset.UnixEpoch))).Items);
+        // Loaded as written: the entries do not say when. A list without changedSince asks no family for anything.
+        Assert.All(Instants(await AllAsync(cluster, ward)).Values, i => Assert.Equal((null, null, null), i));
+        Assert.Equal(0, asked.Count);
+
+        // The first changedSince list asks each family once, and each rebuilds its instants from its own events.
+        Assert.Equal([late], await ChangedSinceAsync(cluster, ward, lateAt));
+        Assert.Equal(3, asked.Count);
+        Assert.Equal(truth, Instants(await AllAsync(cluster, ward)));
+        Assert.Equal([early, late], await ChangedSinceAsync(cluster, ward, earlyAt));
+        Assert.Empty(await ChangedSinceAsync(cluster, ward, lateAt.AddTicks(1)));
+        Assert.Equal(3, asked.Count);
+
+        // Each family wrote its entry: a ward reloaded from the journal has the instants and asks no one again.
+        await cluster.RestartAsync();
+        Assert.Equal(truth, Instants(await AllAsync(cluster, ward)));
+        Assert.Equal([early, late], await ChangedSinceAsync(cluster, ward, earlyAt));
+        Assert.Equal(3, asked.Count);
+    }
+
+    [Fact]
+    public async Task A_ward_of_more_older_entries_than_one_list_dates_asks_a_bounded_number_and_lists_the_rest_rather_than_leave_them_out()
+    {
+        var asked = new RewritesAsked();
+        await using var cluster = await Cluster.StartAsync(asked.Register);
+        const string ward = "many-older-ward";
+        var events = new Events(cluster.Clock, "many");
+        var families = Enumerable.Range(0, WardGrain.MaxFamiliesDatedPerList + 20).Select(i => $"many-{i:D3}").ToArray();
+        var registeredAt = cluster.Clock.GetUtcNow();
+        await Events.RecordAllAsync(cluster.Client, families.Select(f => events.FamilyRegistered(f, registeredAt, ward: ward)));
+        cluster.Clock.Advance(TimeSpan.FromHours(1));
+        var since = cluster.Clock.GetUtcNow();
+        var changed = families.Where((_, i) => i % 10 == 0).ToArray();
+        await Events.RecordAllAsync(cluster.Client, changed.Select(f => events.Concern(f, "domestic-abuse", since)));
+        cluster.Clock.Advance(TimeSpan.FromMinutes(30));
+        await cluster.DrainAsync();
+        Assert.Equal(changed, await ChangedSinceAsync(cluster, ward, since));
+
+        Assert.Equal(families.Length, await WriteInTheOlderLayoutAsync(cluster, ward));
+        await cluster.RestartAsync();
+
+        // One list asks at most its bound; the families it did not ask may have changed, so they are listed with their
+        // instants unknown, and every family that did change is on the list either way.
+        var first = await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, WorklistQuery.MaxPageSize, ChangedSince: since));
+        Assert.Equal(WardGrain.MaxFamiliesDatedPerList, asked.Count);
+        var undated = first.Items.Where(i => i.RiskChangedAt is null).Select(i => i.FamilyId).ToArray();
+        Assert.Equal(families.Length - WardGrain.MaxFamiliesDatedPerList, undated.Length);
+        Assert.Subset(first.Items.Select(i => i.FamilyId).ToHashSet(), changed.ToHashSet());
+        Assert.All(first.Items.Where(i => i.RiskChangedAt is not null), i => Assert.Contains(i.FamilyId, changed));
+
+        // The next list asks the rest, and the answer is exact.
+        Assert.Equal(changed, await ChangedSinceAsync(cluster, ward, since));
+        Assert.Equal(families.Length, asked.Count);
+    }
+
+    private static Task<WorklistPage> AllAsync(Cluster cluster, string ward) =>
+        WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, WorklistQuery.MaxPageSize));
+
+    private static async Task<string[]> ChangedSinceAsync(Cluster cluster, string ward, DateTimeOffset since) =>
+        (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, WorklistQuery.MaxPageSize, ChangedSince: since)))
+            .Items.Select(i => i.FamilyId).Order(StringComparer.Ordinal).ToArray();
+
+    private static Dictionary<string, (DateTimeOffset? RiskChangedAt, DateTimeOffset? LevelChangedAt, string? LevelChangedFrom)> Instants(WorklistPage page) =>
+        page.Items.ToDictionary(i => i.FamilyId, i => (i.RiskChangedAt, i.LevelChangedAt, i.LevelChangedFrom));
+
+    /// <summary>
+    /// Writes the ward's family entries back as a version before entries carried the change instants wrote them (the same
+    /// version, no <c>riskChangedAt</c>, <c>levelChangedAt</c>, <c>levelChangedFrom</c> or <c>changeTimesKnown</c>), in
+    /// the journal's ward entries table, where a ward reloads them from.
+    /// </summary>
+    private static async Task<int> WriteInTheOlderLayoutAsync(Cluster cluster, string ward)
+    {
+        var journal = cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<IEventJournal>();
+        var older = (await journal.ReadWardEntriesAsync(ward))
+            .Where(e => e.Kind == "family")
+            .Select(e =>
+            {
+                var json = System.Text.Json.Nodes.JsonNode.Parse(e.Payload.Bytes)!.AsObject();
+                Assert.True(json.Remove("changeTimesKnown"));
+                json.Remove("riskChangedAt");
+                json.Remove("levelChangedAt");
+                json.Remove("levelChangedFrom");
+                return e with { Payload = Encoding.UTF8.GetBytes(json.ToJsonString()) };
+            })
+            .ToArray();
+        await journal.AppendAsync(new JournalWrite(null, older, [], []));
+        Assert.All(await journal.ReadWardEntriesAsync(ward), e => Assert.DoesNotContain("changeTimesKnown", Encoding.UTF8.GetString(e.Payload.Bytes), StringComparison.Ordinal));
+        return older.Length;
+    }
+
+    /// <summary>Counts the families asked for a fresh ward entry, across restarts.</summary>
+    private sealed class RewritesAsked : IIncomingGrainCallFilter
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Register(IServiceCollection services) => services.AddSingleton<IIncomingGrainCallFilter>(this);
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.InterfaceMethod.Name == nameof(IFamilyGrain.RewriteWardEntryAsync))
+            {
+                Interlocked.Increment(ref _count);
+            }
+
+            return context.Invoke();
+        }
     }
 }

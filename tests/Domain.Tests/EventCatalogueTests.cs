@@ -418,6 +418,87 @@ public sealed class EventCatalogueTests
     }
 
     [Fact]
+    public void A_level_decision_keeps_its_practitioners_name_in_storage_and_one_stored_without_a_name_reads_as_none()
+    {
+        using var decision = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""));
+        using var contact = JsonDocument.Parse(Wire(EventTypes.SessionAttended, null, """{"session":"sounds-like-fun"}"""));
+
+        var decided = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerName: " Amira Haddad ").Event!;
+        var attended = EventCatalogue.Parse(contact.RootElement, Recorder, Now, ProgrammeCalendar.QueensPark, practitioner: "hv-ben", practitionerName: "Ben Okafor").Event!;
+        var stored = ContactEventJson.Serialize(decided);
+        var older = ContactEventJson.Deserialize("""
+            {"eventId":"e-8","type":"service-level-set","occurredAt":"2026-11-19T09:00:00+00:00","familyId":"f-1","data":{"level":"universal-plus","reason":"Agreed"},"recordedBy":"service:early-intervention","practitioner":"ei-amira","receivedAt":"2026-11-19T09:00:01+00:00"}
+            """u8.ToArray());
+
+        Assert.Equal(("ei-amira", "Amira Haddad"), (decided.Practitioner, decided.PractitionerName));
+        Assert.Equal("Amira Haddad", (string?)JsonNode.Parse(stored)!["practitionerName"]);
+        Assert.Equal(decided, ContactEventJson.Deserialize(stored));
+        Assert.Equal((null, null), (attended.Practitioner, attended.PractitionerName));
+        Assert.Equal(("ei-amira", (string?)null), (older.Practitioner, older.PractitionerName));
+    }
+
+    [Fact]
+    public void A_posted_event_cannot_carry_a_practitioner_name_and_a_decision_refuses_a_name_that_is_not_printable_text_or_too_long()
+    {
+        var inEnvelope = JsonNode.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""))!.AsObject();
+        inEnvelope["practitionerName"] = "Someone Else";
+        using var envelope = JsonDocument.Parse(inEnvelope.ToJsonString());
+        using var decision = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"nonsense","reason":"Agreed at the team meeting"}"""));
+
+        Assert.Equal(["practitionerName"], EventCatalogue.Parse(envelope.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira").Errors.Select(e => e.Field));
+
+        // Every problem at once: the body's and the token's.
+        var both = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerName: "Amira\r\nHaddad");
+        Assert.Null(both.Event);
+        Assert.Equal(["data.level", PractitionerNames.Field], both.Errors.Select(e => e.Field));
+    }
+
+    [Theory]
+    [InlineData("Amira\nHaddad", "U+000A")]
+    [InlineData("Amira\u0000", "U+0000")]
+    [InlineData("Amira\u0085Haddad", "U+0085")]
+    [InlineData("Amira \u202EdaddaH", "U+202E")]
+    [InlineData("\u2067Amira", "U+2067")]
+    [InlineData("Amira\u2029Haddad", "U+2029")]
+    public void A_name_holding_what_is_not_printable_text_is_refused_naming_the_character(string claim, string character)
+    {
+        var (name, problem) = PractitionerNames.Check(claim);
+
+        Assert.Null(name);
+        Assert.Contains(character, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_name_holding_a_lone_surrogate_is_refused_and_a_pair_is_kept()
+    {
+        // Built here: a test case's data cannot carry a lone surrogate (it is replaced on the way to the test).
+        Assert.Contains("U+D800", PractitionerNames.Check("Amira " + '\uD800' + "Haddad").Problem, StringComparison.Ordinal);
+        Assert.Contains("U+DC00", PractitionerNames.Check("Amira Haddad" + '\uDC00').Problem, StringComparison.Ordinal);
+        Assert.Equal("Ana " + char.ConvertFromUtf32(0x1F331), PractitionerNames.Check("Ana " + char.ConvertFromUtf32(0x1F331)).Name);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData(" \t ", null)]
+    [InlineData("  Amira Haddad\t", "Amira Haddad")]
+    [InlineData("Zoë Ó Súilleabháin", "Zoë Ó Súilleabháin")]
+    [InlineData("\u0645\u0647\u200C\u0633\u0627", "\u0645\u0647\u200C\u0633\u0627")]
+    [InlineData("\u0915\u094D\u200D\u0937", "\u0915\u094D\u200D\u0937")]
+    public void A_name_is_trimmed_and_a_blank_one_is_none(string? claim, string? kept) =>
+        Assert.Equal((kept, (string?)null), PractitionerNames.Check(claim));
+
+    [Fact]
+    public void A_name_longer_than_the_limit_is_refused_and_one_at_the_limit_is_kept()
+    {
+        var atLimit = new string('a', PractitionerNames.MaximumLength);
+
+        Assert.Equal((atLimit, (string?)null), PractitionerNames.Check(" " + atLimit + " "));
+        Assert.Null(PractitionerNames.Check(atLimit + "a").Name);
+        Assert.Contains("at most 200", PractitionerNames.Check(atLimit + "a").Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Storage_json_written_by_a_later_version_reads_without_the_fields_this_one_does_not_know()
     {
         // As a later version might store a decision: a field of its own in the envelope and one in the data.

@@ -55,8 +55,8 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
     public async Task A_retried_decision_answers_the_original_and_its_first_practitioner_stays_named_whoever_retries()
     {
         var (ward, familyId) = await gateway.RegisteredFamilyAsync();
-        var amira = TestCaller.EarlyIntervention(ward);
-        var ben = TestCaller.EarlyIntervention(ward);
+        var amira = TestCaller.EarlyIntervention(ward) with { Name = "Amira Haddad" };
+        var ben = TestCaller.EarlyIntervention(ward) with { Name = "Ben Okafor" };
         var eventId = Ids.Event();
         var body = LevelDecisionRetryTests.Decision(eventId, "universal-plus", "Home visit: mother isolated, agreed extra support");
 
@@ -82,8 +82,10 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
         var status = await gateway.RiskStatusAsync(ben, familyId);
         var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(ben));
         Assert.Equal(amira.Subject, status.GetProperty("setLevelDecision").GetProperty("practitioner").GetString());
+        Assert.Equal("Amira Haddad", status.GetProperty("setLevelDecision").GetProperty("practitionerName").GetString());
         Assert.Equal([(eventId, Team, amira.Subject)], DecisionLines(status));
-        Assert.Equal(amira.Subject, overGrpc.SetLevelDecision.Practitioner);
+        Assert.Equal(["Amira Haddad"], DecisionNames(status));
+        Assert.Equal((amira.Subject, "Amira Haddad"), (overGrpc.SetLevelDecision.Practitioner, overGrpc.SetLevelDecision.PractitionerName));
         Assert.Equal(version, status.GetProperty("version").GetInt64());
     }
 
@@ -185,8 +187,108 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
         var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(amira));
         var decision = status.GetProperty("setLevelDecision");
         Assert.Equal((eventId, Team, JsonValueKind.Null), (decision.GetProperty("eventId").GetString(), decision.GetProperty("setBy").GetString(), decision.GetProperty("practitioner").ValueKind));
+        Assert.Equal(JsonValueKind.Null, decision.GetProperty("practitionerName").ValueKind);
         Assert.Equal([(eventId, Team, (string?)null)], DecisionLines(status));
-        Assert.Equal((Team, false), (overGrpc.SetLevelDecision.SetBy, overGrpc.SetLevelDecision.HasPractitioner));
+        Assert.Equal([NoName], DecisionNames(status));
+        Assert.Equal((Team, false, false), (overGrpc.SetLevelDecision.SetBy, overGrpc.SetLevelDecision.HasPractitioner, overGrpc.SetLevelDecision.HasPractitionerName));
+    }
+
+    [Fact]
+    public async Task A_decision_keeps_the_display_name_of_the_token_that_made_it_beside_its_subject_on_both_transports()
+    {
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
+        var (_, byContact) = await gateway.RegisteredFamilyAsync(ward);
+        var (_, unnamedFamily) = await gateway.RegisteredFamilyAsync(ward);
+
+        // An identity provider's padding is not part of the name; letters of any script, and the joiners some scripts
+        // write names with, are.
+        var amira = TestCaller.EarlyIntervention(ward) with { Name = "  Amira Haddad " };
+        var ben = TestCaller.EarlyIntervention(ward) with { Name = "Bén O\u2019Neill-Okafor \u0645\u0647\u200C\u0633\u0627" };
+        var unnamed = TestCaller.EarlyIntervention(ward) with { NoName = true };
+        var midwife = TestCaller.ServiceWorker("midwifery") with { Name = "Chloe Mensah" };
+        var first = Ids.Event();
+        var second = Ids.Event();
+
+        var set = await gateway.PutLevelAsync(amira, familyId, LevelDecisionRetryTests.Decision(first, "universal-partnership-plus", "Domestic abuse disclosed at the home visit"));
+        var setOverGrpc = await Families.SetLevelAsync(
+            new SetLevelRequest { FamilyId = familyId, EventId = second, Level = "universal-plus", Reason = "Stepped down after the strategy meeting" },
+            gateway.GrpcHeaders(ben));
+        var posted = await new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(
+            GrpcApiTests.Event(EventTypes.ServiceLevelSet, byContact, null, new Struct
+            {
+                Fields = { ["level"] = Value.ForString("universal-plus"), ["reason"] = Value.ForString("Agreed at the antenatal contact") },
+            }),
+            gateway.GrpcHeaders(midwife));
+        var setUnnamed = await gateway.PutLevelAsync(unnamed, unnamedFamily, LevelDecisionRetryTests.Decision(Ids.Event(), "universal-plus", "Agreed at the team meeting"));
+
+        Assert.Equal(("accepted", "accepted", "accepted", "accepted"),
+            (set.Receipt.GetProperty("status").GetString(), setOverGrpc.Status, posted.Status, setUnnamed.Receipt.GetProperty("status").GetString()));
+        var overHttp = await gateway.RiskStatusAsync(amira, familyId);
+        var overGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, gateway.GrpcHeaders(amira));
+        var bensName = "Bén O\u2019Neill-Okafor \u0645\u0647\u200C\u0633\u0627";
+
+        var decision = overHttp.GetProperty("setLevelDecision");
+        Assert.Equal((ben.Subject, bensName), (decision.GetProperty("practitioner").GetString(), decision.GetProperty("practitionerName").GetString()));
+        Assert.Equal([bensName, "Amira Haddad"], DecisionNames(overHttp));
+        Assert.All(overHttp.GetProperty("recentEvents").EnumerateArray().Where(e => e.GetProperty("type").GetString() != EventTypes.ServiceLevelSet),
+            e => Assert.False(e.TryGetProperty("practitionerName", out _)));
+        Assert.Equal((ben.Subject, bensName), (overGrpc.SetLevelDecision.Practitioner, overGrpc.SetLevelDecision.PractitionerName));
+        Assert.Equal(
+            [(second, bensName), (first, "Amira Haddad")],
+            overGrpc.RecentEvents.Where(e => e.Type == EventTypes.ServiceLevelSet).Select(e => (e.EventId, e.PractitionerName)));
+        Assert.All(overGrpc.RecentEvents.Where(e => e.Type != EventTypes.ServiceLevelSet), e => Assert.False(e.HasPractitionerName));
+
+        var postedStatus = (await gateway.RiskStatusAsync(amira, byContact)).GetProperty("setLevelDecision");
+        Assert.Equal(("service:midwifery", midwife.Subject, "Chloe Mensah"),
+            (postedStatus.GetProperty("setBy").GetString(), postedStatus.GetProperty("practitioner").GetString(), postedStatus.GetProperty("practitionerName").GetString()));
+
+        // A token with no name claim: the decision names its subject alone.
+        var unnamedStatus = await gateway.RiskStatusAsync(amira, unnamedFamily);
+        var unnamedOverGrpc = await Families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = unnamedFamily }, gateway.GrpcHeaders(amira));
+        Assert.Equal((unnamed.Subject, JsonValueKind.Null),
+            (unnamedStatus.GetProperty("setLevelDecision").GetProperty("practitioner").GetString(), unnamedStatus.GetProperty("setLevelDecision").GetProperty("practitionerName").ValueKind));
+        Assert.Equal([NoName], DecisionNames(unnamedStatus));
+        Assert.Equal((unnamed.Subject, false), (unnamedOverGrpc.SetLevelDecision.Practitioner, unnamedOverGrpc.SetLevelDecision.HasPractitionerName));
+    }
+
+    [Theory]
+    [InlineData("Amira\nHaddad")]
+    [InlineData("Amira\tHaddad")]
+    [InlineData("Amira \u202EdaddaH")]
+    [InlineData("Amira\u2028Haddad")]
+    [InlineData("long")]
+    public async Task A_decision_from_a_token_whose_name_cannot_be_shown_as_a_name_is_refused_naming_the_claim_on_both_transports_and_records_nothing(string name)
+    {
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
+        var reader = TestCaller.EarlyIntervention(ward);
+        var amira = TestCaller.EarlyIntervention(ward) with { Name = name == "long" ? new string('a', Domain.Events.PractitionerNames.MaximumLength + 1) : name };
+        var healthVisitor = TestCaller.ServiceWorker() with { Name = amira.Name };
+
+        var levelRefused = await gateway.PutLevelAsync(amira, familyId, LevelDecisionRetryTests.Decision(Ids.Event(), "universal-plus", "Agreed at the team meeting"));
+        var contactRefused = await PostAsync(healthVisitor, Decision(familyId));
+        var grpcRefused = await Assert.ThrowsAsync<RpcException>(() => Families.SetLevelAsync(
+            new SetLevelRequest { FamilyId = familyId, EventId = Ids.Event(), Level = "universal-plus", Reason = "Agreed at the team meeting" },
+            gateway.GrpcHeaders(amira)).ResponseAsync);
+        var grpcContactRefused = await Assert.ThrowsAsync<RpcException>(() => new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(
+            GrpcApiTests.Event(EventTypes.ServiceLevelSet, familyId, null, new Struct
+            {
+                Fields = { ["level"] = Value.ForString("universal-plus"), ["reason"] = Value.ForString("Agreed at the antenatal contact") },
+            }),
+            gateway.GrpcHeaders(healthVisitor)).ResponseAsync);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "token.name"), (levelRefused.Status, Assert.Single(LevelDecisionCalls.ProblemFields(levelRefused.Receipt))));
+        Assert.Equal((HttpStatusCode.BadRequest, "token.name"), (contactRefused.Status, Assert.Single(LevelDecisionCalls.ProblemFields(contactRefused.Receipt))));
+        Assert.Equal(StatusCode.InvalidArgument, grpcRefused.StatusCode);
+        Assert.Equal(["token.name"], grpcRefused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+        Assert.Equal(StatusCode.InvalidArgument, grpcContactRefused.StatusCode);
+        Assert.Equal(["token.name"], grpcContactRefused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+        var untouched = await gateway.RiskStatusAsync(reader, familyId);
+        Assert.Equal(JsonValueKind.Null, untouched.GetProperty("setLevel").ValueKind);
+        Assert.Empty(DecisionLines(untouched));
+
+        // The name is kept only with a decision: the same token records any other contact, which names no one.
+        var recorded = await PostAsync(healthVisitor, TestEvents.ConcernRaised(familyId, "housing"));
+        Assert.Equal((HttpStatusCode.OK, "accepted"), (recorded.Status, recorded.Receipt.GetProperty("status").GetString()));
     }
 
     private FamiliesService.FamiliesServiceClient Families => new(gateway.Grpc);
@@ -200,6 +302,14 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
             .Where(e => e.GetProperty("type").GetString() == EventTypes.ServiceLevelSet)
             .Select(e => (e.GetProperty("eventId").GetString()!, e.GetProperty("recordedBy").GetString()!,
                 e.TryGetProperty("practitioner", out var named) ? named.GetString() : null))];
+
+    /// <summary>Each level decision's practitioner name in the family's recent events, newest first (<see cref="NoName"/> when the line has none).</summary>
+    private static string[] DecisionNames(JsonElement status) =>
+        [.. status.GetProperty("recentEvents").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == EventTypes.ServiceLevelSet)
+            .Select(e => e.TryGetProperty("practitionerName", out var named) ? named.GetString()! : NoName)];
+
+    private const string NoName = "(no practitionerName)";
 
     private async Task<(HttpStatusCode Status, JsonElement Receipt)> PostAsync(TestCaller caller, JsonObject contact)
     {

@@ -17,6 +17,12 @@ public sealed record TestCaller(string Subject, string Role, string? Service = n
     public static TestCaller Commissioner() => new("cm-" + Ids.Short(), QpRoles.Commission);
 
     public static TestCaller Administrator() => new("ad-" + Ids.Short(), QpRoles.Admin);
+
+    /// <summary>The token's <c>name</c> claim: by default <c>Test</c> and the subject; <see cref="NoName"/> leaves it out.</summary>
+    public object Name { get => field ?? "Test " + Subject; init; }
+
+    /// <summary>A token with no <c>name</c> claim.</summary>
+    public bool NoName { get; init; }
 }
 
 /// <summary>Mints HS256 tokens the way <c>./qp token</c> does, with the gateway's own key.</summary>
@@ -32,8 +38,12 @@ public static class TestTokens
         {
             [QpClaims.Subject] = caller.Subject,
             [QpClaims.Role] = roles is null ? caller.Role : roles,
-            [QpClaims.Name] = "Test " + caller.Subject,
         };
+        if (!caller.NoName)
+        {
+            claims[QpClaims.Name] = caller.Name;
+        }
+
         if (caller.Service is not null)
         {
             claims[QpClaims.Service] = caller.Service;

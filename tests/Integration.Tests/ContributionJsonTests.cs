@@ -121,6 +121,35 @@ public sealed class FamilyChangeMarksJsonTests
         Assert.Null(family.SurveysCompleted);
     }
 
+    [Fact]
+    public void An_entry_that_knows_its_change_times_says_so_last_even_when_the_risk_never_changed()
+    {
+        var neverChanged = new FamilyContribution("f1", "queens-park", 0, "universal", null, 0, [], [],
+            [], [], 0, [], false, [], new DateTimeOffset(2026, 11, 20, 9, 0, 0, TimeSpan.Zero), false, 0);
+        const string Earlier = """{"updatedAt":"2026-05-30T10:00:00+00:00","score":0,"suggestedLevel":"universal","overdueReviews":0,"topFactors":[],"openConcerns":[],"familyId":"f1","wardCode":"queens-park","childIds":[],"champions":[],"outreachContacts":0,"signpostedTo":[],"signpostedThenReached":false,"surveys":[],"synthetic":false,"surveysCompleted":0}""";
+
+        var utf8 = ContributionJson.Serialize(neverChanged);
+        var json = Encoding.UTF8.GetString(utf8);
+
+        // Last, with what never changes, so a contact's rewrite of the entry logs no more of it.
+        Assert.EndsWith(""","changeTimesKnown":true}""", json, StringComparison.Ordinal);
+        Assert.Equal(JsonSerializer.Serialize(neverChanged, Reflection), json);
+        Assert.True(FamilyContribution.KnowsChangeTimes(utf8));
+        Assert.False(FamilyContribution.KnowsChangeTimes(Encoding.UTF8.GetBytes(Earlier)));
+        Assert.Null(ContributionJson.Deserialize<FamilyContribution>(utf8).RiskChangedAt);
+
+        // A ward parses each changed entry once per read: the flag costs that parse no allocation.
+        Assert.Equal(Allocated(Encoding.UTF8.GetBytes(Earlier)), Allocated(utf8));
+    }
+
+    private static long Allocated(byte[] entry)
+    {
+        ContributionJson.Deserialize<FamilyContribution>(entry);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        ContributionJson.Deserialize<FamilyContribution>(entry);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     private sealed class SameMarks : IEqualityComparer<FamilyContribution>
     {
         public bool Equals(FamilyContribution? x, FamilyContribution? y) =>

@@ -36,6 +36,22 @@ public sealed class DevTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task A_token_carries_the_name_given_and_none_when_the_name_given_is_empty()
+    {
+        var key = DevSigningKey.Create();
+        var named = DevTokens.Issue(key, DevTokens.EarlyIntervention, null, null, ["queens-park"], TimeSpan.FromHours(1), "eit-1", name: "Amira Haddad");
+        var unnamed = DevTokens.Issue(key, DevTokens.EarlyIntervention, null, null, ["queens-park"], TimeSpan.FromHours(1), "eit-2", name: "");
+
+        var handler = new JsonWebTokenHandler();
+        var withName = await handler.ValidateTokenAsync(named, key.ToValidationParameters());
+        var withoutName = await handler.ValidateTokenAsync(unnamed, key.ToValidationParameters());
+
+        Assert.Equal("Amira Haddad", withName.ClaimsIdentity.FindFirst(DevTokens.NameClaim)!.Value);
+        Assert.True(withoutName.IsValid);
+        Assert.Null(withoutName.ClaimsIdentity.FindFirst(DevTokens.NameClaim));
+    }
+
+    [Fact]
     public async Task An_early_intervention_token_has_one_ward_claim_per_ward()
     {
         var key = DevSigningKey.Create();
