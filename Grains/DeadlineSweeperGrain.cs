@@ -54,7 +54,29 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
             logger.LogInformation("Review deadlines: woke {Count} children and families", woken);
         }
 
+        await PruneDeparturesAsync();
         return woken;
+    }
+
+    /// <summary>
+    /// Removes the departure rows past <see cref="WardDeparture.KeptFor"/> (an entity that never came back): the sweep
+    /// already runs every minute, and a check that finds nothing costs a read of a table that holds a week's moves. A store
+    /// that fails it is logged and left to the next sweep: the rows keep, and the deadlines were already handled.
+    /// </summary>
+    private async Task PruneDeparturesAsync()
+    {
+        try
+        {
+            var pruned = await journal.PruneWardDeparturesAsync(WardDeparture.KeptFor);
+            if (pruned > 0)
+            {
+                logger.LogInformation("Ward departures: removed {Count} rows older than {KeptFor}", pruned, WardDeparture.KeptFor);
+            }
+        }
+        catch (Exception failure) when (failure is JournalUnavailableException or StoreFailedException)
+        {
+            logger.LogWarning(failure, "Ward departures could not be pruned; the next sweep tries again");
+        }
     }
 
     private async Task TickAsync(string entityKey)
