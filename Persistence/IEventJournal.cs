@@ -34,8 +34,8 @@ public interface IEventJournal : IAsyncDisposable
     /// stamps them), and returns how many went. A departure refuses late reports of the entity's older versions; past a
     /// bound no such report can still arrive (<c>WardDepartures.KeptFor</c> says why), so the row has done its job. A
     /// move that rewrites a row stamps it afresh, so a row is never removed within <paramref name="keptFor"/> of the
-    /// latest move it records. Reads first and deletes only when something is due, so a sweep that finds nothing writes
-    /// nothing.
+    /// latest move it records. A sweep that finds nothing due writes nothing: on SQLite it reads first and takes the write
+    /// lock only when a row is due; on PostgreSQL a DELETE that matches no row changes nothing.
     /// </summary>
     Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default);
 
