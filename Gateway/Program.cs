@@ -12,9 +12,9 @@ try
 {
     await builder.AddQpGatewayAsync();
 }
-catch (QpActors.Silo.SchemaBehindException refused)
+catch (QpActors.Silo.SiloStartRefusedException refused)
 {
-    // A co-hosted silo set to check its schema found the store behind: the message says what to run.
+    // A co-hosted silo found the store behind its schema or out of reach: the message says what to do.
     await Console.Error.WriteLineAsync(refused.Message);
     return 1;
 }

@@ -10,7 +10,7 @@ namespace QpActors.Grains;
 /// events), and this grain, woken by a reminder, ticks those whose deadline has passed.
 /// The reminder survives restarts; the silo also starts the sweep at start-up.
 /// </summary>
-public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time, ILogger<DeadlineSweeperGrain> logger)
+public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time, StorageSettings storage, ILogger<DeadlineSweeperGrain> logger)
     : Grain, IDeadlineSweeperGrain, IRemindable
 {
     public const string ReminderName = "review-deadlines";
@@ -22,12 +22,50 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
         await this.RegisterOrUpdateReminder(ReminderName, Period, Period);
     }
 
+    /// <summary>
+    /// A tick sweeps. A store that cannot answer for the moment (locked past its timeout, restarting, away) or that fails
+    /// the sweep's reads or the entities' writes is logged as one warning naming the store, and the tick ends: nothing is
+    /// lost, since each deadline stays in qp_deadlines until its entity has been woken and has written its next one, so the
+    /// next tick, a minute later, wakes whatever is still due. Rethrown, the failure would only have reached Orleans'
+    /// reminder service, which logs it with the driver's stack and ticks again on the same schedule.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == ReminderName)
+        if (reminderName != ReminderName)
+        {
+            return;
+        }
+
+        try
         {
             await SweepAsync();
         }
+        catch (Exception failure) when (StoreFailure(failure) is { } told)
+        {
+            logger.LogWarning(
+                "Review deadlines: the sweep could not finish against {Store} ({Reason}); the deadlines still due stay in " +
+                "qp_deadlines and the next tick, in {Period}, sweeps them", storage.Describe(), told.Message, Period);
+            logger.LogDebug(failure, "The sweep's failure");
+        }
+    }
+
+    // The store's failure behind a sweep's, if that is what it was: the journal's own, or one a woken grain met.
+    private static Exception? StoreFailure(Exception failure)
+    {
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is JournalUnavailableException or StoreFailedException)
+            {
+                return e;
+            }
+
+            if (e is AggregateException { InnerExceptions.Count: > 0 } many)
+            {
+                return many.InnerExceptions.Select(StoreFailure).FirstOrDefault(f => f is not null);
+            }
+        }
+
+        return null;
     }
 
     public async Task<int> SweepAsync()
@@ -54,7 +92,29 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
             logger.LogInformation("Review deadlines: woke {Count} children and families", woken);
         }
 
+        await PruneDeparturesAsync();
         return woken;
+    }
+
+    /// <summary>
+    /// Removes the departure rows past <see cref="WardDeparture.KeptFor"/> (an entity that never came back): the sweep
+    /// already runs every minute, and a check that finds nothing costs a read of a table that holds a week's moves. A store
+    /// that fails it is logged and left to the next sweep: the rows keep, and the deadlines were already handled.
+    /// </summary>
+    private async Task PruneDeparturesAsync()
+    {
+        try
+        {
+            var pruned = await journal.PruneWardDeparturesAsync(WardDeparture.KeptFor);
+            if (pruned > 0)
+            {
+                logger.LogInformation("Ward departures: removed {Count} rows older than {KeptFor}", pruned, WardDeparture.KeptFor);
+            }
+        }
+        catch (Exception failure) when (failure is JournalUnavailableException or StoreFailedException)
+        {
+            logger.LogWarning(failure, "Ward departures could not be pruned; the next sweep tries again");
+        }
     }
 
     private async Task TickAsync(string entityKey)

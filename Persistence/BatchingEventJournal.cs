@@ -128,6 +128,14 @@ internal abstract class BatchingEventJournal : IEventJournal
     public Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default) =>
         ReadingAsync(() => ReadDueCoreAsync(now, max, ct));
 
+    // Told as a read is: a sweep that meets the store away fails as "retry", and the next sweep prunes instead.
+    public Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keptFor, TimeSpan.Zero);
+        var leftBefore = Options.TimeProvider.GetUtcNow() - keptFor;
+        return ReadingAsync(() => PruneWardDeparturesCoreAsync(leftBefore, ct));
+    }
+
     public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default) =>
         ReadingAsync(() => ReadAuditCoreAsync(query, ct));
 
@@ -146,6 +154,9 @@ internal abstract class BatchingEventJournal : IEventJournal
     protected abstract Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct);
 
     protected abstract Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct);
+
+    /// <summary>Deletes the departure rows stamped before <paramref name="leftBefore"/>, if any; how many went.</summary>
+    protected abstract Task<int> PruneWardDeparturesCoreAsync(DateTimeOffset leftBefore, CancellationToken ct);
 
     protected abstract Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct);
 

@@ -29,6 +29,16 @@ public interface IEventJournal : IAsyncDisposable
     /// <summary>The entities that left a ward, each with the latest version that moved it away.</summary>
     Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default);
 
+    /// <summary>
+    /// Removes the departure rows written more than <paramref name="keptFor"/> ago, by this journal's clock (the one that
+    /// stamps them), and returns how many went. A departure refuses late reports of the entity's older versions; past a
+    /// bound no such report can still arrive (<c>WardDepartures.KeptFor</c> says why), so the row has done its job. A
+    /// move that rewrites a row stamps it afresh, so a row is never removed within <paramref name="keptFor"/> of the
+    /// latest move it records. A sweep that finds nothing due writes nothing: on SQLite it reads first and takes the write
+    /// lock only when a row is due; on PostgreSQL a DELETE that matches no row changes nothing.
+    /// </summary>
+    Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default);
+
     /// <summary>Deadlines due at or before <paramref name="now"/>, oldest first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default);
 

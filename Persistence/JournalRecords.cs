@@ -66,6 +66,19 @@ public sealed record WardEntry(string EntryKey, string WardCode, string Kind, lo
 public sealed record WardDeparture(string WardCode, string EntryKey, long Version)
 {
     /// <summary>
+    /// How long a departure row is kept after the move it records (the deadline sweep prunes older ones,
+    /// <see cref="IEventJournal.PruneWardDeparturesAsync"/>). The row refuses a report of the entity's older version that
+    /// was already on its way when the entity moved: every report made after the move names the new ward at a newer
+    /// version. Such a report waits in a silo's feed for its next flush (every 50 ms; flushes take turns, each waiting
+    /// for its calls at most Orleans' response timeout, 30 s) and then travels as a message that Orleans drops once it
+    /// outlives that timeout (<c>MessagingOptions.DropExpiredMessages</c>, on by default). A report can therefore be late by about a
+    /// minute; a week is far beyond that, even for a silo paused or cut off for hours (the cluster declares it dead in
+    /// seconds and no longer takes its messages). A row of an entity that never comes back thus goes a week after its
+    /// move, rather than never; the live ward still remembers the departure in memory for as long as it stays active.
+    /// </summary>
+    public static readonly TimeSpan KeptFor = TimeSpan.FromDays(7);
+
+    /// <summary>
     /// What a write of <paramref name="entry"/> carries when the entity was last in <paramref name="leftWard"/>: its
     /// departure from there if the entry names another ward, else nothing (the usual write, which adds no row).
     /// </summary>

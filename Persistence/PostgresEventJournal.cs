@@ -129,6 +129,17 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return departures;
     }
 
+    protected override async Task<int> PruneWardDeparturesCoreAsync(DateTimeOffset leftBefore, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+
+        // A move rewriting a row meanwhile stamps it afresh: the delete re-checks left_at on the row it waited for and
+        // leaves it, and one that finds the row gone inserts it again. The scan reads a table of a week's moves.
+        await using var command = writers.CreateCommand("DELETE FROM qp_ward_departures WHERE left_at < $1");
+        AddByPosition(command.Parameters, JournalTime.ToUtc(leftBefore), NpgsqlDbType.TimestampTz);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
     protected override async Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);

@@ -26,7 +26,8 @@ public static partial class SchemaMigrator
     /// <summary>
     /// A PostgreSQL script whose first line is this comment runs outside a transaction, one statement at a time: for
     /// <c>CREATE INDEX CONCURRENTLY</c>, which PostgreSQL refuses inside a transaction block. Any other script runs inside
-    /// one. SQLite has no such build and runs every script in its one transaction.
+    /// one. SQLite has no such build and runs every script in its one transaction; a SQLite script with the marker is
+    /// refused (<see cref="Validate"/>).
     /// </summary>
     public const string OutsideTransactionMarker = "-- qp:outside-transaction";
 
@@ -273,28 +274,18 @@ public static partial class SchemaMigrator
         await RecordAsync(connection, null, script.Migration, ct);
     }
 
-    /// <summary>The names of the indexes a script builds with <c>CREATE [UNIQUE] INDEX CONCURRENTLY</c>.</summary>
-    internal static IEnumerable<string> ConcurrentIndexNames(string sql) =>
-        ConcurrentIndex().Matches(WithoutComments(sql)).Select(m => m.Groups["name"].Value);
-
     /// <summary>
-    /// A script's statements, comment lines left out: each ends with a semicolon at the end of a line. Scripts run
-    /// outside a transaction hold plain statements (no function bodies), so this is all the splitting they need.
+    /// The names of the indexes a script builds with <c>CREATE [UNIQUE] INDEX CONCURRENTLY</c>: only statements that
+    /// begin so, never such words in a comment or a string.
     /// </summary>
-    internal static IReadOnlyList<string> Statements(string sql) =>
-        StatementEnd().Split(WithoutComments(sql))
-            .Select(s => s.Trim())
-            .Where(s => s.Length > 0)
-            .ToList();
+    internal static IEnumerable<string> ConcurrentIndexNames(string sql) =>
+        Statements(sql).Select(s => ConcurrentIndex().Match(s)).Where(m => m.Success).Select(m => m.Groups["name"].Value);
 
-    private static string WithoutComments(string sql) =>
-        string.Join('\n', sql.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal)));
+    /// <summary>A script's statements, without its comments, cut where PostgreSQL would end them (<see cref="SqlStatements"/>).</summary>
+    internal static IReadOnlyList<string> Statements(string sql) => SqlStatements.Split(sql);
 
-    [GeneratedRegex(@"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?""?(?<name>\w+)""?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\ACREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?""?(?<name>\w+)""?", RegexOptions.IgnoreCase)]
     private static partial Regex ConcurrentIndex();
-
-    [GeneratedRegex(@";[ \t]*(?:\r?\n|$)")]
-    private static partial Regex StatementEnd();
 
     private static async Task<HashSet<int>> ReadVersionsAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -386,6 +377,39 @@ public static partial class SchemaMigrator
         public bool OutsideTransaction { get; } = Text.StartsWith(OutsideTransactionMarker, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Refuses a script this store cannot run as written, before any script runs. A script marked
+    /// <see cref="OutsideTransactionMarker"/> is refused on SQLite: the marker exists for PostgreSQL's concurrent index
+    /// build, which SQLite lacks; SQLite has one writer and one process, so nothing is gained by leaving the transaction,
+    /// and the transaction is both what makes a script all or nothing and what keeps a second migrator out (its
+    /// <c>BEGIN IMMEDIATE</c>): run statement by statement, a script failing half way would be left half applied and
+    /// unrecorded. On PostgreSQL a marked script must split into statements (<see cref="SqlStatements"/>). Every process
+    /// loads the scripts at start, and the tests load each store's, so a wrong script fails the tests, not a deployment.
+    /// </summary>
+    internal static void Validate(StorageKind kind, string resource, string text)
+    {
+        var marked = text.StartsWith(OutsideTransactionMarker, StringComparison.Ordinal);
+        if (marked && kind == StorageKind.Sqlite)
+        {
+            throw new InvalidOperationException(
+                $"Schema script '{resource}' is marked '{OutsideTransactionMarker}', which SQLite does not honour: SQLite " +
+                "runs every script inside the migration's one transaction (its guard against a second migrator and what " +
+                "makes a script all or nothing). Remove the marker; SQLite has no concurrent index build to need it.");
+        }
+
+        if (marked)
+        {
+            try
+            {
+                _ = SqlStatements.Split(text);
+            }
+            catch (InvalidOperationException unsplittable)
+            {
+                throw new InvalidOperationException($"Schema script '{resource}' cannot be cut into statements: {unsplittable.Message}", unsplittable);
+            }
+        }
+    }
+
     private static List<Script> LoadScripts(StorageKind kind)
     {
         var folder = kind switch
@@ -406,7 +430,9 @@ public static partial class SchemaMigrator
                 throw new InvalidOperationException($"Schema script '{resource}' is not named NNNN_name.sql.");
             }
 
-            scripts.Add(new Script(new SchemaMigration(version, file[(underscore + 1)..]), ReadResource(assembly, resource)));
+            var text = ReadResource(assembly, resource);
+            Validate(kind, resource, text);
+            scripts.Add(new Script(new SchemaMigration(version, file[(underscore + 1)..]), text));
         }
 
         if (scripts.Count == 0)

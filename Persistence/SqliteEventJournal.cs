@@ -69,6 +69,29 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
+    protected override async Task<int> PruneWardDeparturesCoreAsync(DateTimeOffset leftBefore, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        var before = JournalTime.ToText(leftBefore);
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(ct);
+
+        // A read in WAL mode takes no lock; only a sweep that finds something old takes the write lock from the journal's
+        // writer (waiting on the busy timeout), so the sweep every minute costs the writer nothing.
+        await using var due = connection.CreateCommand();
+        due.CommandText = "SELECT EXISTS (SELECT 1 FROM qp_ward_departures WHERE left_at < @before)";
+        due.Parameters.AddWithValue("@before", before);
+        if ((long)(await due.ExecuteScalarAsync(ct))! == 0)
+        {
+            return 0;
+        }
+
+        await using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM qp_ward_departures WHERE left_at < @before";
+        delete.Parameters.AddWithValue("@before", before);
+        return await delete.ExecuteNonQueryAsync(ct);
+    }
+
     protected override Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);

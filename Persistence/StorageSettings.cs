@@ -55,6 +55,21 @@ public sealed record StorageSettings(StorageKind Kind, string ConnectionString)
         return new StorageSettings(StorageKind.Sqlite, builder.ToString());
     }
 
+    /// <summary>
+    /// The store as an operator would name it in a log line or an error: PostgreSQL's host, port and database, or
+    /// SQLite's file. Never the whole connection string, which may hold a password.
+    /// </summary>
+    public string Describe()
+    {
+        if (Kind == StorageKind.Postgres)
+        {
+            var postgres = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            return $"PostgreSQL database '{postgres.Database}' on {postgres.Host}:{postgres.Port}";
+        }
+
+        return $"SQLite file {new SqliteConnectionStringBuilder(ConnectionString).DataSource}";
+    }
+
     /// <summary>A PostgreSQL store reached with an Npgsql connection string.</summary>
     public static StorageSettings Postgres(string connectionString)
     {

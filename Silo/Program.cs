@@ -20,7 +20,7 @@ try
 {
     await builder.AddQpSiloAsync();
 }
-catch (SchemaBehindException refused)
+catch (SiloStartRefusedException refused)
 {
     await Console.Error.WriteLineAsync(refused.Message);
     return 1;

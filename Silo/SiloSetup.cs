@@ -45,16 +45,39 @@ public static class SiloSetup
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = QpHostSettings.From(configuration, Directory.GetCurrentDirectory());
         var storage = settings.ToStorageSettings();
-        if (settings.MigrateAtStart)
+        try
         {
-            await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+            if (settings.MigrateAtStart)
+            {
+                await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+            }
+            else
+            {
+                await RequireSchemaAsync(storage, cancellationToken);
+            }
         }
-        else
+        catch (Exception failure) when (failure is System.Data.Common.DbException || StoreFailures.MayPassOnRetry(failure))
         {
-            await RequireSchemaAsync(storage, cancellationToken);
+            throw StoreUnreachable(settings, storage, failure);
         }
 
         return (settings, storage);
+    }
+
+    /// <summary>
+    /// The refusal to start when the store cannot be reached or refuses the schema's first read at start: the first
+    /// thing a silo does is migrate (or check) the schema, so a wrong connection string or a server that is down ended
+    /// the process with an unhandled driver exception and its stack. The message names the store (never a password) and
+    /// the setting to check; the driver's exception is kept inside.
+    /// </summary>
+    internal static StoreUnreachableAtStartException StoreUnreachable(QpHostSettings settings, StorageSettings storage, Exception failure)
+    {
+        var setting = settings.Storage == StorageMode.Postgres ? "Storage:ConnectionString" : "Storage:DataDirectory";
+        return new StoreUnreachableAtStartException(
+            $"The silo cannot start: {storage.Describe()}, named by {setting}, could not be " +
+            $"{(settings.MigrateAtStart ? "migrated" : "checked")} at start: {failure.Message.TrimEnd('.')}. Check {setting} and that the " +
+            "store is up and accepting connections, then start the silo again.",
+            failure);
     }
 
     /// <summary>The command that brings a store up to date, as the refusal to start names it.</summary>
@@ -171,9 +194,9 @@ public static class SiloSetup
             }
         }
 
-        // Review windows close on a schedule: make sure the sweep's reminder exists after every start.
-        silo.AddStartupTask((services, _) =>
-            services.GetRequiredService<IGrainFactory>().GetGrain<IDeadlineSweeperGrain>(0).StartAsync());
+        // Review windows close on a schedule: make sure the sweep's reminder exists after every start, without holding
+        // the start up for it (a reminder table that cannot answer at that moment is retried, see DeadlineSweepStart).
+        silo.Services.AddDeadlineSweepStart();
         return silo;
     }
 
@@ -202,6 +225,12 @@ public static class SiloSetup
             o.Invariant = storage.AdoInvariant;
             o.ConnectionString = storage.ConnectionString;
         });
+        silo.Services.TellReminderTableFailures();
+
+        // How often each silo re-reads its share of the reminder table (one row here, the sweep's). Orleans' default is
+        // 5 minutes, and it is also how long a reminder service whose first loads failed (the table locked or the server
+        // away as the silo started) waits before it tries again: until then no reminder fires and none can be registered.
+        silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.RefreshReminderListPeriod = TimeSpan.FromMinutes(1));
 
         silo.Services.AddSerializer(s => s.AddQpSerialization());
         silo.Services.AddSingleton(timeProvider is null ? GrainClock.System : new GrainClock(timeProvider));
@@ -225,6 +254,26 @@ public static class SiloSetup
             ?? throw new InvalidOperationException($"The grain storage named '{name}' is not registered with a factory.");
         services.Remove(provider);
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new StoreFailureGrainStorage((IGrainStorage)create(sp, key)));
+        return services;
+    }
+
+    /// <summary>
+    /// Puts <see cref="StoreFailureReminderTable"/> around the registered reminder table, so its failures cross from the
+    /// reminder service to a grain as the store's other failures do, each naming the table.
+    /// </summary>
+    public static IServiceCollection TellReminderTableFailures(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var table = services.LastOrDefault(d => d.ServiceType == typeof(IReminderTable) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException("No reminder table is registered.");
+        services.Remove(table);
+        services.AddSingleton<IReminderTable>(sp => new StoreFailureReminderTable(table switch
+        {
+            { ImplementationInstance: IReminderTable instance } => instance,
+            { ImplementationFactory: { } create } => (IReminderTable)create(sp),
+            { ImplementationType: { } type } => (IReminderTable)ActivatorUtilities.CreateInstance(sp, type),
+            _ => throw new InvalidOperationException("The reminder table's registration names no way to make it."),
+        }));
         return services;
     }
 
@@ -252,7 +301,7 @@ public static class SiloSetup
 /// message names the versions and the command to run. The hosts print it and exit with status 1, without a stack trace:
 /// it is an operator's next step, not a fault.
 /// </summary>
-public sealed class SchemaBehindException : InvalidOperationException
+public sealed class SchemaBehindException : SiloStartRefusedException
 {
     public SchemaBehindException()
     {
@@ -264,6 +313,45 @@ public sealed class SchemaBehindException : InvalidOperationException
     }
 
     public SchemaBehindException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// A silo refuses to start for a reason an operator acts on (the schema behind, the store out of reach): the hosts print
+/// the message and exit with status 1, without a stack trace.
+/// </summary>
+public abstract class SiloStartRefusedException : InvalidOperationException
+{
+    protected SiloStartRefusedException()
+    {
+    }
+
+    protected SiloStartRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    protected SiloStartRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The store the settings name could not be reached (or refused the schema's first statements) at start.</summary>
+public sealed class StoreUnreachableAtStartException : SiloStartRefusedException
+{
+    public StoreUnreachableAtStartException()
+    {
+    }
+
+    public StoreUnreachableAtStartException(string message)
+        : base(message)
+    {
+    }
+
+    public StoreUnreachableAtStartException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

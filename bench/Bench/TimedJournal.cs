@@ -82,6 +82,8 @@ public sealed class TimedJournal(IEventJournal inner) : IEventJournal
 
     public Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default) => inner.ReadWardDeparturesAsync(wardCode, ct);
 
+    public Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default) => inner.PruneWardDeparturesAsync(keptFor, ct);
+
     public Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default) => inner.ReadDueAsync(now, max, ct);
 
     public Task DeleteDeadlineAsync(string entityKey, CancellationToken ct = default) => inner.DeleteDeadlineAsync(entityKey, ct);

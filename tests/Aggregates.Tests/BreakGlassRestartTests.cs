@@ -24,7 +24,7 @@ public sealed class BreakGlassRestartTests
 
     [PostgresFact]
     public async Task A_window_outlives_a_restart_on_postgres_and_costs_one_read_of_the_openings() =>
-        await AWindowOutlivesARestart(Cluster.StartOnPostgresAsync);
+        await AWindowOutlivesARestart(configure => Cluster.StartOnPostgresAsync(configure));
 
     private static async Task AWindowOutlivesARestart(Func<Action<IServiceCollection>, Task<Cluster>> start)
     {

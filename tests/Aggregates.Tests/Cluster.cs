@@ -74,13 +74,29 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>The same on a fresh database of the PostgreSQL server named by QP_TEST_POSTGRES, dropped on disposal.</summary>
-    public static async Task<Cluster> StartOnPostgresAsync(Action<IServiceCollection>? configureSilo = null)
+    /// <param name="configureSilo">As for <see cref="StartAsync"/>.</param>
+    /// <param name="lockTimeoutMilliseconds">When given, the silo's sessions wait at most this long for a lock, so a test
+    /// holding a table lock sees the store unable to answer for the moment.</param>
+    /// <param name="beforeStart">Run on the migrated database before the silo starts (a test takes a lock there).</param>
+    public static async Task<Cluster> StartOnPostgresAsync(
+        Action<IServiceCollection>? configureSilo = null, int? lockTimeoutMilliseconds = null, Func<StorageSettings, Task>? beforeStart = null)
     {
         var server = PostgresFactAttribute.ServerConnectionString;
         var name = "qp_agg_" + Guid.NewGuid().ToString("N");
         await ExecuteAsync(server, $"CREATE DATABASE {name}");
-        var storage = StorageSettings.Postgres(new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ToString());
-        await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name };
+        await SchemaMigrator.ApplyAsync(StorageSettings.Postgres(database.ToString()), CancellationToken.None);
+        if (beforeStart is not null)
+        {
+            await beforeStart(StorageSettings.Postgres(database.ToString()));
+        }
+
+        if (lockTimeoutMilliseconds is { } timeout)
+        {
+            database.Options = $"-c lock_timeout={timeout}";
+        }
+
+        var storage = StorageSettings.Postgres(database.ToString());
         var clock = new FakeTimeProvider(Start);
         var serviceId = "qp-" + Guid.NewGuid().ToString("N");
         var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));

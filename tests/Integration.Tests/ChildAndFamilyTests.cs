@@ -4,6 +4,7 @@ using QpActors.Domain.Events;
 using QpActors.Domain.Model;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
 
 namespace QpActors.Integration.Tests;
 
@@ -162,6 +163,32 @@ public sealed class ChildAndFamilyTests(ClusterFixture fixture)
         Assert.Contains(after.Factors, f => f.Id == "overdue-reviews");
         Assert.True(after.Score > before.Score);
         Assert.Contains(after.History!, h => h.Cause.StartsWith("time", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_sweep_removes_departures_older_than_their_keep_and_keeps_the_recent_ones()
+    {
+        // Rows as the journal stamps them (its own clock, the system's in a silo): one past its week, one a day old.
+        var ward = _contacts.NewId("ward");
+        var (gone, kept) = (_contacts.NewId("family:f"), _contacts.NewId("family:f"));
+        var now = DateTimeOffset.UtcNow;
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(fixture.Storage.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO qp_ward_departures (ward_code, entry_key, version, left_at) VALUES (@ward, @gone, 3, @old), (@ward, @kept, 4, @recent)";
+            insert.Parameters.AddWithValue("@ward", ward);
+            insert.Parameters.AddWithValue("@gone", gone);
+            insert.Parameters.AddWithValue("@kept", kept);
+            insert.Parameters.AddWithValue("@old", (now - WardDeparture.KeptFor - TimeSpan.FromMinutes(1)).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("@recent", (now - TimeSpan.FromDays(1)).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture));
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await fixture.Client.GetGrain<IDeadlineSweeperGrain>(0).SweepAsync();
+
+        await using var journal = EventJournalFactory.Create(fixture.Storage);
+        Assert.Equal([new WardDeparture(ward, kept, 4)], await journal.ReadWardDeparturesAsync(ward));
     }
 
     [Fact]

@@ -27,6 +27,28 @@ public sealed class MigrationSettingTests : IDisposable
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
+    [Theory]
+    [InlineData("apply")]
+    [InlineData("check")]
+    public async Task A_silo_whose_store_cannot_be_reached_refuses_to_start_naming_the_setting_and_the_store_without_its_password(string migrations)
+    {
+        // Nothing listens on this port: the server is down, or the setting names the wrong one.
+        var port = QpActors.Tests.Shared.LoopbackPorts.Free();
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=qp;Password=s3cret-word;Database=qp_nowhere;Timeout=5",
+            ["Storage:Migrations"] = migrations,
+        }).Build();
+
+        var refusal = await Assert.ThrowsAsync<StoreUnreachableAtStartException>(() => SiloSetup.PrepareQpSiloAsync(settings));
+
+        Assert.Contains("Storage:ConnectionString", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains($"PostgreSQL database 'qp_nowhere' on 127.0.0.1:{port}", refusal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-word", refusal.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<SiloStartRefusedException>(refusal);
+    }
+
     [Fact]
     public async Task A_silo_set_to_check_refuses_an_empty_store_naming_every_version_and_the_command_and_creates_nothing()
     {

@@ -148,6 +148,8 @@ public sealed class JournalFailureTests
 
         protected override Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct) => throw Unused();
 
+        protected override Task<int> PruneWardDeparturesCoreAsync(DateTimeOffset leftBefore, CancellationToken ct) => throw Unused();
+
         protected override Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct) => throw Unused();
 
         protected override Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsCoreAsync(string familyId, DateTimeOffset after, CancellationToken ct) => throw Unused();

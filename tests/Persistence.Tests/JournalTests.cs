@@ -111,6 +111,43 @@ public static class JournalScenarios
         Assert.Contains(new WardDeparture("harrow-road", "family:f-1", 6), await journal.ReadWardDeparturesAsync("harrow-road"));
     }
 
+    public static async Task ADepartureOfAnEntityThatStaysAwayGoesOnceItIsOlderThanItsKeep(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);
+        await using var journal = EventJournalFactory.Create(store.Settings, new JournalOptions { TimeProvider = clock });
+        var keep = TimeSpan.FromDays(7);
+
+        // f-1 and f-2 leave queens-park and never come back. Two days later a newer move of f-2 from queens-park rewrites
+        // its row (stamped afresh); a day after that f-1 moves on from harrow-road (a row there, queens-park's untouched).
+        await journal.AppendAsync(new JournalWrite(Event("e-1"), [Ward("family:f-1", "harrow-road", "family", 4, """{"v":4}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-1", 4)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-2", familyId: "f-2"), [Ward("family:f-2", "harrow-road", "family", 3, """{"v":3}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-2", 3)]));
+        clock.Advance(TimeSpan.FromDays(2));
+        await journal.AppendAsync(new JournalWrite(Event("e-4", familyId: "f-2"), [Ward("family:f-2", "harrow-road", "family", 5, """{"v":5}""")], [], [],
+            [new WardDeparture("queens-park", "family:f-2", 5)]));
+        clock.Advance(TimeSpan.FromDays(1));
+        await journal.AppendAsync(new JournalWrite(Event("e-3"), [Ward("family:f-1", "westbourne", "family", 6, """{"v":6}""")], [], [],
+            [new WardDeparture("harrow-road", "family:f-1", 6)]));
+
+        // Still within the keep: every row is kept, however often the sweep asks.
+        clock.Advance(TimeSpan.FromDays(4) - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await journal.PruneWardDeparturesAsync(keep));
+        Assert.Equal(2, (await journal.ReadWardDeparturesAsync("queens-park")).Count);
+
+        // A week after f-1 left queens-park its row goes; f-2's, rewritten since, and f-1's later one stay until their week is up.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await journal.PruneWardDeparturesAsync(keep));
+        Assert.Equal([new WardDeparture("queens-park", "family:f-2", 5)], await journal.ReadWardDeparturesAsync("queens-park"));
+        Assert.Equal([new WardDeparture("harrow-road", "family:f-1", 6)], await journal.ReadWardDeparturesAsync("harrow-road"));
+
+        clock.Advance(TimeSpan.FromDays(3));
+        Assert.Equal(2, await journal.PruneWardDeparturesAsync(keep));
+        Assert.Empty(await journal.ReadWardDeparturesAsync("queens-park"));
+        Assert.Empty(await journal.ReadWardDeparturesAsync("harrow-road"));
+    }
+
     public static async Task DuplicateKeepsTheOriginalAndAppliesNothing(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -581,6 +618,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
     [Fact] public Task A_departure_goes_when_the_entity_is_back_in_that_ward_at_a_newer_version() => JournalScenarios.ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(Kind);
+    [Fact] public Task A_departure_of_an_entity_that_stays_away_goes_once_it_is_older_than_its_keep() => JournalScenarios.ADepartureOfAnEntityThatStaysAwayGoesOnceItIsOlderThanItsKeep(Kind);
     [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [Fact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [Fact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);
@@ -630,6 +668,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
     [PostgresFact] public Task A_departure_goes_when_the_entity_is_back_in_that_ward_at_a_newer_version() => JournalScenarios.ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(Kind);
+    [PostgresFact] public Task A_departure_of_an_entity_that_stays_away_goes_once_it_is_older_than_its_keep() => JournalScenarios.ADepartureOfAnEntityThatStaysAwayGoesOnceItIsOlderThanItsKeep(Kind);
     [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [PostgresFact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
     [PostgresFact] public Task Writes_all_parts_together() => JournalScenarios.WritesAllPartsTogether(Kind);

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Hosting;
+using QpActors.Grains;
+using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+using QpActors.Tests.Shared;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>
+/// The deadline sweep's reminder and its ticks when the store cannot answer for the moment: a real PostgreSQL table lock
+/// held past the silo's lock timeout, as a migration or a VACUUM FULL would hold it.
+/// </summary>
+public sealed class ReminderStoreFailureTests
+{
+    private const int LockTimeoutMilliseconds = 300;
+
+    [PostgresFact]
+    public async Task A_silo_starts_while_the_reminder_table_is_locked_and_registers_the_sweep_once_it_is_free()
+    {
+        HeldLock? held = null;
+        await using var cluster = await Cluster.StartOnPostgresAsync(
+            services => services
+                .AddDeadlineSweepStart(TimeSpan.FromMilliseconds(100))
+                .Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = TimeSpan.FromSeconds(1)),
+            LockTimeoutMilliseconds,
+            async storage => held = await HeldLock.TakeAsync(storage, "orleans_reminders"));
+        var start = cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<DeadlineSweepStart>();
+
+        // Started, and serving, with the table still locked: registering failed and is being retried.
+        await start.FirstFailure.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(start.Registered.IsCompleted);
+        var events = new Events(cluster.Clock, "reminder-locked");
+        var (family, child) = (events.NewId("f"), events.NewId("c"));
+        var receipt = await cluster.Client.GetGrain<IChildGrain>(child).RecordAsync(events.Birth(family, child, DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime).AddDays(-2)));
+        Assert.Equal(ReceiptStatus.Accepted, receipt.Status);
+
+        await held!.DisposeAsync();
+        await start.Registered.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, await CountAsync(cluster.Storage, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{DeadlineSweeperGrain.ReminderName}'"));
+    }
+
+    [PostgresFact]
+    public async Task Registering_the_sweep_while_the_reminder_table_is_locked_fails_as_retry_shortly_naming_the_table()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync(lockTimeoutMilliseconds: LockTimeoutMilliseconds);
+        var sweeper = cluster.Client.GetGrain<IDeadlineSweeperGrain>(0);
+        await sweeper.StartAsync();
+
+        await using (await HeldLock.TakeAsync(cluster.Storage, "orleans_reminders"))
+        {
+            var refused = await Assert.ThrowsAsync<JournalUnavailableException>(sweeper.StartAsync);
+            Assert.Contains("orleans_reminders", refused.Message, StringComparison.Ordinal);
+        }
+
+        await sweeper.StartAsync();
+    }
+
+    [PostgresFact]
+    public async Task A_tick_that_finds_the_deadlines_locked_ends_quietly_and_the_next_tick_wakes_what_is_due()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync(lockTimeoutMilliseconds: LockTimeoutMilliseconds);
+        var events = new Events(cluster.Clock, "tick-locked");
+        var (family, child) = (events.NewId("f"), events.NewId("c"));
+        var grain = cluster.Client.GetGrain<IChildGrain>(child);
+        var today = DateOnly.FromDateTime(cluster.Clock.GetUtcNow().UtcDateTime);
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(events.Birth(family, child, today.AddDays(-2)))).Status);
+        cluster.Clock.Advance(TimeSpan.FromDays(14));
+        var tick = cluster.Client.GetGrain<IDeadlineSweeperGrain>(0).AsReference<IRemindable>();
+        var status = new TickStatus(cluster.Clock.GetUtcNow().UtcDateTime, DeadlineSweeperGrain.Period, cluster.Clock.GetUtcNow().UtcDateTime);
+
+        await using (await HeldLock.TakeAsync(cluster.Storage, "qp_deadlines"))
+        {
+            await tick.ReceiveReminder(DeadlineSweeperGrain.ReminderName, status);
+        }
+
+        // Nothing was woken, and the child's deadline is still there and due: the failed tick lost nothing.
+        var due = $"SELECT count(*) FROM qp_deadlines WHERE entity_key = 'child:{child}' AND due_at <= '{cluster.Clock.GetUtcNow():O}'";
+        Assert.Equal(1, await CountAsync(cluster.Storage, due));
+
+        await tick.ReceiveReminder(DeadlineSweeperGrain.ReminderName, status);
+
+        // Woken now: the child wrote its next deadline, later than now.
+        Assert.Equal(0, await CountAsync(cluster.Storage, due));
+    }
+
+    private static async Task<long> CountAsync(StorageSettings storage, string sql)
+    {
+        await using var connection = new NpgsqlConnection(storage.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A table held in ACCESS EXCLUSIVE mode by a session of the test's own (no lock timeout) until disposed.</summary>
+    private sealed class HeldLock(NpgsqlConnection holder, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public static async Task<HeldLock> TakeAsync(StorageSettings storage, string table)
+        {
+            var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(storage.ConnectionString) { Options = null }.ToString());
+            await holder.OpenAsync();
+            var transaction = await holder.BeginTransactionAsync();
+            await using (var command = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", holder, transaction))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+
+            return new HeldLock(holder, transaction);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.RollbackAsync();
+            await transaction.DisposeAsync();
+            await holder.DisposeAsync();
+        }
+    }
+}
