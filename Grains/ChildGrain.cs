@@ -141,8 +141,11 @@ public sealed class ChildGrain(
                         await journal.AppendAsync(new JournalWrite(null, [], [], [], null, renumbered));
                     }
 
+                    // The unit's ward entry counted the refused event at a version above any the rebuilt child reports
+                    // until it has recorded as many events again, so an ordinary write of the rebuilt one would be ignored
+                    // and a ward reloading in the meantime would count the refused event: this one replaces it.
                     await LoadAsync(CancellationToken.None);
-                    await TickAsync();
+                    await TickAsync(restate: true);
                 }
             }
         }
@@ -296,17 +299,27 @@ public sealed class ChildGrain(
         return Task.FromResult(View(now));
     }
 
-    public async Task TickAsync()
+    public Task TickAsync() => TickAsync(restate: false);
+
+    /// <param name="restate">
+    /// Only after a unit in which an id was found taken: the contribution replaces the stored entry whatever its version,
+    /// with the departure from the ward the child was last reported to, as a rebuild from the journal would write them
+    /// (see <see cref="JournalWrite.Restates"/>).
+    /// </param>
+    private async Task TickAsync(bool restate)
     {
         var now = time.GetUtcNow();
         _timeline.AdvanceTo(now);
         var contribution = Contribution(_state, now, out var json);
         var deadline = RiskFacts.NextChange(_state, now, schedule);
-        await journal.AppendAsync(new JournalWrite(
-            null,
-            contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
-            [new Deadline(EntityKey, deadline)],
-            []));
+        await journal.AppendAsync(restate
+            ? new JournalWrite(null, contribution is null ? [] : [contribution], [new Deadline(EntityKey, deadline)], [],
+                WardDeparture.From(_publishedWard, contribution), Restates: true)
+            : new JournalWrite(
+                null,
+                contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
+                [new Deadline(EntityKey, deadline)],
+                []));
         _committed = (_state, now, deadline);
         Publish(contribution, json);
         if (_state.FamilyId is { } familyId)

@@ -118,7 +118,11 @@ public sealed record AuditEntry(
 /// the ward entries and deadlines are not applied; audit entries always are, because the
 /// attempt itself is something that happened. <see cref="Departures"/> are set only by a write that moves an entity
 /// to another ward, and are applied with its ward entries. <see cref="Renumbered"/> is set only by a child repairing a
-/// unit in which an event's id was found taken (see <see cref="EventVersion"/>).
+/// unit in which an event's id was found taken (see <see cref="EventVersion"/>), and so is <see cref="Restates"/>: that
+/// unit's ward entry was written at a version counted on a state that held the refused event, above every version the
+/// child, rebuilt from its rows, reports until it has recorded as many events again. A restating write's entries then
+/// replace the stored ones whatever their version, and any departure of the same entry above its version goes (it was
+/// written by that unit, at the same too high version). No other write restates: versions only rise.
 /// </summary>
 public sealed record JournalWrite(
     JournalEvent? Event,
@@ -126,7 +130,8 @@ public sealed record JournalWrite(
     IReadOnlyList<Deadline> Deadlines,
     IReadOnlyList<AuditEntry> AuditEntries,
     IReadOnlyList<WardDeparture>? Departures = null,
-    IReadOnlyList<EventVersion>? Renumbered = null)
+    IReadOnlyList<EventVersion>? Renumbered = null,
+    bool Restates = false)
 {
     /// <summary>A write holding just an event.</summary>
     public static JournalWrite ForEvent(JournalEvent journalEvent) => new(journalEvent, [], [], []);

@@ -346,6 +346,23 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                AND d.ward_code = e.ward_code AND d.entry_key = e.entry_key AND d.version < e.version
             """;
 
+        // Only a restating write (see JournalWrite.Restates) adds these two: the entry and its departures as a rebuild
+        // would write them, whatever the unit before the repair wrote.
+        private const string DeleteDeparturesAbove = """
+            DELETE FROM qp_ward_departures AS d
+             USING unnest($1, $2) AS r(entry_key, version)
+             WHERE d.entry_key = r.entry_key AND d.version > r.version
+            """;
+
+        private const string RestateWardEntries = """
+            INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
+            SELECT w.entry_key, w.ward_code, w.kind, w.version, w.payload, $6
+              FROM unnest($1, $2, $3, $4, $5) AS w(entry_key, ward_code, kind, version, payload)
+            ON CONFLICT (entry_key) DO UPDATE
+               SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
+                   payload = excluded.payload, updated_at = excluded.updated_at
+            """;
+
         // Only a child's repair after a unit in which an id was found taken (see EventVersion) adds this statement.
         private const string RenumberEvents = """
             UPDATE qp_events AS e SET entity_version = r.entity_version
@@ -425,6 +442,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             AddWardEntries(batch, writes, accepted);
+            AddRestated(batch, writes, accepted);
             AddDepartures(batch, writes, accepted);
             AddRenumbered(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
@@ -477,6 +495,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
             await using var batch = new NpgsqlBatch(open, transaction);
             AddWardEntries(batch, writes, accepted);
+            AddRestated(batch, writes, accepted);
             AddDepartures(batch, writes, accepted);
             AddRenumbered(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
@@ -633,7 +652,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             var byKey = new Dictionary<string, WardEntry>(StringComparer.Ordinal);
             for (var i = 0; i < writes.Count; i++)
             {
-                if (!accepted[i])
+                if (!accepted[i] || writes[i].Restates)
                 {
                     continue;
                 }
@@ -659,6 +678,37 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Kind);
             AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
             // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
+            AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
+            batch.BatchCommands.Add(command);
+        }
+
+        private void AddRestated(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
+        {
+            List<WardEntry>? rows = null;
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (accepted[i] && writes[i].Restates)
+                {
+                    (rows ??= []).AddRange(writes[i].WardEntries);
+                }
+            }
+
+            if (rows is null || rows.Count == 0)
+            {
+                return;
+            }
+
+            var prune = new NpgsqlBatchCommand(DeleteDeparturesAbove);
+            AddArray(prune.Parameters, NpgsqlDbType.Text, rows, r => r.EntryKey);
+            AddArray(prune.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
+            batch.BatchCommands.Add(prune);
+
+            var command = new NpgsqlBatchCommand(RestateWardEntries);
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.EntryKey);
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.WardCode);
+            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Kind);
+            AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
             AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
             batch.BatchCommands.Add(command);

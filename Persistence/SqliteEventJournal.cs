@@ -248,7 +248,15 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 {
                     foreach (var entry in write.WardEntries)
                     {
-                        Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
+                        if (write.Restates)
+                        {
+                            Run(s.DeleteDeparturesAbove, entry.EntryKey, entry.Version);
+                            Run(s.RestateWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
+                        }
+                        else
+                        {
+                            Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
+                        }
                     }
 
                     if (write.Renumbered is { } renumbered)
@@ -384,6 +392,15 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                  WHERE excluded.version > qp_ward_entries.version
                     OR (excluded.version = qp_ward_entries.version AND excluded.payload <> qp_ward_entries.payload)
                 """, 6);
+            // Only a restating write (see JournalWrite.Restates): the entry and its departures as a rebuild would write them.
+            RestateWard = Create(connection, """
+                INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
+                VALUES (@p0, @p1, @p2, @p3, CAST(@p4 AS TEXT), @p5)
+                ON CONFLICT (entry_key) DO UPDATE
+                   SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
+                       payload = excluded.payload, updated_at = excluded.updated_at
+                """, 6);
+            DeleteDeparturesAbove = Create(connection, "DELETE FROM qp_ward_departures WHERE entry_key = @p0 AND version > @p1", 2);
             UpsertDeparture = Create(connection, """
                 INSERT INTO qp_ward_departures (ward_code, entry_key, version, left_at)
                 VALUES (@p0, @p1, @p2, @p3)
@@ -416,13 +433,15 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         public SqliteCommand FindSeq { get; }
         public SqliteCommand RenumberEvent { get; }
         public SqliteCommand UpsertWard { get; }
+        public SqliteCommand RestateWard { get; }
+        public SqliteCommand DeleteDeparturesAbove { get; }
         public SqliteCommand UpsertDeparture { get; }
         public SqliteCommand DeleteSupersededDeparture { get; }
         public SqliteCommand UpsertDeadline { get; }
         public SqliteCommand DeleteDeadline { get; }
         public SqliteCommand InsertAudit { get; }
 
-        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, RenumberEvent, UpsertWard, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, RenumberEvent, UpsertWard, RestateWard, DeleteDeparturesAbove, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
 
         public void Enlist(SqliteTransaction transaction)
         {

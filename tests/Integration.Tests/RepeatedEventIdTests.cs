@@ -1,5 +1,10 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
 using QpActors.Domain.Events;
+using QpActors.Grains;
 using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
+using QpActors.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace QpActors.Integration.Tests;
@@ -79,5 +84,122 @@ public sealed class RepeatedEventIdTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Equal(4, (await grain.GetRiskAsync()).Version);
         var retried = await grain.RecordAllAsync([before, after, last]);
         Assert.Equal([(ReceiptStatus.Duplicate, 2L), (ReceiptStatus.Duplicate, 3L), (ReceiptStatus.Duplicate, 4L)], retried.Select(r => (r.Status, r.Version)));
+    }
+
+    [Fact]
+    public Task A_ward_reloaded_after_a_refused_reuse_of_an_id_in_a_childs_unit_holds_what_a_rebuild_gives() =>
+        WardAgreesWithARebuildAsync(fixture.Cluster, fixture.Faults, fixture.Clock, _contacts, fixture.OneWayHandledAsync);
+
+    [PostgresFact]
+    public async Task A_ward_reloaded_after_a_refused_reuse_of_an_id_in_a_childs_unit_holds_what_a_rebuild_gives_on_postgres()
+    {
+        var server = PostgresFactAttribute.ServerConnectionString;
+        var database = "qp_reuse_" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync(server, $"CREATE DATABASE {database}");
+        try
+        {
+            var storage = StorageSettings.Postgres(new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = database }.ToString());
+            await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
+            var (faults, messages, clock) = (new Faults(), new OneWayMessages(), new FakeTimeProvider(ClusterFixture.Start));
+            var cluster = await ClusterFixture.StartClusterAsync(storage, clock, faults, messages);
+            try
+            {
+                await WardAgreesWithARebuildAsync(
+                    cluster, faults, clock, new Contacts(clock, _contacts.NewId("pg")), () => messages.AllHandledAsync().WaitAsync(Delivery.Deadline));
+            }
+            finally
+            {
+                await cluster.StopAllSilosAsync();
+                await cluster.DisposeAsync();
+            }
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    /// <summary>
+    /// A child's unit in which one id was found taken commits the rest, with the contribution of a state that counted the
+    /// refused event. Once the child has answered, the journal's entry, and a ward that reloads from it, must hold what the
+    /// child rebuilt from its rows reports, for the child and for its family (which applies only the events that committed).
+    /// Either the refused event is an attendance the entry counted, or it is a birth record that moved the child to another
+    /// ward, where the unit wrote its entry, with its departure from the ward it never left at that same version.
+    /// </summary>
+    private static async Task WardAgreesWithARebuildAsync(InProcessTestCluster cluster, Faults faults, TimeProvider clock, Contacts contacts, Func<Task> drain)
+    {
+        await WardAgreesWithARebuildAsync(cluster, faults, clock, contacts, drain, refusedMoves: false);
+        await WardAgreesWithARebuildAsync(cluster, faults, clock, contacts, drain, refusedMoves: true);
+    }
+
+    private static async Task WardAgreesWithARebuildAsync(
+        InProcessTestCluster cluster, Faults faults, TimeProvider clock, Contacts contacts, Func<Task> drain, bool refusedMoves)
+    {
+        var client = cluster.Client;
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var (ward, family, child) = ("reuse-" + contacts.NewId("w"), contacts.NewId("f"), contacts.NewId("c"));
+        var familyGrain = client.GetGrain<IFamilyGrain>(family);
+        var grain = client.GetGrain<IChildGrain>(child);
+        Assert.Equal(ReceiptStatus.Accepted, (await familyGrain.RecordAsync(contacts.FamilyRegistered(family, Contacts.At(today.AddDays(-40)), ward: ward))).Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(contacts.Birth(family, child, today.AddDays(-30), ward))).Status);
+        var concern = contacts.Concern(family, "housing", Contacts.At(today.AddDays(-3)));
+        Assert.Equal(ReceiptStatus.Accepted, (await familyGrain.RecordAsync(concern)).Status);
+
+        // The refused event is the last but one: the contribution written with the last counts it.
+        var refused = refusedMoves
+            ? contacts.Birth(family, child, today.AddDays(-30), "elsewhere-" + contacts.NewId("w"), Contacts.At(today.AddDays(-2)), concern.EventId)
+            : contacts.AandE(family, child, Contacts.At(today.AddDays(-2)), concern.EventId);
+        var receipts = await grain.RecordAllAsync([
+            contacts.AandE(family, child, Contacts.At(today.AddDays(-2))),
+            refused,
+            contacts.AandE(family, child, Contacts.At(today.AddDays(-1)))]);
+        Assert.Equal([ReceiptStatus.Accepted, ReceiptStatus.Rejected, ReceiptStatus.Accepted], receipts.Select(r => r.Status));
+        await drain();
+
+        // The child and the family rebuilt from their rows are the reference.
+        await cluster.DeactivateAsync(grain);
+        await cluster.DeactivateAsync(familyGrain);
+        var rebuilt = await grain.GetContributionAsync();
+        Assert.NotNull(rebuilt);
+        var entries = await faults.Journal.ReadWardEntriesAsync(ward);
+        Assert.Contains(rebuilt.EntryKey, entries.Select(e => e.EntryKey));
+        Assert.Equal(receipts[2].Version, rebuilt.Version >> 32);
+        var stored = entries.Single(e => e.EntryKey == rebuilt.EntryKey);
+        Assert.Equal((rebuilt.Version, Utf8(rebuilt.Payload)), (stored.Version, Utf8(stored.Payload.Bytes)));
+
+        // A ward reloaded from the journal shows what a reconciliation against the rebuilt entities would, and finds nothing to repair.
+        var wardGrain = client.GetGrain<IWardGrain>(ward);
+        await cluster.DeactivateAsync(wardGrain);
+        var (figures, worklist) = await ReadWardAsync(wardGrain, ward);
+        var report = await wardGrain.ReconcileAsync();
+        Assert.Empty(report.Differences);
+        Assert.Equal(2, report.EntitiesChecked);
+        Assert.Equal((figures, worklist), await ReadWardAsync(wardGrain, ward));
+    }
+
+    private static string Utf8(byte[] bytes) => System.Text.Encoding.UTF8.GetString(bytes);
+
+    private static async Task<(string Figures, string Worklist)> ReadWardAsync(IWardGrain wardGrain, string ward)
+    {
+        var figures = await wardGrain.GetOwnFiguresAsync(new FiguresQuery("month", null, "default"));
+        CallerContext.Set(new Caller("ei-" + ward, Roles.EarlyIntervention, [ward], null, null));
+        try
+        {
+            var worklist = await wardGrain.GetWorklistAsync(new WorklistQuery(null, null, null, 1, 50));
+            return (figures.Document, string.Join("; ", worklist.Items.Select(i => $"{i.FamilyId} {i.Score} {i.SuggestedLevel} {string.Join(',', i.TopFactors)}")));
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }

@@ -91,6 +91,35 @@ public static class JournalScenarios
         Assert.Empty(await journal.ReadWardDeparturesAsync("harrow-road"));
     }
 
+    public static async Task ARestatingWriteReplacesTheEntryWhateverItsVersionAndTheDeparturesAboveIt(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+
+        // A unit moved c-1 to harrow-road at version 5, which the repair finds too high: the child is in queens-park at 4.
+        await journal.AppendAsync(new JournalWrite(Event("e-1"), [Ward("child:c-1", "westbourne", "child", 2, """{"v":2}""")], [], [], null));
+        await journal.AppendAsync(new JournalWrite(Event("e-2"), [Ward("child:c-1", "queens-park", "child", 3, """{"v":3}""")], [], [],
+            [new WardDeparture("westbourne", "child:c-1", 3)]));
+        await journal.AppendAsync(new JournalWrite(Event("e-3"), [Ward("child:c-1", "harrow-road", "child", 5, """{"v":5}""")], [], [],
+            [new WardDeparture("queens-park", "child:c-1", 5)]));
+        await journal.AppendAsync(new JournalWrite(null, [Ward("child:c-1", "queens-park", "child", 4, """{"v":4}""")], [], [], null, Restates: true));
+
+        Assert.Equal([(4L, """{"v":4}""")], (await journal.ReadWardEntriesAsync("queens-park")).Select(e => (e.Version, e.Payload.ToString())));
+        Assert.Empty(await journal.ReadWardEntriesAsync("harrow-road"));
+        Assert.Empty(await journal.ReadWardDeparturesAsync("queens-park"));
+        Assert.Equal([new WardDeparture("westbourne", "child:c-1", 3)], await journal.ReadWardDeparturesAsync("westbourne"));
+
+        // Also in a commit that meets a stored id (PostgreSQL's other path), with the departure the repair writes.
+        var results = await journal.AppendAllAsync([
+            JournalWrite.ForEvent(Event("e-1")),
+            new JournalWrite(null, [Ward("child:c-1", "harrow-road", "child", 3, """{"v":3}""")], [], [], [new WardDeparture("queens-park", "child:c-1", 3)], Restates: true)]);
+
+        Assert.False(results[0].Inserted);
+        Assert.Equal([(3L, """{"v":3}""")], (await journal.ReadWardEntriesAsync("harrow-road")).Select(e => (e.Version, e.Payload.ToString())));
+        Assert.Equal([new WardDeparture("queens-park", "child:c-1", 3)], await journal.ReadWardDeparturesAsync("queens-park"));
+        Assert.Equal([new WardDeparture("westbourne", "child:c-1", 3)], await journal.ReadWardDeparturesAsync("westbourne"));
+    }
+
     public static async Task ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -614,6 +643,7 @@ public sealed class SqliteJournalTests
 
     [Fact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
     [Fact] public Task Renumbered_rows_take_their_new_version_alone_also_beside_a_stored_id() => JournalScenarios.RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(Kind);
+    [Fact] public Task A_restating_write_replaces_the_entry_whatever_its_version_and_the_departures_above_it() => JournalScenarios.ARestatingWriteReplacesTheEntryWhateverItsVersionAndTheDeparturesAboveIt(Kind);
     [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
@@ -664,6 +694,7 @@ public sealed class PostgresJournalTests
 
     [PostgresFact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
     [PostgresFact] public Task Renumbered_rows_take_their_new_version_alone_also_beside_a_stored_id() => JournalScenarios.RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(Kind);
+    [PostgresFact] public Task A_restating_write_replaces_the_entry_whatever_its_version_and_the_departures_above_it() => JournalScenarios.ARestatingWriteReplacesTheEntryWhateverItsVersionAndTheDeparturesAboveIt(Kind);
     [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
