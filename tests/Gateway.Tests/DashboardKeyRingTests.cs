@@ -84,6 +84,59 @@ public sealed class DashboardKeyRingTests(GatewayFixture gateway) : IDisposable
         Assert.DoesNotContain("<value>", written, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_cookie_outlives_a_change_of_certificate_while_the_old_one_is_listed_and_is_refused_once_it_is_not()
+    {
+        var ring = Folder();
+        var old = await CertificateAsync(ring, "old.pfx", "old-password");
+        var current = await CertificateAsync(ring, "new.pfx", "new-password");
+        string cookie;
+        await using (var before = await gateway.StartAnotherGatewayAsync($"--Dashboard:KeyRing={ring}", $"--Dashboard:KeyRingCertificate={old}", "--Dashboard:KeyRingCertificatePassword=old-password"))
+        {
+            cookie = await SignInAsync(before.Http);
+        }
+
+        // The ring's certificate changed; the old one is listed as one that may still decrypt the keys written with it.
+        string[] rotated = [$"--Dashboard:KeyRing={ring}", $"--Dashboard:KeyRingCertificate={current}", "--Dashboard:KeyRingCertificatePassword=new-password"];
+        await using (var after = await gateway.StartAnotherGatewayAsync(
+            [.. rotated, $"--Dashboard:KeyRingPreviousCertificates:0:File={old}", "--Dashboard:KeyRingPreviousCertificates:0:Password=old-password"]))
+        {
+            Assert.Equal(HttpStatusCode.OK, await PollAsync(after.Http, cookie));
+        }
+
+        // Without it, the key that protects the cookie cannot be read: the browser is refused as one without a cookie.
+        await using var forgotten = await gateway.StartAnotherGatewayAsync(rotated);
+        Assert.Equal(HttpStatusCode.Unauthorized, await PollAsync(forgotten.Http, cookie));
+    }
+
+    [Fact]
+    public async Task A_previous_certificate_without_its_private_key_stops_the_gateway_at_start()
+    {
+        var ring = Folder();
+        var withKey = await CertificateAsync(ring, "old.pfx", "old-password");
+        var publicOnly = Path.Combine(Path.GetDirectoryName(ring)!, "old.cer");
+        using (var loaded = X509CertificateLoader.LoadPkcs12FromFile(withKey, "old-password"))
+        using (var certificateAlone = X509CertificateLoader.LoadCertificate(loaded.RawData))
+        {
+            await File.WriteAllBytesAsync(publicOnly, certificateAlone.Export(X509ContentType.Pkcs12));
+        }
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => gateway.StartAnotherGatewayAsync(
+            $"--Dashboard:KeyRing={ring}", $"--Dashboard:KeyRingPreviousCertificates:0:File={publicOnly}"));
+        Assert.Contains("Dashboard:KeyRingPreviousCertificates:0", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A self-signed certificate with its private key, written as a PKCS#12 file beside the ring's folder.</summary>
+    private static async Task<string> CertificateAsync(string ring, string name, string password)
+    {
+        var file = Path.Combine(Path.GetDirectoryName(ring)!, name);
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=qp-dashboard-ring-" + name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await File.WriteAllBytesAsync(file, created.Export(X509ContentType.Pkcs12, password));
+        return file;
+    }
+
     public void Dispose()
     {
         foreach (var folder in _folders)
