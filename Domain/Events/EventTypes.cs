@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace QpActors.Domain.Events;
 
 /// <summary>The catalogue's type names, as they appear on the wire.</summary>
@@ -25,13 +27,13 @@ public static class EventTypes
     public const string DropInHosted = "drop-in-hosted";
 }
 
-/// <summary>Whether an event type carries a child id.</summary>
+/// <summary>Whether an event type carries a child id; its wire names are the catalogue's (<c>GET /v1/event-types</c>).</summary>
 public enum ChildIdRule
 {
     /// <summary>The event is about the family or a session; a child id is rejected.</summary>
-    NotAllowed,
-    Optional,
-    Required,
+    [JsonStringEnumMemberName("not-allowed")] NotAllowed,
+    [JsonStringEnumMemberName("optional")] Optional,
+    [JsonStringEnumMemberName("required")] Required,
 }
 
 /// <summary>One row of the catalogue, for documentation and OpenAPI.</summary>

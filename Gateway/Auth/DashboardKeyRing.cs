@@ -8,8 +8,10 @@ namespace QpActors.Gateway.Auth;
 /// each other's cookies. <c>Dashboard:KeyRing</c> names the folder (by default <c>dashboard-keys</c> in the data folder,
 /// beside the development signing key); <c>Dashboard:KeyRingCertificate</c> (a PKCS#12 file) and
 /// <c>Dashboard:KeyRingCertificatePassword</c>, when set, encrypt every key written there (docs/security.md).
+/// <c>Dashboard:KeyRingPreviousCertificates</c> lists certificates the ring was encrypted to before (each <c>File</c> and
+/// <c>Password</c>): they only decrypt the keys written with them, so changing the certificate signs no browser out.
 /// </summary>
-public sealed record DashboardKeyRing(DirectoryInfo Folder, X509Certificate2? Certificate)
+public sealed record DashboardKeyRing(DirectoryInfo Folder, X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> PreviousCertificates)
 {
     /// <summary>The folder in the data folder that holds the ring when <c>Dashboard:KeyRing</c> names none.</summary>
     public const string DefaultFolderName = "dashboard-keys";
@@ -30,17 +32,32 @@ public sealed record DashboardKeyRing(DirectoryInfo Folder, X509Certificate2? Ce
             ? Path.GetFullPath(configured)
             : Path.Combine(dataDirectory, DefaultFolderName);
 
-        X509Certificate2? certificate = null;
-        if (section["KeyRingCertificate"] is { Length: > 0 } file)
+        var certificate = section["KeyRingCertificate"] is { Length: > 0 } file
+            ? Load("Dashboard:KeyRingCertificate", file, section["KeyRingCertificatePassword"])
+            : null;
+
+        // Listed as a section each (File, Password), so a password never has to be told apart from a path in one value.
+        var previous = section.GetSection("KeyRingPreviousCertificates").GetChildren()
+            .Select(entry => entry["File"] is { Length: > 0 } previousFile
+                ? Load(entry.Path, previousFile, entry["Password"])
+                : throw new InvalidOperationException($"{entry.Path}:File must name a PKCS#12 file."))
+            .ToList();
+
+        return new DashboardKeyRing(CreateFolder(folder), certificate, previous);
+    }
+
+    // Every certificate the ring is read with must decrypt, so it must hold its private key; said at start, naming the setting,
+    // rather than as a browser signed out later.
+    private static X509Certificate2 Load(string setting, string file, string? password)
+    {
+        var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.GetFullPath(file), password);
+        if (!certificate.HasPrivateKey)
         {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.GetFullPath(file), section["KeyRingCertificatePassword"]);
-            if (!certificate.HasPrivateKey)
-            {
-                throw new InvalidOperationException("Dashboard:KeyRingCertificate must hold the private key: the gateway decrypts the keys it wrote with it.");
-            }
+            certificate.Dispose();
+            throw new InvalidOperationException($"{setting} must hold the private key: the gateway decrypts the ring's keys with it.");
         }
 
-        return new DashboardKeyRing(CreateFolder(folder), certificate);
+        return certificate;
     }
 
     // A key in the ring is enough to forge a cookie for the dashboard, so the folder the gateway creates is its user's alone

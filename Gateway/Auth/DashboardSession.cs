@@ -56,6 +56,18 @@ public static class DashboardSession
             protection.ProtectKeysWithCertificate(certificate);
         }
 
+        // The first key is made under a lock on the ring, once for every gateway sharing it, before Data Protection's own
+        // start would make one per gateway.
+        authentication.Services.AddSingleton(keys);
+        authentication.Services.AddHostedService<DashboardKeyRingStart>();
+
+        // The ring's earlier certificates decrypt the keys written with them and encrypt nothing: after a change of
+        // certificate the keys already in the ring, and the cookies they protect, are still read.
+        if (keys.PreviousCertificates.Count > 0)
+        {
+            protection.UnprotectKeysWithAnyCertificate([.. keys.PreviousCertificates]);
+        }
+
         return authentication
             .AddPolicyScheme(Scheme, "The dashboard: a presented token, else its cookie", o =>
             {

@@ -27,12 +27,19 @@ public static class ApiEndpoints
 
     public static RouteGroupBuilder MapQpHttpApi(this IEndpointRouteBuilder endpoints)
     {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var before = endpoints.DataSources.ToList();
         var v1 = endpoints.MapGroup("/v1");
+        // The group's endpoints are the one data source it adds to the application's.
+        var api = endpoints.DataSources.Except(before).Single();
         MapContacts(v1);
         MapFamilies(v1);
         MapWards(v1);
         MapStreams(v1);
         MapAudit(v1);
+
+        // Every route answers a method it does not take with 405 and Allow (not 404), whatever else shares its shape.
+        endpoints.DataSources.Add(new MethodNotAllowedEndpoints(api));
         return v1;
     }
 

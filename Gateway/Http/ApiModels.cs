@@ -112,6 +112,6 @@ public sealed record EventTypeResponse(string Type, string Description, string C
     public static EventTypeResponse From(EventTypeInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        return new(info.Name, info.Description, info.ChildId.ToString().ToLowerInvariant(), info.FamilyIdRequired);
+        return new(info.Name, info.Description, info.ChildId.ToWireName(), info.FamilyIdRequired);
     }
 }

@@ -20,6 +20,8 @@ namespace QpActors.Gateway.Http;
 /// <item>its grain state reader (<c>/GrainState</c>) takes any grain id and calls that grain's parameterless getters as the
 /// system, outside the grains' access checks and the audit, so it is refused.</item>
 /// </list>
+/// Its routes that end in a silo's address answer bad input as the rest of the gateway does (400 naming it, 404 for a
+/// silo the cluster does not have) rather than failing with 500 (<see cref="OfAKnownSiloAsync"/>).
 /// The bare path (<c>/dashboard</c>, no slash) is answered here too: the dashboard's own redirect logs its destination,
 /// this one writes nothing. With the token in the query it sets the cookie and sends the browser to the page without the
 /// token (303), as the page does; otherwise it redirects to the page keeping the query.
@@ -88,6 +90,11 @@ public static class DashboardRules
             {
                 route.RequestDelegate = context => AuditedAsync(context, shown, LogStream);
             }
+            else if (SiloRoutes.Any(r => path?.StartsWith($"{prefix}/{r}/{{*", StringComparison.Ordinal) == true))
+            {
+                var parameter = route.RoutePattern.Parameters[^1].Name;
+                route.RequestDelegate = context => OfAKnownSiloAsync(context, shown, parameter);
+            }
             else if (path == prefix + "/GrainState")
             {
                 route.RequestDelegate = context => Problems.Status(
@@ -98,6 +105,40 @@ public static class DashboardRules
             }
         });
         return dashboard;
+    }
+
+    /// <summary>
+    /// The dashboard's routes that end in a silo's address (<c>{*address}</c>): a silo's runtime history, properties, counters
+    /// and call statistics. The package hands the value to a grain keyed by it, which fails (500) on a value that is not a
+    /// silo's address and on a silo the cluster does not have (and the call statistics answered zeros for the latter).
+    /// </summary>
+    private static readonly string[] SiloRoutes = ["HistoricalStats", "SiloProperties", "SiloCounters", "SiloStats"];
+
+    /// <summary>The wrong value's name in a 400's <c>errors</c>, whatever the route calls it.</summary>
+    private const string SiloAddressField = "siloAddress";
+
+    /// <summary>
+    /// Answers a silo route only for a silo of the cluster: 400 naming the value when it is not a silo's address
+    /// (<c>host:port@generation</c>), 404 when no silo of the cluster, active or not, has it; otherwise the package's own
+    /// answer. The silos are read from the management grain, one call, as the page asks for one silo's view.
+    /// </summary>
+    private static async Task OfAKnownSiloAsync(HttpContext context, RequestDelegate shown, string parameter)
+    {
+        var value = context.Request.RouteValues[parameter] as string;
+        if (!SiloAddress.TryParse(value, null, out var silo))
+        {
+            await Problems.Invalid(context, SiloAddressField, "Must be a silo's address as the dashboard lists it (host:port@generation).").ExecuteAsync(context);
+            return;
+        }
+
+        var hosts = await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: false);
+        if (!hosts.ContainsKey(silo))
+        {
+            await Problems.Status(StatusCodes.Status404NotFound, "Not found", $"The cluster has no silo {value}.").ExecuteAsync(context);
+            return;
+        }
+
+        await shown(context);
     }
 
     private static async Task AuditedAsync(HttpContext context, RequestDelegate shown, string what)

@@ -258,7 +258,7 @@ public static class OpenApiContract
         }
         else if (type == typeof(EventTypeResponse))
         {
-            SetEnum(schema, "childId", ["notallowed", "optional", "required"]);
+            SetEnum(schema, "childId", WireName.All<ChildIdRule>());
         }
         else if (type == typeof(ChildRiskView))
         {

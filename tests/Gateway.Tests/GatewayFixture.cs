@@ -170,6 +170,28 @@ public class GatewayFixture : IAsyncLifetime
         return new RunningGateway(app, httpPort);
     }
 
+    /// <summary>
+    /// Starts <paramref name="count"/> more gateways as <see cref="StartAnotherGatewayAsync"/> does, all built first and then
+    /// started at once, as gateways behind one address starting together after a deployment. The test disposes them.
+    /// </summary>
+    public async Task<RunningGateway[]> StartOtherGatewaysTogetherAsync(int count, params string[] settings)
+    {
+        if (_hosting != SiloHosting.External)
+        {
+            throw new InvalidOperationException("Another gateway joins the fixture's silo as an Orleans client: external topology only.");
+        }
+
+        var built = new List<(WebApplication App, int HttpPort)>();
+        for (var i = 0; i < count; i++)
+        {
+            var httpPort = LoopbackPorts.Free();
+            built.Add((await BuildGatewayAsync(httpPort, LoopbackPorts.Free(), [.. _settings, .. settings], configure: false), httpPort));
+        }
+
+        await Task.WhenAll(built.Select(b => Task.Run(() => b.App.StartAsync())));
+        return [.. built.Select(b => new RunningGateway(b.App, b.HttpPort))];
+    }
+
     private async Task<WebApplication> BuildGatewayAsync(int httpPort, int grpcPort, string[] settings, bool configure)
     {
         var gatewayBuilder = WebApplication.CreateBuilder(new WebApplicationOptions

@@ -1,0 +1,76 @@
+using System.Net;
+using Google.Protobuf;
+using Grpc.Core;
+using QpActors.Gateway.Grpc.V1;
+
+namespace QpActors.Gateway.Tests;
+
+/// <summary>
+/// A method a <c>/v1</c> route does not take is 405 with <c>Allow</c> naming the ones it does and a problem body, on every
+/// route the OpenAPI document lists, the two-segment ones among them (<c>/v1/contacts</c> has the shape of gRPC's catch-all
+/// for unknown services, <c>{service}/{method}</c>); gRPC keeps answering as gRPC does.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class MethodNotAllowedTests(GatewayFixture gateway)
+{
+    private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    [Fact]
+    public async Task Every_documented_route_answers_a_method_it_does_not_take_with_405_allow_and_a_problem()
+    {
+        using var document = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+        var paths = (await ContactApiTests.Json(document)).GetProperty("paths").EnumerateObject()
+            .Select(p => (Template: p.Name, Allowed: p.Value.EnumerateObject().Select(m => m.Name.ToUpperInvariant()).ToHashSet()))
+            .ToList();
+        Assert.Contains(paths, p => p.Template == "/v1/contacts");
+        Assert.Contains(paths, p => p.Template == "/v1/event-types");
+
+        var checkedCount = 0;
+        var wrong = new List<string>();
+        foreach (var (template, allowed) in paths)
+        {
+            var path = template.Replace("{familyId}", "f-" + Ids.Short(), StringComparison.Ordinal)
+                .Replace("{wardCode}", "queens-park", StringComparison.Ordinal)
+                .Replace("{areaId}", "north-westminster", StringComparison.Ordinal);
+            foreach (var method in Methods.Where(m => !allowed.Contains(m)))
+            {
+                // An administrator's token: the answer is about the method, whoever asks.
+                using var response = await gateway.SendAsync(new HttpMethod(method), path, TestCaller.Administrator(), method is "GET" ? null : "{}");
+                var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? await ContactApiTests.Json(response) : default;
+                var allow = string.Join(", ", response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+                if (response.StatusCode != HttpStatusCode.MethodNotAllowed
+                    || allow != string.Join(", ", allowed.Order(StringComparer.Ordinal))
+                    || problem.ValueKind != System.Text.Json.JsonValueKind.Object
+                    || problem.GetProperty("status").GetInt32() != 405
+                    || problem.GetProperty("type").GetString() != "https://tools.ietf.org/html/rfc9110#section-15.5.6")
+                {
+                    wrong.Add($"{method} {template}: {(int)response.StatusCode}, Allow: {allow}, {response.Content.Headers.ContentType?.MediaType}");
+                }
+
+                checkedCount++;
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+        Assert.True(checkedCount >= 50, $"only {checkedCount} route and method pairs checked");
+    }
+
+    [Theory]
+    [InlineData("qp.v1.AuditService", "NoSuchMethod")]
+    [InlineData("qp.v1.NoSuchService", "Query")]
+    public async Task Grpc_calls_still_work_and_an_unknown_service_or_method_is_unimplemented(string service, string method)
+    {
+        var administrator = gateway.GrpcHeaders(TestCaller.Administrator());
+        var audit = new AuditService.AuditServiceClient(gateway.Grpc);
+        Assert.NotNull(await audit.QueryAsync(new AuditQueryRequest { PageSize = 1 }, administrator));
+
+        var marshaller = Marshallers.Create(r => r.ToByteArray(), AuditQueryRequest.Parser.ParseFrom);
+        using var unknown = gateway.Grpc.CreateCallInvoker().AsyncUnaryCall(
+            new Method<AuditQueryRequest, AuditQueryRequest>(MethodType.Unary, service, method, marshaller, marshaller),
+            null,
+            new CallOptions(administrator),
+            new AuditQueryRequest { PageSize = 1 });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => unknown.ResponseAsync);
+        Assert.Equal(StatusCode.Unimplemented, refused.StatusCode);
+    }
+}
