@@ -44,9 +44,16 @@ qp_pg_start() {
   qp_pg_log "PostgreSQL 15 listening on 127.0.0.1:$QP_PG_PORT"
 }
 
+# A shell that has only QP_PG_DIR (a fresh one, told where the server lives) finds the binaries again. The folder is
+# removed only once no server runs in it: deleting a running server's files would leave it serving from nothing.
 qp_pg_stop() {
   [[ -n "${QP_PG_DIR:-}" ]] || return 0
+  [[ -x "${QP_PG_BIN:-}/pg_ctl" ]] || QP_PG_BIN="$(qp_pg_find_bin)"
   runuser -u postgres -- "$QP_PG_BIN/pg_ctl" -D "$QP_PG_DIR/db" -m fast -w stop >/dev/null 2>&1 || true
+  if [[ -f "$QP_PG_DIR/db/postmaster.pid" ]]; then
+    qp_pg_log "the server in $QP_PG_DIR did not stop; its folder is kept"
+    return 1
+  fi
   rm -rf "$QP_PG_DIR"
   QP_PG_DIR=""
 }
