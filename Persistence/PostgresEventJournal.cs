@@ -672,7 +672,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             var rows = byKey.Values.OrderBy(e => e.EntryKey, StringComparer.Ordinal).ToList();
-            var command = new NpgsqlBatchCommand(UpsertWardEntries);
+            batch.BatchCommands.Add(WardEntriesCommand(UpsertWardEntries, rows));
+        }
+
+        // The upsert and the restatement take the same parameters: the rows' columns in their unnest's order, then the time.
+        private NpgsqlBatchCommand WardEntriesCommand(string statement, List<WardEntry> rows)
+        {
+            var command = new NpgsqlBatchCommand(statement);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.EntryKey);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.WardCode);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Kind);
@@ -680,7 +686,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
             AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
-            batch.BatchCommands.Add(command);
+            return command;
         }
 
         private void AddRestated(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
@@ -704,14 +710,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(prune.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
             batch.BatchCommands.Add(prune);
 
-            var command = new NpgsqlBatchCommand(RestateWardEntries);
-            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.EntryKey);
-            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.WardCode);
-            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Kind);
-            AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
-            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
-            AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
-            batch.BatchCommands.Add(command);
+            batch.BatchCommands.Add(WardEntriesCommand(RestateWardEntries, rows));
         }
 
         private void AddDepartures(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
