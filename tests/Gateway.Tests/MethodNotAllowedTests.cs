@@ -1,7 +1,12 @@
 using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using QpActors.Gateway.Grpc.V1;
+using QpActors.Gateway.Http;
 
 namespace QpActors.Gateway.Tests;
 
@@ -53,6 +58,30 @@ public sealed class MethodNotAllowedTests(GatewayFixture gateway)
 
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
         Assert.True(checkedCount >= 50, $"only {checkedCount} route and method pairs checked");
+    }
+
+    // A refusal that took every method would meet every request its route takes as a second candidate, and routing
+    // allocates to choose between two (about 180 B a request on the risk read): each refusal takes only the others.
+    [Fact]
+    public void A_refusal_takes_no_method_its_route_takes_so_the_route_is_the_one_candidate_for_its_own_methods()
+    {
+        var endpoints = gateway.GatewayServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/v1/", StringComparison.Ordinal) == true)
+            .ToList();
+        var refusals = endpoints.Where(e => e.Metadata.Contains(MethodNotAllowedEndpoints.Marker)).ToList();
+        Assert.NotEmpty(refusals);
+        foreach (var refusal in refusals)
+        {
+            var refused = refusal.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+            Assert.True(refused is { Count: > 0 }, $"{refusal.DisplayName} takes every method");
+            var taken = endpoints
+                .Where(e => e.RoutePattern.RawText == refusal.RoutePattern.RawText && !e.Metadata.Contains(MethodNotAllowedEndpoints.Marker))
+                .SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+                .ToList();
+            Assert.NotEmpty(taken);
+            Assert.Empty(refused.Intersect(taken, StringComparer.OrdinalIgnoreCase));
+            Assert.Contains(HttpMethods.Delete, refused.Concat(taken));
+        }
     }
 
     [Theory]
