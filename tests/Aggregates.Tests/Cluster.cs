@@ -100,12 +100,24 @@ public sealed class Cluster : IAsyncDisposable
         var clock = new FakeTimeProvider(Start);
         var serviceId = "qp-" + Guid.NewGuid().ToString("N");
         var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));
-        var cluster = new Cluster(directory, storage, clock, serviceId, async () =>
+        async Task DropAsync()
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        }, configureSilo);
-        await cluster.DeployAsync();
+        }
+
+        var cluster = new Cluster(directory, storage, clock, serviceId, DropAsync, configureSilo);
+        try
+        {
+            await cluster.DeployAsync();
+        }
+        catch
+        {
+            // A silo that failed to start leaves no cluster for the test to dispose; its database goes all the same.
+            await DropAsync();
+            throw;
+        }
+
         return cluster;
     }
 
@@ -164,7 +176,17 @@ public sealed class Cluster : IAsyncDisposable
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddQpSerialization()));
         var cluster = builder.Build();
-        await cluster.DeployAsync();
+        try
+        {
+            await cluster.DeployAsync();
+        }
+        catch
+        {
+            // The silos that did start would otherwise keep running, holding the store's connections.
+            await cluster.DisposeAsync();
+            throw;
+        }
+
         Silo = cluster;
     }
 }
