@@ -315,13 +315,18 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
         private const string FindExisting = "SELECT event_id, seq FROM qp_events WHERE event_id = ANY($1)";
 
-        private const string UpsertWardEntries = """
+        // Writes each entry over the stored one; the upsert below keeps a newer stored entry, a restatement does not.
+        private const string WriteWardEntries = """
             INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
             SELECT w.entry_key, w.ward_code, w.kind, w.version, w.payload, $6
               FROM unnest($1, $2, $3, $4, $5) AS w(entry_key, ward_code, kind, version, payload)
             ON CONFLICT (entry_key) DO UPDATE
                SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                    payload = excluded.payload, updated_at = excluded.updated_at
+            """;
+
+        private const string UpsertWardEntries = WriteWardEntries + """
+
              WHERE qp_ward_entries.version < excluded.version
                 OR (qp_ward_entries.version = excluded.version AND qp_ward_entries.payload <> excluded.payload)
             """;
@@ -354,14 +359,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
              WHERE d.entry_key = r.entry_key AND d.version > r.version
             """;
 
-        private const string RestateWardEntries = """
-            INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
-            SELECT w.entry_key, w.ward_code, w.kind, w.version, w.payload, $6
-              FROM unnest($1, $2, $3, $4, $5) AS w(entry_key, ward_code, kind, version, payload)
-            ON CONFLICT (entry_key) DO UPDATE
-               SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
-                   payload = excluded.payload, updated_at = excluded.updated_at
-            """;
+        private const string RestateWardEntries = WriteWardEntries;
 
         // Only a child's repair after a unit in which an id was found taken (see EventVersion) adds this statement.
         private const string RenumberEvents = """

@@ -383,23 +383,21 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
 
             // Only a child's repair after a unit in which an id was found taken (see EventVersion).
             RenumberEvent = Create(connection, "UPDATE qp_events SET entity_version = @p1 WHERE event_id = @p0", 2);
-            UpsertWard = Create(connection, """
+            // Writes the entry over the stored one; the upsert keeps a newer stored entry, a restatement does not.
+            const string writeWard = """
                 INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
                 VALUES (@p0, @p1, @p2, @p3, CAST(@p4 AS TEXT), @p5)
                 ON CONFLICT (entry_key) DO UPDATE
                    SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                        payload = excluded.payload, updated_at = excluded.updated_at
+                """;
+            UpsertWard = Create(connection, writeWard + """
+
                  WHERE excluded.version > qp_ward_entries.version
                     OR (excluded.version = qp_ward_entries.version AND excluded.payload <> qp_ward_entries.payload)
                 """, 6);
             // Only a restating write (see JournalWrite.Restates): the entry and its departures as a rebuild would write them.
-            RestateWard = Create(connection, """
-                INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
-                VALUES (@p0, @p1, @p2, @p3, CAST(@p4 AS TEXT), @p5)
-                ON CONFLICT (entry_key) DO UPDATE
-                   SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
-                       payload = excluded.payload, updated_at = excluded.updated_at
-                """, 6);
+            RestateWard = Create(connection, writeWard, 6);
             DeleteDeparturesAbove = Create(connection, "DELETE FROM qp_ward_departures WHERE entry_key = @p0 AND version > @p1", 2);
             UpsertDeparture = Create(connection, """
                 INSERT INTO qp_ward_departures (ward_code, entry_key, version, left_at)

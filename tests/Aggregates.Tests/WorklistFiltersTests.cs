@@ -165,21 +165,7 @@ public sealed class WorklistChangedSinceTests
         const string ward = "midnight-ward", family = "midnight-f1", child = "midnight-c1";
         var events = new Events(cluster.Clock, "midnight");
         var calendar = ProgrammeCalendar.QueensPark;
-        var today = calendar.DayOf(cluster.Clock.GetUtcNow());
-
-        // A young parent (2 points) with a child born 12 days ago, registered with the centre (-1), the antenatal review
-        // overdue (2): universal. The new birth visit's window closes in a few days with no visit recorded, and the second
-        // overdue review (1 more) takes the family to universal-plus at the programme's midnight, with no event.
-        var registered = cluster.Clock.GetUtcNow().AddDays(-12);
-        await Events.RecordAllAsync(cluster.Client,
-            [
-                events.Make(Domain.Events.EventTypes.FamilyRegistered, family, null, registered,
-                    new System.Text.Json.Nodes.JsonObject { ["wardCode"] = ward, ["housing"] = "social-rented", ["youngParent"] = true }, "service:childrens-centre"),
-                events.Birth(family, child, today.AddDays(-12), ward),
-                events.Registered(family, child, registered.AddHours(2)),
-            ],
-            inFlight: 1);
-        await cluster.DrainAsync();
+        await RecordYoungFamilyWithANewbornAsync(cluster, events, ward, family, child);
         var born = await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50));
         Assert.Equal("universal", Assert.Single(born.Items).SuggestedLevel);
         var bornChangedAt = born.Items[0].RiskChangedAt;
@@ -209,18 +195,7 @@ public sealed class WorklistChangedSinceTests
         await using var cluster = await Cluster.StartAsync();
         const string ward = "between-ward", family = "between-f1", child = "between-c1";
         var events = new Events(cluster.Clock, "between");
-        var calendar = ProgrammeCalendar.QueensPark;
-        var today = calendar.DayOf(cluster.Clock.GetUtcNow());
-        var registered = cluster.Clock.GetUtcNow().AddDays(-12);
-        await Events.RecordAllAsync(cluster.Client,
-            [
-                events.Make(Domain.Events.EventTypes.FamilyRegistered, family, null, registered,
-                    new System.Text.Json.Nodes.JsonObject { ["wardCode"] = ward, ["housing"] = "social-rented", ["youngParent"] = true }, "service:childrens-centre"),
-                events.Birth(family, child, today.AddDays(-12), ward),
-                events.Registered(family, child, registered.AddHours(2)),
-            ],
-            inFlight: 1);
-        await cluster.DrainAsync();
+        await RecordYoungFamilyWithANewbornAsync(cluster, events, ward, family, child);
 
         // The new birth visit's window closes (universal-plus at that midnight) and, days later, with nothing read or
         // ticked in between, a housing concern raises the score again within the same level.
@@ -388,5 +363,25 @@ public sealed class WorklistChangedSinceTests
 
             return context.Invoke();
         }
+    }
+
+    /// <summary>
+    /// A young parent (2 points) with a child born 12 days ago, registered with the centre (-1), the antenatal review
+    /// overdue (2): universal. The new birth visit's window closes in a few days with no visit recorded, and the second
+    /// overdue review (1 more) takes the family to universal-plus at the programme's midnight, with no event.
+    /// </summary>
+    private static async Task RecordYoungFamilyWithANewbornAsync(Cluster cluster, Events events, string ward, string family, string child)
+    {
+        var today = ProgrammeCalendar.QueensPark.DayOf(cluster.Clock.GetUtcNow());
+        var registered = cluster.Clock.GetUtcNow().AddDays(-12);
+        await Events.RecordAllAsync(cluster.Client,
+            [
+                events.Make(Domain.Events.EventTypes.FamilyRegistered, family, null, registered,
+                    new System.Text.Json.Nodes.JsonObject { ["wardCode"] = ward, ["housing"] = "social-rented", ["youngParent"] = true }, "service:childrens-centre"),
+                events.Birth(family, child, today.AddDays(-12), ward),
+                events.Registered(family, child, registered.AddHours(2)),
+            ],
+            inFlight: 1);
+        await cluster.DrainAsync();
     }
 }
