@@ -113,10 +113,7 @@ public static class SiloSetup
         ArgumentNullException.ThrowIfNull(output);
         var settings = QpHostSettings.From(configuration, Directory.GetCurrentDirectory());
         var storage = settings.ToStorageSettings();
-        var where = settings.Storage == StorageMode.Postgres
-            ? $"PostgreSQL database '{new Npgsql.NpgsqlConnectionStringBuilder(storage.ConnectionString).Database}'"
-            : $"SQLite file {Path.Combine(settings.DataDirectory, StorageSettings.EmbeddedFileName)}";
-        await output.WriteLineAsync($"qp migrate: {where}");
+        await output.WriteLineAsync($"qp migrate: {storage.Describe()}");
         var applied = await SchemaMigrator.ApplyAsync(storage, cancellationToken);
         foreach (var migration in applied)
         {
