@@ -89,16 +89,7 @@ public sealed class DeadlineSweepStart(IGrainFactory grains, StorageSettings sto
     }
 
     // The message that says what went wrong, not Orleans' wrapper around it ("still initializing" wraps a timeout).
-    private static string Reason(Exception failure)
-    {
-        var told = failure;
-        while (told is not (JournalUnavailableException or StoreFailedException) && told.InnerException is { } inner)
-        {
-            told = inner;
-        }
-
-        return told is JournalUnavailableException or StoreFailedException ? told.Message : failure.Message;
-    }
+    private static string Reason(Exception failure) => (StoreFailures.Within(failure) ?? failure).Message;
 }
 
 public static class DeadlineSweepStartRegistration

@@ -40,32 +40,13 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
         {
             await SweepAsync();
         }
-        catch (Exception failure) when (StoreFailure(failure) is { } told)
+        catch (Exception failure) when (StoreFailures.Within(failure) is { } told)
         {
             logger.LogWarning(
                 "Review deadlines: the sweep could not finish against {Store} ({Reason}); the deadlines still due stay in " +
                 "qp_deadlines and the next tick, in {Period}, sweeps them", storage.Describe(), told.Message, Period);
             logger.LogDebug(failure, "The sweep's failure");
         }
-    }
-
-    // The store's failure behind a sweep's, if that is what it was: the journal's own, or one a woken grain met.
-    private static Exception? StoreFailure(Exception failure)
-    {
-        for (Exception? e = failure; e is not null; e = e.InnerException)
-        {
-            if (e is JournalUnavailableException or StoreFailedException)
-            {
-                return e;
-            }
-
-            if (e is AggregateException { InnerExceptions.Count: > 0 } many)
-            {
-                return many.InnerExceptions.Select(StoreFailure).FirstOrDefault(f => f is not null);
-            }
-        }
-
-        return null;
     }
 
     public async Task<int> SweepAsync()

@@ -41,6 +41,30 @@ public static class StoreFailures
             _ => null,
         };
     }
+
+    /// <summary>
+    /// The store's failure already told (<see cref="JournalUnavailableException"/> or <see cref="StoreFailedException"/>)
+    /// somewhere inside <paramref name="failure"/>, through Orleans' wrappers and aggregated exceptions; null when there is
+    /// none. A log line then says what the store did rather than what wrapped it.
+    /// </summary>
+    public static Exception? Within(Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is JournalUnavailableException or StoreFailedException)
+            {
+                return e;
+            }
+
+            if (e is AggregateException { InnerExceptions.Count: > 0 } many)
+            {
+                return many.InnerExceptions.Select(Within).FirstOrDefault(f => f is not null);
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>
