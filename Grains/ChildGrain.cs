@@ -89,71 +89,84 @@ public sealed class ChildGrain(
     {
         ArgumentNullException.ThrowIfNull(contacts);
         var receipts = new ContactReceipt?[contacts.Length];
-        var now = time.GetUtcNow();
 
-        // Each new event is assessed on the state it leaves at the instant it was received, as a replay of the journal
-        // would; only the last state's ward contribution and deadline are written, with the events, in one unit.
-        var steps = new List<Step>(contacts.Length);
-        var state = _state;
-        IReadOnlyList<ReviewStatus> reviews = [];
+        // The events whose ids the journal found held by another entity's event: never written, and answered below from
+        // the row that holds the id (rejected). Known only from a commit, so made only when the journal refuses a unit.
+        bool[]? taken = null;
         try
         {
-            for (var i = 0; i < contacts.Length; i++)
+            // A unit the journal refused because one of its ids was taken wrote nothing at all (IEventJournal.AppendAllAsync),
+            // and is planned again without that event: numbered, assessed and counted as a rebuild from the journal will,
+            // so no row, entry or departure is ever stored otherwise. Ids are only ever taken, never freed, so each round
+            // leaves out at least one more event.
+            while (true)
             {
-                var contact = contacts[i];
-                ArgumentNullException.ThrowIfNull(contact, nameof(contacts));
-                if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
+                var now = time.GetUtcNow();
+
+                // Each new event is assessed on the state it leaves at the instant it was received, as a replay of the
+                // journal would; only the last state's ward contribution and deadline are written, with the events, in one unit.
+                var steps = new List<Step>(contacts.Length);
+                var state = _state;
+                IReadOnlyList<ReviewStatus> reviews = [];
+                for (var i = 0; i < contacts.Length; i++)
                 {
-                    receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
-                    continue;
+                    var contact = contacts[i];
+                    ArgumentNullException.ThrowIfNull(contact, nameof(contacts));
+                    if (!string.Equals(contact.ChildId, ChildId, StringComparison.Ordinal))
+                    {
+                        receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("childId", "the event is for another child")]);
+                        continue;
+                    }
+
+                    if (taken is not null && taken[i])
+                    {
+                        continue;
+                    }
+
+                    var next = state.Apply(contact);
+                    if (next.Version == state.Version)
+                    {
+                        continue; // Already applied: a duplicate, answered from the journal below.
+                    }
+
+                    // The contribution written with the events must already count their contacts.
+                    _services.Add(contact, schedule.Calendar);
+
+                    // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
+                    var at = contact.ReceivedAt;
+                    reviews = schedule.Evaluate(next, at);
+                    var assessment = engine.AssessChild(RiskFacts.ForChild(next, at, schedule, reviews));
+                    steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, at, schedule, reviews), Overdue(reviews)));
+                    state = next;
                 }
 
-                var next = state.Apply(contact);
-                if (next.Version == state.Version)
+                if (steps.Count == 0)
                 {
-                    continue; // Already applied: a duplicate, answered from the journal below.
+                    break;
                 }
 
-                // The contribution written with the events must already count their contacts.
-                _services.Add(contact, schedule.Calendar);
-
-                // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
-                var at = contact.ReceivedAt;
-                reviews = schedule.Evaluate(next, at);
-                var assessment = engine.AssessChild(RiskFacts.ForChild(next, at, schedule, reviews));
-                steps.Add(new Step(i, contact, next, assessment, RiskFacts.NextChange(next, at, schedule, reviews), Overdue(reviews)));
-                state = next;
-            }
-
-            if (steps.Count > 0)
-            {
                 // The ward the events are recorded in and the contribution goes to follows the family the child now names.
                 await LearnFamilyWardAsync(state);
                 var current = Current(steps[^1], reviews, now);
                 var writes = CommitWrites(steps, current, now, out var contribution, out var contributionJson);
                 var appended = await journal.AppendAllAsync(writes);
-                if (!Committed(steps, appended, current, contribution, contributionJson, receipts, out var renumbered))
+                if (Array.TrueForAll(appended, static a => a.Inserted))
                 {
-                    // Before anything else is answered: a retry of an event after the held id then finds the version its
-                    // receipt gave, which is what a rebuild from the journal counts.
-                    if (renumbered.Count > 0)
-                    {
-                        await journal.AppendAsync(new JournalWrite(null, [], [], [], null, renumbered));
-                    }
-
-                    // The unit's ward entry counted the refused event at a version above any the rebuilt child reports
-                    // until it has recorded as many events again, so an ordinary write of the rebuilt one would be ignored
-                    // and a ward reloading in the meantime would count the refused event: this one replaces it.
-                    await LoadAsync(CancellationToken.None);
-                    await TickAsync(restate: true);
+                    Committed(steps, current, contribution, contributionJson, receipts);
+                    break;
                 }
+
+                Refused(steps, appended, taken ??= new bool[contacts.Length]);
+
+                // The tallies counted the refused unit's events before the commit: they, and the rest, come back from the journal.
+                await LoadAsync(CancellationToken.None);
             }
         }
         catch
         {
-            // The tallies count events before their commit, and a reload or a tick may have stopped half-way: whatever
-            // failed, memory may hold what the journal does not. Orleans drops this activation once the call returns,
-            // and the next call activates the child afresh from the journal.
+            // The tallies count events before their commit, and a reload may have stopped half-way: whatever failed, memory
+            // may hold what the journal does not. Orleans drops this activation once the call returns, and the next call
+            // activates the child afresh from the journal.
             DeactivateOnIdle();
             throw;
         }
@@ -164,6 +177,29 @@ public sealed class ChildGrain(
         }
 
         return answer(receipts!);
+    }
+
+    /// <summary>Marks in <paramref name="taken"/> the events of a refused unit whose ids the journal holds for another entity.</summary>
+    private void Refused(List<Step> steps, AppendResult[] appended, bool[] taken)
+    {
+        var found = false;
+        for (var k = 0; k < steps.Count; k++)
+        {
+            if (appended[k].Inserted)
+            {
+                throw new InvalidOperationException($"The journal wrote part of a unit of child {ChildId}.");
+            }
+
+            if (appended[k].Taken)
+            {
+                taken[steps[k].Index] = found = true;
+            }
+        }
+
+        if (!found)
+        {
+            throw new InvalidOperationException($"The journal refused a unit of child {ChildId} naming no taken id.");
+        }
     }
 
     /// <summary>
@@ -211,68 +247,24 @@ public sealed class ChildGrain(
         return writes;
     }
 
-    /// <summary>
-    /// Takes on the state the committed events leave and tells the ward and the family; false when the journal
-    /// already held one of the ids though this child had not applied it (another entity's event with the same id).
-    /// The rest committed then, and the child must rebuild from the journal and rewrite its derived rows. Each step was
-    /// numbered one above the one before, the held one included, so every event after it was stored one version too high
-    /// per held id before it: its receipt carries the version a rebuild counts, and <paramref name="renumbered"/> the rows
-    /// to set to it.
-    /// </summary>
-    private bool Committed(
-        List<Step> steps, AppendResult[] appended, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts,
-        out List<EventVersion> renumbered)
+    /// <summary>Takes on the state the committed events leave and tells the ward and the family.</summary>
+    private void Committed(List<Step> steps, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)
     {
-        renumbered = [];
-        if (Array.TrueForAll(appended, a => a.Inserted))
+        foreach (var step in steps)
         {
-            foreach (var step in steps)
-            {
-                // As a replay: time passes under the state before the event up to its receipt, then the event is observed
-                // there with its own assessment (and the timeline's next question answered from its own next change).
-                var at = step.Contact.ReceivedAt;
-                _timeline.AdvanceTo(at);
-                _state = step.State;
-                _committed = (step.State, at, step.Deadline);
-                _timeline.Observe(at, step.Contact.EventId, step.Assessment);
-                receipts[step.Index] = new ContactReceipt(step.Contact.EventId, ReceiptStatus.Accepted, step.State.Version, []);
-            }
-
-            _committed = (current.State, current.At, current.Deadline);
-            Publish(contribution, contributionJson);
-            NotifyOthers(steps);
-            return true;
+            // As a replay: time passes under the state before the event up to its receipt, then the event is observed
+            // there with its own assessment (and the timeline's next question answered from its own next change).
+            var at = step.Contact.ReceivedAt;
+            _timeline.AdvanceTo(at);
+            _state = step.State;
+            _committed = (step.State, at, step.Deadline);
+            _timeline.Observe(at, step.Contact.EventId, step.Assessment);
+            receipts[step.Index] = new ContactReceipt(step.Contact.EventId, ReceiptStatus.Accepted, step.State.Version, []);
         }
 
-        var inserted = new List<Step>(steps.Count);
-        var held = 0;
-        for (var k = 0; k < steps.Count; k++)
-        {
-            if (!appended[k].Inserted)
-            {
-                held++;
-                continue;
-            }
-
-            var version = steps[k].State.Version - held;
-            receipts[steps[k].Index] = new ContactReceipt(steps[k].Contact.EventId, ReceiptStatus.Accepted, version, []);
-            inserted.Add(steps[k]);
-            if (held > 0)
-            {
-                renumbered.Add(new EventVersion(steps[k].Contact.EventId, version));
-            }
-        }
-
-        // The events that committed are told as any are, or the family would learn of them only when it next catches up
-        // from the journal (before a read, at most once a minute) and its worklist entry would lag until then. A step after
-        // the held id was assessed on a state that counted it, so the version it is told with (the step's own, not its
-        // receipt's) is above the family's copy of the child and the family assesses that step itself rather than adopting it.
-        if (inserted.Count > 0)
-        {
-            NotifyOthers(inserted);
-        }
-
-        return false;
+        _committed = (current.State, current.At, current.Deadline);
+        Publish(contribution, contributionJson);
+        NotifyOthers(steps);
     }
 
     private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>
@@ -299,27 +291,17 @@ public sealed class ChildGrain(
         return Task.FromResult(View(now));
     }
 
-    public Task TickAsync() => TickAsync(restate: false);
-
-    /// <param name="restate">
-    /// Only after a unit in which an id was found taken: the contribution replaces the stored entry whatever its version,
-    /// with the departure from the ward the child was last reported to, as a rebuild from the journal would write them
-    /// (see <see cref="JournalWrite.Restates"/>).
-    /// </param>
-    private async Task TickAsync(bool restate)
+    public async Task TickAsync()
     {
         var now = time.GetUtcNow();
         _timeline.AdvanceTo(now);
         var contribution = Contribution(_state, now, out var json);
         var deadline = RiskFacts.NextChange(_state, now, schedule);
-        await journal.AppendAsync(restate
-            ? new JournalWrite(null, contribution is null ? [] : [contribution], [new Deadline(EntityKey, deadline)], [],
-                WardDeparture.From(_publishedWard, contribution), Restates: true)
-            : new JournalWrite(
-                null,
-                contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
-                [new Deadline(EntityKey, deadline)],
-                []));
+        await journal.AppendAsync(new JournalWrite(
+            null,
+            contribution is null || Fingerprint(json) == _publishedContribution ? [] : [contribution],
+            [new Deadline(EntityKey, deadline)],
+            []));
         _committed = (_state, now, deadline);
         Publish(contribution, json);
         if (_state.FamilyId is { } familyId)

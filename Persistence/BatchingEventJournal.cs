@@ -12,9 +12,11 @@ internal abstract class JournalBatchWriter : IAsyncDisposable
 {
     /// <summary>
     /// Writes all of <paramref name="writes"/> in one transaction and commits, or throws
-    /// with nothing written. Results are in the order of the writes.
+    /// with nothing written. Results are in the order of the writes. <paramref name="units"/> are the callers' units of
+    /// more than one write (<see cref="IEventJournal.AppendAllAsync"/>), in order; a unit one of whose event ids is
+    /// already stored writes none of its events, ward entries, departures or deadlines (its audit entries still go).
     /// </summary>
-    public abstract Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes);
+    public abstract Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units);
 
     /// <summary>
     /// Whether <paramref name="failure"/> of <see cref="WriteAsync"/> leaves the outcome unknown: the
@@ -24,6 +26,18 @@ internal abstract class JournalBatchWriter : IAsyncDisposable
     public virtual bool LeavesOutcomeUnknown(Exception failure) => false;
 
     public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>
+/// A caller's unit of <see cref="Count"/> writes from <see cref="Start"/> in a batch: only units of more than one write
+/// are named, since a single write already commits whole or, when its event id is stored, with its audit entries alone.
+/// </summary>
+internal readonly record struct JournalUnit(int Start, int Count)
+{
+    public int End => Start + Count;
+
+    /// <summary>The units a batch of one caller's <paramref name="writes"/> holds: one, or none for a single write.</summary>
+    public static IReadOnlyList<JournalUnit> Of(IReadOnlyList<JournalWrite> writes) => writes.Count > 1 ? [new JournalUnit(0, writes.Count)] : [];
 }
 
 /// <summary>
@@ -205,6 +219,9 @@ internal abstract class BatchingEventJournal : IEventJournal
         var batch = new List<PendingWrite>(Math.Min(maxBatchSize, 1024));
         var writes = new List<JournalWrite>(batch.Capacity);
 
+        // Kept and cleared rather than made per batch: most batches hold no unit of several writes.
+        var units = new List<JournalUnit>();
+
         // Ends once the queue is completed and drained, so disposal loses nothing queued.
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -212,23 +229,29 @@ internal abstract class BatchingEventJournal : IEventJournal
             while (writes.Count < maxBatchSize && reader.TryRead(out var pending))
             {
                 batch.Add(pending);
+                if (pending.Writes.Length > 1)
+                {
+                    units.Add(new JournalUnit(writes.Count, pending.Writes.Length));
+                }
+
                 writes.AddRange(pending.Writes);
             }
 
             if (batch.Count > 0)
             {
-                await CommitAsync(writer, batch, writes).ConfigureAwait(false);
+                await CommitAsync(writer, batch, writes, units).ConfigureAwait(false);
                 batch.Clear();
                 writes.Clear();
+                units.Clear();
             }
         }
     }
 
-    private async Task CommitAsync(JournalBatchWriter writer, List<PendingWrite> batch, List<JournalWrite> writes)
+    private async Task CommitAsync(JournalBatchWriter writer, List<PendingWrite> batch, List<JournalWrite> writes, List<JournalUnit> units)
     {
         try
         {
-            var results = await TimedWriteAsync(writer, writes).ConfigureAwait(false);
+            var results = await TimedWriteAsync(writer, writes, units).ConfigureAwait(false);
             var offset = 0;
             foreach (var pending in batch)
             {
@@ -260,7 +283,7 @@ internal abstract class BatchingEventJournal : IEventJournal
         {
             try
             {
-                Complete(pending, await TimedWriteAsync(writer, pending.Writes).ConfigureAwait(false));
+                Complete(pending, await TimedWriteAsync(writer, pending.Writes, JournalUnit.Of(pending.Writes)).ConfigureAwait(false));
             }
             catch (Exception ex)
             {
@@ -269,13 +292,13 @@ internal abstract class BatchingEventJournal : IEventJournal
         }
     }
 
-    private async Task<AppendResult[]> TimedWriteAsync(JournalBatchWriter writer, IReadOnlyList<JournalWrite> writes)
+    private async Task<AppendResult[]> TimedWriteAsync(JournalBatchWriter writer, IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units)
     {
         var started = Stopwatch.GetTimestamp();
         var committed = false;
         try
         {
-            var results = await writer.WriteAsync(writes).ConfigureAwait(false);
+            var results = await writer.WriteAsync(writes, units).ConfigureAwait(false);
             committed = true;
             Interlocked.Increment(ref batchesCommitted);
             return results;

@@ -15,7 +15,13 @@ public interface IEventJournal : IAsyncDisposable
 
     /// <summary>
     /// Queues <paramref name="writes"/> as one unit: they commit in the same transaction (possibly shared
-    /// with other callers' writes), in order, or not at all. Results are in the order of the writes.
+    /// with other callers' writes), in order, or not at all. Results are in the order of the writes. A unit one of whose
+    /// event ids is already stored (or taken earlier in the same commit) is not at all too: none of its events, ward
+    /// entries, departures or deadlines are written (its audit entries are, as for any write), each write whose id is
+    /// stored answers <see cref="AppendResult.Inserted"/> false with the stored row's seq, and every other answers
+    /// <see cref="AppendResult.Withheld"/>. The caller learns which ids are taken and may send the unit again without
+    /// them, so nothing the store holds was counted on an event it refused. Other callers' writes in the same commit are
+    /// not affected.
     /// </summary>
     Task<AppendResult[]> AppendAllAsync(IReadOnlyList<JournalWrite> writes, CancellationToken ct = default);
 

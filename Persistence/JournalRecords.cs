@@ -117,21 +117,14 @@ public sealed record AuditEntry(
 /// none of it does. If <see cref="Event"/> is a duplicate (its event id is already stored)
 /// the ward entries and deadlines are not applied; audit entries always are, because the
 /// attempt itself is something that happened. <see cref="Departures"/> are set only by a write that moves an entity
-/// to another ward, and are applied with its ward entries. <see cref="Renumbered"/> is set only by a child repairing a
-/// unit in which an event's id was found taken (see <see cref="EventVersion"/>), and so is <see cref="Restates"/>: that
-/// unit's ward entry was written at a version counted on a state that held the refused event, above every version the
-/// child, rebuilt from its rows, reports until it has recorded as many events again. A restating write's entries then
-/// replace the stored ones whatever their version, and any departure of the same entry above its version goes (it was
-/// written by that unit, at the same too high version). No other write restates: versions only rise.
+/// to another ward, and are applied with its ward entries. A stored entry is only ever replaced by a newer version.
 /// </summary>
 public sealed record JournalWrite(
     JournalEvent? Event,
     IReadOnlyList<WardEntry> WardEntries,
     IReadOnlyList<Deadline> Deadlines,
     IReadOnlyList<AuditEntry> AuditEntries,
-    IReadOnlyList<WardDeparture>? Departures = null,
-    IReadOnlyList<EventVersion>? Renumbered = null,
-    bool Restates = false)
+    IReadOnlyList<WardDeparture>? Departures = null)
 {
     /// <summary>A write holding just an event.</summary>
     public static JournalWrite ForEvent(JournalEvent journalEvent) => new(journalEvent, [], [], []);
@@ -143,19 +136,17 @@ public sealed record JournalWrite(
 /// <summary>
 /// The outcome of an append. <see cref="Inserted"/> is false when the event id was already
 /// stored; <see cref="Seq"/> is then the stored row's seq. A write without an event gives
-/// Inserted=false, Seq=0.
+/// Inserted=false, Seq=0, and so does an event of a unit that was not written because another of its ids was stored
+/// (<see cref="Withheld"/>).
 /// </summary>
-public sealed record AppendResult(bool Inserted, long Seq);
+public sealed record AppendResult(bool Inserted, long Seq)
+{
+    /// <summary>An event of a unit that met a stored id elsewhere in it: not written, and its id not stored.</summary>
+    public static AppendResult Withheld { get; } = new(false, 0);
 
-/// <summary>
-/// The entity version a stored event's row should carry, set again: the one change the journal makes to an event row. A
-/// child hands its events to the journal as one unit, each numbered one above the one before; when an id in the unit is
-/// already stored (another entity's event), that event is not inserted and the rows after it carry numbers one too high
-/// for each such event. The child then writes the numbers a rebuild from its rows gives, which its receipts carry, in the
-/// commit that follows at once (the child answers no other call meanwhile). Only that rare unit pays: no other write
-/// carries any.
-/// </summary>
-public sealed record EventVersion(string EventId, long EntityVersion);
+    /// <summary>Whether the write's event id is held by a stored row that this write did not insert.</summary>
+    public bool Taken => !Inserted && Seq != 0;
+}
 
 /// <summary>Events of one child, family, champion or recorder, in seq order.</summary>
 public sealed record EventQuery

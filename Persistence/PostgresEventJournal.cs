@@ -315,18 +315,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
         private const string FindExisting = "SELECT event_id, seq FROM qp_events WHERE event_id = ANY($1)";
 
-        // Writes each entry over the stored one; the upsert below keeps a newer stored entry, a restatement does not.
-        private const string WriteWardEntries = """
+        private const string UpsertWardEntries = """
             INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
             SELECT w.entry_key, w.ward_code, w.kind, w.version, w.payload, $6
               FROM unnest($1, $2, $3, $4, $5) AS w(entry_key, ward_code, kind, version, payload)
             ON CONFLICT (entry_key) DO UPDATE
                SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                    payload = excluded.payload, updated_at = excluded.updated_at
-            """;
-
-        private const string UpsertWardEntries = WriteWardEntries + """
-
              WHERE qp_ward_entries.version < excluded.version
                 OR (qp_ward_entries.version = excluded.version AND qp_ward_entries.payload <> excluded.payload)
             """;
@@ -351,22 +346,9 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                AND d.ward_code = e.ward_code AND d.entry_key = e.entry_key AND d.version < e.version
             """;
 
-        // Only a restating write (see JournalWrite.Restates) adds these two: the entry and its departures as a rebuild
-        // would write them, whatever the unit before the repair wrote.
-        private const string DeleteDeparturesAbove = """
-            DELETE FROM qp_ward_departures AS d
-             USING unnest($1, $2) AS r(entry_key, version)
-             WHERE d.entry_key = r.entry_key AND d.version > r.version
-            """;
-
-        private const string RestateWardEntries = WriteWardEntries;
-
-        // Only a child's repair after a unit in which an id was found taken (see EventVersion) adds this statement.
-        private const string RenumberEvents = """
-            UPDATE qp_events AS e SET entity_version = r.entity_version
-              FROM unnest($1, $2) AS r(event_id, entity_version)
-             WHERE e.event_id = r.event_id
-            """;
+        // Only a unit that met a stored id adds this, for the rows it inserted earlier in the same transaction (see
+        // WithholdUnits): the unit is not written at all.
+        private const string DeleteWithheldEvents = "DELETE FROM qp_events WHERE event_id = ANY($1)";
 
         private const string UpsertDeadlines = """
             INSERT INTO qp_deadlines (entity_key, due_at)
@@ -384,6 +366,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
              ORDER BY a.ord
             """;
 
+        /// <summary>
+        /// The batch met a repeat of an id that a unit withheld in the same batch had inserted: thrown before anything is
+        /// committed, so that each caller's writes are tried alone.
+        /// </summary>
+        private sealed class WrittenAloneException(string eventId)
+            : Exception($"Event {eventId} repeats an id a withheld unit of the same batch had inserted; the batch's units are written one by one.");
+
         private NpgsqlConnection? connection;
 
         // Npgsql reports a broken connection or a timeout as an NpgsqlException that is not a PostgresException
@@ -391,7 +380,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         public override bool LeavesOutcomeUnknown(Exception failure) =>
             failure is NpgsqlException and not PostgresException || failure is IOException or TimeoutException;
 
-        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
+        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units)
         {
             var open = await EnsureOpenAsync().ConfigureAwait(false);
             if (!RepeatsAnEventId(writes))
@@ -407,7 +396,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
                 }
             }
 
-            return await WriteCheckingDuplicatesAsync(open, writes).ConfigureAwait(false);
+            return await WriteCheckingDuplicatesAsync(open, writes, units).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -440,9 +429,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             AddWardEntries(batch, writes, accepted);
-            AddRestated(batch, writes, accepted);
             AddDepartures(batch, writes, accepted);
-            AddRenumbered(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
             AddAudit(batch, writes);
             if (batch.BatchCommands.Count == 0)
@@ -483,19 +470,19 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
 
         /// <summary>
         /// When the batch holds a stored event id or repeats one: an explicit transaction in
-        /// which the events go first, and ward entries and deadlines follow only for the new ones.
+        /// which the events go first, and ward entries and deadlines follow only for the new ones
+        /// (and only for units all of whose events are new).
         /// </summary>
-        private async Task<AppendResult[]> WriteCheckingDuplicatesAsync(NpgsqlConnection open, IReadOnlyList<JournalWrite> writes)
+        private async Task<AppendResult[]> WriteCheckingDuplicatesAsync(NpgsqlConnection open, IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units)
         {
             await using var transaction = await open.BeginTransactionAsync().ConfigureAwait(false);
             var results = new AppendResult[writes.Count];
             var accepted = await InsertEventsAsync(open, transaction, writes, results).ConfigureAwait(false);
 
             await using var batch = new NpgsqlBatch(open, transaction);
+            WithholdUnits(batch, writes, units, accepted, results);
             AddWardEntries(batch, writes, accepted);
-            AddRestated(batch, writes, accepted);
             AddDepartures(batch, writes, accepted);
-            AddRenumbered(batch, writes, accepted);
             AddDeadlines(batch, writes, accepted);
             AddAudit(batch, writes);
             if (batch.BatchCommands.Count > 0)
@@ -519,6 +506,71 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// A unit one of whose events was not inserted (its id stored, or taken earlier in this batch) is written not at
+        /// all: the rows it did insert go again in this transaction, and none of its writes is accepted. Runs only on the
+        /// path that already met a stored id, so a batch with none pays nothing for it.
+        /// </summary>
+        private static void WithholdUnits(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units, bool[] accepted, AppendResult[] results)
+        {
+            List<string>? removed = null;
+            foreach (var unit in units)
+            {
+                var whole = true;
+                for (var k = unit.Start; k < unit.End && whole; k++)
+                {
+                    whole = writes[k].Event is null || results[k].Inserted;
+                }
+
+                if (whole)
+                {
+                    continue;
+                }
+
+                var inserted = new HashSet<long>();
+                for (var k = unit.Start; k < unit.End; k++)
+                {
+                    accepted[k] = false;
+                    if (results[k].Inserted)
+                    {
+                        (removed ??= []).Add(writes[k].Event!.EventId);
+                        inserted.Add(results[k].Seq);
+                        results[k] = AppendResult.Withheld;
+                    }
+                }
+
+                // An id the unit repeats was found in the unit's own row, which goes: it is not taken either.
+                for (var k = unit.Start; k < unit.End; k++)
+                {
+                    if (inserted.Contains(results[k].Seq))
+                    {
+                        results[k] = AppendResult.Withheld;
+                    }
+                }
+            }
+
+            if (removed is null)
+            {
+                return;
+            }
+
+            // A write of another caller answered as a repeat of a row that now goes would have been inserted, had the
+            // unit not been in this batch: the batch fails as a whole, and each unit is written again alone, where no
+            // other's row can stand in for its own (see BatchingEventJournal.CommitAsync).
+            var gone = removed.ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (results[i].Taken && gone.Contains(writes[i].Event!.EventId))
+                {
+                    throw new WrittenAloneException(writes[i].Event!.EventId);
+                }
+            }
+
+            var delete = new NpgsqlBatchCommand(DeleteWithheldEvents);
+            AddByPosition(delete.Parameters, removed.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+            batch.BatchCommands.Add(delete);
         }
 
         public override async ValueTask DisposeAsync()
@@ -650,7 +702,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             var byKey = new Dictionary<string, WardEntry>(StringComparer.Ordinal);
             for (var i = 0; i < writes.Count; i++)
             {
-                if (!accepted[i] || writes[i].Restates)
+                if (!accepted[i])
                 {
                     continue;
                 }
@@ -670,13 +722,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             }
 
             var rows = byKey.Values.OrderBy(e => e.EntryKey, StringComparer.Ordinal).ToList();
-            batch.BatchCommands.Add(WardEntriesCommand(UpsertWardEntries, rows));
-        }
-
-        // The upsert and the restatement take the same parameters: the rows' columns in their unnest's order, then the time.
-        private NpgsqlBatchCommand WardEntriesCommand(string statement, List<WardEntry> rows)
-        {
-            var command = new NpgsqlBatchCommand(statement);
+            var command = new NpgsqlBatchCommand(UpsertWardEntries);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.EntryKey);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.WardCode);
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Kind);
@@ -684,31 +730,7 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             // Text from its UTF-8 bytes: Npgsql sends them as they are, with no string in between.
             AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.Payload.Bytes);
             AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
-            return command;
-        }
-
-        private void AddRestated(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
-        {
-            List<WardEntry>? rows = null;
-            for (var i = 0; i < writes.Count; i++)
-            {
-                if (accepted[i] && writes[i].Restates)
-                {
-                    (rows ??= []).AddRange(writes[i].WardEntries);
-                }
-            }
-
-            if (rows is null || rows.Count == 0)
-            {
-                return;
-            }
-
-            var prune = new NpgsqlBatchCommand(DeleteDeparturesAbove);
-            AddArray(prune.Parameters, NpgsqlDbType.Text, rows, r => r.EntryKey);
-            AddArray(prune.Parameters, NpgsqlDbType.Bigint, rows, r => r.Version);
-            batch.BatchCommands.Add(prune);
-
-            batch.BatchCommands.Add(WardEntriesCommand(RestateWardEntries, rows));
+            batch.BatchCommands.Add(command);
         }
 
         private void AddDepartures(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
@@ -749,28 +771,6 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             var prune = new NpgsqlBatchCommand(DeleteSupersededDepartures);
             AddArray(prune.Parameters, NpgsqlDbType.Text, rows.Select(r => r.Key.Key).Distinct(StringComparer.Ordinal).ToList(), key => key);
             batch.BatchCommands.Add(prune);
-        }
-
-        private static void AddRenumbered(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)
-        {
-            List<EventVersion>? rows = null;
-            for (var i = 0; i < writes.Count; i++)
-            {
-                if (accepted[i] && writes[i].Renumbered is { Count: > 0 } renumbered)
-                {
-                    (rows ??= []).AddRange(renumbered);
-                }
-            }
-
-            if (rows is null)
-            {
-                return;
-            }
-
-            var command = new NpgsqlBatchCommand(RenumberEvents);
-            AddArray(command.Parameters, NpgsqlDbType.Text, rows, r => r.EventId);
-            AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.EntityVersion);
-            batch.BatchCommands.Add(command);
         }
 
         private static void AddDeadlines(NpgsqlBatch batch, IReadOnlyList<JournalWrite> writes, bool[] accepted)

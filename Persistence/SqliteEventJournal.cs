@@ -221,7 +221,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         private SqliteConnection? connection;
         private Statements? statements;
 
-        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
+        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units)
         {
             var s = await EnsureOpenAsync().ConfigureAwait(false);
             var results = new AppendResult[writes.Count];
@@ -230,8 +230,17 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             // Microsoft.Data.Sqlite's async calls complete synchronously; the sync API says so.
             using var transaction = connection!.BeginTransaction(deferred: false);
             s.Enlist(transaction);
-            for (var i = 0; i < writes.Count; i++)
+            var nextUnit = 0;
+            for (var i = 0; i < writes.Count;)
             {
+                if (nextUnit < units.Count && units[nextUnit].Start == i)
+                {
+                    var unit = units[nextUnit++];
+                    WriteUnit(s, writes, unit, results, updatedAt);
+                    i = unit.End;
+                    continue;
+                }
+
                 var write = writes[i];
                 var accepted = true;
                 if (write.Event is { } e)
@@ -244,60 +253,107 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                     results[i] = new AppendResult(false, 0);
                 }
 
-                if (accepted)
-                {
-                    foreach (var entry in write.WardEntries)
-                    {
-                        if (write.Restates)
-                        {
-                            Run(s.DeleteDeparturesAbove, entry.EntryKey, entry.Version);
-                            Run(s.RestateWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
-                        }
-                        else
-                        {
-                            Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
-                        }
-                    }
-
-                    if (write.Renumbered is { } renumbered)
-                    {
-                        foreach (var row in renumbered)
-                        {
-                            Run(s.RenumberEvent, row.EventId, row.EntityVersion);
-                        }
-                    }
-
-                    if (write.Departures is { } departures)
-                    {
-                        foreach (var departure in departures)
-                        {
-                            Run(s.UpsertDeparture, departure.WardCode, departure.EntryKey, departure.Version, updatedAt);
-                            Run(s.DeleteSupersededDeparture, departure.EntryKey);
-                        }
-                    }
-
-                    foreach (var deadline in write.Deadlines)
-                    {
-                        if (deadline.DueAt is { } due)
-                        {
-                            Run(s.UpsertDeadline, deadline.EntityKey, JournalTime.ToText(due));
-                        }
-                        else
-                        {
-                            Run(s.DeleteDeadline, deadline.EntityKey);
-                        }
-                    }
-                }
-
-                foreach (var a in write.AuditEntries)
-                {
-                    Run(s.InsertAudit, JournalTime.ToText(a.At), a.UserId, a.Role, a.Action, a.FamilyId, a.ChildId,
-                        a.Purpose, a.BreakGlass ? 1L : 0L, a.Reason, a.Detail);
-                }
+                WriteDerived(s, write, accepted, updatedAt);
+                i++;
             }
 
             transaction.Commit();
             return results;
+        }
+
+        /// <summary>
+        /// A unit of several writes: its events go in first, and only if every one of them is new do its ward entries,
+        /// departures and deadlines follow; else the rows it inserted go again, in this transaction, so nothing of it is
+        /// stored (<see cref="IEventJournal.AppendAllAsync"/>). A unit with no stored id costs no statement more than its
+        /// writes one by one.
+        /// </summary>
+        private static void WriteUnit(Statements s, IReadOnlyList<JournalWrite> writes, JournalUnit unit, AppendResult[] results, string updatedAt)
+        {
+            var whole = true;
+            for (var k = unit.Start; k < unit.End; k++)
+            {
+                if (writes[k].Event is { } e)
+                {
+                    results[k] = InsertEvent(s, e);
+                    whole &= results[k].Inserted;
+                }
+                else
+                {
+                    results[k] = new AppendResult(false, 0);
+                }
+            }
+
+            if (!whole)
+            {
+                Withhold(s, writes, unit, results);
+            }
+
+            for (var k = unit.Start; k < unit.End; k++)
+            {
+                WriteDerived(s, writes[k], whole, updatedAt);
+            }
+        }
+
+        private static void Withhold(Statements s, IReadOnlyList<JournalWrite> writes, JournalUnit unit, AppendResult[] results)
+        {
+            HashSet<long>? removed = null;
+            for (var k = unit.Start; k < unit.End; k++)
+            {
+                if (results[k].Inserted)
+                {
+                    Run(s.DeleteEvent, writes[k].Event!.EventId);
+                    (removed ??= []).Add(results[k].Seq);
+                    results[k] = AppendResult.Withheld;
+                }
+            }
+
+            // An id the unit repeats was found in the unit's own row, which is gone: it is not taken either.
+            for (var k = unit.Start; k < unit.End; k++)
+            {
+                if (removed is not null && removed.Contains(results[k].Seq))
+                {
+                    results[k] = AppendResult.Withheld;
+                }
+            }
+        }
+
+        /// <summary>What a write stores beside its event: its ward entries, departures and deadlines if it is accepted; its audit entries always.</summary>
+        private static void WriteDerived(Statements s, JournalWrite write, bool accepted, string updatedAt)
+        {
+            if (accepted)
+            {
+                foreach (var entry in write.WardEntries)
+                {
+                    Run(s.UpsertWard, entry.EntryKey, entry.WardCode, entry.Kind, entry.Version, entry.Payload.Bytes, updatedAt);
+                }
+
+                if (write.Departures is { } departures)
+                {
+                    foreach (var departure in departures)
+                    {
+                        Run(s.UpsertDeparture, departure.WardCode, departure.EntryKey, departure.Version, updatedAt);
+                        Run(s.DeleteSupersededDeparture, departure.EntryKey);
+                    }
+                }
+
+                foreach (var deadline in write.Deadlines)
+                {
+                    if (deadline.DueAt is { } due)
+                    {
+                        Run(s.UpsertDeadline, deadline.EntityKey, JournalTime.ToText(due));
+                    }
+                    else
+                    {
+                        Run(s.DeleteDeadline, deadline.EntityKey);
+                    }
+                }
+            }
+
+            foreach (var a in write.AuditEntries)
+            {
+                Run(s.InsertAudit, JournalTime.ToText(a.At), a.UserId, a.Role, a.Action, a.FamilyId, a.ChildId,
+                    a.Purpose, a.BreakGlass ? 1L : 0L, a.Reason, a.Detail);
+            }
         }
 
         public override async ValueTask DisposeAsync()
@@ -381,24 +437,17 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                 """, 11);
             FindSeq = Create(connection, "SELECT seq FROM qp_events WHERE event_id = @p0", 1);
 
-            // Only a child's repair after a unit in which an id was found taken (see EventVersion).
-            RenumberEvent = Create(connection, "UPDATE qp_events SET entity_version = @p1 WHERE event_id = @p0", 2);
-            // Writes the entry over the stored one; the upsert keeps a newer stored entry, a restatement does not.
-            const string writeWard = """
+            // Only in a unit that met a stored id, for a row the unit inserted in the same transaction (see WriteUnit).
+            DeleteEvent = Create(connection, "DELETE FROM qp_events WHERE event_id = @p0", 1);
+            UpsertWard = Create(connection, """
                 INSERT INTO qp_ward_entries (entry_key, ward_code, kind, version, payload, updated_at)
                 VALUES (@p0, @p1, @p2, @p3, CAST(@p4 AS TEXT), @p5)
                 ON CONFLICT (entry_key) DO UPDATE
                    SET ward_code = excluded.ward_code, kind = excluded.kind, version = excluded.version,
                        payload = excluded.payload, updated_at = excluded.updated_at
-                """;
-            UpsertWard = Create(connection, writeWard + """
-
                  WHERE excluded.version > qp_ward_entries.version
                     OR (excluded.version = qp_ward_entries.version AND excluded.payload <> qp_ward_entries.payload)
                 """, 6);
-            // Only a restating write (see JournalWrite.Restates): the entry and its departures as a rebuild would write them.
-            RestateWard = Create(connection, writeWard, 6);
-            DeleteDeparturesAbove = Create(connection, "DELETE FROM qp_ward_departures WHERE entry_key = @p0 AND version > @p1", 2);
             UpsertDeparture = Create(connection, """
                 INSERT INTO qp_ward_departures (ward_code, entry_key, version, left_at)
                 VALUES (@p0, @p1, @p2, @p3)
@@ -429,17 +478,15 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
 
         public SqliteCommand InsertEvent { get; }
         public SqliteCommand FindSeq { get; }
-        public SqliteCommand RenumberEvent { get; }
+        public SqliteCommand DeleteEvent { get; }
         public SqliteCommand UpsertWard { get; }
-        public SqliteCommand RestateWard { get; }
-        public SqliteCommand DeleteDeparturesAbove { get; }
         public SqliteCommand UpsertDeparture { get; }
         public SqliteCommand DeleteSupersededDeparture { get; }
         public SqliteCommand UpsertDeadline { get; }
         public SqliteCommand DeleteDeadline { get; }
         public SqliteCommand InsertAudit { get; }
 
-        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, RenumberEvent, UpsertWard, RestateWard, DeleteDeparturesAbove, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, DeleteEvent, UpsertWard, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
 
         public void Enlist(SqliteTransaction transaction)
         {

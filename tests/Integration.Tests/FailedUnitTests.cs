@@ -21,8 +21,9 @@ public sealed class FailedUnitTests(ClusterFixture fixture)
         var grain = fixture.Client.GetGrain<IChildGrain>(child);
         await grain.RecordAsync(_contacts.Birth(family, child, Today.AddDays(-20)));
 
-        // An id the journal already holds for another entity: the unit commits without it, and the child then reloads
-        // from the journal, which fails here. The tallies counted both events before the commit.
+        // An id the journal already holds for another entity: the journal writes nothing of the unit, and the child then
+        // reloads from the journal to plan it again without that event, which fails here. The tallies counted both events
+        // before the commit.
         var other = _contacts.NewId("f");
         var held = _contacts.FamilyRegistered(other, Now.AddDays(-5));
         await fixture.Client.GetGrain<IFamilyGrain>(other).RecordAsync(held);
@@ -36,9 +37,18 @@ public sealed class FailedUnitTests(ClusterFixture fixture)
             await Assert.ThrowsAnyAsync<Exception>(() => grain.RecordAllAsync([missed, reused]));
         }
 
+        // Nothing of the unit was stored, and nothing of it is counted: the child's one event is the high half of the
+        // version (the low half is the version of its family's ward).
         var contribution = await grain.GetContributionAsync();
         Assert.NotNull(contribution);
-        // The child's two events are the high half of the version; the low half is the version of its family's ward.
+        Assert.Equal(1, contribution.Version >> 32);
+        Assert.Equal(["midwifery"], ContributionJson.Deserialize<ChildContribution>(contribution.Payload).Services.Select(s => s.ServiceId));
+
+        // Sent again, the unit is recorded without the taken id.
+        var receipts = await grain.RecordAllAsync([missed, reused]);
+        Assert.Equal([(ReceiptStatus.Accepted, 2L), (ReceiptStatus.Rejected, 0L)], receipts.Select(r => (r.Status, r.Version)));
+        contribution = await grain.GetContributionAsync();
+        Assert.NotNull(contribution);
         Assert.Equal(2, contribution.Version >> 32);
         var services = ContributionJson.Deserialize<ChildContribution>(contribution.Payload).Services;
         Assert.Equal(["health-visiting", "midwifery"], services.Select(s => s.ServiceId).Order());

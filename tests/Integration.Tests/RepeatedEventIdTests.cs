@@ -87,6 +87,99 @@ public sealed class RepeatedEventIdTests(ClusterFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_store_failure_after_a_unit_met_a_taken_id_leaves_the_store_as_a_rebuild_gives_and_a_retry_records_the_rest()
+    {
+        var (_, child, unit) = await UnitWithATakenIdAsync();
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+
+        // The unit's first commit goes through; whatever the child writes after it, the store refuses.
+        using (var first = fixture.Faults.Appends.Arm(w => w.Event is { } e && e.ChildId == child && e.EventId == unit[1].EventId, FaultKind.Hold))
+        {
+            var call = grain.RecordAllAsync(unit);
+            await first.WhenReachedAsync();
+            using var next = fixture.Faults.Appends.Arm(w => Concerns(w, child));
+            first.Release();
+            await Assert.ThrowsAnyAsync<Exception>(() => call);
+        }
+
+        await StoreAgreesWithARebuildAsync(child);
+
+        // The device sends the batch again, and it is recorded as if the failure had never been.
+        var retried = await grain.RecordAllAsync(unit);
+        Assert.Equal([(ReceiptStatus.Accepted, 2L), (ReceiptStatus.Rejected, 0L), (ReceiptStatus.Accepted, 3L)], retried.Select(r => (r.Status, r.Version)));
+        Assert.Equal(3, await StoreAgreesWithARebuildAsync(child));
+    }
+
+    [Fact]
+    public async Task Between_a_units_commits_the_store_never_holds_what_a_rebuild_would_not_give()
+    {
+        var (_, child, unit) = await UnitWithATakenIdAsync();
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+
+        Task<ContactReceipt[]> call;
+        using (var first = fixture.Faults.Appends.Arm(w => w.Event is { } e && e.ChildId == child && e.EventId == unit[1].EventId, FaultKind.Hold))
+        {
+            call = grain.RecordAllAsync(unit);
+            await first.WhenReachedAsync();
+            using var next = fixture.Faults.Appends.Arm(w => Concerns(w, child), FaultKind.Hold);
+            first.Release();
+
+            // Whatever the child writes next waits: a ward reloading now reads the entries as they stand.
+            await next.WhenReachedAsync();
+            var rows = await fixture.Faults.Journal.ReadEventsAsync(EventQuery.ForChild(child));
+            Assert.Equal(Enumerable.Range(1, rows.Count).Select(v => (long)v), rows.Select(r => r.EntityVersion));
+            var entry = Assert.Single(await fixture.Faults.Journal.ReadWardEntriesAsync("queens-park"), e => e.EntryKey == "child:" + child);
+            Assert.Equal(rows.Count, entry.Version >> 32);
+            next.Release();
+        }
+
+        Assert.Equal([(ReceiptStatus.Accepted, 2L), (ReceiptStatus.Rejected, 0L), (ReceiptStatus.Accepted, 3L)], (await call).Select(r => (r.Status, r.Version)));
+        Assert.Equal(3, await StoreAgreesWithARebuildAsync(child));
+    }
+
+    /// <summary>
+    /// A child born 30 days ago in queens-park (version 1) and a unit of three of its events whose second reuses, by a
+    /// fault, the id of an event its family holds.
+    /// </summary>
+    private async Task<(string Family, string Child, ContactEvent[] Unit)> UnitWithATakenIdAsync()
+    {
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        Assert.Equal(1, (await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, Today.AddDays(-30)))).Version);
+        var concern = _contacts.Concern(family, "housing", Contacts.At(Today.AddDays(-3)));
+        Assert.Equal(ReceiptStatus.Accepted, (await fixture.Client.GetGrain<IFamilyGrain>(family).RecordAsync(concern)).Status);
+        return (family, child, [
+            _contacts.AandE(family, child, Contacts.At(Today.AddDays(-2))),
+            _contacts.AandE(family, child, Contacts.At(Today.AddDays(-2)), concern.EventId),
+            _contacts.AandE(family, child, Contacts.At(Today.AddDays(-1)))]);
+    }
+
+    /// <summary>Whether <paramref name="write"/> stores anything of the child's: an event, its ward entry or its deadline.</summary>
+    private static bool Concerns(JournalWrite write, string child) =>
+        write.Event?.ChildId == child ||
+        write.WardEntries.Any(e => e.EntryKey == "child:" + child) ||
+        write.Deadlines.Any(d => d.EntityKey == "child:" + child);
+
+    /// <summary>
+    /// The child's rows carry the versions a rebuild counts (1, 2, ...), and its queens-park entry is the contribution of
+    /// the child rebuilt from them, with no departure. Returns how many events the child holds.
+    /// </summary>
+    private async Task<int> StoreAgreesWithARebuildAsync(string child)
+    {
+        var rows = await fixture.Faults.Journal.ReadEventsAsync(EventQuery.ForChild(child));
+        var events = rows.Count;
+        Assert.Equal(Enumerable.Range(1, events).Select(v => (long)v), rows.Select(r => r.EntityVersion));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        await fixture.Cluster.DeactivateAsync(grain);
+        var rebuilt = await grain.GetContributionAsync();
+        Assert.NotNull(rebuilt);
+        Assert.Equal(events, rebuilt.Version >> 32);
+        var stored = Assert.Single(await fixture.Faults.Journal.ReadWardEntriesAsync("queens-park"), e => e.EntryKey == rebuilt.EntryKey);
+        Assert.Equal(ChildsPart(rebuilt.Version, rebuilt.Payload), ChildsPart(stored.Version, stored.Payload.Bytes));
+        Assert.DoesNotContain(await fixture.Faults.Journal.ReadWardDeparturesAsync("queens-park"), d => d.EntryKey == rebuilt.EntryKey);
+        return events;
+    }
+
+    [Fact]
     public Task A_ward_reloaded_after_a_refused_reuse_of_an_id_in_a_childs_unit_holds_what_a_rebuild_gives() =>
         WardAgreesWithARebuildAsync(fixture.Cluster, fixture.Faults, fixture.Clock, _contacts, fixture.OneWayHandledAsync);
 
@@ -131,6 +224,37 @@ public sealed class RepeatedEventIdTests(ClusterFixture fixture, ITestOutputHelp
     {
         await WardAgreesWithARebuildAsync(cluster, faults, clock, contacts, drain, refusedMoves: false);
         await WardAgreesWithARebuildAsync(cluster, faults, clock, contacts, drain, refusedMoves: true);
+        await AWardNamedOnlyByARefusedBirthRecordHoldsNoEntryAsync(cluster, faults, clock, contacts, drain);
+    }
+
+    /// <summary>
+    /// The refused event is the child's only birth record, the record that names its ward: rebuilt from its rows the child
+    /// counts in no ward, so the ward the record named, reloaded from the journal, holds no entry of the child's.
+    /// </summary>
+    private static async Task AWardNamedOnlyByARefusedBirthRecordHoldsNoEntryAsync(
+        InProcessTestCluster cluster, Faults faults, TimeProvider clock, Contacts contacts, Func<Task> drain)
+    {
+        var client = cluster.Client;
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var (ward, family, child) = ("unborn-" + contacts.NewId("w"), contacts.NewId("f"), contacts.NewId("c"));
+        var concern = contacts.Concern(family, "housing", Contacts.At(today.AddDays(-3)));
+        Assert.Equal(ReceiptStatus.Accepted, (await client.GetGrain<IFamilyGrain>(family).RecordAsync(concern)).Status);
+        var grain = client.GetGrain<IChildGrain>(child);
+
+        var receipts = await grain.RecordAllAsync([
+            contacts.Birth(family, child, today.AddDays(-30), ward, Contacts.At(today.AddDays(-2)), concern.EventId),
+            contacts.AandE(family, child, Contacts.At(today.AddDays(-1)))]);
+        Assert.Equal([(ReceiptStatus.Rejected, 0L), (ReceiptStatus.Accepted, 1L)], receipts.Select(r => (r.Status, r.Version)));
+        await drain();
+
+        await cluster.DeactivateAsync(grain);
+        Assert.Null(await grain.GetContributionAsync());
+        Assert.DoesNotContain(await faults.Journal.ReadWardEntriesAsync(ward), e => e.EntryKey == "child:" + child);
+        var wardGrain = client.GetGrain<IWardGrain>(ward);
+        await cluster.DeactivateAsync(wardGrain);
+        var report = await wardGrain.ReconcileAsync();
+        Assert.Empty(report.Differences);
+        Assert.Equal(0, report.EntitiesChecked);
     }
 
     private static async Task WardAgreesWithARebuildAsync(
@@ -166,7 +290,7 @@ public sealed class RepeatedEventIdTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Contains(rebuilt.EntryKey, entries.Select(e => e.EntryKey));
         Assert.Equal(receipts[2].Version, rebuilt.Version >> 32);
         var stored = entries.Single(e => e.EntryKey == rebuilt.EntryKey);
-        Assert.Equal((rebuilt.Version, Utf8(rebuilt.Payload)), (stored.Version, Utf8(stored.Payload.Bytes)));
+        Assert.Equal(ChildsPart(rebuilt.Version, rebuilt.Payload), ChildsPart(stored.Version, stored.Payload.Bytes));
 
         // A ward reloaded from the journal shows what a reconciliation against the rebuilt entities would, and finds nothing to repair.
         var wardGrain = client.GetGrain<IWardGrain>(ward);
@@ -178,7 +302,13 @@ public sealed class RepeatedEventIdTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Equal((figures, worklist), await ReadWardAsync(wardGrain, ward));
     }
 
-    private static string Utf8(byte[] bytes) => System.Text.Encoding.UTF8.GetString(bytes);
+    /// <summary>
+    /// What a child's entry says of the child: the events it counts (the version's high half) and its figures. The low
+    /// half is the version of the family's ward the child followed when it wrote the entry, which the family raises with
+    /// every event it folds, so a child rebuilt later reads a higher one from its family than any entry the child wrote
+    /// before, whatever path wrote it (see ChildGrain.ContributionVersion).
+    /// </summary>
+    private static (long Events, string Payload) ChildsPart(long version, byte[] payload) => (version >> 32, System.Text.Encoding.UTF8.GetString(payload));
 
     private static async Task<(string Figures, string Worklist)> ReadWardAsync(IWardGrain wardGrain, string ward)
     {

@@ -96,7 +96,7 @@ public sealed class JournalFailureTests
 
         public void ReleaseFirstCall() => _releaseFirstCall.TrySetResult();
 
-        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes)
+        public override async Task<AppendResult[]> WriteAsync(IReadOnlyList<JournalWrite> writes, IReadOnlyList<JournalUnit> units)
         {
             Calls++;
             if (failAlone)

@@ -38,22 +38,6 @@ public static class JournalScenarios
         Assert.Equal(1, await journal.CountEventsAsync());
     }
 
-    public static async Task RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(StorageKind kind)
-    {
-        await using var store = await TestStore.MigratedAsync(kind);
-        await using var journal = EventJournalFactory.Create(store.Settings);
-        await journal.AppendAllAsync([JournalWrite.ForEvent(Event("e-1") with { EntityVersion = 1 }), JournalWrite.ForEvent(Event("e-2") with { EntityVersion = 3 }), JournalWrite.ForEvent(Event("e-3") with { EntityVersion = 4 })]);
-        var before = (await journal.FindEventAsync("e-2"))!;
-
-        // Alone, as a child's repair commits it; then in a commit that also meets a stored id (PostgreSQL's other path).
-        await journal.AppendAsync(new JournalWrite(null, [], [], [], null, [new EventVersion("e-2", 2)]));
-        var results = await journal.AppendAllAsync([JournalWrite.ForEvent(Event("e-1")), new JournalWrite(null, [], [], [], null, [new EventVersion("e-3", 3)])]);
-
-        Assert.False(results[0].Inserted);
-        Assert.Equal(before with { EntityVersion = 2 }, await journal.FindEventAsync("e-2"));
-        Assert.Equal([1L, 2L, 3L], (await journal.ReadEventsAsync(EventQuery.ForChild("c-1"))).Select(e => e.EntityVersion));
-    }
-
     public static async Task ReadsBySelectorInSeqOrder(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -91,33 +75,63 @@ public static class JournalScenarios
         Assert.Empty(await journal.ReadWardDeparturesAsync("harrow-road"));
     }
 
-    public static async Task ARestatingWriteReplacesTheEntryWhateverItsVersionAndTheDeparturesAboveIt(StorageKind kind)
+    public static async Task AUnitThatMeetsAStoredIdWritesNothingButItsAuditAndLeavesItsNeighboursAlone(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
         await using var journal = EventJournalFactory.Create(store.Settings);
+        var held = await journal.AppendAsync(JournalWrite.ForEvent(Event("held", childId: "c-2")));
 
-        // A unit moved c-1 to harrow-road at version 5, which the repair finds too high: the child is in queens-park at 4.
-        await journal.AppendAsync(new JournalWrite(Event("e-1"), [Ward("child:c-1", "westbourne", "child", 2, """{"v":2}""")], [], [], null));
-        await journal.AppendAsync(new JournalWrite(Event("e-2"), [Ward("child:c-1", "queens-park", "child", 3, """{"v":3}""")], [], [],
-            [new WardDeparture("westbourne", "child:c-1", 3)]));
-        await journal.AppendAsync(new JournalWrite(Event("e-3"), [Ward("child:c-1", "harrow-road", "child", 5, """{"v":5}""")], [], [],
-            [new WardDeparture("queens-park", "child:c-1", 5)]));
-        await journal.AppendAsync(new JournalWrite(null, [Ward("child:c-1", "queens-park", "child", 4, """{"v":4}""")], [], [], null, Restates: true));
+        // c-1's unit reuses, by a fault, an id c-2's event holds. It carries what a child's unit does (an entry, a
+        // deadline, a departure) and an audit entry; single writes queue before and after it, so they may share its commit.
+        var before = Enumerable.Range(0, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}", childId: "c-3")))).ToList();
+        var unit = journal.AppendAllAsync([
+            JournalWrite.ForEvent(Event("u-1")),
+            JournalWrite.ForEvent(Event("held")),
+            new JournalWrite(Event("u-3"), [Ward("child:c-1", "queens-park", "child", 3, """{"v":3}""")], [new Deadline("child:c-1", T0)],
+                [Audit("hv-1", "f-1", T0)], [new WardDeparture("westbourne", "child:c-1", 3)])]);
+        var after = Enumerable.Range(20, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}", childId: "c-3")))).ToList();
 
-        Assert.Equal([(4L, """{"v":4}""")], (await journal.ReadWardEntriesAsync("queens-park")).Select(e => (e.Version, e.Payload.ToString())));
-        Assert.Empty(await journal.ReadWardEntriesAsync("harrow-road"));
-        Assert.Empty(await journal.ReadWardDeparturesAsync("queens-park"));
-        Assert.Equal([new WardDeparture("westbourne", "child:c-1", 3)], await journal.ReadWardDeparturesAsync("westbourne"));
+        var results = await unit;
+        var singles = await Task.WhenAll(before.Concat(after));
 
-        // Also in a commit that meets a stored id (PostgreSQL's other path), with the departure the repair writes.
-        var results = await journal.AppendAllAsync([
-            JournalWrite.ForEvent(Event("e-1")),
-            new JournalWrite(null, [Ward("child:c-1", "harrow-road", "child", 3, """{"v":3}""")], [], [], [new WardDeparture("queens-park", "child:c-1", 3)], Restates: true)]);
+        Assert.Equal([AppendResult.Withheld, new AppendResult(false, held.Seq), AppendResult.Withheld], results);
+        Assert.True(results[1].Taken);
+        Assert.Empty(await journal.ReadEventsAsync(EventQuery.ForChild("c-1")));
+        Assert.Null(await journal.FindEventAsync("u-1"));
+        Assert.Empty(await journal.ReadWardEntriesAsync("queens-park"));
+        Assert.Empty(await journal.ReadWardDeparturesAsync("westbourne"));
+        Assert.Empty(await journal.ReadDueAsync(T0.AddDays(1), 10));
+        Assert.Single(await journal.ReadAuditAsync(new AuditQuery { UserId = "hv-1" }));
+        Assert.All(singles, r => Assert.True(r.Inserted));
+        Assert.Equal(41, await journal.CountEventsAsync());
 
-        Assert.False(results[0].Inserted);
-        Assert.Equal([(3L, """{"v":3}""")], (await journal.ReadWardEntriesAsync("harrow-road")).Select(e => (e.Version, e.Payload.ToString())));
-        Assert.Equal([new WardDeparture("queens-park", "child:c-1", 3)], await journal.ReadWardDeparturesAsync("queens-park"));
-        Assert.Equal([new WardDeparture("westbourne", "child:c-1", 3)], await journal.ReadWardDeparturesAsync("westbourne"));
+        // Sent again without the taken id, the unit commits whole, in order.
+        var again = await journal.AppendAllAsync([
+            JournalWrite.ForEvent(Event("u-1") with { EntityVersion = 1 }),
+            new JournalWrite(Event("u-3") with { EntityVersion = 2 }, [Ward("child:c-1", "queens-park", "child", 2, """{"v":2}""")], [new Deadline("child:c-1", T0)], [])]);
+        Assert.All(again, r => Assert.True(r.Inserted));
+        Assert.True(again[0].Seq < again[1].Seq);
+        Assert.Equal([1L, 2L], (await journal.ReadEventsAsync(EventQuery.ForChild("c-1"))).Select(e => e.EntityVersion));
+        Assert.Equal([(2L, """{"v":2}""")], (await journal.ReadWardEntriesAsync("queens-park")).Select(e => (e.Version, e.Payload.ToString())));
+    }
+
+    public static async Task AnIdARefusedUnitHadInsertedIsFreeForTheNextCaller(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var held = await journal.AppendAsync(JournalWrite.ForEvent(Event("held", childId: "c-2")));
+
+        // Two callers send x-1 at once: the first in a unit refused for the stored id. The second must find x-1 free,
+        // in the same commit or the next, not be told it is taken by a row that never committed.
+        var busy = Enumerable.Range(0, 20).Select(i => journal.AppendAsync(JournalWrite.ForEvent(Event($"s-{i}", childId: "c-3")))).ToList();
+        var refused = journal.AppendAllAsync([JournalWrite.ForEvent(Event("x-1")), JournalWrite.ForEvent(Event("held"))]);
+        var other = journal.AppendAllAsync([JournalWrite.ForEvent(Event("x-1", childId: "c-4")), JournalWrite.ForEvent(Event("y-1", childId: "c-4"))]);
+        await Task.WhenAll(busy);
+
+        Assert.Equal([AppendResult.Withheld, new AppendResult(false, held.Seq)], await refused);
+        Assert.All(await other, r => Assert.True(r.Inserted));
+        Assert.Equal(["x-1", "y-1"], (await journal.ReadEventsAsync(EventQuery.ForChild("c-4"))).Select(e => e.EventId));
+        Assert.Empty(await journal.ReadEventsAsync(EventQuery.ForChild("c-1")));
     }
 
     public static async Task ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(StorageKind kind)
@@ -334,11 +348,10 @@ public static class JournalScenarios
         Assert.Equal("child:c-9", Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).EntryKey);
         Assert.Equal(43, await journal.CountEventsAsync());
 
-        // A unit repeated answers duplicate item by item, with the original seqs.
+        // A unit that repeats a stored id writes nothing: the stored id answers with its original seq, the rest are withheld.
         var again = await journal.AppendAllAsync([JournalWrite.ForEvent(Event("u-1", childId: "c-9")), JournalWrite.ForEvent(Event("u-4", childId: "c-9"))]);
-        Assert.False(again[0].Inserted);
-        Assert.Equal(unit[0].Seq, again[0].Seq);
-        Assert.True(again[1].Inserted);
+        Assert.Equal([new AppendResult(false, unit[0].Seq), AppendResult.Withheld], again);
+        Assert.Null(await journal.FindEventAsync("u-4"));
     }
 
     public static async Task ConcurrentAppendsShareCommitsAndSurviveReopening(StorageKind kind)
@@ -642,8 +655,8 @@ public sealed class SqliteJournalTests
     private const StorageKind Kind = StorageKind.Sqlite;
 
     [Fact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
-    [Fact] public Task Renumbered_rows_take_their_new_version_alone_also_beside_a_stored_id() => JournalScenarios.RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(Kind);
-    [Fact] public Task A_restating_write_replaces_the_entry_whatever_its_version_and_the_departures_above_it() => JournalScenarios.ARestatingWriteReplacesTheEntryWhateverItsVersionAndTheDeparturesAboveIt(Kind);
+    [Fact] public Task A_unit_that_meets_a_stored_id_writes_nothing_but_its_audit_and_leaves_its_neighbours_alone() => JournalScenarios.AUnitThatMeetsAStoredIdWritesNothingButItsAuditAndLeavesItsNeighboursAlone(Kind);
+    [Fact] public Task An_id_a_refused_unit_had_inserted_is_free_for_the_next_caller() => JournalScenarios.AnIdARefusedUnitHadInsertedIsFreeForTheNextCaller(Kind);
     [Fact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
@@ -693,8 +706,8 @@ public sealed class PostgresJournalTests
     private const StorageKind Kind = StorageKind.Postgres;
 
     [PostgresFact] public Task Appends_and_reads_back() => JournalScenarios.AppendsAndReadsBack(Kind);
-    [PostgresFact] public Task Renumbered_rows_take_their_new_version_alone_also_beside_a_stored_id() => JournalScenarios.RenumberedRowsTakeTheirNewVersionAloneAlsoBesideAStoredId(Kind);
-    [PostgresFact] public Task A_restating_write_replaces_the_entry_whatever_its_version_and_the_departures_above_it() => JournalScenarios.ARestatingWriteReplacesTheEntryWhateverItsVersionAndTheDeparturesAboveIt(Kind);
+    [PostgresFact] public Task A_unit_that_meets_a_stored_id_writes_nothing_but_its_audit_and_leaves_its_neighbours_alone() => JournalScenarios.AUnitThatMeetsAStoredIdWritesNothingButItsAuditAndLeavesItsNeighboursAlone(Kind);
+    [PostgresFact] public Task An_id_a_refused_unit_had_inserted_is_free_for_the_next_caller() => JournalScenarios.AnIdARefusedUnitHadInsertedIsFreeForTheNextCaller(Kind);
     [PostgresFact] public Task Reads_by_selector_in_seq_order() => JournalScenarios.ReadsBySelectorInSeqOrder(Kind);
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
