@@ -47,6 +47,26 @@ public static class StoreFailures
     }
 
     /// <summary>
+    /// As <see cref="Told"/>, but with the store's own exception left out: its message is appended to the one told (after
+    /// <paramref name="store"/>, how an operator names the store), and nothing else of it is kept. For a failure whose
+    /// teller logs it on its own terms, as Orleans' reminder service does each failed load of its table (twice per
+    /// attempt, each with the exception and everything inside it): the driver's chain of exceptions and stacks said
+    /// nothing an operator acts on that the one line does not, and the caller keeps it for a debug log if it wants it.
+    /// </summary>
+    public static Exception? ToldAlone(Exception failure, string store, string unavailable, string failed)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return Told(failure, unavailable, failed) switch
+        {
+            JournalUnavailableException told => new JournalUnavailableException(WithCause(told.Message, store, failure)),
+            StoreFailedException told => new StoreFailedException(WithCause(told.Message, store, failure)),
+            _ => null,
+        };
+    }
+
+    private static string WithCause(string told, string store, Exception cause) => $"{told} {store}: {cause.Message.TrimEnd()}";
+
+    /// <summary>
     /// The store's failure already told (<see cref="JournalUnavailableException"/> or <see cref="StoreFailedException"/>)
     /// somewhere inside <paramref name="failure"/>, through Orleans' wrappers and aggregated exceptions; null when there is
     /// none. A log line then says what the store did rather than what wrapped it.
