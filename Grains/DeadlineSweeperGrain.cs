@@ -120,7 +120,9 @@ public sealed class DeadlineSweeperGrain(
         }
         catch (Exception failure) when (failure is JournalUnavailableException or StoreFailedException)
         {
-            logger.LogWarning(failure, "Ward departures could not be pruned; the next sweep tries again");
+            // One line naming the store, as a tick's own failure is: the driver's exception inside is for the debug log.
+            logger.LogWarning("Ward departures could not be pruned in {Store} ({Reason}); the next sweep tries again", storage.Describe(), failure.Message);
+            logger.LogDebug(failure, "The prune's failure");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
@@ -56,6 +57,34 @@ public sealed class DepartureKeepTests
 
         await using var journal = EventJournalFactory.Create(cluster.Storage);
         Assert.Equal([new WardDeparture(ward, "family:old", 1)], await journal.ReadWardDeparturesAsync(ward));
+    }
+
+    [Fact]
+    public async Task A_prune_the_store_cannot_take_for_the_moment_is_one_line_naming_the_store_and_the_next_sweep_prunes()
+    {
+        var logs = new CapturedLogs();
+        await using var cluster = await Cluster.StartAsync(services => services.AddSingleton<ILoggerProvider>(logs), busyTimeoutSeconds: 1);
+        var ward = "keep-" + Guid.NewGuid().ToString("N")[..8];
+        await InsertDeparturesAsync(cluster, ward, ("family:gone", TimeSpan.FromDays(8)));
+        var sweeper = cluster.Client.GetGrain<IDeadlineSweeperGrain>(0);
+        await using var journal = EventJournalFactory.Create(cluster.Storage);
+
+        // Another connection holds SQLite's write lock past the busy timeout while the sweep prunes.
+        await using (var holder = new SqliteConnection(new SqliteConnectionStringBuilder(cluster.Storage.ConnectionString) { Pooling = false }.ToString()))
+        {
+            await holder.OpenAsync();
+            await using var held = holder.BeginTransaction(deferred: false);
+            await sweeper.SweepAsync();
+        }
+
+        var warning = Assert.Single(logs.Entries, e => e.Message.StartsWith("Ward departures could not be pruned", StringComparison.Ordinal));
+        Assert.Null(warning.Exception);
+        Assert.Contains("SQLite file", warning.Message, StringComparison.Ordinal);
+        Assert.Single(await journal.ReadWardDeparturesAsync(ward));
+
+        await sweeper.SweepAsync();
+
+        Assert.Empty(await journal.ReadWardDeparturesAsync(ward));
     }
 
     // Rows as the journal stamps them: by its own clock, the system's in a silo.
