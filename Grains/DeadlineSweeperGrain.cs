@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -10,12 +12,29 @@ namespace QpActors.Grains;
 /// events), and this grain, woken by a reminder, ticks those whose deadline has passed.
 /// The reminder survives restarts; the silo also starts the sweep at start-up.
 /// </summary>
-public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time, StorageSettings storage, ILogger<DeadlineSweeperGrain> logger)
+public sealed class DeadlineSweeperGrain(
+    IEventJournal journal, GrainClock time, StorageSettings storage, IOptions<SiloMessagingOptions> messaging, ILogger<DeadlineSweeperGrain> logger)
     : Grain, IDeadlineSweeperGrain, IRemindable
 {
     public const string ReminderName = "review-deadlines";
     public static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
     private const int BatchSize = 500;
+
+    // From this silo's messaging settings, which the cluster's silos share: how late a ward report can still arrive.
+    private readonly TimeSpan? _departuresKeptFor = WardDeparture.KeptForMessaging(messaging.Value.ResponseTimeout, messaging.Value.DropExpiredMessages);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_departuresKeptFor is null)
+        {
+            logger.LogWarning(
+                "Ward departures are kept until their entity comes back, never pruned: with Orleans' ResponseTimeout {ResponseTimeout} " +
+                "and DropExpiredMessages {DropExpiredMessages} (SiloMessagingOptions) a ward report may arrive any time after its entity moved",
+                messaging.Value.ResponseTimeout, messaging.Value.DropExpiredMessages);
+        }
+
+        return base.OnActivateAsync(cancellationToken);
+    }
 
     public async Task StartAsync()
     {
@@ -78,23 +97,32 @@ public sealed class DeadlineSweeperGrain(IEventJournal journal, GrainClock time,
     }
 
     /// <summary>
-    /// Removes the departure rows past <see cref="WardDeparture.KeptFor"/> (an entity that never came back): the sweep
-    /// already runs every minute, and a check that finds nothing costs a read of a table that holds a week's moves. A store
-    /// that fails it is logged and left to the next sweep: the rows keep, and the deadlines were already handled.
+    /// Removes the departure rows past their keep (<see cref="WardDeparture.KeptForMessaging"/>: a week with Orleans' default
+    /// messaging) of an entity that never came back: the sweep already runs every minute, and a check that finds nothing
+    /// costs a read of a table that holds a week's moves. With messaging under which a report has no latest arrival, no
+    /// row is removed. A store that fails it is logged and left to the next sweep: the rows keep, and the deadlines were
+    /// already handled.
     /// </summary>
     private async Task PruneDeparturesAsync()
     {
+        if (_departuresKeptFor is not { } keptFor)
+        {
+            return;
+        }
+
         try
         {
-            var pruned = await journal.PruneWardDeparturesAsync(WardDeparture.KeptFor);
+            var pruned = await journal.PruneWardDeparturesAsync(keptFor);
             if (pruned > 0)
             {
-                logger.LogInformation("Ward departures: removed {Count} rows older than {KeptFor}", pruned, WardDeparture.KeptFor);
+                logger.LogInformation("Ward departures: removed {Count} rows older than {KeptFor}", pruned, keptFor);
             }
         }
         catch (Exception failure) when (failure is JournalUnavailableException or StoreFailedException)
         {
-            logger.LogWarning(failure, "Ward departures could not be pruned; the next sweep tries again");
+            // One line naming the store, as a tick's own failure is: the driver's exception inside is for the debug log.
+            logger.LogWarning("Ward departures could not be pruned in {Store} ({Reason}); the next sweep tries again", storage.Describe(), failure.Message);
+            logger.LogDebug(failure, "The prune's failure");
         }
     }
 

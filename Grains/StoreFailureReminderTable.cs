@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using QpActors.Persistence;
 
 namespace QpActors.Grains;
@@ -8,12 +9,22 @@ namespace QpActors.Grains;
 /// server away is <see cref="JournalUnavailableException"/>, "retry shortly"; any other of the driver's is
 /// <see cref="StoreFailedException"/>. The provider lets the driver's exception go: a grain registering a reminder goes
 /// through the reminder service of the silo that owns the grain's range, possibly another process, and a
-/// <c>PostgresException</c> has no codec, so it arrived as <c>CodecNotFoundException</c>. Each message names the table,
-/// so the reminder service's own log lines (its initial load and its periodic re-reads, which it retries itself) say
-/// which store failed rather than only the driver's words; the driver's exception stays inside for the silo's log.
+/// <c>PostgresException</c> has no codec, so it arrived as <c>CodecNotFoundException</c>.
+/// <para>
+/// Each message names the table and the store (<see cref="StorageSettings.Describe"/>) and ends with the driver's own
+/// message, and the driver's exception is not kept inside (<see cref="StoreFailures.ToldAlone"/>): Orleans' reminder
+/// service logs every failed load of its table itself, twice per attempt ("Failed to read rows from table", then "failed
+/// initial load ... will retry" or "Exception while reading reminders"), each entry with the exception, and with the
+/// driver's exception inside each was Npgsql's chain of exceptions and stacks, about forty lines saying what the one line
+/// says. A log filter on the service's category would have hidden its other failures too. The driver's exception goes to
+/// this class's own debug log, once per failure, for whoever needs its details. Other failures (not the store's) pass as
+/// they are.
+/// </para>
 /// </summary>
-public sealed class StoreFailureReminderTable(IReminderTable inner) : IReminderTable
+public sealed class StoreFailureReminderTable(IReminderTable inner, StorageSettings storage, ILogger<StoreFailureReminderTable> logger) : IReminderTable
 {
+    private readonly string _store = storage.Describe();
+
     public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
 
     [Obsolete("Orleans calls StartAsync; Init is kept by the interface only.")]
@@ -47,24 +58,25 @@ public sealed class StoreFailureReminderTable(IReminderTable inner) : IReminderT
 
     public Task TestOnlyClearTable(CancellationToken cancellationToken) => inner.TestOnlyClearTable(cancellationToken);
 
-    private static Task<T> Reading<T>(Task<T> operation) => TellingAsync(
+    private Task<T> Reading<T>(Task<T> operation) => TellingAsync(
         operation,
         "The reminder table (orleans_reminders) could not be read for the moment; retry.",
         "The store failed a read of the reminder table (orleans_reminders).");
 
-    private static Task<T> Writing<T>(Task<T> operation) => TellingAsync(
+    private Task<T> Writing<T>(Task<T> operation) => TellingAsync(
         operation,
         "The reminder table (orleans_reminders) could not be written for the moment (the write may have been made); retry.",
         "The store refused a write to the reminder table (orleans_reminders).");
 
-    private static async Task<T> TellingAsync<T>(Task<T> operation, string unavailable, string failed)
+    private async Task<T> TellingAsync<T>(Task<T> operation, string unavailable, string failed)
     {
         try
         {
             return await operation;
         }
-        catch (Exception ex) when (StoreFailures.Told(ex, unavailable, failed) is { } told)
+        catch (Exception ex) when (StoreFailures.ToldAlone(ex, _store, unavailable, failed) is { } told)
         {
+            logger.LogDebug(ex, "The reminder table's store failed: {Told}", told.Message);
             throw told;
         }
     }

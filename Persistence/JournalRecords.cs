@@ -66,17 +66,42 @@ public sealed record WardEntry(string EntryKey, string WardCode, string Kind, lo
 public sealed record WardDeparture(string WardCode, string EntryKey, long Version)
 {
     /// <summary>
-    /// How long a departure row is kept after the move it records (the deadline sweep prunes older ones,
-    /// <see cref="IEventJournal.PruneWardDeparturesAsync"/>). The row refuses a report of the entity's older version that
-    /// was already on its way when the entity moved: every report made after the move names the new ward at a newer
-    /// version. Such a report waits in a silo's feed for its next flush (every 50 ms; flushes take turns, each waiting
-    /// for its calls at most Orleans' response timeout, 30 s) and then travels as a message that Orleans drops once it
-    /// outlives that timeout (<c>MessagingOptions.DropExpiredMessages</c>, on by default). A report can therefore be late by about a
-    /// minute; a week is far beyond that, even for a silo paused or cut off for hours (the cluster declares it dead in
-    /// seconds and no longer takes its messages). A row of an entity that never comes back thus goes a week after its
-    /// move, rather than never; the live ward still remembers the departure in memory for as long as it stays active.
+    /// How long a departure row is kept after the move it records with Orleans' default messaging (the deadline sweep
+    /// prunes older ones, <see cref="IEventJournal.PruneWardDeparturesAsync"/>; <see cref="KeptForMessaging"/> gives the
+    /// keep for the silo's own settings). The row refuses a report of the entity's older version that was already on its
+    /// way when the entity moved: every report made after the move names the new ward at a newer version. Such a report
+    /// waits in a silo's feed for its next flush (every 50 ms; flushes take turns, each waiting for its calls at most
+    /// Orleans' response timeout, 30 s by default) and then travels as a message that Orleans drops once it outlives that
+    /// timeout (<c>MessagingOptions.DropExpiredMessages</c>, on by default). A report can therefore be late by about two
+    /// response timeouts, a minute; a week is far beyond that, even for a silo paused or cut off for hours (the cluster
+    /// declares it dead in seconds and no longer takes its messages). A row of an entity that never comes back thus goes a
+    /// week after its move, rather than never; the live ward still remembers the departure in memory for as long as it
+    /// stays active.
     /// </summary>
     public static readonly TimeSpan KeptFor = TimeSpan.FromDays(7);
+
+    /// <summary>The response timeout <see cref="KeptFor"/> was reasoned from: Orleans' default.</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a departure row is kept with the silo's messaging settings, or null when no report can be said to be too
+    /// late and the rows are kept until the entity comes back. The week of <see cref="KeptFor"/> holds as long as a report
+    /// is late by two response timeouts at most; an operator who lengthens Orleans' response timeout lengthens that
+    /// bound, so the keep grows with it, keeping the week's margin over the default (a week per 30 s of timeout), and
+    /// never falls below a week. With expired messages not dropped (<paramref name="dropExpiredMessages"/> false), a
+    /// message delivered late is handled however late it is, and with an infinite or unbounded timeout nothing expires:
+    /// no age makes a row safe to remove, so none is (a table of one row per move, as before rows were pruned).
+    /// </summary>
+    public static TimeSpan? KeptForMessaging(TimeSpan responseTimeout, bool dropExpiredMessages)
+    {
+        var margin = KeptFor.Ticks / DefaultResponseTimeout.Ticks;
+        if (!dropExpiredMessages || responseTimeout <= TimeSpan.Zero || responseTimeout.Ticks > TimeSpan.MaxValue.Ticks / margin)
+        {
+            return null;
+        }
+
+        return TimeSpan.FromTicks(Math.Max(KeptFor.Ticks, responseTimeout.Ticks * margin));
+    }
 
     /// <summary>
     /// What a write of <paramref name="entry"/> carries when the entity was last in <paramref name="leftWard"/>: its

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace QpActors.Persistence;
@@ -18,13 +19,16 @@ public static class StoreFailures
     /// connections, the server starting or shutting down, serialization failures and deadlocks), the connection broke or
     /// could not be made (an <see cref="NpgsqlException"/> that is not a <see cref="PostgresException"/>, with no answer
     /// from the server), a lock not had within lock_timeout, or a statement cancelled by statement_timeout (the
-    /// transaction rolled back in the last two, so the same statement may pass later). Not a constraint a write broke, nor
-    /// a bug.
+    /// transaction rolled back in the last two, so the same statement may pass later), or SQLite's file or a table of it
+    /// held by another connection past the busy timeout (<c>SQLITE_BUSY</c>, <c>SQLITE_LOCKED</c>: Microsoft.Data.Sqlite
+    /// does not call these transient, so a write while another process held the write lock was told as a failure no retry
+    /// cures). Not a constraint a write broke, nor a bug.
     /// </summary>
     public static bool MayPassOnRetry(Exception failure) =>
         failure is DbException { IsTransient: true } or IOException or TimeoutException ||
         failure is NpgsqlException and not PostgresException ||
-        failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled };
+        failure is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } ||
+        failure is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED };
 
     /// <summary>
     /// The failure to tell in place of <paramref name="failure"/>, with it inside for the silo's log; null when it is not
@@ -41,6 +45,26 @@ public static class StoreFailures
             _ => null,
         };
     }
+
+    /// <summary>
+    /// As <see cref="Told"/>, but with the store's own exception left out: its message is appended to the one told (after
+    /// <paramref name="store"/>, how an operator names the store), and nothing else of it is kept. For a failure whose
+    /// teller logs it on its own terms, as Orleans' reminder service does each failed load of its table (twice per
+    /// attempt, each with the exception and everything inside it): the driver's chain of exceptions and stacks said
+    /// nothing an operator acts on that the one line does not, and the caller keeps it for a debug log if it wants it.
+    /// </summary>
+    public static Exception? ToldAlone(Exception failure, string store, string unavailable, string failed)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return Told(failure, unavailable, failed) switch
+        {
+            JournalUnavailableException told => new JournalUnavailableException(WithCause(told.Message, store, failure)),
+            StoreFailedException told => new StoreFailedException(WithCause(told.Message, store, failure)),
+            _ => null,
+        };
+    }
+
+    private static string WithCause(string told, string store, Exception cause) => $"{told} {store}: {cause.Message.TrimEnd()}";
 
     /// <summary>
     /// The store's failure already told (<see cref="JournalUnavailableException"/> or <see cref="StoreFailedException"/>)

@@ -256,7 +256,8 @@ public static class SiloSetup
 
     /// <summary>
     /// Puts <see cref="StoreFailureReminderTable"/> around the registered reminder table, so its failures cross from the
-    /// reminder service to a grain as the store's other failures do, each naming the table.
+    /// reminder service to a grain as the store's other failures do, each naming the table and the store (the
+    /// <see cref="StorageSettings"/> the silo registers).
     /// </summary>
     public static IServiceCollection TellReminderTableFailures(this IServiceCollection services)
     {
@@ -264,13 +265,16 @@ public static class SiloSetup
         var table = services.LastOrDefault(d => d.ServiceType == typeof(IReminderTable) && !d.IsKeyedService)
             ?? throw new InvalidOperationException("No reminder table is registered.");
         services.Remove(table);
-        services.AddSingleton<IReminderTable>(sp => new StoreFailureReminderTable(table switch
-        {
-            { ImplementationInstance: IReminderTable instance } => instance,
-            { ImplementationFactory: { } create } => (IReminderTable)create(sp),
-            { ImplementationType: { } type } => (IReminderTable)ActivatorUtilities.CreateInstance(sp, type),
-            _ => throw new InvalidOperationException("The reminder table's registration names no way to make it."),
-        }));
+        services.AddSingleton<IReminderTable>(sp => new StoreFailureReminderTable(
+            table switch
+            {
+                { ImplementationInstance: IReminderTable instance } => instance,
+                { ImplementationFactory: { } create } => (IReminderTable)create(sp),
+                { ImplementationType: { } type } => (IReminderTable)ActivatorUtilities.CreateInstance(sp, type),
+                _ => throw new InvalidOperationException("The reminder table's registration names no way to make it."),
+            },
+            sp.GetRequiredService<StorageSettings>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StoreFailureReminderTable>>()));
         return services;
     }
 

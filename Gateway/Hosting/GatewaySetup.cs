@@ -159,6 +159,10 @@ public static class GatewaySetup
         app.UseExceptionHandler();
         app.UseWhen(context => !ApiSetup.IsGrpc(context.Request), branch => branch.UseStatusCodePages());
         app.UseRouting();
+
+        // A /v1 route's 405 for a method no refusal names (PROPFIND), which routing sends to gRPC's catch-all or its own
+        // 405; before authorization, so the refusal is authorized as the route's own endpoints are (OtherMethodRefusals).
+        app.Use(new OtherMethodRefusals(app.Services.GetRequiredService<EndpointDataSource>()).InvokeAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

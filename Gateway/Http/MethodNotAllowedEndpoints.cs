@@ -47,7 +47,7 @@ public sealed class MethodNotAllowedEndpoints : EndpointDataSource
     /// The methods a refusal is built for: HTTP's own and PATCH. The refusal names the ones its route does not take rather
     /// than taking every method, so a request the route does take finds one candidate, the route's own endpoint, which
     /// routing selects without allocating (a second candidate of any method cost every request about 180 bytes). A method
-    /// outside this list finds gRPC's catch-all and is answered 404, as before.
+    /// outside this list finds gRPC's catch-all or routing's own 405, and is answered after routing by <see cref="OtherMethodRefusals"/>.
     /// </summary>
     private static readonly string[] KnownMethods =
         [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete, HttpMethods.Options, HttpMethods.Trace];

@@ -61,11 +61,30 @@ public sealed class Cluster : IAsyncDisposable
 
     /// <param name="configureSilo">Services of each silo, registered before the test filters (a grain call filter added
     /// here runs before the one that counts one-way messages).</param>
-    public static async Task<Cluster> StartAsync(Action<IServiceCollection>? configureSilo = null)
+    /// <param name="busyTimeoutSeconds">When given, how long the silo's SQLite connections wait for a lock another
+    /// connection holds (the embedded default's 30 s otherwise), so a test holding one sees the store busy soon.</param>
+    /// <param name="beforeStart">Run on the migrated store before the silo starts, with no connection of the migration
+    /// left open (a test takes a lock there).</param>
+    public static async Task<Cluster> StartAsync(
+        Action<IServiceCollection>? configureSilo = null, int? busyTimeoutSeconds = null, Func<StorageSettings, Task>? beforeStart = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "qp-aggregates-" + Guid.NewGuid().ToString("N"));
         var storage = StorageSettings.Embedded(directory);
         await SchemaMigrator.ApplyAsync(storage, CancellationToken.None);
+        if (busyTimeoutSeconds is { } seconds)
+        {
+            storage = storage with
+            {
+                ConnectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(storage.ConnectionString) { DefaultTimeout = seconds }.ToString(),
+            };
+        }
+
+        if (beforeStart is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            await beforeStart(storage);
+        }
+
         var clock = new FakeTimeProvider(Start);
         var serviceId = "qp-" + Guid.NewGuid().ToString("N");
         var cluster = new Cluster(directory, storage, clock, serviceId, configureSilo: configureSilo);

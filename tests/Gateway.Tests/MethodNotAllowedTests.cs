@@ -21,7 +21,32 @@ public sealed class MethodNotAllowedTests(GatewayFixture gateway)
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
     [Fact]
-    public async Task Every_documented_route_answers_a_method_it_does_not_take_with_405_allow_and_a_problem()
+    public async Task Every_documented_route_answers_a_method_it_does_not_take_with_405_allow_and_a_problem() =>
+        await AssertRefusedAsync(Methods, atLeast: 50);
+
+    // Methods no refusal names found gRPC's catch-all on the two-segment routes (404) and routing's own 405 on the longer
+    // ones, whose Allow named every method the refusals take as well.
+    [Fact]
+    public async Task Every_documented_route_answers_a_method_outside_http_s_own_with_405_allow_and_a_problem() =>
+        await AssertRefusedAsync(["PROPFIND", "FOO"], atLeast: 2 * 14);
+
+    [Theory]
+    [InlineData("/v1/contacts")]
+    [InlineData("/v1/families/f-anonymous/risk")]
+    public async Task A_method_outside_http_s_own_from_an_anonymous_caller_is_refused_as_unauthenticated_first(string path)
+    {
+        using var response = await gateway.SendAsync(new HttpMethod("PROPFIND"), path, caller: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_method_outside_http_s_own_on_a_path_no_route_has_is_still_not_found()
+    {
+        using var response = await gateway.SendAsync(new HttpMethod("PROPFIND"), "/v1/no-such-route", TestCaller.Administrator());
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private async Task AssertRefusedAsync(IReadOnlyList<string> methods, int atLeast)
     {
         using var document = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
         var paths = (await ContactApiTests.Json(document)).GetProperty("paths").EnumerateObject()
@@ -37,7 +62,7 @@ public sealed class MethodNotAllowedTests(GatewayFixture gateway)
             var path = template.Replace("{familyId}", "f-" + Ids.Short(), StringComparison.Ordinal)
                 .Replace("{wardCode}", "queens-park", StringComparison.Ordinal)
                 .Replace("{areaId}", "north-westminster", StringComparison.Ordinal);
-            foreach (var method in Methods.Where(m => !allowed.Contains(m)))
+            foreach (var method in methods.Where(m => !allowed.Contains(m)))
             {
                 // An administrator's token: the answer is about the method, whoever asks.
                 using var response = await gateway.SendAsync(new HttpMethod(method), path, TestCaller.Administrator(), method is "GET" ? null : "{}");
@@ -57,7 +82,7 @@ public sealed class MethodNotAllowedTests(GatewayFixture gateway)
         }
 
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
-        Assert.True(checkedCount >= 50, $"only {checkedCount} route and method pairs checked");
+        Assert.True(checkedCount >= atLeast, $"only {checkedCount} route and method pairs checked");
     }
 
     // A refusal that took every method would meet every request its route takes as a second candidate, and routing
