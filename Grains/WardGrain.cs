@@ -302,7 +302,7 @@ public sealed class WardGrain(
                     case (false, _):
                         break;
                     case (true, null):
-                        Drop(chunk.Span[i]);
+                        await LetGoOfEntryWithNoFamilyAsync(chunk.Span[i]);
                         break;
                     case (true, { } entry):
                         Hold(entry);
@@ -313,6 +313,33 @@ public sealed class WardGrain(
         }
 
         logger.LogInformation("Ward {Ward} dated the risk changes of {Dated} of {Asked} families whose entries predate the change instants; {Left} left", WardCode, dated, keys.Length, _undated.Count);
+    }
+
+    /// <summary>
+    /// Lets go of a family entry whose family, asked for a fresh one, has none: its events put it in no ward (a journal
+    /// holding no events of it, as a store restored without them, or an entry written by hand). No family stands behind
+    /// the entry, so it is on no list and in no figure; it is deleted from the journal too (at the version held, so an
+    /// entry the family writes meanwhile stays), or a ward reloading its entries would count it again until its next
+    /// <c>changedSince</c> list. A store that cannot delete it now leaves it there, and the ward reloading asks again.
+    /// </summary>
+    private async Task LetGoOfEntryWithNoFamilyAsync(string key)
+    {
+        if (!_entries.TryGetValue(key, out var held))
+        {
+            return;
+        }
+
+        var version = held.Version;
+        Drop(key);
+        logger.LogWarning("Ward {Ward} let go of {Entry} (v{Version}): its family has no events that put it in a ward, so no family stands behind the entry", WardCode, key, version);
+        try
+        {
+            await journal.DeleteWardEntryAsync(WardCode, key, version);
+        }
+        catch (Exception failure) when (failure is JournalUnavailableException or StoreFailedException)
+        {
+            logger.LogWarning(failure, "Ward {Ward} could not delete {Entry} from the journal; it is let go of again when the ward next reloads and asks", WardCode, key);
+        }
     }
 
     private async Task<(bool Answered, WardContribution? Entry)> FreshEntryAsync(string key)
