@@ -368,6 +368,60 @@ public sealed class WorklistChangedSinceTests
         Assert.Equal(families.Length, asked.Count);
     }
 
+    [Fact]
+    public async Task A_ward_activating_with_older_entries_dates_its_families_in_the_background_a_bounded_number_a_tick_with_no_list_asking()
+    {
+        var asked = new RewritesAsked();
+        await using var cluster = await Cluster.StartAsync(asked.Register);
+        const string ward = "background-ward";
+        var events = new Events(cluster.Clock, "background");
+        var families = Enumerable.Range(0, (2 * WardGrain.FamiliesDatedInFlight) + 8).Select(i => $"background-{i:D2}").ToArray();
+        var registeredAt = cluster.Clock.GetUtcNow();
+        await Events.RecordAllAsync(cluster.Client, families.Select(f => events.FamilyRegistered(f, registeredAt, ward: ward)));
+        cluster.Clock.Advance(TimeSpan.FromHours(1));
+        var since = cluster.Clock.GetUtcNow();
+        var changed = families.Where((_, i) => i % 5 == 0).ToArray();
+        await Events.RecordAllAsync(cluster.Client, changed.Select(f => events.Concern(f, "domestic-abuse", since)));
+        cluster.Clock.Advance(TimeSpan.FromMinutes(30));
+        await cluster.DrainAsync();
+        var truth = Instants(await AllAsync(cluster, ward));
+
+        Assert.Equal(families.Length, await WriteInTheOlderLayoutAsync(cluster, ward));
+        await cluster.RestartAsync();
+
+        // The ward activates with the older entries (a plain list asks no family) and waits before dating any.
+        Assert.All(Instants(await AllAsync(cluster, ward)).Values, i => Assert.Equal((null, null, null), i));
+        cluster.Clock.Advance(WardGrain.DatingStartsAfter - TimeSpan.FromSeconds(1));
+        await cluster.DrainAsync();
+        Assert.Equal(0, asked.Count);
+
+        // Then each tick asks the next group, and no more, until none is left; then the ticks stop asking.
+        cluster.Clock.Advance(TimeSpan.FromSeconds(1));
+        await cluster.DrainAsync();
+        Assert.Equal(WardGrain.FamiliesDatedInFlight, asked.Count);
+        cluster.Clock.Advance(WardGrain.DatingEvery);
+        await cluster.DrainAsync();
+        Assert.Equal(2 * WardGrain.FamiliesDatedInFlight, asked.Count);
+        cluster.Clock.Advance(WardGrain.DatingEvery);
+        await cluster.DrainAsync();
+        Assert.Equal(families.Length, asked.Count);
+        cluster.Clock.Advance(WardGrain.DatingEvery);
+        await cluster.DrainAsync();
+        Assert.Equal(families.Length, asked.Count);
+
+        // Every family is dated: the first changedSince list is exact and asks no one.
+        Assert.Equal(truth, Instants(await AllAsync(cluster, ward)));
+        Assert.Equal(changed, await ChangedSinceAsync(cluster, ward, since));
+        Assert.Equal(families.Length, asked.Count);
+
+        // The entries were written: a ward reloading them has nothing to date, and sets off no tick.
+        await cluster.RestartAsync();
+        Assert.Equal(truth, Instants(await AllAsync(cluster, ward)));
+        cluster.Clock.Advance(WardGrain.DatingStartsAfter + (3 * WardGrain.DatingEvery));
+        await cluster.DrainAsync();
+        Assert.Equal(families.Length, asked.Count);
+    }
+
     private static Task<WorklistPage> AllAsync(Cluster cluster, string ward) =>
         WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, WorklistQuery.MaxPageSize));
 
