@@ -79,14 +79,14 @@ public sealed record Caller(
     [property: Id(4)] string? Champion)
 {
     /// <summary>
-    /// The display name the token carries (its OpenID Connect <c>name</c> claim), as given; null when it carries none. Only
-    /// the gateway reads it, to keep it with a level decision it builds (checked there, see
-    /// <c>Domain.Events.PractitionerNames</c>), and a decision reaches the grains with the name inside the event. So it is
-    /// not serialised: the caller travels with every grain call, and a name would add its bytes to each one for nothing. A
-    /// silo of the external topology sees it null.
+    /// The display names the token carries (each value of its OpenID Connect <c>name</c> claim, as given): none when it
+    /// carries no name, several when the claim is a JSON array of them. Only the gateway reads them, to keep the name with
+    /// a level decision it builds (checked there, see <c>Domain.Events.PractitionerNames</c>, which refuses several), and
+    /// a decision reaches the grains with the name inside the event. So they are not serialised: the caller travels with
+    /// every grain call, and a name would add its bytes to each one for nothing. A silo of the external topology sees none.
     /// </summary>
     [field: NonSerialized]
-    public string? Name { get; init; }
+    public IReadOnlyList<string> Names { get => field ?? []; init; }
 }
 
 /// <summary>Why an identifiable record is being opened; a break-glass reason when outside the caller's wards.</summary>

@@ -61,6 +61,15 @@ public interface IWardGrain : IGrainWithStringKey
 
     /// <summary>Recomputes the ward from its entities and reports any difference from the live figures.</summary>
     Task<ReconciliationReport> ReconcileAsync();
+
+    /// <summary>
+    /// Asks a few of the families whose ward entries predate the change instants for a fresh entry, in the background: the
+    /// ward's own timer sends it (docs/design.md, "The worklist"). One-way, and interleaving with the ward's other calls, so
+    /// no read waits while the families answer.
+    /// </summary>
+    [OneWay]
+    [AlwaysInterleave]
+    Task DateUndatedFamiliesAsync();
 }
 
 /// <summary>An area: a configured set of wards (e.g. <c>north-westminster</c>).</summary>

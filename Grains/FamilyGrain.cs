@@ -102,6 +102,13 @@ public sealed class FamilyGrain(
             return await journal.DuplicateReceiptAsync(contact);
         }
 
+        // Not a repeat of an event of this family's (a retry of a recorded decision answered above, whatever name its token
+        // carries): a decision whose token's name cannot be kept is refused now, before anything is written.
+        if (contact.PractitionerNameProblem is { } nameProblem)
+        {
+            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem(PractitionerNames.Field, nameProblem)]);
+        }
+
         var now = time.GetUtcNow();
         if (contact.Data is ServiceLevelSet && !await MaySetLevelAsync(CallerContext.Current, now))
         {

@@ -10,4 +10,11 @@ public sealed class GrainClock(TimeProvider provider)
     public static GrainClock System { get; } = new(TimeProvider.System);
 
     public DateTimeOffset GetUtcNow() => provider.GetUtcNow();
+
+    /// <summary>
+    /// A timer on this clock, for work a test must be able to set off by moving the clock rather than by waiting: its
+    /// callback runs on no grain's scheduler, so it may only send the grain a message.
+    /// </summary>
+    public ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        provider.CreateTimer(callback, state, dueTime, period);
 }

@@ -25,6 +25,7 @@ public static class GrainServices
         services.TryAddSingleton(_ => ServiceCatalogue.LoadDefault());
         services.TryAddSingleton(_ => CostBenefitAssumptions.LoadDefault());
         services.AddSingleton<WardFiguresBuilder>();
+        services.AddSingleton<WardDatingGate>();
         services.AddSingleton<WardFeed>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<WardFeed>());
         return services;

@@ -7,8 +7,14 @@ namespace QpActors.Grains;
 public static class JournalRows
 {
     /// <summary>The journal row of a contact event, indexed by every entity it concerns.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The event is a decision whose token's name was refused (<see cref="ContactEvent.PractitionerNameProblem"/>): such a
+    /// decision is never recorded, not even without its name, so only a grain's fault reaches here with one.
+    /// </exception>
     public static JournalEvent From(ContactEvent contact, string? wardCode, long entityVersion) =>
-        new(
+        contact.PractitionerNameProblem is not null
+            ? throw new InvalidOperationException($"Event '{contact.EventId}' is a decision whose practitioner's name was refused; it is not recorded.")
+            : new(
             0,
             contact.EventId,
             contact.Type,

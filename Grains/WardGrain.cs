@@ -24,6 +24,7 @@ public sealed class WardGrain(
     IEventJournal journal,
     WardFiguresBuilder figures,
     GrainClock time,
+    WardDatingGate datingGate,
     [PersistentState("snapshots", QpStorage.Name)] IPersistentState<WardHistoryState> history,
     ILogger<WardGrain> logger)
     : Grain, IWardGrain
@@ -39,8 +40,17 @@ public sealed class WardGrain(
     /// </summary>
     public const int MaxFamiliesDatedPerList = 256;
 
-    /// <summary>How many of those families are asked at once.</summary>
-    private const int FamiliesDatedInFlight = 16;
+    /// <summary>How many of those families are asked at once; also how many one background tick asks.</summary>
+    public const int FamiliesDatedInFlight = 16;
+
+    /// <summary>
+    /// How long after activating with older family entries the ward first dates some in the background: a silo starting
+    /// activates its wards as their first reports and reads arrive, and its families' own catching up comes first.
+    /// </summary>
+    public static readonly TimeSpan DatingStartsAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often, after that, the ward dates the next <see cref="FamiliesDatedInFlight"/> in the background.</summary>
+    public static readonly TimeSpan DatingEvery = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<string, HeldContribution> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChildContribution> _children = new(StringComparer.Ordinal);
@@ -52,6 +62,13 @@ public sealed class WardGrain(
     // in its JSON): their null instants say nothing, so a changedSince list asks them for a fresh entry first. Empty once every
     // family has written an entry under this version, and then it costs a list one count.
     private readonly HashSet<string> _undated = new(StringComparer.Ordinal);
+
+    // The undated families being asked right now, by a list or by the background tick (which interleave): each is asked once.
+    private readonly HashSet<string> _dating = new(StringComparer.Ordinal);
+
+    // Set off on activation when the ward loaded older family entries; stopped once none is left (DateUndatedFamiliesAsync).
+    private ITimer? _datingTimer;
+    private bool _datingTick;
 
     // Entities that moved to another ward, with the version that said so: an older report of them, still naming this
     // ward, arrives late and must not bring them back. The journal moves an entity's entry with the event that moves
@@ -87,13 +104,82 @@ public sealed class WardGrain(
         _snapshotTimer = this.RegisterGrainTimer(
             async _ => await TakeSnapshotIfDueAsync(),
             new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), SnapshotCheckEvery) { Interleave = false });
+
+        // Entries written before entries carried the change instants are dated in the background too, a few at a time, so
+        // the first changedSince list after an upgrade does not find the ward still mostly undated. Told by how the
+        // entry's bytes end, without parsing it (parsing waits for the first read, as for every entry).
+        if (_entries.Values.Any(e => e.Kind == ContributionKind.Family && !FamilyContribution.KnowsChangeTimes(e.Payload)))
+        {
+            var self = this.AsReference<IWardGrain>();
+            _datingTimer = time.CreateTimer(_ => AskToDate(self), null, DatingStartsAfter, DatingEvery);
+        }
+
         logger.LogDebug("Ward {Ward} activated with {Count} entries", WardCode, _entries.Count);
+    }
+
+    /// <summary>The dating timer's tick: off the grain's scheduler, so it only sends the ward its one-way message.</summary>
+    private static void AskToDate(IWardGrain self)
+    {
+        using (NoticeScope.Begin())
+        {
+            self.DateUndatedFamiliesAsync().Ignore();
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _snapshotTimer?.Dispose();
+        _datingTimer?.Dispose();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The background tick: asks the next <see cref="FamiliesDatedInFlight"/> undated families for a fresh entry, in the
+    /// silo's turn (<see cref="WardDatingGate"/>), and stops the timer once none is left. It interleaves with reads, which
+    /// never wait for it; a tick that finds the last one still asking does nothing.
+    /// </summary>
+    public async Task DateUndatedFamiliesAsync()
+    {
+        ParsePending();
+        if (_undated.Count == 0)
+        {
+            StopDating();
+            return;
+        }
+
+        if (_datingTick)
+        {
+            return;
+        }
+
+        _datingTick = true;
+        try
+        {
+            using (await datingGate.TakeTurnAsync())
+            {
+                await DateFamiliesAsync(FamiliesDatedInFlight, inBackground: true);
+            }
+        }
+        finally
+        {
+            _datingTick = false;
+        }
+
+        ParsePending();
+        if (_undated.Count == 0)
+        {
+            StopDating();
+        }
+    }
+
+    private void StopDating()
+    {
+        if (_datingTimer is not null)
+        {
+            _datingTimer.Dispose();
+            _datingTimer = null;
+            logger.LogInformation("Ward {Ward} has dated every family entry that predated the change instants", WardCode);
+        }
     }
 
     public Task ApplyAsync(IReadOnlyList<WardContribution> contributions)
@@ -232,7 +318,7 @@ public sealed class WardGrain(
         ParsePending();
         if (query.ChangedSince is not null && _undated.Count > 0)
         {
-            await DateFamiliesAsync();
+            await DateFamiliesAsync(MaxFamiliesDatedPerList, inBackground: false);
             ParsePending();
         }
 
@@ -276,9 +362,26 @@ public sealed class WardGrain(
     /// answer now stays undated, and listed, until a later list asks again; one in no ward is let go, as reconciliation
     /// lets go of an entry its entity no longer makes.
     /// </summary>
-    private async Task DateFamiliesAsync()
+    /// <param name="most">How many to ask at most: a list's bound, or a background tick's.</param>
+    /// <param name="inBackground">Whether the timer asked (logged at debug level: it asks every few seconds) rather than a list.</param>
+    private async Task DateFamiliesAsync(int most, bool inBackground)
     {
-        var keys = _undated.Take(MaxFamiliesDatedPerList).ToArray();
+        // Not those another pass is asking now (a list and the background tick interleave): they are asked once, and
+        // listed meanwhile as undated.
+        var keys = _undated.Where(k => !_dating.Contains(k)).Take(most).ToArray();
+        _dating.UnionWith(keys);
+        try
+        {
+            await AskFamiliesAsync(keys, inBackground);
+        }
+        finally
+        {
+            _dating.ExceptWith(keys);
+        }
+    }
+
+    private async Task AskFamiliesAsync(string[] keys, bool inBackground)
+    {
         var dated = 0;
         for (var start = 0; start < keys.Length; start += FamiliesDatedInFlight)
         {
@@ -302,7 +405,7 @@ public sealed class WardGrain(
                     case (false, _):
                         break;
                     case (true, null):
-                        Drop(chunk.Span[i]);
+                        await LetGoOfEntryWithNoFamilyAsync(chunk.Span[i]);
                         break;
                     case (true, { } entry):
                         Hold(entry);
@@ -312,7 +415,35 @@ public sealed class WardGrain(
             }
         }
 
-        logger.LogInformation("Ward {Ward} dated the risk changes of {Dated} of {Asked} families whose entries predate the change instants; {Left} left", WardCode, dated, keys.Length, _undated.Count);
+        logger.Log(inBackground ? LogLevel.Debug : LogLevel.Information,
+            "Ward {Ward} dated the risk changes of {Dated} of {Asked} families whose entries predate the change instants; {Left} left", WardCode, dated, keys.Length, _undated.Count);
+    }
+
+    /// <summary>
+    /// Lets go of a family entry whose family, asked for a fresh one, has none: its events put it in no ward (a journal
+    /// holding no events of it, as a store restored without them, or an entry written by hand). No family stands behind
+    /// the entry, so it is on no list and in no figure; it is deleted from the journal too (at the version held, so an
+    /// entry the family writes meanwhile stays), or a ward reloading its entries would count it again until its next
+    /// <c>changedSince</c> list. A store that cannot delete it now leaves it there, and the ward reloading asks again.
+    /// </summary>
+    private async Task LetGoOfEntryWithNoFamilyAsync(string key)
+    {
+        if (!_entries.TryGetValue(key, out var held))
+        {
+            return;
+        }
+
+        var version = held.Version;
+        Drop(key);
+        logger.LogWarning("Ward {Ward} let go of {Entry} (v{Version}): its family has no events that put it in a ward, so no family stands behind the entry", WardCode, key, version);
+        try
+        {
+            await journal.DeleteWardEntryAsync(WardCode, key, version);
+        }
+        catch (Exception failure) when (failure is JournalUnavailableException or StoreFailedException)
+        {
+            logger.LogWarning(failure, "Ward {Ward} could not delete {Entry} from the journal; it is let go of again when the ward next reloads and asks", WardCode, key);
+        }
     }
 
     private async Task<(bool Answered, WardContribution? Entry)> FreshEntryAsync(string key)

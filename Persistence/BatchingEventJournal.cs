@@ -150,6 +150,14 @@ internal abstract class BatchingEventJournal : IEventJournal
         return ReadingAsync(() => PruneWardDeparturesCoreAsync(leftBefore, ct));
     }
 
+    // Told as a read is: a ward that meets the store away keeps the entry out of its memory and asks again when it reloads.
+    public Task<bool> DeleteWardEntryAsync(string wardCode, string entryKey, long version, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wardCode);
+        ArgumentNullException.ThrowIfNull(entryKey);
+        return ReadingAsync(() => DeleteWardEntryCoreAsync(wardCode, entryKey, version, ct));
+    }
+
     public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(AuditQuery query, CancellationToken ct = default) =>
         ReadingAsync(() => ReadAuditCoreAsync(query, ct));
 
@@ -171,6 +179,9 @@ internal abstract class BatchingEventJournal : IEventJournal
 
     /// <summary>Deletes the departure rows stamped before <paramref name="leftBefore"/>, if any; how many went.</summary>
     protected abstract Task<int> PruneWardDeparturesCoreAsync(DateTimeOffset leftBefore, CancellationToken ct);
+
+    /// <summary>Deletes the ward entry if it is still at <paramref name="version"/> in <paramref name="wardCode"/>; whether it went.</summary>
+    protected abstract Task<bool> DeleteWardEntryCoreAsync(string wardCode, string entryKey, long version, CancellationToken ct);
 
     protected abstract Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct);
 

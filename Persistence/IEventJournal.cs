@@ -45,6 +45,14 @@ public interface IEventJournal : IAsyncDisposable
     /// </summary>
     Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default);
 
+    /// <summary>
+    /// Removes <paramref name="entryKey"/>'s entry from <paramref name="wardCode"/> if it is still the one at
+    /// <paramref name="version"/>, and says whether it went: for an entry no entity stands behind (its entity, asked for a
+    /// fresh one, has none), which the ward would otherwise reload, and count, every time it activates. An entry its entity
+    /// has written since, at a newer version or in another ward, is not this one and stays.
+    /// </summary>
+    Task<bool> DeleteWardEntryAsync(string wardCode, string entryKey, long version, CancellationToken ct = default);
+
     /// <summary>Deadlines due at or before <paramref name="now"/>, oldest first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default);
 

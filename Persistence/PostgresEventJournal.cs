@@ -140,6 +140,18 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    protected override async Task<bool> DeleteWardEntryCoreAsync(string wardCode, string entryKey, long version, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+
+        // Outside the writers' batches: it is rare, and the version guard leaves an entry the entity wrote meanwhile.
+        await using var command = writers.CreateCommand("DELETE FROM qp_ward_entries WHERE entry_key = $1 AND ward_code = $2 AND version = $3");
+        AddByPosition(command.Parameters, entryKey);
+        AddByPosition(command.Parameters, wardCode);
+        AddByPosition(command.Parameters, version);
+        return await command.ExecuteNonQueryAsync(ct) > 0;
+    }
+
     protected override async Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);

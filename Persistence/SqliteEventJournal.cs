@@ -92,6 +92,22 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         return await delete.ExecuteNonQueryAsync(ct);
     }
 
+    protected override async Task<bool> DeleteWardEntryCoreAsync(string wardCode, string entryKey, long version, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+
+        // Its own connection, as the departures' prune: it takes the write lock from the journal's writer (waiting on the
+        // busy timeout) once, and the version guard leaves an entry the entity wrote meanwhile.
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM qp_ward_entries WHERE entry_key = @key AND ward_code = @ward AND version = @version";
+        delete.Parameters.AddWithValue("@key", entryKey);
+        delete.Parameters.AddWithValue("@ward", wardCode);
+        delete.Parameters.AddWithValue("@version", version);
+        return await delete.ExecuteNonQueryAsync(ct) > 0;
+    }
+
     protected override Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);

@@ -35,6 +35,17 @@ public sealed record ContactEvent(
     string? PractitionerName = null)
 {
     /// <summary>
+    /// Why the name the posting token carries cannot be kept with this level decision (<see cref="PractitionerNames.Check(IReadOnlyList{string})"/>),
+    /// on a posted decision only; the event then carries no <see cref="PractitionerName"/>. It is not stored (the journal's
+    /// form leaves it out) and never recorded: the family grain answers a repeat of a decision it holds with the original
+    /// receipt, as a retry must whatever its token's name (the name is not part of the compared event, see
+    /// <see cref="IsRepeatOf"/>), and refuses any other, naming <see cref="PractitionerNames.Field"/>. Only the family
+    /// knows which ids it holds, from its events in memory, so the refusal waits until then; a first write of a decision
+    /// with a good name is asked nothing more.
+    /// </summary>
+    public string? PractitionerNameProblem { get; init; }
+
+    /// <summary>
     /// Whether <paramref name="repeat"/>, sent under this event's id, is this event again: the fields its client sent,
     /// compared as values (so the JSON's key order and spacing, an optional field sent as null or left out, and an instant
     /// written in another offset make no difference), and none that the system stamps. A device that drops its copy on a

@@ -68,21 +68,28 @@ public static class EventCatalogue
     /// The person the caller's token names (its subject). A level decision records them as the practitioner who made it
     /// (<see cref="ContactEvent.Practitioner"/>); other events name no one. The body may not name a practitioner.
     /// </param>
-    /// <param name="practitionerName">
-    /// The display name the caller's token carries (its <c>name</c> claim), kept with a level decision beside
-    /// <paramref name="practitioner"/> once <see cref="PractitionerNames.Check"/> allows it; a name it refuses refuses the
-    /// decision, naming <see cref="PractitionerNames.Field"/>. Other events keep no name, so theirs is not looked at.
+    /// <param name="practitionerNames">
+    /// The display names the caller's token carries (each value of its <c>name</c> claim), kept with a level decision
+    /// beside <paramref name="practitioner"/> once <see cref="PractitionerNames.Check(IReadOnlyList{string})"/> allows
+    /// them. A name it refuses fails the parse, naming <see cref="PractitionerNames.Field"/>, only beside another error;
+    /// a decision that is otherwise good is built without a name and carries why
+    /// (<see cref="ContactEvent.PractitionerNameProblem"/>), so that a retry of a decision already recorded still
+    /// answers its receipt and any other is refused by the family that would record it. Other events keep no name, so
+    /// theirs is not looked at.
     /// </param>
-    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar, string? practitioner = null, string? practitionerName = null)
+    public static ParseResult Parse(JsonElement wireObject, string recordedBy, DateTimeOffset receivedAt, ProgrammeCalendar calendar, string? practitioner = null, IReadOnlyList<string>? practitionerNames = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(recordedBy);
         ArgumentNullException.ThrowIfNull(calendar);
         var who = string.IsNullOrWhiteSpace(practitioner) ? null : practitioner;
-        return Read(wireObject, recordedBy, new Decider(who, who is null ? null : practitionerName), receivedAt, calendar);
+        return Read(wireObject, recordedBy, new Decider(who, who is null ? null : practitionerNames, null), receivedAt, calendar);
     }
 
-    /// <summary>Who a level decision names: the person (the token's subject) and, when the token carries one, their name.</summary>
-    private readonly record struct Decider(string? Practitioner, string? Name);
+    /// <summary>
+    /// Who a level decision names: the person (the token's subject) and the names their token carries (posted), or the
+    /// name the journal kept (stored).
+    /// </summary>
+    private readonly record struct Decider(string? Practitioner, IReadOnlyList<string>? Names, string? StoredName);
 
     /// <summary>
     /// Reads an event back from the journal. The checks that depend on the time of posting were made
@@ -109,7 +116,7 @@ public static class EventCatalogue
             return new ParseResult(null, errors);
         }
 
-        return Read(stored, recordedBy, new Decider(practitioner, practitionerName), receivedAt.Value, postedIn: null);
+        return Read(stored, recordedBy, new Decider(practitioner, null, practitionerName), receivedAt.Value, postedIn: null);
     }
 
     /// <param name="decider">Who made the event if it is a level decision (the caller's subject and name, or the stored ones).</param>
@@ -181,20 +188,24 @@ public static class EventCatalogue
                 : "is not a field of a contact event");
         }
 
-        // A decision keeps its practitioner's name for good, so a name that cannot be shown as one refuses it; a posted
-        // event of another type keeps no name, and a stored one was checked when it was made.
-        var practitionerName = decider.Name;
+        // A decision keeps its practitioner's name for good, so a name that cannot be shown as one is never kept; a posted
+        // event of another type keeps no name, and a stored one was checked when it was made. The refusal itself is the
+        // family's to make (ContactEvent.PractitionerNameProblem), unless the event is refused here for something else too,
+        // when it is named with the rest so the sender mends everything at once.
+        var practitionerName = decider.StoredName;
+        string? nameProblem = null;
         if (spec?.Name == EventTypes.ServiceLevelSet && !trusted)
         {
-            (practitionerName, var problem) = PractitionerNames.Check(decider.Name);
-            if (problem is not null)
-            {
-                errors.Add(new FieldError(PractitionerNames.Field, problem));
-            }
+            (practitionerName, nameProblem) = PractitionerNames.Check(decider.Names);
         }
 
         if (errors.Count > 0 || eventId is null || type is null || occurredAt is null || data is null)
         {
+            if (nameProblem is not null)
+            {
+                errors.Add(new FieldError(PractitionerNames.Field, nameProblem));
+            }
+
             return new ParseResult(null, errors);
         }
 
@@ -202,7 +213,10 @@ public static class EventCatalogue
             // The catalogue's own name and a shared recorder: states keep both for as long as they live.
             new ContactEvent(eventId, spec!.Name, occurredAt.Value, familyId, childId, SharedCodes.Share(recordedBy), receivedAt, data,
                 data is ServiceLevelSet ? decider.Practitioner : null,
-                data is ServiceLevelSet && decider.Practitioner is not null ? practitionerName : null),
+                data is ServiceLevelSet && decider.Practitioner is not null ? practitionerName : null)
+            {
+                PractitionerNameProblem = data is ServiceLevelSet && decider.Practitioner is not null ? nameProblem : null,
+            },
             []);
     }
 

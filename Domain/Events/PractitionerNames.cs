@@ -19,6 +19,20 @@ public static class PractitionerNames
     /// <summary>The field a refusal names: the token's claim, as nothing in the body can name the practitioner.</summary>
     public const string Field = "token.name";
 
+    /// <summary>
+    /// The name to keep from every value the token's <c>name</c> claim carries (none, one, or several when the claim is a
+    /// JSON array), or why it cannot be kept. A token carrying several names is refused as one carrying a name that cannot
+    /// be shown: which of them is the practitioner's cannot be told, and keeping the first would name them by whichever
+    /// the identity provider happened to list first (as a token with several roles is refused, not read by its first).
+    /// </summary>
+    public static (string? Name, string? Problem) Check(IReadOnlyList<string>? claims) => claims switch
+    {
+        null or [] => (null, null),
+        [var claim] => Check(claim),
+        _ => (null, string.Create(CultureInfo.InvariantCulture,
+            $"your token carries {claims.Count} names (its name claim is a list); a decision keeps one name, and which is yours cannot be told (the identity provider's name claim needs mending)")),
+    };
+
     /// <summary>The name to keep (null when the claim is absent or blank), or why the claim cannot be kept.</summary>
     public static (string? Name, string? Problem) Check(string? claim)
     {

@@ -221,7 +221,7 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
     private static ParseResultWithProblems Parse(Caller caller, JsonElement wire, string recorder, DateTimeOffset receivedAt, ProgrammeCalendar calendar)
     {
         // A level decision posted as a contact names the person whose token posted it, as one set through the level endpoint does.
-        var result = EventCatalogue.Parse(wire, recorder, receivedAt, calendar, practitioner: caller.UserId, practitionerName: caller.Name);
+        var result = EventCatalogue.Parse(wire, recorder, receivedAt, calendar, practitioner: caller.UserId, practitionerNames: caller.Names);
         if (!result.IsValid)
         {
             return new(null, result.Errors.Select(e => new FieldProblem(e.Field, e.Message)).ToArray());

@@ -113,7 +113,7 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
         var now = time.GetUtcNow();
         using var wire = JsonDocument.Parse(BuildLevelEvent(eventId, familyId, level, reason, now));
         // The team records the decision (receipts and retries go by the recorder); the caller's own subject names who made it.
-        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now, calendar, practitioner: caller.UserId, practitionerName: caller.Name);
+        var parsed = EventCatalogue.Parse(wire.RootElement, recorder.Value!, now, calendar, practitioner: caller.UserId, practitionerNames: caller.Names);
         if (!parsed.IsValid)
         {
             return OperationResult<ContactReceipt>.Invalid(parsed.Errors.Select(e => e.Field == "eventId" && eventId is null

@@ -56,11 +56,12 @@ public static class CallerFactory
             .Where(w => w.Length > 0)
             .Distinct(StringComparer.Ordinal)
             .ToArray();
-        // The name is taken as the token gives it: what a decision may keep of it is the catalogue's to say, where it refuses
-        // one it cannot keep, naming the claim.
+        // The name is taken as the token gives it, every value of it: what a decision may keep of it is the catalogue's to
+        // say, where it refuses one it cannot keep, or several, naming the claim.
+        var names = user.FindAll(QpClaims.Name).Select(c => c.Value).ToArray();
         return new Caller(subject, role, wards, NonEmpty(user, QpClaims.Service), NonEmpty(user, QpClaims.Champion))
         {
-            Name = user.FindFirst(QpClaims.Name)?.Value,
+            Names = names.Length == 0 ? [] : names,
         };
     }
 

@@ -174,8 +174,9 @@ public static class ApiEndpoints
                 "or header you send (a practitioner field is refused with 400). The family's risk status shows it as " +
                 "setLevelDecision.practitioner, beside setBy, the team that recorded it (service:early-intervention), and on the decision's " +
                 "line in recentEvents, with practitionerName, the name claim of your token (null when it has none; a name over 200 " +
-                "characters or holding a character that is not printable text is refused with 400 naming token.name). A retry answers " +
-                "the original and the practitioner who first made the decision stays named.")
+                "characters or holding a character that is not printable text, or a claim of several names, is refused with 400 naming " +
+                "token.name). A retry answers the original, whatever name its token carries, and the practitioner who first made the " +
+                "decision stays named.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -423,8 +423,8 @@ public sealed class EventCatalogueTests
         using var decision = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""));
         using var contact = JsonDocument.Parse(Wire(EventTypes.SessionAttended, null, """{"session":"sounds-like-fun"}"""));
 
-        var decided = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerName: " Amira Haddad ").Event!;
-        var attended = EventCatalogue.Parse(contact.RootElement, Recorder, Now, ProgrammeCalendar.QueensPark, practitioner: "hv-ben", practitionerName: "Ben Okafor").Event!;
+        var decided = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerNames: [" Amira Haddad "]).Event!;
+        var attended = EventCatalogue.Parse(contact.RootElement, Recorder, Now, ProgrammeCalendar.QueensPark, practitioner: "hv-ben", practitionerNames: ["Ben Okafor"]).Event!;
         var stored = ContactEventJson.Serialize(decided);
         var older = ContactEventJson.Deserialize("""
             {"eventId":"e-8","type":"service-level-set","occurredAt":"2026-11-19T09:00:00+00:00","familyId":"f-1","data":{"level":"universal-plus","reason":"Agreed"},"recordedBy":"service:early-intervention","practitioner":"ei-amira","receivedAt":"2026-11-19T09:00:01+00:00"}
@@ -448,9 +448,39 @@ public sealed class EventCatalogueTests
         Assert.Equal(["practitionerName"], EventCatalogue.Parse(envelope.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira").Errors.Select(e => e.Field));
 
         // Every problem at once: the body's and the token's.
-        var both = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerName: "Amira\r\nHaddad");
+        var both = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerNames: ["Amira\r\nHaddad"]);
         Assert.Null(both.Event);
         Assert.Equal(["data.level", PractitionerNames.Field], both.Errors.Select(e => e.Field));
+    }
+
+    [Theory]
+    [InlineData("Amira\nHaddad")]
+    [InlineData("Amira \u202EdaddaH")]
+    [InlineData("several")]
+    public void A_decision_otherwise_good_from_a_token_whose_name_cannot_be_kept_is_built_without_the_name_and_carries_why_never_storing_it(string claim)
+    {
+        using var decision = JsonDocument.Parse(Wire(EventTypes.ServiceLevelSet, null, """{"level":"universal-plus","reason":"Agreed at the team meeting"}"""));
+        string[] names = claim == "several" ? ["Amira Haddad", "A. Haddad"] : [claim];
+
+        var parsed = EventCatalogue.Parse(decision.RootElement, "service:early-intervention", Now, ProgrammeCalendar.QueensPark, practitioner: "ei-amira", practitionerNames: names);
+
+        // Whether it is refused is for the family that holds (or not) its id to say: a retry of a recorded decision is not.
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(("ei-amira", (string?)null), (parsed.Event!.Practitioner, parsed.Event.PractitionerName));
+        Assert.Equal(PractitionerNames.Check(names).Problem, parsed.Event.PractitionerNameProblem);
+        Assert.NotNull(parsed.Event.PractitionerNameProblem);
+        Assert.DoesNotContain("Haddad", System.Text.Encoding.UTF8.GetString(ContactEventJson.Serialize(parsed.Event)), StringComparison.Ordinal);
+        Assert.Null(ContactEventJson.Deserialize(ContactEventJson.Serialize(parsed.Event)).PractitionerNameProblem);
+    }
+
+    [Fact]
+    public void A_token_with_several_names_gives_no_name_to_keep_and_one_in_a_list_is_that_name()
+    {
+        Assert.Equal(("Amira Haddad", (string?)null), PractitionerNames.Check([" Amira Haddad "]));
+        Assert.Equal(((string?)null, (string?)null), PractitionerNames.Check(Array.Empty<string>()));
+        var (name, problem) = PractitionerNames.Check(["Amira Haddad", "Amira Haddad"]);
+        Assert.Null(name);
+        Assert.Contains("2 names", problem, StringComparison.Ordinal);
     }
 
     [Theory]

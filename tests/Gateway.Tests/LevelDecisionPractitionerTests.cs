@@ -257,11 +257,12 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
     [InlineData("Amira \u202EdaddaH")]
     [InlineData("Amira\u2028Haddad")]
     [InlineData("long")]
+    [InlineData("several")]
     public async Task A_decision_from_a_token_whose_name_cannot_be_shown_as_a_name_is_refused_naming_the_claim_on_both_transports_and_records_nothing(string name)
     {
         var (ward, familyId) = await gateway.RegisteredFamilyAsync();
         var reader = TestCaller.EarlyIntervention(ward);
-        var amira = TestCaller.EarlyIntervention(ward) with { Name = name == "long" ? new string('a', Domain.Events.PractitionerNames.MaximumLength + 1) : name };
+        var amira = TestCaller.EarlyIntervention(ward) with { Name = UnkeptName(name) };
         var healthVisitor = TestCaller.ServiceWorker() with { Name = amira.Name };
 
         var levelRefused = await gateway.PutLevelAsync(amira, familyId, LevelDecisionRetryTests.Decision(Ids.Event(), "universal-plus", "Agreed at the team meeting"));
@@ -290,6 +291,75 @@ public sealed class LevelDecisionPractitionerTests(GatewayFixture gateway)
         var recorded = await PostAsync(healthVisitor, TestEvents.ConcernRaised(familyId, "housing"));
         Assert.Equal((HttpStatusCode.OK, "accepted"), (recorded.Status, recorded.Receipt.GetProperty("status").GetString()));
     }
+
+    [Theory]
+    [InlineData("Amira\nHaddad")]
+    [InlineData("Amira \u202EdaddaH")]
+    [InlineData("long")]
+    [InlineData("several")]
+    public async Task A_retry_of_a_recorded_decision_from_a_token_whose_name_cannot_be_kept_answers_the_original_receipt_on_both_transports(string name)
+    {
+        var (ward, familyId) = await gateway.RegisteredFamilyAsync();
+        var (_, byContact) = await gateway.RegisteredFamilyAsync(ward);
+        var amira = TestCaller.EarlyIntervention(ward) with { Name = "Amira Haddad" };
+        var healthVisitor = TestCaller.ServiceWorker() with { Name = "Ben Okafor" };
+        const string Reason = "Home visit: mother isolated, agreed extra support";
+        var eventId = Ids.Event();
+        var body = LevelDecisionRetryTests.Decision(eventId, "universal-plus", Reason);
+        var posted = Decision(byContact);
+
+        var first = await gateway.PutLevelAsync(amira, familyId, body);
+        var firstPosted = await PostAsync(healthVisitor, posted);
+        Assert.Equal(("accepted", "accepted"), (first.Receipt.GetProperty("status").GetString(), firstPosted.Receipt.GetProperty("status").GetString()));
+
+        // The retries come from tokens whose name cannot be kept (the practitioner's own, renewed from a faulty identity
+        // provider, or a colleague's): the decisions were recorded, so each answers what its first attempt did.
+        var amiraAgain = amira with { Name = UnkeptName(name) };
+        var healthVisitorAgain = healthVisitor with { Name = UnkeptName(name) };
+        var retried = await gateway.PutLevelAsync(amiraAgain, familyId, body);
+        var retriedOverGrpc = await Families.SetLevelAsync(
+            new SetLevelRequest { FamilyId = familyId, EventId = eventId, Level = "universal-plus", Reason = Reason },
+            gateway.GrpcHeaders(amiraAgain));
+        var postedAgain = await PostAsync(healthVisitorAgain, posted);
+        var sameOverGrpc = GrpcApiTests.Event(EventTypes.ServiceLevelSet, byContact, null, new Struct
+        {
+            Fields = { ["level"] = Value.ForString("universal-plus"), ["reason"] = Value.ForString("Agreed at the new birth visit") },
+        });
+        sameOverGrpc.EventId = posted["eventId"]!.GetValue<string>();
+        sameOverGrpc.OccurredAt = posted["occurredAt"]!.GetValue<string>();
+        var postedAgainOverGrpc = await new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(sameOverGrpc, gateway.GrpcHeaders(healthVisitorAgain));
+
+        // In a batch: the retry answers its receipt, and a decision not recorded before is refused naming the claim.
+        var fresh = Decision(byContact);
+        using var batch = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts/batch", healthVisitorAgain, new JsonArray(posted.DeepClone(), fresh).ToJsonString());
+        var receipts = (await ContactApiTests.Json(batch)).GetProperty("receipts").EnumerateArray().ToArray();
+
+        var version = first.Receipt.GetProperty("version").GetInt64();
+        var postedVersion = firstPosted.Receipt.GetProperty("version").GetInt64();
+        Assert.Equal((HttpStatusCode.OK, "duplicate", version), (retried.Status, retried.Receipt.GetProperty("status").GetString(), retried.Receipt.GetProperty("version").GetInt64()));
+        Assert.Equal(("duplicate", version), (retriedOverGrpc.Status, retriedOverGrpc.Version));
+        Assert.Equal((HttpStatusCode.OK, "duplicate", postedVersion), (postedAgain.Status, postedAgain.Receipt.GetProperty("status").GetString(), postedAgain.Receipt.GetProperty("version").GetInt64()));
+        Assert.Equal(("duplicate", postedVersion), (postedAgainOverGrpc.Status, postedAgainOverGrpc.Version));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        Assert.Equal(["duplicate", "rejected"], receipts.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal([Domain.Events.PractitionerNames.Field], receipts[1].GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+
+        // Nothing was recorded again, and the names kept are the first attempts' own.
+        var status = await gateway.RiskStatusAsync(amira, familyId);
+        var statusByContact = await gateway.RiskStatusAsync(amira, byContact);
+        Assert.Equal((version, "Amira Haddad"), (status.GetProperty("version").GetInt64(), status.GetProperty("setLevelDecision").GetProperty("practitionerName").GetString()));
+        Assert.Equal(["Amira Haddad"], DecisionNames(status));
+        Assert.Equal((postedVersion, "Ben Okafor"), (statusByContact.GetProperty("version").GetInt64(), statusByContact.GetProperty("setLevelDecision").GetProperty("practitionerName").GetString()));
+        Assert.Equal(["Ben Okafor"], DecisionNames(statusByContact));
+    }
+
+    /// <summary>A name claim a decision cannot keep: a long one, several names (a JSON array), or the value itself.</summary>
+    private static object UnkeptName(string name) => name switch
+    {
+        "long" => new string('a', Domain.Events.PractitionerNames.MaximumLength + 1),
+        "several" => new[] { "Amira Haddad", "A. Haddad" },
+        _ => name,
+    };
 
     private FamiliesService.FamiliesServiceClient Families => new(gateway.Grpc);
 

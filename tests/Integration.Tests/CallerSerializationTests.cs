@@ -16,14 +16,14 @@ public sealed class CallerSerializationTests
         using var services = new ServiceCollection().AddSerializer(s => s.AddQpSerialization()).BuildServiceProvider();
         var serializer = services.GetRequiredService<Serializer>();
         var caller = new Caller("ei-amira", Roles.EarlyIntervention, ["queens-park"], null, null);
-        var named = caller with { Name = "Amira Haddad, Early Intervention Team, Queen's Park" };
+        var named = caller with { Names = ["Amira Haddad, Early Intervention Team, Queen's Park"] };
 
         var bytes = serializer.SerializeToArray(caller);
         var namedBytes = serializer.SerializeToArray(named);
 
         Assert.Equal(bytes, namedBytes);
         var crossed = serializer.Deserialize<Caller>(namedBytes)!;
-        Assert.Null(crossed.Name);
+        Assert.Empty(crossed.Names);
         Assert.Equal("ei-amira", crossed.UserId);
     }
 }

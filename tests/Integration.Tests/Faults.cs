@@ -175,6 +175,8 @@ public sealed class Faults
 
         public Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default) => inner.PruneWardDeparturesAsync(keptFor, ct);
 
+        public Task<bool> DeleteWardEntryAsync(string wardCode, string entryKey, long version, CancellationToken ct = default) => inner.DeleteWardEntryAsync(wardCode, entryKey, version, ct);
+
         public Task<IReadOnlyList<Deadline>> ReadDueAsync(DateTimeOffset now, int max, CancellationToken ct = default) => inner.ReadDueAsync(now, max, ct);
 
         public Task DeleteDeadlineAsync(string entityKey, CancellationToken ct = default) => inner.DeleteDeadlineAsync(entityKey, ct);

@@ -150,6 +150,8 @@ public sealed class JournalFailureTests
 
         protected override Task<int> PruneWardDeparturesCoreAsync(DateTimeOffset leftBefore, CancellationToken ct) => throw Unused();
 
+        protected override Task<bool> DeleteWardEntryCoreAsync(string wardCode, string entryKey, long version, CancellationToken ct) => throw Unused();
+
         protected override Task<IReadOnlyList<AuditEntry>> ReadAuditCoreAsync(AuditQuery query, CancellationToken ct) => throw Unused();
 
         protected override Task<IReadOnlyList<AuditEntry>> ReadBreakGlassOpeningsCoreAsync(string familyId, DateTimeOffset after, CancellationToken ct) => throw Unused();

@@ -419,6 +419,28 @@ public static class JournalScenarios
         Assert.Equal(3, Assert.Single(await journal.ReadWardEntriesAsync("harrow-road")).Version);
     }
 
+    public static async Task AWardEntryIsDeletedOnlyWhileItIsThatWardsAtThatVersion(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        await journal.AppendAsync(new JournalWrite(null, [Ward("family:f-1", "queens-park", "family", 3, """{"v":3}"""), Ward("family:f-2", "queens-park", "family", 1, """{"v":1}""")], [], []));
+
+        // Another version (the family wrote since) or another ward (it moved) is not the entry asked about.
+        var otherVersion = await journal.DeleteWardEntryAsync("queens-park", "family:f-1", 2);
+        var otherWard = await journal.DeleteWardEntryAsync("harrow-road", "family:f-1", 3);
+        var afterMisses = await journal.ReadWardEntriesAsync("queens-park");
+        var deleted = await journal.DeleteWardEntryAsync("queens-park", "family:f-1", 3);
+        var again = await journal.DeleteWardEntryAsync("queens-park", "family:f-1", 3);
+
+        Assert.Equal((false, false, true, false), (otherVersion, otherWard, deleted, again));
+        Assert.Equal(["family:f-1", "family:f-2"], afterMisses.Select(e => e.EntryKey));
+        Assert.Equal("family:f-2", Assert.Single(await journal.ReadWardEntriesAsync("queens-park")).EntryKey);
+
+        // The entity writing again later stores its entry as a first one.
+        await journal.AppendAsync(new JournalWrite(null, [Ward("family:f-1", "queens-park", "family", 1, """{"v":1}""")], [], []));
+        Assert.Equal(1, (await journal.ReadWardEntriesAsync("queens-park")).Single(e => e.EntryKey == "family:f-1").Version);
+    }
+
     public static async Task DueDeadlinesOldestFirst(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -669,6 +691,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task A_unit_commits_whole_or_not_at_all() => JournalScenarios.AUnitCommitsWholeOrNotAtAll(Kind);
     [Fact] public Task Concurrent_appends_share_commits_and_survive_reopening() => JournalScenarios.ConcurrentAppendsShareCommitsAndSurviveReopening(Kind);
     [Fact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
+    [Fact] public Task A_ward_entry_is_deleted_only_while_it_is_that_wards_at_that_version() => JournalScenarios.AWardEntryIsDeletedOnlyWhileItIsThatWardsAtThatVersion(Kind);
     [Fact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [Fact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [Fact] public Task Break_glass_openings_are_read_alone_through_their_index() => JournalScenarios.BreakGlassOpeningsAreReadAloneThroughTheirIndex(Kind);
@@ -720,6 +743,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task A_unit_commits_whole_or_not_at_all() => JournalScenarios.AUnitCommitsWholeOrNotAtAll(Kind);
     [PostgresFact] public Task Concurrent_appends_share_commits_and_survive_reopening() => JournalScenarios.ConcurrentAppendsShareCommitsAndSurviveReopening(Kind);
     [PostgresFact] public Task Ward_entry_keeps_the_higher_version() => JournalScenarios.WardEntryKeepsTheHigherVersion(Kind);
+    [PostgresFact] public Task A_ward_entry_is_deleted_only_while_it_is_that_wards_at_that_version() => JournalScenarios.AWardEntryIsDeletedOnlyWhileItIsThatWardsAtThatVersion(Kind);
     [PostgresFact] public Task Due_deadlines_oldest_first() => JournalScenarios.DueDeadlinesOldestFirst(Kind);
     [PostgresFact] public Task Audit_filters_and_pages() => JournalScenarios.AuditFiltersAndPages(Kind);
     [PostgresFact] public Task Break_glass_openings_are_read_alone_through_their_index() => JournalScenarios.BreakGlassOpeningsAreReadAloneThroughTheirIndex(Kind);
