@@ -436,6 +436,17 @@ public sealed class WardGrain(
         var version = held.Version;
         Drop(key);
         logger.LogWarning("Ward {Ward} let go of {Entry} (v{Version}): its family has no events that put it in a ward, so no family stands behind the entry", WardCode, key, version);
+        await DeleteEntryNoOneStandsBehindAsync(key, version);
+    }
+
+    /// <summary>
+    /// Deletes from the journal an entry whose entity, asked, has no contribution, at the version stored (an entry the
+    /// entity writes meanwhile is newer and stays); without it a ward reloading its entries would count it again. A store
+    /// that cannot delete it now leaves it there, and whatever asks next (a <c>changedSince</c> list, a reconciliation)
+    /// lets go of it again.
+    /// </summary>
+    private async Task DeleteEntryNoOneStandsBehindAsync(string key, long version)
+    {
         try
         {
             await journal.DeleteWardEntryAsync(WardCode, key, version);
@@ -532,6 +543,12 @@ public sealed class WardGrain(
                     checkedCount++;
                     differences.Add($"{key}: held here but the entity has no contribution to this ward");
                     Drop(key);
+
+                    // Dropped here only, the stored entry would be counted again by the ward's next activation.
+                    if (durable.TryGetValue(key, out var stored))
+                    {
+                        await DeleteEntryNoOneStandsBehindAsync(key, stored.Version);
+                    }
                 }
 
                 continue;
