@@ -89,6 +89,15 @@ public sealed record Caller(
     public IReadOnlyList<string> Names { get => field ?? []; init; }
 }
 
+/// <summary>
+/// The family's answer to a level decision (<see cref="IFamilyGrain.DecideLevelAsync"/>): whether the caller could set the
+/// level, and the decision's receipt when so. A refused decision has no receipt and recorded nothing.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("qp.LevelDecisionAnswer")]
+public sealed record LevelDecisionAnswer(
+    [property: Id(0)] AccessOutcome Outcome,
+    [property: Id(1)] ContactReceipt? Receipt);
+
 /// <summary>Why an identifiable record is being opened; a break-glass reason when outside the caller's wards.</summary>
 [GenerateSerializer, Immutable, Alias("qp.ReadPurpose")]
 public sealed record ReadPurpose(

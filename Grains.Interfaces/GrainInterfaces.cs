@@ -53,6 +53,15 @@ public interface IFamilyGrain : IGrainWithStringKey
     Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     /// <summary>
+    /// A practitioner's level decision (the level endpoint), for the caller in the request context. A new decision needs the
+    /// access a read of the family for <paramref name="purpose"/> would have (its ward, or a break-glass window the caller
+    /// opened), decided and audited as that read is, and is then recorded as <see cref="RecordAsync"/> records it. A retry
+    /// of a decision the family holds is answered by its receipt first, so one made inside a window is still answered
+    /// after the window closed; outside the caller's access that answer goes only to the practitioner who made it.
+    /// </summary>
+    Task<LevelDecisionAnswer> DecideLevelAsync([Immutable] ContactEvent decision, ReadPurpose purpose);
+
+    /// <summary>
     /// A child of this family recorded events (one, or several committed together), already durable in the
     /// journal. One-way so that child-to-family calls never wait on the family, leaving no call cycles;
     /// applying is idempotent.

@@ -143,6 +143,43 @@ public sealed class FamilyGrain(
         return new ContactReceipt(contact.EventId, ReceiptStatus.Accepted, next.Version, []);
     }
 
+    public async Task<LevelDecisionAnswer> DecideLevelAsync(ContactEvent decision, ReadPurpose purpose)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(purpose);
+        var caller = CallerContext.Current;
+
+        // A retry before access: a decision made inside a break-glass window and retried after it closed (the phone was
+        // offline, the answer lost) was refused though it was recorded, and the phone could not tell it was done. Whether
+        // the id is a repeat is asked of this family's state, in memory, so a first decision pays for nothing more; the
+        // stored event is read only for a repeat, as every repeat's is.
+        if (caller is { Role: Roles.EarlyIntervention } && decision.Data is ServiceLevelSet
+            && string.Equals(decision.FamilyId, FamilyId, StringComparison.Ordinal) && Holds(decision.EventId))
+        {
+            var (original, version) = await journal.FindSendersEventAsync(decision);
+
+            // The receipt (id, status, version) names nothing identifiable, and the practitioner who made the decision knows
+            // it already. To anyone else outside the family's access the id is not even said to be taken: refused below, as
+            // a new decision would be.
+            var theirs = original is { Data: ServiceLevelSet } && string.Equals(original.Practitioner, caller.UserId, StringComparison.Ordinal);
+            if (theirs || await MaySetLevelAsync(caller, time.GetUtcNow()))
+            {
+                return new LevelDecisionAnswer(AccessOutcome.Granted, original is null
+                    ? ContactReceipt.Rejected(decision.EventId, [new FieldProblem("eventId", ContactReceipt.TakenByAnotherRecorder)])
+                    : ContactReceipt.ForRepeat(original, version, decision));
+            }
+        }
+
+        var (outcome, _) = await OpenForReadAsync(purpose);
+        return outcome == AccessOutcome.Granted
+            ? new LevelDecisionAnswer(outcome, await RecordAsync(decision))
+            : new LevelDecisionAnswer(outcome, null);
+    }
+
+    /// <summary>Whether this family holds an event under <paramref name="eventId"/> (its ids are kept sorted).</summary>
+    private bool Holds(string eventId) =>
+        System.Collections.Immutable.ImmutableArray.BinarySearch(_state.EventIds.AsImmutableArray(), eventId, StringComparer.Ordinal) >= 0;
+
     public async Task ApplyChildEventsAsync(ContactEvent[] contacts, ChildAssessed[] assessed)
     {
         ArgumentNullException.ThrowIfNull(contacts);

@@ -39,17 +39,26 @@ public static class JournalRows
     /// </exception>
     public static async Task<ContactReceipt> DuplicateReceiptAsync(this IEventJournal journal, ContactEvent repeat)
     {
+        var (original, version) = await journal.FindSendersEventAsync(repeat);
+        return original is null
+            ? ContactReceipt.Rejected(repeat.EventId, [new FieldProblem("eventId", ContactReceipt.TakenByAnotherRecorder)])
+            : ContactReceipt.ForRepeat(original, version, repeat);
+    }
+
+    /// <summary>
+    /// The stored event under <paramref name="repeat"/>'s id with the version it was accepted at, when its sender's recorder
+    /// recorded it; null when another recorder's row holds the id (its event is not even read: nothing of it is needed, or
+    /// told). For an id the journal is known to hold.
+    /// </summary>
+    /// <exception cref="JournalUnavailableException">The journal did not return the row; the caller retries.</exception>
+    public static async Task<(ContactEvent? Original, long Version)> FindSendersEventAsync(this IEventJournal journal, ContactEvent repeat)
+    {
         ArgumentNullException.ThrowIfNull(journal);
         ArgumentNullException.ThrowIfNull(repeat);
         var original = await journal.FindEventAsync(repeat.EventId)
             ?? throw new JournalUnavailableException($"The event store holds event id '{repeat.EventId}' but did not return it; retry.");
-
-        // Another recorder's row is refused before its event is read: nothing of it is needed, or told.
-        if (!string.Equals(original.RecordedBy, repeat.RecordedBy, StringComparison.Ordinal))
-        {
-            return ContactReceipt.Rejected(repeat.EventId, [new FieldProblem("eventId", ContactReceipt.TakenByAnotherRecorder)]);
-        }
-
-        return ContactReceipt.ForRepeat(ContactEventJson.Deserialize(original.Payload.Bytes), original.EntityVersion, repeat);
+        return string.Equals(original.RecordedBy, repeat.RecordedBy, StringComparison.Ordinal)
+            ? (ContactEventJson.Deserialize(original.Payload.Bytes), original.EntityVersion)
+            : (null, original.EntityVersion);
     }
 }

@@ -196,10 +196,6 @@ public sealed class ContactOperations(IGrainFactory grains, TimeProvider time, P
         return repeats;
     }
 
-    /// <summary>Records an event the gateway built itself (a level decision) for the caller.</summary>
-    internal Task<OperationResult<ContactReceipt>> RecordBuiltAsync(Caller caller, ContactEvent contact) =>
-        GrainCalls.RunAsync(caller, logger, () => RouteAsync(caller, contact));
-
     /// <summary>
     /// The recorder is who the token says the caller is bound to; a body can never name it.
     /// Early intervention practitioners record level decisions for their team; each decision also names the practitioner

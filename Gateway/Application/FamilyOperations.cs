@@ -7,7 +7,7 @@ using QpActors.Grains.Interfaces;
 namespace QpActors.Gateway.Application;
 
 /// <summary>A family's risk status for the early intervention team, and the practitioner's level decision.</summary>
-public sealed class FamilyOperations(IGrainFactory grains, ContactOperations contacts, TimeProvider time, ProgrammeCalendar calendar, ILogger<FamilyOperations> logger)
+public sealed class FamilyOperations(IGrainFactory grains, TimeProvider time, ProgrammeCalendar calendar, ILogger<FamilyOperations> logger)
 {
     /// <summary>A break-glass reason must say something: at least this many characters (the family grain's own rule).</summary>
     public const int MinimumBreakGlassReasonLength = BreakGlass.MinimumReasonLength;
@@ -91,7 +91,8 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
     /// <summary>
     /// Sets a family's service level as a <c>service-level-set</c> contact event, so the decision has the
     /// same idempotency, durability and history as any other contact. For families in the caller's wards, or one
-    /// the caller opened with a break-glass reason within the family grain's window (<c>FamilyGrain.BreakGlassWindow</c>).
+    /// the caller opened with a break-glass reason within the family grain's window (<c>FamilyGrain.BreakGlassWindow</c>);
+    /// a retry of a decision the caller made inside the window still answers its receipt after the window closed.
     /// The team records it; the caller, by their token's subject, is named as the practitioner who made it.
     /// </summary>
     /// <param name="eventId">
@@ -121,27 +122,27 @@ public sealed class FamilyOperations(IGrainFactory grains, ContactOperations con
                     : new FieldProblem(LevelField(e.Field), e.Message)).ToArray());
         }
 
-        // Scope first: the family grain answers whether this caller may open the family: in its wards, or inside
-        // a break-glass window it opened with a written, audited reason. No reason is taken here: a read opens the window.
-        var scope = await GrainCalls.RunAsync(caller, logger, () =>
-            grains.For<IFamilyGrain>(familyId).ReadRiskStatusAsync(new ReadPurpose(SetLevelPurpose, null)));
-        if (!scope.IsOk)
+        // The family grain decides, in one call: a retry of a decision it holds is answered by its receipt; a new one needs
+        // the caller to be able to open the family (in its wards, or inside a break-glass window it opened with a written,
+        // audited reason), decided and audited as a read for this purpose is. No reason is taken here: a read opens the window.
+        var decided = await GrainCalls.RunAsync(caller, logger, () =>
+            grains.For<IFamilyGrain>(familyId).DecideLevelAsync(parsed.Event!, new ReadPurpose(SetLevelPurpose, null)));
+        if (!decided.IsOk)
         {
-            return scope.As<ContactReceipt>();
+            return decided.As<ContactReceipt>();
         }
 
-        var access = FromRead(scope.Value!, familyId);
-        if (!access.IsOk)
+        if (decided.Value is not { Outcome: AccessOutcome.Granted, Receipt: { } receipt })
         {
-            return access.Status == OperationStatus.BreakGlassRequired
+            var refused = Refused<ContactReceipt>(decided.Value!.Outcome, familyId);
+            return refused.Status == OperationStatus.BreakGlassRequired
                 ? OperationResult<ContactReceipt>.Fail(OperationStatus.Forbidden, "Only the early intervention team of the family's ward may set its level, or a practitioner inside the break-glass window they opened on the family with a written reason.")
-                : access.As<ContactReceipt>();
+                : refused;
         }
 
-        var recorded = await contacts.RecordBuiltAsync(caller, parsed.Event!);
-        return recorded is { IsOk: true, Value.Status: ReceiptStatus.Rejected } rejected
-            ? OperationResult<ContactReceipt>.Invalid(rejected.Value.Errors)
-            : recorded;
+        return receipt.Status == ReceiptStatus.Rejected
+            ? OperationResult<ContactReceipt>.Invalid(receipt.Errors)
+            : OperationResult<ContactReceipt>.Ok(receipt);
     }
 
     private static OperationResult<FamilyRiskStatus> FromRead(FamilyRiskRead read, string familyId) =>

@@ -67,20 +67,40 @@ public sealed class UpdateFeedOptions
 
     /// <summary>Updates a slow subscriber may have pending before it is cut off (it then resumes).</summary>
     public int SubscriberCapacity { get; set; } = 256;
+
+    /// <summary>
+    /// How long a topic's poller goes on after its last subscriber leaves, so a client that lost its only connection and
+    /// reconnects within it resumes from its last id with what it missed rather than a snapshot. Zero stops it at once.
+    /// </summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The most topics a gateway keeps polling with no subscriber; one more ends the linger of the one that has waited
+    /// longest (its clients then reconnect to a snapshot). Each lingering poller still reads its ward every poll.
+    /// </summary>
+    public int MaxLingeringTopics { get; set; } = 64;
 }
 
 /// <summary>
 /// The interim live-update design: one poller per followed topic (shared by all its subscribers) reads
-/// the ward grain every <see cref="UpdateFeedOptions.PollInterval"/> and publishes what changed. A topic
-/// with no subscribers has no poller, so vanished clients leave nothing running. A grain observer on the
-/// ward grain would replace the polling without changing this interface.
+/// the ward grain every <see cref="UpdateFeedOptions.PollInterval"/> and publishes what changed. When a topic's last
+/// subscriber leaves, its poller lingers for <see cref="UpdateFeedOptions.Linger"/> (at most
+/// <see cref="UpdateFeedOptions.MaxLingeringTopics"/> at once), still reading, so a phone that reconnects within it
+/// resumes from its last id; after that the topic has no poller, so vanished clients leave nothing running. A grain
+/// observer on the ward grain would replace the polling without changing this interface.
 /// </summary>
 public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, UpdateFeedOptions options, ILogger<PollingUpdateFeed> logger) : IUpdateFeed, IAsyncDisposable
 {
     private readonly Dictionary<FeedTopic, TopicPoller> _pollers = [];
+
+    // The pollers with no subscriber, the one that has lingered longest first: the first to go past the bound.
+    private readonly LinkedList<TopicPoller> _lingering = new();
+
+    // Pollers let go of whose loops may still be ending, so disposing (and tests) can wait for them.
+    private readonly List<Task> _stopping = [];
     private readonly Lock _gate = new();
 
-    /// <summary>Topics with a running poller; tests read it to see that vanished clients leave none behind.</summary>
+    /// <summary>Topics with a running poller, followed or lingering; tests read it to see that vanished clients leave none behind.</summary>
     public int ActiveTopics
     {
         get
@@ -89,6 +109,27 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
             {
                 return _pollers.Count;
             }
+        }
+    }
+
+    /// <summary>Topics whose poller runs with no subscriber, waiting for a reconnect.</summary>
+    public int LingeringTopics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lingering.Count;
+            }
+        }
+    }
+
+    /// <summary>Returns once every poller let go of so far has stopped reading.</summary>
+    public Task WhenStoppedAsync()
+    {
+        lock (_gate)
+        {
+            return Task.WhenAll(_stopping);
         }
     }
 
@@ -135,12 +176,20 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
         {
             pollers = [.. _pollers.Values];
             _pollers.Clear();
+            foreach (var poller in _lingering)
+            {
+                poller.EndLinger();
+            }
+
+            _lingering.Clear();
         }
 
         foreach (var poller in pollers)
         {
             await poller.StopAsync();
         }
+
+        await WhenStoppedAsync();
     }
 
     private TopicPoller Acquire(FeedTopic topic)
@@ -153,6 +202,12 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
                 _pollers[topic] = poller;
                 poller.Start();
             }
+            else if (poller.Lingering is { } waiting)
+            {
+                // A client back within the linger: the poller, its epoch and its replay buffer carry on.
+                _lingering.Remove(waiting);
+                poller.EndLinger();
+            }
 
             poller.Subscribers++;
             return poller;
@@ -161,21 +216,65 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
 
     private async Task ReleaseAsync(FeedTopic topic, TopicPoller poller)
     {
-        var stop = false;
+        TopicPoller? stop = null;
         lock (_gate)
         {
             poller.Subscribers--;
             if (poller.Subscribers == 0 && _pollers.TryGetValue(topic, out var current) && ReferenceEquals(current, poller))
             {
-                _pollers.Remove(topic);
-                stop = true;
+                if (options.Linger <= TimeSpan.Zero || options.MaxLingeringTopics <= 0)
+                {
+                    _pollers.Remove(topic);
+                    stop = poller;
+                }
+                else
+                {
+                    if (_lingering.Count >= options.MaxLingeringTopics)
+                    {
+                        // The bound: the poller that has waited longest goes now rather than at the end of its linger.
+                        var oldest = _lingering.First!.Value;
+                        _lingering.RemoveFirst();
+                        oldest.EndLinger();
+                        _pollers.Remove(oldest.Topic);
+                        Stopping(oldest);
+                    }
+
+                    var generation = poller.BeginLinger(_lingering.AddLast(poller));
+                    poller.LingerTimer = time.CreateTimer(_ => LingerEnded(poller, generation), null, options.Linger, Timeout.InfiniteTimeSpan);
+                }
             }
         }
 
-        if (stop)
+        if (stop is not null)
         {
-            await poller.StopAsync();
+            await stop.StopAsync();
         }
+    }
+
+    /// <summary>The linger of <paramref name="poller"/> is over: unless a subscriber came back meanwhile, it stops.</summary>
+    private void LingerEnded(TopicPoller poller, long generation)
+    {
+        lock (_gate)
+        {
+            // A subscriber that came back (and perhaps left again, starting a new linger) makes this timer's end stale.
+            if (poller.Lingering is not { } waiting || poller.LingerGeneration != generation
+                || !_pollers.TryGetValue(poller.Topic, out var current) || !ReferenceEquals(current, poller))
+            {
+                return;
+            }
+
+            _lingering.Remove(waiting);
+            poller.EndLinger();
+            _pollers.Remove(poller.Topic);
+            Stopping(poller);
+        }
+    }
+
+    /// <summary>Stops a poller let go of without waiting for its loop to end, keeping its stop for whoever waits. Under the lock.</summary>
+    private void Stopping(TopicPoller poller)
+    {
+        _stopping.RemoveAll(t => t.IsCompleted);
+        _stopping.Add(poller.StopAsync());
     }
 
     private sealed class TopicPoller(FeedTopic topic, IUpdateSource source, TimeProvider time, UpdateFeedOptions options, ILogger logger)
@@ -193,8 +292,32 @@ public sealed class PollingUpdateFeed(IUpdateSource source, TimeProvider time, U
         private long _sequence;
         private Task _loop = Task.CompletedTask;
 
+        public FeedTopic Topic => topic;
+
         /// <summary>Guarded by the feed's lock.</summary>
         public int Subscribers { get; set; }
+
+        /// <summary>Its place among the feed's lingering pollers while it has no subscriber; null otherwise. Guarded by the feed's lock.</summary>
+        public LinkedListNode<TopicPoller>? Lingering { get; private set; }
+
+        /// <summary>Counts lingers, so the end of one the poller has since left is told from the current one's. Guarded by the feed's lock.</summary>
+        public long LingerGeneration { get; private set; }
+
+        /// <summary>Ends the current linger. Guarded by the feed's lock.</summary>
+        public ITimer? LingerTimer { get; set; }
+
+        public long BeginLinger(LinkedListNode<TopicPoller> place)
+        {
+            Lingering = place;
+            return ++LingerGeneration;
+        }
+
+        public void EndLinger()
+        {
+            Lingering = null;
+            LingerTimer?.Dispose();
+            LingerTimer = null;
+        }
 
         public Task Ready => _ready.Task;
 

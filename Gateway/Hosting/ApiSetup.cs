@@ -137,7 +137,13 @@ public static class ApiSetup
         services.AddSingleton<FamilyOperations>();
         services.AddSingleton<WardOperations>();
         services.AddSingleton<AuditOperations>();
-        services.AddSingleton(configuration.GetSection("Streams").Get<UpdateFeedOptions>() ?? new UpdateFeedOptions());
+        var feed = configuration.GetSection("Streams").Get<UpdateFeedOptions>() ?? new UpdateFeedOptions();
+        if (feed.Linger < TimeSpan.Zero || feed.MaxLingeringTopics < 0)
+        {
+            throw new InvalidOperationException($"Streams:Linger ({feed.Linger}) and Streams:MaxLingeringTopics ({feed.MaxLingeringTopics}) may not be negative; zero turns lingering off.");
+        }
+
+        services.AddSingleton(feed);
         services.AddSingleton<IUpdateSource, WardUpdateSource>();
         services.AddSingleton<PollingUpdateFeed>();
         services.AddSingleton<IUpdateFeed>(sp => sp.GetRequiredService<PollingUpdateFeed>());

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.DependencyInjection;
+using QpActors.Domain.Events;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 
@@ -80,6 +81,64 @@ public sealed class BreakGlassRestartTests
         Assert.Equal(AuditEntry.BreakGlassOpened, audit.Items[^1].Detail);
         Assert.All(audit.Items.SkipLast(1), e => Assert.Null(e.Detail));
     }
+
+    [Fact]
+    public async Task A_decision_made_in_a_window_is_answered_by_its_receipt_after_the_window_closed_on_sqlite_and_only_a_repeat_looks_its_event_up() =>
+        await ADecisionRetriedAfterTheWindow(configure => Cluster.StartAsync(configure));
+
+    [PostgresFact]
+    public async Task A_decision_made_in_a_window_is_answered_by_its_receipt_after_the_window_closed_on_postgres_and_only_a_repeat_looks_its_event_up() =>
+        await ADecisionRetriedAfterTheWindow(configure => Cluster.StartOnPostgresAsync(configure));
+
+    /// <summary>
+    /// A practitioner from another ward opens the family, sets its level, and retries the decision after the window closed
+    /// and the silo restarted (a fresh activation): the retry is answered by the receipt, looking up the stored event once;
+    /// the first decision looked nothing up. A new decision, and the same one from a colleague who never opened the family,
+    /// are refused and record nothing.
+    /// </summary>
+    private static async Task ADecisionRetriedAfterTheWindow(Func<Action<IServiceCollection>, Task<Cluster>> start)
+    {
+        var calls = new JournalCalls();
+        await using var cluster = await start(calls.Count);
+        var events = new Events(cluster.Clock, "bgl");
+        var familyId = events.NewId("f");
+        await Events.RecordAsync(cluster.Client, events.FamilyRegistered(familyId, cluster.Clock.GetUtcNow().AddDays(-1), ward: Ward));
+        IFamilyGrain Family() => cluster.Client.GetGrain<IFamilyGrain>(familyId);
+        var elsewhere = new Caller("bgl-elsewhere", Roles.EarlyIntervention, ["bgl-other-ward"], null, null);
+        var colleague = new Caller("bgl-colleague", Roles.EarlyIntervention, ["bgl-other-ward"], null, null);
+        ContactEvent DecisionBy(Caller practitioner, string? eventId = null)
+        {
+            var made = events.Make(EventTypes.ServiceLevelSet, familyId, null, cluster.Clock.GetUtcNow(),
+                new System.Text.Json.Nodes.JsonObject { ["level"] = "universal-plus", ["reason"] = "Seen out of hours; agreed extra support" },
+                "service:early-intervention", eventId);
+            return made with { Practitioner = practitioner.UserId };
+        }
+
+        Assert.Equal(AccessOutcome.Granted, await ReadAsync(Family(), elsewhere, Reason));
+        var decision = DecisionBy(elsewhere);
+        var lookups = calls.Of(nameof(IEventJournal.FindEventAsync));
+        var first = await DecideAsync(Family(), elsewhere, decision);
+        Assert.Equal((AccessOutcome.Granted, ReceiptStatus.Accepted), (first.Outcome, first.Receipt?.Status));
+        Assert.Equal(lookups, calls.Of(nameof(IEventJournal.FindEventAsync)));
+
+        cluster.Clock.Advance(FamilyGrainWindow + TimeSpan.FromMinutes(1));
+        await cluster.RestartAsync();
+        var retried = await DecideAsync(Family(), elsewhere, decision with { ReceivedAt = cluster.Clock.GetUtcNow() });
+        var another = await DecideAsync(Family(), elsewhere, DecisionBy(elsewhere));
+        var colleagues = await DecideAsync(Family(), colleague, DecisionBy(colleague, decision.EventId));
+
+        Assert.Equal((AccessOutcome.Granted, ReceiptStatus.Duplicate, first.Receipt!.Version), (retried.Outcome, retried.Receipt?.Status, retried.Receipt?.Version));
+        Assert.Equal(lookups + 2, calls.Of(nameof(IEventJournal.FindEventAsync)));
+        Assert.Equal((AccessOutcome.OutOfScope, null), (another.Outcome, another.Receipt));
+        Assert.Equal((AccessOutcome.OutOfScope, null), (colleagues.Outcome, colleagues.Receipt));
+        var status = await AsAsync(new Caller("bgl-team", Roles.EarlyIntervention, [Ward], null, null), () => Family().ReadRiskStatusAsync(new ReadPurpose("risk-status", null)));
+        Assert.Equal(first.Receipt.Version, status.Status!.Version);
+    }
+
+    private static readonly TimeSpan FamilyGrainWindow = QpActors.Grains.FamilyGrain.BreakGlassWindow;
+
+    private static Task<LevelDecisionAnswer> DecideAsync(IFamilyGrain family, Caller caller, ContactEvent decision) =>
+        AsAsync(caller, () => family.DecideLevelAsync(decision, new ReadPurpose("set-level", null)));
 
     private static async Task<AccessOutcome> ReadAsync(IFamilyGrain family, Caller caller, string? reason) =>
         (await AsAsync(caller, () => family.ReadRiskStatusAsync(new ReadPurpose("risk-status", reason)))).Outcome;

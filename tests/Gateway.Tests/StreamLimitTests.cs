@@ -2,17 +2,33 @@ using System.Net;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using QpActors.Gateway.Application;
 using QpActors.Gateway.Grpc.V1;
 using QpActors.Gateway.Hosting;
 
 namespace QpActors.Gateway.Tests;
 
-/// <summary>A gateway holding one live stream per caller and two in all, so each limit is reached with a couple of streams.</summary>
+/// <summary>
+/// A gateway holding one live stream per caller and two in all, so each limit is reached with a couple of streams. Its
+/// update feed runs on a fake clock (<see cref="FeedClock"/>): a poller reads once when it starts, which gives each stream
+/// its snapshot, and the clock is moved past a poller's linger to see that it stops.
+/// </summary>
 public sealed class StreamLimitGatewayFixture() : GatewayFixture(
     SiloHosting.InProcess,
     "--Api:MaxStreamsPerCaller=1",
-    "--Api:MaxStreams=2");
+    "--Api:MaxStreams=2")
+{
+    public FakeTimeProvider FeedClock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override void ConfigureGateway(IServiceCollection services) =>
+        services.AddSingleton(sp => new PollingUpdateFeed(
+            sp.GetRequiredService<IUpdateSource>(),
+            FeedClock,
+            sp.GetRequiredService<UpdateFeedOptions>(),
+            sp.GetRequiredService<ILogger<PollingUpdateFeed>>()));
+}
 
 [CollectionDefinition(Name)]
 public sealed class StreamLimitGatewayCollection : ICollectionFixture<StreamLimitGatewayFixture>
@@ -131,8 +147,12 @@ public sealed class StreamLimitTests(StreamLimitGatewayFixture gateway) : IDispo
             await Limits.WhenNoneOpenFor(practitioner.Subject).WaitAsync(Released);
         }
 
+        // The streams' topics linger for a reconnect, then nothing is left running.
         Assert.Equal(0, Limits.Open);
+        Assert.NotEqual(0, feed.LingeringTopics);
+        gateway.FeedClock.Advance(gateway.GatewayServices.GetRequiredService<UpdateFeedOptions>().Linger);
         Assert.Equal(0, feed.ActiveTopics);
+        await feed.WhenStoppedAsync();
     }
 
     [Fact]

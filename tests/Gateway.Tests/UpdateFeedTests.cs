@@ -10,6 +10,7 @@ public sealed class UpdateFeedTests
 {
     private static readonly FeedTopic Topic = new(FeedKinds.Risk, "queens-park");
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Linger = TimeSpan.FromMinutes(2);
 
     [Fact]
     public async Task A_new_subscriber_gets_a_snapshot_then_each_change_after_a_poll()
@@ -91,7 +92,7 @@ public sealed class UpdateFeedTests
     }
 
     [Fact]
-    public async Task When_the_last_subscriber_leaves_the_topic_stops_being_read()
+    public async Task When_the_last_subscriber_leaves_the_topic_is_read_until_its_linger_ends_and_then_no_more()
     {
         var (feed, source, time) = Create();
         await using var _ = feed;
@@ -102,10 +103,142 @@ public sealed class UpdateFeedTests
             Assert.Equal(1, feed.ActiveTopics);
         }
 
-        Assert.Equal(0, feed.ActiveTopics);
+        // Lingering: still read, so a client back within the linger finds what it missed.
+        Assert.Equal((1, 1), (feed.ActiveTopics, feed.LingeringTopics));
+        time.Advance(Interval);
+        await source.WaitForReadsAsync(2, CancellationToken.None);
+
+        time.Advance(Linger - Interval);
+        Assert.Equal((0, 0), (feed.ActiveTopics, feed.LingeringTopics));
+        await feed.WhenStoppedAsync();
         var reads = source.Reads;
         time.Advance(Interval * 5);
         Assert.Equal(reads, source.Reads);
+    }
+
+    [Fact]
+    public async Task A_client_that_reconnects_within_the_linger_resumes_with_exactly_the_updates_it_missed()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        // The only subscriber: a phone that sees a change, then loses its connection.
+        string lastSeen;
+        await using (var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token))
+        {
+            Assert.True(await phone.MoveNextAsync());
+            source.Set("f-1", 2.0);
+            time.Advance(Interval);
+            Assert.True(await phone.MoveNextAsync());
+            lastSeen = phone.Current.Id;
+        }
+
+        // While it is away two families change, a poll each.
+        source.Set("f-2", 5.0);
+        time.Advance(Interval);
+        await source.WaitForReadsAsync(3, cancel.Token);
+        source.Set("f-3", 7.0);
+        time.Advance(Interval);
+        await source.WaitForReadsAsync(4, cancel.Token);
+
+        await using var resumed = feed.SubscribeAsync(Topic, lastSeen, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await resumed.MoveNextAsync());
+        var first = resumed.Current;
+        Assert.True(await resumed.MoveNextAsync());
+        var second = resumed.Current;
+
+        Assert.Equal(("risk-changed", "f-2", NextId(lastSeen, 1)), (first.Kind, FamilyOf(first), first.Id));
+        Assert.Equal(("risk-changed", "f-3", NextId(lastSeen, 2)), (second.Kind, FamilyOf(second), second.Id));
+        Assert.Equal((1, 0), (feed.ActiveTopics, feed.LingeringTopics));
+    }
+
+    [Fact]
+    public async Task After_the_linger_an_old_id_starts_from_a_snapshot()
+    {
+        var (feed, source, time) = Create();
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        string lastSeen;
+        await using (var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token))
+        {
+            Assert.True(await phone.MoveNextAsync());
+            lastSeen = phone.Current.Id;
+        }
+
+        time.Advance(Linger);
+        source.Set("f-2", 2.0);
+
+        await using var back = feed.SubscribeAsync(Topic, lastSeen, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await back.MoveNextAsync());
+        Assert.Equal(["f-1", "f-2"], SnapshotFamilies(back.Current));
+    }
+
+    [Fact]
+    public async Task A_subscriber_back_within_the_linger_restarts_it_when_it_leaves_again()
+    {
+        var (feed, _, time) = Create();
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (var visit = 0; visit < 2; visit++)
+        {
+            var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+            Assert.True(await phone.MoveNextAsync());
+            await phone.DisposeAsync();
+            time.Advance(Linger / 2);
+        }
+
+        // A linger from the second leaving, not the first: half of it is still to run.
+        Assert.Equal(1, feed.LingeringTopics);
+        time.Advance(Linger / 2);
+        Assert.Equal(0, feed.ActiveTopics);
+    }
+
+    [Fact]
+    public async Task Lingering_topics_are_bounded_and_the_one_waiting_longest_stops_first()
+    {
+        var (feed, source, _) = Create(maxLingeringTopics: 1);
+        source.Set("f-1", 1.0);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var first = new FeedTopic(FeedKinds.Risk, "harrow-road");
+        var second = new FeedTopic(FeedKinds.Risk, "westbourne");
+        var lastSeen = new Dictionary<FeedTopic, string>();
+        foreach (var topic in new[] { first, second })
+        {
+            await using var phone = feed.SubscribeAsync(topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
+            Assert.True(await phone.MoveNextAsync());
+            lastSeen[topic] = phone.Current.Id;
+        }
+
+        Assert.Equal((1, 1), (feed.ActiveTopics, feed.LingeringTopics));
+        await feed.WhenStoppedAsync();
+        await using var stopped = feed.SubscribeAsync(first, lastSeen[first], cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.True(await stopped.MoveNextAsync());
+        Assert.Equal("snapshot", stopped.Current.Kind);
+        Assert.NotEqual(lastSeen[first], stopped.Current.Id);
+
+        // The second still lingers with its epoch: a resume there gets nothing again (no change), not a snapshot.
+        await using var lingering = feed.SubscribeAsync(second, lastSeen[second], cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var next = lingering.MoveNextAsync().AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
+    }
+
+    [Fact]
+    public async Task With_no_linger_the_last_subscriber_leaving_stops_the_topic_at_once()
+    {
+        var (feed, _, _) = Create(linger: TimeSpan.Zero);
+        await using var _ = feed;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using (var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token))
+        {
+            Assert.True(await phone.MoveNextAsync());
+        }
+
+        Assert.Equal((0, 0), (feed.ActiveTopics, feed.LingeringTopics));
     }
 
     [Fact]
@@ -122,7 +255,7 @@ public sealed class UpdateFeedTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         await updates.DisposeAsync();
-        Assert.Equal(0, feed.ActiveTopics);
+        Assert.Equal(1, feed.LingeringTopics);
     }
 
     [Fact]
@@ -268,11 +401,29 @@ public sealed class UpdateFeedTests
             .ToArray();
     }
 
-    private static (PollingUpdateFeed Feed, FakeSource Source, FakeTimeProvider Time) Create(int replayCapacity = 1024, int subscriberCapacity = 256)
+    private static string FamilyOf(FeedUpdate update) =>
+        JsonDocument.Parse(update.Data).RootElement.GetProperty("familyId").GetString()!;
+
+    /// <summary>The id <paramref name="after"/> updates after <paramref name="id"/> on the same poller (its epoch, then its sequence).</summary>
+    private static string NextId(string id, int after)
+    {
+        var dot = id.IndexOf('.', StringComparison.Ordinal);
+        return id[..(dot + 1)] + (long.Parse(id[(dot + 1)..], System.Globalization.CultureInfo.InvariantCulture) + after).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static (PollingUpdateFeed Feed, FakeSource Source, FakeTimeProvider Time) Create(
+        int replayCapacity = 1024, int subscriberCapacity = 256, TimeSpan? linger = null, int maxLingeringTopics = 64)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero));
         var source = new FakeSource();
-        var options = new UpdateFeedOptions { PollInterval = Interval, ReplayCapacity = replayCapacity, SubscriberCapacity = subscriberCapacity };
+        var options = new UpdateFeedOptions
+        {
+            PollInterval = Interval,
+            ReplayCapacity = replayCapacity,
+            SubscriberCapacity = subscriberCapacity,
+            Linger = linger ?? Linger,
+            MaxLingeringTopics = maxLingeringTopics,
+        };
         var feed = new PollingUpdateFeed(source, time, options, NullLogger<PollingUpdateFeed>.Instance);
         return (feed, source, time);
     }
