@@ -117,6 +117,8 @@ public sealed class ReminderStoreFailureTests
         Assert.Null(warning.Exception);
         Assert.Contains("SQLite file", warning.Message, StringComparison.Ordinal);
         Assert.Contains("for the moment", warning.Message, StringComparison.Ordinal);
+        var store = cluster.Storage.Describe();
+        Assert.Equal(store.Length, warning.Message.Length - warning.Message.Replace(store, "", StringComparison.Ordinal).Length);
         var events = new Events(cluster.Clock, "sqlite-locked");
         Assert.Equal(0, (await cluster.Client.GetGrain<IChildGrain>(events.NewId("c")).GetRiskAsync()).Score);
 
