@@ -1,4 +1,5 @@
 using QpActors.Gateway.Hosting;
+using QpActors.Silo;
 
 // The gateway: serves frontline apps, the early intervention team and the commission, as an Orleans
 // client of separate silos or, with Gateway:Silo=in-process, as a silo itself.
@@ -21,7 +22,20 @@ catch (QpActors.Silo.SiloStartRefusedException refused)
 
 var app = builder.Build();
 app.MapQpGateway();
-await app.RunAsync();
+try
+{
+    // A co-hosted silo's Orleans reads the store again as it starts; one that cannot answer then is refused in one line.
+    await app.StartQpSiloAsync();
+}
+catch (QpActors.Silo.SiloStartRefusedException refused)
+{
+    await Console.Error.WriteLineAsync(refused.Message);
+    await app.DisposeAsync();
+    return 1;
+}
+
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;
 
 /// <summary>Visible to the end-to-end tests, which start the real gateway in-process.</summary>

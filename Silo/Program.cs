@@ -16,9 +16,17 @@ if (migrate)
     return 0;
 }
 
+using var host = await BuildAsync();
+if (host is null)
+{
+    return 1;
+}
+
 try
 {
-    await builder.AddQpSiloAsync();
+    // Orleans reads the store again as it starts (its providers' queries): a store that cannot answer then is refused
+    // as at the schema step, in one line.
+    await host.StartQpSiloAsync();
 }
 catch (SiloStartRefusedException refused)
 {
@@ -26,6 +34,20 @@ catch (SiloStartRefusedException refused)
     return 1;
 }
 
-using var host = builder.Build();
-await host.RunAsync();
+await host.WaitForShutdownAsync();
 return 0;
+
+async Task<IHost?> BuildAsync()
+{
+    try
+    {
+        await builder.AddQpSiloAsync();
+    }
+    catch (SiloStartRefusedException refused)
+    {
+        await Console.Error.WriteLineAsync(refused.Message);
+        return null;
+    }
+
+    return builder.Build();
+}

@@ -58,11 +58,54 @@ public static class SiloSetup
         }
         catch (Exception failure) when (failure is System.Data.Common.DbException || StoreFailures.MayPassOnRetry(failure))
         {
-            throw StoreUnreachable(settings, storage, failure);
+            throw StoreUnreachable(settings, storage, failure, settings.MigrateAtStart ? "migrated" : "checked");
         }
 
         return (settings, storage);
     }
+
+    /// <summary>
+    /// Starts a host that runs a silo (<see cref="AddQpSilo"/>), refusing with <see cref="StoreUnreachableAtStartException"/>
+    /// when the store fails Orleans' own first reads: the AdoNet providers (reminders, and clustering on PostgreSQL) read
+    /// their query table while the silo starts, after the schema step has passed, and a store that cannot answer then (a
+    /// SQLite file another process held locked past the busy timeout, a server that went down in between) failed the start
+    /// with the driver's exception and its stack. A file busy for less than the busy timeout is waited out by the driver
+    /// and the silo starts. Any other failure to start is rethrown as it is.
+    /// </summary>
+    public static async Task StartQpSiloAsync(this IHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception failure) when (host.Services.GetService<SiloStore>() is { } store && StoreFailureIn(failure) is { } cause)
+        {
+            throw StoreUnreachable(store.Settings, store.Storage, cause, "read");
+        }
+    }
+
+    /// <summary>The store's own failure somewhere inside what Orleans' start threw (through its wrappers); null if none.</summary>
+    private static Exception? StoreFailureIn(Exception failure)
+    {
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException or JournalUnavailableException or StoreFailedException || StoreFailures.MayPassOnRetry(e))
+            {
+                return e;
+            }
+
+            if (e is AggregateException { InnerExceptions.Count: > 0 } many)
+            {
+                return many.InnerExceptions.Select(StoreFailureIn).FirstOrDefault(f => f is not null);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The store a silo runs on, as a refusal to start names it.</summary>
+    private sealed record SiloStore(QpHostSettings Settings, StorageSettings Storage);
 
     /// <summary>
     /// The refusal to start when the store cannot be reached or refuses the schema's first read at start: the first
@@ -70,13 +113,17 @@ public static class SiloSetup
     /// the process with an unhandled driver exception and its stack. The message names the store (never a password) and
     /// the setting to check; the driver's exception is kept inside.
     /// </summary>
-    internal static StoreUnreachableAtStartException StoreUnreachable(QpHostSettings settings, StorageSettings storage, Exception failure)
+    internal static StoreUnreachableAtStartException StoreUnreachable(QpHostSettings settings, StorageSettings storage, Exception failure, string done)
     {
         var setting = settings.Storage == StorageMode.Postgres ? "Storage:ConnectionString" : "Storage:DataDirectory";
+        // A SQLite file another process held locked past the busy timeout: the wait already happened, so say so.
+        var busy = failure is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED }
+            ? $", and that no other process holds the file locked (the silo waited {StorageSettings.SqliteBusyTimeoutSeconds} s for it)"
+            : "";
         return new StoreUnreachableAtStartException(
             $"The silo cannot start: {storage.Describe()}, named by {setting}, could not be " +
-            $"{(settings.MigrateAtStart ? "migrated" : "checked")} at start: {failure.Message.TrimEnd('.')}. Check {setting} and that the " +
-            "store is up and accepting connections, then start the silo again.",
+            $"{done} at start: {failure.Message.TrimEnd('.')}. Check {setting} and that the store is up and accepting " +
+            $"connections{busy}, then start the silo again.",
             failure);
     }
 
@@ -165,6 +212,7 @@ public static class SiloSetup
         }
 
         silo.Services.AddSingleton(settings.Calendar);
+        silo.Services.AddSingleton(new SiloStore(settings, storage));
         silo.AddQpGrainServices(storage);
 
         // The directory's cache without Orleans' size gauge, which walks every entry each time it is read (see GrainLocationCache).

@@ -451,14 +451,14 @@ public sealed class WorklistChangedSinceTests
         Assert.Equal(families.Length, asked.Count);
     }
 
-    private static Task<WorklistPage> AllAsync(Cluster cluster, string ward) =>
+    internal static Task<WorklistPage> AllAsync(Cluster cluster, string ward) =>
         WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, WorklistQuery.MaxPageSize));
 
-    private static async Task<string[]> ChangedSinceAsync(Cluster cluster, string ward, DateTimeOffset since) =>
+    internal static async Task<string[]> ChangedSinceAsync(Cluster cluster, string ward, DateTimeOffset since) =>
         (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, WorklistQuery.MaxPageSize, ChangedSince: since)))
             .Items.Select(i => i.FamilyId).Order(StringComparer.Ordinal).ToArray();
 
-    private static Dictionary<string, (DateTimeOffset? RiskChangedAt, DateTimeOffset? LevelChangedAt, string? LevelChangedFrom)> Instants(WorklistPage page) =>
+    internal static Dictionary<string, (DateTimeOffset? RiskChangedAt, DateTimeOffset? LevelChangedAt, string? LevelChangedFrom)> Instants(WorklistPage page) =>
         page.Items.ToDictionary(i => i.FamilyId, i => (i.RiskChangedAt, i.LevelChangedAt, i.LevelChangedFrom));
 
     /// <summary>
@@ -466,7 +466,7 @@ public sealed class WorklistChangedSinceTests
     /// version, no <c>riskChangedAt</c>, <c>levelChangedAt</c>, <c>levelChangedFrom</c> or <c>changeTimesKnown</c>), in
     /// the journal's ward entries table, where a ward reloads them from.
     /// </summary>
-    private static async Task<int> WriteInTheOlderLayoutAsync(Cluster cluster, string ward)
+    internal static async Task<int> WriteInTheOlderLayoutAsync(Cluster cluster, string ward)
     {
         var journal = cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<IEventJournal>();
         var older = (await journal.ReadWardEntriesAsync(ward))
