@@ -13,7 +13,7 @@ try
 {
     await builder.AddQpGatewayAsync();
 }
-catch (QpActors.Silo.SiloStartRefusedException refused)
+catch (SiloStartRefusedException refused)
 {
     // A co-hosted silo found the store behind its schema or out of reach: the message says what to do.
     await Console.Error.WriteLineAsync(refused.Message);
@@ -27,7 +27,7 @@ try
     // A co-hosted silo's Orleans reads the store again as it starts; one that cannot answer then is refused in one line.
     await app.StartQpSiloAsync();
 }
-catch (QpActors.Silo.SiloStartRefusedException refused)
+catch (SiloStartRefusedException refused)
 {
     await Console.Error.WriteLineAsync(refused.Message);
     await app.DisposeAsync();
