@@ -161,12 +161,7 @@ public sealed class UpdateFeedTests
         source.Set("f-1", 1.0);
         await using var _ = feed;
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string lastSeen;
-        await using (var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token))
-        {
-            Assert.True(await phone.MoveNextAsync());
-            lastSeen = phone.Current.Id;
-        }
+        var lastSeen = await FirstUpdateThenLeaveAsync(feed, Topic, cancel.Token);
 
         time.Advance(Linger);
         source.Set("f-2", 2.0);
@@ -184,9 +179,7 @@ public sealed class UpdateFeedTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         for (var visit = 0; visit < 2; visit++)
         {
-            var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
-            Assert.True(await phone.MoveNextAsync());
-            await phone.DisposeAsync();
+            await FirstUpdateThenLeaveAsync(feed, Topic, cancel.Token);
             time.Advance(Linger / 2);
         }
 
@@ -208,9 +201,7 @@ public sealed class UpdateFeedTests
         var lastSeen = new Dictionary<FeedTopic, string>();
         foreach (var topic in new[] { first, second })
         {
-            await using var phone = feed.SubscribeAsync(topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token);
-            Assert.True(await phone.MoveNextAsync());
-            lastSeen[topic] = phone.Current.Id;
+            lastSeen[topic] = await FirstUpdateThenLeaveAsync(feed, topic, cancel.Token);
         }
 
         Assert.Equal((1, 1), (feed.ActiveTopics, feed.LingeringTopics));
@@ -233,12 +224,17 @@ public sealed class UpdateFeedTests
         var (feed, _, _) = Create(linger: TimeSpan.Zero);
         await using var _ = feed;
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await using (var phone = feed.SubscribeAsync(Topic, null, cancel.Token).GetAsyncEnumerator(cancel.Token))
-        {
-            Assert.True(await phone.MoveNextAsync());
-        }
+        await FirstUpdateThenLeaveAsync(feed, Topic, cancel.Token);
 
         Assert.Equal((0, 0), (feed.ActiveTopics, feed.LingeringTopics));
+    }
+
+    /// <summary>A phone that follows <paramref name="topic"/> only until its first update arrives; that update's id.</summary>
+    private static async Task<string> FirstUpdateThenLeaveAsync(PollingUpdateFeed feed, FeedTopic topic, CancellationToken ct)
+    {
+        await using var phone = feed.SubscribeAsync(topic, null, ct).GetAsyncEnumerator(ct);
+        Assert.True(await phone.MoveNextAsync());
+        return phone.Current.Id;
     }
 
     [Fact]
