@@ -125,7 +125,7 @@ public sealed class ReminderStoreFailureTests
         await held!.DisposeAsync();
         await start.Registered.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(1, await CountOnSqliteAsync(cluster.Storage, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{DeadlineSweeperGrain.ReminderName}'"));
+        Assert.Equal(1, await CountAsync(cluster.Storage, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{DeadlineSweeperGrain.ReminderName}'"));
     }
 
     [Fact]
@@ -166,14 +166,14 @@ public sealed class ReminderStoreFailureTests
         }
 
         // Nothing was woken, and the child's deadline is still there and due: the failed tick lost nothing.
-        Assert.Equal(1, await CountOnSqliteAsync(cluster.Storage, due));
+        Assert.Equal(1, await CountAsync(cluster.Storage, due));
         var warning = Assert.Single(logs.Entries, e => e.Category.EndsWith(nameof(DeadlineSweeperGrain), StringComparison.Ordinal) && e.Level == LogLevel.Warning);
         Assert.Null(warning.Exception);
         Assert.Contains("SQLite file", warning.Message, StringComparison.Ordinal);
 
         await tick.ReceiveReminder(DeadlineSweeperGrain.ReminderName, status);
 
-        Assert.Equal(0, await CountOnSqliteAsync(cluster.Storage, due));
+        Assert.Equal(0, await CountAsync(cluster.Storage, due));
     }
 
     /// <summary>
@@ -196,15 +196,6 @@ public sealed class ReminderStoreFailureTests
 
     private const int BusyTimeoutSeconds = 1;
 
-    private static async Task<long> CountOnSqliteAsync(StorageSettings storage, string sql)
-    {
-        await using var connection = new SqliteConnection(storage.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
     /// <summary>SQLite's one write lock, held by another connection (readers go on, in WAL mode) until disposed.</summary>
     private static async Task<HeldWrite> HoldWriteLockAsync(StorageSettings storage)
     {
@@ -223,11 +214,15 @@ public sealed class ReminderStoreFailureTests
         }
     }
 
+    /// <summary>A count read on a connection of the test's own, on whichever store the cluster runs.</summary>
     private static async Task<long> CountAsync(StorageSettings storage, string sql)
     {
-        await using var connection = new NpgsqlConnection(storage.ConnectionString);
+        await using System.Data.Common.DbConnection connection = storage.Kind == StorageKind.Postgres
+            ? new NpgsqlConnection(storage.ConnectionString)
+            : new SqliteConnection(storage.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
