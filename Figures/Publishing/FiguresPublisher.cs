@@ -30,6 +30,9 @@ public static class FiguresPublisher
 
     private const string AreaScope = "area";
 
+    /// <summary>The raw document's build time, which a published document leaves out.</summary>
+    private const string BuiltAt = "generatedAt";
+
     /// <summary>
     /// The commission's version of <paramref name="rawDocument"/>.
     /// </summary>
@@ -70,6 +73,11 @@ public static class FiguresPublisher
         var published = Publish(wards, isArea && wards.Count == 0 ? main : null);
         var scope = isArea ? AreaScope : WardScope(WardCode(main)!);
         var output = main.DeepClone().AsObject();
+
+        // When the raw document was built is when the ward's records last changed (a ward rebuilds only after a change,
+        // an area copies its first ward's): polled, or followed on the figures stream, it would count and time the
+        // ward's events that the rounding hides. The answer around the document says when it was read.
+        output.Remove(BuiltAt);
         var prefix = scope + "/";
         var hidden = published.Suppressed.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
         foreach (var (path, parent, name) in FiguresLayout.CountPaths.SelectMany(p => FiguresLayout.Leaves(output, p)).ToList())
