@@ -79,12 +79,18 @@ public static class FiguresPublisher
         // ward's events that the rounding hides. The answer around the document says when it was read.
         output.Remove(BuiltAt);
         var prefix = scope + "/";
-        var hidden = published.Suppressed.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
+        // Listed in the document's order, not the order the rule hid them in: that put the small counts first and the ones
+        // hidden to protect them (8 or more) after, telling which of two hidden cells is the 1-7.
+        var hidden = new List<string>();
         foreach (var (path, parent, name) in FiguresLayout.CountPaths.SelectMany(p => FiguresLayout.Leaves(output, p)).ToList())
         {
             if (published.Values.TryGetValue(prefix + path, out var value))
             {
                 parent[name] = value;
+                if (value is null)
+                {
+                    hidden.Add(path);
+                }
             }
             else
             {
