@@ -74,9 +74,10 @@ public static class FiguresPublisher
         var scope = isArea ? AreaScope : WardScope(WardCode(main)!);
         var output = main.DeepClone().AsObject();
 
-        // When the raw document was built is when the ward's records last changed (a ward rebuilds only after a change,
-        // an area copies its first ward's): polled, or followed on the figures stream, it would count and time the
-        // ward's events that the rounding hides. The answer around the document says when it was read.
+        // A ward builds its raw document at the first read after its records change and keeps it until the next change (an
+        // area's copies its first ward's), so the build time says when they changed: polled, or followed on the figures
+        // stream, it would count and time the ward's events that the rounding hides. The answer around the document says
+        // when it was read.
         output.Remove(BuiltAt);
         var prefix = scope + "/";
         // Listed in the document's order, not the order the rule hid them in: that put the small counts first and the ones
