@@ -103,7 +103,10 @@ public sealed record SuppressionReason(SuppressionKind Kind, string Explanation)
 /// Holds no raw count.
 /// </summary>
 /// <param name="Values">Every cell: a multiple of 5, 0, or null when suppressed.</param>
-/// <param name="Suppressed">Hidden cells in the order they were hidden (primary first).</param>
+/// <param name="Suppressed">
+/// Hidden cells in the order they were hidden (primary first). Not an order to publish them in: it tells the small cells from
+/// the ones hidden to protect them.
+/// </param>
 /// <param name="Reasons">Why each hidden cell was hidden.</param>
 public sealed record PublishedTable(
     IReadOnlyDictionary<string, int?> Values,

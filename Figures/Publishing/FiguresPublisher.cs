@@ -30,6 +30,9 @@ public static class FiguresPublisher
 
     private const string AreaScope = "area";
 
+    /// <summary>The raw document's build time, which a published document leaves out.</summary>
+    private const string BuiltAt = "generatedAt";
+
     /// <summary>
     /// The commission's version of <paramref name="rawDocument"/>.
     /// </summary>
@@ -70,13 +73,25 @@ public static class FiguresPublisher
         var published = Publish(wards, isArea && wards.Count == 0 ? main : null);
         var scope = isArea ? AreaScope : WardScope(WardCode(main)!);
         var output = main.DeepClone().AsObject();
+
+        // A ward builds its raw document at the first read after its records change and keeps it until the next change (an
+        // area's copies its first ward's), so the build time says when they changed: polled, or followed on the figures
+        // stream, it would count and time the ward's events that the rounding hides. The answer around the document says
+        // when it was read.
+        output.Remove(BuiltAt);
         var prefix = scope + "/";
-        var hidden = published.Suppressed.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
+        // Listed in the document's order, not the order the rule hid them in: that put the small counts first and the ones
+        // hidden to protect them (8 or more) after, telling which of two hidden cells is the 1-7.
+        var hidden = new List<string>();
         foreach (var (path, parent, name) in FiguresLayout.CountPaths.SelectMany(p => FiguresLayout.Leaves(output, p)).ToList())
         {
             if (published.Values.TryGetValue(prefix + path, out var value))
             {
                 parent[name] = value;
+                if (value is null)
+                {
+                    hidden.Add(path);
+                }
             }
             else
             {

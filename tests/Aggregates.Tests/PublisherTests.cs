@@ -66,8 +66,23 @@ public sealed class PublisherTests
         Assert.Null(Figures.Node(published, "reach.reached"));
         Assert.Equal(100, Figures.Count(published, "reach.known"));
         // reached is also a part of the unit cost's children (reached + reached outside birth records), so that hides too.
-        Assert.Equal(["reach.unreached", "reach.reached", "reach.reachedOutsideBirthRecords"], Suppressed(published).Where(s => s.StartsWith("reach.", StringComparison.Ordinal)));
+        Assert.Equal(["reach.reached", "reach.unreached", "reach.reachedOutsideBirthRecords"], Suppressed(published).Where(s => s.StartsWith("reach.", StringComparison.Ordinal)));
         Assert.Null(Figures.Node(published, "reach.unreachedPercent"));
+    }
+
+    [Fact]
+    public void The_list_of_hidden_counts_does_not_tell_the_small_one_from_those_hidden_to_protect_it()
+    {
+        // 3 unreached of 100, or 3 reached of 100: reached and unreached are hidden either way. Listed in the order they
+        // were hidden, the small one came first and the one hidden for it (8 or more, or it would have been small too)
+        // after it, out of the document's order: which of the two is 1-7 would show.
+        var smallUnreached = Publish(new SampleWard("w", Reached: 97, Unreached: 3));
+        var smallReached = Publish(new SampleWard("w", Reached: 3, Unreached: 97));
+
+        Assert.Equal(Reach(smallReached), Reach(smallUnreached));
+        Assert.Equal(["reach.reached", "reach.unreached", "reach.reachedOutsideBirthRecords"], Reach(smallUnreached));
+
+        static List<string> Reach(JsonObject published) => Suppressed(published).Where(s => s.StartsWith("reach.", StringComparison.Ordinal)).ToList();
     }
 
     [Theory]

@@ -1,0 +1,60 @@
+using QpActors.Figures.Publishing;
+using QpActors.Grains.Interfaces;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>
+/// What the commission could learn from published figures beyond their counts. Each test moves the clock, so each has a
+/// cluster of its own.
+/// </summary>
+public sealed class DisclosureChannelTests
+{
+    [Fact]
+    public async Task A_change_that_moves_no_published_count_leaves_the_published_figures_as_they_were()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        const string ward = "queens-park", area = "north-westminster";
+        var events = new Events(cluster.Clock, "quiet");
+        var born = DateOnly.FromDateTime(Cluster.Start.UtcDateTime).AddDays(-20);
+        await Events.RecordAllAsync(cluster.Client, Enumerable.Range(0, 20).Select(i => events.Birth($"{ward}-f{i}", $"{ward}-c{i}", born, ward)));
+        await cluster.DrainAsync();
+        var before = (Ward: await PublishedAsync(cluster.Client, ward), Area: await PublishedAreaAsync(cluster.Client, area));
+
+        // One more birth an hour later: 21 rounds to 20 wherever 20 did (and 42 overdue reviews to 40), so no published
+        // count moves.
+        cluster.Clock.Advance(TimeSpan.FromHours(1));
+        await Events.RecordAllAsync(cluster.Client, [events.Birth($"{ward}-f20", $"{ward}-c20", born, ward)]);
+        await cluster.DrainAsync();
+        Assert.Equal(21, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        var after = (Ward: await PublishedAsync(cluster.Client, ward), Area: await PublishedAreaAsync(cluster.Client, area));
+
+        // Anything that differs (a build time was the case) tells a reader polling the figures, or following their stream,
+        // that a record changed and when: a count of the ward's events that the rounding hides.
+        Assert.Empty(Differences(before.Ward, after.Ward));
+        Assert.Empty(Differences(before.Area, after.Area));
+        Assert.Equal(before, after);
+    }
+
+    /// <summary>The top-level members whose values differ between two documents.</summary>
+    private static List<string> Differences(string before, string after)
+    {
+        var (a, b) = (Figures.Parse(before), Figures.Parse(after));
+        return a.Select(p => p.Key).Union(b.Select(p => p.Key))
+            .Where(k => a[k]?.ToJsonString() != b[k]?.ToJsonString())
+            .ToList();
+    }
+
+    /// <summary>As the gateway publishes a ward's figures: the ward's and its neighbours' documents through the publisher.</summary>
+    private static async Task<string> PublishedAsync(IGrainFactory grains, string ward)
+    {
+        var figures = await grains.GetGrain<IWardGrain>(ward).GetFiguresAsync(Figures.Default);
+        return FiguresPublisher.ForCommission(figures.Document, figures.NeighbourDocuments);
+    }
+
+    /// <summary>As the gateway publishes an area's figures: the area's document with its wards'.</summary>
+    private static async Task<string> PublishedAreaAsync(IGrainFactory grains, string area)
+    {
+        var figures = await grains.GetGrain<IAreaGrain>(area).GetFiguresAsync(Figures.Default);
+        return FiguresPublisher.ForCommission(figures.Document, figures.WardDocuments);
+    }
+}
