@@ -177,7 +177,10 @@ public sealed class ReviewWindows
         }
     }
 
-    /// <summary>Every review whose window can be placed (a booking or a birth is known), in programme order.</summary>
+    /// <summary>
+    /// Every review whose window can be placed (a booking or a birth is known) and was ever open, or was recorded, in
+    /// programme order.
+    /// </summary>
     /// <param name="now">"Today" is the programme's day at <paramref name="now"/>, whatever offset it carries.</param>
     public IReadOnlyList<ReviewStatus> Evaluate(ChildState child, DateTimeOffset now)
     {
@@ -195,10 +198,19 @@ public sealed class ReviewWindows
                 continue;
             }
 
+            var completion = child.FirstReviewEntry(window.Review);
+
+            // A window that closes before it opens was never open: a baby born before 28 weeks of pregnancy could not
+            // have had the antenatal contact "from 28 weeks until the birth". Nothing was due, so nothing is shown as
+            // missed, unless a contact was recorded anyway, which is shown as given.
+            if (completion is null && from > by)
+            {
+                continue;
+            }
+
             string? alsoEvent = null;
             var alsoBy = window.AlsoReportedBy?.Resolve(child, out alsoEvent);
             anchors = Anchors(anchors, fromEvent, byEvent, alsoEvent);
-            var completion = child.FirstReviewEntry(window.Review);
             // The programme's day, not the day in the offset the recording phone happened to send.
             DateOnly? completedOn = completion is { } done ? Calendar.DayOf(done.At) : null;
             var state = completedOn is { } on

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
+using QpActors.Domain.Risk;
 using QpActors.Domain.Schedule;
 using static QpActors.Domain.Tests.TestData;
 
@@ -132,6 +133,28 @@ public sealed class ReviewScheduleTests
         Assert.Equal(new DateOnly(2024, 3, 15), status.DueBy);
         Assert.Equal(ReviewState.Due, status.Status);
         Assert.Equal(["booking"], status.AnchorEventIds);
+    }
+
+    [Fact]
+    public void A_baby_born_before_28_weeks_never_had_an_antenatal_contact_due()
+    {
+        // Due 15 March 2024, so 28 weeks of pregnancy fell on 22 December 2023; born on 1 December 2023, at 25 weeks. The
+        // antenatal contact is "from 28 weeks" until the birth: that window never opened, so a health visitor does not see
+        // a missed contact, and the family's score carries no point for a review nobody could have given.
+        var booking = Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10));
+        var child = ChildState.Fold("c-1", [booking, Event("birth", Day(2023, 12, 2), new BirthNotified(new DateOnly(2023, 12, 1), "queens-park"))]);
+
+        Assert.DoesNotContain(ReviewSchedule.Evaluate(child, Noon("2023-12-10")), s => s.Review == MandatedReview.Antenatal);
+        var statuses = ReviewSchedule.Evaluate(child, Noon("2024-01-10"));
+        Assert.DoesNotContain(statuses, s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal([MandatedReview.NewBirth], statuses.Where(s => s.Status == ReviewState.Overdue).Select(s => s.Review));
+        Assert.Equal(1, RiskFacts.ForChild(child, Noon("2024-01-10")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
+
+        // A contact that was recorded before such a birth is still shown, as given.
+        var seen = child.Apply(Event("visit", Day(2023, 11, 20), new ReviewCompleted(MandatedReview.Antenatal)));
+        var antenatal = ReviewSchedule.Evaluate(seen, Noon("2024-01-10")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal(ReviewState.CompletedOnTime, antenatal.Status);
+        Assert.Equal("visit", antenatal.EventId);
     }
 
     [Fact]
