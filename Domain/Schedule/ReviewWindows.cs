@@ -179,7 +179,7 @@ public sealed class ReviewWindows
 
     /// <summary>
     /// Every review whose window can be placed (a booking or a birth is known) and was ever open, or was recorded, in
-    /// programme order.
+    /// programme order; once the child has left the programme (<see cref="HealthyChildProgramme"/>), only those recorded.
     /// </summary>
     /// <param name="now">"Today" is the programme's day at <paramref name="now"/>, whatever offset it carries.</param>
     public IReadOnlyList<ReviewStatus> Evaluate(ChildState child, DateTimeOffset now)
@@ -187,6 +187,7 @@ public sealed class ReviewWindows
         ArgumentNullException.ThrowIfNull(child);
         var today = Calendar.DayOf(now);
         var statuses = new List<ReviewStatus>(Windows.Length);
+        var left = HealthyChildProgramme.HasLeft(child, today);
 
         // Evaluated for every event and read of a child: windows that rest on the same events share one
         // list of anchor ids rather than each building its own.
@@ -204,6 +205,13 @@ public sealed class ReviewWindows
             // have had the antenatal contact "from 28 weeks until the birth". Nothing was due, so nothing is shown as
             // missed, unless a contact was recorded anyway, which is shown as given.
             if (completion is null && from > by)
+            {
+                continue;
+            }
+
+            // Past the fifth birthday an unrecorded review is no longer due or overdue (HealthyChildProgramme); the ones
+            // given stay on the child's record.
+            if (completion is null && left)
             {
                 continue;
             }
@@ -277,7 +285,25 @@ public sealed class ReviewWindows
     /// closes): the programme's midnight starting that day, stated in <paramref name="now"/>'s offset;
     /// null when nothing is pending.
     /// </summary>
-    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(Evaluate(child, now), now);
+    /// <remarks>The fifth birthday is a change when some review is unrecorded then: it stops being listed.</remarks>
+    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var statuses = Evaluate(child, now);
+        var next = NextChange(statuses, now);
+        if (LeavingChange(child, now) is { } leaves && statuses.Any(s => s.CompletedOn is null))
+        {
+            next = next is { } n && n <= leaves ? n : leaves;
+        }
+
+        return next;
+    }
+
+    /// <summary>The programme's midnight starting the child's fifth birthday, in <paramref name="now"/>'s offset, while it is ahead.</summary>
+    internal DateTimeOffset? LeavingChange(ChildState child, DateTimeOffset now) =>
+        HealthyChildProgramme.LeavesOn(child) is { } leaves && Calendar.DayOf(now) < leaves
+            ? Calendar.StartOf(leaves).ToOffset(now.Offset)
+            : null;
 
     /// <summary>As <see cref="NextChange(ChildState, DateTimeOffset)"/>, from statuses already evaluated at <paramref name="now"/>.</summary>
     public DateTimeOffset? NextChange(IReadOnlyList<ReviewStatus> statuses, DateTimeOffset now)

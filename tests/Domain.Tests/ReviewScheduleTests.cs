@@ -281,10 +281,12 @@ public sealed class ReviewScheduleTests
     }
 
     [Fact]
-    public void Nothing_is_pending_once_every_window_has_closed_or_been_met()
+    public void Nothing_is_pending_once_every_review_is_met_or_the_child_has_turned_five()
     {
         Assert.Null(ReviewSchedule.NextChange(BornChild(), Noon("2029-03-10")));
-        Assert.Null(ReviewSchedule.NextChange(BornChild(), Noon("2026-09-11")));
+
+        // Every window has closed, but the missed reviews still lapse on the fifth birthday.
+        Assert.Equal(Instant("2029-03-10T00:00:00Z"), ReviewSchedule.NextChange(BornChild(), Noon("2026-09-11")));
         Assert.NotNull(ReviewSchedule.NextChange(BornChild(), Noon("2026-09-10")));
 
         var allDone = BornChild(
@@ -294,6 +296,23 @@ public sealed class ReviewScheduleTests
             Review(MandatedReview.OneYear, "2025-03-01"),
             Review(MandatedReview.TwoYear, "2026-04-01"));
         Assert.Null(ReviewSchedule.NextChange(allDone, Noon("2026-05-01")));
+    }
+
+    [Fact]
+    public void On_the_fifth_birthday_missed_reviews_are_no_longer_overdue_and_given_ones_stay_on_record()
+    {
+        // Born 10 March 2024: five on 10 March 2029, when the child leaves the Healthy Child Programme 0-5. A review missed
+        // then is no one's to give any more: the worklist and the commission's overdue reviews stop counting it.
+        var child = BookedAndBorn(Review(MandatedReview.NewBirth, "2024-03-21"));
+
+        var before = ReviewSchedule.Evaluate(child, Noon("2029-03-09"));
+        Assert.Equal(4, before.Count(s => s.Status == ReviewState.Overdue));
+        Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(new DateOnly(2029, 3, 10)), ReviewSchedule.NextChange(child, Noon("2029-03-09")));
+
+        var status = Assert.Single(ReviewSchedule.Evaluate(child, Instant("2029-03-10T00:00:00Z")));
+        Assert.Equal(MandatedReview.NewBirth, status.Review);
+        Assert.Equal(ReviewState.CompletedOnTime, status.Status);
+        Assert.Null(ReviewSchedule.NextChange(child, Instant("2029-03-10T00:00:00Z")));
     }
 
     [Fact]

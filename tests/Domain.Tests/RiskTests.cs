@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
@@ -251,6 +252,55 @@ public sealed class RiskFactsTests
         Assert.Equal(expected, RiskFacts.NextChange(child, expected.AddDays(-2)));
         Assert.Equal(1, Fact(RiskFacts.ForChild(child, expected.AddTicks(-1)), "attends-sessions").Value);
         Assert.Equal(0, Fact(RiskFacts.ForChild(child, expected), "attends-sessions").Value);
+    }
+
+    [Theory]
+    [InlineData("2021-11-20", "2026-11-19T23:59:59Z", false)]
+    [InlineData("2021-11-20", "2026-11-20T00:00:00Z", true)] // the fifth birthday starts at midnight GMT
+    [InlineData("2021-07-20", "2026-07-19T22:59:59Z", false)]
+    [InlineData("2021-07-20", "2026-07-19T23:00:00Z", true)] // in summer at midnight British Summer Time
+    [InlineData("2020-02-29", "2025-02-27T12:00:00Z", false)]
+    [InlineData("2020-02-29", "2025-02-28T00:00:00Z", true)] // a leap-day child turns five on 28 February, as ages in months are counted
+    public void A_child_who_has_turned_five_has_left_the_programme_and_brings_no_factor(string born, string now, bool left)
+    {
+        // The Healthy Child Programme and the children's centre serve under-fives. On the fifth birthday the child moves on
+        // (to school nursing): a 6-8 week review missed four years ago, or two A&E visits last month, are no longer the
+        // early-years team's to act on, and must not hold the family's score up for good.
+        var dateOfBirth = DateOnly.Parse(born, CultureInfo.InvariantCulture);
+        var at = DateTimeOffset.Parse(now, CultureInfo.InvariantCulture);
+        var child = ChildState.Fold("c-1",
+        [
+            Event("booking", Day(dateOfBirth.Year - 1, 1, 1), new PregnancyBooked(dateOfBirth, 20)),
+            Event("birth", new DateTimeOffset(dateOfBirth.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero), new BirthNotified(dateOfBirth, "queens-park")),
+            Event("ae-1", at.AddDays(-20), new AeAttendance()),
+            Event("ae-2", at.AddDays(-10), new AeAttendance()),
+            Event("wnb-1", at.AddDays(-30), new AppointmentMissed("health-visiting")),
+            Event("wnb-2", at.AddDays(-15), new AppointmentMissed("health-visiting")),
+            Event("imm", at.AddMonths(-18), new ImmunisationMissed("MMR")),
+        ]);
+
+        var facts = RiskFacts.ForChild(child, at);
+        var assessment = RiskEngine.Default.AssessFamily(RiskFacts.ForFamily(new FamilyState("f-1"), at), [("c-1", RiskEngine.Default.AssessChild(facts))]);
+
+        if (left)
+        {
+            Assert.All(facts, f => Assert.Equal(0, f.Value));
+            Assert.Equal(0, assessment.Score);
+            Assert.Empty(assessment.Factors);
+            Assert.Null(RiskFacts.NextChange(child, at));
+        }
+        else
+        {
+            Assert.Equal(5, Fact(facts, RiskFacts.OverdueReviews).Value);
+            Assert.Equal(2, Fact(facts, RiskFacts.AeAttendances).Value);
+            Assert.Equal(2, Fact(facts, RiskFacts.WasNotBrought).Value);
+            Assert.Equal(1, Fact(facts, RiskFacts.ImmunisationsMissed).Value);
+            Assert.Equal(1, Fact(facts, RiskFacts.LateAntenatalBooking).Value);
+            Assert.Equal(1, Fact(facts, RiskFacts.NotRegisteredWithCentre).Value);
+
+            // The birthday is itself a change: the child's grain looks again at that midnight, with no event to prompt it.
+            Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(dateOfBirth.AddYears(5)), RiskFacts.NextChange(child, at));
+        }
     }
 
     [Fact]
