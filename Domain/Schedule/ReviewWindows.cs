@@ -199,7 +199,12 @@ public sealed class ReviewWindows
                 continue;
             }
 
-            var completion = child.FirstReviewEntry(window.Review);
+            // A review whose window runs from the birth (every one but the antenatal contact) cannot be given before the
+            // baby is born: one recorded earlier is a slip or a wrong date, and the review is still owed, as the
+            // commission's indicators, which count from day 0, see it.
+            var completion = window.DueFrom.Anchor == ScheduleAnchor.Birth && child.DateOfBirth is { } born
+                ? child.FirstReviewEntry(window.Review, Calendar.StartOf(born).UtcTicks)
+                : child.FirstReviewEntry(window.Review);
 
             // A window that closes before it opens was never open: a baby born before 28 weeks of pregnancy could not
             // have had the antenatal contact "from 28 weeks until the birth". Nothing was due, so nothing is shown as

@@ -84,6 +84,30 @@ public sealed class WardFiguresTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task A_new_birth_visit_recorded_before_the_birth_does_not_hide_the_real_one_from_C2()
+    {
+        // At an antenatal contact the phone recorded "new-birth" by mistake; the real visit came on day 12. The commission's
+        // C2 (within 14 days) counts the real visit, as the child's review schedule shows it done on time.
+        var tag = "nbv-" + Guid.NewGuid().ToString("N")[..8];
+        var ward = "ward-" + tag;
+        var events = new Events(shared.Cluster.Clock, tag);
+        var born = Today.AddDays(-40);
+        var birthday = new DateTimeOffset(born.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
+        await Events.RecordAllAsync(Grains,
+        [
+            events.Birth($"{tag}-f", $"{tag}-c", born, ward),
+            events.Review($"{tag}-f", $"{tag}-c", "new-birth", birthday.AddDays(-20)),
+            events.Review($"{tag}-f", $"{tag}-c", "new-birth", birthday.AddDays(12)),
+        ]);
+        await shared.Cluster.DrainAsync();
+
+        var document = await Figures.WardAsync(Grains, ward);
+
+        Assert.Equal((1, 1, 0), (Figures.Count(document, "indicators.C2.numerator"), Figures.Count(document, "indicators.C2.denominator"),
+            Figures.Count(document, "indicators.C3.numerator")));
+    }
+
+    [Fact]
     public async Task Caseload_need_and_champions_come_from_recorded_events()
     {
         const string ward = "harrow-road";

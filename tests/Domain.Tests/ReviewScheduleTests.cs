@@ -315,6 +315,26 @@ public sealed class ReviewScheduleTests
         Assert.Null(ReviewSchedule.NextChange(child, Instant("2029-03-10T00:00:00Z")));
     }
 
+    [Theory]
+    [InlineData("2024-02-20T10:00:00Z", ReviewState.Overdue)] // the antenatal contact, recorded under the wrong review
+    [InlineData("2024-03-09T23:59:00Z", ReviewState.Overdue)] // the evening before the birth
+    [InlineData("2024-03-10T00:30:00Z", ReviewState.CompletedOnTime)] // the day of the birth: day 0, as OHID's C2 counts it
+    public void A_review_from_birth_recorded_before_the_birth_is_not_that_review(string recordedAt, ReviewState expected)
+    {
+        // A new birth visit cannot happen before the baby is born: such a record is a slip (another review chosen on the
+        // phone) or a wrong date. The visit is still owed, and the commission's C2 does not count it either; a real visit
+        // recorded later is the one that counts.
+        var child = BornChild(Event("slip", Instant(recordedAt), new ReviewCompleted(MandatedReview.NewBirth)));
+
+        var status = ReviewSchedule.Evaluate(child, Noon("2024-03-26")).Single(s => s.Review == MandatedReview.NewBirth);
+        Assert.Equal(expected, status.Status);
+
+        var visited = child.Apply(Event("visit", Noon("2024-03-21"), new ReviewCompleted(MandatedReview.NewBirth)));
+        var after = ReviewSchedule.Evaluate(visited, Noon("2024-03-26")).Single(s => s.Review == MandatedReview.NewBirth);
+        Assert.Equal(ReviewState.CompletedOnTime, after.Status);
+        Assert.Equal(expected == ReviewState.Overdue ? "visit" : "slip", after.EventId);
+    }
+
     [Fact]
     public void A_repeat_review_does_not_make_an_on_time_review_late()
     {
