@@ -336,6 +336,26 @@ public sealed class ReviewScheduleTests
     }
 
     [Fact]
+    public void A_leap_day_babys_windows_close_on_the_days_its_indicators_count()
+    {
+        // Born 29 February 2024. Ages in months clamp to the month's end, as the indicators count them (indicators.v1.json):
+        // 12 months on 28 February 2025, 2 years on 28 February 2026, 2½ years on 29 August 2026. A 1-year review on
+        // 28 February 2025 is on time for the health visitor and counts in C4; one on 1 March 2025 is late in both.
+        var child = ChildBornOn(new DateOnly(2024, 2, 29), Event("one-year", Noon("2025-02-28"), new ReviewCompleted(MandatedReview.OneYear)));
+
+        var statuses = ReviewSchedule.Evaluate(child, Noon("2026-03-01"));
+        var oneYear = statuses.Single(s => s.Review == MandatedReview.OneYear);
+        var twoYear = statuses.Single(s => s.Review == MandatedReview.TwoYear);
+
+        Assert.Equal((new DateOnly(2025, 2, 28), ReviewState.CompletedOnTime), (oneYear.DueBy, oneYear.Status));
+        Assert.Equal(new DateOnly(2025, 5, 29), oneYear.AlsoReportedBy);
+        Assert.Equal((new DateOnly(2026, 2, 28), new DateOnly(2026, 8, 29), ReviewState.Due), (twoYear.DueFrom, twoYear.DueBy, twoYear.Status));
+
+        var late = ChildBornOn(new DateOnly(2024, 2, 29), Event("one-year", Noon("2025-03-01"), new ReviewCompleted(MandatedReview.OneYear)));
+        Assert.Equal(ReviewState.CompletedLate, ReviewSchedule.Evaluate(late, Noon("2026-03-01")).Single(s => s.Review == MandatedReview.OneYear).Status);
+    }
+
+    [Fact]
     public void A_repeat_review_does_not_make_an_on_time_review_late()
     {
         var child = BornChild(

@@ -56,6 +56,24 @@ public sealed class RiskFactsTests
     }
 
     [Fact]
+    public void A_review_done_late_stops_counting_as_overdue()
+    {
+        // Born 1 January 2026, no booking: by 20 November the antenatal contact, the new birth visit and the 6-8 week review
+        // are overdue. The health visitor catches up the 6-8 week review in April, late: it is done, and only two are owed.
+        var birth = Event("birth", Day(2026, 1, 2), new BirthNotified(new DateOnly(2026, 1, 1), "queens-park"));
+        var late = Event("six-eight", Day(2026, 4, 1), new ReviewCompleted(MandatedReview.SixToEightWeek));
+
+        var fact = Fact(ChildFacts(birth, late), "overdue-reviews");
+
+        Assert.Equal(2, fact.Value);
+        Assert.Equal(["birth"], fact.EventIds);
+        Assert.Equal(0, Fact(ChildFacts(birth,
+            Event("antenatal", Day(2025, 12, 1), new ReviewCompleted(MandatedReview.Antenatal)),
+            Event("new-birth", Day(2026, 2, 1), new ReviewCompleted(MandatedReview.NewBirth)),
+            late), "overdue-reviews").Value);
+    }
+
+    [Fact]
     public void Counted_facts_look_back_twelve_months()
     {
         // The twelve months ending today (20 November 2026) start on 21 November 2025, at midnight GMT.
