@@ -322,6 +322,18 @@ public sealed class RiskFactsTests
     }
 
     [Fact]
+    public void A_pregnancy_with_no_birth_record_leaves_the_programme_five_years_after_its_due_date()
+    {
+        // Booked, due 1 October 2021, and no birth record ever came (born elsewhere, or the notification was never shared):
+        // the antenatal contact stays overdue until the child would have turned five, not for ever.
+        var child = ChildState.Fold("c-1", [Event("booking", Day(2021, 3, 1), new PregnancyBooked(new DateOnly(2021, 10, 1), 10))]);
+
+        Assert.Equal(1, Fact(RiskFacts.ForChild(child, Day(2026, 9, 30)), RiskFacts.OverdueReviews).Value);
+        Assert.Equal(new DateTimeOffset(2026, 9, 30, 23, 0, 0, TimeSpan.Zero), RiskFacts.NextChange(child, Day(2026, 9, 30)));
+        Assert.Equal(0, Fact(RiskFacts.ForChild(child, Day(2026, 10, 1)), RiskFacts.OverdueReviews).Value);
+    }
+
+    [Fact]
     public void Champion_engagement_lasts_twelve_months()
     {
         var facts = FamilyFacts(
