@@ -436,7 +436,21 @@ public sealed class ChildGrain(
         var calendar = schedule.Calendar;
         var today = calendar.DayOf(now);
         DateOnly? Day(DateTimeOffset? at) => at is { } instant ? calendar.DayOf(instant) : null;
-        DateOnly? Done(MandatedReview review) => Day(state.FirstCompletionAt(review));
+        // The review dates the schedule shows (the indicators count what the child's own schedule counts: a review from
+        // birth recorded before the birth is not that review), else the first recorded where no window can be placed.
+        DateOnly? Done(MandatedReview review)
+        {
+            for (var i = 0; i < reviews.Count; i++)
+            {
+                if (reviews[i].Review == review)
+                {
+                    return reviews[i].CompletedOn;
+                }
+            }
+
+            return state.DateOfBirth is null ? Day(state.FirstCompletionAt(review)) : null;
+        }
+
         var value = new ChildContribution(
             state.ChildId,
             state.FamilyId,

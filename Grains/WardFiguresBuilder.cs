@@ -92,7 +92,7 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         var period = PeriodOf(query.Period, asOf);
         var ward = Ward(wardCode);
         var notes = new JsonArray();
-        var reach = ReachCalculator.Compute(children.Select(c => new ReachInput(c.ChildId, c.KnownFromBirthRecord, c.RegisteredOn, c.LastSeenOn)), asOf);
+        var reach = ReachCalculator.Compute(children.Select(c => new ReachInput(c.ChildId, c.KnownFromBirthRecord, c.RegisteredOn, c.LastSeenOn, c.DateOfBirth)), asOf);
         var year = ReportingPeriod.Last12Months(asOf);
         var caseload = Caseload(ward, children, asOf, year);
         var document = new JsonObject

@@ -505,8 +505,12 @@ public sealed class WardGrain(
 
         ParsePending();
         var championsByFamily = Families().ToDictionary(f => f.FamilyId, f => f.Champions, StringComparer.Ordinal);
+
+        // The under-fives the figures' reach.unreached counts: a child who turned five has left the centre's population.
+        var today = figures.Calendar.DayOf(time.GetUtcNow());
         IReadOnlyList<UnreachedInfant> unreached = Children()
-            .Where(c => c.KnownFromBirthRecord && c.RegisteredOn is null && c.LastSeenOn is null && c.DateOfBirth is not null)
+            .Where(c => c.KnownFromBirthRecord && c.RegisteredOn is null && c.LastSeenOn is null
+                && c.DateOfBirth is { } born && ReachCalculator.IsUnderFive(born, today))
             .OrderBy(c => c.DateOfBirth)
             .ThenBy(c => c.ChildId, StringComparer.Ordinal)
             .Select(c => new UnreachedInfant(

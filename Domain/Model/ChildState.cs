@@ -163,6 +163,20 @@ public sealed record ChildState
         return null;
     }
 
+    /// <summary>The first time a review was recorded at or after <paramref name="fromUtcTicks"/> (a review from birth is not given before it).</summary>
+    internal ChildEntry? FirstReviewEntry(MandatedReview review, long fromUtcTicks)
+    {
+        foreach (var entry in _reviews)
+        {
+            if (entry.Kind == (byte)review && entry.UtcTicks >= fromUtcTicks)
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether some 2-year review carried ASQ-3 scores (<see cref="LatestAsq3"/> is not null).</summary>
     public bool HasAsq3
     {

@@ -80,6 +80,10 @@ public static class RiskFacts
     private static readonly Dictionary<string, RiskFact> NotHolding =
         Catalogue.ToDictionary(f => f.Id, f => new RiskFact(f.Id, 0, []), StringComparer.Ordinal);
 
+    // A child past its fifth birthday has left the programme (HealthyChildProgramme): every child fact, none holding.
+    private static readonly IReadOnlyList<RiskFact> ChildFactsNotHolding =
+        Array.AsReadOnly(Catalogue.Where(f => f.Scope == RiskScope.Child).Select(f => NotHolding[f.Id]).ToArray());
+
     // Made once: a family's facts are computed on every event of any of its children.
     private static readonly string[] ConcernFacts = Concerns.Select(c => "concern-" + c.ToWireName()).ToArray();
 
@@ -102,6 +106,13 @@ public static class RiskFacts
         ArgumentNullException.ThrowIfNull(child);
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(reviews);
+        var calendar = schedule.Calendar;
+        var today = calendar.DayOf(now);
+        if (HealthyChildProgramme.HasLeft(child, today))
+        {
+            return ChildFactsNotHolding;
+        }
+
         var facts = new List<RiskFact>(9)
         {
             Flag(LateAntenatalBooking, child.GestationAtBooking > LateBookingAfterWeeks, child.BookingEventId),
@@ -109,8 +120,6 @@ public static class RiskFacts
 
         facts.Add(Overdue(reviews));
 
-        var calendar = schedule.Calendar;
-        var today = calendar.DayOf(now);
         var recent = calendar.StartOfMonthsEndingOn(today, RecentMonths);
         facts.Add(Count(WasNotBrought, Within(child, child.MissedEntries, recent, now)));
         facts.Add(Count(AeAttendances, Within(child, child.AeEntries, recent, now)));
@@ -170,7 +179,8 @@ public static class RiskFacts
 
     /// <summary>
     /// The next instant at which some child fact changes with no new event: a review window opens or
-    /// closes, or a contact leaves its 12-month or 3-month look-back. Null when nothing is pending.
+    /// closes, a contact leaves its 12-month or 3-month look-back, or the child turns five and leaves the
+    /// programme (<see cref="HealthyChildProgramme"/>). Null when nothing is pending.
     /// </summary>
     public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(child, now, ReviewWindows.Default);
 
@@ -188,7 +198,13 @@ public static class RiskFacts
         ArgumentNullException.ThrowIfNull(schedule);
         var calendar = schedule.Calendar;
         var today = calendar.DayOf(now);
-        var next = schedule.NextChange(reviews, now);
+        if (HealthyChildProgramme.HasLeft(child, today))
+        {
+            return null;
+        }
+
+        // The fifth birthday ends every child fact, with no event to prompt a new assessment.
+        var next = Earliest(schedule.NextChange(reviews, now), schedule.LeavingChange(child, now));
         next = Earliest(next, NextLookBackChange(child.MissedEntries, RecentMonths, today, now, calendar));
         next = Earliest(next, NextLookBackChange(child.AeEntries, RecentMonths, today, now, calendar));
         return Earliest(next, NextLookBackChange(child.SessionEntries, LatelyMonths, today, now, calendar));

@@ -177,13 +177,17 @@ public sealed class ReviewWindows
         }
     }
 
-    /// <summary>Every review whose window can be placed (a booking or a birth is known), in programme order.</summary>
+    /// <summary>
+    /// Every review whose window can be placed (a booking or a birth is known) and was ever open, or was recorded, in
+    /// programme order; once the child has left the programme (<see cref="HealthyChildProgramme"/>), only those recorded.
+    /// </summary>
     /// <param name="now">"Today" is the programme's day at <paramref name="now"/>, whatever offset it carries.</param>
     public IReadOnlyList<ReviewStatus> Evaluate(ChildState child, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(child);
         var today = Calendar.DayOf(now);
         var statuses = new List<ReviewStatus>(Windows.Length);
+        var left = HealthyChildProgramme.HasLeft(child, today);
 
         // Evaluated for every event and read of a child: windows that rest on the same events share one
         // list of anchor ids rather than each building its own.
@@ -195,10 +199,31 @@ public sealed class ReviewWindows
                 continue;
             }
 
+            // A review whose window runs from the birth (every one but the antenatal contact) cannot be given before the
+            // baby is born: one recorded earlier is a slip or a wrong date, and the review is still owed, as the
+            // commission's indicators, which count from day 0, see it.
+            var completion = window.DueFrom.Anchor == ScheduleAnchor.Birth && child.DateOfBirth is { } born
+                ? child.FirstReviewEntry(window.Review, Calendar.StartOf(born).UtcTicks)
+                : child.FirstReviewEntry(window.Review);
+
+            // A window that closes before it opens was never open: a baby born before 28 weeks of pregnancy could not
+            // have had the antenatal contact "from 28 weeks until the birth". Nothing was due, so nothing is shown as
+            // missed, unless a contact was recorded anyway, which is shown as given.
+            if (completion is null && from > by)
+            {
+                continue;
+            }
+
+            // Past the fifth birthday an unrecorded review is no longer due or overdue (HealthyChildProgramme); the ones
+            // given stay on the child's record.
+            if (completion is null && left)
+            {
+                continue;
+            }
+
             string? alsoEvent = null;
             var alsoBy = window.AlsoReportedBy?.Resolve(child, out alsoEvent);
             anchors = Anchors(anchors, fromEvent, byEvent, alsoEvent);
-            var completion = child.FirstReviewEntry(window.Review);
             // The programme's day, not the day in the offset the recording phone happened to send.
             DateOnly? completedOn = completion is { } done ? Calendar.DayOf(done.At) : null;
             var state = completedOn is { } on
@@ -265,7 +290,25 @@ public sealed class ReviewWindows
     /// closes): the programme's midnight starting that day, stated in <paramref name="now"/>'s offset;
     /// null when nothing is pending.
     /// </summary>
-    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(Evaluate(child, now), now);
+    /// <remarks>The fifth birthday is a change when some review is unrecorded then: it stops being listed.</remarks>
+    public DateTimeOffset? NextChange(ChildState child, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var statuses = Evaluate(child, now);
+        var next = NextChange(statuses, now);
+        if (LeavingChange(child, now) is { } leaves && statuses.Any(s => s.CompletedOn is null))
+        {
+            next = next is { } n && n <= leaves ? n : leaves;
+        }
+
+        return next;
+    }
+
+    /// <summary>The programme's midnight starting the child's fifth birthday, in <paramref name="now"/>'s offset, while it is ahead.</summary>
+    internal DateTimeOffset? LeavingChange(ChildState child, DateTimeOffset now) =>
+        HealthyChildProgramme.LeavesOn(child) is { } leaves && Calendar.DayOf(now) < leaves
+            ? Calendar.StartOf(leaves).ToOffset(now.Offset)
+            : null;
 
     /// <summary>As <see cref="NextChange(ChildState, DateTimeOffset)"/>, from statuses already evaluated at <paramref name="now"/>.</summary>
     public DateTimeOffset? NextChange(IReadOnlyList<ReviewStatus> statuses, DateTimeOffset now)

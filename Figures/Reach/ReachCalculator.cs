@@ -7,13 +7,15 @@ namespace QpActors.Figures.Reach;
 /// <param name="KnownFromBirthRecord">The child is on the birth notifications shared with the partnership.</param>
 /// <param name="RegisteredOn">Registration with the children's centre.</param>
 /// <param name="LastSeenOn">Last time any service in the system saw the child.</param>
-public sealed record ReachInput(string ChildId, bool KnownFromBirthRecord, DateOnly? RegisteredOn, DateOnly? LastSeenOn);
+/// <param name="DateOfBirth">From the birth record; null for a child not on the birth records, whose age is not known.</param>
+public sealed record ReachInput(string ChildId, bool KnownFromBirthRecord, DateOnly? RegisteredOn, DateOnly? LastSeenOn, DateOnly? DateOfBirth = null);
 
 /// <summary>
-/// Children's-centre reach on a date. Counts other than <see cref="ReachedOutsideBirthRecords"/> are of children
-/// known from birth records, so the percentages (of <see cref="Known"/>, 0-100, null when nobody is known) stay within 0-100.
+/// Children's-centre reach on a date, over the under-fives living in the area then (BRIEF.md: born by the date and not yet
+/// five). Counts other than <see cref="ReachedOutsideBirthRecords"/> are of children known from birth records, so the
+/// percentages (of <see cref="Known"/>, 0-100, null when nobody is known) stay within 0-100.
 /// </summary>
-/// <param name="Known">Children known from birth records.</param>
+/// <param name="Known">Under-fives known from birth records.</param>
 /// <param name="Registered">Known children registered with the children's centre.</param>
 /// <param name="Seen12Months">Known children seen in the last 12 months to the date (<see cref="ReportingPeriod.Last12Months"/>).</param>
 /// <param name="Reached">Known children ever registered or seen.</param>
@@ -66,6 +68,11 @@ public static class ReachCalculator
                 continue;
             }
 
+            if (child.DateOfBirth is { } born && !IsUnderFive(born, asOf))
+            {
+                continue;
+            }
+
             known++;
             registered += isRegistered ? 1 : 0;
             seen += seenRecently ? 1 : 0;
@@ -76,6 +83,13 @@ public static class ReachCalculator
         return new Reach(asOf, known, registered, seen, reached, unreached, outside,
             Percent(registered, known), Percent(seen, known), Percent(reached, known), Percent(unreached, known));
     }
+
+    /// <summary>
+    /// Whether a child born on <paramref name="dateOfBirth"/> is one of the area's under-fives on <paramref name="asOf"/>:
+    /// born by then and not yet five. Five years are counted as the indicators count months (a child born on 29 February
+    /// turns five on 28 February), the same day the Domain's HealthyChildProgramme takes the child out of the programme.
+    /// </summary>
+    public static bool IsUnderFive(DateOnly dateOfBirth, DateOnly asOf) => dateOfBirth <= asOf && asOf < dateOfBirth.AddYears(5);
 
     private static double? Percent(int part, int whole) => whole == 0 ? null : 100.0 * part / whole;
 }

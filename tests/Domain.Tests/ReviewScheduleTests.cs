@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
+using QpActors.Domain.Risk;
 using QpActors.Domain.Schedule;
 using static QpActors.Domain.Tests.TestData;
 
@@ -135,6 +136,28 @@ public sealed class ReviewScheduleTests
     }
 
     [Fact]
+    public void A_baby_born_before_28_weeks_never_had_an_antenatal_contact_due()
+    {
+        // Due 15 March 2024, so 28 weeks of pregnancy fell on 22 December 2023; born on 1 December 2023, at 25 weeks. The
+        // antenatal contact is "from 28 weeks" until the birth: that window never opened, so a health visitor does not see
+        // a missed contact, and the family's score carries no point for a review nobody could have given.
+        var booking = Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10));
+        var child = ChildState.Fold("c-1", [booking, Event("birth", Day(2023, 12, 2), new BirthNotified(new DateOnly(2023, 12, 1), "queens-park"))]);
+
+        Assert.DoesNotContain(ReviewSchedule.Evaluate(child, Noon("2023-12-10")), s => s.Review == MandatedReview.Antenatal);
+        var statuses = ReviewSchedule.Evaluate(child, Noon("2024-01-10"));
+        Assert.DoesNotContain(statuses, s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal([MandatedReview.NewBirth], statuses.Where(s => s.Status == ReviewState.Overdue).Select(s => s.Review));
+        Assert.Equal(1, RiskFacts.ForChild(child, Noon("2024-01-10")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
+
+        // A contact that was recorded before such a birth is still shown, as given.
+        var seen = child.Apply(Event("visit", Day(2023, 11, 20), new ReviewCompleted(MandatedReview.Antenatal)));
+        var antenatal = ReviewSchedule.Evaluate(seen, Noon("2024-01-10")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal(ReviewState.CompletedOnTime, antenatal.Status);
+        Assert.Equal("visit", antenatal.EventId);
+    }
+
+    [Fact]
     public void Without_a_booking_the_antenatal_window_counts_back_from_the_birth()
     {
         var status = ReviewSchedule.Evaluate(BornChild(), Noon("2024-03-12")).Single(s => s.Review == MandatedReview.Antenatal);
@@ -258,10 +281,12 @@ public sealed class ReviewScheduleTests
     }
 
     [Fact]
-    public void Nothing_is_pending_once_every_window_has_closed_or_been_met()
+    public void Nothing_is_pending_once_every_review_is_met_or_the_child_has_turned_five()
     {
         Assert.Null(ReviewSchedule.NextChange(BornChild(), Noon("2029-03-10")));
-        Assert.Null(ReviewSchedule.NextChange(BornChild(), Noon("2026-09-11")));
+
+        // Every window has closed, but the missed reviews still lapse on the fifth birthday.
+        Assert.Equal(Instant("2029-03-10T00:00:00Z"), ReviewSchedule.NextChange(BornChild(), Noon("2026-09-11")));
         Assert.NotNull(ReviewSchedule.NextChange(BornChild(), Noon("2026-09-10")));
 
         var allDone = BornChild(
@@ -271,6 +296,63 @@ public sealed class ReviewScheduleTests
             Review(MandatedReview.OneYear, "2025-03-01"),
             Review(MandatedReview.TwoYear, "2026-04-01"));
         Assert.Null(ReviewSchedule.NextChange(allDone, Noon("2026-05-01")));
+    }
+
+    [Fact]
+    public void On_the_fifth_birthday_missed_reviews_are_no_longer_overdue_and_given_ones_stay_on_record()
+    {
+        // Born 10 March 2024: five on 10 March 2029, when the child leaves the Healthy Child Programme 0-5. A review missed
+        // then is no one's to give any more: the worklist and the commission's overdue reviews stop counting it.
+        var child = BookedAndBorn(Review(MandatedReview.NewBirth, "2024-03-21"));
+
+        var before = ReviewSchedule.Evaluate(child, Noon("2029-03-09"));
+        Assert.Equal(4, before.Count(s => s.Status == ReviewState.Overdue));
+        Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(new DateOnly(2029, 3, 10)), ReviewSchedule.NextChange(child, Noon("2029-03-09")));
+
+        var status = Assert.Single(ReviewSchedule.Evaluate(child, Instant("2029-03-10T00:00:00Z")));
+        Assert.Equal(MandatedReview.NewBirth, status.Review);
+        Assert.Equal(ReviewState.CompletedOnTime, status.Status);
+        Assert.Null(ReviewSchedule.NextChange(child, Instant("2029-03-10T00:00:00Z")));
+    }
+
+    [Theory]
+    [InlineData("2024-02-20T10:00:00Z", ReviewState.Overdue)] // the antenatal contact, recorded under the wrong review
+    [InlineData("2024-03-09T23:59:00Z", ReviewState.Overdue)] // the evening before the birth
+    [InlineData("2024-03-10T00:30:00Z", ReviewState.CompletedOnTime)] // the day of the birth: day 0, as OHID's C2 counts it
+    public void A_review_from_birth_recorded_before_the_birth_is_not_that_review(string recordedAt, ReviewState expected)
+    {
+        // A new birth visit cannot happen before the baby is born: such a record is a slip (another review chosen on the
+        // phone) or a wrong date. The visit is still owed, and the commission's C2 does not count it either; a real visit
+        // recorded later is the one that counts.
+        var child = BornChild(Event("slip", Instant(recordedAt), new ReviewCompleted(MandatedReview.NewBirth)));
+
+        var status = ReviewSchedule.Evaluate(child, Noon("2024-03-26")).Single(s => s.Review == MandatedReview.NewBirth);
+        Assert.Equal(expected, status.Status);
+
+        var visited = child.Apply(Event("visit", Noon("2024-03-21"), new ReviewCompleted(MandatedReview.NewBirth)));
+        var after = ReviewSchedule.Evaluate(visited, Noon("2024-03-26")).Single(s => s.Review == MandatedReview.NewBirth);
+        Assert.Equal(ReviewState.CompletedOnTime, after.Status);
+        Assert.Equal(expected == ReviewState.Overdue ? "visit" : "slip", after.EventId);
+    }
+
+    [Fact]
+    public void A_leap_day_babys_windows_close_on_the_days_its_indicators_count()
+    {
+        // Born 29 February 2024. Ages in months clamp to the month's end, as the indicators count them (indicators.v1.json):
+        // 12 months on 28 February 2025, 2 years on 28 February 2026, 2½ years on 29 August 2026. A 1-year review on
+        // 28 February 2025 is on time for the health visitor and counts in C4; one on 1 March 2025 is late in both.
+        var child = ChildBornOn(new DateOnly(2024, 2, 29), Event("one-year", Noon("2025-02-28"), new ReviewCompleted(MandatedReview.OneYear)));
+
+        var statuses = ReviewSchedule.Evaluate(child, Noon("2026-03-01"));
+        var oneYear = statuses.Single(s => s.Review == MandatedReview.OneYear);
+        var twoYear = statuses.Single(s => s.Review == MandatedReview.TwoYear);
+
+        Assert.Equal((new DateOnly(2025, 2, 28), ReviewState.CompletedOnTime), (oneYear.DueBy, oneYear.Status));
+        Assert.Equal(new DateOnly(2025, 5, 29), oneYear.AlsoReportedBy);
+        Assert.Equal((new DateOnly(2026, 2, 28), new DateOnly(2026, 8, 29), ReviewState.Due), (twoYear.DueFrom, twoYear.DueBy, twoYear.Status));
+
+        var late = ChildBornOn(new DateOnly(2024, 2, 29), Event("one-year", Noon("2025-03-01"), new ReviewCompleted(MandatedReview.OneYear)));
+        Assert.Equal(ReviewState.CompletedLate, ReviewSchedule.Evaluate(late, Noon("2026-03-01")).Single(s => s.Review == MandatedReview.OneYear).Status);
     }
 
     [Fact]

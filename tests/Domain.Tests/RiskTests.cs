@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
@@ -52,6 +53,24 @@ public sealed class RiskFactsTests
 
         Assert.Equal(3, fact.Value); // antenatal, new birth, 6-8 week; the 1-year review is due, not overdue
         Assert.Equal(["birth"], fact.EventIds);
+    }
+
+    [Fact]
+    public void A_review_done_late_stops_counting_as_overdue()
+    {
+        // Born 1 January 2026, no booking: by 20 November the antenatal contact, the new birth visit and the 6-8 week review
+        // are overdue. The health visitor catches up the 6-8 week review in April, late: it is done, and only two are owed.
+        var birth = Event("birth", Day(2026, 1, 2), new BirthNotified(new DateOnly(2026, 1, 1), "queens-park"));
+        var late = Event("six-eight", Day(2026, 4, 1), new ReviewCompleted(MandatedReview.SixToEightWeek));
+
+        var fact = Fact(ChildFacts(birth, late), "overdue-reviews");
+
+        Assert.Equal(2, fact.Value);
+        Assert.Equal(["birth"], fact.EventIds);
+        Assert.Equal(0, Fact(ChildFacts(birth,
+            Event("antenatal", Day(2025, 12, 1), new ReviewCompleted(MandatedReview.Antenatal)),
+            Event("new-birth", Day(2026, 2, 1), new ReviewCompleted(MandatedReview.NewBirth)),
+            late), "overdue-reviews").Value);
     }
 
     [Fact]
@@ -251,6 +270,67 @@ public sealed class RiskFactsTests
         Assert.Equal(expected, RiskFacts.NextChange(child, expected.AddDays(-2)));
         Assert.Equal(1, Fact(RiskFacts.ForChild(child, expected.AddTicks(-1)), "attends-sessions").Value);
         Assert.Equal(0, Fact(RiskFacts.ForChild(child, expected), "attends-sessions").Value);
+    }
+
+    [Theory]
+    [InlineData("2021-11-20", "2026-11-19T23:59:59Z", false)]
+    [InlineData("2021-11-20", "2026-11-20T00:00:00Z", true)] // the fifth birthday starts at midnight GMT
+    [InlineData("2021-07-20", "2026-07-19T22:59:59Z", false)]
+    [InlineData("2021-07-20", "2026-07-19T23:00:00Z", true)] // in summer at midnight British Summer Time
+    [InlineData("2020-02-29", "2025-02-27T12:00:00Z", false)]
+    [InlineData("2020-02-29", "2025-02-28T00:00:00Z", true)] // a leap-day child turns five on 28 February, as ages in months are counted
+    public void A_child_who_has_turned_five_has_left_the_programme_and_brings_no_factor(string born, string now, bool left)
+    {
+        // The Healthy Child Programme and the children's centre serve under-fives. On the fifth birthday the child moves on
+        // (to school nursing): a 6-8 week review missed four years ago, or two A&E visits last month, are no longer the
+        // early-years team's to act on, and must not hold the family's score up for good.
+        var dateOfBirth = DateOnly.Parse(born, CultureInfo.InvariantCulture);
+        var at = DateTimeOffset.Parse(now, CultureInfo.InvariantCulture);
+        var child = ChildState.Fold("c-1",
+        [
+            Event("booking", Day(dateOfBirth.Year - 1, 1, 1), new PregnancyBooked(dateOfBirth, 20)),
+            Event("birth", new DateTimeOffset(dateOfBirth.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero), new BirthNotified(dateOfBirth, "queens-park")),
+            Event("ae-1", at.AddDays(-20), new AeAttendance()),
+            Event("ae-2", at.AddDays(-10), new AeAttendance()),
+            Event("wnb-1", at.AddDays(-30), new AppointmentMissed("health-visiting")),
+            Event("wnb-2", at.AddDays(-15), new AppointmentMissed("health-visiting")),
+            Event("imm", at.AddMonths(-18), new ImmunisationMissed("MMR")),
+        ]);
+
+        var facts = RiskFacts.ForChild(child, at);
+        var assessment = RiskEngine.Default.AssessFamily(RiskFacts.ForFamily(new FamilyState("f-1"), at), [("c-1", RiskEngine.Default.AssessChild(facts))]);
+
+        if (left)
+        {
+            Assert.All(facts, f => Assert.Equal(0, f.Value));
+            Assert.Equal(0, assessment.Score);
+            Assert.Empty(assessment.Factors);
+            Assert.Null(RiskFacts.NextChange(child, at));
+        }
+        else
+        {
+            Assert.Equal(5, Fact(facts, RiskFacts.OverdueReviews).Value);
+            Assert.Equal(2, Fact(facts, RiskFacts.AeAttendances).Value);
+            Assert.Equal(2, Fact(facts, RiskFacts.WasNotBrought).Value);
+            Assert.Equal(1, Fact(facts, RiskFacts.ImmunisationsMissed).Value);
+            Assert.Equal(1, Fact(facts, RiskFacts.LateAntenatalBooking).Value);
+            Assert.Equal(1, Fact(facts, RiskFacts.NotRegisteredWithCentre).Value);
+
+            // The birthday is itself a change: the child's grain looks again at that midnight, with no event to prompt it.
+            Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(dateOfBirth.AddYears(5)), RiskFacts.NextChange(child, at));
+        }
+    }
+
+    [Fact]
+    public void A_pregnancy_with_no_birth_record_leaves_the_programme_five_years_after_its_due_date()
+    {
+        // Booked, due 1 October 2021, and no birth record ever came (born elsewhere, or the notification was never shared):
+        // the antenatal contact stays overdue until the child would have turned five, not for ever.
+        var child = ChildState.Fold("c-1", [Event("booking", Day(2021, 3, 1), new PregnancyBooked(new DateOnly(2021, 10, 1), 10))]);
+
+        Assert.Equal(1, Fact(RiskFacts.ForChild(child, Day(2026, 9, 30)), RiskFacts.OverdueReviews).Value);
+        Assert.Equal(new DateTimeOffset(2026, 9, 30, 23, 0, 0, TimeSpan.Zero), RiskFacts.NextChange(child, Day(2026, 9, 30)));
+        Assert.Equal(0, Fact(RiskFacts.ForChild(child, Day(2026, 10, 1)), RiskFacts.OverdueReviews).Value);
     }
 
     [Fact]

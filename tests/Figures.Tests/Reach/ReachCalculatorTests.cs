@@ -87,6 +87,41 @@ public sealed class ReachCalculatorTests
         Assert.Equal((1, 1, 1, 0, 1, 2), (reach.Known, reach.Registered, reach.Reached, reach.Unreached, reach.ReachedOutsideBirthRecords, reach.TotalReached));
     }
 
+    [Theory]
+    [InlineData("2020-03-31", 0)] // five on 31 March 2025: no longer one of the centre's under-fives
+    [InlineData("2020-04-01", 1)] // five tomorrow
+    [InlineData("2025-03-31", 1)] // born that day
+    [InlineData("2025-04-01", 0)] // born after the date: not yet living in the area then
+    public void Reach_counts_the_under_fives_born_by_the_date(string dateOfBirth, int counted)
+    {
+        // The brief: reach is the share of under-fives living in the area who are registered, or seen in the last 12 months.
+        // A child registered at birth six years ago would otherwise count as reached for good, and an unregistered one as
+        // unreached for good, long after the centre has stopped serving them.
+        var born = DateOnly.Parse(dateOfBirth);
+        ReachInput[] inputs =
+        [
+            new("registered-and-seen", true, born, AsOf, born),
+            new("never-met", true, null, null, born),
+        ];
+
+        var reach = ReachCalculator.Compute(inputs, AsOf);
+
+        Assert.Equal(
+            (2 * counted, counted, counted, counted, counted, 0),
+            (reach.Known, reach.Registered, reach.Seen12Months, reach.Reached, reach.Unreached, reach.ReachedOutsideBirthRecords));
+        Assert.Equal(counted, reach.TotalReached);
+    }
+
+    [Fact]
+    public void A_leap_day_child_leaves_the_under_fives_on_28_February()
+    {
+        // Ages are counted as the indicators count them: 29 February plus five years is 28 February.
+        var child = new ReachInput("c", true, null, null, new DateOnly(2020, 2, 29));
+
+        Assert.Equal(1, ReachCalculator.Compute([child], new DateOnly(2025, 2, 27)).Known);
+        Assert.Equal(0, ReachCalculator.Compute([child], new DateOnly(2025, 2, 28)).Known);
+    }
+
     [Fact]
     public void Nobody_known_gives_no_percentages()
     {
