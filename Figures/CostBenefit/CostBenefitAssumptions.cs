@@ -50,6 +50,12 @@ public sealed record CostBenefitAssumptions(
     public static CostBenefitAssumptions LoadFile(string path) => DataFile.ReadFile<CostBenefitAssumptions>(path, path).Checked();
 
     /// <summary>
+    /// The assumptions as JSON in the data file's own shape (camelCase, every field, scenarios and calibration included), so a
+    /// field read here is the path an override names.
+    /// </summary>
+    public string ToJson() => JsonSerializer.Serialize(this, DataFile.Options);
+
+    /// <summary>
     /// A copy with the named scenario's overrides applied.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No scenario of that name.</exception>
