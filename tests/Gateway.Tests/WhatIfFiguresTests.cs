@@ -163,6 +163,21 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task An_oversized_what_if_is_refused_with_413_like_any_other_body()
+    {
+        var padding = new string('x', (int)Hosting.ApiLimits.MaxRequestBodyBytes + 1024);
+        var body = Body(null, new JsonObject { ["notes"] = padding }).ToJsonString();
+
+        // Sent after a 100 Continue, as ContactApiTests explains: the gateway refuses from Content-Length and closes.
+        using var request = gateway.Request(HttpMethod.Post, $"/v1/areas/{Area}/figures/what-if", TestCaller.Commissioner(), body);
+        request.Headers.ExpectContinue = true;
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Over_grpc_wrong_overrides_are_invalid_argument_naming_the_same_paths()
     {
         var wards = new WardsService.WardsServiceClient(gateway.Grpc);
