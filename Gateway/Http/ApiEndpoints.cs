@@ -472,6 +472,7 @@ public static class ApiEndpoints
         v1.MapMethods(pattern, [method], JsonBody.UnsupportedMediaType)
             .RequireAuthorization(policy)
             .WithOrder(1)
+            .WithMetadata(JsonBody.NotJsonMarker)
             .ExcludeFromDescription();
 
     private static void MapAudit(RouteGroupBuilder v1)

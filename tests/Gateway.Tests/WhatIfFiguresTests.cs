@@ -178,6 +178,18 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_what_if_that_is_not_json_is_refused_with_415()
+    {
+        using var request = gateway.Request(HttpMethod.Post, $"/v1/wards/{Ward}/figures/what-if", TestCaller.Commissioner());
+        request.Content = new StringContent("deadweight=0.3", System.Text.Encoding.UTF8, "text/plain");
+
+        using var response = await gateway.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Over_grpc_wrong_overrides_are_invalid_argument_naming_the_same_paths()
     {
         var wards = new WardsService.WardsServiceClient(gateway.Grpc);
