@@ -250,6 +250,25 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
         Assert.NotNull(served["discountRates"]!["bands"]);
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_what_if_body_with_only_overrides_required()
+    {
+        var document = JsonNode.Parse(await gateway.Http.GetStringAsync("/openapi/v1.json"))!;
+
+        var body = document["components"]!["schemas"]!["FiguresWhatIfBody"]!;
+        Assert.Equal(["overrides"], body["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["asOf", "overrides", "period", "scenario"], body["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        foreach (var path in new[] { "/v1/wards/{wardCode}/figures/what-if", "/v1/areas/{areaId}/figures/what-if" })
+        {
+            var post = document["paths"]![path]!["post"]!;
+            Assert.Equal("#/components/schemas/FiguresWhatIfBody", post["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+            Assert.NotNull(post["responses"]!["400"]);
+            Assert.NotNull(post["responses"]!["413"]);
+        }
+
+        Assert.NotNull(document["paths"]!["/v1/cost-benefit/assumptions"]!["get"]);
+    }
+
     private static JsonObject Body(string? scenario, JsonObject overrides, string? period = null)
     {
         var body = new JsonObject { ["overrides"] = overrides.DeepClone() };
