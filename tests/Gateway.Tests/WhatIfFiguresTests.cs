@@ -6,8 +6,8 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using QpActors.Figures.CostBenefit;
-using Assumptions = QpActors.Figures.CostBenefit.CostBenefitAssumptions;
 using QpActors.Gateway.Grpc.V1;
+using Assumptions = QpActors.Figures.CostBenefit.CostBenefitAssumptions;
 
 namespace QpActors.Gateway.Tests;
 
