@@ -136,11 +136,17 @@ public sealed record WardContribution(
 }
 
 /// <summary>Which period the time-based figures cover: <c>month</c>, <c>quarter</c> or <c>rolling-12-months</c>, ending at <c>AsOf</c>.</summary>
+/// <param name="Overrides">
+/// A what-if: a JSON object of cost-benefit assumptions to apply on top of <paramref name="Scenario"/> for this query alone
+/// (the shape of <c>Figures/Data/cost-benefit.v1.json</c>); null for the scenario as it is. It changes money only: the
+/// counts, and every share worked out from them, are the same as without it.
+/// </param>
 [GenerateSerializer, Immutable, Alias("qp.FiguresQuery")]
 public sealed record FiguresQuery(
     [property: Id(0)] string Period,
     [property: Id(1)] DateOnly? AsOf,
-    [property: Id(2)] string Scenario);
+    [property: Id(2)] string Scenario,
+    [property: Id(3)] string? Overrides = null);
 
 /// <summary>A page of a ward's worklist, with its filters; a filter left null does not filter.</summary>
 /// <param name="AwaitingDecision">Only families that await a level decision (true), or only those that do not (false).</param>
@@ -293,4 +299,41 @@ public sealed class FiguresQueryException : Exception
     /// <summary>The query field at fault: <c>period</c> or <c>scenario</c>.</summary>
     [Id(0)]
     public string Field { get; init; } = "";
+}
+
+/// <summary>
+/// Posted cost-benefit overrides that cannot be used: <see cref="Errors"/> names every wrong field as a path from the
+/// request body's root (<c>overrides.deadweight.rate</c>). The gateway answers 400 listing them all.
+/// </summary>
+[GenerateSerializer, Alias("qp.CostBenefitOverridesException")]
+public sealed class CostBenefitOverridesException : Exception
+{
+    public CostBenefitOverridesException()
+    {
+    }
+
+    public CostBenefitOverridesException(string message)
+        : base(message)
+    {
+    }
+
+    public CostBenefitOverridesException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Every problem found.</summary>
+    [Id(0)]
+    public IReadOnlyList<FieldProblem> Errors { get; init; } = [];
+}
+
+/// <summary>The cost-benefit assumptions the silos' figures are worked out with.</summary>
+public interface ICostBenefitGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// The assumptions in force as JSON in the shape of <c>Figures/Data/cost-benefit.v1.json</c>: version, notes, source,
+    /// calibration, horizon, discount bands, optimism bias, deadweight, benefit scale, costs, unit costs with their sources,
+    /// phases, ward shares and the named scenarios with their overrides.
+    /// </summary>
+    Task<string> GetAssumptionsAsync();
 }

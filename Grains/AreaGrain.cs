@@ -22,10 +22,12 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
         var area = figures.Area(areaId)
             ?? throw new FiguresNotFoundException($"No area '{areaId}' in {figures.Catalogue.Version}.") { Key = areaId };
         figures.Validate(query);
-        var wards = await Task.WhenAll(area.Wards.Select(w => GrainFactory.For<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
+
+        // The wards' own documents hold counts, not money: asked without the overrides, they come from the wards' caches.
+        var wards = await Task.WhenAll(area.Wards.Select(w => GrainFactory.For<IWardGrain>(w.Id).GetOwnFiguresAsync(query with { Overrides = null })));
         var documents = wards.Select(w => JsonNode.Parse(w.Document)!.AsObject()).ToList();
-        var document = figures.BuildArea(area, documents, query.Scenario);
-        figures.ShareSavings(area, documents, query.Scenario);
+        var document = figures.BuildArea(area, documents, query.Scenario, query.Overrides);
+        figures.ShareSavings(area, documents, query.Scenario, query.Overrides);
         return new AreaFigures(
             areaId,
             time.GetUtcNow(),

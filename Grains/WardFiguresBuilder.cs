@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using QpActors.Domain;
 using QpActors.Figures.CostBenefit;
@@ -67,11 +68,12 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
 
     /// <summary>Checks a query before any work is done, so a client error surfaces as one.</summary>
     /// <exception cref="FiguresQueryException">Unknown period or scenario.</exception>
+    /// <exception cref="CostBenefitOverridesException">The query's overrides cannot be applied (every wrong field listed).</exception>
     public void Validate(FiguresQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         _ = PeriodOf(query.Period, new DateOnly(2000, 1, 1));
-        _ = Savings(query.Scenario);
+        _ = Savings(query.Scenario, query.Overrides);
     }
 
     /// <summary>The ward's raw figures document.</summary>
@@ -158,12 +160,13 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     /// The area's raw figures: its wards' counts summed, derived figures recomputed from the sums, and the whole projection
     /// of savings for <paramref name="scenario"/> (the area is what the default assumptions are calibrated to).
     /// </summary>
-    public JsonObject BuildArea(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario)
+    /// <param name="overrides">A what-if on top of the scenario (see <see cref="FiguresQuery.Overrides"/>), or null.</param>
+    public JsonObject BuildArea(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario, string? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(area);
         var document = FiguresLayout.SumWards(area.Id, wardDocuments);
         document["name"] = area.Name;
-        document["savings"] = Savings(scenario).DeepClone();
+        document["savings"] = Savings(scenario, overrides).DeepClone();
         document["notes"] = new JsonArray(wardDocuments
             .SelectMany(w => w["notes"] is JsonArray n ? n.Select(x => x!.GetValue<string>()) : [])
             .Distinct(StringComparer.Ordinal)
@@ -172,9 +175,13 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         return FiguresLayout.Derive(document);
     }
 
-    /// <summary>The cost-benefit projection for a scenario (computed once per scenario: the assumptions are immutable).</summary>
+    /// <summary>
+    /// The cost-benefit projection for a scenario (computed once per scenario: the assumptions are immutable), or for a
+    /// what-if on top of it (computed each time: overrides are the caller's, and keeping them would let callers fill memory).
+    /// </summary>
     /// <exception cref="FiguresQueryException">No scenario of that name.</exception>
-    public JsonObject Savings(string scenario)
+    /// <exception cref="CostBenefitOverridesException">The overrides cannot be applied (every wrong field listed).</exception>
+    public JsonObject Savings(string scenario, string? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         if (!assumptions.Scenarios.ContainsKey(scenario))
@@ -184,7 +191,9 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             { Field = "scenario" };
         }
 
-        return _savings.GetOrAdd(scenario, s => SavingsNode(Projection(s).Whole));
+        return overrides is null
+            ? _savings.GetOrAdd(scenario, s => SavingsNode(Projection(s, null).Whole))
+            : SavingsNode(Projection(scenario, overrides).Whole);
     }
 
     /// <summary>
@@ -195,13 +204,19 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     /// Documents of wards outside <paramref name="area"/> are left alone. Works on raw documents; every ward of the area
     /// should be present, or the present ones share the whole.
     /// </summary>
+    /// <remarks>
+    /// A what-if (<paramref name="overrides"/>) changes the whole projection and may change the need weights, never the
+    /// counts: the shares still come from the published counts, so no unit cost, weight or scale can turn a ward's money
+    /// into a hidden count.
+    /// </remarks>
     /// <exception cref="FiguresQueryException">No scenario of that name.</exception>
-    public void ShareSavings(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario)
+    /// <exception cref="CostBenefitOverridesException">The overrides cannot be applied (every wrong field listed).</exception>
+    public void ShareSavings(AreaServices area, IReadOnlyList<JsonObject> wardDocuments, string scenario, string? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(area);
         ArgumentNullException.ThrowIfNull(wardDocuments);
         _ = Savings(scenario);
-        var (whole, needWeights) = Projection(scenario);
+        var (whole, needWeights) = Projection(scenario, overrides);
         var wards = wardDocuments
             .Select(d => (Document: d, Ward: area.Wards.FirstOrDefault(w => w.Id == d["wardCode"]?.GetValue<string>())))
             .Where(x => x.Ward is not null)
@@ -226,7 +241,7 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
             var basis = bases[ward.Id];
             var costShare = budgets > 0 ? ward.AnnualBudget / budgets : 1m / wards.Count;
             var benefitShare = weights > 0 ? basis.Weight / weights : costShare;
-            var node = SavingsNode(CostBenefitModel.Allocate(whole, benefitShare, costShare));
+            var node = SavingsNode(Allocate(whole, benefitShare, costShare));
             node["share"] = new JsonObject
             {
                 ["benefits"] = Math.Round(benefitShare, 6),
@@ -243,10 +258,57 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         }
     }
 
-    private (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights) Projection(string scenario) =>
-        _projections.GetOrAdd(scenario, s => (
-            CostBenefitModel.Project(assumptions, s),
-            assumptions.ForScenario(s).WardShares?.NeedWeights ?? new Dictionary<string, decimal>(StringComparer.Ordinal)));
+    private (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights) Projection(string scenario, string? overrides) =>
+        overrides is null
+            ? _projections.GetOrAdd(scenario, s => (
+                CostBenefitModel.Project(assumptions, s),
+                assumptions.ForScenario(s).WardShares?.NeedWeights ?? new Dictionary<string, decimal>(StringComparer.Ordinal)))
+            : WhatIf(scenario, overrides);
+
+    /// <summary>The projection with posted overrides on top of a scenario; a problem with them is the caller's, listed by field.</summary>
+    private (SavingsProjection Whole, IReadOnlyDictionary<string, decimal> NeedWeights) WhatIf(string scenario, string overrides)
+    {
+        const string Root = "overrides";
+        try
+        {
+            using var posted = JsonDocument.Parse(overrides);
+            var projection = CostBenefitModel.Project(assumptions, scenario, posted.RootElement);
+            var applied = assumptions.ForScenario(scenario).WithOverrides(posted.RootElement);
+            return (projection, applied.WardShares?.NeedWeights ?? new Dictionary<string, decimal>(StringComparer.Ordinal));
+        }
+        catch (JsonException)
+        {
+            throw Invalid(new FieldProblem(Root, "must be a JSON object"));
+        }
+        catch (CostBenefitValidationException ex)
+        {
+            throw Invalid(ex.Errors.Select(e => new FieldProblem(e.Field.Length == 0 ? Root : $"{Root}.{e.Field}", e.Message)).ToArray());
+        }
+        catch (OverflowException)
+        {
+            throw TooLarge();
+        }
+    }
+
+    /// <summary>A ward's part of the projection; only posted overrides can make one leave decimal's range (a ratio over a tiny cost).</summary>
+    private static SavingsProjection Allocate(SavingsProjection whole, decimal benefitShare, decimal costShare)
+    {
+        try
+        {
+            return CostBenefitModel.Allocate(whole, benefitShare, costShare);
+        }
+        catch (OverflowException) when (whole.Overridden)
+        {
+            throw TooLarge();
+        }
+    }
+
+    // Each value is valid alone, but units x unit cost x scale, summed, discounted or divided by a cost, leave decimal's range.
+    private static CostBenefitOverridesException TooLarge() =>
+        Invalid(new FieldProblem("overrides", "the values are too large to project: money or a ratio beyond 7.9 x 10^28"));
+
+    private static CostBenefitOverridesException Invalid(params FieldProblem[] errors) =>
+        new("Invalid cost-benefit overrides: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"))) { Errors = errors };
 
     private static JsonObject PeriodNode(string name, ReportingPeriod period) => new()
     {
@@ -423,6 +485,7 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     {
         ["scenario"] = projection.Scenario,
         ["assumptionsVersion"] = projection.AssumptionsVersion,
+        ["overridden"] = projection.Overridden,
         ["npv"] = Math.Round(projection.Npv, 0),
         ["roi"] = projection.Roi is { } roi ? Math.Round(roi, 4) : null,
         ["benefitCostRatio"] = projection.BenefitCostRatio is { } bcr ? Math.Round(bcr, 4) : null,

@@ -195,24 +195,30 @@ public sealed class WardGrain(
 
     public async Task<WardFigures> GetFiguresAsync(FiguresQuery query)
     {
+        ArgumentNullException.ThrowIfNull(query);
         ParsePending();
-        var own = await GetOwnFiguresAsync(query);
+
+        // Overrides are checked here, ward in an area or not; the wards' own documents hold no money, so they are asked
+        // without them and their cached documents serve a what-if as they serve the plain query.
+        figures.Validate(query);
+        var counts = query with { Overrides = null };
+        var own = await GetOwnFiguresAsync(counts);
         if (figures.AreaOfWard(WardCode) is not { } area)
         {
             return own with { NeighbourDocuments = [] };
         }
 
         var neighbours = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode)
-            .Select(w => GrainFactory.For<IWardGrain>(w.Id).GetOwnFiguresAsync(query)));
-        var (document, others) = WithSavings(area, own.Document, neighbours.Select(d => d.Document).ToList(), query.Scenario);
+            .Select(w => GrainFactory.For<IWardGrain>(w.Id).GetOwnFiguresAsync(counts)));
+        var (document, others) = WithSavings(area, own.Document, neighbours.Select(d => d.Document).ToList(), query.Scenario, query.Overrides);
         return own with { Document = document, NeighbourDocuments = others };
     }
 
     /// <summary>The ward's and its neighbours' documents with each ward's share of the area's projected savings.</summary>
-    private (string Own, IReadOnlyList<string> Neighbours) WithSavings(AreaServices area, string own, IReadOnlyList<string> neighbours, string scenario)
+    private (string Own, IReadOnlyList<string> Neighbours) WithSavings(AreaServices area, string own, IReadOnlyList<string> neighbours, string scenario, string? overrides = null)
     {
         var documents = neighbours.Prepend(own).Select(d => JsonNode.Parse(d)!.AsObject()).ToList();
-        figures.ShareSavings(area, documents, scenario);
+        figures.ShareSavings(area, documents, scenario, overrides);
         var serialized = documents.Select(d => d.ToJsonString(FiguresLayout.JsonOptions)).ToList();
         return (serialized[0], serialized.Skip(1).ToArray());
     }

@@ -50,6 +50,12 @@ public sealed record CostBenefitAssumptions(
     public static CostBenefitAssumptions LoadFile(string path) => DataFile.ReadFile<CostBenefitAssumptions>(path, path).Checked();
 
     /// <summary>
+    /// The assumptions as JSON in the data file's own shape (camelCase, every field, scenarios and calibration included), so a
+    /// field read here is the path an override names.
+    /// </summary>
+    public string ToJson() => JsonSerializer.Serialize(this, DataFile.Options);
+
+    /// <summary>
     /// A copy with the named scenario's overrides applied.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No scenario of that name.</exception>
@@ -83,10 +89,6 @@ public sealed record CostBenefitAssumptions(
 
         var merged = JsonSerializer.SerializeToNode(this, DataFile.Options)!.AsObject();
         Merge(merged, patch, "", errors);
-        if (errors.Count > 0)
-        {
-            throw new CostBenefitValidationException(errors);
-        }
 
         CostBenefitAssumptions result;
         try
@@ -95,12 +97,14 @@ public sealed record CostBenefitAssumptions(
         }
         catch (JsonException ex)
         {
-            throw new CostBenefitValidationException([new AssumptionError(FieldOf(ex.Path), FirstSentence(ex.Message))]);
+            throw new CostBenefitValidationException([.. errors, new AssumptionError(FieldOf(ex.Path), FirstSentence(ex.Message))]);
         }
 
-        // Scenarios are already checked at load; checking them again here would recurse.
-        var invalid = result.Problems();
-        return invalid.Count == 0 ? result : throw new CostBenefitValidationException(invalid);
+        // Merge leaves out what it refused, so the rest still reads: its values are checked too, and one answer names every
+        // wrong field, an unknown one beside an out-of-range one. Scenarios are already checked at load; checking them
+        // again here would recurse.
+        errors.AddRange(result.Problems().Where(p => !errors.Any(e => e.Field == p.Field)));
+        return errors.Count == 0 ? result : throw new CostBenefitValidationException(errors);
     }
 
     private CostBenefitAssumptions Checked()

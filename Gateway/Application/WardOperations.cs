@@ -115,6 +115,60 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     }
 
     /// <summary>
+    /// A what-if on a ward's figures: the same document as <see cref="GetWardFiguresAsync"/>, published through the same
+    /// small-number rule, with the posted cost-benefit overrides applied on top of the scenario for this request alone and
+    /// the savings marked <c>overridden</c>. Nothing is stored. Overrides change money only (docs/design.md, "What-if figures").
+    /// </summary>
+    public async Task<OperationResult<PublishedFigures>> WhatIfWardFiguresAsync(Caller caller, string? wardCode, FiguresWhatIf whatIf)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(whatIf);
+        var errors = new List<FieldProblem>();
+        CheckWard(wardCode, "wardCode", errors);
+        var query = WhatIfQueryOf(whatIf, errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<PublishedFigures>.Invalid(errors);
+        }
+
+        return await GrainCalls.RunAsync(caller, logger, () => FiguresAsync(async () =>
+        {
+            var figures = await grains.For<IWardGrain>(wardCode!).GetFiguresAsync(query);
+            return Publish(wardCode!, figures.AsOf, figures.Period, figures.Document, figures.NeighbourDocuments);
+        }));
+    }
+
+    /// <summary>A what-if on an area's figures, as <see cref="WhatIfWardFiguresAsync"/> is on a ward's.</summary>
+    public async Task<OperationResult<PublishedFigures>> WhatIfAreaFiguresAsync(Caller caller, string? areaId, FiguresWhatIf whatIf)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(whatIf);
+        var errors = new List<FieldProblem>();
+        CheckWard(areaId, "areaId", errors);
+        var query = WhatIfQueryOf(whatIf, errors);
+        if (errors.Count > 0)
+        {
+            return OperationResult<PublishedFigures>.Invalid(errors);
+        }
+
+        return await GrainCalls.RunAsync(caller, logger, () => FiguresAsync(async () =>
+        {
+            var figures = await grains.For<IAreaGrain>(areaId!).GetFiguresAsync(query);
+            return Publish(areaId!, figures.AsOf, figures.Period, figures.Document, figures.WardDocuments);
+        }));
+    }
+
+    /// <summary>
+    /// The cost-benefit assumptions in force, as JSON in the data file's shape (the paths a what-if's overrides name). They
+    /// describe the model, not anyone's records: nothing to audit or suppress.
+    /// </summary>
+    public Task<OperationResult<string>> GetCostBenefitAssumptionsAsync(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return GrainCalls.RunAsync(caller, logger, () => grains.GetGrain<ICostBenefitGrain>(0).GetAssumptionsAsync());
+    }
+
+    /// <summary>
     /// A ward's monthly snapshots, each published through the small-number rule together with the same
     /// month of its neighbours, exactly as live figures are: trends never reveal what a month hides.
     /// </summary>
@@ -415,6 +469,33 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         {
             return OperationResult<PublishedFigures>.Invalid(ex.Field.Length > 0 ? ex.Field : "query", ex.Message);
         }
+        catch (CostBenefitOverridesException ex)
+        {
+            return OperationResult<PublishedFigures>.Invalid(ex.Errors, "The overrides cannot be applied; nothing was changed or stored.");
+        }
+    }
+
+    /// <summary>
+    /// The rules of a what-if, for the values given. The HTTP adapter also runs them beside its own errors in the body's
+    /// shape, so one answer names every wrong field (the overrides' own fields are checked by the silo, against its assumptions).
+    /// </summary>
+    public static void CheckWhatIf(string? key, string keyField, FiguresWhatIf whatIf, List<FieldProblem> errors)
+    {
+        ArgumentNullException.ThrowIfNull(whatIf);
+        ArgumentNullException.ThrowIfNull(errors);
+        CheckWard(key, keyField, errors);
+        _ = WhatIfQueryOf(whatIf, errors);
+    }
+
+    private static FiguresQuery WhatIfQueryOf(FiguresWhatIf whatIf, List<FieldProblem> errors)
+    {
+        var query = FiguresQueryOf(whatIf.Period, whatIf.AsOf, whatIf.Scenario, errors);
+        if (whatIf.Overrides is null)
+        {
+            errors.Add(new FieldProblem("overrides", "is required: a JSON object of assumptions to change ({} changes none)"));
+        }
+
+        return query with { Overrides = whatIf.Overrides };
     }
 
     private OperationResult<PublishedFigures> Publish(string key, DateTimeOffset asOf, string period, string raw, IReadOnlyList<string>? neighbours) =>
@@ -467,6 +548,12 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
             ? null
             : OperationResult<bool>.Fail(OperationStatus.Forbidden, $"Ward '{ward}' is not one of your wards.");
 }
+
+/// <summary>
+/// A what-if's request, as either transport received it: the GET's period, asOf and scenario (null: not given), and the
+/// overrides as the text of a JSON object (null: not given, which is an error).
+/// </summary>
+public sealed record FiguresWhatIf(string? Period, string? AsOf, string? Scenario, string? Overrides);
 
 /// <summary>Figures as they may be published: <c>Document</c> is JSON with the documented key names.</summary>
 public sealed record PublishedFigures(string Key, DateTimeOffset AsOf, string Period, string Document);

@@ -135,6 +135,34 @@ public sealed class WardsGrpcService(WardOperations wards) : V1.WardsService.War
         return ProtoMapping.ToProto(request.AreaId, GrpcErrors.ValueOrThrow(result));
     }
 
+    [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
+    public override async Task<V1.Figures> WhatIfWardFigures(V1.WardFiguresWhatIfRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var whatIf = new FiguresWhatIf(Optional(request.Period), Optional(request.AsOf), Optional(request.Scenario), ProtoMapping.JsonOf(request.Overrides));
+        var result = await wards.WhatIfWardFiguresAsync(GrpcErrors.CallerOf(context), request.WardCode, whatIf);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
+    public override async Task<V1.Figures> WhatIfAreaFigures(V1.AreaFiguresWhatIfRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var whatIf = new FiguresWhatIf(Optional(request.Period), Optional(request.AsOf), Optional(request.Scenario), ProtoMapping.JsonOf(request.Overrides));
+        var result = await wards.WhatIfAreaFiguresAsync(GrpcErrors.CallerOf(context), request.AreaId, whatIf);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    [Authorize(Policy = QpPolicies.Commission)]
+    [EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
+    public override async Task<V1.CostBenefitAssumptions> GetCostBenefitAssumptions(V1.CostBenefitAssumptionsRequest request, ServerCallContext context)
+    {
+        var result = await wards.GetCostBenefitAssumptionsAsync(GrpcErrors.CallerOf(context));
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
     [Authorize(Policy = QpPolicies.EarlyIntervention)]
     public override async Task StreamRiskChanges(V1.StreamRequest request, IServerStreamWriter<V1.Update> responseStream, ServerCallContext context)
     {

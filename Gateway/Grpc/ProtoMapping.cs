@@ -237,6 +237,16 @@ public static class ProtoMapping
         };
     }
 
+    /// <summary>
+    /// A Struct as the text of its JSON object, for an operation that reads JSON as HTTP sends it; null when the field is
+    /// unset (a required object left out). Its numbers are doubles: 0.035 reads back as 0.035.
+    /// </summary>
+    public static string? JsonOf(Struct? value) => value is null ? null : JsonFormatter.Default.Format(value);
+
+    /// <summary>The assumptions' JSON as the HTTP answer carries it.</summary>
+    public static V1.CostBenefitAssumptions ToProto(string assumptionsJson) =>
+        new() { Assumptions = JsonParser.Default.Parse<Struct>(assumptionsJson) };
+
     /// <summary>A figures history: the same months and names as the HTTP history.</summary>
     public static V1.FiguresHistory ToProto(string key, IReadOnlyList<PublishedFigures> months)
     {

@@ -35,6 +35,7 @@ public static class ApiEndpoints
         MapContacts(v1);
         MapFamilies(v1);
         MapWards(v1);
+        MapWhatIf(v1);
         MapStreams(v1);
         MapAudit(v1);
 
@@ -289,6 +290,134 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
+    private static void MapWhatIf(RouteGroupBuilder v1)
+    {
+        const string WhatIfDescription =
+            "A what-if: the same figures document as the GET, published through the same small-number rule, with the posted " +
+            "overrides applied on top of the scenario for this request alone; savings.overridden is true. Nothing is stored. " +
+            "overrides is a partial object of the assumptions in the shape GET /v1/cost-benefit/assumptions answers: objects " +
+            "merge field by field, other values replace, and inside unitCosts, phases and avoidedPerYear a new key adds an " +
+            "entry and null removes one; version, notes, source, calibration and scenarios cannot be overridden. An unknown " +
+            "field, a wrong type or an invalid value is refused with 400 listing every wrong field as a path from the body's " +
+            "root (overrides.deadweight.rate). Overrides change money only: counts, what is suppressed and each ward's share " +
+            "of its area's savings (worked out from the published counts) are the GET's.";
+
+        v1.MapPost("/wards/{wardCode}/figures/what-if", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
+            {
+                var (whatIf, problem) = await WhatIfAsync(http, wardCode, "wardCode");
+                return problem ?? Figures(await wards.WhatIfWardFiguresAsync(CallerFactory.FromPrincipal(http.User), wardCode, whatIf!), http);
+            })
+            .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
+            .Accepts<FiguresWhatIfBody>("application/json")
+            .WithName("WhatIfWardFigures")
+            .WithTags(ApiTags.Figures)
+            .WithSummary("A ward's figures with your own cost-benefit assumptions on top of a scenario; small numbers suppressed as on the GET; nothing stored.")
+            .WithDescription(WhatIfDescription)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Post, "/wards/{wardCode}/figures/what-if", QpPolicies.Commission);
+
+        v1.MapPost("/areas/{areaId}/figures/what-if", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards) =>
+            {
+                var (whatIf, problem) = await WhatIfAsync(http, areaId, "areaId");
+                return problem ?? Figures(await wards.WhatIfAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, whatIf!), http);
+            })
+            .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
+            .Accepts<FiguresWhatIfBody>("application/json")
+            .WithName("WhatIfAreaFigures")
+            .WithTags(ApiTags.Figures)
+            .WithSummary("An area's figures with your own cost-benefit assumptions on top of a scenario; nothing stored.")
+            .WithDescription(WhatIfDescription)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        MapNotJson(v1, HttpMethods.Post, "/areas/{areaId}/figures/what-if", QpPolicies.Commission);
+
+        v1.MapGet("/cost-benefit/assumptions", async Task<Results<Ok<JsonElement>, ProblemHttpResult>> (HttpContext http, WardOperations wards) =>
+            {
+                var result = await wards.GetCostBenefitAssumptionsAsync(CallerFactory.FromPrincipal(http.User));
+                if (!result.IsOk)
+                {
+                    return Problems.From(result, http);
+                }
+
+                using var document = JsonDocument.Parse(result.Value!);
+                return TypedResults.Ok(document.RootElement.Clone());
+            })
+            .RequireAuthorization(QpPolicies.Commission)
+            .RequireRateLimiting(ReadsLimiter)
+            .WithName("GetCostBenefitAssumptions")
+            .WithTags(ApiTags.Figures)
+            .WithSummary("The cost-benefit assumptions in force: unit costs with their sources, discount bands, optimism bias, deadweight, benefit scale, costs, phases, ward shares, scenarios and calibration.")
+            .WithDescription("The JSON of Figures/Data/cost-benefit.v1.json as the silos loaded it, field for field (camelCase): version, notes, " +
+                "source, calibration (comparedLine, tolerance, targets, notes), horizonYears, discountRates (bands of fromYear, toYear, rate; source, " +
+                "notes), optimismBias and deadweight (rate, source, notes), benefitScale (factor, notes), costs (setUp, annualRunning, source, notes), " +
+                "unitCosts by id (name, agency, unit, unitCost, source, notes), phases by id (fromYear, toYear, avoidedPerYear by unit-cost id, notes), " +
+                "wardShares (needWeights by level, notes) and scenarios by name (notes, overrides). Rates are fractions (0.035 is 3.5%), money " +
+                "pounds. A what-if's overrides name these same paths.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>
+    /// A what-if's body: an object of overrides (required, an object), scenario, period and asOf (strings, or null for the
+    /// default), and nothing else. Every field that is wrong is named, as a path from the body's root.
+    /// </summary>
+    private static async Task<(FiguresWhatIf? WhatIf, ProblemHttpResult? Problem)> WhatIfAsync(HttpContext http, string key, string keyField)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(http);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        using (body)
+        {
+            var root = body!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, Problems.Invalid(http, "$", "must be a JSON object"));
+            }
+
+            var errors = new List<FieldProblem>();
+            string? overrides = null;
+            if (root.TryGetProperty("overrides", out var posted) && posted.ValueKind != JsonValueKind.Null)
+            {
+                if (posted.ValueKind == JsonValueKind.Object)
+                {
+                    overrides = posted.GetRawText();
+                }
+                else
+                {
+                    errors.Add(new FieldProblem("overrides", "must be a JSON object of assumptions"));
+                }
+            }
+
+            var whatIf = new FiguresWhatIf(StringField(root, "period", errors), StringField(root, "asOf", errors), StringField(root, "scenario", errors), overrides);
+            errors.AddRange(root.EnumerateObject()
+                .Where(p => p.Name is not ("overrides" or "scenario" or "period" or "asOf"))
+                .Select(p => new FieldProblem(p.Name, "is not a field of a what-if (overrides, scenario, period, asOf)")));
+            if (errors.Count > 0)
+            {
+                // The operation's own rules beside the body's shape, so one answer names every wrong field; an overrides
+                // that is there but no object is named once.
+                WardOperations.CheckWhatIf(key, keyField, whatIf with { Overrides = posted.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : "{}" }, errors);
+                return (null, Problems.Invalid(http, errors));
+            }
+
+            return (whatIf, null);
+        }
+    }
+
     private static void MapStreams(RouteGroupBuilder v1)
     {
         v1.MapGet("/stream/risk", Results<ServerSentEventsStream, ProblemHttpResult> (HttpContext http, WardOperations wards, string? ward) =>
@@ -343,6 +472,7 @@ public static class ApiEndpoints
         v1.MapMethods(pattern, [method], JsonBody.UnsupportedMediaType)
             .RequireAuthorization(policy)
             .WithOrder(1)
+            .WithMetadata(JsonBody.NotJsonMarker)
             .ExcludeFromDescription();
 
     private static void MapAudit(RouteGroupBuilder v1)

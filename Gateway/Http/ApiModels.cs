@@ -101,6 +101,13 @@ public sealed record UnreachedResponse(string WardCode, int Count, IReadOnlyList
 /// <summary>Figures with the documented key names, published through the small-number rule.</summary>
 public sealed record FiguresResponse(string Key, DateTimeOffset AsOf, string Period, System.Text.Json.JsonElement Figures);
 
+/// <summary>
+/// A what-if on figures: <c>overrides</c> (required) is a partial object of the cost-benefit assumptions, in the shape
+/// <c>GET /v1/cost-benefit/assumptions</c> answers (e.g. <c>{"deadweight": {"rate": 0.3}}</c>), applied on top of
+/// <c>scenario</c> (default <c>default</c>) for this request alone; <c>period</c> and <c>asOf</c> are the GET's.
+/// </summary>
+public sealed record FiguresWhatIfBody(System.Text.Json.JsonElement Overrides, string? Scenario = null, string? Period = null, string? AsOf = null);
+
 /// <summary>A ward's or an area's trend: one published figures document per completed month, oldest first.</summary>
 public sealed record FiguresHistoryResponse(string Key, IReadOnlyList<FiguresHistoryMonth> Months);
 

@@ -12,6 +12,14 @@ public static class JsonBody
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32 };
 
+    /// <summary>
+    /// In the metadata of every route's 415 answer to a body that is not JSON, so a check over the routes' own endpoints can
+    /// leave them out: they read no body and call no grain.
+    /// </summary>
+    public static readonly object NotJsonMarker = new NotJson();
+
+    private sealed class NotJson;
+
     public static async Task<(JsonDocument? Document, ProblemHttpResult? Problem)> ReadAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

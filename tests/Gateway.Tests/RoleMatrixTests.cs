@@ -40,6 +40,9 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
         ["area-figures"] = [Commission],
         ["ward-history"] = [Commission],
         ["area-history"] = [Commission],
+        ["ward-what-if"] = [Commission],
+        ["area-what-if"] = [Commission],
+        ["cost-benefit-assumptions"] = [Commission],
         ["stream-risk"] = [EarlyIntervention],
         ["stream-figures"] = [Commission],
         ["audit"] = [Admin],
@@ -50,7 +53,7 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
     };
 
     private static readonly string[] GrpcOperations =
-        ["record", "record-batch", "risk", "set-level", "worklist", "unreached", "ward-figures", "area-figures", "ward-history", "area-history", "stream-risk", "stream-figures", "audit"];
+        ["record", "record-batch", "risk", "set-level", "worklist", "unreached", "ward-figures", "area-figures", "ward-history", "area-history", "ward-what-if", "area-what-if", "cost-benefit-assumptions", "stream-risk", "stream-figures", "audit"];
 
     public static TheoryData<string, string> HttpCases()
     {
@@ -216,6 +219,9 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
             "area-figures" => gateway.Request(HttpMethod.Get, "/v1/areas/north-westminster/figures", caller),
             "ward-history" => gateway.Request(HttpMethod.Get, $"/v1/wards/{ward}/figures/history", caller),
             "area-history" => gateway.Request(HttpMethod.Get, "/v1/areas/north-westminster/figures/history", caller),
+            "ward-what-if" => gateway.Request(HttpMethod.Post, $"/v1/wards/{ward}/figures/what-if", caller, """{"overrides":{}}"""),
+            "area-what-if" => gateway.Request(HttpMethod.Post, "/v1/areas/north-westminster/figures/what-if", caller, """{"overrides":{}}"""),
+            "cost-benefit-assumptions" => gateway.Request(HttpMethod.Get, "/v1/cost-benefit/assumptions", caller),
             "stream-risk" => gateway.Request(HttpMethod.Get, $"/v1/stream/risk?ward={ward}", caller),
             "stream-figures" => gateway.Request(HttpMethod.Get, $"/v1/stream/figures?ward={ward}", caller),
             "audit" => gateway.Request(HttpMethod.Get, "/v1/audit", caller),
@@ -265,6 +271,15 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
                 break;
             case "area-history":
                 await wards.GetAreaFiguresHistoryAsync(new AreaFiguresHistoryRequest { AreaId = "north-westminster" }, headers, deadline);
+                break;
+            case "ward-what-if":
+                await wards.WhatIfWardFiguresAsync(new WardFiguresWhatIfRequest { WardCode = ward, Overrides = new Struct() }, headers, deadline);
+                break;
+            case "area-what-if":
+                await wards.WhatIfAreaFiguresAsync(new AreaFiguresWhatIfRequest { AreaId = "north-westminster", Overrides = new Struct() }, headers, deadline);
+                break;
+            case "cost-benefit-assumptions":
+                await wards.GetCostBenefitAssumptionsAsync(new CostBenefitAssumptionsRequest(), headers, deadline);
                 break;
             case "stream-risk":
                 {

@@ -217,6 +217,16 @@ public sealed class CostBenefitModelTests
         Assert.Equal(["deadweight.rat", "notes", "optimismBias.rate"], ex.Errors.Select(e => e.Field).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>An unknown or mistyped field does not hide a value out of range elsewhere in the same override.</summary>
+    [Fact]
+    public void Wrong_values_are_listed_beside_unknown_and_mistyped_fields()
+    {
+        var ex = Assert.Throws<CostBenefitValidationException>(() =>
+            Defaults.WithOverrides(Json("""{ "mystery": 1, "optimismBias": { "rate": "high" }, "deadweight": { "rate": 7 }, "costs": { "setUp": -5 } }""")));
+
+        Assert.Equal(["costs.setUp", "deadweight.rate", "mystery", "optimismBias.rate"], ex.Errors.Select(e => e.Field).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void A_file_with_a_broken_scenario_does_not_load()
     {
