@@ -46,9 +46,23 @@ public sealed class ChampionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var row in await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken))
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken);
+        var events = rows.Select(row => ContactEventJson.Deserialize(row.Payload.Bytes)).ToList();
+
+        // Only the events nobody marked in error count; a mark itself is no contact, though its id is known.
+        var counted = events.Exists(static e => e.Data is EnteredInError)
+            ? MarksInError.Unmarked(events).Select(e => e.EventId).ToHashSet(StringComparer.Ordinal)
+            : null;
+        for (var i = 0; i < rows.Count; i++)
         {
-            Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
+            if (counted is null || counted.Contains(events[i].EventId))
+            {
+                Count(events[i], rows[i].WardCode);
+            }
+            else
+            {
+                _eventIds.Add(events[i].EventId);
+            }
         }
 
         // What the wards hold may predate a report lost in a crash: the journal and the wards ignore a repeat (same
@@ -96,6 +110,21 @@ public sealed class ChampionGrain(
         ArgumentNullException.ThrowIfNull(contact);
         if (_eventIds.Contains(contact.EventId))
         {
+            return;
+        }
+
+        if (contact.Data is EnteredInError mark)
+        {
+            // A mark is no contact; the event it marks, if this champion counted it, stops counting.
+            _eventIds.Add(contact.EventId);
+            var marked = await journal.FindEventAsync(mark.EventId);
+            if (marked is not null && _eventIds.Contains(mark.EventId) &&
+                MarksInError.Marks(contact, ContactEventJson.Deserialize(marked.Payload.Bytes)))
+            {
+                Uncount(ContactEventJson.Deserialize(marked.Payload.Bytes), marked.WardCode);
+                await ReportAsync(null, everything: false);
+            }
+
             return;
         }
 

@@ -147,7 +147,8 @@ public sealed record FamilyState
             EventIds = ids,
             RecentHistory = RecentHistory.InsertSortedKeepingLast(
                 new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy, contactEvent.Practitioner, contactEvent.PractitionerName), ByTime<HistoryEntry>.Instance, HistoryLength),
-            ChildIds = contactEvent.ChildId is { } childId ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
+            // A mark names the marked event's child to reach it; the child is the family's only through its own events.
+            ChildIds = contactEvent.ChildId is { } childId && contactEvent.Data is not EnteredInError ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
         };
 
         switch (contactEvent.Data)
