@@ -181,7 +181,16 @@ public sealed class ChildGrain(
                 var appended = await journal.AppendAllAsync(writes);
                 if (Array.TrueForAll(appended, static a => a.Inserted))
                 {
+                    var left = contribution is null && steps.Exists(static s => s.Contact.Data is EnteredInError) ? _publishedWard : null;
                     Committed(steps, current, contribution, contributionJson, receipts);
+                    if (left is not null)
+                    {
+                        // A mark took back the birth record that put the child in a ward: the ward lets go of it.
+                        await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, ContributionVersion(current.State));
+                        _publishedWard = null;
+                        _publishedContribution = null;
+                    }
+
                     break;
                 }
 

@@ -78,6 +78,21 @@ public sealed class FamilyGrain(
     }
 
     /// <summary>
+    /// After a mark took back every record that put the family in a ward (its registration, say), the ward it was in lets
+    /// go of it: the family has no contribution, so no report would ever tell the ward.
+    /// </summary>
+    private async Task LeaveWardIfNoneAsync()
+    {
+        if (_state.WardCode is null && _publishedWard is { } left)
+        {
+            await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, _state.Version);
+            _publishedWard = null;
+            _published = null;
+            _unsaved = false;
+        }
+    }
+
+    /// <summary>
     /// Folds the family, its children and its risk history afresh from its journal rows: on activation, and after an
     /// entered-in-error mark, which cannot be undone in place (marks are rare; every other event is applied as it comes).
     /// </summary>
@@ -161,6 +176,7 @@ public sealed class FamilyGrain(
         if (events is not null)
         {
             await LoadAsync();
+            await LeaveWardIfNoneAsync();
         }
         else
         {
@@ -231,6 +247,7 @@ public sealed class FamilyGrain(
             await LoadAsync();
             var now = time.GetUtcNow();
             await PublishLiveAsync(now, Assess(_state, _children, now));
+            await LeaveWardIfNoneAsync();
             return;
         }
 

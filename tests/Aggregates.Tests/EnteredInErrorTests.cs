@@ -112,6 +112,61 @@ public sealed class EnteredInErrorTests
         Assert.Equal(figures.ToJsonString(), (await Figures.WardAsync(cluster.Client, ward)).ToJsonString());
     }
 
+    [Fact]
+    public async Task A_marked_birth_record_and_registration_take_the_child_and_family_out_of_the_ward_for_good()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await RecordsThatNameAWardFollow(cluster, "mark-ward-sqlite");
+    }
+
+    [PostgresFact]
+    public async Task A_marked_birth_record_and_registration_take_the_child_and_family_out_of_the_ward_for_good_on_postgres()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync();
+        await RecordsThatNameAWardFollow(cluster, "mark-ward-pg-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    private static async Task RecordsThatNameAWardFollow(Cluster cluster, string prefix)
+    {
+        var events = new Events(cluster.Clock, prefix);
+        var ward = prefix + "-w";
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var (right, wrong, child) = (events.NewId("f-right"), events.NewId("f-wrong"), events.NewId("c"));
+        var wrongRegistration = events.FamilyRegistered(wrong, now.AddDays(-20), ward: ward);
+        var wrongBirth = events.Birth(wrong, child, today.AddDays(-40), ward);
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(right, now.AddDays(-20), ward: ward), wrongRegistration, wrongBirth], inFlight: 1);
+        await cluster.DrainAsync();
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal(2, (await WorklistAsync(cluster, ward)).Count);
+
+        // The birth was recorded on the wrong family and the family registered by mistake: both taken back, then the
+        // birth recorded again on the right family under a new id.
+        var birthMark = await Events.RecordAsync(cluster.Client, Mark(events, wrongBirth, "Birth recorded on the wrong family", recordedBy: "service:midwifery"));
+        Assert.True(birthMark.Status == ReceiptStatus.Accepted, string.Join("; ", birthMark.Errors.Select(e => e.Field + ": " + e.Message)));
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, wrongRegistration, "Registered by mistake", recordedBy: "service:childrens-centre"))).Status);
+        await cluster.DrainAsync();
+
+        Assert.Equal(0, Figures.CountOrZero(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([right], await WorklistAsync(cluster, ward));
+        var emptied = await cluster.Client.GetGrain<IFamilyGrain>(wrong).GetRiskStatusAsync();
+        Assert.Null(emptied.WardCode);
+        Assert.Empty(emptied.Children);
+
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(right, child, today.AddDays(-40), ward)]);
+        await cluster.DrainAsync();
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+
+        await cluster.RestartAsync();
+
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([right], await WorklistAsync(cluster, ward));
+        Assert.Empty((await cluster.Client.GetGrain<IFamilyGrain>(wrong).GetRiskStatusAsync()).Children);
+    }
+
+    private static async Task<List<string>> WorklistAsync(Cluster cluster, string ward) =>
+        [.. (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items.Select(i => i.FamilyId)];
+
     private static string Comparable(FamilyRiskStatus status) => JsonSerializer.Serialize(status with { AsOf = default, History = [] });
 
     private static async Task<WorklistItem> WorklistItemAsync(Cluster cluster, string ward, string family)
