@@ -46,6 +46,23 @@ public sealed class ChampionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await CountFromJournalAsync(cancellationToken);
+
+        // What the wards hold may predate a report lost in a crash: the journal and the wards ignore a repeat (same
+        // version, same payload), so reporting everything once per activation is harmless and repairs that.
+        await ReportAsync(null, everything: true);
+    }
+
+    /// <summary>
+    /// Counts the champion's journal rows afresh: on activation, and after one of its entered-in-error marks, whose marked
+    /// event may have set more than a tally (a family's latest signposting, which an earlier one then takes back).
+    /// </summary>
+    private async Task CountFromJournalAsync(CancellationToken cancellationToken = default)
+    {
+        _eventIds.Clear();
+        _signposted.Clear();
+        _byWard.Clear();
+        _outreach = _surveys = _dropIns = 0;
         var rows = await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken);
         var events = rows.Select(row => ContactEventJson.Deserialize(row.Payload.Bytes)).ToList();
 
@@ -64,10 +81,6 @@ public sealed class ChampionGrain(
                 _eventIds.Add(events[i].EventId);
             }
         }
-
-        // What the wards hold may predate a report lost in a crash: the journal and the wards ignore a repeat (same
-        // version, same payload), so reporting everything once per activation is harmless and repairs that.
-        await ReportAsync(null, everything: true);
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -113,18 +126,12 @@ public sealed class ChampionGrain(
             return;
         }
 
-        if (contact.Data is EnteredInError mark)
+        if (contact.Data is EnteredInError)
         {
-            // A mark is no contact; the event it marks, if this champion counted it, stops counting.
-            _eventIds.Add(contact.EventId);
-            var marked = await journal.FindEventAsync(mark.EventId);
-            if (marked is not null && _eventIds.Contains(mark.EventId) &&
-                MarksInError.Marks(contact, ContactEventJson.Deserialize(marked.Payload.Bytes)))
-            {
-                Uncount(ContactEventJson.Deserialize(marked.Payload.Bytes), marked.WardCode);
-                await ReportAsync(null, everything: false);
-            }
-
+            // A mark is no contact; the event it marks stops counting. Rare, so the champion counts its rows again (the
+            // mark is durable before anyone is told of it).
+            await CountFromJournalAsync();
+            await ReportAsync(null, everything: false);
             return;
         }
 

@@ -164,6 +164,44 @@ public sealed class EnteredInErrorTests
         Assert.Empty((await cluster.Client.GetGrain<IFamilyGrain>(wrong).GetRiskStatusAsync()).Children);
     }
 
+    [Fact]
+    public async Task A_champions_and_a_services_tallies_count_a_marked_event_no_more_also_after_a_restart()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "mark-tally");
+        var (family, child, champion) = (events.NewId("f"), events.NewId("c"), events.NewId("ch"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var outreach = events.Outreach(family, champion, "childrens-centre", now.AddDays(-2));
+        var missed = events.Missed(family, child, now.AddDays(-1));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: "mark-tally-w"), events.Birth(family, child, today.AddDays(-40), "mark-tally-w")], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [outreach, events.Outreach(family, champion, null, now.AddDays(-1)), missed, events.AandE(family, child, now.AddDays(-1))], inFlight: 1);
+        await cluster.DrainAsync();
+        var championGrain = cluster.Client.GetGrain<IChampionGrain>(champion);
+        var service = cluster.Client.GetGrain<IServiceGrain>("health-visiting");
+        var championBefore = await championGrain.GetSummaryAsync();
+        var serviceBefore = await service.GetSummaryAsync();
+        Assert.Equal((2, 1), (championBefore.OutreachContacts, championBefore.FamiliesSignposted));
+
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, outreach, "Not this family", recordedBy: "champion:" + champion))).Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, missed, "The child was brought"))).Status);
+        await cluster.DrainAsync();
+
+        var championAfter = await championGrain.GetSummaryAsync();
+        Assert.Equal((1, 0), (championAfter.OutreachContacts, championAfter.FamiliesSignposted));
+
+        // A service reads its rows at most every few seconds of the silo's own clock; a restart makes it read them all, the
+        // marked appointment (counted before) and the mark among them.
+        await cluster.RestartAsync();
+
+        var championRebuilt = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((1, 0), (championRebuilt.OutreachContacts, championRebuilt.FamiliesSignposted));
+        var serviceAfter = await cluster.Client.GetGrain<IServiceGrain>("health-visiting").GetSummaryAsync();
+        Assert.Equal((1, 0), (serviceBefore.MissedAppointments, serviceAfter.MissedAppointments));
+        Assert.Equal(serviceBefore.ContactsLast12Months - 1, serviceAfter.ContactsLast12Months);
+        Assert.False(serviceAfter.ContactsByType.ContainsKey(EventTypes.EnteredInError));
+    }
+
     private static async Task<List<string>> WorklistAsync(Cluster cluster, string ward) =>
         [.. (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items.Select(i => i.FamilyId)];
 
