@@ -60,17 +60,19 @@ public sealed class ChildGrain(
         _state = new ChildState(ChildId);
         _services = new ServiceTallies();
         _timeline = NewTimeline();
-        var events = new List<ContactEvent>(rows.Count);
-        foreach (var row in rows)
+        // Kept only once a load meets a mark (rare): every other child's activation allocates nothing more for marks.
+        List<ContactEvent>? events = null;
+        for (var i = 0; i < rows.Count; i++)
         {
             // As live: time passes under the state before the event, then the event is observed.
-            var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
-            events.Add(contact);
+            var contact = ContactEventJson.Deserialize(rows[i].Payload.Bytes);
+            events?.Add(contact);
             _timeline.AdvanceTo(contact.ReceivedAt);
             _state = _state.Apply(contact);
             if (_state.NeedsRebuild)
             {
                 // A mark after its event, as it was live: the child is folded again from its events up to the mark.
+                events ??= [.. rows.Take(i + 1).Select(static r => ContactEventJson.Deserialize(r.Payload.Bytes))];
                 _state = ChildState.Fold(ChildId, events);
             }
 
@@ -78,9 +80,9 @@ public sealed class ChildGrain(
             _timeline.Observe(contact.ReceivedAt, contact.EventId);
         }
 
-        if (!_state.MarkedInError.IsEmpty)
+        if (events is not null || !_state.MarkedInError.IsEmpty)
         {
-            _services = Tallies(events);
+            _services = Tallies(events ?? [.. rows.Select(static r => ContactEventJson.Deserialize(r.Payload.Bytes))]);
         }
 
         _timeline.AdvanceTo(time.GetUtcNow());
