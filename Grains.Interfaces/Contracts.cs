@@ -221,6 +221,25 @@ public sealed record HistoryEntry(
     [property: Id(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Practitioner,
     [property: Id(5), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PractitionerName = null);
 
+/// <summary>
+/// An event its recorder marked as entered in error (<c>entered-in-error</c>): it stays in the journal for the audit trail
+/// and counts for nothing. Shown so an auditor sees what was taken back, by whom and why.
+/// </summary>
+/// <param name="MarkedEventId">The event taken back.</param>
+/// <param name="MarkEventId">The <c>entered-in-error</c> event that took it back.</param>
+/// <param name="RecordedBy">Who marked it: always the recorder of the marked event.</param>
+/// <param name="MarkedAt">When the mark was made (its <c>occurredAt</c>).</param>
+/// <param name="Reason">The recorder's reason.</param>
+/// <param name="ChildId">The child the marked event was about; left out for a family's own event.</param>
+[GenerateSerializer, Immutable, Alias("qp.MarkedInErrorView")]
+public sealed record MarkedInErrorView(
+    [property: Id(0)] string MarkedEventId,
+    [property: Id(1)] string MarkEventId,
+    [property: Id(2)] string RecordedBy,
+    [property: Id(3)] DateTimeOffset MarkedAt,
+    [property: Id(4)] string Reason,
+    [property: Id(5), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChildId);
+
 /// <summary>A family's risk status: the suggested level, the level a practitioner set, and why.</summary>
 [GenerateSerializer, Immutable, Alias("qp.FamilyRiskStatus")]
 public sealed record FamilyRiskStatus(
@@ -238,7 +257,8 @@ public sealed record FamilyRiskStatus(
     [property: Id(11)] string RulesVersion,
     [property: Id(12)] long Version,
     [property: Id(13)] DateTimeOffset AsOf,
-    [property: Id(14)] bool Synthetic);
+    [property: Id(14)] bool Synthetic,
+    [property: Id(15)] IReadOnlyList<MarkedInErrorView>? MarkedInError = null);
 
 [GenerateSerializer, Immutable, Alias("qp.FamilyRiskRead")]
 public sealed record FamilyRiskRead(

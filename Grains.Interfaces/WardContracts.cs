@@ -17,6 +17,13 @@ public interface IWardGrain : IGrainWithStringKey
     Task ApplyAsync(IReadOnlyList<WardContribution> contributions);
 
     /// <summary>
+    /// The entity behind <paramref name="entryKey"/> counts in no ward any more, from <paramref name="version"/> on: the
+    /// record that put it in one (a birth record, a family registration) was marked as entered in error. The ward lets go
+    /// of it, in memory and in the journal, unless it holds a newer version, and no older report brings it back.
+    /// </summary>
+    Task EntityLeftAsync(string entryKey, long version);
+
+    /// <summary>
     /// The ward's raw figures (unsuppressed: the gateway publishes them through the small-number rule), with the raw
     /// documents of the other wards in its area in <see cref="WardFigures.NeighbourDocuments"/> for the publisher.
     /// </summary>

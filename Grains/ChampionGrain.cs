@@ -46,14 +46,41 @@ public sealed class ChampionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var row in await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken))
-        {
-            Count(ContactEventJson.Deserialize(row.Payload.Bytes), row.WardCode);
-        }
+        await CountFromJournalAsync(cancellationToken);
 
         // What the wards hold may predate a report lost in a crash: the journal and the wards ignore a repeat (same
         // version, same payload), so reporting everything once per activation is harmless and repairs that.
         await ReportAsync(null, everything: true);
+    }
+
+    /// <summary>
+    /// Counts the champion's journal rows afresh: on activation, and after one of its entered-in-error marks, whose marked
+    /// event may have set more than a tally (a family's latest signposting, which an earlier one then takes back).
+    /// </summary>
+    private async Task CountFromJournalAsync(CancellationToken cancellationToken = default)
+    {
+        _eventIds.Clear();
+        _signposted.Clear();
+        _byWard.Clear();
+        _outreach = _surveys = _dropIns = 0;
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForChampion(ChampionId), cancellationToken);
+        var events = rows.Select(row => ContactEventJson.Deserialize(row.Payload.Bytes)).ToList();
+
+        // Only the events nobody marked in error count; a mark itself is no contact, though its id is known.
+        var counted = events.Exists(static e => e.Data is EnteredInError)
+            ? MarksInError.Unmarked(events).Select(e => e.EventId).ToHashSet(StringComparer.Ordinal)
+            : null;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (counted is null || counted.Contains(events[i].EventId))
+            {
+                Count(events[i], rows[i].WardCode);
+            }
+            else
+            {
+                _eventIds.Add(events[i].EventId);
+            }
+        }
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -96,6 +123,15 @@ public sealed class ChampionGrain(
         ArgumentNullException.ThrowIfNull(contact);
         if (_eventIds.Contains(contact.EventId))
         {
+            return;
+        }
+
+        if (contact.Data is EnteredInError)
+        {
+            // A mark is no contact; the event it marks stops counting. Rare, so the champion counts its rows again (the
+            // mark is durable before anyone is told of it).
+            await CountFromJournalAsync();
+            await ReportAsync(null, everything: false);
             return;
         }
 

@@ -60,14 +60,29 @@ public sealed class ChildGrain(
         _state = new ChildState(ChildId);
         _services = new ServiceTallies();
         _timeline = NewTimeline();
-        foreach (var row in rows)
+        // Kept only once a load meets a mark (rare): every other child's activation allocates nothing more for marks.
+        List<ContactEvent>? events = null;
+        for (var i = 0; i < rows.Count; i++)
         {
             // As live: time passes under the state before the event, then the event is observed.
-            var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
+            var contact = ContactEventJson.Deserialize(rows[i].Payload.Bytes);
+            events?.Add(contact);
             _timeline.AdvanceTo(contact.ReceivedAt);
             _state = _state.Apply(contact);
+            if (_state.NeedsRebuild)
+            {
+                // A mark after its event, as it was live: the child is folded again from its events up to the mark.
+                events ??= [.. rows.Take(i + 1).Select(static r => ContactEventJson.Deserialize(r.Payload.Bytes))];
+                _state = ChildState.Fold(ChildId, events);
+            }
+
             _services.Add(contact, schedule.Calendar);
             _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        }
+
+        if (events is not null || !_state.MarkedInError.IsEmpty)
+        {
+            _services = Tallies(events ?? [.. rows.Select(static r => ContactEventJson.Deserialize(r.Payload.Bytes))]);
         }
 
         _timeline.AdvanceTo(time.GetUtcNow());
@@ -129,8 +144,24 @@ public sealed class ChildGrain(
                         continue; // Already applied: a duplicate, answered from the journal below.
                     }
 
-                    // The contribution written with the events must already count their contacts.
-                    _services.Add(contact, schedule.Calendar);
+                    if (contact.Data is EnteredInError)
+                    {
+                        // Rare: the child is folded again from its events with the mark, which the events must justify.
+                        var events = await EventsWithAsync(steps, contact);
+                        if (!MarksInError.Marks(contact, events.Find(e => string.Equals(e.EventId, ((EnteredInError)contact.Data).EventId, StringComparison.Ordinal)) ?? contact))
+                        {
+                            receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("data.eventId", MarksInError.NotYours)]);
+                            continue;
+                        }
+
+                        next = ChildState.Fold(ChildId, events);
+                        _services = Tallies(events);
+                    }
+                    else
+                    {
+                        // The contribution written with the events must already count their contacts.
+                        _services.Add(contact, schedule.Calendar);
+                    }
 
                     // The reviews are evaluated once per state and feed the risk, the ward contribution and the deadline.
                     var at = contact.ReceivedAt;
@@ -152,7 +183,16 @@ public sealed class ChildGrain(
                 var appended = await journal.AppendAllAsync(writes);
                 if (Array.TrueForAll(appended, static a => a.Inserted))
                 {
+                    var left = contribution is null && steps.Exists(static s => s.Contact.Data is EnteredInError) ? _publishedWard : null;
                     Committed(steps, current, contribution, contributionJson, receipts);
+                    if (left is not null)
+                    {
+                        // A mark took back the birth record that put the child in a ward: the ward lets go of it.
+                        await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, ContributionVersion(current.State));
+                        _publishedWard = null;
+                        _publishedContribution = null;
+                    }
+
                     break;
                 }
 
@@ -177,6 +217,40 @@ public sealed class ChildGrain(
         }
 
         return answer(receipts!);
+    }
+
+    /// <summary>
+    /// The child's events: its journal rows, the events of this unit planned before <paramref name="mark"/>, and the mark,
+    /// from which a mark is checked and the child folded again. Read only for a mark, which is rare.
+    /// </summary>
+    private async Task<List<ContactEvent>> EventsWithAsync(List<Step> steps, ContactEvent mark)
+    {
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForChild(ChildId));
+        var events = new List<ContactEvent>(rows.Count + steps.Count + 1);
+        foreach (var row in rows)
+        {
+            events.Add(ContactEventJson.Deserialize(row.Payload.Bytes));
+        }
+
+        foreach (var step in steps)
+        {
+            events.Add(step.Contact);
+        }
+
+        events.Add(mark);
+        return events;
+    }
+
+    /// <summary>The services' tallies of the events nobody marked in error (a mark is no contact, and a marked event counts for nothing).</summary>
+    private ServiceTallies Tallies(List<ContactEvent> events)
+    {
+        var tallies = new ServiceTallies();
+        foreach (var contact in MarksInError.Unmarked(events))
+        {
+            tallies.Add(contact, schedule.Calendar);
+        }
+
+        return tallies;
     }
 
     /// <summary>Marks in <paramref name="taken"/> the events of a refused unit whose ids the journal holds for another entity.</summary>

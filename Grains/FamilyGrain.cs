@@ -72,15 +72,43 @@ public sealed class FamilyGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var rows = await LoadAsync(cancellationToken);
+        _publishedWard = _state.WardCode;
+        logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
+    }
+
+    /// <summary>
+    /// After a mark took back every record that put the family in a ward (its registration, say), the ward it was in lets
+    /// go of it: the family has no contribution, so no report would ever tell the ward.
+    /// </summary>
+    private async Task LeaveWardIfNoneAsync()
+    {
+        if (_state.WardCode is null && _publishedWard is { } left)
+        {
+            await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, _state.Version);
+            _publishedWard = null;
+            _published = null;
+            _unsaved = false;
+        }
+    }
+
+    /// <summary>
+    /// Folds the family, its children and its risk history afresh from its journal rows: on activation, and after an
+    /// entered-in-error mark, which cannot be undone in place (marks are rare; every other event is applied as it comes).
+    /// </summary>
+    private async Task<IReadOnlyList<JournalEvent>> LoadAsync(CancellationToken cancellationToken = default)
+    {
         var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
         _state = new FamilyState(FamilyId);
         _children.Clear();
+        _assessed.Clear();
+        _view = null;
+        _marksRecorded = -1;
         _timeline = new RiskTimeline(this);
         Absorb(rows);
-        _publishedWard = _state.WardCode;
         _timeline.AdvanceTo(time.GetUtcNow());
         _lastCatchUp = Environment.TickCount64;
-        logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
+        return rows;
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -100,6 +128,19 @@ public sealed class FamilyGrain(
         if (next.Version == _state.Version)
         {
             return await journal.DuplicateReceiptAsync(contact);
+        }
+
+        // Rare: the family is folded again from its events with the mark, which the events must justify.
+        List<ContactEvent>? events = null;
+        if (contact.Data is EnteredInError mark)
+        {
+            events = [.. (await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId))).Select(r => ContactEventJson.Deserialize(r.Payload.Bytes)), contact];
+            if (events.Find(e => string.Equals(e.EventId, mark.EventId, StringComparison.Ordinal)) is not { } marked || !MarksInError.Marks(contact, marked))
+            {
+                return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("data.eventId", MarksInError.NotYours)]);
+            }
+
+            next = FamilyState.Fold(FamilyId, events);
         }
 
         // Not a repeat of an event of this family's (a retry of a recorded decision answered above, whatever name its token
@@ -130,10 +171,20 @@ public sealed class FamilyGrain(
             return await journal.DuplicateReceiptAsync(contact);
         }
 
-        // Then the event is observed at its receipt (time was walked there above; again in case a read went past it).
-        _timeline.AdvanceTo(contact.ReceivedAt);
-        _state = next;
-        _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        // Then the event is observed at its receipt (time was walked there above; again in case a read went past it). A
+        // mark is taken as a rebuild from the journal will take it: the family, its history and all, folded from its rows.
+        if (events is not null)
+        {
+            await LoadAsync();
+            await LeaveWardIfNoneAsync();
+        }
+        else
+        {
+            _timeline.AdvanceTo(contact.ReceivedAt);
+            _state = next;
+            _timeline.Observe(contact.ReceivedAt, contact.EventId);
+        }
+
         Publish(entry);
         if (RiskViews.ChampionOf(contact) is { } champion)
         {
@@ -187,6 +238,17 @@ public sealed class FamilyGrain(
         if (contacts.Length == 0 || assessed.Length != contacts.Length)
         {
             throw new ArgumentException("One assessment per event, and at least one event.", nameof(assessed));
+        }
+
+        // A mark a child recorded is already in the journal: the family folds itself again from its rows, as a rebuild
+        // will (marks are rare), and publishes what is left.
+        if (Array.Exists(contacts, static c => c.Data is EnteredInError))
+        {
+            await LoadAsync();
+            var now = time.GetUtcNow();
+            await PublishLiveAsync(now, Assess(_state, _children, now));
+            await LeaveWardIfNoneAsync();
+            return;
         }
 
         // Each event goes through the same steps as on replay: time passes under the state before it up to its receipt,
@@ -463,17 +525,53 @@ public sealed class FamilyGrain(
     /// <summary>Applies journal rows in arrival order, following the risk through each one not yet applied.</summary>
     private void Absorb(IEnumerable<JournalEvent> rows)
     {
+        // Kept only while a load meets a mark after its event, which folds the family again from the events up to it.
+        List<ContactEvent>? events = null;
+        var seen = 0;
         foreach (var row in rows)
         {
             var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
             var version = _state.Version;
             _timeline.AdvanceTo(contact.ReceivedAt);
             ApplyLocally(contact);
+            seen++;
+            if (events is not null)
+            {
+                events.Add(contact);
+            }
+
+            if (NeedsRebuild(contact))
+            {
+                events ??= [.. rows.Take(seen).Select(r => ContactEventJson.Deserialize(r.Payload.Bytes))];
+                Refold(events);
+            }
+
             if (_state.Version != version)
             {
                 _timeline.Observe(contact.ReceivedAt, contact.EventId);
             }
         }
+    }
+
+    /// <summary>Whether applying <paramref name="contact"/> left the family or its child unable to drop an event a mark took back.</summary>
+    private bool NeedsRebuild(ContactEvent contact) =>
+        contact.Data is EnteredInError
+        && (_state.NeedsRebuild || (contact.ChildId is { } childId && _children.TryGetValue(childId, out var child) && child.NeedsRebuild));
+
+    /// <summary>
+    /// Folds the family and its children again from <paramref name="events"/>, all of them this family's. A child whose
+    /// every event here was marked in error (a birth recorded on the wrong family) is no longer one of its children.
+    /// </summary>
+    private void Refold(List<ContactEvent> events)
+    {
+        _state = FamilyState.Fold(FamilyId, events);
+        _children.Clear();
+        foreach (var childId in _state.ChildIds)
+        {
+            _children[childId] = ChildState.Fold(childId, events);
+        }
+
+        _assessed.Clear();
     }
 
     private void ApplyLocally(ContactEvent contact)
@@ -623,7 +721,17 @@ public sealed class FamilyGrain(
             assessment.RulesVersion,
             _state.Version,
             now,
-            RiskViews.IsSynthetic(FamilyId));
+            RiskViews.IsSynthetic(FamilyId),
+            MarkedInError());
+    }
+
+    /// <summary>The marks the family and its children hold, by marked event (each child's own marks are the child's events here too).</summary>
+    private MarkedInErrorView[] MarkedInError()
+    {
+        var marks = _state.MarkedInError;
+        return marks.IsEmpty
+            ? []
+            : [.. marks.Select(m => new MarkedInErrorView(m.MarkedEventId, m.MarkEventId, m.RecordedBy, m.At, m.Reason, m.ChildId))];
     }
 
     /// <param name="pendingAt">

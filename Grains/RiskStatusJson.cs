@@ -54,6 +54,8 @@ public static class RiskStatusJson
             JsonSerializer.Serialize(writer, status.History, lists.IReadOnlyListRiskChange);
             writer.WritePropertyName("recentEvents");
             JsonSerializer.Serialize(writer, status.RecentEvents, lists.IReadOnlyListHistoryEntry);
+            writer.WritePropertyName("markedInError");
+            JsonSerializer.Serialize(writer, status.MarkedInError ?? [], lists.IReadOnlyListMarkedInErrorView);
             writer.WriteString("rulesVersion", status.RulesVersion);
             writer.WriteNumber("version", status.Version);
         }
@@ -92,4 +94,5 @@ public static class RiskStatusJson
 [JsonSerializable(typeof(IReadOnlyList<ConcernView>))]
 [JsonSerializable(typeof(IReadOnlyList<RiskChange>))]
 [JsonSerializable(typeof(IReadOnlyList<HistoryEntry>))]
+[JsonSerializable(typeof(IReadOnlyList<MarkedInErrorView>))]
 internal sealed partial class RiskStatusJsonContext : JsonSerializerContext;

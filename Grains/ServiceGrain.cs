@@ -1,5 +1,6 @@
 using QpActors.Domain;
 using QpActors.Domain.Events;
+using QpActors.Domain.Model;
 using QpActors.Figures.Indicators;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
@@ -19,6 +20,10 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
     private int _referralsIn;
     private int _referralsOut;
     private int _dropIns;
+
+    // Set when a refresh met one of the service's entered-in-error marks (rare): the tallies are then counted again from
+    // every event the service recorded that nobody marked, as the marked event may have been counted long before.
+    private bool _countAgain;
 
     private string ServiceId => this.GetPrimaryKeyString();
 
@@ -68,6 +73,10 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
 
         _reads.Enqueue((now, after));
         _refreshedAt = now;
+        if (_countAgain)
+        {
+            await CountAgainAsync();
+        }
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -131,6 +140,43 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
             return;
         }
 
+        if (contact.Data is EnteredInError)
+        {
+            // A mark is no contact; the event it marks stops counting.
+            _countAgain = true;
+            return;
+        }
+
+        Tally(contact);
+    }
+
+    /// <summary>Counts the tallies again from every event the service recorded that nobody marked in error.</summary>
+    private async Task CountAgainAsync()
+    {
+        var events = new List<ContactEvent>();
+        await foreach (var page in journal.ReadPagesAsync(EventQuery.ForRecorder("service:" + ServiceId, 0) with { Limit = PageSize }))
+        {
+            foreach (var row in page)
+            {
+                // Rows committed since the refresh are counted here, and so not again by the next one.
+                _eventIds.Add(row.EventId);
+                events.Add(ContactEventJson.Deserialize(row.Payload.Bytes));
+            }
+        }
+
+        _contacts.Clear();
+        _satisfaction.Clear();
+        _referralsIn = _referralsOut = _dropIns = 0;
+        foreach (var contact in MarksInError.Unmarked(events))
+        {
+            Tally(contact);
+        }
+
+        _countAgain = false;
+    }
+
+    private void Tally(ContactEvent contact)
+    {
         _contacts.Add((contact.OccurredAt, contact.Type, contact.ChildId, contact.FamilyId));
         switch (contact.Data)
         {

@@ -658,6 +658,30 @@ public sealed class WardGrain(
         _changes++;
     }
 
+    public async Task EntityLeftAsync(string entryKey, long version)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entryKey);
+        ParsePending();
+        if (_entries.TryGetValue(entryKey, out var held) && held.Version > version)
+        {
+            return;
+        }
+
+        var stored = held?.Version;
+        Leave(entryKey, version);
+
+        // The journal's copy too, at the version it holds, or the ward reloading would count the entity again.
+        foreach (var entry in await journal.ReadWardEntriesAsync(WardCode))
+        {
+            if (string.Equals(entry.EntryKey, entryKey, StringComparison.Ordinal) && entry.Version <= version)
+            {
+                await DeleteEntryNoOneStandsBehindAsync(entryKey, entry.Version);
+            }
+        }
+
+        logger.LogInformation("Ward {Ward} let go of {Entry} (held v{Held}): the record that put it in the ward was marked as entered in error", WardCode, entryKey, stored);
+    }
+
     /// <summary>
     /// The entity's contribution at <paramref name="version"/> names another ward: it moved there. The held one goes
     /// unless it is newer (the entity came back since), and no report older than the move brings it back.

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text.Json;
+using QpActors.Domain.Model;
 
 namespace QpActors.Domain.Events;
 
@@ -49,6 +50,7 @@ public static class EventCatalogue
         new(EventTypes.ConcernResolved, "A practitioner recorded that a concern no longer applies.", ChildIdRule.Optional, r => ReadConcern(r, c => new ConcernResolved(c))),
         new(EventTypes.ServiceLevelSet, "A practitioner set the family's service level, with a reason.", ChildIdRule.NotAllowed, ReadServiceLevelSet),
         new(EventTypes.DropInHosted, "A drop-in session was held (no family: attendance as a count).", ChildIdRule.NotAllowed, ReadDropInHosted, FamilyIdRequired: false),
+        new(EventTypes.EnteredInError, "The recorder marks an event it recorded as entered in error (data.eventId, with a reason): kept for the audit trail, it no longer counts. Sent with the marked event's familyId and childId.", ChildIdRule.Optional, ReadEnteredInError),
     ];
 
     private static readonly FrozenDictionary<string, Spec> ByName = Specs.ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
@@ -178,6 +180,12 @@ public static class EventCatalogue
         {
             // Without a known type the data cannot be checked; mark it read so only the type is blamed.
             reader.Has("data");
+        }
+
+        // A mark names another event: a mark of itself would be a mark of a mark, which nothing honours.
+        if (data is EnteredInError self && eventId is not null && string.Equals(self.EventId, eventId, StringComparison.Ordinal))
+        {
+            reader.Error("data.eventId", "must name another event than the mark itself");
         }
 
         // The envelope likewise: a stored event's fields this version does not know were written by a later one.
@@ -455,6 +463,14 @@ public static class EventCatalogue
         var champion = r.Id("championId", required: false);
         var attendance = r.Int("attendance", required: false, 0, int.MaxValue);
         return r.Ok ? new DropInHosted(session!, champion, attendance) : null;
+    }
+
+    private static EnteredInError? ReadEnteredInError(DataContext context)
+    {
+        var r = context.Reader;
+        var marked = r.Id("eventId", required: true);
+        var reason = r.Text("reason", required: true, MarksInError.MinReasonLength, MarksInError.MaxReasonLength);
+        return r.Ok ? new EnteredInError(marked!, reason!) : null;
     }
 
     private sealed record Spec(string Name, string Description, ChildIdRule ChildId, Func<DataContext, EventData?> Read, bool FamilyIdRequired = true);

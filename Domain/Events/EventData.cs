@@ -25,6 +25,7 @@ namespace QpActors.Domain.Events;
 [JsonDerivedType(typeof(ConcernResolved), EventTypes.ConcernResolved)]
 [JsonDerivedType(typeof(ServiceLevelSet), EventTypes.ServiceLevelSet)]
 [JsonDerivedType(typeof(DropInHosted), EventTypes.DropInHosted)]
+[JsonDerivedType(typeof(EnteredInError), EventTypes.EnteredInError)]
 public abstract record EventData
 {
     /// <summary>The catalogue name of this data's event type.</summary>
@@ -194,4 +195,17 @@ public sealed record DropInHosted(string Session, string? ChampionId = null, int
 {
     [JsonIgnore]
     public override string Type => EventTypes.DropInHosted;
+}
+
+/// <summary>
+/// The recorder's own marker that an event it recorded was entered in error (FHIR's <c>entered-in-error</c>): the wrong
+/// family or child, or the same visit posted twice under two ids. The marked event stays in the journal for the audit
+/// trail and no longer counts anywhere (<see cref="Model.MarksInError"/>).
+/// </summary>
+/// <param name="EventId">The marked event's id.</param>
+/// <param name="Reason">Why, in the recorder's words; shown to the early intervention team with the mark.</param>
+public sealed record EnteredInError(string EventId, string Reason) : EventData
+{
+    [JsonIgnore]
+    public override string Type => EventTypes.EnteredInError;
 }

@@ -25,6 +25,7 @@ public static class EventTypes
     public const string ConcernResolved = "concern-resolved";
     public const string ServiceLevelSet = "service-level-set";
     public const string DropInHosted = "drop-in-hosted";
+    public const string EnteredInError = "entered-in-error";
 }
 
 /// <summary>Whether an event type carries a child id; its wire names are the catalogue's (<c>GET /v1/event-types</c>).</summary>

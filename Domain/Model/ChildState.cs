@@ -57,6 +57,9 @@ public sealed record ChildState
     private ChildEntry[] _sessions = [];
     private ReferralEntry[] _referrals = [];
 
+    // Null unless an entered-in-error mark reached this child (rare): the common path pays one null test.
+    private Marks? _marks;
+
     public ChildState(string childId)
     {
         ArgumentException.ThrowIfNullOrEmpty(childId);
@@ -106,7 +109,16 @@ public sealed record ChildState
         }
     }
 
-    /// <summary>Number of distinct events applied.</summary>
+    /// <summary>The marks of events entered in error, by marked event (<see cref="MarksInError"/>).</summary>
+    public ValueList<MarkRecord> MarkedInError => _marks?.Records ?? ValueList<MarkRecord>.Empty;
+
+    /// <summary>
+    /// True when a mark arrived after the event it marks: the compact state cannot take the event back, so its owner folds
+    /// the child again from its events (<see cref="Fold"/>), which gives the state without it.
+    /// </summary>
+    public bool NeedsRebuild => _marks?.NeedsRebuild == true;
+
+    /// <summary>Number of distinct events applied, marks and marked events included (each still holds its id).</summary>
     public int Version => _count;
 
     public string? FamilyId => _family;
@@ -317,6 +329,14 @@ public sealed record ChildState
         }
 
         var ids = _ids.Add(contactEvent.EventId, out var id);
+
+        // An event already marked in error keeps its id (a repeat is still a duplicate, the version still moves) and
+        // counts for nothing else.
+        if (_marks is not null && MarksInError.IsMarked(_marks.Records, contactEvent))
+        {
+            return this with { _ids = ids, _count = _count + 1 };
+        }
+
         var at = contactEvent.OccurredAt;
         var stamp = new Stamp(at, id);
         var laterFamily = contactEvent.FamilyId is not null
@@ -368,22 +388,51 @@ public sealed record ChildState
             case ReferralData referral:
                 next._referrals = ApplyReferral(ids, _referrals, ReferralFrom(referral, at, id));
                 break;
+            case EnteredInError mark:
+                next._marks = new Marks(
+                    MarksInError.Add(MarkedInError, MarksInError.Record(contactEvent, mark)),
+                    NeedsRebuild || _ids.Find(mark.EventId) >= 0);
+                break;
         }
 
         return next;
     }
 
-    /// <summary>Rebuilds a child from its events; events for other children are skipped.</summary>
+    /// <summary>
+    /// Rebuilds a child from its events; events for other children are skipped. Marks are applied first, so every event
+    /// they mark arrives already marked and the result needs no rebuild.
+    /// </summary>
     public static ChildState Fold(string childId, IEnumerable<ContactEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         var state = new ChildState(childId);
+        List<ContactEvent>? rest = null;
         foreach (var contactEvent in events)
         {
-            if (string.Equals(contactEvent.ChildId, childId, StringComparison.Ordinal))
+            if (!string.Equals(contactEvent.ChildId, childId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (contactEvent.Data is EnteredInError)
             {
                 state = state.Apply(contactEvent);
             }
+            else
+            {
+                (rest ??= []).Add(contactEvent);
+            }
+        }
+
+        foreach (var contactEvent in rest ?? [])
+        {
+            state = state.Apply(contactEvent);
+        }
+
+        // Only a mark of a mark (never honoured) can have asked for a rebuild among the marks applied first.
+        if (state._marks is { NeedsRebuild: true } marks)
+        {
+            state = state with { _marks = marks with { NeedsRebuild = false } };
         }
 
         return state;
@@ -414,6 +463,7 @@ public sealed record ChildState
             CentreRegistrations = CentreRegistrations,
             SessionsAttended = SessionsAttended,
             Referrals = Referrals,
+            MarkedInError = _marks is null ? null : MarkedInError,
             EventIds = EventIds,
         },
         CanonicalOptions);
@@ -457,6 +507,7 @@ public sealed record ChildState
         state._centre = Entries(form.CentreRegistrations, o => new(o.At, Id(o.EventId), detail: o.Detail));
         state._sessions = Entries(form.SessionsAttended, o => new(o.At, Id(o.EventId), detail: o.Detail));
         state._referrals = [.. form.Referrals.Select(r => new ReferralEntry(r.ReferralId, r.Status, r.From, r.To, r.At, Id(r.EventId)))];
+        state._marks = form.MarkedInError is { IsEmpty: false } marks ? new Marks(marks, false) : null;
         return state;
     }
 
@@ -599,6 +650,11 @@ public sealed record ChildState
 
         public ValueList<ReferralRecord> Referrals { get; init; }
 
+        public ValueList<MarkRecord>? MarkedInError { get; init; }
+
         public ValueList<string> EventIds { get; init; }
     }
+
+    /// <summary>The marks a child holds, and whether one arrived after the event it marks.</summary>
+    private sealed record Marks(ValueList<MarkRecord> Records, bool NeedsRebuild);
 }

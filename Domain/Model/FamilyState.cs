@@ -87,6 +87,17 @@ public sealed record FamilyState
     [JsonInclude]
     public ValueList<HistoryEntry> RecentHistory { get; private set; }
 
+    /// <summary>The marks of events entered in error, by marked event (<see cref="MarksInError"/>); the marked events count for nothing.</summary>
+    [JsonInclude]
+    public ValueList<MarkRecord> MarkedInError { get; private set; }
+
+    /// <summary>
+    /// True when a mark arrived after the event it marks: the state cannot take the event back, so its owner folds the
+    /// family again from its events (<see cref="Fold"/>). Not part of the content: a rebuilt state never needs one.
+    /// </summary>
+    [JsonIgnore]
+    public bool NeedsRebuild { get; private set; }
+
     [JsonInclude]
     public ValueList<string> EventIds { get; private set; }
 
@@ -119,6 +130,13 @@ public sealed record FamilyState
             return this;
         }
 
+        // An event already marked in error keeps its id (a repeat is still a duplicate, the version still moves) and
+        // counts for nothing else: no history entry, no child, no record. Only a family holding marks pays the test.
+        if (!MarkedInError.IsEmpty && MarksInError.IsMarked(MarkedInError, contactEvent))
+        {
+            return this with { EventIds = ids };
+        }
+
         var at = contactEvent.OccurredAt;
         var id = contactEvent.EventId;
 
@@ -129,7 +147,8 @@ public sealed record FamilyState
             EventIds = ids,
             RecentHistory = RecentHistory.InsertSortedKeepingLast(
                 new HistoryEntry(at, contactEvent.Type, id, contactEvent.RecordedBy, contactEvent.Practitioner, contactEvent.PractitionerName), ByTime<HistoryEntry>.Instance, HistoryLength),
-            ChildIds = contactEvent.ChildId is { } childId ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
+            // A mark names the marked event's child to reach it; the child is the family's only through its own events.
+            ChildIds = contactEvent.ChildId is { } childId && contactEvent.Data is not EnteredInError ? ChildIds.InsertSorted(childId, StringComparer.Ordinal) : ChildIds,
         };
 
         switch (contactEvent.Data)
@@ -163,25 +182,48 @@ public sealed record FamilyState
             case ServiceLevelSet level:
                 next.SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy, contactEvent.Practitioner, contactEvent.PractitionerName), at, id));
                 break;
+            case EnteredInError mark:
+                next.MarkedInError = MarksInError.Add(MarkedInError, MarksInError.Record(contactEvent, mark));
+                next.NeedsRebuild = NeedsRebuild || System.Collections.Immutable.ImmutableArray.BinarySearch(EventIds.AsImmutableArray(), mark.EventId, StringComparer.Ordinal) >= 0;
+                break;
         }
 
         return next;
     }
 
-    /// <summary>Rebuilds a family from its events; events for other families are skipped.</summary>
+    /// <summary>
+    /// Rebuilds a family from its events; events for other families are skipped. Marks are applied first, so every event
+    /// they mark arrives already marked and the result needs no rebuild.
+    /// </summary>
     public static FamilyState Fold(string familyId, IEnumerable<ContactEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         var state = new FamilyState(familyId);
+        List<ContactEvent>? rest = null;
         foreach (var contactEvent in events)
         {
-            if (string.Equals(contactEvent.FamilyId, familyId, StringComparison.Ordinal))
+            if (!string.Equals(contactEvent.FamilyId, familyId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (contactEvent.Data is EnteredInError)
             {
                 state = state.Apply(contactEvent);
             }
+            else
+            {
+                (rest ??= []).Add(contactEvent);
+            }
         }
 
-        return state;
+        foreach (var contactEvent in rest ?? [])
+        {
+            state = state.Apply(contactEvent);
+        }
+
+        // Only a mark of a mark (never honoured) can have asked for a rebuild among the marks applied first.
+        return state.NeedsRebuild ? state with { NeedsRebuild = false } : state;
     }
 
     /// <summary>A stable JSON form: equal states give equal text (every list is kept sorted).</summary>

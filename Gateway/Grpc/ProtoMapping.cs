@@ -151,6 +151,25 @@ public static class ProtoMapping
         proto.OpenConcerns.AddRange(status.OpenConcerns.Select(c => new V1.OpenConcern { Concern = c.Concern, RaisedOn = Stamp(c.RaisedOn), EventId = c.EventId }));
         proto.History.AddRange(status.History.Select(ToProto));
         proto.RecentEvents.AddRange(status.RecentEvents.Select(ToProto));
+        proto.MarkedInError.AddRange((status.MarkedInError ?? []).Select(ToProto));
+        return proto;
+    }
+
+    private static V1.MarkedInError ToProto(MarkedInErrorView mark)
+    {
+        var proto = new V1.MarkedInError
+        {
+            MarkedEventId = mark.MarkedEventId,
+            MarkEventId = mark.MarkEventId,
+            RecordedBy = mark.RecordedBy,
+            MarkedAt = Stamp(mark.MarkedAt),
+            Reason = mark.Reason,
+        };
+        if (mark.ChildId is not null)
+        {
+            proto.ChildId = mark.ChildId;
+        }
+
         return proto;
     }
 

@@ -65,7 +65,7 @@ public static class ApiEndpoints
             .Accepts<ContactEventBody>("application/json")
             .WithName("RecordContact")
             .WithTags(ApiTags.Contacts)
-            .WithSummary("Record one contact event; re-posting the same event under its id returns the original receipt.")
+            .WithSummary("Record one contact event; re-posting the same event under its id returns the original receipt. An entered-in-error event takes back one of the caller's own events (data.eventId, with data.reason): refused naming data.eventId for any event the caller may not mark.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

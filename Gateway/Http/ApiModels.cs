@@ -67,7 +67,8 @@ public sealed record SetLevelBody(string EventId, string Level, string Reason);
 /// <summary>
 /// A family's risk status. <c>setLevel</c> is the level a practitioner set (null if none; the score never sets it),
 /// with the decision in <c>setLevelDecision</c>; <c>factors</c> name the events that triggered them;
-/// <c>synthetic</c> marks generated (seed or benchmark) data.
+/// <c>synthetic</c> marks generated (seed or benchmark) data; <c>markedInError</c> lists the events their recorders marked as
+/// entered in error (which event, by which mark, who and why), which count for nothing and are cited by no factor.
 /// </summary>
 public sealed record RiskStatusResponse(
     string FamilyId,
@@ -82,6 +83,7 @@ public sealed record RiskStatusResponse(
     IReadOnlyList<ConcernView> OpenConcerns,
     IReadOnlyList<RiskChange> History,
     IReadOnlyList<HistoryEntry> RecentEvents,
+    IReadOnlyList<MarkedInErrorView> MarkedInError,
     string RulesVersion,
     long Version,
     DateTimeOffset AsOf,
@@ -92,7 +94,7 @@ public sealed record RiskStatusResponse(
         ArgumentNullException.ThrowIfNull(status);
         return new(status.FamilyId, status.WardCode, status.Score, status.SuggestedLevel, status.SetLevel?.Level, status.SetLevel,
             status.Factors, status.Children, status.OverdueReviews, status.OpenConcerns, status.History, status.RecentEvents,
-            status.RulesVersion, status.Version, status.AsOf, status.Synthetic);
+            status.MarkedInError ?? [], status.RulesVersion, status.Version, status.AsOf, status.Synthetic);
     }
 }
 

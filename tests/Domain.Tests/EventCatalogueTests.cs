@@ -22,7 +22,7 @@ public sealed class EventCatalogueTests
     [Fact]
     public void Every_catalogue_type_has_a_sample_and_a_description()
     {
-        Assert.Equal(20, EventCatalogue.Types.Count);
+        Assert.Equal(21, EventCatalogue.Types.Count);
         Assert.Equal(EventCatalogue.Types.Select(t => t.Name).Order(), ValidSamples.Select(s => s.Type).Order());
         Assert.All(EventCatalogue.Types, t => Assert.False(string.IsNullOrWhiteSpace(t.Description)));
         Assert.Single(EventCatalogue.Types, t => !t.FamilyIdRequired);

@@ -33,6 +33,7 @@ internal static class TestData
         (EventTypes.ConcernResolved, null, """{"concern":"domestic-abuse"}"""),
         (EventTypes.ServiceLevelSet, null, """{"level":"universal-partnership-plus","reason":"Agreed at the team meeting"}"""),
         (EventTypes.DropInHosted, null, """{"session":"maternity-drop-in","championId":"ch-2","attendance":12}"""),
+        (EventTypes.EnteredInError, "c-1", """{"eventId":"e-0","reason":"Recorded on the wrong child"}"""),
     ];
 
     public static string Wire(string type, string? childId, string data, string eventId = "e-1", string occurredAt = "2026-11-20T10:15:00Z")

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using QpActors.Domain.Events;
+using QpActors.Domain.Model;
+using QpActors.Grains.Interfaces;
+using QpActors.Tests.Shared;
+
+namespace QpActors.Aggregates.Tests;
+
+/// <summary>
+/// A recorder marks a contact it recorded as entered in error: the risk, the worklist and the ward's figures follow, the
+/// history says what changed and why, only the recorder's own events of that child or family can be marked, and a silo
+/// rebuilt from the journal holds what it held before. On SQLite and PostgreSQL.
+/// </summary>
+public sealed class EnteredInErrorTests
+{
+    private const string Ward = "mark-ward";
+
+    [Fact]
+    public async Task A_mark_takes_back_a_concern_and_a_duplicated_attendance_and_survives_a_restart()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await MarksFollowEverywhere(cluster, "mark-sqlite");
+    }
+
+    [PostgresFact]
+    public async Task A_mark_takes_back_a_concern_and_a_duplicated_attendance_and_survives_a_restart_on_postgres()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync();
+        await MarksFollowEverywhere(cluster, "mark-pg-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    private static ContactEvent Mark(Events events, ContactEvent marked, string reason, string recordedBy = "service:health-visiting", string? markedId = null) =>
+        events.Make(EventTypes.EnteredInError, marked.FamilyId!, marked.ChildId, marked.OccurredAt.AddMinutes(5),
+            new JsonObject { ["eventId"] = markedId ?? marked.EventId, ["reason"] = reason }, recordedBy);
+
+    private static async Task MarksFollowEverywhere(Cluster cluster, string prefix)
+    {
+        var events = new Events(cluster.Clock, prefix);
+        var ward = Ward + "-" + prefix;
+        var family = events.NewId("f");
+        var child = events.NewId("c");
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var concern = events.Concern(family, "domestic-abuse", now.AddDays(-3));
+        var firstVisit = events.AandE(family, child, now.AddDays(-2));
+        var postedTwice = events.AandE(family, child, now.AddDays(-2).AddMinutes(1));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: ward), events.Birth(family, child, today.AddDays(-40), ward)], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [concern, firstVisit, postedTwice], inFlight: 1);
+        await cluster.DrainAsync();
+
+        var familyGrain = cluster.Client.GetGrain<IFamilyGrain>(family);
+        var before = await familyGrain.GetRiskStatusAsync();
+        Assert.Contains(before.Factors, f => f.Id == "concern-domestic-abuse");
+        Assert.Contains(before.Factors, f => f.Id == "ae-attendances");
+        Assert.Equal(["domestic-abuse"], (await WorklistItemAsync(cluster, ward, family)).OpenConcerns);
+
+        // Another recorder's event, an id the child does not hold and one another family's event holds are refused alike,
+        // naming data.eventId and nothing of the event.
+        var elsewhere = events.Concern(events.NewId("f"), "housing", now.AddDays(-1));
+        await Events.RecordAllAsync(cluster.Client, [elsewhere]);
+        foreach (var refused in new[]
+        {
+            Mark(events, postedTwice, "Not mine", recordedBy: "service:midwifery"),
+            Mark(events, postedTwice, "Never recorded", markedId: "no-such-event"),
+            Mark(events, concern, "Another family's", markedId: elsewhere.EventId),
+            Mark(events, firstVisit, "A mark is marked", markedId: concern.EventId),
+        })
+        {
+            var receipt = await Events.RecordAsync(cluster.Client, refused);
+            Assert.Equal(ReceiptStatus.Rejected, receipt.Status);
+            Assert.Equal([("data.eventId", MarksInError.NotYours)], receipt.Errors.Select(e => (e.Field, e.Message)));
+        }
+
+        var concernMark = Mark(events, concern, "Raised on the wrong family");
+        var twiceMark = Mark(events, postedTwice, "The phone posted the visit twice");
+        var accepted = await Events.RecordAsync(cluster.Client, concernMark);
+        Assert.Equal(ReceiptStatus.Accepted, accepted.Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, twiceMark)).Status);
+
+        // A retry of the mark answers its receipt and changes nothing.
+        var again = await Events.RecordAsync(cluster.Client, concernMark);
+        Assert.Equal((ReceiptStatus.Duplicate, accepted.Version), (again.Status, again.Version));
+        await cluster.DrainAsync();
+
+        var after = await familyGrain.GetRiskStatusAsync();
+        Assert.DoesNotContain(after.Factors, f => f.Id == "concern-domestic-abuse");
+        Assert.DoesNotContain(after.Factors, f => f.Id == "ae-attendances");
+        Assert.DoesNotContain(after.Factors.SelectMany(f => f.EventIds), id => id == concern.EventId || id == postedTwice.EventId);
+        Assert.Empty(after.OpenConcerns);
+        Assert.True(after.Score < before.Score);
+        Assert.Equal(
+            [(concern.EventId, concernMark.EventId, "Raised on the wrong family"), (postedTwice.EventId, twiceMark.EventId, "The phone posted the visit twice")],
+            after.MarkedInError!.Select(m => (m.MarkedEventId, m.MarkEventId, m.Reason)).OrderBy(m => m.MarkEventId, StringComparer.Ordinal));
+
+        // The history says the score went down at each mark, with the mark as its cause.
+        Assert.Contains(after.History, h => h.Cause == concernMark.EventId && h.Score < h.PreviousScore);
+        Assert.Contains(after.History, h => h.Cause == twiceMark.EventId && h.Score < h.PreviousScore);
+
+        var item = await WorklistItemAsync(cluster, ward, family);
+        Assert.Empty(item.OpenConcerns);
+        Assert.Equal(after.Score, item.Score);
+        var figures = await Figures.WardAsync(cluster.Client, ward);
+
+        await cluster.RestartAsync();
+
+        var rebuilt = await cluster.Client.GetGrain<IFamilyGrain>(family).GetRiskStatusAsync();
+        Assert.Equal(Comparable(after), Comparable(rebuilt));
+        Assert.Equal(after.History.Select(h => (h.Cause, h.Score)), rebuilt.History.Select(h => (h.Cause, h.Score)));
+        var child2 = await cluster.Client.GetGrain<IChildGrain>(child).GetRiskAsync();
+        Assert.DoesNotContain(child2.Factors, f => f.Id == "ae-attendances");
+        Assert.Equal(figures.ToJsonString(), (await Figures.WardAsync(cluster.Client, ward)).ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_marked_birth_record_and_registration_take_the_child_and_family_out_of_the_ward_for_good()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await RecordsThatNameAWardFollow(cluster, "mark-ward-sqlite");
+    }
+
+    [PostgresFact]
+    public async Task A_marked_birth_record_and_registration_take_the_child_and_family_out_of_the_ward_for_good_on_postgres()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync();
+        await RecordsThatNameAWardFollow(cluster, "mark-ward-pg-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    private static async Task RecordsThatNameAWardFollow(Cluster cluster, string prefix)
+    {
+        var events = new Events(cluster.Clock, prefix);
+        var ward = prefix + "-w";
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var (right, wrong, child) = (events.NewId("f-right"), events.NewId("f-wrong"), events.NewId("c"));
+        var wrongRegistration = events.FamilyRegistered(wrong, now.AddDays(-20), ward: ward);
+        var wrongBirth = events.Birth(wrong, child, today.AddDays(-40), ward);
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(right, now.AddDays(-20), ward: ward), wrongRegistration, wrongBirth], inFlight: 1);
+        await cluster.DrainAsync();
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal(2, (await WorklistAsync(cluster, ward)).Count);
+
+        // The birth was recorded on the wrong family and the family registered by mistake: both taken back, then the
+        // birth recorded again on the right family under a new id.
+        var birthMark = await Events.RecordAsync(cluster.Client, Mark(events, wrongBirth, "Birth recorded on the wrong family", recordedBy: "service:midwifery"));
+        Assert.True(birthMark.Status == ReceiptStatus.Accepted, string.Join("; ", birthMark.Errors.Select(e => e.Field + ": " + e.Message)));
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, wrongRegistration, "Registered by mistake", recordedBy: "service:childrens-centre"))).Status);
+        await cluster.DrainAsync();
+
+        Assert.Equal(0, Figures.CountOrZero(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([right], await WorklistAsync(cluster, ward));
+        var emptied = await cluster.Client.GetGrain<IFamilyGrain>(wrong).GetRiskStatusAsync();
+        Assert.Null(emptied.WardCode);
+        Assert.Empty(emptied.Children);
+
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(right, child, today.AddDays(-40), ward)]);
+        await cluster.DrainAsync();
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+
+        await cluster.RestartAsync();
+
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([right], await WorklistAsync(cluster, ward));
+        Assert.Empty((await cluster.Client.GetGrain<IFamilyGrain>(wrong).GetRiskStatusAsync()).Children);
+    }
+
+    [Fact]
+    public async Task A_champions_and_a_services_tallies_count_a_marked_event_no_more_also_after_a_restart()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "mark-tally");
+        var (family, child, champion) = (events.NewId("f"), events.NewId("c"), events.NewId("ch"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var outreach = events.Outreach(family, champion, "childrens-centre", now.AddDays(-2));
+        var missed = events.Missed(family, child, now.AddDays(-1));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: "mark-tally-w"), events.Birth(family, child, today.AddDays(-40), "mark-tally-w")], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [outreach, events.Outreach(family, champion, null, now.AddDays(-1)), missed, events.AandE(family, child, now.AddDays(-1))], inFlight: 1);
+        await cluster.DrainAsync();
+        var championGrain = cluster.Client.GetGrain<IChampionGrain>(champion);
+        var service = cluster.Client.GetGrain<IServiceGrain>("health-visiting");
+        var championBefore = await championGrain.GetSummaryAsync();
+        var serviceBefore = await service.GetSummaryAsync();
+        Assert.Equal((2, 1), (championBefore.OutreachContacts, championBefore.FamiliesSignposted));
+
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, outreach, "Not this family", recordedBy: "champion:" + champion))).Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, missed, "The child was brought"))).Status);
+        await cluster.DrainAsync();
+
+        var championAfter = await championGrain.GetSummaryAsync();
+        Assert.Equal((1, 0), (championAfter.OutreachContacts, championAfter.FamiliesSignposted));
+
+        // A service reads its rows at most every few seconds of the silo's own clock; a restart makes it read them all, the
+        // marked appointment (counted before) and the mark among them.
+        await cluster.RestartAsync();
+
+        var championRebuilt = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((1, 0), (championRebuilt.OutreachContacts, championRebuilt.FamiliesSignposted));
+        var serviceAfter = await cluster.Client.GetGrain<IServiceGrain>("health-visiting").GetSummaryAsync();
+        Assert.Equal((1, 0), (serviceBefore.MissedAppointments, serviceAfter.MissedAppointments));
+        Assert.Equal(serviceBefore.ContactsLast12Months - 1, serviceAfter.ContactsLast12Months);
+        Assert.False(serviceAfter.ContactsByType.ContainsKey(EventTypes.EnteredInError));
+    }
+
+    private static async Task<List<string>> WorklistAsync(Cluster cluster, string ward) =>
+        [.. (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items.Select(i => i.FamilyId)];
+
+    private static string Comparable(FamilyRiskStatus status) => JsonSerializer.Serialize(status with { AsOf = default, History = [] });
+
+    private static async Task<WorklistItem> WorklistItemAsync(Cluster cluster, string ward, string family)
+    {
+        var page = await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50));
+        return Assert.Single(page.Items, i => i.FamilyId == family);
+    }
+}
