@@ -103,7 +103,37 @@ public sealed class RiskEngine(RiskRules rules)
             }
         }
 
-        return contributions;
+        return Rules.HasGroups ? CountGroupsOnce(contributions) : contributions;
+    }
+
+    /// <summary>
+    /// Keeps one contribution per group, the one furthest from zero (the first in file order on a tie), in its place,
+    /// citing the events of every factor of the group that fired: one need is counted once, and shown with all its evidence.
+    /// </summary>
+    private List<FactorContribution> CountGroupsOnce(List<FactorContribution> contributions)
+    {
+        var groups = Rules.Factors.Where(f => f.Group is not null).ToDictionary(f => f.Id, f => f.Group!, StringComparer.Ordinal);
+        var kept = new List<FactorContribution>(contributions.Count);
+        foreach (var contribution in contributions)
+        {
+            if (!groups.TryGetValue(contribution.Id, out var group))
+            {
+                kept.Add(contribution);
+                continue;
+            }
+
+            var members = contributions.Where(c => groups.TryGetValue(c.Id, out var g) && g == group).ToList();
+            var strongest = members.Aggregate((best, c) => Math.Abs(c.Weight) > Math.Abs(best.Weight) ? c : best);
+            if (!ReferenceEquals(strongest, contribution))
+            {
+                continue;
+            }
+
+            var events = strongest.EventIds.Concat(members.SelectMany(m => m.EventIds)).Distinct(StringComparer.Ordinal).ToArray();
+            kept.Add(strongest with { EventIds = events });
+        }
+
+        return kept;
     }
 
     /// <summary>The sum of the weights, in the list's order (a loop: a selector over the list as an enumerable allocates).</summary>
