@@ -112,17 +112,28 @@ public sealed class RiskEngine(RiskRules rules)
     /// </summary>
     private List<FactorContribution> CountGroupsOnce(List<FactorContribution> contributions)
     {
-        var groups = Rules.Factors.Where(f => f.Group is not null).ToDictionary(f => f.Id, f => f.Group!, StringComparer.Ordinal);
+        // Most assessments fire at most one grouped factor: nothing to merge, and nothing allocated to find that out.
+        var grouped = 0;
+        foreach (var contribution in contributions)
+        {
+            grouped += Rules.GroupOf(contribution.Id) is null ? 0 : 1;
+        }
+
+        if (grouped < 2)
+        {
+            return contributions;
+        }
+
         var kept = new List<FactorContribution>(contributions.Count);
         foreach (var contribution in contributions)
         {
-            if (!groups.TryGetValue(contribution.Id, out var group))
+            if (Rules.GroupOf(contribution.Id) is not { } group)
             {
                 kept.Add(contribution);
                 continue;
             }
 
-            var members = contributions.Where(c => groups.TryGetValue(c.Id, out var g) && g == group).ToList();
+            var members = contributions.Where(c => Rules.GroupOf(c.Id) == group).ToList();
             var strongest = members.Aggregate((best, c) => Math.Abs(c.Weight) > Math.Abs(best.Weight) ? c : best);
             if (!ReferenceEquals(strongest, contribution))
             {

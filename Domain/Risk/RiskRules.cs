@@ -74,7 +74,7 @@ public sealed class RiskRules
         UniversalPlusFrom = universalPlusFrom;
         UniversalPartnershipPlusFrom = universalPartnershipPlusFrom;
         Factors = [.. factors];
-        HasGroups = Factors.Any(f => f.Group is not null);
+        _groups = Factors.Where(f => f.Group is not null).ToDictionary(f => f.Id, f => f.Group!, StringComparer.Ordinal);
     }
 
     public string Version { get; }
@@ -89,7 +89,13 @@ public sealed class RiskRules
     public ImmutableArray<RiskFactor> Factors { get; }
 
     /// <summary>Whether any factor names a group (risk-rules.v1 has none, so its assessments skip the step).</summary>
-    public bool HasGroups { get; }
+    public bool HasGroups => _groups.Count > 0;
+
+    // Factor id to group, for the factors in one: looked up for each factor that fires, on every assessment.
+    private readonly Dictionary<string, string> _groups;
+
+    /// <summary>The group the factor is in, or null.</summary>
+    public string? GroupOf(string factorId) => _groups.Count > 0 && _groups.TryGetValue(factorId, out var group) ? group : null;
 
     public static RiskRules LoadDefault() => DefaultRules.Value;
 
