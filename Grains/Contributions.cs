@@ -87,6 +87,10 @@ public sealed record ChildContribution(
 /// </param>
 /// <param name="LevelChangedAt">When the suggested level last changed (null if it never did, or in an older entry).</param>
 /// <param name="LevelChangedFrom">The suggested level before that change.</param>
+/// <param name="RulesVersion">
+/// The rules the score was assessed under. A ward holding an entry of other rules (or one written before entries named
+/// them) asks the family for a fresh one, so after an upgrade of the rules no family keeps its old score on a list.
+/// </param>
 /// <remarks>
 /// The three change marks come first in the JSON: they change only with the score, which comes next, so they add no
 /// bytes to what PostgreSQL logs for an event that leaves the score alone (see <see cref="ContributionJson"/>).
@@ -112,8 +116,21 @@ public sealed record FamilyContribution(
     int? SurveysCompleted = null,
     [property: JsonPropertyOrder(-9)] DateTimeOffset? RiskChangedAt = null,
     [property: JsonPropertyOrder(-8)] DateTimeOffset? LevelChangedAt = null,
-    [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null)
+    [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null,
+    string? RulesVersion = null)
 {
+    /// <summary>
+    /// Whether an entry's JSON says it was assessed under <paramref name="rulesVersionProperty"/> (the bytes of
+    /// <c>"rulesVersion":"...":</c> see <see cref="RulesVersionProperty"/>), told without parsing it. An entry written
+    /// before entries named their rules was assessed under risk-rules.v1 or earlier, so it does not say so.
+    /// </summary>
+    public static bool AssessedUnder(ReadOnlySpan<byte> entry, ReadOnlySpan<byte> rulesVersionProperty) =>
+        entry.IndexOf(rulesVersionProperty) >= 0;
+
+    /// <summary>The bytes an entry assessed under <paramref name="rulesVersion"/> holds (a rules version is plain ASCII, never escaped).</summary>
+    public static byte[] RulesVersionProperty(string rulesVersion) =>
+        System.Text.Encoding.UTF8.GetBytes("\"rulesVersion\":\"" + rulesVersion + "\"");
+
     /// <summary>
     /// What this version's entries say beside the three change marks: they carry them, so a null <see cref="RiskChangedAt"/>
     /// means the risk never changed. An entry written before says nothing of the kind, and its nulls mean only that it

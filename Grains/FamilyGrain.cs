@@ -779,7 +779,8 @@ public sealed class FamilyGrain(
             family.Surveys.Count,
             marks.RiskChangedAt,
             marks.LevelChangedAt,
-            marks.LevelChangedFrom);
+            marks.LevelChangedFrom,
+            assessment.RulesVersion);
         var json = ContributionJson.Serialize(value);
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
     }

@@ -26,6 +26,7 @@ public sealed class WardGrain(
     GrainClock time,
     WardDatingGate datingGate,
     [PersistentState("snapshots", QpStorage.Name)] IPersistentState<WardHistoryState> history,
+    RiskEngine engine,
     ILogger<WardGrain> logger)
     : Grain, IWardGrain
 {
@@ -60,8 +61,13 @@ public sealed class WardGrain(
 
     // Families whose held entry was written before entries carried when the risk changed (no FamilyContribution.ChangeTimesKnown
     // in its JSON): their null instants say nothing, so a changedSince list asks them for a fresh entry first. Empty once every
-    // family has written an entry under this version, and then it costs a list one count.
+    // family has written an entry under this version, and then it costs a list one count. A family whose entry was assessed
+    // under other rules than this silo's (an upgrade of the rules file) is held here too: its score and level are the old
+    // rules', so it is asked for a fresh entry the same way and listed as possibly changed until it answers.
     private readonly HashSet<string> _undated = new(StringComparer.Ordinal);
+
+    // The bytes a family entry assessed under this silo's rules holds (FamilyContribution.AssessedUnder).
+    private byte[] RulesVersionProperty => field ??= FamilyContribution.RulesVersionProperty(engine.Rules.Version);
 
     // The undated families being asked right now, by a list or by the background tick (which interleave): each is asked once.
     private readonly HashSet<string> _dating = new(StringComparer.Ordinal);
@@ -108,7 +114,7 @@ public sealed class WardGrain(
         // Entries written before entries carried the change instants are dated in the background too, a few at a time, so
         // the first changedSince list after an upgrade does not find the ward still mostly undated. Told by how the
         // entry's bytes end, without parsing it (parsing waits for the first read, as for every entry).
-        if (_entries.Values.Any(e => e.Kind == ContributionKind.Family && !FamilyContribution.KnowsChangeTimes(e.Payload)))
+        if (_entries.Values.Any(e => e.Kind == ContributionKind.Family && IsStale(e.Payload)))
         {
             var self = this.AsReference<IWardGrain>();
             _datingTimer = time.CreateTimer(_ => AskToDate(self), null, DatingStartsAfter, DatingEvery);
@@ -723,7 +729,7 @@ public sealed class WardGrain(
                     break;
                 case ContributionKind.Family:
                     _families[key] = ContributionJson.Deserialize<FamilyContribution>(held.Payload);
-                    if (!FamilyContribution.KnowsChangeTimes(held.Payload))
+                    if (IsStale(held.Payload))
                     {
                         _undated.Add(key);
                     }
@@ -755,6 +761,10 @@ public sealed class WardGrain(
     }
 
     private IEnumerable<FamilyContribution> Families() => _families.Values;
+
+    /// <summary>A family entry to ask afresh: written before entries carried the change instants, or assessed under other rules.</summary>
+    private bool IsStale(ReadOnlySpan<byte> payload) =>
+        !FamilyContribution.KnowsChangeTimes(payload) || !FamilyContribution.AssessedUnder(payload, RulesVersionProperty);
 
     /// <summary>The family's entry does not say when its risk changed (see <see cref="_undated"/>); asked only of a family with no such instant.</summary>
     private bool IsUndated(FamilyContribution family) => _undated.Count > 0 && _undated.Contains("family:" + family.FamilyId);

@@ -83,6 +83,13 @@ public sealed record FamilyState
     [JsonInclude]
     public ValueList<Occurrence> SessionsAttended { get; private set; }
 
+    /// <summary>
+    /// The sessions among <see cref="SessionsAttended"/> that name no child: the family's own drop-ins (a parent at the
+    /// maternity drop-in). A session naming a child is that child's, and counts for the child (risk-rules.v2).
+    /// </summary>
+    [JsonInclude]
+    public ValueList<Occurrence> DropInsAttended { get; private set; }
+
     /// <summary>The <see cref="HistoryLength"/> latest events, oldest first.</summary>
     [JsonInclude]
     public ValueList<HistoryEntry> RecentHistory { get; private set; }
@@ -178,6 +185,11 @@ public sealed record FamilyState
                 break;
             case SessionAttended session:
                 next.SessionsAttended = SessionsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance);
+                if (contactEvent.ChildId is null)
+                {
+                    next.DropInsAttended = DropInsAttended.InsertSorted(new(at, id, session.Session), ByTime<Occurrence>.Instance);
+                }
+
                 break;
             case ServiceLevelSet level:
                 next.SetLevel = Stamped<LevelDecision>.Latest(SetLevel, new(new(level.Level, level.Reason, contactEvent.RecordedBy, contactEvent.Practitioner, contactEvent.PractitionerName), at, id));

@@ -103,7 +103,48 @@ public sealed class RiskEngine(RiskRules rules)
             }
         }
 
-        return contributions;
+        return Rules.HasGroups ? CountGroupsOnce(contributions) : contributions;
+    }
+
+    /// <summary>
+    /// Keeps one contribution per group, the one furthest from zero (the first in file order on a tie), in its place,
+    /// citing the events of every factor of the group that fired: one need is counted once, and shown with all its evidence.
+    /// </summary>
+    private List<FactorContribution> CountGroupsOnce(List<FactorContribution> contributions)
+    {
+        // Most assessments fire at most one grouped factor: nothing to merge, and nothing allocated to find that out.
+        var grouped = 0;
+        foreach (var contribution in contributions)
+        {
+            grouped += Rules.GroupOf(contribution.Id) is null ? 0 : 1;
+        }
+
+        if (grouped < 2)
+        {
+            return contributions;
+        }
+
+        var kept = new List<FactorContribution>(contributions.Count);
+        foreach (var contribution in contributions)
+        {
+            if (Rules.GroupOf(contribution.Id) is not { } group)
+            {
+                kept.Add(contribution);
+                continue;
+            }
+
+            var members = contributions.Where(c => Rules.GroupOf(c.Id) == group).ToList();
+            var strongest = members.Aggregate((best, c) => Math.Abs(c.Weight) > Math.Abs(best.Weight) ? c : best);
+            if (!ReferenceEquals(strongest, contribution))
+            {
+                continue;
+            }
+
+            var events = strongest.EventIds.Concat(members.SelectMany(m => m.EventIds)).Distinct(StringComparer.Ordinal).ToArray();
+            kept.Add(strongest with { EventIds = events });
+        }
+
+        return kept;
     }
 
     /// <summary>The sum of the weights, in the list's order (a loop: a selector over the list as an enumerable allocates).</summary>

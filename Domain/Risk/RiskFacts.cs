@@ -35,11 +35,20 @@ public static class RiskFacts
     public const string NotRegisteredWithCentre = "not-registered-with-centre";
     public const string RegisteredWithCentre = "registered-with-centre";
     public const string AttendsSessions = "attends-sessions";
+    public const string NotRegisteredWithCentreBy8Weeks = "not-registered-with-centre-by-8-weeks";
     public const string YoungParent = "young-parent";
     public const string HousingInsecure = "housing-insecure";
     public const string ChampionEngaged = "champion-engaged";
     public const string AttendsDropIns = "attends-drop-ins";
     public const string GpRegistered = "gp-registered";
+    public const string FamilyAttendsDropIns = "family-attends-drop-ins";
+
+    /// <summary>
+    /// How long after the birth the children's centre has to register a baby before its absence counts: it usually
+    /// registers after the new birth visit (10-14 days), and by the 6-8 week review, due by 8 weeks (OHID C8i), the health
+    /// visitor has seen the family twice. As for that review, registering on the day the baby is 8 weeks old is in time.
+    /// </summary>
+    public const int RegistrationGraceWeeks = 8;
 
     /// <summary>Booked after this many weeks of pregnancy counts as late.</summary>
     public const int LateBookingAfterWeeks = 12;
@@ -65,12 +74,14 @@ public static class RiskFacts
         new(NotRegisteredWithCentre, RiskScope.Child, "born, not registered with the children's centre"),
         new(RegisteredWithCentre, RiskScope.Child, "registered with the children's centre (protective)"),
         new(AttendsSessions, RiskScope.Child, "a session attended in the last 3 months (protective)"),
+        new(NotRegisteredWithCentreBy8Weeks, RiskScope.Child, "born more than 8 weeks ago, not registered with the children's centre"),
         .. Enum.GetValues<Concern>().Select(c => new RiskFactInfo(ConcernFact(c), RiskScope.Family, $"open concern: {c.ToWireName()}")),
         new(YoungParent, RiskScope.Family, "young parent"),
         new(HousingInsecure, RiskScope.Family, "temporary accommodation, overcrowded or homeless"),
         new(ChampionEngaged, RiskScope.Family, "champion outreach in the last 12 months (protective)"),
         new(AttendsDropIns, RiskScope.Family, "family session attendance in the last 3 months (protective)"),
         new(GpRegistered, RiskScope.Family, "registered with a GP (protective)"),
+        new(FamilyAttendsDropIns, RiskScope.Family, "a drop-in or session attended naming no child, in the last 3 months (protective)"),
     ];
 
     private static readonly Concern[] Concerns = Enum.GetValues<Concern>();
@@ -113,7 +124,7 @@ public static class RiskFacts
             return ChildFactsNotHolding;
         }
 
-        var facts = new List<RiskFact>(9)
+        var facts = new List<RiskFact>(10)
         {
             Flag(LateAntenatalBooking, child.GestationAtBooking > LateBookingAfterWeeks, child.BookingEventId),
         };
@@ -136,6 +147,10 @@ public static class RiskFacts
 
         var sessions = Within(child, child.SessionEntries, calendar.StartOfMonthsEndingOn(today, LatelyMonths), now);
         facts.Add(Flag(AttendsSessions, sessions.Length > 0, sessions));
+        facts.Add(Flag(
+            NotRegisteredWithCentreBy8Weeks,
+            child.KnownFromBirthRecord && !child.RegisteredWithCentre && RegistrationOverdueFrom(child) <= today,
+            child.BirthEventId));
         return facts;
     }
 
@@ -147,7 +162,7 @@ public static class RiskFacts
     {
         ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(calendar);
-        var facts = new List<RiskFact>(10);
+        var facts = new List<RiskFact>(11);
         var open = family.OpenConcerns;
         foreach (var concern in Concerns)
         {
@@ -174,12 +189,14 @@ public static class RiskFacts
         facts.Add(Count(ChampionEngaged, OutreachWithin(family.Champions, calendar.StartOfMonthsEndingOn(today, RecentMonths), now), holdsAsFlag: true));
         facts.Add(Count(AttendsDropIns, Within(family.SessionsAttended, calendar.StartOfMonthsEndingOn(today, LatelyMonths), now), holdsAsFlag: true));
         facts.Add(Flag(GpRegistered, family.GpRegistered?.Value == true, family.GpRegistered?.EventId));
+        facts.Add(Count(FamilyAttendsDropIns, Within(family.DropInsAttended, calendar.StartOfMonthsEndingOn(today, LatelyMonths), now), holdsAsFlag: true));
         return facts;
     }
 
     /// <summary>
     /// The next instant at which some child fact changes with no new event: a review window opens or
-    /// closes, a contact leaves its 12-month or 3-month look-back, or the child turns five and leaves the
+    /// closes, a contact leaves its 12-month or 3-month look-back, an unregistered baby's grace for the children's centre
+    /// ends (<see cref="RegistrationGraceWeeks"/>), or the child turns five and leaves the
     /// programme (<see cref="HealthyChildProgramme"/>). Null when nothing is pending.
     /// </summary>
     public static DateTimeOffset? NextChange(ChildState child, DateTimeOffset now) => NextChange(child, now, ReviewWindows.Default);
@@ -203,12 +220,23 @@ public static class RiskFacts
             return null;
         }
 
-        // The fifth birthday ends every child fact, with no event to prompt a new assessment.
+        // The fifth birthday ends every child fact, and the registration grace ends, with no event to prompt a new assessment.
         var next = Earliest(schedule.NextChange(reviews, now), schedule.LeavingChange(child, now));
+        next = Earliest(next, RegistrationGraceChange(child, today, now, calendar));
         next = Earliest(next, NextLookBackChange(child.MissedEntries, RecentMonths, today, now, calendar));
         next = Earliest(next, NextLookBackChange(child.AeEntries, RecentMonths, today, now, calendar));
         return Earliest(next, NextLookBackChange(child.SessionEntries, LatelyMonths, today, now, calendar));
     }
+
+    /// <summary>The first day a born child not registered with the children's centre counts as unregistered: the day after it is 8 weeks old.</summary>
+    private static DateOnly? RegistrationOverdueFrom(ChildState child) =>
+        child.DateOfBirth?.AddDays((RegistrationGraceWeeks * 7) + 1);
+
+    /// <summary>The programme's midnight when <see cref="NotRegisteredWithCentreBy8Weeks"/> starts to hold, while it is ahead.</summary>
+    private static DateTimeOffset? RegistrationGraceChange(ChildState child, DateOnly today, DateTimeOffset now, ProgrammeCalendar calendar) =>
+        child.KnownFromBirthRecord && !child.RegisteredWithCentre && RegistrationOverdueFrom(child) is { } from && today < from
+            ? calendar.StartOf(from).ToOffset(now.Offset)
+            : null;
 
     /// <summary>As <see cref="NextChange(FamilyState, DateTimeOffset, ProgrammeCalendar)"/>, in Queen's Park's calendar.</summary>
     public static DateTimeOffset? NextChange(FamilyState family, DateTimeOffset now) => NextChange(family, now, ProgrammeCalendar.QueensPark);
@@ -219,6 +247,8 @@ public static class RiskFacts
         ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(calendar);
         var today = calendar.DayOf(now);
+
+        // The family's drop-ins are among its sessions, so the sessions' look-back already names every change theirs makes.
         var next = NextLookBackChange(family.SessionsAttended, LatelyMonths, today, now, calendar);
         foreach (var champion in family.Champions)
         {

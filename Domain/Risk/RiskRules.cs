@@ -14,6 +14,10 @@ public sealed record FactCondition(string Fact, double? AtLeast, bool? IsTrue)
 /// <param name="PerUnit">For counts: points per unit above <see cref="FactCondition.AtLeast"/>.</param>
 /// <param name="Cap">For counts: the most the factor can add.</param>
 /// <param name="Source">Where the factor comes from (BRIEF.md items), shown to practitioners.</param>
+/// <param name="Group">
+/// Factors naming one group are one need seen two ways (a housing concern and the housing it is about): the group adds
+/// the points of only the factor of it adding the most, which cites the events of every factor of the group that fired.
+/// </param>
 public sealed record RiskFactor(
     string Id,
     string Description,
@@ -22,7 +26,8 @@ public sealed record RiskFactor(
     RiskScope AppliesTo,
     FactCondition Condition,
     double? PerUnit = null,
-    double? Cap = null)
+    double? Cap = null,
+    string? Group = null)
 {
     /// <summary>What the factor adds for this fact value, or null when it does not fire.</summary>
     public double? Contribution(double value)
@@ -44,11 +49,12 @@ public sealed record RiskFactor(
 
 /// <summary>
 /// A versioned rules file: weighted factors over <see cref="RiskFacts"/> and the score thresholds
-/// for suggested service levels. The default is the embedded <c>risk-rules.v1.json</c>.
+/// for suggested service levels. The default is the embedded <c>risk-rules.v2.json</c>; <c>risk-rules.v1.json</c>, which
+/// assessments made before it were made under, is shipped beside it for practitioners to compare.
 /// </summary>
 public sealed class RiskRules
 {
-    private const string DefaultFile = "risk-rules.v1.json";
+    private const string DefaultFile = "risk-rules.v2.json";
     private static readonly Lazy<RiskRules> DefaultRules = new(() =>
     {
         using var stream = DataFiles.OpenEmbedded(DefaultFile);
@@ -57,7 +63,7 @@ public sealed class RiskRules
 
     private static readonly string[] RootFields = ["version", "notes", "source", "thresholds", "factors"];
     private static readonly string[] ThresholdFields = ["universalPlus", "universalPartnershipPlus", "notes"];
-    private static readonly string[] FactorFields = ["id", "description", "weight", "perUnit", "cap", "source", "appliesTo", "condition", "notes"];
+    private static readonly string[] FactorFields = ["id", "description", "weight", "perUnit", "cap", "source", "appliesTo", "condition", "group", "notes"];
     private static readonly string[] ConditionFields = ["fact", "atLeast", "isTrue"];
 
     public RiskRules(string version, double universalPlusFrom, double universalPartnershipPlusFrom, IEnumerable<RiskFactor> factors)
@@ -68,6 +74,7 @@ public sealed class RiskRules
         UniversalPlusFrom = universalPlusFrom;
         UniversalPartnershipPlusFrom = universalPartnershipPlusFrom;
         Factors = [.. factors];
+        _groups = Factors.Where(f => f.Group is not null).ToDictionary(f => f.Id, f => f.Group!, StringComparer.Ordinal);
     }
 
     public string Version { get; }
@@ -80,6 +87,15 @@ public sealed class RiskRules
 
     /// <summary>In file order, which is the order assessments list them.</summary>
     public ImmutableArray<RiskFactor> Factors { get; }
+
+    /// <summary>Whether any factor names a group (risk-rules.v1 has none, so its assessments skip the step).</summary>
+    public bool HasGroups => _groups.Count > 0;
+
+    // Factor id to group, for the factors in one: looked up for each factor that fires, on every assessment.
+    private readonly Dictionary<string, string> _groups;
+
+    /// <summary>The group the factor is in, or null.</summary>
+    public string? GroupOf(string factorId) => _groups.Count > 0 && _groups.TryGetValue(factorId, out var group) ? group : null;
 
     public static RiskRules LoadDefault() => DefaultRules.Value;
 
@@ -130,6 +146,12 @@ public sealed class RiskRules
                             problems.Add($"factors[{index}].id: '{factor.Id}' appears twice");
                         }
 
+                        if (factor.Group is { } group && factors.FirstOrDefault(f => f.Group == group) is { } first
+                            && (first.AppliesTo != factor.AppliesTo || (first.Weight >= 0) != (factor.Weight >= 0)))
+                        {
+                            problems.Add($"factors[{index}].group: '{group}' must hold factors of one scope that are all risks or all protective, as '{first.Id}' is");
+                        }
+
                         factors.Add(factor);
                     }
 
@@ -163,6 +185,7 @@ public sealed class RiskRules
         var id = DataFileRead.RequiredString(item, "id", $"{path}.id", problems);
         var description = DataFileRead.RequiredString(item, "description", $"{path}.description", problems);
         var source = DataFileRead.RequiredString(item, "source", $"{path}.source", problems);
+        var group = item.TryGetProperty("group", out _) ? DataFileRead.RequiredString(item, "group", $"{path}.group", problems) : null;
         var weight = DataFileRead.RequiredNumber(item, "weight", $"{path}.weight", -100, 100, problems);
         var perUnit = DataFileRead.OptionalNumber(item, "perUnit", $"{path}.perUnit", problems);
         var cap = DataFileRead.OptionalNumber(item, "cap", $"{path}.cap", problems);
@@ -215,7 +238,7 @@ public sealed class RiskRules
         }
 
         return problems.Count == before
-            ? new RiskFactor(id!, description!, weight!.Value, source!, scope!.Value, condition!, perUnit, cap)
+            ? new RiskFactor(id!, description!, weight!.Value, source!, scope!.Value, condition!, perUnit, cap, group)
             : null;
     }
 

@@ -22,11 +22,12 @@ public sealed class RiskFactsTests
         [
             "late-antenatal-booking", "overdue-reviews", "was-not-brought", "ae-attendances", "asq3-below-cutoff",
             "immunisations-missed", "not-registered-with-centre", "registered-with-centre", "attends-sessions",
+            "not-registered-with-centre-by-8-weeks",
         ];
         string[] family =
         [
             "concern-maternal-mental-health", "concern-domestic-abuse", "concern-substance-use", "concern-housing", "concern-safeguarding",
-            "young-parent", "housing-insecure", "champion-engaged", "attends-drop-ins", "gp-registered",
+            "young-parent", "housing-insecure", "champion-engaged", "attends-drop-ins", "gp-registered", "family-attends-drop-ins",
         ];
 
         Assert.Equal(child, RiskFacts.ForChild(new ChildState("c-1"), Now).Select(f => f.Id));
@@ -359,7 +360,7 @@ public sealed class RiskEngineTests
         { "ae-attendances", 6, ["a-4", "a-3", "a-2", "a-1"] },
         { "asq3-below-cutoff", 3, ["two"] },
         { "immunisations-missed", 2, ["imm"] },
-        { "not-registered-with-centre", 2, ["birth"] },
+        { "not-registered-with-centre-by-8-weeks", 2, ["birth"] },
         { "registered-with-centre", -1, ["reg"] },
         { "attends-sessions", -1, ["s"] },
         { "concern-maternal-mental-health", 4, ["c"] },
@@ -370,7 +371,7 @@ public sealed class RiskEngineTests
         { "young-parent", 2, ["fam"] },
         { "housing-insecure", 3, ["fam"] },
         { "champion-engaged", -1, ["o"] },
-        { "attends-drop-ins", -1, ["s"] },
+        { "family-attends-drop-ins", -1, ["d"] },
         { "gp-registered", -1, ["fam"] },
     };
 
@@ -380,13 +381,14 @@ public sealed class RiskEngineTests
         return factor switch
         {
             "late-antenatal-booking" => [Event("b", Day(2026, 5, 1), new PregnancyBooked(new DateOnly(2026, 12, 1), 14))],
-            "overdue-reviews" or "not-registered-with-centre" => [birth],
+            "overdue-reviews" or "not-registered-with-centre-by-8-weeks" => [birth],
             "was-not-brought" => [.. Enumerable.Range(1, 3).Select(i => Event($"m-{i}", Now.AddDays(-i), new AppointmentMissed("health-visiting")))],
             "ae-attendances" => [.. Enumerable.Range(1, 4).Select(i => Event($"a-{i}", Now.AddDays(-i), new AeAttendance()))],
             "asq3-below-cutoff" => [Event("two", Day(2026, 4, 1), new ReviewCompleted(MandatedReview.TwoYear, new Asq3Scores(50, 10, 50, 50, 50)))],
             "immunisations-missed" => [Event("imm", Day(2026, 4, 1), new ImmunisationMissed("MMR"))],
             "registered-with-centre" => [Event("reg", Day(2026, 4, 1), new CentreRegistered())],
-            "attends-sessions" or "attends-drop-ins" => [Event("s", Now.AddDays(-10), new SessionAttended("sounds-like-fun"))],
+            "attends-sessions" => [Event("s", Now.AddDays(-10), new SessionAttended("sounds-like-fun"))],
+            "family-attends-drop-ins" => [Event("d", Now.AddDays(-10), new SessionAttended("maternity-drop-in"), childId: null)],
             "young-parent" => [Event("fam", Day(2026, 1, 1), new FamilyRegistered("queens-park", Housing.SocialRented, YoungParent: true), childId: null)],
             "housing-insecure" => [Event("fam", Day(2026, 1, 1), new FamilyRegistered("queens-park", Housing.Homeless), childId: null)],
             "gp-registered" => [Event("fam", Day(2026, 1, 1), new FamilyRegistered("queens-park", Housing.SocialRented, GpRegistered: true), childId: null)],
@@ -414,7 +416,7 @@ public sealed class RiskEngineTests
         Assert.False(string.IsNullOrWhiteSpace(contribution.Description));
         var scope = Engine.Rules.Factors.Single(f => f.Id == factorId).AppliesTo;
         Assert.Equal(scope == RiskScope.Child ? "c-1" : null, contribution.ChildId);
-        Assert.Equal("risk-rules.v1", assessment.RulesVersion);
+        Assert.Equal("risk-rules.v2", assessment.RulesVersion);
     }
 
     [Fact]
@@ -513,6 +515,26 @@ public sealed class RiskEngineTests
     }
 
     [Fact]
+    public void A_group_counts_its_strongest_factor_once_in_its_place_citing_every_event_of_the_group()
+    {
+        RiskFactor Factor(string id, double weight, string? group) =>
+            new(id, id, weight, "BRIEF.md", RiskScope.Family, new FactCondition(id, null, true), Group: group);
+        var engine = new RiskEngine(new RiskRules("risk-rules.test", 4, 10,
+        [
+            Factor("young-parent", 1, "g"),
+            Factor("gp-registered", -1, null),
+            Factor("housing-insecure", 3, "g"),
+        ]));
+
+        var both = engine.AssessFamily([new RiskFact("young-parent", 1, ["y"]), new RiskFact("gp-registered", 1, ["gp"]), new RiskFact("housing-insecure", 1, ["h"])], []);
+        var one = engine.AssessFamily([new RiskFact("young-parent", 1, ["y"])], []);
+
+        Assert.Equal([("gp-registered", -1.0, new[] { "gp" }), ("housing-insecure", 3.0, new[] { "h", "y" })], both.Factors.Select(f => (f.Id, f.Weight, f.EventIds.ToArray())));
+        Assert.Equal(3 - 1, both.Score);
+        Assert.Equal(1, Assert.Single(one.Factors).Weight);
+    }
+
+    [Fact]
     public void Family_risk_follows_its_children()
     {
         var events = new List<ContactEvent>
@@ -556,12 +578,19 @@ public sealed class RiskRulesTests
     public void Default_rules_load_and_cover_every_fact_from_the_brief()
     {
         var rules = RiskRules.LoadDefault();
-        var shipped = RiskRules.Load(Path.Combine(AppContext.BaseDirectory, "Risk", "risk-rules.v1.json"));
+        var shipped = RiskRules.Load(Path.Combine(AppContext.BaseDirectory, "Risk", "risk-rules.v2.json"));
+        var v1 = RiskRules.Load(Path.Combine(AppContext.BaseDirectory, "Risk", "risk-rules.v1.json"));
 
-        Assert.Equal("risk-rules.v1", rules.Version);
+        Assert.Equal("risk-rules.v2", rules.Version);
         Assert.Equal(4, rules.UniversalPlusFrom);
         Assert.Equal(10, rules.UniversalPartnershipPlusFrom);
-        Assert.Equal(RiskFacts.Catalogue.Select(f => f.Id).Order(), rules.Factors.Select(f => f.Condition.Fact).Distinct().Order());
+
+        // v2 reads every fact but the two whose meanings it replaced; v1's file still loads, to compare against.
+        string[] replaced = [RiskFacts.NotRegisteredWithCentre, RiskFacts.AttendsDropIns];
+        Assert.Equal(RiskFacts.Catalogue.Select(f => f.Id).Except(replaced).Order(), rules.Factors.Select(f => f.Condition.Fact).Distinct().Order());
+        Assert.Equal(
+            RiskFacts.Catalogue.Select(f => f.Id).Except([RiskFacts.NotRegisteredWithCentreBy8Weeks, RiskFacts.FamilyAttendsDropIns]).Order(),
+            v1.Factors.Select(f => f.Condition.Fact).Distinct().Order());
         Assert.All(rules.Factors, f => Assert.Contains("BRIEF.md", f.Source, StringComparison.Ordinal));
         Assert.All(rules.Factors.Where(f => f.Description.Contains("protective", StringComparison.Ordinal)), f => Assert.True(f.Weight < 0));
         Assert.Equal(rules.Factors.ToArray(), shipped.Factors.ToArray());
@@ -602,6 +631,9 @@ public sealed class RiskRulesTests
     [InlineData("""{"version":"t","thresholds":{"universalPlus":4,"universalPartnershipPlus":10},"factors":[{"id":"x","description":"d","weight":4,"cap":3,"source":"s","appliesTo":"child","condition":{"fact":"ae-attendances","atLeast":2}}]}""", "cap: only with perUnit")]
     [InlineData("""{"version":"t","thresholds":{"universalPlus":4,"universalPartnershipPlus":10},"factors":[{"id":"x","description":"d","weight":2,"source":"s","appliesTo":"family","condition":{"fact":"young-parent","isTrue":true},"colour":"red"}]}""", "factors[0].colour")]
     [InlineData("""{"version":"t","thresholds":{"universalPlus":4,"universalPartnershipPlus":10},"factors":[{"id":"x","description":"d","weight":2,"source":"s","appliesTo":"family","condition":{"fact":"young-parent","isTrue":true}},{"id":"x","description":"d","weight":2,"source":"s","appliesTo":"family","condition":{"fact":"gp-registered","isTrue":true}}]}""", "appears twice")]
+    [InlineData("""{"version":"t","thresholds":{"universalPlus":4,"universalPartnershipPlus":10},"factors":[{"id":"x","description":"d","weight":2,"source":"s","appliesTo":"family","group":"g","condition":{"fact":"young-parent","isTrue":true}},{"id":"y","description":"d","weight":-1,"source":"s","appliesTo":"family","group":"g","condition":{"fact":"gp-registered","isTrue":true}}]}""", "factors[1].group: 'g' must hold factors of one scope that are all risks or all protective")]
+    [InlineData("""{"version":"t","thresholds":{"universalPlus":4,"universalPartnershipPlus":10},"factors":[{"id":"x","description":"d","weight":2,"source":"s","appliesTo":"family","group":"g","condition":{"fact":"young-parent","isTrue":true}},{"id":"y","description":"d","weight":2,"source":"s","appliesTo":"child","group":"g","condition":{"fact":"late-antenatal-booking","isTrue":true}}]}""", "factors[1].group")]
+    [InlineData("""{"version":"t","thresholds":{"universalPlus":4,"universalPartnershipPlus":10},"factors":[{"id":"x","description":"d","weight":2,"source":"s","appliesTo":"family","group":7,"condition":{"fact":"young-parent","isTrue":true}}]}""", "factors[0].group")]
     public void Malformed_rules_files_are_rejected(string json, string problem)
     {
         var error = Assert.Throws<DataFileException>(() => RiskRules.Load(new MemoryStream(Encoding.UTF8.GetBytes(json))));

@@ -1,4 +1,6 @@
+using QpActors.Domain;
 using QpActors.Domain.Events;
+using QpActors.Domain.Risk;
 using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 
@@ -74,6 +76,37 @@ public sealed class RiskHistoryTests(ClusterFixture fixture)
         var history = (await grain.GetRiskAsync()).History!;
         Assert.Equal(birth.ReceivedAt, Assert.Single(history, c => c.Cause == birth.EventId).At);
         Assert.Contains(history, c => c.Cause == RiskTimeline.TimeCause && c.At > birth.ReceivedAt);
+    }
+
+    [Fact]
+    public async Task A_baby_not_registered_by_eight_weeks_raises_its_risk_at_that_midnight_with_no_event()
+    {
+        // Both first reviews done on time, the 6-8 week one early: nothing else changes near the end of the grace the
+        // children's centre has to register the baby, so the change there is the registration's alone.
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        var today = DateOnly.FromDateTime(fixture.Clock.GetUtcNow().UtcDateTime);
+        var born = today.AddDays(-50);
+        var atNoon = (DateOnly day) => new DateTimeOffset(day.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
+        foreach (var contact in new[]
+        {
+            _contacts.Birth(family, child, born),
+            _contacts.Review(family, child, "new-birth", atNoon(born.AddDays(12))),
+            _contacts.Review(family, child, "6-8-week", atNoon(born.AddDays(43))),
+        })
+        {
+            Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(contact)).Status);
+        }
+
+        var graceEnds = ProgrammeCalendar.QueensPark.StartOf(born.AddDays((RiskFacts.RegistrationGraceWeeks * 7) + 1));
+        var before = (await grain.GetRiskAsync()).Score;
+        fixture.Clock.Advance(graceEnds - fixture.Clock.GetUtcNow() + TimeSpan.FromDays(1));
+
+        var risk = await grain.GetRiskAsync();
+        var weight = RiskEngine.Default.Rules.Factors.Single(f => f.Condition.Fact == RiskFacts.NotRegisteredWithCentreBy8Weeks).Weight;
+        Assert.Contains(risk.Factors, f => f.Id == "not-registered-with-centre-by-8-weeks");
+        var change = Assert.Single(risk.History!, c => c.At == graceEnds);
+        Assert.Equal((RiskTimeline.TimeCause, before, before + weight), (change.Cause, change.PreviousScore, change.Score));
     }
 
     /// <summary>Each change with its instant's offset, which equality of instants alone ignores.</summary>
