@@ -79,12 +79,20 @@ public sealed class FamilyGrain(
 
     /// <summary>
     /// After a mark took back every record that put the family in a ward (its registration, say), the ward it was in lets
-    /// go of it: the family has no contribution, so no report would ever tell the ward.
+    /// go of it: the family has no contribution, so no report would ever tell the ward. The departure is durable before
+    /// the ward hears, as a move's is, so a ward that reloads still refuses the family's older reports: the family's own
+    /// mark wrote it with the mark (<paramref name="departureWritten"/>); a child's mark, committed by the child, did not,
+    /// so the family writes it here.
     /// </summary>
-    private async Task LeaveWardIfNoneAsync()
+    private async Task LeaveWardIfNoneAsync(bool departureWritten = false)
     {
         if (_state.WardCode is null && _publishedWard is { } left)
         {
+            if (!departureWritten)
+            {
+                await journal.AppendAsync(new JournalWrite(null, [], [], [], WardDeparture.Leaving(left, EntityKey, _state.Version)));
+            }
+
             await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, _state.Version);
             _publishedWard = null;
             _published = null;
@@ -165,7 +173,7 @@ public sealed class FamilyGrain(
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(next, _children, now))],
             [],
-            WardDeparture.From(_publishedWard, entry)));
+            WardDeparture.From(_publishedWard, entry) ?? (events is not null && entry is null ? WardDeparture.Leaving(_publishedWard, EntityKey, next.Version) : null)));
         if (!appended.Inserted)
         {
             return await journal.DuplicateReceiptAsync(contact);
@@ -176,7 +184,7 @@ public sealed class FamilyGrain(
         if (events is not null)
         {
             await LoadAsync();
-            await LeaveWardIfNoneAsync();
+            await LeaveWardIfNoneAsync(departureWritten: true);
         }
         else
         {

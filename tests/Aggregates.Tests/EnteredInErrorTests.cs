@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
 using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
 using QpActors.Tests.Shared;
 
 namespace QpActors.Aggregates.Tests;
@@ -162,6 +163,58 @@ public sealed class EnteredInErrorTests
         Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
         Assert.Equal([right], await WorklistAsync(cluster, ward));
         Assert.Empty((await cluster.Client.GetGrain<IFamilyGrain>(wrong).GetRiskStatusAsync()).Children);
+    }
+
+    [Fact]
+    public Task A_ward_reloaded_after_marks_took_a_child_and_families_out_refuses_their_late_older_reports() =>
+        LateReportsAfterMarksAsync(Cluster.StartAsync(), "mark-late-sqlite");
+
+    [PostgresFact]
+    public Task A_ward_reloaded_after_marks_took_a_child_and_families_out_refuses_their_late_older_reports_on_postgres() =>
+        LateReportsAfterMarksAsync(Cluster.StartOnPostgresAsync(), "mark-late-pg-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>
+    /// A family's own registration is marked (the family leaves by its own write), and a birth record that gave another
+    /// family its ward is marked (the child leaves by its write, its family on the child's notice). The ward then restarts
+    /// (memory gone) and only after that hears, late, their reports from before the marks: what the journal kept of their
+    /// leaving must refuse them, as a move's departure does.
+    /// </summary>
+    private static async Task LateReportsAfterMarksAsync(Task<Cluster> starting, string prefix)
+    {
+        await using var cluster = await starting;
+        var events = new Events(cluster.Clock, prefix);
+        var ward = prefix + "-w";
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var (stays, registeredByMistake, bornElsewhere, child) = (events.NewId("f-stays"), events.NewId("f-reg"), events.NewId("f-birth"), events.NewId("c"));
+        var registration = events.FamilyRegistered(registeredByMistake, now.AddDays(-20), ward: ward);
+        var birth = events.Birth(bornElsewhere, child, today.AddDays(-40), ward);
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(stays, now.AddDays(-20), ward: ward), registration, birth], inFlight: 1);
+        await cluster.DrainAsync();
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal(3, (await WorklistAsync(cluster, ward)).Count);
+        WardContribution[] beforeTheMarks =
+        [
+            (await cluster.Client.GetGrain<IFamilyGrain>(registeredByMistake).GetContributionAsync())!,
+            (await cluster.Client.GetGrain<IFamilyGrain>(bornElsewhere).GetContributionAsync())!,
+            (await cluster.Client.GetGrain<IChildGrain>(child).GetContributionAsync())!,
+        ];
+
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, registration, "Registered by mistake", recordedBy: "service:childrens-centre"))).Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, birth, "Not born in this family", recordedBy: "service:midwifery"))).Status);
+        await cluster.DrainAsync();
+        Assert.Equal(0, Figures.CountOrZero(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([stays], await WorklistAsync(cluster, ward));
+
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(ward));
+        await cluster.Client.GetGrain<IWardGrain>(ward).ApplyAsync(beforeTheMarks);
+
+        Assert.Equal(0, Figures.CountOrZero(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([stays], await WorklistAsync(cluster, ward));
+        await using var journal = EventJournalFactory.Create(cluster.Storage);
+        Assert.Equal(
+            beforeTheMarks.Select(c => c.EntryKey).Order(StringComparer.Ordinal),
+            (await journal.ReadWardDeparturesAsync(ward)).Select(d => d.EntryKey).Order(StringComparer.Ordinal));
     }
 
     [Fact]
