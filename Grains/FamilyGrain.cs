@@ -26,7 +26,9 @@ public sealed class FamilyGrain(
     /// <summary>How long a break-glass reason opens an out-of-ward family for the same user.</summary>
     public static readonly TimeSpan BreakGlassWindow = TimeSpan.FromMinutes(30);
 
-    private const long CatchUpEveryMilliseconds = 60_000;
+    // How often a read may re-read the family's rows for notices it missed (CatchUpAsync), by the silo's clock: its
+    // monotonic timestamp, the system's in production and the one a test moves.
+    private static readonly TimeSpan CatchUpEvery = TimeSpan.FromMinutes(1);
 
     // The saved entry is derived data, only read by a ward reloading after a restart. A clean stop saves it; after a
     // crash it stays stale until the family saves again, since activation alone writes nothing: its first child event
@@ -107,6 +109,13 @@ public sealed class FamilyGrain(
     private async Task<IReadOnlyList<JournalEvent>> LoadAsync(CancellationToken cancellationToken = default)
     {
         var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
+        Rebuild(rows);
+        return rows;
+    }
+
+    /// <summary>Folds the family, its children and its risk history afresh from <paramref name="rows"/>, all its rows in arrival order.</summary>
+    private void Rebuild(IReadOnlyList<JournalEvent> rows)
+    {
         _state = new FamilyState(FamilyId);
         _children.Clear();
         _assessed.Clear();
@@ -115,8 +124,7 @@ public sealed class FamilyGrain(
         _timeline = new RiskTimeline(this);
         Absorb(rows);
         _timeline.AdvanceTo(time.GetUtcNow());
-        _lastCatchUp = Environment.TickCount64;
-        return rows;
+        _lastCatchUp = time.GetTimestamp();
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -514,24 +522,36 @@ public sealed class FamilyGrain(
     /// </summary>
     private async Task CatchUpAsync()
     {
-        var ticks = Environment.TickCount64;
-        if (ticks - _lastCatchUp < CatchUpEveryMilliseconds)
+        var ticks = time.GetTimestamp();
+        if (time.GetElapsedTime(_lastCatchUp, ticks) < CatchUpEvery)
         {
             return;
         }
 
         _lastCatchUp = ticks;
         var before = _state.Version;
-        Absorb(await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId)));
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId));
+        if (Absorb(rows))
+        {
+            // A mark it had not been told of: folding again from the events up to the mark left out the events after it
+            // that this family had applied, and the history holds the marked event's changes as they were observed. Rows
+            // are folded afresh, history and all, as an activation would (marks are rare).
+            Rebuild(rows);
+        }
+
         if (_state.Version != before)
         {
             logger.LogWarning("Family {FamilyId} caught up {Count} events it had not been told about", FamilyId, _state.Version - before);
             await SaveContributionAsync();
+            await LeaveWardIfNoneAsync();
         }
     }
 
-    /// <summary>Applies journal rows in arrival order, following the risk through each one not yet applied.</summary>
-    private void Absorb(IEnumerable<JournalEvent> rows)
+    /// <summary>
+    /// Applies journal rows in arrival order, following the risk through each one not yet applied. True when a mark met
+    /// after its event made it fold the family again (<see cref="Refold"/>), which a fresh timeline must follow too.
+    /// </summary>
+    private bool Absorb(IEnumerable<JournalEvent> rows)
     {
         // Kept only while a load meets a mark after its event, which folds the family again from the events up to it.
         List<ContactEvent>? events = null;
@@ -559,6 +579,8 @@ public sealed class FamilyGrain(
                 _timeline.Observe(contact.ReceivedAt, contact.EventId);
             }
         }
+
+        return events is not null;
     }
 
     /// <summary>Whether applying <paramref name="contact"/> left the family or its child unable to drop an event a mark took back.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
+using QpActors.Grains;
 using QpActors.Grains.Interfaces;
 using QpActors.Persistence;
 using QpActors.Tests.Shared;
@@ -215,6 +216,63 @@ public sealed class EnteredInErrorTests
         Assert.Equal(
             beforeTheMarks.Select(c => c.EntryKey).Order(StringComparer.Ordinal),
             (await journal.ReadWardDeparturesAsync(ward)).Select(d => d.EntryKey).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_family_that_catches_up_on_a_mark_it_was_not_told_of_shows_the_history_a_rebuild_shows()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "mark-catch-up");
+        var ward = "mark-catch-up-w";
+        var (family, child) = (events.NewId("f"), events.NewId("c"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var postedTwice = events.AandE(family, child, now.AddDays(-2).AddMinutes(1));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: ward), events.Birth(family, child, today.AddDays(-40), ward)], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [events.AandE(family, child, now.AddDays(-2)), postedTwice], inFlight: 1);
+        await cluster.DrainAsync();
+        var team = new Caller("mark-catch-up-team", Roles.EarlyIntervention, [ward], null, null);
+        var before = await ReadAsync(cluster, family, team);
+        Assert.Contains(before.Factors, f => f.Id == "ae-attendances");
+
+        // The child committed the mark, and its notice to the family was lost (a silo failing between the two): the
+        // family learns of it only from the journal, when a read catches up a minute later. Meanwhile the family recorded
+        // an event of its own, after the mark.
+        cluster.Clock.Advance(TimeSpan.FromMinutes(1));
+        var mark = Mark(events, postedTwice, "The phone posted the visit twice") with { ReceivedAt = cluster.Clock.GetUtcNow() };
+        await using (var journal = EventJournalFactory.Create(cluster.Storage))
+        {
+            Assert.True((await journal.AppendAsync(JournalWrite.ForEvent(JournalRows.From(mark, ward, 4)))).Inserted);
+        }
+
+        cluster.Clock.Advance(TimeSpan.FromSeconds(10));
+        await Events.RecordAllAsync(cluster.Client, [events.Concern(family, "housing", cluster.Clock.GetUtcNow().AddHours(-1))]);
+        await cluster.DrainAsync();
+
+        cluster.Clock.Advance(TimeSpan.FromMinutes(1));
+        var caughtUp = await ReadAsync(cluster, family, team);
+        Assert.DoesNotContain(caughtUp.Factors, f => f.Id == "ae-attendances");
+        Assert.Contains(caughtUp.History, h => h.Cause == mark.EventId && h.Score < h.PreviousScore);
+
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IFamilyGrain>(family));
+        var rebuilt = await ReadAsync(cluster, family, team);
+        Assert.Equal(rebuilt.History, caughtUp.History);
+        Assert.Equal(Comparable(rebuilt), Comparable(caughtUp));
+    }
+
+    private static async Task<FamilyRiskStatus> ReadAsync(Cluster cluster, string family, Caller caller)
+    {
+        CallerContext.Set(caller);
+        try
+        {
+            var read = await cluster.Client.GetGrain<IFamilyGrain>(family).ReadRiskStatusAsync(new ReadPurpose("risk-status", null));
+            Assert.Equal(AccessOutcome.Granted, read.Outcome);
+            return read.Status!;
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
     }
 
     [Fact]
