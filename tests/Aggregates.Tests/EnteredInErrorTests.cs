@@ -313,6 +313,35 @@ public sealed class EnteredInErrorTests
         Assert.False(serviceAfter.ContactsByType.ContainsKey(EventTypes.EnteredInError));
     }
 
+    [Fact]
+    public async Task A_marked_signposting_takes_back_the_champions_signposted_then_reached_also_after_a_restart()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "mark-reached");
+        var (family, child, champion) = (events.NewId("f"), events.NewId("c"), events.NewId("ch"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var signposting = events.Outreach(family, champion, "childrens-centre", now.AddDays(-3));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: "mark-reached-w"), events.Birth(family, child, today.AddDays(-40), "mark-reached-w")], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [signposting], inFlight: 1);
+        await cluster.DrainAsync();
+        await Events.RecordAllAsync(cluster.Client, [events.Registered(family, child, now.AddDays(-1))]);
+        await cluster.DrainAsync();
+        var before = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((1, 1), (before.FamiliesSignposted, before.SignpostedThenReached));
+
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, signposting, "Not this family", recordedBy: "champion:" + champion))).Status);
+        await cluster.DrainAsync();
+
+        var after = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((0, 0), (after.FamiliesSignposted, after.SignpostedThenReached));
+
+        await cluster.RestartAsync();
+
+        var rebuilt = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((0, 0), (rebuilt.FamiliesSignposted, rebuilt.SignpostedThenReached));
+    }
+
     private static async Task<List<string>> WorklistAsync(Cluster cluster, string ward) =>
         [.. (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items.Select(i => i.FamilyId)];
 
