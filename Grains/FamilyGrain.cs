@@ -57,6 +57,9 @@ public sealed class FamilyGrain(
 
     // The ward the family left by a child's event, until the journal has the entry that moved it (see PublishLiveAsync).
     private string? _leftWard;
+
+    // The ward the family's rows named until a mark took back every record that named one (Refold); null otherwise.
+    private string? _wardLeftByMark;
     private long _lastCatchUp;
     private bool _unsaved;
     private long _savedAt;
@@ -75,7 +78,10 @@ public sealed class FamilyGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var rows = await LoadAsync(cancellationToken);
-        _publishedWard = _state.WardCode;
+
+        // A family a mark took out of every ward still holds an entry in the ward it was in until it tells that ward: an
+        // activation set off by the child's notice of that mark finds the mark already in its rows.
+        _publishedWard = _state.WardCode ?? _wardLeftByMark;
         logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
     }
 
@@ -117,6 +123,7 @@ public sealed class FamilyGrain(
     private void Rebuild(IReadOnlyList<JournalEvent> rows)
     {
         _state = new FamilyState(FamilyId);
+        _wardLeftByMark = null;
         _children.Clear();
         _assessed.Clear();
         _view = null;
@@ -594,7 +601,9 @@ public sealed class FamilyGrain(
     /// </summary>
     private void Refold(List<ContactEvent> events)
     {
+        var ward = _state.WardCode;
         _state = FamilyState.Fold(FamilyId, events);
+        _wardLeftByMark = _state.WardCode is null ? ward ?? _wardLeftByMark : null;
         _children.Clear();
         foreach (var childId in _state.ChildIds)
         {
