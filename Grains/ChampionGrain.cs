@@ -46,7 +46,11 @@ public sealed class ChampionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await CountFromJournalAsync(cancellationToken);
+        // A mark met here may have been missed while the champion was not active: the loop kept in grain storage follows it.
+        if (await CountFromJournalAsync(cancellationToken))
+        {
+            await ForgetReachedNoLongerSignpostedAsync();
+        }
 
         // What the wards hold may predate a report lost in a crash: the journal and the wards ignore a repeat (same
         // version, same payload), so reporting everything once per activation is harmless and repairs that.
@@ -55,9 +59,10 @@ public sealed class ChampionGrain(
 
     /// <summary>
     /// Counts the champion's journal rows afresh: on activation, and after one of its entered-in-error marks, whose marked
-    /// event may have set more than a tally (a family's latest signposting, which an earlier one then takes back).
+    /// event may have set more than a tally (a family's latest signposting, which an earlier one then takes back). True
+    /// when the rows hold a mark.
     /// </summary>
-    private async Task CountFromJournalAsync(CancellationToken cancellationToken = default)
+    private async Task<bool> CountFromJournalAsync(CancellationToken cancellationToken = default)
     {
         _eventIds.Clear();
         _signposted.Clear();
@@ -81,6 +86,43 @@ public sealed class ChampionGrain(
                 _eventIds.Add(events[i].EventId);
             }
         }
+
+        return counted is not null;
+    }
+
+    /// <summary>
+    /// Takes back the closed loop of families this champion no longer signposted: the outreach that signposted them was
+    /// marked in error (and no other of its outreach signposts them). The loop is kept in grain storage, so without this
+    /// a family reached after a signposting that never was would count for good.
+    /// </summary>
+    private async Task ForgetReachedNoLongerSignpostedAsync()
+    {
+        List<KeyValuePair<string, string>>? forgotten = null;
+        foreach (var reached in loop.State.Reached)
+        {
+            if (!_signposted.ContainsKey(reached.Key))
+            {
+                (forgotten ??= []).Add(reached);
+            }
+        }
+
+        if (forgotten is null)
+        {
+            return;
+        }
+
+        foreach (var reached in forgotten)
+        {
+            loop.State.Reached.Remove(reached.Key);
+        }
+
+        await loop.WriteOrUndoAsync(() =>
+        {
+            foreach (var reached in forgotten)
+            {
+                loop.State.Reached[reached.Key] = reached.Value;
+            }
+        });
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -131,6 +173,7 @@ public sealed class ChampionGrain(
             // A mark is no contact; the event it marks stops counting. Rare, so the champion counts its rows again (the
             // mark is durable before anyone is told of it).
             await CountFromJournalAsync();
+            await ForgetReachedNoLongerSignpostedAsync();
             await ReportAsync(null, everything: false);
             return;
         }

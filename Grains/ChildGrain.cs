@@ -187,7 +187,8 @@ public sealed class ChildGrain(
                     Committed(steps, current, contribution, contributionJson, receipts);
                     if (left is not null)
                     {
-                        // A mark took back the birth record that put the child in a ward: the ward lets go of it.
+                        // A mark took back the birth record that put the child in a ward: the ward lets go of it (the
+                        // unit wrote the departure with the mark, LeftByMark).
                         await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, ContributionVersion(current.State));
                         _publishedWard = null;
                         _publishedContribution = null;
@@ -315,11 +316,21 @@ public sealed class ChildGrain(
                 isLast && contribution is not null ? [contribution] : [],
                 isLast ? DeadlineRows(current.Deadline) : [],
                 [],
-                isLast ? WardDeparture.From(_publishedWard, contribution) : null);
+                isLast ? WardDeparture.From(_publishedWard, contribution) ?? LeftByMark(steps, contribution, current.State) : null);
         }
 
         return writes;
     }
+
+    /// <summary>
+    /// The departure a unit writes when its mark took back the birth record that put the child in a ward: in the same
+    /// commit as the mark, so a ward that reloads before (or after) hearing of it still refuses the child's older reports.
+    /// Every other unit pays the null test on its contribution.
+    /// </summary>
+    private IReadOnlyList<WardDeparture>? LeftByMark(List<Step> steps, WardEntry? contribution, ChildState state) =>
+        contribution is null && _publishedWard is not null && steps.Exists(static s => s.Contact.Data is EnteredInError)
+            ? WardDeparture.Leaving(_publishedWard, EntityKey, ContributionVersion(state))
+            : null;
 
     /// <summary>Takes on the state the committed events leave and tells the ward and the family.</summary>
     private void Committed(List<Step> steps, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)

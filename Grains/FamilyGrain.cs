@@ -26,7 +26,9 @@ public sealed class FamilyGrain(
     /// <summary>How long a break-glass reason opens an out-of-ward family for the same user.</summary>
     public static readonly TimeSpan BreakGlassWindow = TimeSpan.FromMinutes(30);
 
-    private const long CatchUpEveryMilliseconds = 60_000;
+    // How often a read may re-read the family's rows for notices it missed (CatchUpAsync), by the silo's clock: its
+    // monotonic timestamp, the system's in production and the one a test moves.
+    private static readonly TimeSpan CatchUpEvery = TimeSpan.FromMinutes(1);
 
     // The saved entry is derived data, only read by a ward reloading after a restart. A clean stop saves it; after a
     // crash it stays stale until the family saves again, since activation alone writes nothing: its first child event
@@ -55,6 +57,9 @@ public sealed class FamilyGrain(
 
     // The ward the family left by a child's event, until the journal has the entry that moved it (see PublishLiveAsync).
     private string? _leftWard;
+
+    // The ward the family's rows named until a mark took back every record that named one (Refold); null otherwise.
+    private string? _wardLeftByMark;
     private long _lastCatchUp;
     private bool _unsaved;
     private long _savedAt;
@@ -73,18 +78,29 @@ public sealed class FamilyGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var rows = await LoadAsync(cancellationToken);
-        _publishedWard = _state.WardCode;
+
+        // A family a mark took out of every ward still holds an entry in the ward it was in until it tells that ward: an
+        // activation set off by the child's notice of that mark finds the mark already in its rows.
+        _publishedWard = _state.WardCode ?? _wardLeftByMark;
         logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
     }
 
     /// <summary>
     /// After a mark took back every record that put the family in a ward (its registration, say), the ward it was in lets
-    /// go of it: the family has no contribution, so no report would ever tell the ward.
+    /// go of it: the family has no contribution, so no report would ever tell the ward. The departure is durable before
+    /// the ward hears, as a move's is, so a ward that reloads still refuses the family's older reports: the family's own
+    /// mark wrote it with the mark (<paramref name="departureWritten"/>); a child's mark, committed by the child, did not,
+    /// so the family writes it here.
     /// </summary>
-    private async Task LeaveWardIfNoneAsync()
+    private async Task LeaveWardIfNoneAsync(bool departureWritten = false)
     {
         if (_state.WardCode is null && _publishedWard is { } left)
         {
+            if (!departureWritten)
+            {
+                await journal.AppendAsync(new JournalWrite(null, [], [], [], WardDeparture.Leaving(left, EntityKey, _state.Version)));
+            }
+
             await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, _state.Version);
             _publishedWard = null;
             _published = null;
@@ -99,7 +115,15 @@ public sealed class FamilyGrain(
     private async Task<IReadOnlyList<JournalEvent>> LoadAsync(CancellationToken cancellationToken = default)
     {
         var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
+        Rebuild(rows);
+        return rows;
+    }
+
+    /// <summary>Folds the family, its children and its risk history afresh from <paramref name="rows"/>, all its rows in arrival order.</summary>
+    private void Rebuild(IReadOnlyList<JournalEvent> rows)
+    {
         _state = new FamilyState(FamilyId);
+        _wardLeftByMark = null;
         _children.Clear();
         _assessed.Clear();
         _view = null;
@@ -107,8 +131,7 @@ public sealed class FamilyGrain(
         _timeline = new RiskTimeline(this);
         Absorb(rows);
         _timeline.AdvanceTo(time.GetUtcNow());
-        _lastCatchUp = Environment.TickCount64;
-        return rows;
+        _lastCatchUp = time.GetTimestamp();
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -165,7 +188,7 @@ public sealed class FamilyGrain(
             entry is null ? [] : [entry],
             [new Deadline(EntityKey, NextChangeOf(next, _children, now))],
             [],
-            WardDeparture.From(_publishedWard, entry)));
+            WardDeparture.From(_publishedWard, entry) ?? (events is not null && entry is null ? WardDeparture.Leaving(_publishedWard, EntityKey, next.Version) : null)));
         if (!appended.Inserted)
         {
             return await journal.DuplicateReceiptAsync(contact);
@@ -176,7 +199,7 @@ public sealed class FamilyGrain(
         if (events is not null)
         {
             await LoadAsync();
-            await LeaveWardIfNoneAsync();
+            await LeaveWardIfNoneAsync(departureWritten: true);
         }
         else
         {
@@ -506,24 +529,36 @@ public sealed class FamilyGrain(
     /// </summary>
     private async Task CatchUpAsync()
     {
-        var ticks = Environment.TickCount64;
-        if (ticks - _lastCatchUp < CatchUpEveryMilliseconds)
+        var ticks = time.GetTimestamp();
+        if (time.GetElapsedTime(_lastCatchUp, ticks) < CatchUpEvery)
         {
             return;
         }
 
         _lastCatchUp = ticks;
         var before = _state.Version;
-        Absorb(await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId)));
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId));
+        if (Absorb(rows))
+        {
+            // A mark it had not been told of: folding again from the events up to the mark left out the events after it
+            // that this family had applied, and the history holds the marked event's changes as they were observed. Rows
+            // are folded afresh, history and all, as an activation would (marks are rare).
+            Rebuild(rows);
+        }
+
         if (_state.Version != before)
         {
             logger.LogWarning("Family {FamilyId} caught up {Count} events it had not been told about", FamilyId, _state.Version - before);
             await SaveContributionAsync();
+            await LeaveWardIfNoneAsync();
         }
     }
 
-    /// <summary>Applies journal rows in arrival order, following the risk through each one not yet applied.</summary>
-    private void Absorb(IEnumerable<JournalEvent> rows)
+    /// <summary>
+    /// Applies journal rows in arrival order, following the risk through each one not yet applied. True when a mark met
+    /// after its event made it fold the family again (<see cref="Refold"/>), which a fresh timeline must follow too.
+    /// </summary>
+    private bool Absorb(IEnumerable<JournalEvent> rows)
     {
         // Kept only while a load meets a mark after its event, which folds the family again from the events up to it.
         List<ContactEvent>? events = null;
@@ -551,6 +586,8 @@ public sealed class FamilyGrain(
                 _timeline.Observe(contact.ReceivedAt, contact.EventId);
             }
         }
+
+        return events is not null;
     }
 
     /// <summary>Whether applying <paramref name="contact"/> left the family or its child unable to drop an event a mark took back.</summary>
@@ -564,7 +601,9 @@ public sealed class FamilyGrain(
     /// </summary>
     private void Refold(List<ContactEvent> events)
     {
+        var ward = _state.WardCode;
         _state = FamilyState.Fold(FamilyId, events);
+        _wardLeftByMark = _state.WardCode is null ? ward ?? _wardLeftByMark : null;
         _children.Clear();
         foreach (var childId in _state.ChildIds)
         {

@@ -11,6 +11,12 @@ public sealed class GrainClock(TimeProvider provider)
 
     public DateTimeOffset GetUtcNow() => provider.GetUtcNow();
 
+    /// <summary>A monotonic timestamp, for intervals a test must be able to end by moving the clock rather than by waiting.</summary>
+    public long GetTimestamp() => provider.GetTimestamp();
+
+    /// <summary>The time between two <see cref="GetTimestamp"/> readings.</summary>
+    public TimeSpan GetElapsedTime(long startingTimestamp, long endingTimestamp) => provider.GetElapsedTime(startingTimestamp, endingTimestamp);
+
     /// <summary>
     /// A timer on this clock, for work a test must be able to set off by moving the clock rather than by waiting: its
     /// callback runs on no grain's scheduler, so it may only send the grain a message.

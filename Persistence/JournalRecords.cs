@@ -111,6 +111,14 @@ public sealed record WardDeparture(string WardCode, string EntryKey, long Versio
         entry is not null && leftWard is not null && !string.Equals(leftWard, entry.WardCode, StringComparison.Ordinal)
             ? [new WardDeparture(leftWard, entry.EntryKey, entry.Version)]
             : null;
+
+    /// <summary>
+    /// What the write that takes an entity out of every ward carries (an entered-in-error mark took back the record that
+    /// put it in <paramref name="leftWard"/>): its departure from there at <paramref name="version"/>, as a move's, so a
+    /// ward reloading before a late report of an older version arrives still refuses it. Nothing when it was in no ward.
+    /// </summary>
+    public static IReadOnlyList<WardDeparture>? Leaving(string? leftWard, string entryKey, long version) =>
+        leftWard is null ? null : [new WardDeparture(leftWard, entryKey, version)];
 }
 
 /// <summary>When an entity next needs attention. A null <see cref="DueAt"/> clears it.</summary>
@@ -142,7 +150,8 @@ public sealed record AuditEntry(
 /// none of it does. If <see cref="Event"/> is a duplicate (its event id is already stored)
 /// the ward entries and deadlines are not applied; audit entries always are, because the
 /// attempt itself is something that happened. <see cref="Departures"/> are set only by a write that moves an entity
-/// to another ward, and are applied with its ward entries. A stored entry is only ever replaced by a newer version.
+/// to another ward or takes it out of every ward (a mark, <see cref="WardDeparture.Leaving"/>), and are applied with its
+/// ward entries. A stored entry is only ever replaced by a newer version.
 /// </summary>
 public sealed record JournalWrite(
     JournalEvent? Event,

@@ -68,7 +68,9 @@ public sealed record SetLevelBody(string EventId, string Level, string Reason);
 /// A family's risk status. <c>setLevel</c> is the level a practitioner set (null if none; the score never sets it),
 /// with the decision in <c>setLevelDecision</c>; <c>factors</c> name the events that triggered them;
 /// <c>synthetic</c> marks generated (seed or benchmark) data; <c>markedInError</c> lists the events their recorders marked as
-/// entered in error (which event, by which mark, who and why), which count for nothing and are cited by no factor.
+/// entered in error (which event, by which mark, who and why), which count for nothing and are cited by no factor. A
+/// <c>history</c> change a mark made names the mark's id as its <c>cause</c>, and the <c>markedInError</c> entry with that
+/// <c>markEventId</c> says why: the history keeps only ids, and the reason is personal text served with the status alone.
 /// </summary>
 public sealed record RiskStatusResponse(
     string FamilyId,

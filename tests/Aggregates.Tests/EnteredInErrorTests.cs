@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using QpActors.Domain.Events;
 using QpActors.Domain.Model;
+using QpActors.Grains;
 using QpActors.Grains.Interfaces;
+using QpActors.Persistence;
 using QpActors.Tests.Shared;
 
 namespace QpActors.Aggregates.Tests;
@@ -165,6 +167,118 @@ public sealed class EnteredInErrorTests
     }
 
     [Fact]
+    public Task A_ward_reloaded_after_marks_took_a_child_and_families_out_refuses_their_late_older_reports() =>
+        LateReportsAfterMarksAsync(Cluster.StartAsync(), "mark-late-sqlite");
+
+    [PostgresFact]
+    public Task A_ward_reloaded_after_marks_took_a_child_and_families_out_refuses_their_late_older_reports_on_postgres() =>
+        LateReportsAfterMarksAsync(Cluster.StartOnPostgresAsync(), "mark-late-pg-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>
+    /// A family's own registration is marked (the family leaves by its own write), and a birth record that gave another
+    /// family its ward is marked (the child leaves by its write, its family on the child's notice). The ward then restarts
+    /// (memory gone) and only after that hears, late, their reports from before the marks: what the journal kept of their
+    /// leaving must refuse them, as a move's departure does.
+    /// </summary>
+    private static async Task LateReportsAfterMarksAsync(Task<Cluster> starting, string prefix)
+    {
+        await using var cluster = await starting;
+        var events = new Events(cluster.Clock, prefix);
+        var ward = prefix + "-w";
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var (stays, registeredByMistake, bornElsewhere, child) = (events.NewId("f-stays"), events.NewId("f-reg"), events.NewId("f-birth"), events.NewId("c"));
+        var registration = events.FamilyRegistered(registeredByMistake, now.AddDays(-20), ward: ward);
+        var birth = events.Birth(bornElsewhere, child, today.AddDays(-40), ward);
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(stays, now.AddDays(-20), ward: ward), registration, birth], inFlight: 1);
+        await cluster.DrainAsync();
+        Assert.Equal(1, Figures.Count(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal(3, (await WorklistAsync(cluster, ward)).Count);
+        WardContribution[] beforeTheMarks =
+        [
+            (await cluster.Client.GetGrain<IFamilyGrain>(registeredByMistake).GetContributionAsync())!,
+            (await cluster.Client.GetGrain<IFamilyGrain>(bornElsewhere).GetContributionAsync())!,
+            (await cluster.Client.GetGrain<IChildGrain>(child).GetContributionAsync())!,
+        ];
+
+        // The family whose ward came from the birth is not active when the child tells it of the mark: the notice
+        // activates it from rows that already hold the mark.
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IFamilyGrain>(bornElsewhere));
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, registration, "Registered by mistake", recordedBy: "service:childrens-centre"))).Status);
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, birth, "Not born in this family", recordedBy: "service:midwifery"))).Status);
+        await cluster.DrainAsync();
+        Assert.Equal(0, Figures.CountOrZero(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([stays], await WorklistAsync(cluster, ward));
+
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IWardGrain>(ward));
+        await cluster.Client.GetGrain<IWardGrain>(ward).ApplyAsync(beforeTheMarks);
+
+        Assert.Equal(0, Figures.CountOrZero(await Figures.WardAsync(cluster.Client, ward), "reach.known"));
+        Assert.Equal([stays], await WorklistAsync(cluster, ward));
+        await using var journal = EventJournalFactory.Create(cluster.Storage);
+        Assert.Equal(
+            beforeTheMarks.Select(c => c.EntryKey).Order(StringComparer.Ordinal),
+            (await journal.ReadWardDeparturesAsync(ward)).Select(d => d.EntryKey).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_family_that_catches_up_on_a_mark_it_was_not_told_of_shows_the_history_a_rebuild_shows()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "mark-catch-up");
+        var ward = "mark-catch-up-w";
+        var (family, child) = (events.NewId("f"), events.NewId("c"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var postedTwice = events.AandE(family, child, now.AddDays(-2).AddMinutes(1));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: ward), events.Birth(family, child, today.AddDays(-40), ward)], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [events.AandE(family, child, now.AddDays(-2)), postedTwice], inFlight: 1);
+        await cluster.DrainAsync();
+        var team = new Caller("mark-catch-up-team", Roles.EarlyIntervention, [ward], null, null);
+        var before = await ReadAsync(cluster, family, team);
+        Assert.Contains(before.Factors, f => f.Id == "ae-attendances");
+
+        // The child committed the mark, and its notice to the family was lost (a silo failing between the two): the
+        // family learns of it only from the journal, when a read catches up a minute later. Meanwhile the family recorded
+        // an event of its own, after the mark.
+        cluster.Clock.Advance(TimeSpan.FromMinutes(1));
+        var mark = Mark(events, postedTwice, "The phone posted the visit twice") with { ReceivedAt = cluster.Clock.GetUtcNow() };
+        await using (var journal = EventJournalFactory.Create(cluster.Storage))
+        {
+            Assert.True((await journal.AppendAsync(JournalWrite.ForEvent(JournalRows.From(mark, ward, 4)))).Inserted);
+        }
+
+        cluster.Clock.Advance(TimeSpan.FromSeconds(10));
+        await Events.RecordAllAsync(cluster.Client, [events.Concern(family, "housing", cluster.Clock.GetUtcNow().AddHours(-1))]);
+        await cluster.DrainAsync();
+
+        cluster.Clock.Advance(TimeSpan.FromMinutes(1));
+        var caughtUp = await ReadAsync(cluster, family, team);
+        Assert.DoesNotContain(caughtUp.Factors, f => f.Id == "ae-attendances");
+        Assert.Contains(caughtUp.History, h => h.Cause == mark.EventId && h.Score < h.PreviousScore);
+
+        await cluster.Silo.DeactivateAsync(cluster.Client.GetGrain<IFamilyGrain>(family));
+        var rebuilt = await ReadAsync(cluster, family, team);
+        Assert.Equal(rebuilt.History, caughtUp.History);
+        Assert.Equal(Comparable(rebuilt), Comparable(caughtUp));
+    }
+
+    private static async Task<FamilyRiskStatus> ReadAsync(Cluster cluster, string family, Caller caller)
+    {
+        CallerContext.Set(caller);
+        try
+        {
+            var read = await cluster.Client.GetGrain<IFamilyGrain>(family).ReadRiskStatusAsync(new ReadPurpose("risk-status", null));
+            Assert.Equal(AccessOutcome.Granted, read.Outcome);
+            return read.Status!;
+        }
+        finally
+        {
+            CallerContext.Clear();
+        }
+    }
+
+    [Fact]
     public async Task A_champions_and_a_services_tallies_count_a_marked_event_no_more_also_after_a_restart()
     {
         await using var cluster = await Cluster.StartAsync();
@@ -200,6 +314,35 @@ public sealed class EnteredInErrorTests
         Assert.Equal((1, 0), (serviceBefore.MissedAppointments, serviceAfter.MissedAppointments));
         Assert.Equal(serviceBefore.ContactsLast12Months - 1, serviceAfter.ContactsLast12Months);
         Assert.False(serviceAfter.ContactsByType.ContainsKey(EventTypes.EnteredInError));
+    }
+
+    [Fact]
+    public async Task A_marked_signposting_takes_back_the_champions_signposted_then_reached_also_after_a_restart()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var events = new Events(cluster.Clock, "mark-reached");
+        var (family, child, champion) = (events.NewId("f"), events.NewId("c"), events.NewId("ch"));
+        var now = cluster.Clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var signposting = events.Outreach(family, champion, "childrens-centre", now.AddDays(-3));
+        await Events.RecordAllAsync(cluster.Client, [events.FamilyRegistered(family, now.AddDays(-20), ward: "mark-reached-w"), events.Birth(family, child, today.AddDays(-40), "mark-reached-w")], inFlight: 1);
+        await Events.RecordAllAsync(cluster.Client, [signposting], inFlight: 1);
+        await cluster.DrainAsync();
+        await Events.RecordAllAsync(cluster.Client, [events.Registered(family, child, now.AddDays(-1))]);
+        await cluster.DrainAsync();
+        var before = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((1, 1), (before.FamiliesSignposted, before.SignpostedThenReached));
+
+        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, signposting, "Not this family", recordedBy: "champion:" + champion))).Status);
+        await cluster.DrainAsync();
+
+        var after = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((0, 0), (after.FamiliesSignposted, after.SignpostedThenReached));
+
+        await cluster.RestartAsync();
+
+        var rebuilt = await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync();
+        Assert.Equal((0, 0), (rebuilt.FamiliesSignposted, rebuilt.SignpostedThenReached));
     }
 
     private static async Task<List<string>> WorklistAsync(Cluster cluster, string ward) =>

@@ -139,6 +139,9 @@ public sealed class EnteredInErrorApiTests(GatewayFixture gateway)
         Assert.DoesNotContain(risk.Factors, f => f.Id == "concern-domestic-abuse");
         var shown = Assert.Single(risk.MarkedInError);
         Assert.Equal((concern["eventId"]!.GetValue<string>(), mark.EventId, "Raised on the wrong family", false), (shown.MarkedEventId, shown.MarkEventId, shown.Reason, shown.HasChildId));
+
+        // What changed and why: the history's change names the mark as its cause, and the mark's entry above gives the reason.
+        Assert.Contains(risk.History, h => h.Cause == shown.MarkEventId && h.Score < h.PreviousScore);
     }
 
     [Theory]
