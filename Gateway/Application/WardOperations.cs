@@ -102,16 +102,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         var errors = new List<FieldProblem>();
         CheckWard(wardCode, "wardCode", errors);
         var query = FiguresQueryOf(period, asOf, scenario, errors);
-        if (errors.Count > 0)
-        {
-            return OperationResult<PublishedFigures>.Invalid(errors);
-        }
-
-        return await GrainCalls.RunAsync(caller, logger, () => FiguresAsync(async () =>
-        {
-            var figures = await grains.For<IWardGrain>(wardCode!).GetFiguresAsync(query);
-            return Publish(wardCode!, figures.AsOf, figures.Period, figures.Document, figures.NeighbourDocuments);
-        }));
+        return await WardFiguresAsync(caller, wardCode, query, errors);
     }
 
     /// <summary>
@@ -126,6 +117,23 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         var errors = new List<FieldProblem>();
         CheckWard(wardCode, "wardCode", errors);
         var query = WhatIfQueryOf(whatIf, errors);
+        return await WardFiguresAsync(caller, wardCode, query, errors);
+    }
+
+    /// <summary>A what-if on an area's figures, as <see cref="WhatIfWardFiguresAsync"/> is on a ward's.</summary>
+    public async Task<OperationResult<PublishedFigures>> WhatIfAreaFiguresAsync(Caller caller, string? areaId, FiguresWhatIf whatIf)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(whatIf);
+        var errors = new List<FieldProblem>();
+        CheckWard(areaId, "areaId", errors);
+        var query = WhatIfQueryOf(whatIf, errors);
+        return await AreaFiguresAsync(caller, areaId, query, errors);
+    }
+
+    /// <summary>A ward's figures for a checked query (the GET's or a what-if's), published with its neighbours.</summary>
+    private async Task<OperationResult<PublishedFigures>> WardFiguresAsync(Caller caller, string? wardCode, FiguresQuery query, List<FieldProblem> errors)
+    {
         if (errors.Count > 0)
         {
             return OperationResult<PublishedFigures>.Invalid(errors);
@@ -138,14 +146,9 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         }));
     }
 
-    /// <summary>A what-if on an area's figures, as <see cref="WhatIfWardFiguresAsync"/> is on a ward's.</summary>
-    public async Task<OperationResult<PublishedFigures>> WhatIfAreaFiguresAsync(Caller caller, string? areaId, FiguresWhatIf whatIf)
+    /// <summary>An area's figures for a checked query (the GET's or a what-if's), published with its wards.</summary>
+    private async Task<OperationResult<PublishedFigures>> AreaFiguresAsync(Caller caller, string? areaId, FiguresQuery query, List<FieldProblem> errors)
     {
-        ArgumentNullException.ThrowIfNull(caller);
-        ArgumentNullException.ThrowIfNull(whatIf);
-        var errors = new List<FieldProblem>();
-        CheckWard(areaId, "areaId", errors);
-        var query = WhatIfQueryOf(whatIf, errors);
         if (errors.Count > 0)
         {
             return OperationResult<PublishedFigures>.Invalid(errors);
@@ -264,16 +267,7 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         var errors = new List<FieldProblem>();
         CheckWard(areaId, "areaId", errors);
         var query = FiguresQueryOf(period, asOf, scenario, errors);
-        if (errors.Count > 0)
-        {
-            return OperationResult<PublishedFigures>.Invalid(errors);
-        }
-
-        return await GrainCalls.RunAsync(caller, logger, () => FiguresAsync(async () =>
-        {
-            var figures = await grains.For<IAreaGrain>(areaId!).GetFiguresAsync(query);
-            return Publish(areaId!, figures.AsOf, figures.Period, figures.Document, figures.WardDocuments);
-        }));
+        return await AreaFiguresAsync(caller, areaId, query, errors);
     }
 
     /// <summary>
