@@ -148,7 +148,7 @@ public sealed class ChildGrain(
                     {
                         // Rare: the child is folded again from its events with the mark, which the events must justify.
                         var events = await EventsWithAsync(steps, contact);
-                        if (!MarksInError.Marks(contact, events.Find(e => string.Equals(e.EventId, ((EnteredInError)contact.Data).EventId, StringComparison.Ordinal)) ?? contact))
+                        if (!MarksInError.MarksOneOf(contact, events))
                         {
                             receipts[i] = ContactReceipt.Rejected(contact.EventId, [new FieldProblem("data.eventId", MarksInError.NotYours)]);
                             continue;
@@ -183,7 +183,7 @@ public sealed class ChildGrain(
                 var appended = await journal.AppendAllAsync(writes);
                 if (Array.TrueForAll(appended, static a => a.Inserted))
                 {
-                    var left = contribution is null && steps.Exists(static s => s.Contact.Data is EnteredInError) ? _publishedWard : null;
+                    var left = WardLeftByMark(steps, contribution);
                     Committed(steps, current, contribution, contributionJson, receipts);
                     if (left is not null)
                     {
@@ -328,9 +328,11 @@ public sealed class ChildGrain(
     /// Every other unit pays the null test on its contribution.
     /// </summary>
     private IReadOnlyList<WardDeparture>? LeftByMark(List<Step> steps, WardEntry? contribution, ChildState state) =>
-        contribution is null && _publishedWard is not null && steps.Exists(static s => s.Contact.Data is EnteredInError)
-            ? WardDeparture.Leaving(_publishedWard, EntityKey, ContributionVersion(state))
-            : null;
+        WardDeparture.Leaving(WardLeftByMark(steps, contribution), EntityKey, ContributionVersion(state));
+
+    /// <summary>The ward a unit's mark takes the child out of: the one it was in, when the unit leaves it no contribution.</summary>
+    private string? WardLeftByMark(List<Step> steps, WardEntry? contribution) =>
+        contribution is null && _publishedWard is not null && steps.Exists(static s => s.Contact.Data is EnteredInError) ? _publishedWard : null;
 
     /// <summary>Takes on the state the committed events leave and tells the ward and the family.</summary>
     private void Committed(List<Step> steps, Assessed current, WardEntry? contribution, byte[]? contributionJson, ContactReceipt?[] receipts)

@@ -155,10 +155,10 @@ public sealed class FamilyGrain(
 
         // Rare: the family is folded again from its events with the mark, which the events must justify.
         List<ContactEvent>? events = null;
-        if (contact.Data is EnteredInError mark)
+        if (contact.Data is EnteredInError)
         {
             events = [.. (await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId))).Select(r => ContactEventJson.Deserialize(r.Payload.Bytes)), contact];
-            if (events.Find(e => string.Equals(e.EventId, mark.EventId, StringComparison.Ordinal)) is not { } marked || !MarksInError.Marks(contact, marked))
+            if (!MarksInError.MarksOneOf(contact, events))
             {
                 return ContactReceipt.Rejected(contact.EventId, [new FieldProblem("data.eventId", MarksInError.NotYours)]);
             }

@@ -406,25 +406,7 @@ public sealed record ChildState
     {
         ArgumentNullException.ThrowIfNull(events);
         var state = new ChildState(childId);
-        List<ContactEvent>? rest = null;
-        foreach (var contactEvent in events)
-        {
-            if (!string.Equals(contactEvent.ChildId, childId, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (contactEvent.Data is EnteredInError)
-            {
-                state = state.Apply(contactEvent);
-            }
-            else
-            {
-                (rest ??= []).Add(contactEvent);
-            }
-        }
-
-        foreach (var contactEvent in rest ?? [])
+        foreach (var contactEvent in MarksInError.MarksFirst(events, e => string.Equals(e.ChildId, childId, StringComparison.Ordinal)))
         {
             state = state.Apply(contactEvent);
         }

@@ -211,25 +211,7 @@ public sealed record FamilyState
     {
         ArgumentNullException.ThrowIfNull(events);
         var state = new FamilyState(familyId);
-        List<ContactEvent>? rest = null;
-        foreach (var contactEvent in events)
-        {
-            if (!string.Equals(contactEvent.FamilyId, familyId, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (contactEvent.Data is EnteredInError)
-            {
-                state = state.Apply(contactEvent);
-            }
-            else
-            {
-                (rest ??= []).Add(contactEvent);
-            }
-        }
-
-        foreach (var contactEvent in rest ?? [])
+        foreach (var contactEvent in MarksInError.MarksFirst(events, e => string.Equals(e.FamilyId, familyId, StringComparison.Ordinal)))
         {
             state = state.Apply(contactEvent);
         }

@@ -51,11 +51,51 @@ public static class MarksInError
         ArgumentNullException.ThrowIfNull(mark);
         ArgumentNullException.ThrowIfNull(target);
         return mark.Data is EnteredInError data
-            && string.Equals(data.EventId, target.EventId, StringComparison.Ordinal)
-            && string.Equals(mark.RecordedBy, target.RecordedBy, StringComparison.Ordinal)
-            && string.Equals(mark.FamilyId, target.FamilyId, StringComparison.Ordinal)
-            && string.Equals(mark.ChildId, target.ChildId, StringComparison.Ordinal)
+            && Names(data.EventId, mark.RecordedBy, mark.FamilyId, mark.ChildId, target)
             && CanBeMarked(target);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="mark"/> marks one of <paramref name="events"/> (the marked event's owner's events): the check
+    /// a grain makes before it writes a mark, refusing it otherwise with <see cref="NotYours"/>.
+    /// </summary>
+    public static bool MarksOneOf(ContactEvent mark, IEnumerable<ContactEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return mark is { Data: EnteredInError data }
+            && events.FirstOrDefault(e => string.Equals(e.EventId, data.EventId, StringComparison.Ordinal)) is { } target
+            && Marks(mark, target);
+    }
+
+    /// <summary>
+    /// Applies to <paramref name="events"/> the order a fold takes: the marks first, so that every event they mark arrives
+    /// already marked and the fold needs no rebuild; only the events <paramref name="belongs"/> keeps.
+    /// </summary>
+    internal static IEnumerable<ContactEvent> MarksFirst(IEnumerable<ContactEvent> events, Func<ContactEvent, bool> belongs)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        List<ContactEvent>? rest = null;
+        foreach (var contactEvent in events)
+        {
+            if (!belongs(contactEvent))
+            {
+                continue;
+            }
+
+            if (contactEvent.Data is EnteredInError)
+            {
+                yield return contactEvent;
+            }
+            else
+            {
+                (rest ??= []).Add(contactEvent);
+            }
+        }
+
+        foreach (var contactEvent in rest ?? [])
+        {
+            yield return contactEvent;
+        }
     }
 
     /// <summary>
@@ -116,10 +156,7 @@ public static class MarksInError
 
         foreach (var mark in marks)
         {
-            if (string.Equals(mark.MarkedEventId, target.EventId, StringComparison.Ordinal)
-                && string.Equals(mark.RecordedBy, target.RecordedBy, StringComparison.Ordinal)
-                && string.Equals(mark.FamilyId, target.FamilyId, StringComparison.Ordinal)
-                && string.Equals(mark.ChildId, target.ChildId, StringComparison.Ordinal))
+            if (Names(mark.MarkedEventId, mark.RecordedBy, mark.FamilyId, mark.ChildId, target))
             {
                 return true;
             }
@@ -127,6 +164,13 @@ public static class MarksInError
 
         return false;
     }
+
+    /// <summary>Whether a mark of this event id, by this recorder, sent for this family and child, names <paramref name="target"/>.</summary>
+    private static bool Names(string markedEventId, string recordedBy, string? familyId, string? childId, ContactEvent target) =>
+        string.Equals(markedEventId, target.EventId, StringComparison.Ordinal)
+        && string.Equals(recordedBy, target.RecordedBy, StringComparison.Ordinal)
+        && string.Equals(familyId, target.FamilyId, StringComparison.Ordinal)
+        && string.Equals(childId, target.ChildId, StringComparison.Ordinal);
 
     /// <summary>Sorts marks by marked event, then by mark, so equal sets compare equal.</summary>
     internal static ValueList<MarkRecord> Add(ValueList<MarkRecord> marks, MarkRecord mark) => marks.InsertSorted(mark, ByIds.Instance);
