@@ -91,7 +91,10 @@ public sealed record Caller(
 
 /// <summary>
 /// The family's answer to a level decision (<see cref="IFamilyGrain.DecideLevelAsync"/>): whether the caller could set the
-/// level, and the decision's receipt when so. A refused decision has no receipt and recorded nothing.
+/// level, and the decision's receipt when so. A refused decision has no receipt and recorded nothing. A decision the family
+/// answers itself comes <see cref="AccessOutcome.Granted"/> with its receipt: recorded, a retry's, or rejected naming the
+/// field (another decision under the id; a token whose name cannot be kept, which is refused before access is decided
+/// and so says nothing of the family).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("qp.LevelDecisionAnswer")]
 public sealed record LevelDecisionAnswer(

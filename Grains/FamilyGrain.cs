@@ -150,7 +150,7 @@ public sealed class FamilyGrain(
         var next = _state.Apply(contact);
         if (next.Version == _state.Version)
         {
-            return await journal.DuplicateReceiptAsync(contact);
+            return ForName(contact, await journal.DuplicateReceiptAsync(contact));
         }
 
         // Rare: the family is folded again from its events with the mark, which the events must justify.
@@ -167,10 +167,11 @@ public sealed class FamilyGrain(
         }
 
         // Not a repeat of an event of this family's (a retry of a recorded decision answered above, whatever name its token
-        // carries): a decision whose token's name cannot be kept is refused now, before anything is written.
-        if (contact.PractitionerNameProblem is { } nameProblem)
+        // carries): a decision whose token's name cannot be kept is refused now, before anything is written, and before it
+        // is asked whether the caller may set a level or whether another entity holds its id.
+        if (NameRefusal(contact) is { } refused)
         {
-            return ContactReceipt.Rejected(contact.EventId, [new FieldProblem(PractitionerNames.Field, nameProblem)]);
+            return refused;
         }
 
         var now = time.GetUtcNow();
@@ -238,10 +239,19 @@ public sealed class FamilyGrain(
             var theirs = original is { Data: ServiceLevelSet } && string.Equals(original.Practitioner, caller.UserId, StringComparison.Ordinal);
             if (theirs || await MaySetLevelAsync(caller, time.GetUtcNow()))
             {
-                return new LevelDecisionAnswer(AccessOutcome.Granted, original is null
+                return new LevelDecisionAnswer(AccessOutcome.Granted, ForName(decision, original is null
                     ? ContactReceipt.Rejected(decision.EventId, [new FieldProblem("eventId", ContactReceipt.TakenByAnotherRecorder)])
-                    : ContactReceipt.ForRepeat(original, version, decision));
+                    : ContactReceipt.ForRepeat(original, version, decision)));
             }
+        }
+
+        // Not a retry: a decision whose token's name cannot be kept is bad input, refused before the access decision, which
+        // is audited as a read of the family. A refusal for the name says nothing of the family (it is the same for one in
+        // the caller's wards, outside them, or none), and it leaves no entry saying the family was opened for a decision
+        // that was never going to be recorded.
+        if (NameRefusal(decision) is { } refused)
+        {
+            return new LevelDecisionAnswer(AccessOutcome.Granted, refused);
         }
 
         var (outcome, _) = await OpenForReadAsync(purpose);
@@ -249,6 +259,21 @@ public sealed class FamilyGrain(
             ? new LevelDecisionAnswer(outcome, await RecordAsync(decision))
             : new LevelDecisionAnswer(outcome, null);
     }
+
+    /// <summary>The refusal of a decision whose token's name cannot be kept (<see cref="ContactEvent.PractitionerNameProblem"/>); null for any other event.</summary>
+    private static ContactReceipt? NameRefusal(ContactEvent contact) =>
+        contact.PractitionerNameProblem is { } problem
+            ? ContactReceipt.Rejected(contact.EventId, [new FieldProblem(PractitionerNames.Field, problem)])
+            : null;
+
+    /// <summary>
+    /// The answer to an event under an id this family holds, for a decision from a token whose name cannot be kept: a retry
+    /// of the decision still answers its receipt (the name is not part of the compared event), and anything else under the
+    /// id is refused for the name, as it is under an id that is free or that another entity holds. So where an id is held
+    /// never changes which field a refusal names, and the name is named first, as the fault the sender can see.
+    /// </summary>
+    private static ContactReceipt ForName(ContactEvent contact, ContactReceipt receipt) =>
+        receipt.Status == ReceiptStatus.Rejected && NameRefusal(contact) is { } refused ? refused : receipt;
 
     /// <summary>Whether this family holds an event under <paramref name="eventId"/> (its ids are kept sorted).</summary>
     private bool Holds(string eventId) =>

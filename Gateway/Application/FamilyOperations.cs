@@ -122,9 +122,11 @@ public sealed class FamilyOperations(IGrainFactory grains, TimeProvider time, Pr
                     : new FieldProblem(LevelField(e.Field), e.Message)).ToArray());
         }
 
-        // The family grain decides, in one call: a retry of a decision it holds is answered by its receipt; a new one needs
-        // the caller to be able to open the family (in its wards, or inside a break-glass window it opened with a written,
-        // audited reason), decided and audited as a read for this purpose is. No reason is taken here: a read opens the window.
+        // The family grain decides, in one call: a retry of a decision it holds is answered by its receipt; any other from a
+        // token whose name cannot be kept is refused naming token.name, before access is decided (bad input leaves no audit
+        // entry); a new one needs the caller to be able to open the family (in its wards, or inside a break-glass window it
+        // opened with a written, audited reason), decided and audited as a read for this purpose is. No reason is taken
+        // here: a read opens the window.
         var decided = await GrainCalls.RunAsync(caller, logger, () =>
             grains.For<IFamilyGrain>(familyId).DecideLevelAsync(parsed.Event!, new ReadPurpose(SetLevelPurpose, null)));
         if (!decided.IsOk)
