@@ -343,4 +343,13 @@ public interface ICostBenefitGrain : IGrainWithIntegerKey
     /// phases, ward shares and the named scenarios with their overrides.
     /// </summary>
     Task<string> GetAssumptionsAsync();
+
+    /// <summary>
+    /// What is wrong with a what-if's scenario and overrides against the assumptions this silo works with, every field named
+    /// as a path from the request body's root (none: they can be used). The gateway asks it when the request has other
+    /// errors too, so one answer names them all.
+    /// </summary>
+    /// <param name="scenario">The scenario asked for.</param>
+    /// <param name="overrides">The overrides as the text of a JSON object, or null when none were posted.</param>
+    Task<IReadOnlyList<FieldProblem>> CheckWhatIfAsync(string scenario, string? overrides);
 }

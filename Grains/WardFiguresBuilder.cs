@@ -69,11 +69,84 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     /// <summary>Checks a query before any work is done, so a client error surfaces as one.</summary>
     /// <exception cref="FiguresQueryException">Unknown period or scenario.</exception>
     /// <exception cref="CostBenefitOverridesException">The query's overrides cannot be applied (every wrong field listed).</exception>
+    /// <remarks>
+    /// Every wrong field is found before any is reported, so a query with a wrong period or scenario and wrong overrides is
+    /// answered once, naming them all (<see cref="CostBenefitOverridesException"/> when there are several).
+    /// </remarks>
     public void Validate(FiguresQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        _ = PeriodOf(query.Period, new DateOnly(2000, 1, 1));
-        _ = Savings(query.Scenario, query.Overrides);
+        var problems = new List<FieldProblem>();
+        try
+        {
+            _ = PeriodOf(query.Period, new DateOnly(2000, 1, 1));
+        }
+        catch (FiguresQueryException ex)
+        {
+            problems.Add(new FieldProblem(ex.Field, ex.Message));
+        }
+
+        problems.AddRange(WhatIfProblems(query.Scenario, query.Overrides));
+        if (problems.Count == 1 && problems[0].Field is "period" or "scenario")
+        {
+            throw new FiguresQueryException(problems[0].Message) { Field = problems[0].Field };
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Invalid([.. problems]);
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with a scenario and the overrides posted on top of it, every field named (none: they can be used). An
+    /// unknown scenario's overrides are checked against the assumptions without a scenario, so they are named in the same
+    /// answer rather than after the scenario is mended.
+    /// </summary>
+    public IReadOnlyList<FieldProblem> WhatIfProblems(string scenario, string? overrides)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var problems = new List<FieldProblem>();
+        var known = assumptions.Scenarios.ContainsKey(scenario);
+        if (!known)
+        {
+            problems.Add(new FieldProblem("scenario", $"Unknown scenario '{scenario}'; known: {string.Join(", ", assumptions.Scenarios.Keys)}."));
+        }
+
+        if (overrides is not null)
+        {
+            try
+            {
+                if (known)
+                {
+                    _ = WhatIf(scenario, overrides);
+                }
+                else
+                {
+                    // The fields alone: whether the money stays in range depends on the scenario the caller meant.
+                    using var posted = JsonDocument.Parse(overrides);
+                    _ = assumptions.WithOverrides(posted.RootElement);
+                }
+            }
+            catch (CostBenefitOverridesException ex)
+            {
+                problems.AddRange(ex.Errors);
+            }
+            catch (JsonException)
+            {
+                problems.Add(new FieldProblem("overrides", "must be a JSON object"));
+            }
+            catch (CostBenefitValidationException ex)
+            {
+                problems.AddRange(ex.Errors.Select(e => new FieldProblem(e.Field.Length == 0 ? "overrides" : "overrides." + e.Field, e.Message)));
+            }
+            catch (OverflowException)
+            {
+                problems.AddRange(TooLarge().Errors);
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>The ward's raw figures document.</summary>

@@ -163,6 +163,44 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_what_if_with_wrong_fields_of_its_own_and_wrong_overrides_names_them_all_in_one_answer()
+    {
+        var wrongOverrides = new JsonObject { ["deadweight"] = new JsonObject { ["rate"] = 2 }, ["nonsense"] = 1 };
+        var bodyAndOverrides = Body(null, wrongOverrides, "fortnight");
+        bodyAndOverrides["asOf"] = "yesterday";
+        var shapeAndOverrides = Body(null, wrongOverrides);
+        shapeAndOverrides["colour"] = "red";
+
+        // Mending the fields named must not bring a second answer naming the overrides.
+        Assert.Equal(
+            ["asOf", "overrides.deadweight.rate", "overrides.nonsense", "period"],
+            await RefusedFieldsAsync($"/v1/wards/{Ward}/figures/what-if", bodyAndOverrides));
+        Assert.Equal(
+            ["overrides.deadweight.rate", "overrides.nonsense", "scenario"],
+            await RefusedFieldsAsync($"/v1/areas/{Area}/figures/what-if", Body("no-such-scenario", wrongOverrides)));
+        Assert.Equal(
+            ["colour", "overrides.deadweight.rate", "overrides.nonsense"],
+            await RefusedFieldsAsync($"/v1/areas/{Area}/figures/what-if", shapeAndOverrides));
+        Assert.Equal(
+            ["period", "scenario"],
+            await RefusedFieldsAsync($"/v1/areas/{Area}/figures/what-if", Body("no-such-scenario", new JsonObject(), "fortnight")));
+
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var request = new WardFiguresWhatIfRequest
+        {
+            WardCode = Ward,
+            Period = "fortnight",
+            AsOf = "yesterday",
+            Overrides = JsonParser.Default.Parse<Struct>(wrongOverrides.ToJsonString()),
+        };
+        var error = await Assert.ThrowsAsync<RpcException>(() => wards.WhatIfWardFiguresAsync(request, gateway.GrpcHeaders(TestCaller.Commissioner())).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(
+            ["asOf", "overrides.deadweight.rate", "overrides.nonsense", "period"],
+            (error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task An_oversized_what_if_is_refused_with_413_like_any_other_body()
     {
         var padding = new string('x', (int)Hosting.ApiLimits.MaxRequestBodyBytes + 1024);
