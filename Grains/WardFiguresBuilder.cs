@@ -504,7 +504,15 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         var satisfaction = new JsonObject();
         foreach (var service in families.SelectMany(f => f.Surveys).GroupBy(s => s.ServiceId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            satisfaction[service.Key] = new JsonObject { ["responses"] = service.Count(), ["average"] = Math.Round(service.Average(s => s.Score), 2) };
+            // The average is derived from the counts by score (FiguresLayout.Derive), so once published it moves only when a
+            // published count does.
+            var byScore = new JsonObject();
+            for (var score = FiguresLayout.LowestScore; score <= FiguresLayout.HighestScore; score++)
+            {
+                byScore[score.ToString(CultureInfo.InvariantCulture)] = service.Count(s => s.Score == score);
+            }
+
+            satisfaction[service.Key] = new JsonObject { ["responses"] = service.Count(), ["average"] = null, ["byScore"] = byScore };
         }
 
         // Champions report what they did in each ward (outreach and surveys by the family's ward when recorded, drop-ins by
