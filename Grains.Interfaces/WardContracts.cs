@@ -247,7 +247,11 @@ public sealed record AreaFigures(
     [property: Id(4)] string Document,
     [property: Id(5)] IReadOnlyList<string>? WardDocuments = null);
 
-/// <summary>One month of a ward's history with its neighbours' documents for the same month (raw).</summary>
+/// <summary>
+/// One month of a ward's (or area's) history with its neighbours' documents for the same month (raw), to publish.
+/// <see cref="TakenAt"/> is the programme's midnight that ended the month, not the instant the ward kept it, which would
+/// time the ward's activity (<c>WardFiguresBuilder.MonthEnded</c>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("qp.WardHistoryMonth")]
 public sealed record WardHistoryMonth(
     [property: Id(0)] string Month,

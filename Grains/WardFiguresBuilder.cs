@@ -55,6 +55,22 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
 
     public AreaServices? AreaOfWard(string wardCode) => catalogue.Areas.FirstOrDefault(a => a.Wards.Any(w => w.Id == wardCode));
 
+    /// <summary>
+    /// The <c>takenAt</c> a kept month is published with: the programme's midnight that ended it, the same for every ward.
+    /// </summary>
+    /// <remarks>
+    /// A ward keeps a month at its first check after the month ends, and its checks run only while it is active: one idle
+    /// over the month's end keeps it a minute after something wakes it, a contribution arriving or a read. The instant it
+    /// was kept would time that, the ward's first change of the month, which its rounded counts may hide. Its counts are
+    /// as of the month's last day (<c>asOf</c>) whenever it was kept.
+    /// </remarks>
+    public DateTimeOffset MonthEnded(string month)
+    {
+        ArgumentNullException.ThrowIfNull(month);
+        var first = DateOnly.ParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return calendar.StartOf(first.AddMonths(1));
+    }
+
     /// <summary>The reporting period a query names, ending at (containing) <paramref name="asOf"/>.</summary>
     /// <exception cref="FiguresQueryException">Unknown period name.</exception>
     public static ReportingPeriod PeriodOf(string name, DateOnly asOf) => name switch

@@ -65,6 +65,31 @@ public sealed class DisclosureChannelTests
         Assert.NotNull(Figures.Node(Figures.Parse(after.Ward), $"champions.satisfaction.{service}.average"));
     }
 
+    [Fact]
+    public async Task A_month_kept_hours_apart_by_two_wards_is_published_as_taken_at_the_same_instant()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        const string area = "north-westminster";
+        var (first, second) = ("queens-park", "westbourne");
+
+        // May ended at midnight BST (23:00 UTC on 31 May). One ward keeps it at the start, the others only when something
+        // wakes them seven hours later: the instant each kept it would say when.
+        Assert.Equal("2026-05", (await cluster.Client.GetGrain<IWardGrain>(first).TakeSnapshotIfDueAsync())?.Month);
+        cluster.Clock.Advance(TimeSpan.FromHours(7).Add(TimeSpan.FromMinutes(13)));
+        foreach (var other in new[] { second, "harrow-road", "church-street" })
+        {
+            Assert.Equal("2026-05", (await cluster.Client.GetGrain<IWardGrain>(other).TakeSnapshotIfDueAsync())?.Month);
+        }
+
+        var mayEnded = new DateTimeOffset(2026, 5, 31, 23, 0, 0, TimeSpan.Zero);
+        var firstMonths = await cluster.Client.GetGrain<IWardGrain>(first).GetPublishableHistoryAsync();
+        var secondMonths = await cluster.Client.GetGrain<IWardGrain>(second).GetPublishableHistoryAsync();
+        var areaMonths = await cluster.Client.GetGrain<IAreaGrain>(area).GetHistoryAsync();
+        Assert.Equal([mayEnded], firstMonths.Select(m => m.TakenAt));
+        Assert.Equal([mayEnded], secondMonths.Select(m => m.TakenAt));
+        Assert.Equal([mayEnded], areaMonths.Select(m => m.TakenAt));
+    }
+
     /// <summary>The top-level members whose values differ between two documents.</summary>
     private static List<string> Differences(string before, string after)
     {
