@@ -247,7 +247,11 @@ public sealed record AreaFigures(
     [property: Id(4)] string Document,
     [property: Id(5)] IReadOnlyList<string>? WardDocuments = null);
 
-/// <summary>One month of a ward's history with its neighbours' documents for the same month (raw).</summary>
+/// <summary>
+/// One month of a ward's (or area's) history with its neighbours' documents for the same month (raw), to publish.
+/// <see cref="TakenAt"/> is the programme's midnight that ended the month, not the instant the ward kept it, which would
+/// time the ward's activity (<c>WardFiguresBuilder.MonthEnded</c>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("qp.WardHistoryMonth")]
 public sealed record WardHistoryMonth(
     [property: Id(0)] string Month,
@@ -343,4 +347,13 @@ public interface ICostBenefitGrain : IGrainWithIntegerKey
     /// phases, ward shares and the named scenarios with their overrides.
     /// </summary>
     Task<string> GetAssumptionsAsync();
+
+    /// <summary>
+    /// What is wrong with a what-if's scenario and overrides against the assumptions this silo works with, every field named
+    /// as a path from the request body's root (none: they can be used). The gateway asks it when the request has other
+    /// errors too, so one answer names them all.
+    /// </summary>
+    /// <param name="scenario">The scenario asked for.</param>
+    /// <param name="overrides">The overrides as the text of a JSON object, or null when none were posted.</param>
+    Task<IReadOnlyList<FieldProblem>> CheckWhatIfAsync(string scenario, string? overrides);
 }

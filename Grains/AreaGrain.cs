@@ -59,7 +59,7 @@ public sealed class AreaGrain(WardFiguresBuilder figures, GrainClock time) : Gra
             figures.ShareSavings(area, documents, HistoryScenario);
             result.Add(new WardHistoryMonth(
                 month,
-                snapshots.Max(m => m.TakenAt),
+                figures.MonthEnded(month),
                 document.ToJsonString(FiguresLayout.JsonOptions),
                 documents.Select(d => d.ToJsonString(FiguresLayout.JsonOptions)).ToArray()));
         }

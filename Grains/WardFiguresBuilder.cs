@@ -55,6 +55,22 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
 
     public AreaServices? AreaOfWard(string wardCode) => catalogue.Areas.FirstOrDefault(a => a.Wards.Any(w => w.Id == wardCode));
 
+    /// <summary>
+    /// The <c>takenAt</c> a kept month is published with: the programme's midnight that ended it, the same for every ward.
+    /// </summary>
+    /// <remarks>
+    /// A ward keeps a month at its first check after the month ends, and its checks run only while it is active: one idle
+    /// over the month's end keeps it a minute after something wakes it, a contribution arriving or a read. The instant it
+    /// was kept would time that, the ward's first change of the month, which its rounded counts may hide. Its counts are
+    /// as of the month's last day (<c>asOf</c>) whenever it was kept.
+    /// </remarks>
+    public DateTimeOffset MonthEnded(string month)
+    {
+        ArgumentNullException.ThrowIfNull(month);
+        var first = DateOnly.ParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return calendar.StartOf(first.AddMonths(1));
+    }
+
     /// <summary>The reporting period a query names, ending at (containing) <paramref name="asOf"/>.</summary>
     /// <exception cref="FiguresQueryException">Unknown period name.</exception>
     public static ReportingPeriod PeriodOf(string name, DateOnly asOf) => name switch
@@ -69,11 +85,84 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
     /// <summary>Checks a query before any work is done, so a client error surfaces as one.</summary>
     /// <exception cref="FiguresQueryException">Unknown period or scenario.</exception>
     /// <exception cref="CostBenefitOverridesException">The query's overrides cannot be applied (every wrong field listed).</exception>
+    /// <remarks>
+    /// Every wrong field is found before any is reported, so a query with a wrong period or scenario and wrong overrides is
+    /// answered once, naming them all (<see cref="CostBenefitOverridesException"/> when there are several).
+    /// </remarks>
     public void Validate(FiguresQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        _ = PeriodOf(query.Period, new DateOnly(2000, 1, 1));
-        _ = Savings(query.Scenario, query.Overrides);
+        var problems = new List<FieldProblem>();
+        try
+        {
+            _ = PeriodOf(query.Period, new DateOnly(2000, 1, 1));
+        }
+        catch (FiguresQueryException ex)
+        {
+            problems.Add(new FieldProblem(ex.Field, ex.Message));
+        }
+
+        problems.AddRange(WhatIfProblems(query.Scenario, query.Overrides));
+        if (problems.Count == 1 && problems[0].Field is "period" or "scenario")
+        {
+            throw new FiguresQueryException(problems[0].Message) { Field = problems[0].Field };
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Invalid([.. problems]);
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with a scenario and the overrides posted on top of it, every field named (none: they can be used). An
+    /// unknown scenario's overrides are checked against the assumptions without a scenario, so they are named in the same
+    /// answer rather than after the scenario is mended.
+    /// </summary>
+    public IReadOnlyList<FieldProblem> WhatIfProblems(string scenario, string? overrides)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var problems = new List<FieldProblem>();
+        var known = assumptions.Scenarios.ContainsKey(scenario);
+        if (!known)
+        {
+            problems.Add(new FieldProblem("scenario", $"Unknown scenario '{scenario}'; known: {string.Join(", ", assumptions.Scenarios.Keys)}."));
+        }
+
+        if (overrides is not null)
+        {
+            try
+            {
+                if (known)
+                {
+                    _ = WhatIf(scenario, overrides);
+                }
+                else
+                {
+                    // The fields alone: whether the money stays in range depends on the scenario the caller meant.
+                    using var posted = JsonDocument.Parse(overrides);
+                    _ = assumptions.WithOverrides(posted.RootElement);
+                }
+            }
+            catch (CostBenefitOverridesException ex)
+            {
+                problems.AddRange(ex.Errors);
+            }
+            catch (JsonException)
+            {
+                problems.Add(new FieldProblem("overrides", "must be a JSON object"));
+            }
+            catch (CostBenefitValidationException ex)
+            {
+                problems.AddRange(ex.Errors.Select(e => new FieldProblem(e.Field.Length == 0 ? "overrides" : "overrides." + e.Field, e.Message)));
+            }
+            catch (OverflowException)
+            {
+                problems.AddRange(TooLarge().Errors);
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>The ward's raw figures document.</summary>
@@ -167,9 +256,12 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         var document = FiguresLayout.SumWards(area.Id, wardDocuments);
         document["name"] = area.Name;
         document["savings"] = Savings(scenario, overrides).DeepClone();
+        // In one order whichever wards carry them: in the order of the wards that do, a note moved when the first ward
+        // stopped carrying it, changing the area's document with no figure changed.
         document["notes"] = new JsonArray(wardDocuments
             .SelectMany(w => w["notes"] is JsonArray n ? n.Select(x => x!.GetValue<string>()) : [])
             .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
             .Select(n => (JsonNode?)n)
             .ToArray());
         return FiguresLayout.Derive(document);
@@ -431,20 +523,25 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
         var satisfaction = new JsonObject();
         foreach (var service in families.SelectMany(f => f.Surveys).GroupBy(s => s.ServiceId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            satisfaction[service.Key] = new JsonObject { ["responses"] = service.Count(), ["average"] = Math.Round(service.Average(s => s.Score), 2) };
+            // The average is derived from the counts by score (FiguresLayout.Derive), so once published it moves only when a
+            // published count does.
+            var byScore = new JsonObject();
+            for (var score = FiguresLayout.LowestScore; score <= FiguresLayout.HighestScore; score++)
+            {
+                byScore[score.ToString(CultureInfo.InvariantCulture)] = service.Count(s => s.Score == score);
+            }
+
+            satisfaction[service.Key] = new JsonObject { ["responses"] = service.Count(), ["average"] = null, ["byScore"] = byScore };
         }
 
         // Champions report what they did in each ward (outreach and surveys by the family's ward when recorded, drop-ins by
         // the champion's home ward); families' own counts stand in only where no champion has reported yet.
-        var reported = champions.Select(c => c.ChampionId).ToHashSet(StringComparer.Ordinal);
-        var silent = families.SelectMany(f => f.Champions).Where(c => !reported.Contains(c)).Distinct(StringComparer.Ordinal).Count();
+        // No note says that a champion some family names has not reported here: the family's entry comes with its event and
+        // the champion's in its own write just after, in another of the feed's batches, so such a note came and went with
+        // each champion's first contact in the ward between two reads, timing it. Reconciliation asks those champions.
         if (champions.Count == 0)
         {
             notes.Add("Drop-ins hosted come from champions' contributions, which no champion has reported in this ward yet.");
-        }
-        else if (silent > 0)
-        {
-            notes.Add("Some champions named by families in this ward have not reported here yet; reconciliation asks them.");
         }
 
         return new JsonObject

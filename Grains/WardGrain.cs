@@ -268,7 +268,7 @@ public sealed class WardGrain(
         var own = await GetHistoryAsync();
         if (figures.AreaOfWard(WardCode) is not { } area)
         {
-            return own.Select(month => new WardHistoryMonth(month.Month, month.TakenAt, month.Document, [])).ToArray();
+            return own.Select(month => new WardHistoryMonth(month.Month, figures.MonthEnded(month.Month), month.Document, [])).ToArray();
         }
 
         var theirs = await Task.WhenAll(area.Wards.Where(w => w.Id != WardCode).Select(w => GrainFactory.For<IWardGrain>(w.Id).GetHistoryAsync()));
@@ -280,7 +280,7 @@ public sealed class WardGrain(
                     month.Document,
                     theirs.SelectMany(h => h.Where(m => m.Month == month.Month).Select(m => m.Document)).ToList(),
                     AreaGrain.HistoryScenario);
-                return new WardHistoryMonth(month.Month, month.TakenAt, document, neighbours);
+                return new WardHistoryMonth(month.Month, figures.MonthEnded(month.Month), document, neighbours);
             })
             .ToArray();
     }

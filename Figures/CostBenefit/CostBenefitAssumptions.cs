@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -240,6 +241,11 @@ public sealed record CostBenefitAssumptions(
                 case JsonArray when value is not JsonArray:
                     errors.Add(new AssumptionError(field, "expected an array"));
                     break;
+                case JsonValue existingValue when existingValue.GetValueKind() == JsonValueKind.Number && DecimalText(value) is { } exact:
+                    // A number written as a decimal string: gRPC's Struct carries numbers as doubles, which hold about 15
+                    // significant digits, so a caller needing more sends the digits (as google.type.Decimal does).
+                    target[name] = JsonValue.Create(exact);
+                    break;
                 case JsonValue existingValue when value is not null && value.GetValueKind() != existingValue.GetValueKind()
                     && !(IsBoolean(existingValue) && IsBoolean(value)):
                     errors.Add(new AssumptionError(field, $"expected a {Describe(existingValue.GetValueKind())}"));
@@ -250,6 +256,13 @@ public sealed record CostBenefitAssumptions(
             }
         }
     }
+
+    /// <summary>The decimal a JSON string spells in invariant notation (<c>"0.1"</c>, <c>"-2.5e3"</c>), or null.</summary>
+    private static decimal? DecimalText(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.String
+            && decimal.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
 
     private static bool IsBoolean(JsonNode node) => node.GetValueKind() is JsonValueKind.True or JsonValueKind.False;
 

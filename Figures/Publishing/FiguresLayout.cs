@@ -25,13 +25,19 @@ public static class FiguresLayout
         "need.children", "need.childrenBySuggestedLevel.*", "need.childrenBySetLevel.*",
         "need.overdueReviews.children", "need.overdueReviews.reviews", "need.overdueReviews.byReview.*", "need.openConcerns.*",
         "champions.outreachContacts", "champions.familiesSignposted", "champions.signpostedThenReached",
-        "champions.surveysCompleted", "champions.dropInsHosted", "champions.satisfaction.*.responses",
+        "champions.surveysCompleted", "champions.dropInsHosted", "champions.satisfaction.*.responses", "champions.satisfaction.*.byScore.*",
         "unitCost.childrenReached", "unitCost.byService.*.childrenReached",
     ];
 
     /// <summary>Configured amounts that add up over an area's wards; public, never suppressed.</summary>
     public static readonly IReadOnlyList<string> ConfigurationPaths =
         ["caseload.*.capacity", "unitCost.annualBudget", "unitCost.byService.*.annualBudget"];
+
+    /// <summary>The lowest satisfaction score a survey gives (the catalogue's range is 1-5).</summary>
+    public const int LowestScore = 1;
+
+    /// <summary>The highest satisfaction score a survey gives.</summary>
+    public const int HighestScore = 5;
 
     /// <summary>Serializer settings for documents: camelCase, dictionary keys as given.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -86,6 +92,12 @@ public static class FiguresLayout
             ("need.children", Keys(document, "need.childrenBySetLevel")),
             ("need.overdueReviews.reviews", Keys(document, "need.overdueReviews.byReview")),
         };
+
+        // A service's responses are its responses by score: with one hidden, the rest would give it away.
+        foreach (var (path, _, _) in Leaves(document, "champions.satisfaction.*.responses"))
+        {
+            relations.Add((path, Keys(document, path[..^".responses".Length] + ".byScore")));
+        }
 
         // Per-service unit cost divides by the service's active children: the same count under two names.
         foreach (var (path, _, _) in Leaves(document, "unitCost.byService.*.childrenReached"))
@@ -147,6 +159,11 @@ public static class FiguresLayout
             indicator["percent"] = Percent(Int(indicator, "numerator"), Int(indicator, "denominator"));
         }
 
+        foreach (var satisfaction in Objects(At(document, "champions.satisfaction")))
+        {
+            satisfaction["average"] = AverageScore(satisfaction);
+        }
+
         if (document["unitCost"] is JsonObject unitCost)
         {
             unitCost["perChild"] = PerChild(unitCost);
@@ -161,7 +178,7 @@ public static class FiguresLayout
 
     /// <summary>
     /// An area's counts from its wards' documents: every count and configured amount summed over the wards
-    /// (a key missing from a ward counts 0), satisfaction averaged over all responses, <c>synthetic</c> when any
+    /// (a key missing from a ward counts 0, satisfaction's counts by score among them), <c>synthetic</c> when any
     /// ward is; derived figures are left for <see cref="Derive"/>. Sections other than these come from the first ward.
     /// </summary>
     public static JsonObject SumWards(string areaId, IReadOnlyList<JsonObject> wards)
@@ -199,24 +216,6 @@ public static class FiguresLayout
         foreach (var path in order)
         {
             Set(area, path, path.EndsWith("annualBudget", StringComparison.Ordinal) ? JsonValue.Create(sums[path]) : JsonValue.Create((int)sums[path]));
-        }
-
-        foreach (var (path, parent, _) in Leaves(area, "champions.satisfaction.*"))
-        {
-            var service = path.Split('.')[2];
-            double total = 0;
-            var responses = 0;
-            foreach (var ward in wards)
-            {
-                if (At(ward, $"champions.satisfaction.{service}") is JsonObject s && Int(s, "responses") is { } r && r > 0)
-                {
-                    total += r * (s["average"]?.GetValue<double>() ?? 0);
-                    responses += r;
-                }
-            }
-
-            // Exact for the raw document; the publisher coarsens it, as it does a ward's.
-            parent[service]!["average"] = responses == 0 ? null : Math.Round(total / responses, 2);
         }
 
         area["synthetic"] = wards.Any(w => w["synthetic"]?.GetValue<bool>() == true);
@@ -267,6 +266,37 @@ public static class FiguresLayout
 
     private static double? Percent(int? part, int? whole) =>
         part is null || whole is null or 0 ? null : Math.Round(100.0 * part.Value / whole.Value, 1);
+
+    /// <summary>
+    /// A service's average satisfaction to one decimal, from its counts by score: null when one is hidden or there are none.
+    /// </summary>
+    /// <remarks>
+    /// Worked out from the counts as the document holds them (in a published one, as published), as a percentage is, never
+    /// from the responses themselves: an average of the raw scores moved with a single response the rounded counts hide
+    /// (26 responses averaging 3.5 and 27 averaging 3.4 both publish 25), telling that one came and roughly what it scored.
+    /// A document kept before counts by score has none, so no average.
+    /// </remarks>
+    private static decimal? AverageScore(JsonObject satisfaction)
+    {
+        if (satisfaction["byScore"] is not JsonObject byScore)
+        {
+            return null;
+        }
+
+        decimal responses = 0, points = 0;
+        foreach (var (key, count) in byScore)
+        {
+            if (count is not JsonValue value || !int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var score))
+            {
+                return null;
+            }
+
+            responses += value.GetValue<int>();
+            points += score * value.GetValue<int>();
+        }
+
+        return responses == 0 ? null : Math.Round(points / responses, 1, MidpointRounding.AwayFromZero);
+    }
 
     private static decimal? PerChild(JsonObject o)
     {

@@ -15,18 +15,8 @@ public static class FiguresPublisher
         "NHS small-number rule: 0 stays 0, counts 1-7 are suppressed (null, listed in 'suppressed'), other counts rounded to the nearest 5; " +
         "percentages, rates and unit costs recomputed from the rounded counts; secondary suppression across the document's sums and the area's wards; " +
         "a ward's share of the area's savings worked out from the published counts (a hidden count estimated from what its published total leaves), or withheld; " +
-        "satisfaction averages to one decimal, from 15 published responses up.";
-
-    /// <summary>
-    /// A satisfaction average is published, to one decimal, only when the published responses are at least this.
-    /// </summary>
-    /// <remarks>
-    /// Scores are whole numbers 1-5. To two decimals a mean can fit only one of the counts a rounded count stands for
-    /// (4.39 fits 23 responses, none of 24-27), giving the count away. To one decimal, for 10 responses or more the
-    /// 0.1-wide interval that rounds to it holds a whole total of points for every count, so it fits them all. A published
-    /// 15 stands for 13-17 responses, all over 10; a published 10 stands for 8-12, among which it could still rule some out.
-    /// </remarks>
-    public const int FewestResponsesForAnAverage = 15;
+        "satisfaction counted by score like any count, its average to one decimal worked out from those published counts " +
+        "(none when one is hidden).";
 
     private const string AreaScope = "area";
 
@@ -110,17 +100,7 @@ public static class FiguresPublisher
             hidden.Add("savings");
         }
 
-        foreach (var (_, parent, name) in FiguresLayout.Leaves(output, "champions.satisfaction.*").ToList())
-        {
-            if (parent[name] is JsonObject satisfaction)
-            {
-                satisfaction["average"] = FiguresLayout.Int(satisfaction, "responses") >= FewestResponsesForAnAverage
-                    && satisfaction["average"] is JsonValue average && average.TryGetValue<decimal>(out var value)
-                    ? Math.Round(value, 1, MidpointRounding.AwayFromZero)
-                    : null;
-            }
-        }
-
+        // Satisfaction averages, as every derived figure, are worked out again below from the counts as published.
         output["suppressed"] = new JsonArray(hidden.Select(h => (JsonNode?)h).ToArray());
         output["published"] = true;
         output["disclosure"] = RuleDescription;

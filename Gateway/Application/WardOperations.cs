@@ -115,9 +115,10 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(whatIf);
         var errors = new List<FieldProblem>();
-        CheckWard(wardCode, "wardCode", errors);
-        var query = WhatIfQueryOf(whatIf, errors);
-        return await WardFiguresAsync(caller, wardCode, query, errors);
+        var query = CheckWhatIf(wardCode, "wardCode", whatIf, errors);
+        return errors.Count > 0
+            ? await InvalidWhatIfAsync(caller, query, errors)
+            : await WardFiguresAsync(caller, wardCode, query, errors);
     }
 
     /// <summary>A what-if on an area's figures, as <see cref="WhatIfWardFiguresAsync"/> is on a ward's.</summary>
@@ -126,9 +127,33 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(whatIf);
         var errors = new List<FieldProblem>();
-        CheckWard(areaId, "areaId", errors);
-        var query = WhatIfQueryOf(whatIf, errors);
-        return await AreaFiguresAsync(caller, areaId, query, errors);
+        var query = CheckWhatIf(areaId, "areaId", whatIf, errors);
+        return errors.Count > 0
+            ? await InvalidWhatIfAsync(caller, query, errors)
+            : await AreaFiguresAsync(caller, areaId, query, errors);
+    }
+
+    /// <summary>
+    /// A what-if refused for its own fields (or its body's shape) answers the overrides' and the scenario's errors too: the
+    /// silo checks them against its assumptions, so a caller who mends what was named is not then told of the rest.
+    /// Fields already named are not named twice; if the silo cannot be asked, the errors known are the answer.
+    /// </summary>
+    private async Task<OperationResult<PublishedFigures>> InvalidWhatIfAsync(Caller caller, FiguresQuery query, List<FieldProblem> errors)
+    {
+        var named = errors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal);
+        var checkScenario = !named.Contains("scenario");
+        var checkOverrides = query.Overrides is not null && !named.Contains("overrides");
+        if (checkScenario || checkOverrides)
+        {
+            var checkedBySilo = await GrainCalls.RunAsync(caller, logger, () =>
+                grains.GetGrain<ICostBenefitGrain>(0).CheckWhatIfAsync(query.Scenario, checkOverrides ? query.Overrides : null));
+            if (checkedBySilo.IsOk)
+            {
+                errors.AddRange(checkedBySilo.Value!.Where(p => !named.Contains(p.Field)));
+            }
+        }
+
+        return OperationResult<PublishedFigures>.Invalid(errors);
     }
 
     /// <summary>A ward's figures for a checked query (the GET's or a what-if's), published with its neighbours.</summary>
@@ -470,21 +495,15 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
     }
 
     /// <summary>
-    /// The rules of a what-if, for the values given. The HTTP adapter also runs them beside its own errors in the body's
-    /// shape, so one answer names every wrong field (the overrides' own fields are checked by the silo, against its assumptions).
+    /// The rules of a what-if, for the values given, beside what the transport found wrong with the body's shape, so one
+    /// answer names every wrong field (the overrides' own fields are checked by the silo, against its assumptions).
     /// </summary>
-    public static void CheckWhatIf(string? key, string keyField, FiguresWhatIf whatIf, List<FieldProblem> errors)
+    private static FiguresQuery CheckWhatIf(string? key, string keyField, FiguresWhatIf whatIf, List<FieldProblem> errors)
     {
-        ArgumentNullException.ThrowIfNull(whatIf);
-        ArgumentNullException.ThrowIfNull(errors);
+        errors.AddRange(whatIf.BodyProblems);
         CheckWard(key, keyField, errors);
-        _ = WhatIfQueryOf(whatIf, errors);
-    }
-
-    private static FiguresQuery WhatIfQueryOf(FiguresWhatIf whatIf, List<FieldProblem> errors)
-    {
         var query = FiguresQueryOf(whatIf.Period, whatIf.AsOf, whatIf.Scenario, errors);
-        if (whatIf.Overrides is null)
+        if (whatIf.Overrides is null && !errors.Any(e => e.Field == "overrides"))
         {
             errors.Add(new FieldProblem("overrides", "is required: a JSON object of assumptions to change ({} changes none)"));
         }
@@ -547,7 +566,14 @@ public sealed class WardOperations(IGrainFactory grains, IFiguresPublisher publi
 /// A what-if's request, as either transport received it: the GET's period, asOf and scenario (null: not given), and the
 /// overrides as the text of a JSON object (null: not given, which is an error).
 /// </summary>
-public sealed record FiguresWhatIf(string? Period, string? AsOf, string? Scenario, string? Overrides);
+public sealed record FiguresWhatIf(string? Period, string? AsOf, string? Scenario, string? Overrides)
+{
+    /// <summary>
+    /// What the transport found wrong with the body's shape (a field that is not a what-if's, a value of the wrong JSON
+    /// type), answered with the operation's own errors in one refusal.
+    /// </summary>
+    public IReadOnlyList<FieldProblem> BodyProblems { get; init; } = [];
+}
 
 /// <summary>Figures as they may be published: <c>Document</c> is JSON with the documented key names.</summary>
 public sealed record PublishedFigures(string Key, DateTimeOffset AsOf, string Period, string Document);

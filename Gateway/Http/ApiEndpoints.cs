@@ -304,7 +304,7 @@ public static class ApiEndpoints
 
         v1.MapPost("/wards/{wardCode}/figures/what-if", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string wardCode, HttpContext http, WardOperations wards) =>
             {
-                var (whatIf, problem) = await WhatIfAsync(http, wardCode, "wardCode");
+                var (whatIf, problem) = await WhatIfAsync(http);
                 return problem ?? Figures(await wards.WhatIfWardFiguresAsync(CallerFactory.FromPrincipal(http.User), wardCode, whatIf!), http);
             })
             .RequireAuthorization(QpPolicies.Commission)
@@ -324,7 +324,7 @@ public static class ApiEndpoints
 
         v1.MapPost("/areas/{areaId}/figures/what-if", async Task<Results<Ok<FiguresResponse>, ProblemHttpResult>> (string areaId, HttpContext http, WardOperations wards) =>
             {
-                var (whatIf, problem) = await WhatIfAsync(http, areaId, "areaId");
+                var (whatIf, problem) = await WhatIfAsync(http);
                 return problem ?? Figures(await wards.WhatIfAreaFiguresAsync(CallerFactory.FromPrincipal(http.User), areaId, whatIf!), http);
             })
             .RequireAuthorization(QpPolicies.Commission)
@@ -372,7 +372,7 @@ public static class ApiEndpoints
     /// A what-if's body: an object of overrides (required, an object), scenario, period and asOf (strings, or null for the
     /// default), and nothing else. Every field that is wrong is named, as a path from the body's root.
     /// </summary>
-    private static async Task<(FiguresWhatIf? WhatIf, ProblemHttpResult? Problem)> WhatIfAsync(HttpContext http, string key, string keyField)
+    private static async Task<(FiguresWhatIf? WhatIf, ProblemHttpResult? Problem)> WhatIfAsync(HttpContext http)
     {
         var (body, problem) = await JsonBody.ReadAsync(http);
         if (problem is not null)
@@ -406,15 +406,9 @@ public static class ApiEndpoints
             errors.AddRange(root.EnumerateObject()
                 .Where(p => p.Name is not ("overrides" or "scenario" or "period" or "asOf"))
                 .Select(p => new FieldProblem(p.Name, "is not a field of a what-if (overrides, scenario, period, asOf)")));
-            if (errors.Count > 0)
-            {
-                // The operation's own rules beside the body's shape, so one answer names every wrong field; an overrides
-                // that is there but no object is named once.
-                WardOperations.CheckWhatIf(key, keyField, whatIf with { Overrides = posted.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : "{}" }, errors);
-                return (null, Problems.Invalid(http, errors));
-            }
 
-            return (whatIf, null);
+            // The operation answers these with its own rules' errors and the overrides', so one answer names every wrong field.
+            return (whatIf with { BodyProblems = errors }, null);
         }
     }
 

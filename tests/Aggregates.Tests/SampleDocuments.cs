@@ -21,8 +21,9 @@ public sealed record SampleWard(
     int Universal = 200,
     int UniversalPlus = 30,
     int PartnershipPlus = 10,
-    int Responses = 25,
-    double Average = 4.37,
+    int ScoredOne = 0,
+    int ScoredFour = 15,
+    int ScoredFive = 10,
     decimal Budget = 132864m)
 {
     public JsonObject Build()
@@ -78,7 +79,15 @@ public sealed record SampleWard(
                 ["signpostedThenReached"] = 30,
                 ["surveysCompleted"] = 90,
                 ["dropInsHosted"] = 48,
-                ["satisfaction"] = new JsonObject { ["childrens-centre"] = new JsonObject { ["responses"] = Responses, ["average"] = Average } },
+                ["satisfaction"] = new JsonObject
+                {
+                    ["childrens-centre"] = new JsonObject
+                    {
+                        ["responses"] = ScoredOne + ScoredFour + ScoredFive,
+                        ["average"] = null,
+                        ["byScore"] = new JsonObject { ["1"] = ScoredOne, ["2"] = 0, ["3"] = 0, ["4"] = ScoredFour, ["5"] = ScoredFive },
+                    },
+                },
             },
             ["unitCost"] = new JsonObject
             {

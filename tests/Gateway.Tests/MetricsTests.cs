@@ -40,6 +40,39 @@ public sealed class MetricsTests(GatewayFixture gateway)
         Assert.Contains("qp_journal_commit_writes_sum", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_name_no_ward_family_child_or_caller_that_requests_named()
+    {
+        var (ward, family, child) = (Ids.Ward(), Ids.Family(), Ids.Child());
+        var reader = TestCaller.EarlyIntervention(ward);
+        var commissioner = TestCaller.Commissioner();
+        var birth = TestEvents.BirthNotified(family, child, ward);
+        foreach (var (method, path, caller, body) in new (HttpMethod, string, TestCaller, string?)[]
+        {
+            (HttpMethod.Post, "/v1/contacts", TestCaller.ServiceWorker("midwifery"), birth.ToJsonString()),
+            (HttpMethod.Get, $"/v1/families/{family}/risk", reader, null),
+            (HttpMethod.Get, $"/v1/families/{family}-unknown/risk", reader, null),
+            (HttpMethod.Get, $"/v1/worklist?ward={ward}", reader, null),
+            (HttpMethod.Get, $"/v1/wards/{ward}/figures", commissioner, null),
+            (HttpMethod.Get, $"/v1/wards/{ward}/unreached", reader, null),
+        })
+        {
+            using var response = await gateway.SendAsync(method, path, caller, body);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound or HttpStatusCode.Forbidden, $"{path}: {response.StatusCode}");
+        }
+
+        var text = await ScrapeAsync();
+
+        // Series are split by route template, method, status, grain type, silo and database, never by a value in a path,
+        // query or body, nor by who asked: the anonymous scrape says how busy the system is, not about whom.
+        foreach (var named in new[] { ward, family, child, reader.Subject, commissioner.Subject })
+        {
+            Assert.DoesNotContain(named, text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("http_route=\"/v1/families/{familyId}/risk\"", text, StringComparison.Ordinal);
+    }
+
     /// <summary>The gateway's Prometheus exposition, which it serves to anyone who can reach it.</summary>
     private async Task<string> ScrapeAsync()
     {

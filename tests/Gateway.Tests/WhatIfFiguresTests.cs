@@ -163,6 +163,44 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_what_if_with_wrong_fields_of_its_own_and_wrong_overrides_names_them_all_in_one_answer()
+    {
+        var wrongOverrides = new JsonObject { ["deadweight"] = new JsonObject { ["rate"] = 2 }, ["nonsense"] = 1 };
+        var bodyAndOverrides = Body(null, wrongOverrides, "fortnight");
+        bodyAndOverrides["asOf"] = "yesterday";
+        var shapeAndOverrides = Body(null, wrongOverrides);
+        shapeAndOverrides["colour"] = "red";
+
+        // Mending the fields named must not bring a second answer naming the overrides.
+        Assert.Equal(
+            ["asOf", "overrides.deadweight.rate", "overrides.nonsense", "period"],
+            await RefusedFieldsAsync($"/v1/wards/{Ward}/figures/what-if", bodyAndOverrides));
+        Assert.Equal(
+            ["overrides.deadweight.rate", "overrides.nonsense", "scenario"],
+            await RefusedFieldsAsync($"/v1/areas/{Area}/figures/what-if", Body("no-such-scenario", wrongOverrides)));
+        Assert.Equal(
+            ["colour", "overrides.deadweight.rate", "overrides.nonsense"],
+            await RefusedFieldsAsync($"/v1/areas/{Area}/figures/what-if", shapeAndOverrides));
+        Assert.Equal(
+            ["period", "scenario"],
+            await RefusedFieldsAsync($"/v1/areas/{Area}/figures/what-if", Body("no-such-scenario", new JsonObject(), "fortnight")));
+
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var request = new WardFiguresWhatIfRequest
+        {
+            WardCode = Ward,
+            Period = "fortnight",
+            AsOf = "yesterday",
+            Overrides = JsonParser.Default.Parse<Struct>(wrongOverrides.ToJsonString()),
+        };
+        var error = await Assert.ThrowsAsync<RpcException>(() => wards.WhatIfWardFiguresAsync(request, gateway.GrpcHeaders(TestCaller.Commissioner())).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(
+            ["asOf", "overrides.deadweight.rate", "overrides.nonsense", "period"],
+            (error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task An_oversized_what_if_is_refused_with_413_like_any_other_body()
     {
         var padding = new string('x', (int)Hosting.ApiLimits.MaxRequestBodyBytes + 1024);
@@ -228,6 +266,40 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, assumptionsHttp.StatusCode);
         SameOnBothTransports.AssertSame(await ContactApiTests.Json(assumptionsHttp), assumptionsGrpc.Assumptions);
         Assert.True(wardGrpc.Figures_.Fields["savings"].StructValue.Fields["overridden"].BoolValue);
+    }
+
+    [Fact]
+    public async Task Rates_and_pence_sent_as_grpc_doubles_answer_the_same_document_as_http_decimals_to_the_last_digit()
+    {
+        // Decimals no double holds exactly (0.1, 0.15, 0.035, pence): gRPC's Struct carries the nearest double, which the
+        // gateway writes back as its shortest form, "0.1", so the silo reads the decimal the caller meant.
+        var overrides = new JsonObject
+        {
+            ["deadweight"] = new JsonObject { ["rate"] = 0.1m },
+            ["optimismBias"] = new JsonObject { ["rate"] = 0.15m },
+            ["discountRates"] = new JsonObject { ["bands"] = new JsonArray(new JsonObject { ["fromYear"] = 0, ["toYear"] = 75, ["rate"] = 0.035m }) },
+            ["costs"] = new JsonObject { ["annualRunning"] = 45000.01m, ["setUp"] = 1234.56m },
+            ["unitCosts"] = new JsonObject { ["ae-attendance"] = new JsonObject { ["unitCost"] = 192.37m } },
+            ["wardShares"] = new JsonObject { ["needWeights"] = new JsonObject { ["universal-plus"] = 1.7m } },
+        };
+        var wards = new WardsService.WardsServiceClient(gateway.Grpc);
+        var headers = gateway.GrpcHeaders(TestCaller.Commissioner());
+        var asStruct = JsonParser.Default.Parse<Struct>(overrides.ToJsonString());
+
+        var wardHttp = await WhatIfAsync($"/v1/wards/{Ward}/figures/what-if", Body(null, overrides));
+        var wardGrpc = await wards.WhatIfWardFiguresAsync(new WardFiguresWhatIfRequest { WardCode = Ward, Overrides = asStruct }, headers);
+        var areaHttp = await WhatIfAsync($"/v1/areas/{Area}/figures/what-if", Body(null, overrides));
+        var areaGrpc = await wards.WhatIfAreaFiguresAsync(new AreaFiguresWhatIfRequest { AreaId = Area, Overrides = asStruct }, headers);
+
+        Assert.Equal(1.7m, wardHttp.GetProperty("figures").GetProperty("savings").GetProperty("share").GetProperty("needWeights").GetProperty("universal-plus").GetDecimal());
+        AssertSameDecimals(wardHttp.GetProperty("figures"), JsonFormatter.Default.Format(wardGrpc.Figures_));
+        AssertSameDecimals(areaHttp.GetProperty("figures"), JsonFormatter.Default.Format(areaGrpc.Figures_));
+
+        // Longer than a double holds: sent as a decimal string, read as the number HTTP reads.
+        var longHttp = await WhatIfAsync($"/v1/areas/{Area}/figures/what-if", Body(null, new JsonObject { ["deadweight"] = new JsonObject { ["rate"] = 0.1000000000000000000001m } }));
+        var longGrpc = await wards.WhatIfAreaFiguresAsync(
+            new AreaFiguresWhatIfRequest { AreaId = Area, Overrides = JsonParser.Default.Parse<Struct>("""{"deadweight": {"rate": "0.1000000000000000000001"}}""") }, headers);
+        AssertSameDecimals(longHttp.GetProperty("figures"), JsonFormatter.Default.Format(longGrpc.Figures_));
     }
 
     [Fact]
@@ -307,6 +379,46 @@ public sealed class WhatIfFiguresTests(GatewayFixture gateway)
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, json.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return json.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>
+    /// An HTTP document and a gRPC one (its Struct as JSON) alike, every number compared as the decimal its text says rather
+    /// than as a double, so a difference in the last digit shows.
+    /// </summary>
+    private static void AssertSameDecimals(JsonElement http, string grpc)
+    {
+        var fromGrpc = JsonNode.Parse(grpc)!.AsObject();
+        Compare(JsonNode.Parse(http.GetRawText()), fromGrpc, "$");
+
+        static void Compare(JsonNode? expected, JsonNode? actual, string path)
+        {
+            switch (expected, actual)
+            {
+                case (JsonObject e, JsonObject a):
+                    foreach (var name in e.Select(p => p.Key).Union(a.Select(p => p.Key), StringComparer.Ordinal).Where(n => !Stamps.Contains(n, StringComparer.Ordinal)))
+                    {
+                        Compare(e[name], a[name], $"{path}.{name}");
+                    }
+
+                    break;
+                case (JsonArray e, JsonArray a):
+                    Assert.True(e.Count == a.Count, $"{path}: {e.Count} items against {a.Count}");
+                    for (var i = 0; i < e.Count; i++)
+                    {
+                        Compare(e[i], a[i], $"{path}[{i}]");
+                    }
+
+                    break;
+                case (JsonValue e, JsonValue a) when e.GetValueKind() == JsonValueKind.Number:
+                    Assert.True(
+                        a.GetValueKind() == JsonValueKind.Number && e.GetValue<decimal>() == a.GetValue<decimal>(),
+                        $"{path}: HTTP {e.ToJsonString()}, gRPC {a.ToJsonString()}");
+                    break;
+                default:
+                    Assert.True(JsonNode.DeepEquals(expected, actual), $"{path}: HTTP {expected?.ToJsonString()}, gRPC {actual?.ToJsonString()}");
+                    break;
+            }
+        }
     }
 
     /// <summary>Two figures documents alike in everything but their savings (and the instants each read stamps).</summary>
