@@ -357,6 +357,19 @@ public sealed class ChildGrain(
     private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>
         _committed is { } committed && deadline == committed.Deadline ? [] : [new Deadline(EntityKey, deadline)];
 
+    private static bool HasReview(IReadOnlyList<ReviewStatus> reviews, MandatedReview review)
+    {
+        for (var i = 0; i < reviews.Count; i++)
+        {
+            if (reviews[i].Review == review)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static int Overdue(IReadOnlyList<ReviewStatus> reviews)
     {
         var count = 0;
@@ -523,8 +536,9 @@ public sealed class ChildGrain(
         var calendar = schedule.Calendar;
         var today = calendar.DayOf(now);
         DateOnly? Day(DateTimeOffset? at) => at is { } instant ? calendar.DayOf(instant) : null;
-        // The review dates the schedule shows (the indicators count what the child's own schedule counts: a review from
-        // birth recorded before the birth is not that review), else the first recorded where no window can be placed.
+        // The review dates the schedule shows (the indicators count what the child's own schedule counts: a contact
+        // recorded before a review's earliest day, or an antenatal contact after the birth, is not that review), else the
+        // first recorded where no window can be placed.
         DateOnly? Done(MandatedReview review)
         {
             for (var i = 0; i < reviews.Count; i++)
@@ -537,6 +551,10 @@ public sealed class ChildGrain(
 
             return state.DateOfBirth is null ? Day(state.FirstCompletionAt(review)) : null;
         }
+
+        // Born with no antenatal window listed: it never opened (born before 28 weeks), so C1 does not count the child.
+        var noAntenatalOwed = state.DateOfBirth is not null && !HasReview(reviews, MandatedReview.Antenatal) && !HealthyChildProgramme.HasLeft(state, today);
+        var asq3On = schedule.FirstAsq3On(state);
 
         var value = new ChildContribution(
             state.ChildId,
@@ -551,7 +569,7 @@ public sealed class ChildGrain(
             Done(MandatedReview.SixToEightWeek),
             Done(MandatedReview.OneYear),
             Done(MandatedReview.TwoYear),
-            state.HasAsq3,
+            asq3On is not null,
             Day(state.FirstCentreRegistrationAt),
             Day(state.LastSeenByCentreAt),
             assessment.Score,
@@ -559,7 +577,9 @@ public sealed class ChildGrain(
             reviews.Where(r => r.Status == ReviewState.Overdue).Select(r => r.Review.ToWireName()).ToArray(),
             _services.Snapshot(today),
             state.AeAttendancesSince(calendar.StartOfMonthsEndingOn(today, RiskFacts.RecentMonths)),
-            RiskViews.IsSynthetic(state.FamilyId));
+            RiskViews.IsSynthetic(state.FamilyId),
+            asq3On,
+            noAntenatalOwed);
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", ContributionVersion(state), json);
     }

@@ -56,6 +56,17 @@ public sealed record ServiceContactTally(
     int ReferralsTakenUp,
     [property: JsonPropertyOrder(-1)] IReadOnlyDictionary<string, int>? MissedByMonth = null);
 
+/// <param name="TwoYearReviewUsedAsq3">
+/// Whether <paramref name="TwoYearReviewWithAsq3On"/> is set: written for wards of the version before it, which read this.
+/// </param>
+/// <param name="TwoYearReviewWithAsq3On">
+/// The day of the first 2-2½ year review with ASQ-3 scores that counts as the review (the schedule's rule), which C6ii
+/// counts only by 2½ years. Null in an entry written before entries carried it: the ward then reads the flag.
+/// </param>
+/// <param name="NoAntenatalContactOwed">
+/// True when the schedule owed no antenatal contact (a baby born before 28 weeks of pregnancy): C1 leaves the child out of
+/// its denominator. Written only when true, so other children's entries keep their bytes.
+/// </param>
 public sealed record ChildContribution(
     string ChildId,
     string? FamilyId,
@@ -77,7 +88,9 @@ public sealed record ChildContribution(
     [property: JsonPropertyOrder(-2)] IReadOnlyList<string> OverdueReviews,
     [property: JsonPropertyOrder(-4)] IReadOnlyList<ServiceContactTally> Services,
     [property: JsonPropertyOrder(-1)] int AeAttendances12Months,
-    bool Synthetic);
+    bool Synthetic,
+    DateOnly? TwoYearReviewWithAsq3On = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool NoAntenatalContactOwed = false);
 
 /// <summary>A family's line on its ward's worklist and its part of the ward's figures.</summary>
 /// <param name="RiskChangedAt">

@@ -358,6 +358,7 @@ public static class RiskViews
         ReviewState.CompletedOnTime => "completed-on-time",
         ReviewState.CompletedLate => "completed-late",
         ReviewState.Overdue => "overdue",
+        ReviewState.Missed => "missed",
         _ => state.ToString(),
     };
 

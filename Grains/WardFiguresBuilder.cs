@@ -484,9 +484,13 @@ public sealed class WardFiguresBuilder(ServiceCatalogue catalogue, CostBenefitAs
 
     private static JsonObject Indicators(IReadOnlyCollection<ChildContribution> children, ReportingPeriod period)
     {
+        // An entry written before entries carried the ASQ-3 review's date says only that some review used it: counted as
+        // it was then, at the review's date, until the child writes its entry again.
         var inputs = children.Select(c => new ChildIndicatorInput(
             c.ChildId, c.ExpectedDueDate, c.DateOfBirth, c.AntenatalReviewOn, null,
-            c.NewBirthVisitOn, c.SixToEightWeekReviewOn, c.OneYearReviewOn, c.TwoYearReviewOn, c.TwoYearReviewUsedAsq3));
+            c.NewBirthVisitOn, c.SixToEightWeekReviewOn, c.OneYearReviewOn, c.TwoYearReviewOn,
+            c.TwoYearReviewWithAsq3On ?? (c.TwoYearReviewUsedAsq3 ? c.TwoYearReviewOn : null),
+            !c.NoAntenatalContactOwed));
         var node = new JsonObject();
         foreach (var (id, value) in IndicatorCalculator.Compute(inputs, period))
         {

@@ -175,12 +175,16 @@ public sealed record ChildState
         return null;
     }
 
-    /// <summary>The first time a review was recorded at or after <paramref name="fromUtcTicks"/> (a review from birth is not given before it).</summary>
-    internal ChildEntry? FirstReviewEntry(MandatedReview review, long fromUtcTicks)
+    /// <summary>
+    /// The first time a review was recorded at or after <paramref name="fromUtcTicks"/> and before
+    /// <paramref name="untilUtcTicks"/>: the span in which a contact counts as the review (the schedule's rule,
+    /// <c>ReviewWindows.Counted</c>).
+    /// </summary>
+    internal ChildEntry? FirstReviewEntry(MandatedReview review, long fromUtcTicks, long untilUtcTicks)
     {
         foreach (var entry in _reviews)
         {
-            if (entry.Kind == (byte)review && entry.UtcTicks >= fromUtcTicks)
+            if (entry.Kind == (byte)review && entry.UtcTicks >= fromUtcTicks && entry.UtcTicks < untilUtcTicks)
             {
                 return entry;
             }
@@ -189,7 +193,39 @@ public sealed record ChildState
         return null;
     }
 
-    /// <summary>Whether some 2-year review carried ASQ-3 scores (<see cref="LatestAsq3"/> is not null).</summary>
+    /// <summary>The latest 2-year review with ASQ-3 scores recorded in the span (as <see cref="FirstReviewEntry(MandatedReview, long, long)"/>).</summary>
+    internal ReviewRecord? LatestAsq3(long fromUtcTicks, long untilUtcTicks)
+    {
+        for (var i = _reviews.Length - 1; i >= 0; i--)
+        {
+            if (_reviews[i] is { Kind: (byte)MandatedReview.TwoYear, Detail: Asq3Scores } entry && entry.UtcTicks >= fromUtcTicks && entry.UtcTicks < untilUtcTicks)
+            {
+                return ToReview(entry);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>When the first 2-year review with ASQ-3 scores in the span was recorded.</summary>
+    internal DateTimeOffset? FirstAsq3At(long fromUtcTicks, long untilUtcTicks)
+    {
+        foreach (var entry in _reviews)
+        {
+            if (entry is { Kind: (byte)MandatedReview.TwoYear, Detail: Asq3Scores } && entry.UtcTicks >= fromUtcTicks && entry.UtcTicks < untilUtcTicks)
+            {
+                return entry.At;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Whether some 2-year review carried ASQ-3 scores (<see cref="LatestAsq3()"/> is not null), whenever recorded: the
+    /// figures and the risk facts ask the schedule instead (<c>ReviewWindows.FirstAsq3On</c>, <c>LatestAsq3</c>), which
+    /// counts only the review's own scores.
+    /// </summary>
     public bool HasAsq3
     {
         get
@@ -234,7 +270,7 @@ public sealed record ChildState
         return count;
     }
 
-    /// <summary>The latest 2-year review that carried ASQ-3 scores.</summary>
+    /// <summary>The latest 2-year review that carried ASQ-3 scores, whenever recorded (see <see cref="HasAsq3"/>).</summary>
     public ReviewRecord? LatestAsq3()
     {
         for (var i = _reviews.Length - 1; i >= 0; i--)

@@ -66,7 +66,7 @@ public static class RiskFacts
     public static IReadOnlyList<RiskFactInfo> Catalogue { get; } =
     [
         new(LateAntenatalBooking, RiskScope.Child, "gestation at booking > 12 weeks"),
-        new(OverdueReviews, RiskScope.Child, "count of mandated reviews whose window closed unrecorded"),
+        new(OverdueReviews, RiskScope.Child, "count of mandated reviews whose window closed unrecorded: overdue, or missed (the antenatal contact once the baby is born)"),
         new(WasNotBrought, RiskScope.Child, "appointments missed in the last 12 months"),
         new(AeAttendances, RiskScope.Child, "A&E attendances in the last 12 months"),
         new(Asq3BelowCutoff, RiskScope.Child, "latest 2-year ASQ-3 has a domain below its cut-off"),
@@ -135,7 +135,7 @@ public static class RiskFacts
         facts.Add(Count(WasNotBrought, Within(child, child.MissedEntries, recent, now)));
         facts.Add(Count(AeAttendances, Within(child, child.AeEntries, recent, now)));
 
-        var asq3 = child.LatestAsq3();
+        var asq3 = schedule.LatestAsq3(child);
         facts.Add(Flag(Asq3BelowCutoff, asq3 is not null && schedule.Asq3Cutoffs.DomainsBelow(asq3.Asq3!).Count > 0, asq3?.EventId));
 
         facts.Add(Count(ImmunisationsMissed, child.MissedVaccineEventIds()));
@@ -322,7 +322,11 @@ public static class RiskFacts
     private static RiskFact Flag(string id, bool holds, IReadOnlyList<string> eventIds) =>
         holds ? new RiskFact(id, 1, eventIds) : NotHolding[id];
 
-    /// <summary>How many reviews are overdue, with the events that anchor them, each once.</summary>
+    /// <summary>
+    /// How many reviews' windows closed unrecorded, with the events that anchor them, each once: the overdue ones and the
+    /// missed ones (an antenatal contact that can no longer be given is a missed mandated review, BRIEF.md's "missed or
+    /// overdue mandated reviews", so it counts as it always did; only its name changed).
+    /// </summary>
     private static RiskFact Overdue(IReadOnlyList<ReviewStatus> reviews)
     {
         // Indexed loops: the lists are small, and enumerating them through their interfaces allocates.
@@ -331,7 +335,7 @@ public static class RiskFacts
         for (var r = 0; r < reviews.Count; r++)
         {
             var review = reviews[r];
-            if (review.Status != ReviewState.Overdue)
+            if (review.Status is not (ReviewState.Overdue or ReviewState.Missed))
             {
                 continue;
             }

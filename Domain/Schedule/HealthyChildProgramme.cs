@@ -16,7 +16,7 @@ public static class HealthyChildProgramme
     /// <summary>
     /// The first day the child is out of the programme: the fifth birthday, counted from the date of birth or, while no
     /// birth is recorded, from the due date (the best the records hold). Null with neither. Years are counted as the
-    /// indicators count months (indicators.v1.json): a child born on 29 February turns five on 28 February.
+    /// indicators count months (indicators.v2.json): a child born on 29 February turns five on 28 February.
     /// </summary>
     public static DateOnly? LeavesOn(ChildState child)
     {

@@ -41,7 +41,24 @@ public sealed record WindowBound(ScheduleAnchor Anchor, int Days = 0, int Weeks 
     }
 }
 
-public sealed record ReviewWindow(MandatedReview Review, WindowBound DueFrom, WindowBound DueBy, WindowBound? AlsoReportedBy, string? Notes);
+/// <summary>One mandated review's window, and which recorded contacts count as the review.</summary>
+/// <param name="Earliest">
+/// The first day a contact counts as this review (the programme's earliest age for it); one recorded before is not the
+/// review. Null: any day does (a schedule file that names none; see <see cref="ReviewWindows.Load(Stream, string)"/>).
+/// </param>
+/// <param name="LastPossible">
+/// The last day the review can be given at all (the antenatal contact: the birth). Past it an unrecorded review is
+/// <see cref="ReviewState.Missed"/>, not overdue, and a contact recorded later is not the review. Null: it can always be
+/// given late.
+/// </param>
+public sealed record ReviewWindow(
+    MandatedReview Review,
+    WindowBound DueFrom,
+    WindowBound DueBy,
+    WindowBound? AlsoReportedBy,
+    string? Notes,
+    WindowBound? Earliest = null,
+    WindowBound? LastPossible = null);
 
 /// <summary>ASQ-3 domain cut-offs: a score below one suggests further assessment in that domain.</summary>
 public sealed record Asq3Cutoffs(double Communication, double GrossMotor, double FineMotor, double ProblemSolving, double PersonalSocial)
@@ -81,12 +98,13 @@ public sealed record Asq3Cutoffs(double Communication, double GrossMotor, double
 }
 
 /// <summary>
-/// The review windows of a schedule file (default: the embedded <c>review-schedule.v1.json</c>),
+/// The review windows of a schedule file (default: the embedded <c>review-schedule.v2.json</c>; v1, which counted a
+/// review recorded on any day from the birth, stays beside it),
 /// and the evaluation of a child against them in the programme's calendar (<see cref="Calendar"/>).
 /// </summary>
 public sealed class ReviewWindows
 {
-    private const string DefaultFile = "review-schedule.v1.json";
+    private const string DefaultFile = "review-schedule.v2.json";
     private static readonly Lazy<ReviewWindows> DefaultWindows = new(() =>
     {
         using var stream = DataFiles.OpenEmbedded(DefaultFile);
@@ -199,16 +217,11 @@ public sealed class ReviewWindows
                 continue;
             }
 
-            // A review whose window runs from the birth (every one but the antenatal contact) cannot be given before the
-            // baby is born: one recorded earlier is a slip or a wrong date, and the review is still owed, as the
-            // commission's indicators, which count from day 0, see it.
-            var completion = window.DueFrom.Anchor == ScheduleAnchor.Birth && child.DateOfBirth is { } born
-                ? child.FirstReviewEntry(window.Review, Calendar.StartOf(born).UtcTicks)
-                : child.FirstReviewEntry(window.Review);
+            var completion = Counted(window, child, out var lastPossible);
 
             // A window that closes before it opens was never open: a baby born before 28 weeks of pregnancy could not
             // have had the antenatal contact "from 28 weeks until the birth". Nothing was due, so nothing is shown as
-            // missed, unless a contact was recorded anyway, which is shown as given.
+            // missed (and no contact can count: none falls between 28 weeks and such a birth).
             if (completion is null && from > by)
             {
                 continue;
@@ -228,6 +241,7 @@ public sealed class ReviewWindows
             DateOnly? completedOn = completion is { } done ? Calendar.DayOf(done.At) : null;
             var state = completedOn is { } on
                 ? on <= by ? ReviewState.CompletedOnTime : ReviewState.CompletedLate
+                : today > lastPossible ? ReviewState.Missed
                 : today < from ? ReviewState.NotYetDue
                 : today <= by ? ReviewState.Due
                 : ReviewState.Overdue;
@@ -240,10 +254,68 @@ public sealed class ReviewWindows
                 completion is { } entry ? child.EventIdOf(entry) : null,
                 anchors,
                 alsoBy,
-                alsoBy is { } also ? completedOn <= also : null));
+                alsoBy is { } also ? completedOn <= also : null,
+                lastPossible));
         }
 
         return statuses;
+    }
+
+    /// <summary>
+    /// The one rule for which recorded contact is a review, read by the schedule, the risk facts and (through the
+    /// schedule's dates) every indicator: the first one recorded from the review's earliest day
+    /// (<see cref="ReviewWindow.Earliest"/>) to the last day it can be given (<see cref="ReviewWindow.LastPossible"/>),
+    /// in the programme's calendar. Any other is a contact and not the review.
+    /// </summary>
+    /// <param name="lastPossible">The last day the review can be given, when the file names one and it is known.</param>
+    internal ChildEntry? Counted(ReviewWindow window, ChildState child, out DateOnly? lastPossible)
+    {
+        var (from, until) = CountedSpan(window, child, out lastPossible);
+        return child.FirstReviewEntry(window.Review, from, until);
+    }
+
+    /// <summary>
+    /// The latest 2-2½ year review with ASQ-3 scores that counts as the review (<see cref="Counted"/>'s span): scores
+    /// recorded with an early contact were not taken at the age the questionnaire and its cut-offs are for.
+    /// </summary>
+    public ReviewRecord? LatestAsq3(ChildState child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var (from, until) = CountedSpan(Window(MandatedReview.TwoYear), child, out _);
+        return child.LatestAsq3(from, until);
+    }
+
+    /// <summary>
+    /// The programme's day of the first 2-2½ year review with ASQ-3 scores that counts as the review, for the
+    /// commission's C6ii ("done using ASQ-3", by 2½ years): null when none does.
+    /// </summary>
+    public DateOnly? FirstAsq3On(ChildState child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var (from, until) = CountedSpan(Window(MandatedReview.TwoYear), child, out _);
+        return child.FirstAsq3At(from, until) is { } at ? Calendar.DayOf(at) : null;
+    }
+
+    private ReviewWindow Window(MandatedReview review)
+    {
+        foreach (var window in Windows)
+        {
+            if (window.Review == review)
+            {
+                return window;
+            }
+        }
+
+        throw new InvalidOperationException($"The schedule has no window for {review.ToWireName()}.");
+    }
+
+    /// <summary>UTC ticks from the programme's midnight starting the earliest day up to (not including) the one after the last.</summary>
+    private (long From, long Until) CountedSpan(ReviewWindow window, ChildState child, out DateOnly? lastPossible)
+    {
+        lastPossible = window.LastPossible?.Resolve(child, out _);
+        var from = window.Earliest?.Resolve(child, out _) is { } earliest ? Calendar.StartOf(earliest).UtcTicks : long.MinValue;
+        var until = lastPossible is { } last ? Calendar.StartOf(last.AddDays(1)).UtcTicks : long.MaxValue;
+        return (from, until);
     }
 
     /// <summary>
@@ -321,6 +393,7 @@ public sealed class ReviewWindows
             {
                 ReviewState.NotYetDue => status.DueFrom,
                 ReviewState.Due => status.DueBy.AddDays(1),
+                ReviewState.Overdue when status.LastPossible is { } last => last.AddDays(1),
                 _ => null,
             };
             if (change is { } date && (next is null || date < next))
@@ -340,7 +413,7 @@ public sealed class ReviewWindows
             return null;
         }
 
-        DataFileRead.RejectUnknown(item, path, ["review", "notes", "source", "dueFrom", "dueBy", "alsoReportedBy"], problems);
+        DataFileRead.RejectUnknown(item, path, ["review", "notes", "source", "dueFrom", "dueBy", "alsoReportedBy", "earliest", "lastPossible"], problems);
         var reviewName = DataFileRead.RequiredString(item, "review", $"{path}.review", problems);
         MandatedReview? review = null;
         if (reviewName is not null)
@@ -358,6 +431,8 @@ public sealed class ReviewWindows
         var from = ReadBound(item, "dueFrom", path, required: true, problems);
         var by = ReadBound(item, "dueBy", path, required: true, problems);
         var also = ReadBound(item, "alsoReportedBy", path, required: false, problems);
+        var earliest = ReadBound(item, "earliest", path, required: false, problems);
+        var lastPossible = ReadBound(item, "lastPossible", path, required: false, problems);
         var notes = item.TryGetProperty("notes", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         if (review is null || from is null || by is null)
         {
@@ -369,7 +444,15 @@ public sealed class ReviewWindows
             problems.Add($"{path}: dueFrom is after dueBy");
         }
 
-        return new ReviewWindow(review.Value, from, by, also, notes);
+        if (earliest is not null && earliest.Anchor == from.Anchor && Offset(earliest) > Offset(from))
+        {
+            problems.Add($"{path}: earliest is after dueFrom (a review given on the first day it is due would not count)");
+        }
+
+        // A file that names no earliest day (review-schedule.v1) counts a review from the birth from the day of birth
+        // (round 28: none is given before the baby is born) and the antenatal contact from any day.
+        earliest ??= from.Anchor == ScheduleAnchor.Birth ? new WindowBound(ScheduleAnchor.Birth) : null;
+        return new ReviewWindow(review.Value, from, by, also, notes, earliest, lastPossible);
     }
 
     // Months count as 31 days here: only used to catch a window written back to front.

@@ -12,7 +12,20 @@ namespace QpActors.Figures.Indicators;
 /// <param name="SixToEightWeekReviewOn">6-8 week review.</param>
 /// <param name="OneYearReviewOn">1 year (12 month) review.</param>
 /// <param name="TwoYearReviewOn">2-2½ year review.</param>
-/// <param name="TwoYearReviewUsedAsq3">Whether the 2-2½ year review used the ASQ-3 questionnaire.</param>
+/// <param name="TwoYearReviewWithAsq3On">
+/// The first 2-2½ year review that used the ASQ-3 questionnaire (C6ii counts it only by 2½ years): not necessarily
+/// <paramref name="TwoYearReviewOn"/>, when the questionnaire was completed at a second contact.
+/// </param>
+/// <param name="AntenatalContactOwed">
+/// False when no antenatal contact was owed: a baby born before 28 weeks of pregnancy, for whom the contact "from 28
+/// weeks" could never be given. C1 leaves such a child out of its denominator.
+/// </param>
+/// <remarks>
+/// Each review's date is the one the child's review schedule counts as that review (Domain's <c>ReviewWindows</c>: a
+/// contact recorded before the review's earliest day, or an antenatal contact after the birth, is not the review), so
+/// the indicators and the schedule agree and the rule is written once, there. The indicators add only their own bounds
+/// (by 14 days, by 12 months...).
+/// </remarks>
 public sealed record ChildIndicatorInput(
     string ChildId,
     DateOnly? ExpectedDueDate,
@@ -23,11 +36,12 @@ public sealed record ChildIndicatorInput(
     DateOnly? SixToEightWeekReviewOn,
     DateOnly? OneYearReviewOn,
     DateOnly? TwoYearReviewOn,
-    bool TwoYearReviewUsedAsq3)
+    DateOnly? TwoYearReviewWithAsq3On,
+    bool AntenatalContactOwed = true)
 {
     /// <summary>A child with only an id and a date of birth; use <c>with</c> to add contacts.</summary>
     public static ChildIndicatorInput Born(string childId, DateOnly dateOfBirth) =>
-        new(childId, null, dateOfBirth, null, null, null, null, null, null, false);
+        new(childId, null, dateOfBirth, null, null, null, null, null, null, null);
 }
 
 /// <summary>One indicator's value: <see cref="Percent"/> is 0-100, null when the denominator is 0.</summary>

@@ -8,7 +8,7 @@ public static class IndicatorCalculator
     /// <summary>The shipped definitions, read once.</summary>
     internal static IndicatorDefinitions DefaultDefinitions => Default.Value;
 
-    /// <summary>Indicators under the shipped definitions (<c>Data/indicators.v1.json</c>).</summary>
+    /// <summary>Indicators under the shipped definitions (<c>Data/indicators.v2.json</c>).</summary>
     public static IReadOnlyDictionary<string, IndicatorValue> Compute(IEnumerable<ChildIndicatorInput> children, ReportingPeriod period) =>
         Compute(children, period, Default.Value);
 
@@ -46,7 +46,7 @@ public static class IndicatorCalculator
         foreach (var definition in definitions.Indicators)
         {
             IReadOnlyList<ChildIndicatorInput> denominator = definition.Cohort is { } cohort
-                ? born.Where(c => period.Contains(cohort.TurnsAge.From(c.DateOfBirth!.Value))).ToList()
+                ? born.Where(c => period.Contains(cohort.TurnsAge.From(c.DateOfBirth!.Value)) && (!cohort.OnlyChildrenOwedTheReview || Owes(c, definition.Review))).ToList()
                 : numerators[definition.DenominatorIndicator!];
             var numerator = denominator.Where(c => Meets(definition, c)).ToList();
             numerators[definition.Id] = numerator;
@@ -82,7 +82,9 @@ public static class IndicatorCalculator
             return false;
         }
 
-        return !definition.RequiresAsq3 || child.TwoYearReviewUsedAsq3;
+        // indicators.v1's C6ii: any ASQ-3 at a 2-2½ year review, whenever. indicators.v2 counts the ASQ-3 review's own date
+        // against its window instead ("2-year-with-asq3").
+        return !definition.RequiresAsq3 || child.TwoYearReviewWithAsq3On is not null;
     }
 
     private static DateOnly? ReviewDate(ChildIndicatorInput child, string review) => review switch
@@ -92,8 +94,12 @@ public static class IndicatorCalculator
         "6-8-week" => child.SixToEightWeekReviewOn,
         "1-year" => child.OneYearReviewOn,
         "2-year" => child.TwoYearReviewOn,
+        "2-year-with-asq3" => child.TwoYearReviewWithAsq3On,
         _ => throw new InvalidOperationException($"Unknown review '{review}'."),
     };
+
+    /// <summary>Whether the child was owed the review: only the antenatal contact can be owed to no one (born before 28 weeks).</summary>
+    private static bool Owes(ChildIndicatorInput child, string review) => review != "antenatal" || child.AntenatalContactOwed;
 
     /// <summary>
     /// Completed weeks of pregnancy at <paramref name="on"/>: as recorded, else derived from the expected due date

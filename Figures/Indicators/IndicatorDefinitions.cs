@@ -1,15 +1,17 @@
 namespace QpActors.Figures.Indicators;
 
-/// <summary>The indicator definitions file (<c>Data/indicators.v1.json</c>): what each indicator counts and over which children.</summary>
+/// <summary>The indicator definitions file (<c>Data/indicators.v2.json</c>): what each indicator counts and over which children.</summary>
 public sealed record IndicatorDefinitions(
     string Version,
     IReadOnlyList<string> Notes,
     string Source,
     IReadOnlyList<IndicatorDefinition> Indicators)
 {
-    internal static readonly string[] ReviewIds = ["antenatal", "new-birth", "6-8-week", "1-year", "2-year"];
+    /// <summary>The reviews an indicator can count; "2-year-with-asq3" is the first 2-2½ year review that used ASQ-3.</summary>
+    internal static readonly string[] ReviewIds = ["antenatal", "new-birth", "6-8-week", "1-year", "2-year", "2-year-with-asq3"];
 
-    private const string FileName = "indicators.v1.json";
+    // v1 stays beside it: the figures kept before v2 (month-end history) were counted under it.
+    private const string FileName = "indicators.v2.json";
 
     /// <summary>The definitions shipped with the library.</summary>
     public static IndicatorDefinitions LoadDefault()
@@ -78,7 +80,11 @@ public sealed record IndicatorDefinition(
     string? Notes = null);
 
 /// <summary>Children who reach <see cref="TurnsAge"/> on a day within the period (age 0 days = born in the period).</summary>
-public sealed record IndicatorCohort(AgeOffset TurnsAge);
+/// <param name="OnlyChildrenOwedTheReview">
+/// Only the children owed the indicator's review: C1 leaves out a baby born before 28 weeks of pregnancy, whose antenatal
+/// contact "from 28 weeks" could never be given (the review schedule owes it none either).
+/// </param>
+public sealed record IndicatorCohort(AgeOffset TurnsAge, bool OnlyChildrenOwedTheReview = false);
 
 /// <summary>Inclusive bounds on the review date, as ages; a missing bound is open.</summary>
 public sealed record AgeWindow(AgeOffset? From = null, AgeOffset? To = null);

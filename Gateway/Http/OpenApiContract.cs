@@ -246,7 +246,7 @@ public static class OpenApiContract
         else if (type == typeof(ReviewView))
         {
             SetEnum(schema, "review", WireName.All<MandatedReview>());
-            SetEnum(schema, "status", ["not-yet-due", "due", "completed-on-time", "completed-late", "overdue"]);
+            SetEnum(schema, "status", ["not-yet-due", "due", "completed-on-time", "completed-late", "overdue", "missed"]);
         }
         else if (type == typeof(OverdueReviewView))
         {

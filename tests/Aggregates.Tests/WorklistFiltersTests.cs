@@ -507,8 +507,8 @@ public sealed class WorklistChangedSinceTests
     }
 
     /// <summary>
-    /// A young parent (2 points) with a child born 12 days ago, registered with the centre (-1), the antenatal review
-    /// overdue (2): universal. The new birth visit's window closes in a few days with no visit recorded, and the second
+    /// A young parent (2 points) with a child born 12 days ago, registered with the centre (-1), the antenatal contact
+    /// missed (2): universal. The new birth visit's window closes in a few days with no visit recorded, and the second
     /// overdue review (1 more) takes the family to universal-plus at the programme's midnight, with no event.
     /// </summary>
     private static async Task RecordYoungFamilyWithANewbornAsync(Cluster cluster, Events events, string ward, string family, string child)

@@ -63,7 +63,7 @@ public sealed class ReviewScheduleTests
     [InlineData(MandatedReview.Antenatal, "2023-12-21", ReviewState.NotYetDue)]
     [InlineData(MandatedReview.Antenatal, "2023-12-22", ReviewState.Due)]
     [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.Due)]
-    [InlineData(MandatedReview.Antenatal, "2024-03-11", ReviewState.Overdue)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-11", ReviewState.Missed)] // born 10 March: it can no longer be given
     public void Unrecorded_review_status_at_the_edges(MandatedReview review, string today, ReviewState expected)
     {
         var status = ReviewSchedule.Evaluate(BookedAndBorn(), Noon(today)).Single(s => s.Review == review);
@@ -83,8 +83,8 @@ public sealed class ReviewScheduleTests
     [InlineData(MandatedReview.OneYear, "2025-03-11", ReviewState.CompletedLate)]
     [InlineData(MandatedReview.TwoYear, "2026-09-10", ReviewState.CompletedOnTime)]
     [InlineData(MandatedReview.TwoYear, "2026-09-11", ReviewState.CompletedLate)]
+    [InlineData(MandatedReview.Antenatal, "2023-12-22", ReviewState.CompletedOnTime)] // 28 weeks, its earliest day
     [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.CompletedOnTime)]
-    [InlineData(MandatedReview.Antenatal, "2024-03-11", ReviewState.CompletedLate)]
     public void Recorded_review_status_at_the_edges(MandatedReview review, string completedOn, ReviewState expected)
     {
         var child = BookedAndBorn(Review(review, completedOn));
@@ -150,11 +150,10 @@ public sealed class ReviewScheduleTests
         Assert.Equal([MandatedReview.NewBirth], statuses.Where(s => s.Status == ReviewState.Overdue).Select(s => s.Review));
         Assert.Equal(1, RiskFacts.ForChild(child, Noon("2024-01-10")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
 
-        // A contact that was recorded before such a birth is still shown, as given.
+        // A contact recorded before such a birth was before 28 weeks, the antenatal contact's earliest day
+        // (review-schedule.v2): it stays a contact and is not the mandated review, as OHID's C1 does not count it.
         var seen = child.Apply(Event("visit", Day(2023, 11, 20), new ReviewCompleted(MandatedReview.Antenatal)));
-        var antenatal = ReviewSchedule.Evaluate(seen, Noon("2024-01-10")).Single(s => s.Review == MandatedReview.Antenatal);
-        Assert.Equal(ReviewState.CompletedOnTime, antenatal.Status);
-        Assert.Equal("visit", antenatal.EventId);
+        Assert.DoesNotContain(ReviewSchedule.Evaluate(seen, Noon("2024-01-10")), s => s.Review == MandatedReview.Antenatal);
     }
 
     [Fact]
@@ -164,7 +163,7 @@ public sealed class ReviewScheduleTests
 
         Assert.Equal(new DateOnly(2023, 12, 17), status.DueFrom);
         Assert.Equal(Born, status.DueBy);
-        Assert.Equal(ReviewState.Overdue, status.Status);
+        Assert.Equal(ReviewState.Missed, status.Status);
         Assert.Equal(["birth"], status.AnchorEventIds);
     }
 
@@ -306,7 +305,8 @@ public sealed class ReviewScheduleTests
         var child = BookedAndBorn(Review(MandatedReview.NewBirth, "2024-03-21"));
 
         var before = ReviewSchedule.Evaluate(child, Noon("2029-03-09"));
-        Assert.Equal(4, before.Count(s => s.Status == ReviewState.Overdue));
+        Assert.Equal(3, before.Count(s => s.Status == ReviewState.Overdue));
+        Assert.Equal(MandatedReview.Antenatal, before.Single(s => s.Status == ReviewState.Missed).Review);
         Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(new DateOnly(2029, 3, 10)), ReviewSchedule.NextChange(child, Noon("2029-03-09")));
 
         var status = Assert.Single(ReviewSchedule.Evaluate(child, Instant("2029-03-10T00:00:00Z")));
@@ -335,10 +335,117 @@ public sealed class ReviewScheduleTests
         Assert.Equal(expected == ReviewState.Overdue ? "visit" : "slip", after.EventId);
     }
 
+    [Theory]
+    [InlineData(MandatedReview.OneYear, "2024-07-10", "2024-12-10", ReviewState.Due)] // a "1-year review" at 4 months
+    [InlineData(MandatedReview.OneYear, "2024-07-10", "2025-03-11", ReviewState.Overdue)]
+    [InlineData(MandatedReview.OneYear, "2024-12-09", "2025-03-11", ReviewState.Overdue)] // the day before 9 months
+    [InlineData(MandatedReview.OneYear, "2024-12-10", "2025-03-11", ReviewState.CompletedOnTime)] // 9 months: the earliest day
+    [InlineData(MandatedReview.TwoYear, "2025-05-10", "2026-03-10", ReviewState.Due)] // a "2-2½ year review" at 14 months
+    [InlineData(MandatedReview.TwoYear, "2025-05-10", "2026-09-11", ReviewState.Overdue)]
+    [InlineData(MandatedReview.TwoYear, "2026-03-09", "2026-09-11", ReviewState.Overdue)] // the day before 2 years
+    [InlineData(MandatedReview.TwoYear, "2026-03-10", "2026-09-11", ReviewState.CompletedOnTime)] // 2 years
+    [InlineData(MandatedReview.SixToEightWeek, "2024-04-14", "2024-05-06", ReviewState.Overdue)] // at 5 weeks
+    [InlineData(MandatedReview.SixToEightWeek, "2024-04-21", "2024-05-06", ReviewState.CompletedOnTime)] // 6 weeks
+    [InlineData(MandatedReview.NewBirth, "2024-03-10", "2024-03-25", ReviewState.CompletedOnTime)] // day 0 counts, as OHID C2 counts it
+    public void A_review_recorded_before_its_earliest_day_is_not_that_review(MandatedReview review, string recordedOn, string today, ReviewState expected)
+    {
+        // The programme offers the 1-year review from about 9 months and the 2-2½ year review from 2 years: a contact
+        // recorded as one of them months earlier (a slip on the phone, another contact under the wrong review) is not it.
+        // It stays in the record as a contact; the review is still owed, and is overdue once its window closes.
+        var child = BornChild(Event("early", Noon(recordedOn), new ReviewCompleted(review)));
+
+        var status = ReviewSchedule.Evaluate(child, Noon(today)).Single(s => s.Review == review);
+
+        Assert.Equal(expected, status.Status);
+        var counted = expected is ReviewState.CompletedOnTime;
+        Assert.Equal(counted ? "early" : null, status.EventId);
+        Assert.Equal(counted ? DateOnly.ParseExact(recordedOn, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null, status.CompletedOn);
+        var overdue = RiskFacts.ForChild(child, Noon(today)).Single(f => f.Id == RiskFacts.OverdueReviews).Value;
+        var others = ReviewSchedule.Evaluate(child, Noon(today)).Count(s => s.Review != review && s.Status is ReviewState.Overdue or ReviewState.Missed);
+        Assert.Equal(others + (expected == ReviewState.Overdue ? 1 : 0), overdue);
+    }
+
+    [Fact]
+    public void An_early_review_is_not_that_review_and_a_later_one_is()
+    {
+        var early = BornChild(Event("at-4-months", Noon("2024-07-10"), new ReviewCompleted(MandatedReview.OneYear)));
+        var both = early.Apply(Event("at-11-months", Noon("2025-02-10"), new ReviewCompleted(MandatedReview.OneYear)));
+
+        var status = ReviewSchedule.Evaluate(both, Noon("2025-06-01")).Single(s => s.Review == MandatedReview.OneYear);
+
+        Assert.Equal((ReviewState.CompletedOnTime, "at-11-months", new DateOnly(2025, 2, 10)), (status.Status, status.EventId, status.CompletedOn));
+    }
+
+    [Fact]
+    public void An_antenatal_contact_before_28_weeks_is_not_the_antenatal_contact()
+    {
+        // Due 15 March 2024 (BookedAndBorn): 28 weeks on 22 December 2023. A contact at 24 weeks is not the mandated
+        // antenatal contact (the programme's "from 28 weeks"; OHID C1 counts none before 28 weeks either).
+        var child = BookedAndBorn(Event("at-24-weeks", Noon("2023-11-24"), new ReviewCompleted(MandatedReview.Antenatal)));
+
+        var before = ReviewSchedule.Evaluate(child, Noon("2024-01-01")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal((ReviewState.Due, null), (before.Status, before.EventId));
+
+        var seen = child.Apply(Event("at-28-weeks", Noon("2023-12-22"), new ReviewCompleted(MandatedReview.Antenatal)));
+        var after = ReviewSchedule.Evaluate(seen, Noon("2024-01-01")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal((ReviewState.CompletedOnTime, "at-28-weeks"), (after.Status, after.EventId));
+    }
+
+    [Fact]
+    public void After_the_birth_an_unrecorded_antenatal_contact_is_missed_not_overdue()
+    {
+        // Born 10 March 2024 with no antenatal contact on record. From the next day the contact can no longer be given:
+        // it is missed (a missed mandated review, still a risk factor at the same weight), not overdue, and nothing will
+        // change it, so no deadline waits for it.
+        var child = BookedAndBorn();
+
+        var onTheDay = ReviewSchedule.Evaluate(child, Noon("2024-03-10")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal(ReviewState.Due, onTheDay.Status);
+
+        var status = ReviewSchedule.Evaluate(child, Noon("2024-03-11")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal(ReviewState.Missed, status.Status);
+        Assert.Equal(Born, status.LastPossible);
+        Assert.Equal(1, RiskFacts.ForChild(child, Noon("2024-03-11")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
+        var assessment = RiskEngine.Default.AssessChild(RiskFacts.ForChild(child, Noon("2024-03-11")));
+        var factor = assessment.Factors.Single(f => f.Id == RiskFacts.OverdueReviews);
+        Assert.Equal(2, factor.Weight);
+        Assert.Contains("missed", factor.Description, StringComparison.Ordinal);
+        // The next change is the new birth visit's window opening (day 10), not the antenatal contact's.
+        Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(new DateOnly(2024, 3, 20)), ReviewSchedule.NextChange(child, Noon("2024-03-11")));
+    }
+
+    [Fact]
+    public void An_antenatal_contact_recorded_after_the_birth_is_not_the_antenatal_contact()
+    {
+        // A contact dated after the birth cannot have been antenatal (a postnatal visit recorded under the wrong review, or
+        // a wrong date): it counts nowhere, and the antenatal contact stays missed.
+        var child = BookedAndBorn(Event("after", Noon("2024-03-12"), new ReviewCompleted(MandatedReview.Antenatal)));
+
+        var status = ReviewSchedule.Evaluate(child, Noon("2024-03-20")).Single(s => s.Review == MandatedReview.Antenatal);
+
+        Assert.Equal((ReviewState.Missed, null, null), (status.Status, status.CompletedOn, status.EventId));
+    }
+
+    [Fact]
+    public void The_asq3_of_an_early_two_year_review_counts_nowhere()
+    {
+        // ASQ-3 scores recorded with a "2-2½ year review" at 14 months were scored against the 24-month cut-offs: a child
+        // of 14 months falls below them without any delay. They are not the review's, so no risk factor reads them.
+        var low = new Asq3Scores(10, 10, 10, 10, 10);
+        var child = BornChild(Event("early", Noon("2025-05-10"), new ReviewCompleted(MandatedReview.TwoYear, low)));
+
+        Assert.Equal(0, RiskFacts.ForChild(child, Noon("2025-06-01")).Single(f => f.Id == RiskFacts.Asq3BelowCutoff).Value);
+
+        var counted = child.Apply(Event("at-2", Noon("2026-04-10"), new ReviewCompleted(MandatedReview.TwoYear, low)));
+        var fact = RiskFacts.ForChild(counted, Noon("2026-05-01")).Single(f => f.Id == RiskFacts.Asq3BelowCutoff);
+        Assert.Equal(1.0, fact.Value);
+        Assert.Equal(["at-2"], fact.EventIds);
+    }
+
     [Fact]
     public void A_leap_day_babys_windows_close_on_the_days_its_indicators_count()
     {
-        // Born 29 February 2024. Ages in months clamp to the month's end, as the indicators count them (indicators.v1.json):
+        // Born 29 February 2024. Ages in months clamp to the month's end, as the indicators count them (indicators.v2.json):
         // 12 months on 28 February 2025, 2 years on 28 February 2026, 2½ years on 29 August 2026. A 1-year review on
         // 28 February 2025 is on time for the health visitor and counts in C4; one on 1 March 2025 is late in both.
         var child = ChildBornOn(new DateOnly(2024, 2, 29), Event("one-year", Noon("2025-02-28"), new ReviewCompleted(MandatedReview.OneYear)));
@@ -372,12 +479,27 @@ public sealed class ReviewScheduleTests
     public void Default_schedule_file_loads_and_is_shipped_beside_the_assembly()
     {
         var windows = ReviewWindows.LoadDefault();
-        var shipped = ReviewWindows.Load(Path.Combine(AppContext.BaseDirectory, "Schedule", "review-schedule.v1.json"));
+        var shipped = ReviewWindows.Load(Path.Combine(AppContext.BaseDirectory, "Schedule", "review-schedule.v2.json"));
 
-        Assert.Equal("review-schedule.v1", windows.Version);
+        Assert.Equal("review-schedule.v2", windows.Version);
         Assert.Equal(5, windows.Windows.Length);
         Assert.Equal(windows.Windows.ToArray(), shipped.Windows.ToArray());
         Assert.Equal(25.17, windows.Asq3Cutoffs.Communication);
+        Assert.All(windows.Windows, w => Assert.NotNull(w.Earliest));
+        Assert.Equal([MandatedReview.Antenatal], windows.Windows.Where(w => w.LastPossible is not null).Select(w => w.Review));
+    }
+
+    [Fact]
+    public void Version_1_of_the_schedule_still_loads_and_counts_a_review_from_the_birth()
+    {
+        // review-schedule.v1 stays beside v2: it named no earliest day, so any contact from the birth was the review.
+        var v1 = ReviewWindows.Load(Path.Combine(AppContext.BaseDirectory, "Schedule", "review-schedule.v1.json"));
+        var child = BornChild(Event("at-4-months", Noon("2024-07-10"), new ReviewCompleted(MandatedReview.OneYear)));
+
+        var status = v1.Evaluate(child, Noon("2025-06-01")).Single(s => s.Review == MandatedReview.OneYear);
+
+        Assert.Equal("review-schedule.v1", v1.Version);
+        Assert.Equal((ReviewState.CompletedOnTime, "at-4-months"), (status.Status, status.EventId));
     }
 
     [Theory]
@@ -392,6 +514,8 @@ public sealed class ReviewScheduleTests
     [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueBy":{"anchor":"birth"}}]}""", "reviews[0].dueFrom: required")]
     [InlineData("""{"version":"x","reviews":[{"review":"new-birth","dueFrom":{"anchor":"birth"},"dueBy":{"anchor":"birth"},"colour":1}]}""", "reviews[0].colour")]
     [InlineData("""{"version":"x","reviews":[]}""", "asq3Cutoffs")]
+    [InlineData("""{"version":"x","reviews":[{"review":"1-year","earliest":{"anchor":"birth","months":10},"dueFrom":{"anchor":"birth","months":9},"dueBy":{"anchor":"birth","months":12}}]}""", "earliest is after dueFrom")]
+    [InlineData("""{"version":"x","reviews":[{"review":"antenatal","dueFrom":{"anchor":"expected-due-date"},"dueBy":{"anchor":"birth"},"lastPossible":{"anchor":"labour"}}]}""", "reviews[0].lastPossible.anchor")]
     public void Malformed_schedule_files_are_rejected(string json, string problem)
     {
         var error = Assert.Throws<DataFileException>(() => ReviewWindows.Load(new MemoryStream(Encoding.UTF8.GetBytes(json))));

@@ -139,7 +139,7 @@ public sealed class OpenApiContractTests(GatewayFixture gateway)
     [InlineData("ReceiptResponse", "status", new[] { "accepted", "duplicate", "rejected" })]
     [InlineData("SetLevelBody", "level", new[] { "universal", "universal-plus", "universal-partnership-plus" })]
     [InlineData("RiskStatusResponse", "suggestedLevel", new[] { "universal", "universal-plus", "universal-partnership-plus" })]
-    [InlineData("ReviewView", "status", new[] { "not-yet-due", "due", "completed-on-time", "completed-late", "overdue" })]
+    [InlineData("ReviewView", "status", new[] { "not-yet-due", "due", "completed-on-time", "completed-late", "overdue", "missed" })]
     public async Task Fixed_wire_values_are_listed(string schema, string property, string[] values)
     {
         var document = await DocumentAsync();

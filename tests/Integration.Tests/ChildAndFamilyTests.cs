@@ -218,6 +218,29 @@ public sealed class ChildAndFamilyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_newborn_with_no_antenatal_contact_on_record_has_it_missed_not_overdue()
+    {
+        // Born 3 days ago with no antenatal contact on record: it can no longer be given, so the child's schedule says
+        // "missed". It is still a missed mandated review in the score (2 points, as before), but not among the family's
+        // overdue reviews, which list what the health visitor can still give.
+        var family = _contacts.NewId("f");
+        var child = _contacts.NewId("c");
+        var familyGrain = fixture.Client.GetGrain<IFamilyGrain>(family);
+        await familyGrain.RecordAsync(_contacts.FamilyRegistered(family, fixture.Clock.GetUtcNow().AddDays(-5)));
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Birth(family, child, Today.AddDays(-3)));
+        await fixture.OneWayHandledAsync();
+
+        var status = await familyGrain.GetRiskStatusAsync();
+
+        var antenatal = Assert.Single(Assert.Single(status.Children).Reviews, r => r.Review == "antenatal");
+        Assert.Equal("missed", antenatal.Status);
+        Assert.Empty(status.OverdueReviews);
+        var factor = Assert.Single(status.Factors, f => f.Id == "overdue-reviews");
+        Assert.Equal((2.0, child), (factor.Weight, factor.ChildId));
+        Assert.StartsWith("Mandated health-visiting reviews missed or overdue", factor.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_familys_latest_signposting_counts_whatever_order_it_was_recorded_in()
     {
         var family = _contacts.NewId("f");

@@ -126,16 +126,49 @@ public sealed class IndicatorCalculatorTests
         // All turn 2½ on 15 May 2024.
         ChildIndicatorInput[] children =
         [
-            Child("2021-11-15", "a") with { TwoYearReviewOn = D("2024-01-15"), TwoYearReviewUsedAsq3 = true },
-            Child("2021-11-15", "b") with { TwoYearReviewOn = D("2024-05-15"), TwoYearReviewUsedAsq3 = false },
+            Child("2021-11-15", "a") with { TwoYearReviewOn = D("2024-01-15"), TwoYearReviewWithAsq3On = D("2024-01-15") },
+            Child("2021-11-15", "b") with { TwoYearReviewOn = D("2024-05-15") },
             Child("2021-11-15", "c"),
-            Child("2021-11-15", "d") with { TwoYearReviewOn = D("2024-05-16"), TwoYearReviewUsedAsq3 = true },
+            Child("2021-11-15", "d") with { TwoYearReviewOn = D("2024-05-16"), TwoYearReviewWithAsq3On = D("2024-05-16") },
         ];
 
         var values = IndicatorCalculator.Compute(children, Q1);
 
         Assert.Equal(new IndicatorValue(2, 4, 50), values["C6i"]);
         Assert.Equal(new IndicatorValue(1, 2, 50), values["C6ii"]);
+    }
+
+    [Theory]
+    [InlineData("2024-03-15", "2024-05-15", 1)] // the ASQ-3 at the review itself, at 28 months
+    [InlineData("2024-03-15", "2024-05-16", 0)] // completed at a second contact the day after 2½ years
+    [InlineData("2024-03-15", "2024-09-15", 0)] // at 34 months
+    [InlineData("2024-03-15", null, 0)]
+    public void C6ii_counts_an_ASQ3_only_when_it_was_done_by_2_and_a_half(string reviewOn, string? asq3On, int counted)
+    {
+        // Turns 2½ on 15 May 2024. OHID's C6i and C6ii are both "by 2½ years": a review at 28 months without the
+        // questionnaire, and the ASQ-3 completed at a later contact after 30 months, is a review done (C6i) but not one
+        // done using ASQ-3 by 2½ years (C6ii).
+        var child = Child("2021-11-15") with { TwoYearReviewOn = D(reviewOn), TwoYearReviewWithAsq3On = asq3On is null ? null : D(asq3On) };
+
+        var values = IndicatorCalculator.Compute([child], Q1);
+
+        Assert.Equal(new IndicatorValue(1, 1, 100), values["C6i"]);
+        Assert.Equal(new IndicatorValue(counted, 1, 100.0 * counted), values["C6ii"]);
+    }
+
+    [Fact]
+    public void A_baby_born_before_28_weeks_is_not_in_C1s_denominator()
+    {
+        // Due 1 August 2024, born 1 May 2024 at 27 weeks: the antenatal contact "from 28 weeks" could never be given, and
+        // the child's review schedule owes none. Another baby born the same day at term, seen at 30 weeks, is the only one
+        // C1 counts.
+        ChildIndicatorInput[] children =
+        [
+            Child("2024-05-01", "very-premature") with { ExpectedDueDate = D("2024-08-01"), AntenatalContactOwed = false },
+            Child("2024-05-01", "at-term") with { ExpectedDueDate = D("2024-05-03"), AntenatalContactOn = D("2024-03-08") },
+        ];
+
+        Assert.Equal(new IndicatorValue(1, 1, 100), IndicatorCalculator.Compute(children, Q1)["C1"]);
     }
 
     [Theory]
@@ -166,7 +199,7 @@ public sealed class IndicatorCalculatorTests
             Child("2024-04-01", "first-day") with { AntenatalContactOn = D("2024-03-01"), AntenatalGestationWeeks = 32 },
             Child("2024-06-30", "last-day") with { AntenatalContactOn = D("2024-06-30"), AntenatalGestationWeeks = 40 },
             Child("2024-03-31", "before") with { AntenatalContactOn = D("2024-03-01"), AntenatalGestationWeeks = 32 },
-            new ChildIndicatorInput("unborn", D("2024-08-01"), null, D("2024-05-01"), 28, null, null, null, null, false),
+            new ChildIndicatorInput("unborn", D("2024-08-01"), null, D("2024-05-01"), 28, null, null, null, null, null),
         ];
 
         Assert.Equal(new IndicatorValue(1, 2, 50), IndicatorCalculator.Compute(children, Q1)["C1"]);
@@ -190,7 +223,7 @@ public sealed class IndicatorCalculatorTests
     {
         var definitions = IndicatorDefinitions.LoadDefault();
 
-        Assert.Equal("indicators.v1", definitions.Version);
+        Assert.Equal("indicators.v2", definitions.Version);
         Assert.NotEmpty(definitions.Notes);
         Assert.All(definitions.Indicators, d => Assert.False(string.IsNullOrWhiteSpace(d.Source)));
         Assert.Equal(14, definitions.Indicators.Single(d => d.Id == "C2").Window!.To!.Days);
@@ -232,8 +265,27 @@ public sealed class IndicatorCalculatorTests
     [Fact]
     public void Definitions_load_from_the_copy_beside_the_assembly()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Data", "indicators.v1.json");
+        var path = Path.Combine(AppContext.BaseDirectory, "Data", "indicators.v2.json");
 
         Assert.Equal(IndicatorDefinitions.LoadDefault().Indicators, IndicatorDefinitions.LoadFile(path).Indicators);
+    }
+
+    [Fact]
+    public void Version_1_still_loads_and_counts_as_it_did()
+    {
+        // indicators.v1 stays beside v2: the figures kept before v2 were counted under it. Its C6ii counted any ASQ-3 once a
+        // review was done by 2½ years, and its C1 every birth.
+        var v1 = IndicatorDefinitions.LoadFile(Path.Combine(AppContext.BaseDirectory, "Data", "indicators.v1.json"));
+        ChildIndicatorInput[] children =
+        [
+            Child("2021-11-15", "late-asq3") with { TwoYearReviewOn = D("2024-03-15"), TwoYearReviewWithAsq3On = D("2024-09-15") },
+            Child("2024-05-01", "very-premature") with { ExpectedDueDate = D("2024-08-01"), AntenatalContactOwed = false },
+        ];
+
+        var values = IndicatorCalculator.Compute(children, Q1, v1);
+
+        Assert.Equal("indicators.v1", v1.Version);
+        Assert.Equal(new IndicatorValue(1, 1, 100), values["C6ii"]);
+        Assert.Equal(new IndicatorValue(0, 1, 0), values["C1"]);
     }
 }
