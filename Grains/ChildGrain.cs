@@ -502,6 +502,8 @@ public sealed class ChildGrain(
             ? committed.Deadline
             : RiskFacts.NextChange(_state, at, schedule);
 
+    TimeChanges IRiskSubject.ChangesAt(DateTimeOffset at) => RiskFacts.ChangesAt(_state, at, schedule);
+
     private ChildRiskView View(DateTimeOffset now)
     {
         var assessment = engine.AssessChild(RiskFacts.ForChild(_state, now, schedule));

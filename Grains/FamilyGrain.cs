@@ -670,6 +670,17 @@ public sealed class FamilyGrain(
 
     DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
 
+    TimeChanges IRiskSubject.ChangesAt(DateTimeOffset at)
+    {
+        var changes = RiskFacts.ChangesAt(_state, at, schedule.Calendar);
+        foreach (var child in _children.Values)
+        {
+            changes |= RiskFacts.ChangesAt(child, at, schedule);
+        }
+
+        return changes;
+    }
+
     /// <summary>
     /// The risk status as of <paramref name="now"/>, reused while nothing it depends on has changed: this
     /// family's state and its children's (each replaced, never mutated, by an event), the number of changes
