@@ -91,6 +91,11 @@ public sealed record ChildContribution(
 /// The rules the score was assessed under. A ward holding an entry of other rules (or one written before entries named
 /// them) asks the family for a fresh one, so after an upgrade of the rules no family keeps its old score on a list.
 /// </param>
+/// <param name="RulesChanges">
+/// Each change of the rules the family met, with what it showed under the old ones (null when it met none): the family
+/// reads them back when it activates, so its risk history names them at the same instants after every restart, and it
+/// learns of an upgrade from an entry of other rules only once (docs/design.md, "What the history says").
+/// </param>
 /// <remarks>
 /// The three change marks come first in the JSON: they change only with the score, which comes next, so they add no
 /// bytes to what PostgreSQL logs for an event that leaves the score alone (see <see cref="ContributionJson"/>).
@@ -117,7 +122,8 @@ public sealed record FamilyContribution(
     [property: JsonPropertyOrder(-9)] DateTimeOffset? RiskChangedAt = null,
     [property: JsonPropertyOrder(-8)] DateTimeOffset? LevelChangedAt = null,
     [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null,
-    string? RulesVersion = null)
+    string? RulesVersion = null,
+    IReadOnlyList<RulesChangeEntry>? RulesChanges = null)
 {
     /// <summary>
     /// Whether an entry's JSON says it was assessed under <paramref name="rulesVersionProperty"/> (the bytes of
@@ -149,6 +155,12 @@ public sealed record FamilyContribution(
     /// <summary>Whether an entry's JSON says it carries the change marks (see <see cref="ChangeTimesKnown"/>).</summary>
     public static bool KnowsChangeTimes(ReadOnlySpan<byte> entry) => entry.EndsWith(ChangeTimesKnownEnding);
 }
+
+/// <summary>
+/// A change of the rules a family met, as its ward entry keeps it: when the family was first assessed under
+/// <paramref name="To"/>, and the score and level it showed under <paramref name="From"/> (its entry's, then).
+/// </summary>
+public sealed record RulesChangeEntry(DateTimeOffset At, string From, string To, double PreviousScore, string PreviousLevel);
 
 public sealed record SurveyScore(string ServiceId, int Score);
 
