@@ -397,6 +397,22 @@ public sealed class ChildGrain(
         }
     }
 
+    public async Task<WardContribution?> RewriteWardEntryAsync()
+    {
+        var now = time.GetUtcNow();
+        _timeline.AdvanceTo(now);
+        var entry = Contribution(_state, now, out var json);
+        if (entry is null || json is null)
+        {
+            return null;
+        }
+
+        // Written whether or not it is the one last handed to the feed: the journal's copy is the one of other rules.
+        await journal.AppendAsync(new JournalWrite(null, [entry], [], []));
+        Publish(entry, json);
+        return new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json);
+    }
+
     public Task<WardContribution?> GetContributionAsync()
     {
         var entry = Contribution(_state, time.GetUtcNow(), out var json);
@@ -561,7 +577,8 @@ public sealed class ChildGrain(
             reviews.Where(r => r.Status == ReviewState.Overdue).Select(r => r.Review.ToWireName()).ToArray(),
             _services.Snapshot(today),
             state.AeAttendancesSince(calendar.StartOfMonthsEndingOn(today, RiskFacts.RecentMonths)),
-            RiskViews.IsSynthetic(state.FamilyId));
+            RiskViews.IsSynthetic(state.FamilyId),
+            assessment.RulesVersion);
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", ContributionVersion(state), json);
     }

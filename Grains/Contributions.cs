@@ -56,6 +56,12 @@ public sealed record ServiceContactTally(
     int ReferralsTakenUp,
     [property: JsonPropertyOrder(-1)] IReadOnlyDictionary<string, int>? MissedByMonth = null);
 
+/// <summary>A child's part of its ward's figures (reach, indicators, caseload, children by suggested level).</summary>
+/// <param name="RulesVersion">
+/// The rules <see cref="Score"/> and <see cref="SuggestedLevel"/> were assessed under (null in an entry written before child
+/// entries named them, under risk-rules.v1). The ward counts children by suggested level and weighs a ward's share of the
+/// savings by it, so a ward holding an entry of other rules asks the child for a fresh one, as it asks families.
+/// </param>
 public sealed record ChildContribution(
     string ChildId,
     string? FamilyId,
@@ -77,7 +83,8 @@ public sealed record ChildContribution(
     [property: JsonPropertyOrder(-2)] IReadOnlyList<string> OverdueReviews,
     [property: JsonPropertyOrder(-4)] IReadOnlyList<ServiceContactTally> Services,
     [property: JsonPropertyOrder(-1)] int AeAttendances12Months,
-    bool Synthetic);
+    bool Synthetic,
+    string? RulesVersion = null);
 
 /// <summary>A family's line on its ward's worklist and its part of the ward's figures.</summary>
 /// <param name="RiskChangedAt">

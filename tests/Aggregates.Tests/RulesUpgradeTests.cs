@@ -107,6 +107,51 @@ public sealed class RulesUpgradeTests
         }
     }
 
+    [Fact]
+    public Task A_childs_entry_saved_under_v1_is_written_again_under_v2_by_its_wards_background_pass() =>
+        ChildEntryUnderNewRulesAsync(services => Cluster.StartAsync(services));
+
+    [PostgresFact]
+    public Task A_childs_entry_saved_under_v1_is_written_again_under_v2_by_its_wards_background_pass_on_postgres() =>
+        ChildEntryUnderNewRulesAsync(services => Cluster.StartOnPostgresAsync(services));
+
+    /// <summary>
+    /// A newborn not registered with the children's centre: v1 counts it from the day of birth, v2 only after 8 weeks. The
+    /// ward counts children by suggested level and weighs its savings by it, so the child's entry must follow the rules too.
+    /// </summary>
+    private static async Task ChildEntryUnderNewRulesAsync(Func<Action<IServiceCollection>, Task<Cluster>> start)
+    {
+        var v1 = new RiskEngine(RiskRules.Load(Path.Combine(AppContext.BaseDirectory, "Risk", "risk-rules.v1.json")));
+        var v2 = RiskEngine.Default;
+        var rules = new SwitchableRules(v1);
+        await using var cluster = await start(rules.Register);
+        const string ward = "child-rules-ward", family = "child-rules-family", child = "child-rules-newborn";
+        var events = new Events(cluster.Clock, "child-rules");
+        var today = QpActors.Domain.ProgrammeCalendar.QueensPark.DayOf(cluster.Clock.GetUtcNow());
+        await Events.RecordAllAsync(cluster.Client, [events.Birth(family, child, today.AddDays(-3), ward)]);
+        await cluster.DrainAsync();
+        var underV1 = await ChildEntryAsync(cluster, ward, child);
+        Assert.Equal(v1.Rules.Version, underV1.RulesVersion);
+
+        rules.Engine = v2;
+        await cluster.RestartAsync();
+        await AllAsync(cluster, ward);
+        cluster.Clock.Advance(WardGrain.DatingStartsAfter + WardGrain.DatingEvery);
+        await cluster.DrainAsync();
+
+        var underV2 = await ChildEntryAsync(cluster, ward, child);
+        Assert.Equal(v2.Rules.Version, underV2.RulesVersion);
+        Assert.NotEqual(underV1.Score, underV2.Score);
+        Assert.Equal((await cluster.Client.GetGrain<IChildGrain>(child).GetRiskAsync()).Score, underV2.Score);
+    }
+
+    private static async Task<ChildContribution> ChildEntryAsync(Cluster cluster, string ward, string child)
+    {
+        var journal = cluster.Silo.Silos[0].ServiceProvider.GetRequiredService<QpActors.Persistence.IEventJournal>();
+        var entry = (await journal.ReadWardEntriesAsync(ward)).Single(e => e.EntryKey == "child:" + child);
+        return ContributionJson.Deserialize<ChildContribution>(entry.Payload.Bytes);
+    }
+
     private static double Weight(RiskEngine engine, string factorId) => engine.Rules.Factors.Single(f => f.Id == factorId).Weight;
 
     private static Task<WorklistPage> AllAsync(Cluster cluster, string ward) => WorklistChangedSinceTests.AllAsync(cluster, ward);
