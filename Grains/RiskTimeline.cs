@@ -155,13 +155,6 @@ public sealed class RiskTimeline(IRiskSubject subject)
         _rules.Insert(at < 0 ? _rules.Count : at, change);
     }
 
-    /// <summary>Whether a rules change at <paramref name="change"/>'s instant is recorded in the kept history.</summary>
-    public bool Recorded(RulesChange change)
-    {
-        var index = _rules?.IndexOf(change) ?? -1;
-        return index >= 0 && Array.Exists(_changes, c => c.Cause == RulesBase - index);
-    }
-
     /// <summary>The suggested level after the latest change recorded.</summary>
     public ServiceLevel SuggestedLevel => _level;
 
