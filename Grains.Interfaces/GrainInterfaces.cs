@@ -38,6 +38,13 @@ public interface IChildGrain : IGrainWithStringKey
     Task<WardContribution?> GetContributionAsync();
 
     /// <summary>
+    /// Writes the child's ward entry afresh and returns it (null when the child is in no ward): asked by a ward holding an
+    /// entry of the child's assessed under other rules (an upgrade of the rules file), whose score and level are the old
+    /// rules', so the ward counts the child under the silo's rules and finds the new entry when it reloads.
+    /// </summary>
+    Task<WardContribution?> RewriteWardEntryAsync();
+
+    /// <summary>
     /// The child's family changed ward (a move, or its first ward): the child follows it at once. One-way, as the family
     /// never waits on a child; a notice older than what the child knows of that family, or for a family the child no
     /// longer names, changes nothing.

@@ -410,6 +410,22 @@ public sealed class ChildGrain(
         }
     }
 
+    public async Task<WardContribution?> RewriteWardEntryAsync()
+    {
+        var now = time.GetUtcNow();
+        _timeline.AdvanceTo(now);
+        var entry = Contribution(_state, now, out var json);
+        if (entry is null || json is null)
+        {
+            return null;
+        }
+
+        // Written whether or not it is the one last handed to the feed: the journal's copy is the one of other rules.
+        await journal.AppendAsync(new JournalWrite(null, [entry], [], []));
+        Publish(entry, json);
+        return new WardContribution(entry.EntryKey, entry.WardCode, ContributionKind.Child, entry.Version, json);
+    }
+
     public Task<WardContribution?> GetContributionAsync()
     {
         var entry = Contribution(_state, time.GetUtcNow(), out var json);
@@ -515,6 +531,8 @@ public sealed class ChildGrain(
             ? committed.Deadline
             : RiskFacts.NextChange(_state, at, schedule);
 
+    TimeChanges IRiskSubject.ChangesAt(DateTimeOffset at) => RiskFacts.ChangesAt(_state, at, schedule);
+
     private ChildRiskView View(DateTimeOffset now)
     {
         var assessment = engine.AssessChild(RiskFacts.ForChild(_state, now, schedule));
@@ -579,7 +597,8 @@ public sealed class ChildGrain(
             state.AeAttendancesSince(calendar.StartOfMonthsEndingOn(today, RiskFacts.RecentMonths)),
             RiskViews.IsSynthetic(state.FamilyId),
             asq3On,
-            noAntenatalOwed);
+            noAntenatalOwed,
+            assessment.RulesVersion);
         json = ContributionJson.Serialize(value);
         return new WardEntry(EntityKey, ward, "child", ContributionVersion(state), json);
     }

@@ -56,6 +56,7 @@ public sealed record ServiceContactTally(
     int ReferralsTakenUp,
     [property: JsonPropertyOrder(-1)] IReadOnlyDictionary<string, int>? MissedByMonth = null);
 
+/// <summary>A child's part of its ward's figures (reach, indicators, caseload, children by suggested level).</summary>
 /// <param name="TwoYearReviewUsedAsq3">
 /// Whether <paramref name="TwoYearReviewWithAsq3On"/> is set: written for wards of the version before it, which read this.
 /// </param>
@@ -66,6 +67,11 @@ public sealed record ServiceContactTally(
 /// <param name="NoAntenatalContactOwed">
 /// True when the schedule owed no antenatal contact (a baby born before 28 weeks of pregnancy): C1 leaves the child out of
 /// its denominator. Written only when true, so other children's entries keep their bytes.
+/// </param>
+/// <param name="RulesVersion">
+/// The rules <see cref="Score"/> and <see cref="SuggestedLevel"/> were assessed under (null in an entry written before child
+/// entries named them, under risk-rules.v1). The ward counts children by suggested level and weighs a ward's share of the
+/// savings by it, so a ward holding an entry of other rules asks the child for a fresh one, as it asks families.
 /// </param>
 public sealed record ChildContribution(
     string ChildId,
@@ -90,7 +96,8 @@ public sealed record ChildContribution(
     [property: JsonPropertyOrder(-1)] int AeAttendances12Months,
     bool Synthetic,
     DateOnly? TwoYearReviewWithAsq3On = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool NoAntenatalContactOwed = false);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool NoAntenatalContactOwed = false,
+    string? RulesVersion = null);
 
 /// <summary>A family's line on its ward's worklist and its part of the ward's figures.</summary>
 /// <param name="RiskChangedAt">
@@ -103,6 +110,11 @@ public sealed record ChildContribution(
 /// <param name="RulesVersion">
 /// The rules the score was assessed under. A ward holding an entry of other rules (or one written before entries named
 /// them) asks the family for a fresh one, so after an upgrade of the rules no family keeps its old score on a list.
+/// </param>
+/// <param name="RulesChanges">
+/// Each change of the rules the family met, with what it showed under the old ones (null when it met none): the family
+/// reads them back when it activates, so its risk history names them at the same instants after every restart, and it
+/// learns of an upgrade from an entry of other rules only once (docs/design.md, "What the history says").
 /// </param>
 /// <remarks>
 /// The three change marks come first in the JSON: they change only with the score, which comes next, so they add no
@@ -130,7 +142,8 @@ public sealed record FamilyContribution(
     [property: JsonPropertyOrder(-9)] DateTimeOffset? RiskChangedAt = null,
     [property: JsonPropertyOrder(-8)] DateTimeOffset? LevelChangedAt = null,
     [property: JsonPropertyOrder(-7)] string? LevelChangedFrom = null,
-    string? RulesVersion = null)
+    string? RulesVersion = null,
+    IReadOnlyList<RulesChangeEntry>? RulesChanges = null)
 {
     /// <summary>
     /// Whether an entry's JSON says it was assessed under <paramref name="rulesVersionProperty"/> (the bytes of
@@ -162,6 +175,12 @@ public sealed record FamilyContribution(
     /// <summary>Whether an entry's JSON says it carries the change marks (see <see cref="ChangeTimesKnown"/>).</summary>
     public static bool KnowsChangeTimes(ReadOnlySpan<byte> entry) => entry.EndsWith(ChangeTimesKnownEnding);
 }
+
+/// <summary>
+/// A change of the rules a family met, as its ward entry keeps it: when the family was first assessed under
+/// <paramref name="To"/>, and the score and level it showed under <paramref name="From"/> (its entry's, then).
+/// </summary>
+public sealed record RulesChangeEntry(DateTimeOffset At, string From, string To, double PreviousScore, string PreviousLevel);
 
 public sealed record SurveyScore(string ServiceId, int Score);
 

@@ -70,6 +70,14 @@ public sealed class FamilyGrain(
     private long _marksRecorded = -1;
     private RiskMarks _marks;
 
+    // The changes of the rules this family met, read back from its ward entry on activation and written with every entry
+    // after, with their form in the entry (built once: an entry is built on every event).
+    private RulesChange[] _rulesChanges = [];
+    private RulesChangeEntry[]? _rulesChangeEntries;
+
+    // An entry of other rules was met on activation: the rules change is written at once, so it is met only once.
+    private bool _rulesChangeUnsaved;
+
     // Read once: GetPrimaryKeyString decodes the grain id into a new string on every call.
     private string FamilyId => field ??= this.GetPrimaryKeyString();
 
@@ -77,11 +85,28 @@ public sealed class FamilyGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var rows = await LoadAsync(cancellationToken);
+        var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId), cancellationToken);
+
+        // A family with events may have an entry, the last thing it wrote: the rules changes it met, and, if it was written
+        // under other rules, what the family showed under them. Read before folding, as the changes take their places
+        // between the events.
+        var entry = rows.Count == 0 ? null : await journal.ReadWardEntryAsync(EntityKey, cancellationToken);
+        var previous = entry is { Kind: "family" } ? ContributionJson.Deserialize<FamilyContribution>(entry.Payload.Bytes) : null;
+        if (previous?.RulesChanges is { Count: > 0 } met)
+        {
+            SetRulesChanges([.. met.Select(c => new RulesChange(c.At, c.From, c.To, c.PreviousScore, WireName.Parse<ServiceLevel>(c.PreviousLevel)))]);
+        }
+
+        Rebuild(rows, previous);
 
         // A family a mark took out of every ward still holds an entry in the ward it was in until it tells that ward: an
         // activation set off by the child's notice of that mark finds the mark already in its rows.
         _publishedWard = _state.WardCode ?? _wardLeftByMark;
+        if (_rulesChangeUnsaved)
+        {
+            await SaveContributionAsync(force: true);
+            _rulesChangeUnsaved = false;
+        }
         logger.LogDebug("Family {FamilyId} activated from {Count} events", FamilyId, rows.Count);
     }
 
@@ -120,7 +145,8 @@ public sealed class FamilyGrain(
     }
 
     /// <summary>Folds the family, its children and its risk history afresh from <paramref name="rows"/>, all its rows in arrival order.</summary>
-    private void Rebuild(IReadOnlyList<JournalEvent> rows)
+    /// <param name="entry">On activation, the entry the family last wrote: one of other rules is a rules change met now.</param>
+    private void Rebuild(IReadOnlyList<JournalEvent> rows, FamilyContribution? entry = null)
     {
         _state = new FamilyState(FamilyId);
         _wardLeftByMark = null;
@@ -129,9 +155,39 @@ public sealed class FamilyGrain(
         _view = null;
         _marksRecorded = -1;
         _timeline = new RiskTimeline(this);
-        Absorb(rows);
-        _timeline.AdvanceTo(time.GetUtcNow());
+        foreach (var change in _rulesChanges)
+        {
+            _timeline.ScheduleRulesChange(change);
+        }
+
+        var lastReceipt = Absorb(rows);
+        var now = time.GetUtcNow();
+        var until = now;
+        if (entry is not null && (entry.RulesVersion ?? RulesBeforeEntriesNamedThem) is var shown && shown != engine.Rules.Version)
+        {
+            // Met now, after every event already received (a tick after the last, should it be received at this instant),
+            // so a rebuild that knows of it from the entry walks through it in the same place among the events.
+            var at = lastReceipt >= now ? lastReceipt.AddTicks(1) : now;
+            var change = new RulesChange(at, shown, engine.Rules.Version, entry.Score, WireName.Parse<ServiceLevel>(entry.SuggestedLevel));
+            SetRulesChanges([.. _rulesChanges, change]);
+            _timeline.ScheduleRulesChange(change);
+            _rulesChangeUnsaved = true;
+            until = at;
+        }
+
+        _timeline.AdvanceTo(until);
         _lastCatchUp = time.GetTimestamp();
+    }
+
+    /// <summary>The rules an entry that does not name its rules was assessed under: entries named them from risk-rules.v2 on.</summary>
+    private const string RulesBeforeEntriesNamedThem = "risk-rules.v1";
+
+    private void SetRulesChanges(RulesChange[] changes)
+    {
+        _rulesChanges = changes;
+        _rulesChangeEntries = changes.Length == 0
+            ? null
+            : [.. changes.Select(c => new RulesChangeEntry(c.At, c.From, c.To, c.PreviousScore, c.PreviousLevel.ToWireName()))];
     }
 
     public async Task<ContactReceipt> RecordAsync(ContactEvent contact)
@@ -563,7 +619,8 @@ public sealed class FamilyGrain(
         _lastCatchUp = ticks;
         var before = _state.Version;
         var rows = await journal.ReadAllEventsAsync(EventQuery.ForFamily(FamilyId));
-        if (Absorb(rows))
+        Absorb(rows, out var refolded);
+        if (refolded)
         {
             // A mark it had not been told of: folding again from the events up to the mark left out the events after it
             // that this family had applied, and the history holds the marked event's changes as they were observed. Rows
@@ -579,18 +636,25 @@ public sealed class FamilyGrain(
         }
     }
 
-    /// <summary>
-    /// Applies journal rows in arrival order, following the risk through each one not yet applied. True when a mark met
-    /// after its event made it fold the family again (<see cref="Refold"/>), which a fresh timeline must follow too.
-    /// </summary>
-    private bool Absorb(IEnumerable<JournalEvent> rows)
+    /// <inheritdoc cref="Absorb(IEnumerable{JournalEvent}, out bool)"/>
+    private DateTimeOffset Absorb(IEnumerable<JournalEvent> rows) => Absorb(rows, out _);
+
+    /// <summary>Applies journal rows in arrival order, following the risk through each one not yet applied.</summary>
+    /// <param name="refolded">
+    /// True when a mark met after its event made it fold the family again (<see cref="Refold"/>), which a fresh timeline
+    /// must follow too.
+    /// </param>
+    /// <returns>The latest receipt among <paramref name="rows"/>.</returns>
+    private DateTimeOffset Absorb(IEnumerable<JournalEvent> rows, out bool refolded)
     {
+        var latest = DateTimeOffset.MinValue;
         // Kept only while a load meets a mark after its event, which folds the family again from the events up to it.
         List<ContactEvent>? events = null;
         var seen = 0;
         foreach (var row in rows)
         {
             var contact = ContactEventJson.Deserialize(row.Payload.Bytes);
+            latest = contact.ReceivedAt > latest ? contact.ReceivedAt : latest;
             var version = _state.Version;
             _timeline.AdvanceTo(contact.ReceivedAt);
             ApplyLocally(contact);
@@ -612,7 +676,8 @@ public sealed class FamilyGrain(
             }
         }
 
-        return events is not null;
+        refolded = events is not null;
+        return latest;
     }
 
     /// <summary>Whether applying <paramref name="contact"/> left the family or its child unable to drop an event a mark took back.</summary>
@@ -694,6 +759,17 @@ public sealed class FamilyGrain(
     RiskAssessment IRiskSubject.Assess(DateTimeOffset at) => Assess(_state, _children, at);
 
     DateTimeOffset? IRiskSubject.NextChange(DateTimeOffset at) => NextChangeOf(_state, _children, at);
+
+    TimeChanges IRiskSubject.ChangesAt(DateTimeOffset at)
+    {
+        var changes = RiskFacts.ChangesAt(_state, at, schedule.Calendar);
+        foreach (var child in _children.Values)
+        {
+            changes |= RiskFacts.ChangesAt(child, at, schedule);
+        }
+
+        return changes;
+    }
 
     /// <summary>
     /// The risk status as of <paramref name="now"/>, reused while nothing it depends on has changed: this
@@ -844,7 +920,8 @@ public sealed class FamilyGrain(
             marks.RiskChangedAt,
             marks.LevelChangedAt,
             marks.LevelChangedFrom,
-            assessment.RulesVersion);
+            assessment.RulesVersion,
+            _rulesChangeEntries);
         var json = ContributionJson.Serialize(value);
         return new WardEntry("family:" + family.FamilyId, ward, "family", family.Version, json);
     }

@@ -33,10 +33,22 @@ public sealed class RiskTimeline(IRiskSubject subject)
     /// <summary>How many changes are shown; older ones remain derivable from the journal.</summary>
     public const int HistoryLength = 50;
 
-    /// <summary>The cause of a change that time alone made.</summary>
-    public const string TimeCause = "time: review window";
+    /// <summary>The cause of a change a review window made (before causes told time's kinds apart, every time change's).</summary>
+    public const string TimeCause = TimeChangeLabels.ReviewWindow;
 
-    private const int ByTime = -1;
+    /// <summary>How the cause of a rules change starts: <c>rules: risk-rules.v1 -> risk-rules.v2</c>.</summary>
+    public const string RulesCausePrefix = "rules: ";
+
+    // A change's cause: a position in the event id table (0 and up), time (-1 less the kinds of TimeChanges that fell
+    // then, so -1 to -16), or a rules change (RulesBase less its position in _rules).
+    private const int RulesBase = -1000;
+
+    private static int ByTime(TimeChanges changes) => -1 - (int)changes;
+
+    private static string TimeLabel(int cause) => TimeChangeLabels.Label((TimeChanges)(-1 - cause));
+
+    // The rules changes this timeline walks through, by instant (null until one is known: every live child holds a timeline).
+    private List<RulesChange>? _rules;
 
     private Change[] _changes = [];
     private EventIdTable _causes;
@@ -75,13 +87,19 @@ public sealed class RiskTimeline(IRiskSubject subject)
             for (var i = first; i < _changes.Length; i++)
             {
                 var change = _changes[i];
+                if (change.Cause <= RulesBase)
+                {
+                    var rules = _rules![RulesBase - change.Cause];
+                    (previousScore, previousLevel) = (rules.PreviousScore, rules.PreviousLevel);
+                }
+
                 history[i - first] = new RiskChange(
                     change.At,
                     change.Score,
                     change.SuggestedLevel.ToWireName(),
                     previousScore,
                     previousLevel.ToWireName(),
-                    change.Cause == ByTime ? TimeCause : _causes.Get(change.Cause));
+                    Cause(change.Cause));
                 previousScore = change.Score;
                 previousLevel = change.SuggestedLevel;
             }
@@ -103,7 +121,7 @@ public sealed class RiskTimeline(IRiskSubject subject)
         {
             for (var i = _changes.Length - 1; i >= 0; i--)
             {
-                var before = i == 0 ? _firstPreviousLevel : _changes[i - 1].SuggestedLevel;
+                var before = PreviousLevel(i);
                 if (_changes[i].SuggestedLevel != before)
                 {
                     return new LevelChange(_changes[i].At, before);
@@ -112,6 +130,29 @@ public sealed class RiskTimeline(IRiskSubject subject)
 
             return _forgottenLevelChange;
         }
+    }
+
+    /// <summary>The cause's wire value (see <see cref="RiskChange.Cause"/>).</summary>
+    private string Cause(int cause) =>
+        cause >= 0 ? _causes.Get(cause) : cause <= RulesBase ? _rules![RulesBase - cause].Cause : TimeLabel(cause);
+
+    /// <summary>The level before the change at <paramref name="i"/>: a rules change's own, else the change before it.</summary>
+    private ServiceLevel PreviousLevel(int i) =>
+        _changes[i].Cause <= RulesBase ? _rules![RulesBase - _changes[i].Cause].PreviousLevel
+        : i == 0 ? _firstPreviousLevel : _changes[i - 1].SuggestedLevel;
+
+    /// <summary>
+    /// Names a change of the rules the subject is assessed under, to be walked through at its instant as time's changes
+    /// are: a change is recorded there if the score or level under the new rules differs from <see cref="RulesChange.PreviousScore"/>
+    /// and <see cref="RulesChange.PreviousLevel"/>, what the subject showed under the old ones. Its instant must be after
+    /// the receipts already observed, as a replay that knows it from the start then records it in the same place.
+    /// </summary>
+    public void ScheduleRulesChange(RulesChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        _rules ??= [];
+        var at = _rules.FindIndex(r => r.At > change.At);
+        _rules.Insert(at < 0 ? _rules.Count : at, change);
     }
 
     /// <summary>The suggested level after the latest change recorded.</summary>
@@ -169,17 +210,26 @@ public sealed class RiskTimeline(IRiskSubject subject)
         for (var guard = 0; guard < 64; guard++)
         {
             var next = subject.NextChange(_clock == DateTimeOffset.MinValue ? until : _clock);
+            var rules = NextRulesChange(until);
+            if (rules is { } r && (next is not { } n || r.At <= n))
+            {
+                // A rules change before a change time makes at the same instant: it is what the subject showed until then.
+                changed |= RecordRulesChange(r);
+                continue;
+            }
+
             if (next is not { } at || at > until)
             {
                 break;
             }
 
+            var named = at;
             if (at <= _clock)
             {
                 at = _clock.AddTicks(1);
             }
 
-            changed |= Record(at, null);
+            changed |= Record(at, null, named: named);
         }
 
         if (until > _clock)
@@ -190,8 +240,42 @@ public sealed class RiskTimeline(IRiskSubject subject)
         return changed;
     }
 
+    /// <summary>The first rules change after the clock, at or before <paramref name="until"/>.</summary>
+    private RulesChange? NextRulesChange(DateTimeOffset until)
+    {
+        if (_rules is null)
+        {
+            return null;
+        }
+
+        foreach (var change in _rules)
+        {
+            if (change.At > _clock || _clock == DateTimeOffset.MinValue)
+            {
+                return change.At <= until ? change : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Records <paramref name="change"/> if the score or level under the new rules differs from the old rules' at its instant.</summary>
+    private bool RecordRulesChange(RulesChange change)
+    {
+        var assessment = subject.Assess(change.At);
+        _clock = change.At;
+        if (Math.Abs(assessment.Score - change.PreviousScore) < 1e-9 && assessment.SuggestedLevel == change.PreviousLevel)
+        {
+            return false;
+        }
+
+        Append(change.At, assessment, RulesBase - _rules!.IndexOf(change));
+        return true;
+    }
+
     /// <param name="cause">The event id, or null when time made the change.</param>
-    private bool Record(DateTimeOffset at, string? cause, RiskAssessment? known = null)
+    /// <param name="named">For a change time made, the instant the subject named (<paramref name="at"/> may be a tick later).</param>
+    private bool Record(DateTimeOffset at, string? cause, RiskAssessment? known = null, DateTimeOffset? named = null)
     {
         var assessment = known ?? subject.Assess(at);
         if (at > _clock)
@@ -204,12 +288,22 @@ public sealed class RiskTimeline(IRiskSubject subject)
             return false;
         }
 
-        var position = ByTime;
-        if (cause is not null && cause != TimeCause)
+        int position;
+        if (cause is not null)
         {
             _causes = _causes.Add(cause, out position);
         }
+        else
+        {
+            position = ByTime(subject.ChangesAt(named ?? at));
+        }
 
+        Append(at, assessment, position);
+        return true;
+    }
+
+    private void Append(DateTimeOffset at, RiskAssessment assessment, int position)
+    {
         _changes = [.. _changes, new Change(at, assessment.Score, assessment.SuggestedLevel, position)];
         ChangesRecorded++;
         _score = assessment.Score;
@@ -222,15 +316,13 @@ public sealed class RiskTimeline(IRiskSubject subject)
         {
             Forget(settled - HistoryLength);
         }
-
-        return true;
     }
 
-    /// <summary>How many of the latest changes time made after the last observed event: those a later event may take back.</summary>
+    /// <summary>How many of the latest changes time (or the rules) made after the last observed event: those a later event may take back.</summary>
     private int Provisional()
     {
         var count = 0;
-        for (var i = _changes.Length - 1; i >= 0 && _changes[i].Cause == ByTime && _changes[i].UtcTicks > _observed.UtcTicks; i--)
+        for (var i = _changes.Length - 1; i >= 0 && _changes[i].Cause < 0 && _changes[i].UtcTicks > _observed.UtcTicks; i--)
         {
             count++;
         }
@@ -238,11 +330,11 @@ public sealed class RiskTimeline(IRiskSubject subject)
         return count;
     }
 
-    /// <summary>Takes back the changes time made after <paramref name="instant"/>.</summary>
+    /// <summary>Takes back the changes time (or the rules, walked through as time is) made after <paramref name="instant"/>.</summary>
     private void TakeBackAfter(DateTimeOffset instant)
     {
         var kept = _changes.Length;
-        while (kept > 0 && _changes[kept - 1].Cause == ByTime && _changes[kept - 1].UtcTicks > instant.UtcTicks)
+        while (kept > 0 && _changes[kept - 1].Cause < 0 && _changes[kept - 1].UtcTicks > instant.UtcTicks)
         {
             kept--;
         }
@@ -260,15 +352,13 @@ public sealed class RiskTimeline(IRiskSubject subject)
     /// <summary>Drops the oldest <paramref name="count"/> changes and their causes.</summary>
     private void Forget(int count)
     {
-        var previous = _firstPreviousLevel;
         for (var i = 0; i < count; i++)
         {
+            var previous = PreviousLevel(i);
             if (_changes[i].SuggestedLevel != previous)
             {
                 _forgottenLevelChange = new LevelChange(_changes[i].At, previous);
             }
-
-            previous = _changes[i].SuggestedLevel;
         }
 
         _firstPreviousScore = _changes[count - 1].Score;
@@ -277,7 +367,7 @@ public sealed class RiskTimeline(IRiskSubject subject)
         var causes = default(EventIdTable);
         for (var i = 0; i < kept.Length; i++)
         {
-            if (kept[i].Cause != ByTime)
+            if (kept[i].Cause >= 0)
             {
                 causes = causes.Add(_causes.Get(kept[i].Cause), out var position);
                 kept[i] = kept[i].WithCause(position);
@@ -312,7 +402,7 @@ public sealed class RiskTimeline(IRiskSubject subject)
 
         public double Score { get; }
 
-        /// <summary>Position of the causing event id in the timeline's table, or <see cref="ByTime"/>.</summary>
+        /// <summary>Position of the causing event id in the timeline's table, or a time or rules cause (below 0).</summary>
         public int Cause { get; }
 
         public short OffsetMinutes { get; }
@@ -325,6 +415,16 @@ public sealed class RiskTimeline(IRiskSubject subject)
     }
 }
 
+/// <summary>
+/// A change of the rules a family is assessed under, at the instant it was first assessed under the new ones, with the
+/// score and level it showed under the old ones (its ward entry's, the last thing written under them).
+/// </summary>
+public sealed record RulesChange(DateTimeOffset At, string From, string To, double PreviousScore, ServiceLevel PreviousLevel)
+{
+    /// <summary>The history's cause: <c>rules: risk-rules.v1 -> risk-rules.v2</c>.</summary>
+    public string Cause => RiskTimeline.RulesCausePrefix + From + " -> " + To;
+}
+
 /// <summary>A change of the suggested level: when, and the level it changed from.</summary>
 public sealed record LevelChange(DateTimeOffset At, ServiceLevel From);
 
@@ -335,6 +435,9 @@ public interface IRiskSubject
 
     /// <summary>The next instant strictly after <paramref name="at"/> at which time alone changes the assessment; null if none.</summary>
     DateTimeOffset? NextChange(DateTimeOffset at);
+
+    /// <summary>What time alone changes at <paramref name="at"/>, an instant <see cref="NextChange"/> named: the cause's label.</summary>
+    TimeChanges ChangesAt(DateTimeOffset at);
 }
 
 /// <summary>Maps domain results onto the contracts the gateway serves.</summary>

@@ -66,6 +66,11 @@ public sealed class WardGrain(
     // rules', so it is asked for a fresh entry the same way and listed as possibly changed until it answers.
     private readonly HashSet<string> _undated = new(StringComparer.Ordinal);
 
+    // Children whose held entry was assessed under other rules than this silo's: their score and suggested level (children
+    // by suggested level, the savings' need weights) are the old rules'. The background pass asks them for a fresh entry;
+    // lists do not wait for them, as no list filters children.
+    private readonly HashSet<string> _childrenOfOtherRules = new(StringComparer.Ordinal);
+
     // The bytes a family entry assessed under this silo's rules holds (FamilyContribution.AssessedUnder).
     private byte[] RulesVersionProperty => field ??= FamilyContribution.RulesVersionProperty(engine.Rules.Version);
 
@@ -114,7 +119,8 @@ public sealed class WardGrain(
         // Entries written before entries carried the change instants are dated in the background too, a few at a time, so
         // the first changedSince list after an upgrade does not find the ward still mostly undated. Told by how the
         // entry's bytes end, without parsing it (parsing waits for the first read, as for every entry).
-        if (_entries.Values.Any(e => e.Kind == ContributionKind.Family && IsStale(e.Payload)))
+        if (_entries.Values.Any(e => (e.Kind == ContributionKind.Family && IsStale(e.Payload))
+            || (e.Kind == ContributionKind.Child && !FamilyContribution.AssessedUnder(e.Payload, RulesVersionProperty))))
         {
             var self = this.AsReference<IWardGrain>();
             _datingTimer = time.CreateTimer(_ => AskToDate(self), null, DatingStartsAfter, DatingEvery);
@@ -147,7 +153,7 @@ public sealed class WardGrain(
     public async Task DateUndatedFamiliesAsync()
     {
         ParsePending();
-        if (_undated.Count == 0)
+        if (_undated.Count == 0 && _childrenOfOtherRules.Count == 0)
         {
             StopDating();
             return;
@@ -163,7 +169,17 @@ public sealed class WardGrain(
         {
             using (await datingGate.TakeTurnAsync())
             {
-                await DateFamiliesAsync(FamiliesDatedInFlight, inBackground: true);
+                if (_undated.Count > 0)
+                {
+                    await DateFamiliesAsync(FamiliesDatedInFlight, inBackground: true);
+                    ParsePending();
+                }
+
+                // Families first, as lists wait for them; the children in the same turn once none is left.
+                if (_undated.Count == 0 && _childrenOfOtherRules.Count > 0)
+                {
+                    await AskChildrenOfOtherRulesAsync();
+                }
             }
         }
         finally
@@ -172,9 +188,47 @@ public sealed class WardGrain(
         }
 
         ParsePending();
-        if (_undated.Count == 0)
+        if (_undated.Count == 0 && _childrenOfOtherRules.Count == 0)
         {
             StopDating();
+        }
+    }
+
+    /// <summary>
+    /// Asks the next <see cref="FamiliesDatedInFlight"/> children whose entries were assessed under other rules for a fresh
+    /// one (<see cref="IChildGrain.RewriteWardEntryAsync"/>), after the families (whose entries lists wait for). A child that
+    /// cannot answer now is asked again on a later tick.
+    /// </summary>
+    private async Task AskChildrenOfOtherRulesAsync()
+    {
+        var keys = _childrenOfOtherRules.Take(FamiliesDatedInFlight).ToArray();
+        var calls = new Task<WardContribution?>[keys.Length];
+
+        // A child's entry is the child's fact, not a reader's request: the calls carry no caller.
+        using (NoticeScope.Begin())
+        {
+            for (var i = 0; i < keys.Length; i++)
+            {
+                calls[i] = GrainFactory.For<IChildGrain>(keys[i]["child:".Length..]).RewriteWardEntryAsync();
+            }
+        }
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            try
+            {
+                if (await calls[i] is { } entry)
+                {
+                    Hold(entry);
+                }
+
+                // In no ward any more (or here, under these rules): not asked again; a report or a reconciliation settles it.
+                _childrenOfOtherRules.Remove(keys[i]);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                logger.LogWarning(error, "Ward {Ward} could not ask {Entry} for an entry under its rules; it asks again", WardCode, keys[i]);
+            }
         }
     }
 
@@ -726,6 +780,15 @@ public sealed class WardGrain(
             {
                 case ContributionKind.Child:
                     _children[key] = ContributionJson.Deserialize<ChildContribution>(held.Payload);
+                    if (!FamilyContribution.AssessedUnder(held.Payload, RulesVersionProperty))
+                    {
+                        _childrenOfOtherRules.Add(key);
+                    }
+                    else if (_childrenOfOtherRules.Count > 0)
+                    {
+                        _childrenOfOtherRules.Remove(key);
+                    }
+
                     break;
                 case ContributionKind.Family:
                     _families[key] = ContributionJson.Deserialize<FamilyContribution>(held.Payload);
@@ -756,6 +819,7 @@ public sealed class WardGrain(
             _families.Remove(key);
             _champions.Remove(key);
             _undated.Remove(key);
+            _childrenOfOtherRules.Remove(key);
             _changes++;
         }
     }

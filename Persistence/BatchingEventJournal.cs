@@ -136,6 +136,9 @@ internal abstract class BatchingEventJournal : IEventJournal
     public Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default) =>
         ReadingAsync(() => ReadWardEntriesCoreAsync(wardCode, ct));
 
+    public Task<WardEntry?> ReadWardEntryAsync(string entryKey, CancellationToken ct = default) =>
+        ReadingAsync(() => ReadWardEntryCoreAsync(entryKey, ct));
+
     public Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default) =>
         ReadingAsync(() => ReadWardDeparturesCoreAsync(wardCode, ct));
 
@@ -172,6 +175,8 @@ internal abstract class BatchingEventJournal : IEventJournal
     protected abstract Task<JournalEvent?> FindEventCoreAsync(string eventId, CancellationToken ct);
 
     protected abstract Task<IReadOnlyList<WardEntry>> ReadWardEntriesCoreAsync(string wardCode, CancellationToken ct);
+
+    protected abstract Task<WardEntry?> ReadWardEntryCoreAsync(string entryKey, CancellationToken ct);
 
     protected abstract Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct);
 

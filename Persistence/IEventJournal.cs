@@ -32,6 +32,12 @@ public interface IEventJournal : IAsyncDisposable
     /// <summary>A ward's entries, ordered by entry key.</summary>
     Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default);
 
+    /// <summary>
+    /// One entity's entry (<c>family:{familyId}</c> and so on), in whatever ward it is, or null: what the entity last wrote,
+    /// read back by a family on activation to learn what it showed under the rules it was last assessed under.
+    /// </summary>
+    Task<WardEntry?> ReadWardEntryAsync(string entryKey, CancellationToken ct = default);
+
     /// <summary>The entities that left a ward, each with the latest version that moved it away.</summary>
     Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default);
 

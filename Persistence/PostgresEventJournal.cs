@@ -113,6 +113,19 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         return entries;
     }
 
+    protected override async Task<WardEntry?> ReadWardEntryCoreAsync(string entryKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entryKey);
+        ThrowIfDisposed();
+        await using var command = reads.CreateCommand(
+            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE entry_key = $1");
+        AddByPosition(command.Parameters, entryKey);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new WardEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetFieldValue<byte[]>(4))
+            : null;
+    }
+
     protected override async Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(wardCode);

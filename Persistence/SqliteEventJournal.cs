@@ -59,6 +59,17 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
             ct);
     }
 
+    protected override async Task<WardEntry?> ReadWardEntryCoreAsync(string entryKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entryKey);
+        var entries = await ReadAsync(
+            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE entry_key = @key",
+            p => p.AddWithValue("@key", entryKey),
+            r => new WardEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetFieldValue<byte[]>(4)),
+            ct);
+        return entries.Count == 0 ? null : entries[0];
+    }
+
     protected override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(wardCode);

@@ -228,6 +228,52 @@ public static class RiskFacts
         return Earliest(next, NextLookBackChange(child.SessionEntries, LatelyMonths, today, now, calendar));
     }
 
+    /// <summary>
+    /// What time alone changes for <paramref name="child"/> at <paramref name="at"/>, an instant <see cref="NextChange(ChildState, DateTimeOffset, ReviewWindows)"/>
+    /// named: every kind of change that falls exactly then (several may share a programme midnight), judged from the state
+    /// an instant before, so a live grain and a replay that reach <paramref name="at"/> from different instants name the same.
+    /// </summary>
+    public static TimeChanges ChangesAt(ChildState child, DateTimeOffset at, ReviewWindows schedule)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        ArgumentNullException.ThrowIfNull(schedule);
+        var before = at.AddTicks(-1);
+        var calendar = schedule.Calendar;
+        var today = calendar.DayOf(before);
+        if (HealthyChildProgramme.HasLeft(child, today))
+        {
+            return TimeChanges.None;
+        }
+
+        var changes = TimeChanges.None;
+        changes |= Falls(schedule.NextChange(schedule.Evaluate(child, before), before), at, TimeChanges.ReviewWindow);
+        changes |= Falls(schedule.LeavingChange(child, before), at, TimeChanges.FifthBirthday);
+        changes |= Falls(RegistrationGraceChange(child, today, before, calendar), at, TimeChanges.RegistrationGraceEnded);
+        changes |= Falls(NextLookBackChange(child.MissedEntries, RecentMonths, today, before, calendar), at, TimeChanges.LookBack);
+        changes |= Falls(NextLookBackChange(child.AeEntries, RecentMonths, today, before, calendar), at, TimeChanges.LookBack);
+        changes |= Falls(NextLookBackChange(child.SessionEntries, LatelyMonths, today, before, calendar), at, TimeChanges.LookBack);
+        return changes;
+    }
+
+    /// <summary>As the child overload, for the family's own facts (its look-backs); its children's changes are theirs.</summary>
+    public static TimeChanges ChangesAt(FamilyState family, DateTimeOffset at, ProgrammeCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(family);
+        ArgumentNullException.ThrowIfNull(calendar);
+        var before = at.AddTicks(-1);
+        var today = calendar.DayOf(before);
+        var changes = Falls(NextLookBackChange(family.SessionsAttended, LatelyMonths, today, before, calendar), at, TimeChanges.LookBack);
+        foreach (var champion in family.Champions)
+        {
+            changes |= Falls(NextLookBackChange(champion.Outreaches, RecentMonths, today, before, calendar), at, TimeChanges.LookBack);
+        }
+
+        return changes;
+    }
+
+    private static TimeChanges Falls(DateTimeOffset? change, DateTimeOffset at, TimeChanges kind) =>
+        change is { } instant && instant.UtcTicks == at.UtcTicks ? kind : TimeChanges.None;
+
     /// <summary>The first day a born child not registered with the children's centre counts as unregistered: the day after it is 8 weeks old.</summary>
     private static DateOnly? RegistrationOverdueFrom(ChildState child) =>
         child.DateOfBirth?.AddDays((RegistrationGraceWeeks * 7) + 1);

@@ -130,7 +130,17 @@ public static class ApiEndpoints
             .WithReadParameter(Microsoft.OpenApi.ParameterLocation.Header, Problems.BreakGlassHeader,
                 $"A written reason ({FamilyOperations.MinimumBreakGlassReasonLength} to {FamilyOperations.MaximumBreakGlassReasonLength} characters after trimming) " +
                 "to open a family outside your wards for 30 minutes; audited with the read. Not needed inside your wards or an open window.")
-            .WithSummary("A family's risk status; audited before it is returned. Outside your wards send X-Break-Glass-Reason.");
+            .WithSummary("A family's risk status; audited before it is returned. Outside your wards send X-Break-Glass-Reason.")
+            .WithDescription("history lists the changes of the family's score or suggested level, newest first, each with previousScore and " +
+                "previousLevel. Its at is when the change was recorded: an event's receipt (a contact synced late changes the risk when it " +
+                "arrives, not at its occurredAt; one synced twice changes nothing), the programme's midnight at which time alone changed a " +
+                "fact, or when the family was first assessed under new rules. Its cause is an event id (for an entered-in-error mark, the " +
+                "mark's: its reason is the markedInError entry with that markEventId); or, for time, \"time: review window\" (a review's " +
+                "window opened, or closed with the review not done), \"time: look-back\" (a contact left a 12- or 3-month look-back), " +
+                "\"time: not registered with the centre by 8 weeks\" or \"time: fifth birthday\" (the child left the programme), kinds " +
+                "falling at one midnight named together after one \"time: \", joined by \", \" in that order (fifth birthday first, look-back " +
+                "last); or \"rules: risk-rules.v1 -> risk-rules.v2\" for a change of the rules, whose previousScore and previousLevel are " +
+                "what the family showed under the old rules.");
 
         v1.MapPut("/families/{familyId}/level", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (string familyId, HttpContext http, FamilyOperations families) =>
             {

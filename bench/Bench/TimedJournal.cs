@@ -80,6 +80,8 @@ public sealed class TimedJournal(IEventJournal inner) : IEventJournal
 
     public Task<IReadOnlyList<WardEntry>> ReadWardEntriesAsync(string wardCode, CancellationToken ct = default) => inner.ReadWardEntriesAsync(wardCode, ct);
 
+    public Task<WardEntry?> ReadWardEntryAsync(string entryKey, CancellationToken ct = default) => inner.ReadWardEntryAsync(entryKey, ct);
+
     public Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesAsync(string wardCode, CancellationToken ct = default) => inner.ReadWardDeparturesAsync(wardCode, ct);
 
     public Task<int> PruneWardDeparturesAsync(TimeSpan keptFor, CancellationToken ct = default) => inner.PruneWardDeparturesAsync(keptFor, ct);

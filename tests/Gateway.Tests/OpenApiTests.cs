@@ -164,6 +164,29 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_risk_historys_causes_and_instants_are_documented_as_their_wire_values()
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+        var document = await ContactApiTests.Json(response);
+        var description = document.GetProperty("paths").GetProperty("/v1/families/{familyId}/risk").GetProperty("get").GetProperty("description").GetString();
+
+        foreach (var cause in new[]
+        {
+            QpActors.Domain.Risk.TimeChangeLabels.ReviewWindow,
+            QpActors.Domain.Risk.TimeChangeLabels.LookBack,
+            QpActors.Domain.Risk.TimeChangeLabels.RegistrationGraceEnded,
+            QpActors.Domain.Risk.TimeChangeLabels.FifthBirthday,
+            "rules: risk-rules.v1 -> risk-rules.v2",
+        })
+        {
+            Assert.Contains("\"" + cause + "\"", description, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("receipt", description, StringComparison.Ordinal);
+        Assert.Contains("not at its occurredAt", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_routes_that_only_answer_415_are_not_in_the_openapi_document()
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);

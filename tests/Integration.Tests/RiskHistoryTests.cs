@@ -106,7 +106,30 @@ public sealed class RiskHistoryTests(ClusterFixture fixture)
         var weight = RiskEngine.Default.Rules.Factors.Single(f => f.Condition.Fact == RiskFacts.NotRegisteredWithCentreBy8Weeks).Weight;
         Assert.Contains(risk.Factors, f => f.Id == "not-registered-with-centre-by-8-weeks");
         var change = Assert.Single(risk.History!, c => c.At == graceEnds);
-        Assert.Equal((RiskTimeline.TimeCause, before, before + weight), (change.Cause, change.PreviousScore, change.Score));
+        Assert.Equal((TimeChangeLabels.RegistrationGraceEnded, before, before + weight), (change.Cause, change.PreviousScore, change.Score));
+    }
+
+    [Fact]
+    public async Task A_child_leaving_the_programme_on_its_fifth_birthday_says_so_in_its_and_its_familys_history()
+    {
+        // Born nearly five years ago and never reviewed: every mandated review is long overdue, and nothing else is due to
+        // change before the birthday, so the change at its midnight is the birthday's alone.
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        var today = ProgrammeCalendar.QueensPark.DayOf(fixture.Clock.GetUtcNow());
+        var born = today.AddYears(-5).AddDays(3);
+        Assert.Equal(ReceiptStatus.Accepted, (await grain.RecordAsync(_contacts.Birth(family, child, born))).Status);
+        await fixture.OneWayHandledAsync();
+        var before = (await grain.GetRiskAsync()).Score;
+        Assert.True(before > 0);
+
+        var birthday = ProgrammeCalendar.QueensPark.StartOf(born.AddYears(5));
+        fixture.Clock.Advance(birthday - fixture.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+
+        var change = Assert.Single((await grain.GetRiskAsync()).History!, c => c.At == birthday);
+        Assert.Equal((TimeChangeLabels.FifthBirthday, before, 0.0), (change.Cause, change.PreviousScore, change.Score));
+        var familyChange = Assert.Single((await fixture.Client.GetGrain<IFamilyGrain>(family).GetRiskStatusAsync()).History, c => c.At == birthday);
+        Assert.Equal(TimeChangeLabels.FifthBirthday, familyChange.Cause);
     }
 
     /// <summary>Each change with its instant's offset, which equality of instants alone ignores.</summary>

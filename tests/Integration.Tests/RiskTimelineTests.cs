@@ -99,6 +99,8 @@ public sealed class RiskTimelineTests
         public RiskAssessment Assess(DateTimeOffset at) => new((Events * 10) + (at >= closes ? 1 : 0), ServiceLevel.UniversalPlus, [], "test");
 
         public DateTimeOffset? NextChange(DateTimeOffset at) => at < closes ? closes : null;
+
+        public TimeChanges ChangesAt(DateTimeOffset at) => TimeChanges.ReviewWindow;
     }
 
     [Fact]
@@ -164,5 +166,7 @@ public sealed class RiskTimelineTests
         public RiskAssessment Assess(DateTimeOffset at) => new(Score, Level, [], "test");
 
         public DateTimeOffset? NextChange(DateTimeOffset at) => Next > at ? Next : null;
+
+        public TimeChanges ChangesAt(DateTimeOffset at) => TimeChanges.ReviewWindow;
     }
 }

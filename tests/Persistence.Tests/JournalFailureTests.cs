@@ -144,6 +144,8 @@ public sealed class JournalFailureTests
 
         protected override Task<IReadOnlyList<WardEntry>> ReadWardEntriesCoreAsync(string wardCode, CancellationToken ct) => throw Unused();
 
+        protected override Task<WardEntry?> ReadWardEntryCoreAsync(string entryKey, CancellationToken ct) => throw Unused();
+
         protected override Task<IReadOnlyList<WardDeparture>> ReadWardDeparturesCoreAsync(string wardCode, CancellationToken ct) => throw Unused();
 
         protected override Task<IReadOnlyList<Deadline>> ReadDueCoreAsync(DateTimeOffset now, int max, CancellationToken ct) => throw Unused();
