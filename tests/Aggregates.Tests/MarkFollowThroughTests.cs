@@ -106,55 +106,66 @@ public sealed class MarkFollowThroughTests
     }
 
     [Fact]
-    public Task A_marked_registration_that_reached_a_signposted_family_takes_it_out_of_the_champions_tally_unless_another_still_reaches_it() =>
-        MarkedReachAsync(Cluster.StartAsync(), "mark-reach-sqlite");
+    public async Task A_marked_registration_that_reached_a_signposted_family_takes_it_out_of_the_champions_tally_unless_another_still_reaches_it()
+    {
+        var late = new HoldReachNotices();
+        await using var cluster = await Cluster.StartAsync(silo => silo.AddSingleton<IOutgoingGrainCallFilter>(late));
+        await MarkedReachAsync(cluster, late, "mark-reach-sqlite");
+    }
 
     [PostgresFact]
-    public Task A_marked_registration_that_reached_a_signposted_family_takes_it_out_of_the_champions_tally_unless_another_still_reaches_it_on_postgres() =>
-        MarkedReachAsync(Cluster.StartOnPostgresAsync(), "mark-reach-pg-" + Guid.NewGuid().ToString("N")[..8]);
+    public async Task A_marked_registration_that_reached_a_signposted_family_takes_it_out_of_the_champions_tally_unless_another_still_reaches_it_on_postgres()
+    {
+        var late = new HoldReachNotices();
+        await using var cluster = await Cluster.StartOnPostgresAsync(silo => silo.AddSingleton<IOutgoingGrainCallFilter>(late));
+        await MarkedReachAsync(cluster, late, "mark-reach-pg-" + Guid.NewGuid().ToString("N")[..8]);
+    }
 
     /// <summary>
-    /// Two families the champion signposted, each reached by a registration; the second also by a later attendance. Both
-    /// registrations are marked: the first family is reached by nothing now, the second still by its attendance. A notice
-    /// of the first registration's reach arriving after the mark's (one-way messages may be reordered) counts nothing, and
-    /// a restart holds the same.
+    /// Three families the champion signposted, each reached by a registration; the second also by a later attendance, and
+    /// the third's notice of its reach is held on its way. All three registrations are marked: the first family is reached
+    /// by nothing now, the second still by its attendance, and the third's notice, arriving after the mark's (one-way
+    /// messages may be reordered), counts nothing. A restart holds the same.
     /// </summary>
-    private static async Task MarkedReachAsync(Task<Cluster> starting, string prefix)
+    private static async Task MarkedReachAsync(Cluster cluster, HoldReachNotices late, string prefix)
     {
-        await using var cluster = await starting;
         var events = new Events(cluster.Clock, prefix);
         var ward = prefix + "-w";
         var now = cluster.Clock.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var champion = events.NewId("ch");
-        var (first, firstChild, second, secondChild) = (events.NewId("f1"), events.NewId("c1"), events.NewId("f2"), events.NewId("c2"));
+        var families = Enumerable.Range(1, 3).Select(i => (Family: events.NewId($"f{i}"), Child: events.NewId($"c{i}"))).ToArray();
+        late.FamilyId = families[2].Family;
         await Events.RecordAllAsync(cluster.Client,
         [
-            events.Birth(first, firstChild, today.AddDays(-40), ward), events.Birth(second, secondChild, today.AddDays(-40), ward),
-            events.Outreach(first, champion, "childrens-centre", now.AddDays(-3)), events.Outreach(second, champion, "childrens-centre", now.AddDays(-3)),
+            .. families.Select(f => events.Birth(f.Family, f.Child, today.AddDays(-40), ward)),
+            .. families.Select(f => events.Outreach(f.Family, champion, "childrens-centre", now.AddDays(-3))),
         ], inFlight: 1);
         await cluster.DrainAsync();
-        var firstRegistration = events.Registered(first, firstChild, now.AddDays(-2));
-        var secondRegistration = events.Registered(second, secondChild, now.AddDays(-2));
-        var attendance = events.Make(EventTypes.SessionAttended, second, secondChild, now.AddDays(-1), new JsonObject { ["session"] = "stay-and-play" }, "service:childrens-centre");
-        await Events.RecordAllAsync(cluster.Client, [firstRegistration, secondRegistration], inFlight: 1);
+        var registrations = families.Select(f => events.Registered(f.Family, f.Child, now.AddDays(-2))).ToArray();
+        var attendance = events.Make(EventTypes.SessionAttended, families[1].Family, families[1].Child, now.AddDays(-1), new JsonObject { ["session"] = "stay-and-play" }, "service:childrens-centre");
+        await Events.RecordAllAsync(cluster.Client, registrations, inFlight: 1);
         await cluster.DrainAsync();
         await Events.RecordAllAsync(cluster.Client, [attendance], inFlight: 1);
         await cluster.DrainAsync();
         var championGrain = cluster.Client.GetGrain<IChampionGrain>(champion);
-        Assert.Equal((2, 2), Reach(await championGrain.GetSummaryAsync()));
+        Assert.Equal(1, late.Held);
+        Assert.Equal((3, 2), Reach(await championGrain.GetSummaryAsync()));
 
-        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, firstRegistration, "Registered the wrong child"))).Status);
-        Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, secondRegistration, "Posted twice"))).Status);
-        await cluster.DrainAsync();
-        Assert.Equal((2, 1), Reach(await championGrain.GetSummaryAsync()));
+        foreach (var registration in registrations)
+        {
+            Assert.Equal(ReceiptStatus.Accepted, (await Events.RecordAsync(cluster.Client, Mark(events, registration, "Registered the wrong child"))).Status);
+        }
 
-        await championGrain.SignpostedFamilyReachedAsync(first, firstRegistration.EventId);
         await cluster.DrainAsync();
-        Assert.Equal((2, 1), Reach(await championGrain.GetSummaryAsync()));
+        Assert.Equal((3, 1), Reach(await championGrain.GetSummaryAsync()));
+
+        await late.ReleaseAsync();
+        await cluster.DrainAsync();
+        Assert.Equal((3, 1), Reach(await championGrain.GetSummaryAsync()));
 
         await cluster.RestartAsync();
-        Assert.Equal((2, 1), Reach(await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync()));
+        Assert.Equal((3, 1), Reach(await cluster.Client.GetGrain<IChampionGrain>(champion).GetSummaryAsync()));
     }
 
     private static (int Signposted, int Reached) Reach(ChampionSummary summary) => (summary.FamiliesSignposted, summary.SignpostedThenReached);
@@ -199,6 +210,49 @@ public sealed class MarkFollowThroughTests
 
     private static async Task<List<string>> WorklistAsync(Cluster cluster, string ward) =>
         [.. (await WorklistAwaitingDecisionTests.WorklistAsync(cluster, ward, new WorklistQuery(null, null, null, 1, 50))).Items.Select(i => i.FamilyId)];
+
+    /// <summary>
+    /// Holds a family's one-way notice to its champion that it was reached (<see cref="FamilyId"/>'s), before the filter that
+    /// counts one-way messages, until <see cref="ReleaseAsync"/>: a notice overtaken on its way by later ones.
+    /// </summary>
+    private sealed class HoldReachNotices : IOutgoingGrainCallFilter
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _held;
+
+        public string? FamilyId { get; set; }
+
+        public int Held => Volatile.Read(ref _held);
+
+        /// <summary>Lets the held notice go, and returns once it is on its way (counted, so a drain waits for it).</summary>
+        public async Task ReleaseAsync()
+        {
+            _release.TrySetResult();
+            await _sent.Task.WaitAsync(Delivery.Deadline);
+        }
+
+        public async Task Invoke(IOutgoingGrainCallContext context)
+        {
+            if (context.MethodName != nameof(IChampionGrain.SignpostedFamilyReachedAsync) || FamilyId is null
+                || !string.Equals(context.Request.GetArgument(0) as string, FamilyId, StringComparison.Ordinal))
+            {
+                await context.Invoke();
+                return;
+            }
+
+            Interlocked.Increment(ref _held);
+            await _release.Task;
+            try
+            {
+                await context.Invoke();
+            }
+            finally
+            {
+                _sent.TrySetResult();
+            }
+        }
+    }
 
     /// <summary>
     /// Loses, while <see cref="Losing"/>, a child's one-way notice to its family that holds a mark, as a silo failing
