@@ -190,7 +190,7 @@ public sealed class EnteredInErrorApiTests(GatewayFixture gateway)
         await gateway.DrainAsync();
         var after = await RiskAsync(ward, family);
         Assert.Equal(before.GetProperty("version").GetInt64(), after.GetProperty("version").GetInt64());
-        Assert.Equal("universal-plus", after.GetProperty("setLevel").GetProperty("level").GetString());
+        Assert.Equal("universal-plus", after.GetProperty("setLevel").GetString());
         Assert.Single(after.GetProperty("markedInError").EnumerateArray());
     }
 
