@@ -81,6 +81,14 @@ public interface IFamilyGrain : IGrainWithStringKey
     [OneWay]
     Task ApplyChildEventsAsync([Immutable] ContactEvent[] contacts, [Immutable] ChildAssessed[] assessed);
 
+    /// <summary>
+    /// A child committed the entered-in-error mark <paramref name="markEventId"/> for this family and its one-way notice
+    /// may have been lost: the deadline sweep finds the mark's pending notice still in the journal and asks the family to
+    /// take the mark now (fold again from its rows, let go of a ward it no longer has, tell its champions), then clears it.
+    /// Awaited: the sweep clears the pending notice only once the family has taken the mark.
+    /// </summary>
+    Task TakeChildMarkAsync(string markEventId);
+
     /// <summary>Time passed for one of the children (a review window closed): reassess.</summary>
     [OneWay]
     Task TickAsync();
@@ -134,6 +142,15 @@ public interface IChampionGrain : IGrainWithStringKey
     [OneWay]
     Task SignpostedFamilyReachedAsync(string familyId, string eventId);
 
+    /// <summary>
+    /// Events that reached a family this champion signposted (<paramref name="markedEventIds"/>) were marked in error. The
+    /// family, folded without them, is still reached by <paramref name="stillReachedBy"/> (an unmarked registration or
+    /// attendance at or after a signposting), or by nothing (null). The champion remembers the marked events, so a late
+    /// notice of one of them reaching the family does not count it again.
+    /// </summary>
+    [OneWay]
+    Task ReachMarkedInErrorAsync(string familyId, [Immutable] string[] markedEventIds, string? stillReachedBy);
+
     Task<ChampionSummary> GetSummaryAsync();
 
     /// <summary>
@@ -150,6 +167,13 @@ public interface IServiceGrain : IGrainWithStringKey
     Task<ContactReceipt> RecordAsync([Immutable] ContactEvent contact);
 
     Task<ServiceSummary> GetSummaryAsync();
+
+    /// <summary>
+    /// The service marked one of its events entered in error, and the mark is durable: the next summary reads the rows
+    /// the service recorded afresh, rather than after its usual few seconds, so it counts the marked event no more at
+    /// once. Awaited by the grain that committed the mark before it answers (marks are rare).
+    /// </summary>
+    Task MarkRecordedAsync();
 }
 
 /// <summary>Wakes children and families whose review windows have closed, from the durable deadline table.</summary>

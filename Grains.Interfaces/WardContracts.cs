@@ -19,7 +19,8 @@ public interface IWardGrain : IGrainWithStringKey
     /// <summary>
     /// The entity behind <paramref name="entryKey"/> counts in no ward any more, from <paramref name="version"/> on: the
     /// record that put it in one (a birth record, a family registration) was marked as entered in error. The ward lets go
-    /// of it, in memory and in the journal, unless it holds a newer version, and no older report brings it back.
+    /// of it unless it holds a newer version, and no older report brings it back. The caller has already written the
+    /// entity's departure from this ward, whose commit took the journal's copy of the entry too.
     /// </summary>
     Task EntityLeftAsync(string entryKey, long version);
 

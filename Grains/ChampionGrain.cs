@@ -10,6 +10,12 @@ public sealed class ChampionLoopState
 {
     /// <summary>Families this champion signposted who later registered with or attended the centre (family id -> event id).</summary>
     public Dictionary<string, string> Reached { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Registrations and attendances that reached a signposted family and were then marked in error: a late notice of one
+    /// (it may arrive after the mark's) must not count the family as reached again. Rare, so kept for good.
+    /// </summary>
+    public HashSet<string> MarkedReaches { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -188,7 +194,7 @@ public sealed class ChampionGrain(
 
     public async Task SignpostedFamilyReachedAsync(string familyId, string eventId)
     {
-        if (!_signposted.ContainsKey(familyId) || loop.State.Reached.ContainsKey(familyId))
+        if (!_signposted.ContainsKey(familyId) || loop.State.Reached.ContainsKey(familyId) || loop.State.MarkedReaches.Contains(eventId))
         {
             return;
         }
@@ -196,6 +202,42 @@ public sealed class ChampionGrain(
         // Not kept if the write fails: the family's next registration or attendance tells the champion again.
         loop.State.Reached[familyId] = eventId;
         await loop.WriteOrUndoAsync(() => loop.State.Reached.Remove(familyId));
+    }
+
+    public async Task ReachMarkedInErrorAsync(string familyId, string[] markedEventIds, string? stillReachedBy)
+    {
+        ArgumentNullException.ThrowIfNull(markedEventIds);
+        var newlyMarked = markedEventIds.Where(loop.State.MarkedReaches.Add).ToList();
+        var held = loop.State.Reached.TryGetValue(familyId, out var reachedBy) ? reachedBy : null;
+
+        // As a fold of the unmarked events would have it: reached by what still reaches the family, if this champion
+        // signposted it; else not reached. An entry naming another unmarked event stays as it is.
+        var next = stillReachedBy is not null && _signposted.ContainsKey(familyId)
+            ? held is not null && !loop.State.MarkedReaches.Contains(held) ? held : stillReachedBy
+            : null;
+        if (newlyMarked.Count == 0 && string.Equals(held, next, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        SetReached(familyId, next);
+        await loop.WriteOrUndoAsync(() =>
+        {
+            SetReached(familyId, held);
+            loop.State.MarkedReaches.ExceptWith(newlyMarked);
+        });
+
+        void SetReached(string family, string? by)
+        {
+            if (by is null)
+            {
+                loop.State.Reached.Remove(family);
+            }
+            else
+            {
+                loop.State.Reached[family] = by;
+            }
+        }
     }
 
     public Task<ChampionSummary> GetSummaryAsync()

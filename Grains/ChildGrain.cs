@@ -121,6 +121,9 @@ public sealed class ChildGrain(
                 // Each new event is assessed on the state it leaves at the instant it was received, as a replay of the
                 // journal would; only the last state's ward contribution and deadline are written, with the events, in one unit.
                 var steps = new List<Step>(contacts.Length);
+
+                // The pending notices of this unit's marks (MarkNotices), made only when the unit holds one.
+                List<Deadline>? notices = null;
                 var state = _state;
                 IReadOnlyList<ReviewStatus> reviews = [];
                 for (var i = 0; i < contacts.Length; i++)
@@ -156,6 +159,10 @@ public sealed class ChildGrain(
 
                         next = ChildState.Fold(ChildId, events);
                         _services = Tallies(events);
+                        if (contact.FamilyId is not null)
+                        {
+                            (notices ??= []).Add(MarkNotices.Pending(contact, now));
+                        }
                     }
                     else
                     {
@@ -179,7 +186,7 @@ public sealed class ChildGrain(
                 // The ward the events are recorded in and the contribution goes to follows the family the child now names.
                 await LearnFamilyWardAsync(state);
                 var current = Current(steps[^1], reviews, now);
-                var writes = CommitWrites(steps, current, now, out var contribution, out var contributionJson);
+                var writes = CommitWrites(steps, current, now, notices, out var contribution, out var contributionJson);
                 var appended = await journal.AppendAllAsync(writes);
                 if (Array.TrueForAll(appended, static a => a.Inserted))
                 {
@@ -192,6 +199,17 @@ public sealed class ChildGrain(
                         await GrainFactory.For<IWardGrain>(left).EntityLeftAsync(EntityKey, ContributionVersion(current.State));
                         _publishedWard = null;
                         _publishedContribution = null;
+                    }
+
+                    if (notices is not null)
+                    {
+                        foreach (var step in steps)
+                        {
+                            if (step.Contact.Data is EnteredInError)
+                            {
+                                await MarkNotices.TellServiceAsync(GrainFactory, step.Contact, logger);
+                            }
+                        }
                     }
 
                     break;
@@ -302,8 +320,11 @@ public sealed class ChildGrain(
         return new Assessed(last.State, now, assessment, reviews, RiskFacts.NextChange(last.State, now, schedule, reviews));
     }
 
-    /// <summary>The new events with the ward contribution and the deadline of the state the last one leaves: one unit.</summary>
-    private JournalWrite[] CommitWrites(List<Step> steps, Assessed current, DateTimeOffset now, out WardEntry? contribution, out byte[]? contributionJson)
+    /// <summary>
+    /// The new events with the ward contribution and the deadline of the state the last one leaves, and the pending notices
+    /// of its marks (<paramref name="notices"/>, null for a unit with none): one unit.
+    /// </summary>
+    private JournalWrite[] CommitWrites(List<Step> steps, Assessed current, DateTimeOffset now, List<Deadline>? notices, out WardEntry? contribution, out byte[]? contributionJson)
     {
         contribution = Contribution(current.State, now, current.Assessment, current.Reviews, out contributionJson);
         var writes = new JournalWrite[steps.Count];
@@ -314,7 +335,7 @@ public sealed class ChildGrain(
             writes[k] = new JournalWrite(
                 JournalRows.From(step.Contact, WardOf(step.State), step.State.Version),
                 isLast && contribution is not null ? [contribution] : [],
-                isLast ? DeadlineRows(current.Deadline) : [],
+                isLast ? WithNotices(DeadlineRows(current.Deadline), notices) : [],
                 [],
                 isLast ? WardDeparture.From(_publishedWard, contribution) ?? LeftByMark(steps, contribution, current.State) : null);
         }
@@ -353,6 +374,8 @@ public sealed class ChildGrain(
         Publish(contribution, contributionJson);
         NotifyOthers(steps);
     }
+
+    private static Deadline[] WithNotices(Deadline[] rows, List<Deadline>? notices) => notices is null ? rows : [.. rows, .. notices];
 
     private Deadline[] DeadlineRows(DateTimeOffset? deadline) =>
         _committed is { } committed && deadline == committed.Deadline ? [] : [new Deadline(EntityKey, deadline)];

@@ -136,9 +136,29 @@ public sealed class DeadlineSweeperGrain(
         {
             await GrainFactory.For<IFamilyGrain>(entityKey["family:".Length..]).TickNowAsync();
         }
+        else if (entityKey.StartsWith(MarkNotices.Prefix, StringComparison.Ordinal))
+        {
+            await TakeMarkAsync(entityKey[MarkNotices.Prefix.Length..]);
+        }
         else
         {
             await journal.AppendAsync(new JournalWrite(null, [], [new Deadline(entityKey, null)], []));
         }
+    }
+
+    /// <summary>
+    /// A child's mark whose notice its family has not taken (<see cref="MarkNotices"/>): the family named by the mark's own
+    /// row takes it now, and the row is cleared only after it has (it clears the row itself too). A failure leaves the row
+    /// due, so the next tick asks again.
+    /// </summary>
+    private async Task TakeMarkAsync(string markEventId)
+    {
+        if ((await journal.FindEventAsync(markEventId))?.FamilyId is { } familyId)
+        {
+            logger.LogWarning("Family {FamilyId} had not taken mark {MarkEventId} a minute after its child committed it (its notice lost): it takes it now", familyId, markEventId);
+            await GrainFactory.For<IFamilyGrain>(familyId).TakeChildMarkAsync(markEventId);
+        }
+
+        await journal.AppendAsync(new JournalWrite(null, [], [MarkNotices.Taken(markEventId)], []));
     }
 }

@@ -257,6 +257,7 @@ public sealed class FamilyGrain(
         {
             await LoadAsync();
             await LeaveWardIfNoneAsync(departureWritten: true);
+            await MarkNotices.TellServiceAsync(GrainFactory, contact, logger);
         }
         else
         {
@@ -348,10 +349,7 @@ public sealed class FamilyGrain(
         // will (marks are rare), and publishes what is left.
         if (Array.Exists(contacts, static c => c.Data is EnteredInError))
         {
-            await LoadAsync();
-            var now = time.GetUtcNow();
-            await PublishLiveAsync(now, Assess(_state, _children, now));
-            await LeaveWardIfNoneAsync();
+            await TakeMarksAsync([.. contacts.Where(static c => c.Data is EnteredInError).Select(static c => c.EventId)]);
             return;
         }
 
@@ -397,6 +395,71 @@ public sealed class FamilyGrain(
                 }
             }
         }
+    }
+
+    public Task TakeChildMarkAsync(string markEventId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(markEventId);
+        return TakeMarksAsync([markEventId]);
+    }
+
+    /// <summary>
+    /// Takes marks a child committed (<paramref name="markEventIds"/>): folds the family again from its rows, publishes what
+    /// is left, lets go of a ward no record names any more, tells the champions whose reached family a marked event had
+    /// reached, and then clears the marks' pending notices (<see cref="MarkNotices"/>), all of it again if a step fails:
+    /// until the last write the sweep still finds the notice due and asks again. Marks are rare.
+    /// </summary>
+    private async Task TakeMarksAsync(string[] markEventIds)
+    {
+        var rows = await LoadAsync();
+        var now = time.GetUtcNow();
+        await PublishLiveAsync(now, Assess(_state, _children, now));
+        await LeaveWardIfNoneAsync();
+        TellChampionsOfMarkedReach(rows);
+        await journal.AppendAsync(new JournalWrite(null, [], [.. markEventIds.Select(MarkNotices.Taken)], []));
+    }
+
+    /// <summary>
+    /// A champion counts a family it signposted as reached when one of the family's children registers with or attends the
+    /// centre at or after the signposting (see <see cref="ApplyChildEventsAsync"/>), and keeps that in its own storage. When
+    /// such an event is marked in error, each champion with a signposting here is told which events were marked and what,
+    /// folded without them, still reaches the family (the latest unmarked registration or attendance at or after its
+    /// earliest signposting), so its tally is what a fold of the unmarked events gives. Read only after a mark (rare).
+    /// </summary>
+    private void TellChampionsOfMarkedReach(IReadOnlyList<JournalEvent> rows)
+    {
+        var events = rows.Select(static r => ContactEventJson.Deserialize(r.Payload.Bytes)).ToList();
+        var marked = events.Where(static e => e.Data is EnteredInError).Select(static e => ((EnteredInError)e.Data).EventId).ToHashSet(StringComparer.Ordinal);
+        var unmarked = MarksInError.Unmarked(events);
+        var unmarkedIds = unmarked.Select(static e => e.EventId).ToHashSet(StringComparer.Ordinal);
+        string[] markedReaches = [.. events
+            .Where(e => Reaches(e) && marked.Contains(e.EventId) && !unmarkedIds.Contains(e.EventId))
+            .Select(static e => e.EventId)];
+        if (markedReaches.Length == 0)
+        {
+            return;
+        }
+
+        using (NoticeScope.Begin())
+        {
+            foreach (var link in _state.Champions)
+            {
+                if (link.Outreaches.Where(static o => o.Detail is not null).Select(static o => (DateTimeOffset?)o.At).Min() is not { } signposted)
+                {
+                    continue;
+                }
+
+                var stillReachedBy = unmarked
+                    .Where(e => Reaches(e) && e.OccurredAt >= signposted)
+                    .OrderBy(static e => e.OccurredAt)
+                    .ThenBy(static e => e.EventId, StringComparer.Ordinal)
+                    .LastOrDefault()?.EventId;
+                _ = GrainFactory.For<IChampionGrain>(link.ChampionId).ReachMarkedInErrorAsync(FamilyId, markedReaches, stillReachedBy);
+            }
+        }
+
+        // What reaches a family for its champions: a child's registration or attendance, as the live path counts it.
+        static bool Reaches(ContactEvent e) => e.ChildId is not null && e.Data is CentreRegistered or SessionAttended;
     }
 
     public Task TickNowAsync() => TickAsync();
@@ -626,6 +689,7 @@ public sealed class FamilyGrain(
             // that this family had applied, and the history holds the marked event's changes as they were observed. Rows
             // are folded afresh, history and all, as an activation would (marks are rare).
             Rebuild(rows);
+            TellChampionsOfMarkedReach(rows);
         }
 
         if (_state.Version != before)

@@ -133,6 +133,13 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
             _dropIns);
     }
 
+    public Task MarkRecordedAsync()
+    {
+        // The mark is in the journal: the next refresh reads it (and counts everything again, as it holds a mark).
+        _refreshedAt = null;
+        return Task.CompletedTask;
+    }
+
     private void Count(ContactEvent contact)
     {
         if (!_eventIds.Add(contact.EventId))

@@ -718,28 +718,22 @@ public sealed class WardGrain(
         _changes++;
     }
 
-    public async Task EntityLeftAsync(string entryKey, long version)
+    /// <remarks>
+    /// Memory only: the journal's copy of the entry went in the commit that wrote the entity's departure from this ward
+    /// (every caller writes it before telling the ward), so a ward reloading finds neither the entry nor a way back for
+    /// its older reports.
+    /// </remarks>
+    public Task EntityLeftAsync(string entryKey, long version)
     {
         ArgumentException.ThrowIfNullOrEmpty(entryKey);
-        ParsePending();
         if (_entries.TryGetValue(entryKey, out var held) && held.Version > version)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var stored = held?.Version;
         Leave(entryKey, version);
-
-        // The journal's copy too, at the version it holds, or the ward reloading would count the entity again.
-        foreach (var entry in await journal.ReadWardEntriesAsync(WardCode))
-        {
-            if (string.Equals(entry.EntryKey, entryKey, StringComparison.Ordinal) && entry.Version <= version)
-            {
-                await DeleteEntryNoOneStandsBehindAsync(entryKey, entry.Version);
-            }
-        }
-
-        logger.LogInformation("Ward {Ward} let go of {Entry} (held v{Held}): the record that put it in the ward was marked as entered in error", WardCode, entryKey, stored);
+        logger.LogInformation("Ward {Ward} let go of {Entry} (held v{Held}): the record that put it in the ward was marked as entered in error", WardCode, entryKey, held?.Version);
+        return Task.CompletedTask;
     }
 
     /// <summary>

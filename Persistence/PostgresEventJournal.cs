@@ -361,6 +361,17 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
              WHERE qp_ward_departures.version < excluded.version
             """;
 
+        // With the upsert above, and so only in a write that moves an entity or takes it out of every ward: the entity's
+        // entry in the ward it left goes if it is at or below the departure's version, which refuses it anyway. A move has
+        // just rewritten its entry to name the new ward, so this finds nothing; a mark that took back the record that put
+        // the entity in the ward leaves its old entry there, which a ward reloading would count again. In the departure's
+        // own commit, so the two never disagree, and one indexed delete per entity rather than a read of the ward's entries.
+        private const string DeleteEntriesLeft = """
+            DELETE FROM qp_ward_entries AS e
+             USING unnest($1, $2, $3) AS d(ward_code, entry_key, version)
+             WHERE e.entry_key = d.entry_key AND e.ward_code = d.ward_code AND e.version <= d.version
+            """;
+
         // With the upsert above, and so only in a moving write: an entity that moved back into a ward it had left holds
         // an entry there newer than its departure, which refuses every report the departure refused, so the row goes.
         // Decided by the stored entry (written by an earlier statement of this batch), not by what this write says.
@@ -792,6 +803,12 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
             AddArray(command.Parameters, NpgsqlDbType.Bigint, rows, r => r.Value);
             AddByPosition(command.Parameters, JournalTime.ToUtc(clock.GetUtcNow()), NpgsqlDbType.TimestampTz);
             batch.BatchCommands.Add(command);
+
+            var left = new NpgsqlBatchCommand(DeleteEntriesLeft);
+            AddArray(left.Parameters, NpgsqlDbType.Text, rows, r => r.Key.Ward);
+            AddArray(left.Parameters, NpgsqlDbType.Text, rows, r => r.Key.Key);
+            AddArray(left.Parameters, NpgsqlDbType.Bigint, rows, r => r.Value);
+            batch.BatchCommands.Add(left);
 
             var prune = new NpgsqlBatchCommand(DeleteSupersededDepartures);
             AddArray(prune.Parameters, NpgsqlDbType.Text, rows.Select(r => r.Key.Key).Distinct(StringComparer.Ordinal).ToList(), key => key);

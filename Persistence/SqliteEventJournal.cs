@@ -359,6 +359,7 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                     foreach (var departure in departures)
                     {
                         Run(s.UpsertDeparture, departure.WardCode, departure.EntryKey, departure.Version, updatedAt);
+                        Run(s.DeleteEntryLeft, departure.WardCode, departure.EntryKey, departure.Version);
                         Run(s.DeleteSupersededDeparture, departure.EntryKey);
                     }
                 }
@@ -483,6 +484,15 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
                  WHERE excluded.version > qp_ward_departures.version
                 """, 4);
 
+            // Only in a write that moves an entity or takes it out of every ward, after its entry: the entity's entry in the
+            // ward it left goes if it is at or below the departure's version, which refuses it anyway. A move has just
+            // rewritten its entry to name the new ward, so this finds nothing; a mark that took back the record that put the
+            // entity in the ward leaves its old entry there, which a ward reloading would count again. In the departure's
+            // own transaction, so the two never disagree.
+            DeleteEntryLeft = Create(connection, """
+                DELETE FROM qp_ward_entries WHERE entry_key = @p1 AND ward_code = @p0 AND version <= @p2
+                """, 3);
+
             // Only in a moving write, after its entry: an entity back in a ward it had left holds an entry there newer
             // than its departure, which refuses every report the departure refused, so the row goes. Decided by the
             // stored entry, not by what the write says.
@@ -509,11 +519,12 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
         public SqliteCommand UpsertWard { get; }
         public SqliteCommand UpsertDeparture { get; }
         public SqliteCommand DeleteSupersededDeparture { get; }
+        public SqliteCommand DeleteEntryLeft { get; }
         public SqliteCommand UpsertDeadline { get; }
         public SqliteCommand DeleteDeadline { get; }
         public SqliteCommand InsertAudit { get; }
 
-        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, DeleteEvent, UpsertWard, UpsertDeparture, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
+        private IEnumerable<SqliteCommand> All => [InsertEvent, FindSeq, DeleteEvent, UpsertWard, UpsertDeparture, DeleteEntryLeft, DeleteSupersededDeparture, UpsertDeadline, DeleteDeadline, InsertAudit];
 
         public void Enlist(SqliteTransaction transaction)
         {

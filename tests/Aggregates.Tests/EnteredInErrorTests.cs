@@ -66,7 +66,7 @@ public sealed class EnteredInErrorTests
             Mark(events, postedTwice, "Not mine", recordedBy: "service:midwifery"),
             Mark(events, postedTwice, "Never recorded", markedId: "no-such-event"),
             Mark(events, concern, "Another family's", markedId: elsewhere.EventId),
-            Mark(events, firstVisit, "A mark is marked", markedId: concern.EventId),
+            Mark(events, firstVisit, "A family event, sent for a child", markedId: concern.EventId),
         })
         {
             var receipt = await Events.RecordAsync(cluster.Client, refused);

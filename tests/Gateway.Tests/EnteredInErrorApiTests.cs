@@ -144,6 +144,56 @@ public sealed class EnteredInErrorApiTests(GatewayFixture gateway)
         Assert.Contains(risk.History, h => h.Cause == shown.MarkEventId && h.Score < h.PreviousScore);
     }
 
+    /// <summary>
+    /// Cases where one check alone stands between a frontline caller, whom the frontline policy lets post, and a wrong mark:
+    /// a champion's mark of a health visitor's attendance of the same child (only the recorder check refuses it), and the
+    /// health visitor's marks of its own level decision and of its own mark, of the same family (only the rule on what can
+    /// be marked refuses them). Each is refused naming data.eventId, over HTTP and gRPC, and nothing changes.
+    /// </summary>
+    [Fact]
+    public async Task A_champions_mark_of_a_services_event_and_a_mark_of_ones_own_decision_or_mark_are_refused()
+    {
+        var (ward, family, child) = await BornAsync();
+        var attendance = TestEvents.Event(null, "ae-attendance", family, child, [], DateTimeOffset.UtcNow.AddDays(-1));
+        var decision = TestEvents.Event(null, "service-level-set", family, null, new JsonObject { ["level"] = "universal-plus", ["reason"] = "Housing and a new baby" });
+        var concern = TestEvents.ConcernRaised(family, "housing");
+        foreach (var recorded in new[] { attendance, decision, concern })
+        {
+            Assert.Equal("accepted", (await PostAsync(recorded)).GetProperty("status").GetString());
+        }
+
+        var concernMark = Mark(family, null, concern["eventId"]!.GetValue<string>(), "Raised on the wrong family");
+        Assert.Equal("accepted", (await PostAsync(concernMark)).GetProperty("status").GetString());
+        await gateway.DrainAsync();
+        var before = await RiskAsync(ward, family);
+
+        var champion = TestCaller.ChampionOf("ch-" + Ids.Short(), ward);
+        var cases = new (TestCaller Caller, JsonObject Mark)[]
+        {
+            (champion, Mark(family, child, attendance["eventId"]!.GetValue<string>())),
+            (_healthVisitor, Mark(family, null, decision["eventId"]!.GetValue<string>(), "Set on the wrong family")),
+            (_healthVisitor, Mark(family, null, concernMark["eventId"]!.GetValue<string>(), "The mark was a mistake")),
+        };
+        foreach (var (caller, mark) in cases)
+        {
+            using var single = await gateway.SendAsync(HttpMethod.Post, "/v1/contacts", caller, mark.ToJsonString());
+            Assert.Equal(HttpStatusCode.BadRequest, single.StatusCode);
+            var error = Assert.Single((await ContactApiTests.Json(single)).GetProperty("errors").EnumerateArray());
+            Assert.Equal(("data.eventId", NotYours), (error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+
+            var refused = await Assert.ThrowsAsync<RpcException>(() =>
+                new ContactsService.ContactsServiceClient(gateway.Grpc).RecordAsync(OverGrpc(mark), gateway.GrpcHeaders(caller)).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Equal(["data.eventId"], refused.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+        }
+
+        await gateway.DrainAsync();
+        var after = await RiskAsync(ward, family);
+        Assert.Equal(before.GetProperty("version").GetInt64(), after.GetProperty("version").GetInt64());
+        Assert.Equal("universal-plus", after.GetProperty("setLevel").GetString());
+        Assert.Single(after.GetProperty("markedInError").EnumerateArray());
+    }
+
     [Theory]
     [InlineData("early-intervention")]
     [InlineData("commission")]

@@ -154,6 +154,42 @@ public static class JournalScenarios
         Assert.Contains(new WardDeparture("harrow-road", "family:f-1", 6), await journal.ReadWardDeparturesAsync("harrow-road"));
     }
 
+    /// <summary>
+    /// A mark that took back the record that put an entity in a ward writes its departure with no entry elsewhere: the
+    /// entity's entry in that ward goes in the same commit, up to the departure's version, and nothing else does.
+    /// </summary>
+    public static async Task ADepartureWithNoEntryElsewhereTakesTheEntitysEntryInThatWardInTheSameCommit(StorageKind kind)
+    {
+        await using var store = await TestStore.MigratedAsync(kind);
+        await using var journal = EventJournalFactory.Create(store.Settings);
+        var held = await journal.AppendAsync(JournalWrite.ForEvent(Event("held", childId: "c-9")));
+        await journal.AppendAsync(new JournalWrite(null,
+            [
+                Ward("child:c-1", "queens-park", "child", 3, """{"v":3}"""),
+                Ward("child:c-2", "queens-park", "child", 2, """{"v":2}"""),
+                Ward("family:f-1", "queens-park", "family", 5, """{"v":5}"""),
+                Ward("family:f-2", "queens-park", "family", 7, """{"v":7}"""),
+            ], [], []));
+
+        // c-1's mark leaves queens-park at 4; f-2's departure at 6 is older than its entry; f-1's names a ward it is not in;
+        // c-2's comes in a unit the journal refuses (an id already stored), which writes none of it.
+        Assert.True((await journal.AppendAsync(new JournalWrite(Event("m-1"), [], [], [], WardDeparture.Leaving("queens-park", "child:c-1", 4)))).Inserted);
+        await journal.AppendAsync(new JournalWrite(null, [], [], [], WardDeparture.Leaving("queens-park", "family:f-2", 6)));
+        await journal.AppendAsync(new JournalWrite(null, [], [], [], WardDeparture.Leaving("harrow-road", "family:f-1", 9)));
+        Assert.Equal(
+            [AppendResult.Withheld, new AppendResult(false, held.Seq)],
+            await journal.AppendAllAsync([
+                new JournalWrite(Event("m-2", childId: "c-2"), [], [], [], WardDeparture.Leaving("queens-park", "child:c-2", 3)),
+                JournalWrite.ForEvent(Event("held", childId: "c-2"))]));
+
+        Assert.Equal(
+            [("child:c-2", 2L), ("family:f-1", 5L), ("family:f-2", 7L)],
+            (await journal.ReadWardEntriesAsync("queens-park")).Select(e => (e.EntryKey, e.Version)));
+
+        // f-2's departure goes too, as any departure does when the ward holds a newer entry of its entity.
+        Assert.Equal([new WardDeparture("queens-park", "child:c-1", 4)], await journal.ReadWardDeparturesAsync("queens-park"));
+    }
+
     public static async Task ADepartureOfAnEntityThatStaysAwayGoesOnceItIsOlderThanItsKeep(StorageKind kind)
     {
         await using var store = await TestStore.MigratedAsync(kind);
@@ -683,6 +719,7 @@ public sealed class SqliteJournalTests
     [Fact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [Fact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
     [Fact] public Task A_departure_goes_when_the_entity_is_back_in_that_ward_at_a_newer_version() => JournalScenarios.ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(Kind);
+    [Fact] public Task A_departure_with_no_entry_elsewhere_takes_the_entitys_entry_in_that_ward_in_the_same_commit() => JournalScenarios.ADepartureWithNoEntryElsewhereTakesTheEntitysEntryInThatWardInTheSameCommit(Kind);
     [Fact] public Task A_departure_of_an_entity_that_stays_away_goes_once_it_is_older_than_its_keep() => JournalScenarios.ADepartureOfAnEntityThatStaysAwayGoesOnceItIsOlderThanItsKeep(Kind);
     [Fact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [Fact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
@@ -735,6 +772,7 @@ public sealed class PostgresJournalTests
     [PostgresFact] public Task Duplicate_keeps_the_original_and_applies_nothing() => JournalScenarios.DuplicateKeepsTheOriginalAndAppliesNothing(Kind);
     [PostgresFact] public Task Departures_commit_with_the_move_and_keep_the_newest_version() => JournalScenarios.DeparturesCommitWithTheMoveAndKeepTheNewestVersion(Kind);
     [PostgresFact] public Task A_departure_goes_when_the_entity_is_back_in_that_ward_at_a_newer_version() => JournalScenarios.ADepartureGoesWhenTheEntityIsBackInThatWardAtANewerVersion(Kind);
+    [PostgresFact] public Task A_departure_with_no_entry_elsewhere_takes_the_entitys_entry_in_that_ward_in_the_same_commit() => JournalScenarios.ADepartureWithNoEntryElsewhereTakesTheEntitysEntryInThatWardInTheSameCommit(Kind);
     [PostgresFact] public Task A_departure_of_an_entity_that_stays_away_goes_once_it_is_older_than_its_keep() => JournalScenarios.ADepartureOfAnEntityThatStaysAwayGoesOnceItIsOlderThanItsKeep(Kind);
     [PostgresFact] public Task Duplicates_in_one_batch_first_wins() => JournalScenarios.DuplicatesInOneBatchFirstWins(Kind);
     [PostgresFact] public Task Stored_event_among_new_ones_spoils_nothing() => JournalScenarios.StoredEventAmongNewOnesSpoilsNothing(Kind);
