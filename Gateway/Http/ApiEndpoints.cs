@@ -20,7 +20,7 @@ public static class ApiEndpoints
     public const string BatchesLimiter = "batches";
 
     /// <summary>
-    /// The concurrency limiter on reads that call the grains (risk, lists, figures, audit). Live streams are counted
+    /// The concurrency limiter on reads that call the grains (risk, lists, figures, audit, summaries). Live streams are counted
     /// by <see cref="Application.LiveStreamLimits"/> instead: they hold their place for as long as a client keeps them.
     /// </summary>
     public const string ReadsLimiter = "reads";
