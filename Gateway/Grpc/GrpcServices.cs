@@ -233,3 +233,23 @@ public sealed class AuditGrpcService(AuditOperations audit) : V1.AuditService.Au
         return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
     }
 }
+
+/// <summary>gRPC twin of the champion and service summaries: the same operations as HTTP.</summary>
+[Authorize(Policy = QpPolicies.Frontline)]
+[EnableRateLimiting(ApiEndpoints.ReadsLimiter)]
+public sealed class SummariesGrpcService(SummaryOperations summaries) : V1.SummariesService.SummariesServiceBase
+{
+    public override async Task<V1.ChampionSummary> GetChampionSummary(V1.ChampionSummaryRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await summaries.GetChampionSummaryAsync(GrpcErrors.CallerOf(context), request.ChampionId);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+
+    public override async Task<V1.ServiceSummary> GetServiceSummary(V1.ServiceSummaryRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await summaries.GetServiceSummaryAsync(GrpcErrors.CallerOf(context), request.ServiceId);
+        return ProtoMapping.ToProto(GrpcErrors.ValueOrThrow(result));
+    }
+}

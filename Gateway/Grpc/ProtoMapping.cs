@@ -412,6 +412,55 @@ public static class ProtoMapping
         return proto;
     }
 
+    public static V1.ChampionSummary ToProto(ChampionSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return new V1.ChampionSummary
+        {
+            ChampionId = summary.ChampionId,
+            OutreachContacts = summary.OutreachContacts,
+            FamiliesSignposted = summary.FamiliesSignposted,
+            SignpostedByService = { SummaryOperations.Ordered(summary.SignpostedByService) },
+            SignpostedThenReached = summary.SignpostedThenReached,
+            SurveysRun = summary.SurveysRun,
+            DropInsHosted = summary.DropInsHosted,
+            Version = summary.Version,
+        };
+    }
+
+    public static V1.ServiceSummary ToProto(ServiceSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var proto = new V1.ServiceSummary
+        {
+            ServiceId = summary.ServiceId,
+            ActiveChildren = summary.ActiveChildren,
+            ActiveFamilies = summary.ActiveFamilies,
+            ContactsByType = { SummaryOperations.Ordered(summary.ContactsByType) },
+            ContactsThisMonth = summary.ContactsThisMonth,
+            ContactsLast12Months = summary.ContactsLast12Months,
+            MissedAppointments = summary.MissedAppointments,
+            ReferralsIn = summary.ReferralsIn,
+            ReferralsOut = summary.ReferralsOut,
+            SatisfactionResponses = summary.SatisfactionResponses,
+            DropInsHosted = summary.DropInsHosted,
+            Version = summary.Version,
+        };
+
+        // Unset, not 0, where HTTP sends null: a rate of nothing is no rate.
+        if (summary.MissedAppointmentRate is { } rate)
+        {
+            proto.MissedAppointmentRate = rate;
+        }
+
+        if (summary.AverageSatisfaction is { } satisfaction)
+        {
+            proto.AverageSatisfaction = satisfaction;
+        }
+
+        return proto;
+    }
+
     private static Timestamp? Stamp(DateTimeOffset? at) => at is { } value ? Timestamp.FromDateTimeOffset(value) : null;
 
     // A calendar date as a date, never as an instant at some midnight.

@@ -137,6 +137,7 @@ public static class ApiSetup
         services.AddSingleton<FamilyOperations>();
         services.AddSingleton<WardOperations>();
         services.AddSingleton<AuditOperations>();
+        services.AddSingleton<SummaryOperations>();
         var feed = configuration.GetSection("Streams").Get<UpdateFeedOptions>() ?? new UpdateFeedOptions();
         if (feed.Linger < TimeSpan.Zero || feed.MaxLingeringTopics < 0)
         {
@@ -161,6 +162,7 @@ public static class ApiSetup
         app.MapGrpcService<FamiliesGrpcService>();
         app.MapGrpcService<WardsGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<SummariesGrpcService>();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapGrpcHealthChecksService().AllowAnonymous();
 

@@ -20,7 +20,7 @@ public static class ApiEndpoints
     public const string BatchesLimiter = "batches";
 
     /// <summary>
-    /// The concurrency limiter on reads that call the grains (risk, lists, figures, audit). Live streams are counted
+    /// The concurrency limiter on reads that call the grains (risk, lists, figures, audit, summaries). Live streams are counted
     /// by <see cref="Application.LiveStreamLimits"/> instead: they hold their place for as long as a client keeps them.
     /// </summary>
     public const string ReadsLimiter = "reads";
@@ -33,6 +33,7 @@ public static class ApiEndpoints
         // The group's endpoints are the one data source it adds to the application's.
         var api = endpoints.DataSources.Except(before).Single();
         MapContacts(v1);
+        MapSummaries(v1);
         MapFamilies(v1);
         MapWards(v1);
         MapWhatIf(v1);
@@ -106,6 +107,48 @@ public static class ApiEndpoints
             .WithName("ListEventTypes")
             .WithTags(ApiTags.Contacts)
             .WithSummary("The contact-event catalogue: every type a frontline app may post.");
+    }
+
+    private static void MapSummaries(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/champions/{championId}/summary", async Task<Results<Ok<ChampionSummaryResponse>, ProblemHttpResult>> (string championId, HttpContext http, SummaryOperations summaries) =>
+            {
+                var result = await summaries.GetChampionSummaryAsync(CallerFactory.FromPrincipal(http.User), championId);
+                return result.IsOk ? TypedResults.Ok(ChampionSummaryResponse.From(result.Value!)) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.Frontline)
+            .RequireRateLimiting(ReadsLimiter)
+            .WithName("GetChampionSummary")
+            .WithTags(ApiTags.Summaries)
+            .WithSummary("A champion's own tallies: outreach, families signposted (by service) and of those the families the centre has since reached, surveys, drop-ins.")
+            .WithDescription("For a frontline token bound to this champion (its champion claim) alone. Any other champion id, known or not, " +
+                "and a token bound to a service, get the same 404, so a token cannot learn which champions exist; other roles get 403. " +
+                "A champion that has recorded nothing reads every tally 0 and version 0. A championId that is not 1-128 characters of " +
+                "A-Z a-z 0-9 . _ : - is refused with 400 naming championId. Counts only, no family or child id: not an audited read.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        v1.MapGet("/services/{serviceId}/summary", async Task<Results<Ok<ServiceSummaryResponse>, ProblemHttpResult>> (string serviceId, HttpContext http, SummaryOperations summaries) =>
+            {
+                var result = await summaries.GetServiceSummaryAsync(CallerFactory.FromPrincipal(http.User), serviceId);
+                return result.IsOk ? TypedResults.Ok(ServiceSummaryResponse.From(result.Value!)) : Problems.From(result, http);
+            })
+            .RequireAuthorization(QpPolicies.Frontline)
+            .RequireRateLimiting(ReadsLimiter)
+            .WithName("GetServiceSummary")
+            .WithTags(ApiTags.Summaries)
+            .WithSummary("A service's own tallies: active children and families, contacts by type, this month and the last 12 months, missed appointments and their rate, referrals in and out, satisfaction, drop-ins.")
+            .WithDescription("For a frontline token bound to this service (its service claim) alone. Any other service id, known or not, " +
+                "and a token bound to a champion, get the same 404, so a token cannot learn which services exist; other roles get 403. " +
+                "A service that has recorded nothing reads every tally 0 and version 0. The tallies are read from the journal at most " +
+                "every 5 seconds, so an event just recorded may show a few seconds later. A serviceId that is not a lower-case " +
+                "kebab-case code of up to 64 characters is refused with 400 naming serviceId. Counts only, no family or child id: not an audited read.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static void MapFamilies(RouteGroupBuilder v1)

@@ -126,3 +126,68 @@ public sealed record EventTypeResponse(string Type, string Description, string C
         return new(info.Name, info.Description, info.ChildId.ToWireName(), info.FamilyIdRequired);
     }
 }
+
+/// <summary>
+/// A champion's own tallies (<c>GET /v1/champions/{championId}/summary</c>), for the champion's own token. Counts are of
+/// events no one marked entered in error. <c>outreachContacts</c>: outreach events naming the champion;
+/// <c>familiesSignposted</c>: families an outreach signposted to a service; <c>signpostedByService</c>: those families by
+/// the service of each one's latest signposting (service code to count); <c>signpostedThenReached</c>: those families who
+/// then registered with or attended the children's centre; <c>surveysRun</c>, <c>dropInsHosted</c>: surveys and drop-ins
+/// naming the champion; <c>version</c>: how many of the champion's events the tallies have taken in (0 for a champion
+/// that has recorded nothing).
+/// </summary>
+public sealed record ChampionSummaryResponse(
+    string ChampionId,
+    int OutreachContacts,
+    int FamiliesSignposted,
+    IReadOnlyDictionary<string, int> SignpostedByService,
+    int SignpostedThenReached,
+    int SurveysRun,
+    int DropInsHosted,
+    long Version)
+{
+    public static ChampionSummaryResponse From(ChampionSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return new(summary.ChampionId, summary.OutreachContacts, summary.FamiliesSignposted, SummaryOperations.Ordered(summary.SignpostedByService),
+            summary.SignpostedThenReached, summary.SurveysRun, summary.DropInsHosted, summary.Version);
+    }
+}
+
+/// <summary>
+/// A service's own tallies (<c>GET /v1/services/{serviceId}/summary</c>), for the service's own token, from the events the
+/// service recorded that no one marked entered in error; read afresh from the journal at most every 5 seconds, so an event
+/// just recorded may show a few seconds later. The last 12 months are the programme's: the month of today and the eleven
+/// before it (docs/design.md, "Aggregates"). <c>activeChildren</c>, <c>activeFamilies</c>: children and families with a
+/// contact in the last 12 months; <c>contactsByType</c>: every event recorded, by type, all time; <c>contactsThisMonth</c>,
+/// <c>contactsLast12Months</c>: events recorded in this calendar month and in the last 12 months, missed appointments
+/// included; <c>missedAppointments</c>: appointment-missed events in the last 12 months, and <c>missedAppointmentRate</c>
+/// their share of <c>contactsLast12Months</c> (0 to 1; null with no contact); <c>referralsIn</c>, <c>referralsOut</c>:
+/// referrals the service recorded to it and from it; <c>averageSatisfaction</c> (1-5; null with none) over
+/// <c>satisfactionResponses</c> survey scores for the service; <c>dropInsHosted</c>; <c>version</c>: how many of the
+/// service's events the tallies have read (0 for a service that has recorded nothing).
+/// </summary>
+public sealed record ServiceSummaryResponse(
+    string ServiceId,
+    int ActiveChildren,
+    int ActiveFamilies,
+    IReadOnlyDictionary<string, int> ContactsByType,
+    int ContactsThisMonth,
+    int ContactsLast12Months,
+    int MissedAppointments,
+    double? MissedAppointmentRate,
+    int ReferralsIn,
+    int ReferralsOut,
+    double? AverageSatisfaction,
+    int SatisfactionResponses,
+    int DropInsHosted,
+    long Version)
+{
+    public static ServiceSummaryResponse From(ServiceSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return new(summary.ServiceId, summary.ActiveChildren, summary.ActiveFamilies, SummaryOperations.Ordered(summary.ContactsByType),
+            summary.ContactsThisMonth, summary.ContactsLast12Months, summary.MissedAppointments, summary.MissedAppointmentRate,
+            summary.ReferralsIn, summary.ReferralsOut, summary.AverageSatisfaction, summary.SatisfactionResponses, summary.DropInsHosted, summary.Version);
+    }
+}

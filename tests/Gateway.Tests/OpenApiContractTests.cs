@@ -190,7 +190,9 @@ public sealed class OpenApiContractTests(GatewayFixture gateway)
 
         var path = template.Replace("{familyId}", Ids.Family(), StringComparison.Ordinal)
             .Replace("{wardCode}", ward, StringComparison.Ordinal)
-            .Replace("{areaId}", "a-" + Ids.Short(), StringComparison.Ordinal);
+            .Replace("{areaId}", "a-" + Ids.Short(), StringComparison.Ordinal)
+            .Replace("{championId}", "ch-" + Ids.Short(), StringComparison.Ordinal)
+            .Replace("{serviceId}", "svc-" + Ids.Short(), StringComparison.Ordinal);
         var wardQuery = query.Any(q => q.Name == "ward") ? "ward=" + ward : null;
 
         yield return new Probe("as documented", verb, With(path, wardQuery), hasBody ? Json("{\"eventId\":\"" + Ids.Event() + "\"}") : null, new HashSet<string>());
@@ -206,7 +208,9 @@ public sealed class OpenApiContractTests(GatewayFixture gateway)
         {
             var malformed = template.Replace("{familyId}", "not%20an%20id", StringComparison.Ordinal)
                 .Replace("{wardCode}", "Not_A_Ward", StringComparison.Ordinal)
-                .Replace("{areaId}", "Not_An_Area", StringComparison.Ordinal);
+                .Replace("{areaId}", "Not_An_Area", StringComparison.Ordinal)
+                .Replace("{championId}", "not%20an%20id", StringComparison.Ordinal)
+                .Replace("{serviceId}", "Not_A_Service", StringComparison.Ordinal);
             yield return new Probe("malformed path value", verb, With(malformed, wardQuery), hasBody ? Json("{}") : null, new HashSet<string>());
         }
 

@@ -19,6 +19,8 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/stream/risk")]
     [InlineData("/v1/stream/figures")]
     [InlineData("/v1/audit")]
+    [InlineData("/v1/champions/{championId}/summary")]
+    [InlineData("/v1/services/{serviceId}/summary")]
     public async Task The_openapi_document_describes_every_route(string path)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
@@ -44,6 +46,8 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/stream/risk", "get", "Live streams")]
     [InlineData("/v1/stream/figures", "get", "Live streams")]
     [InlineData("/v1/audit", "get", "Audit")]
+    [InlineData("/v1/champions/{championId}/summary", "get", "Summaries")]
+    [InlineData("/v1/services/{serviceId}/summary", "get", "Summaries")]
     public async Task Each_operation_is_filed_under_its_part_of_the_api(string path, string method, string tag)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
@@ -67,6 +71,8 @@ public sealed class OpenApiTests(GatewayFixture gateway)
     [InlineData("/v1/areas/{areaId}/figures/history", "get", new[] { "200", "400", "401", "403", "404", "503" })]
     [InlineData("/v1/stream/risk", "get", new[] { "200", "400", "401", "403", "429" })]
     [InlineData("/v1/stream/figures", "get", new[] { "200", "400", "401", "403", "404", "429", "503" })]
+    [InlineData("/v1/champions/{championId}/summary", "get", new[] { "200", "400", "401", "403", "404", "503" })]
+    [InlineData("/v1/services/{serviceId}/summary", "get", new[] { "200", "400", "401", "403", "404", "503" })]
     public async Task The_routes_declare_the_statuses_they_answer_with(string path, string method, string[] statuses)
     {
         using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
@@ -74,6 +80,22 @@ public sealed class OpenApiTests(GatewayFixture gateway)
         var document = await ContactApiTests.Json(response);
         var declared = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").EnumerateObject().Select(p => p.Name);
         Assert.Equal(statuses, declared.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The summaries' field names are the contract a champion's or a service's app codes against: pinned here.</summary>
+    [Theory]
+    [InlineData("ChampionSummaryResponse", new[] { "championId", "dropInsHosted", "familiesSignposted", "outreachContacts", "signpostedByService", "signpostedThenReached", "surveysRun", "version" })]
+    [InlineData("ServiceSummaryResponse", new[]
+    {
+        "activeChildren", "activeFamilies", "averageSatisfaction", "contactsByType", "contactsLast12Months", "contactsThisMonth", "dropInsHosted",
+        "missedAppointmentRate", "missedAppointments", "referralsIn", "referralsOut", "satisfactionResponses", "serviceId", "version",
+    })]
+    public async Task The_summaries_are_documented_with_their_field_names(string schema, string[] fields)
+    {
+        using var response = await gateway.SendAsync(HttpMethod.Get, "/openapi/v1.json", caller: null);
+
+        var described = (await ContactApiTests.Json(response)).GetProperty("components").GetProperty("schemas").GetProperty(schema);
+        Assert.Equal(fields, described.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
     [Theory]

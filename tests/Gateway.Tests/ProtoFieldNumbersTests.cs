@@ -12,7 +12,7 @@ namespace QpActors.Gateway.Tests;
 public sealed class ProtoFieldNumbersTests
 {
     private static readonly FileDescriptor[] Files =
-        [ContactsReflection.Descriptor, FamiliesReflection.Descriptor, WardsReflection.Descriptor, AuditReflection.Descriptor];
+        [ContactsReflection.Descriptor, FamiliesReflection.Descriptor, WardsReflection.Descriptor, AuditReflection.Descriptor, SummariesReflection.Descriptor];
 
     [Fact]
     public void Every_published_field_number_keeps_its_type_or_is_reserved()

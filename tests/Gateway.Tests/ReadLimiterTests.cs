@@ -27,6 +27,8 @@ public sealed class ReadLimiterTests(GatewayFixture gateway)
         "/v1/areas/{areaId}/figures/what-if",
         "/v1/cost-benefit/assumptions",
         "/v1/audit",
+        "/v1/champions/{championId}/summary",
+        "/v1/services/{serviceId}/summary",
         "/qp.v1.FamiliesService/GetRiskStatus",
         "/qp.v1.WardsService/GetWorklist",
         "/qp.v1.WardsService/GetUnreached",
@@ -38,6 +40,8 @@ public sealed class ReadLimiterTests(GatewayFixture gateway)
         "/qp.v1.WardsService/WhatIfAreaFigures",
         "/qp.v1.WardsService/GetCostBenefitAssumptions",
         "/qp.v1.AuditService/Query",
+        "/qp.v1.SummariesService/GetChampionSummary",
+        "/qp.v1.SummariesService/GetServiceSummary",
     ];
 
     private static readonly string[] NotLimitedAsReads =

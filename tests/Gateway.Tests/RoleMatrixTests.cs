@@ -32,6 +32,8 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
     {
         ["record"] = [FrontlineService, FrontlineChampion],
         ["record-batch"] = [FrontlineService, FrontlineChampion],
+        ["champion-summary"] = [FrontlineService, FrontlineChampion],
+        ["service-summary"] = [FrontlineService, FrontlineChampion],
         ["risk"] = [EarlyIntervention],
         ["set-level"] = [EarlyIntervention],
         ["worklist"] = [EarlyIntervention],
@@ -53,7 +55,7 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
     };
 
     private static readonly string[] GrpcOperations =
-        ["record", "record-batch", "risk", "set-level", "worklist", "unreached", "ward-figures", "area-figures", "ward-history", "area-history", "ward-what-if", "area-what-if", "cost-benefit-assumptions", "stream-risk", "stream-figures", "audit"];
+        ["record", "record-batch", "champion-summary", "service-summary", "risk", "set-level", "worklist", "unreached", "ward-figures", "area-figures", "ward-history", "area-history", "ward-what-if", "area-what-if", "cost-benefit-assumptions", "stream-risk", "stream-figures", "audit"];
 
     public static TheoryData<string, string> HttpCases()
     {
@@ -109,12 +111,13 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
     public async Task Grpc_method_admits_exactly_its_roles(string operation, string role)
     {
         var ward = Ids.Ward();
-        var headers = gateway.GrpcHeaders(Caller(role, ward));
+        var caller = Caller(role, ward);
+        var headers = gateway.GrpcHeaders(caller);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         StatusCode? refused = null;
         try
         {
-            await CallAsync(operation, ward, headers, deadline);
+            await CallAsync(operation, ward, caller, headers, deadline);
         }
         catch (RpcException ex)
         {
@@ -195,7 +198,7 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
     private static TestCaller? Caller(string role, string ward) => role switch
     {
         Anonymous => null,
-        FrontlineService => TestCaller.ServiceWorker(),
+        FrontlineService => TestCaller.ServiceWorker("svc-" + Ids.Short()),
         FrontlineChampion => TestCaller.ChampionOf("champion-" + Ids.Short(), ward),
         FrontlineUnbound => new TestCaller("fl-" + Ids.Short(), "frontline", Wards: [ward]),
         EarlyIntervention => TestCaller.EarlyIntervention(ward),
@@ -211,6 +214,8 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
         {
             "record" => gateway.Request(HttpMethod.Post, "/v1/contacts", caller, TestEvents.FamilyRegistered(familyId, ward).ToJsonString()),
             "record-batch" => gateway.Request(HttpMethod.Post, "/v1/contacts/batch", caller, new JsonArray(TestEvents.FamilyRegistered(familyId, ward)).ToJsonString()),
+            "champion-summary" => gateway.Request(HttpMethod.Get, $"/v1/champions/{ChampionOf(caller)}/summary", caller),
+            "service-summary" => gateway.Request(HttpMethod.Get, $"/v1/services/{ServiceOf(caller)}/summary", caller),
             "risk" => gateway.Request(HttpMethod.Get, $"/v1/families/{familyId}/risk", caller),
             "set-level" => gateway.Request(HttpMethod.Put, $"/v1/families/{familyId}/level", caller, LevelDecisionRetryTests.Decision(Ids.Event(), "universal", "role matrix")),
             "worklist" => gateway.Request(HttpMethod.Get, $"/v1/worklist?ward={ward}", caller),
@@ -233,12 +238,19 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
         };
     }
 
-    private async Task CallAsync(string operation, string ward, Metadata headers, DateTime deadline)
+    /// <summary>The caller's own champion, so an admitted caller reads a summary it may read; a fresh id for the others.</summary>
+    private static string ChampionOf(TestCaller? caller) => caller?.Champion ?? "ch-" + Ids.Short();
+
+    /// <summary>The caller's own service, as <see cref="ChampionOf"/>.</summary>
+    private static string ServiceOf(TestCaller? caller) => caller?.Service ?? "svc-" + Ids.Short();
+
+    private async Task CallAsync(string operation, string ward, TestCaller? caller, Metadata headers, DateTime deadline)
     {
         var contacts = new ContactsService.ContactsServiceClient(gateway.Grpc);
         var families = new FamiliesService.FamiliesServiceClient(gateway.Grpc);
         var wards = new WardsService.WardsServiceClient(gateway.Grpc);
         var audit = new AuditService.AuditServiceClient(gateway.Grpc);
+        var summaries = new SummariesService.SummariesServiceClient(gateway.Grpc);
         var familyId = Ids.Family();
         switch (operation)
         {
@@ -247,6 +259,12 @@ public sealed class RoleMatrixTests(GatewayFixture gateway)
                 break;
             case "record-batch":
                 await contacts.RecordBatchAsync(new ContactBatch { Events = { GrpcApiTests.FamilyRegistered(familyId, ward) } }, headers, deadline);
+                break;
+            case "champion-summary":
+                await summaries.GetChampionSummaryAsync(new ChampionSummaryRequest { ChampionId = ChampionOf(caller) }, headers, deadline);
+                break;
+            case "service-summary":
+                await summaries.GetServiceSummaryAsync(new ServiceSummaryRequest { ServiceId = ServiceOf(caller) }, headers, deadline);
                 break;
             case "risk":
                 await families.GetRiskStatusAsync(new RiskStatusRequest { FamilyId = familyId }, headers, deadline);
