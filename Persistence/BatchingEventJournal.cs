@@ -48,6 +48,13 @@ internal readonly record struct JournalUnit(int Start, int Count)
 /// </summary>
 internal abstract class BatchingEventJournal : IEventJournal
 {
+    /// <summary>The columns both stores select for a ward entry: entry_key, ward_code, kind, version, payload, in that order.</summary>
+    protected const string WardEntryColumns = "entry_key, ward_code, kind, version, payload";
+
+    /// <summary>A ward entry from a row of <see cref="WardEntryColumns"/>.</summary>
+    protected static WardEntry WardEntryFrom(DbDataReader row) =>
+        new(row.GetString(0), row.GetString(1), row.GetString(2), row.GetInt64(3), row.GetFieldValue<byte[]>(4));
+
     private readonly Channel<PendingWrite> queue;
     private readonly int maxBatchSize;
     private readonly KeyValuePair<string, object?>[] storeTags;

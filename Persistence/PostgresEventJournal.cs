@@ -101,13 +101,13 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ArgumentNullException.ThrowIfNull(wardCode);
         ThrowIfDisposed();
         await using var command = reads.CreateCommand(
-            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = $1 ORDER BY entry_key");
+            $"SELECT {WardEntryColumns} FROM qp_ward_entries WHERE ward_code = $1 ORDER BY entry_key");
         AddByPosition(command.Parameters, wardCode);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var entries = new List<WardEntry>();
         while (await reader.ReadAsync(ct))
         {
-            entries.Add(new WardEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetFieldValue<byte[]>(4)));
+            entries.Add(WardEntryFrom(reader));
         }
 
         return entries;
@@ -118,11 +118,11 @@ internal sealed class PostgresEventJournal : BatchingEventJournal
         ArgumentNullException.ThrowIfNull(entryKey);
         ThrowIfDisposed();
         await using var command = reads.CreateCommand(
-            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE entry_key = $1");
+            $"SELECT {WardEntryColumns} FROM qp_ward_entries WHERE entry_key = $1");
         AddByPosition(command.Parameters, entryKey);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new WardEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetFieldValue<byte[]>(4))
+            ? WardEntryFrom(reader)
             : null;
     }
 

@@ -53,9 +53,9 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
     {
         ArgumentNullException.ThrowIfNull(wardCode);
         return ReadAsync(
-            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key",
+            $"SELECT {WardEntryColumns} FROM qp_ward_entries WHERE ward_code = @ward ORDER BY entry_key",
             p => p.AddWithValue("@ward", wardCode),
-            r => new WardEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetFieldValue<byte[]>(4)),
+            WardEntryFrom,
             ct);
     }
 
@@ -63,9 +63,9 @@ internal sealed class SqliteEventJournal : BatchingEventJournal
     {
         ArgumentNullException.ThrowIfNull(entryKey);
         var entries = await ReadAsync(
-            "SELECT entry_key, ward_code, kind, version, payload FROM qp_ward_entries WHERE entry_key = @key",
+            $"SELECT {WardEntryColumns} FROM qp_ward_entries WHERE entry_key = @key",
             p => p.AddWithValue("@key", entryKey),
-            r => new WardEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetFieldValue<byte[]>(4)),
+            WardEntryFrom,
             ct);
         return entries.Count == 0 ? null : entries[0];
     }
