@@ -29,6 +29,15 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
 
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The event types that record an appointment the child was brought to: a mandated review and a vaccination, the
+    /// appointments whose missing is recorded as <c>appointment-missed</c> ("was not brought"). Sessions and drop-ins are
+    /// open to all and never recorded as missed, and registrations, births, concerns, referrals and A&amp;E visits are no
+    /// appointment of the service's, so none of them is in the missed appointment rate's denominator.
+    /// </summary>
+    public static readonly IReadOnlySet<string> AttendedAppointmentTypes =
+        new HashSet<string>([EventTypes.ReviewCompleted, EventTypes.ImmunisationGiven], StringComparer.Ordinal);
+
     /// <summary>Rows a refresh reads at a time.</summary>
     public const int PageSize = 1_000;
 
@@ -39,19 +48,20 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
     /// </summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMinutes(1);
 
+    // ReadAt and _refreshedAt are the grain clock's timestamps, so a test ends an interval by moving the clock.
     private readonly Queue<(long ReadAt, long NewestSeq)> _reads = new();
     private long _settledSeq;
     private long? _refreshedAt;
 
     private async Task RefreshAsync()
     {
-        var now = Environment.TickCount64;
-        if (_refreshedAt is { } refreshed && now - refreshed < RefreshEvery.TotalMilliseconds)
+        var now = time.GetTimestamp();
+        if (_refreshedAt is { } refreshed && time.GetElapsedTime(refreshed, now) < RefreshEvery)
         {
             return;
         }
 
-        while (_reads.TryPeek(out var read) && now - read.ReadAt >= Settle.TotalMilliseconds)
+        while (_reads.TryPeek(out var read) && time.GetElapsedTime(read.ReadAt, now) >= Settle)
         {
             _settledSeq = Math.Max(_settledSeq, _reads.Dequeue().NewestSeq);
         }
@@ -115,16 +125,19 @@ public sealed class ServiceGrain(IEventJournal journal, GrainClock time, Program
         var (monthFrom, monthUntil) = (calendar.StartOf(firstOfMonth), calendar.StartOf(firstOfMonth.AddMonths(1)));
         var recent = _contacts.Where(c => c.At >= yearFrom).ToList();
         var missed = recent.Count(c => c.Type == EventTypes.AppointmentMissed);
-        var attended = recent.Count - missed;
+
+        // Of the appointments the service offered in the months, the share the child was not brought to.
+        var attended = recent.Count(c => AttendedAppointmentTypes.Contains(c.Type));
         return new ServiceSummary(
             ServiceId,
             recent.Where(c => c.ChildId is not null).Select(c => c.ChildId).Distinct(StringComparer.Ordinal).Count(),
             recent.Where(c => c.FamilyId is not null).Select(c => c.FamilyId).Distinct(StringComparer.Ordinal).Count(),
-            _contacts.GroupBy(c => c.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            // The same months as the counts beside it, so the types add up to contactsLast12Months.
+            recent.GroupBy(c => c.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
             _contacts.Count(c => c.At >= monthFrom && c.At < monthUntil),
             recent.Count,
             missed,
-            recent.Count == 0 ? null : (double)missed / (missed + attended),
+            missed + attended == 0 ? null : (double)missed / (missed + attended),
             _referralsIn,
             _referralsOut,
             _satisfaction.Count == 0 ? null : _satisfaction.Average(),

@@ -143,7 +143,14 @@ public static class ApiEndpoints
             .WithDescription("For a frontline token bound to this service (its service claim) alone. Any other service id, known or not, " +
                 "and a token bound to a champion, get the same 404, so a token cannot learn which services exist; other roles get 403. " +
                 "A service that has recorded nothing reads every tally 0 and version 0. The tallies are read from the journal at most " +
-                "every 5 seconds, so an event just recorded may show a few seconds later. A serviceId that is not a lower-case " +
+                "every 5 seconds, so an event just recorded may show a few seconds later. Every count but referrals, satisfaction and " +
+                "drop-ins covers the last 12 months (this calendar month and the eleven before it), contactsByType included, so its " +
+                "counts add up to contactsLast12Months. missedAppointmentRate is, of the appointments this service offered in those " +
+                "months, the share the child was not brought to: appointment-missed over appointment-missed plus the appointments " +
+                "attended (review-completed and immunisation-given); sessions, drop-ins, registrations, births, concerns, referrals " +
+                "and A&E visits are no appointments and do not count; null with no appointment. referralsIn and referralsOut count " +
+                "only referral-made events this service recorded itself (to it and from it): a referral another service recorded " +
+                "to this one is not yet counted. A serviceId that is not a lower-case " +
                 "kebab-case code of up to 64 characters is refused with 400 naming serviceId. Counts only, no family or child id: not an audited read.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)

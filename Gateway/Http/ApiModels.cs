@@ -159,11 +159,13 @@ public sealed record ChampionSummaryResponse(
 /// service recorded that no one marked entered in error; read afresh from the journal at most every 5 seconds, so an event
 /// just recorded may show a few seconds later. The last 12 months are the programme's: the month of today and the eleven
 /// before it (docs/design.md, "Aggregates"). <c>activeChildren</c>, <c>activeFamilies</c>: children and families with a
-/// contact in the last 12 months; <c>contactsByType</c>: every event recorded, by type, all time; <c>contactsThisMonth</c>,
-/// <c>contactsLast12Months</c>: events recorded in this calendar month and in the last 12 months, missed appointments
-/// included; <c>missedAppointments</c>: appointment-missed events in the last 12 months, and <c>missedAppointmentRate</c>
-/// their share of <c>contactsLast12Months</c> (0 to 1; null with no contact); <c>referralsIn</c>, <c>referralsOut</c>:
-/// referrals the service recorded to it and from it; <c>averageSatisfaction</c> (1-5; null with none) over
+/// contact in the last 12 months; <c>contactsByType</c>: events recorded in the last 12 months, by type (they add up to
+/// <c>contactsLast12Months</c>); <c>contactsThisMonth</c>, <c>contactsLast12Months</c>: events recorded in this calendar
+/// month and in the last 12 months, missed appointments included; <c>missedAppointments</c>: appointment-missed events in
+/// the last 12 months, and <c>missedAppointmentRate</c>: of the appointments the service offered in them, the share the
+/// child was not brought to, appointment-missed over appointment-missed plus review-completed and immunisation-given (0 to
+/// 1; null with no appointment); <c>referralsIn</c>, <c>referralsOut</c>: referral-made events the service itself recorded
+/// to it and from it, all time (one another service recorded to it is not counted); <c>averageSatisfaction</c> (1-5; null with none) over
 /// <c>satisfactionResponses</c> survey scores for the service; <c>dropInsHosted</c>; <c>version</c>: how many of the
 /// service's events the tallies have read (0 for a service that has recorded nothing).
 /// </summary>

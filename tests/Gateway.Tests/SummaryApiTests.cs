@@ -59,6 +59,7 @@ public sealed class SummaryApiTests(GatewayFixture gateway)
         await PostAsync(service, TestEvents.FamilyRegistered(family, ward));
         await PostAsync(service, TestEvents.BirthNotified(family, child, ward));
         await PostAsync(service, TestEvents.Event(null, "session-attended", family, child, new JsonObject { ["session"] = "stay-and-play" }));
+        await PostAsync(service, TestEvents.Event(null, "review-completed", family, child, new JsonObject { ["review"] = "new-birth" }));
         await PostAsync(service, TestEvents.Event(null, "appointment-missed", family, child, new JsonObject { ["service"] = serviceId }));
 
         var summary = await ReadAsync($"/v1/services/{serviceId}/summary", service);
@@ -68,13 +69,15 @@ public sealed class SummaryApiTests(GatewayFixture gateway)
         Assert.Equal(1, summary.GetProperty("activeChildren").GetInt32());
         Assert.Equal(1, summary.GetProperty("activeFamilies").GetInt32());
         Assert.Equal(
-            ["appointment-missed:1", "birth-notified:1", "family-registered:1", "session-attended:1"],
+            ["appointment-missed:1", "birth-notified:1", "family-registered:1", "review-completed:1", "session-attended:1"],
             summary.GetProperty("contactsByType").EnumerateObject().Select(p => $"{p.Name}:{p.Value.GetInt32()}"));
-        Assert.Equal(4, summary.GetProperty("contactsLast12Months").GetInt32());
+        Assert.Equal(5, summary.GetProperty("contactsLast12Months").GetInt32());
         Assert.Equal(1, summary.GetProperty("missedAppointments").GetInt32());
-        Assert.Equal(0.25, summary.GetProperty("missedAppointmentRate").GetDouble());
+
+        // Of the two appointments (the review and the one missed), one was missed: the session is no appointment.
+        Assert.Equal(0.5, summary.GetProperty("missedAppointmentRate").GetDouble());
         Assert.Equal(JsonValueKind.Null, summary.GetProperty("averageSatisfaction").ValueKind);
-        Assert.Equal(4, summary.GetProperty("version").GetInt64());
+        Assert.Equal(5, summary.GetProperty("version").GetInt64());
         SameOnBothTransports.AssertSame(summary, overGrpc);
     }
 

@@ -517,6 +517,64 @@ public sealed class ServiceSummaryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_service_summarys_missed_appointment_rate_is_over_its_appointments_not_every_contact()
+    {
+        // Of three appointments (a review, a vaccination, one the child was not brought to), one was missed; the A&E
+        // attendance and the birth the service also recorded were no appointments of its own.
+        var service = _contacts.NewId("svc");
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var now = fixture.Clock.GetUtcNow();
+        var grain = fixture.Client.GetGrain<IChildGrain>(child);
+        await grain.RecordAsync(_contacts.Make(EventTypes.BirthNotified, family, child, now.AddDays(-60),
+            new System.Text.Json.Nodes.JsonObject { ["dateOfBirth"] = Contacts.Day(DateOnly.FromDateTime(now.UtcDateTime).AddDays(-60)), ["wardCode"] = "queens-park" }, "service:" + service));
+        await grain.RecordAsync(_contacts.Make(EventTypes.ReviewCompleted, family, child, now.AddDays(-50), new System.Text.Json.Nodes.JsonObject { ["review"] = "new-birth" }, "service:" + service));
+        await grain.RecordAsync(_contacts.Make(EventTypes.ImmunisationGiven, family, child, now.AddDays(-5), new System.Text.Json.Nodes.JsonObject { ["vaccine"] = "6-in-1" }, "service:" + service));
+        await grain.RecordAsync(_contacts.Make(EventTypes.AeAttendance, family, child, now.AddDays(-4), [], "service:" + service));
+        await grain.RecordAsync(_contacts.Make(EventTypes.AppointmentMissed, family, child, now.AddDays(-2), new System.Text.Json.Nodes.JsonObject { ["service"] = service }, "service:" + service));
+
+        var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
+
+        Assert.Equal((5, 1), (summary.ContactsLast12Months, summary.MissedAppointments));
+        Assert.Equal(1.0 / 3, summary.MissedAppointmentRate);
+    }
+
+    [Fact]
+    public async Task A_service_with_no_appointments_has_no_missed_appointment_rate()
+    {
+        var service = _contacts.NewId("svc");
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var now = fixture.Clock.GetUtcNow();
+        await fixture.Client.GetGrain<IChildGrain>(child).RecordAsync(_contacts.Make(EventTypes.BirthNotified, family, child, now.AddDays(-10),
+            new System.Text.Json.Nodes.JsonObject { ["dateOfBirth"] = Contacts.Day(DateOnly.FromDateTime(now.UtcDateTime).AddDays(-10)), ["wardCode"] = "queens-park" }, "service:" + service));
+
+        var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
+
+        Assert.Equal(1, summary.ContactsLast12Months);
+        Assert.Null(summary.MissedAppointmentRate);
+    }
+
+    [Fact]
+    public async Task A_service_summary_takes_in_new_rows_once_its_clock_has_moved_on_five_seconds()
+    {
+        var service = _contacts.NewId("svc");
+        var (family, child) = (_contacts.NewId("f"), _contacts.NewId("c"));
+        var now = fixture.Clock.GetUtcNow();
+        var childGrain = fixture.Client.GetGrain<IChildGrain>(child);
+        var serviceGrain = fixture.Client.GetGrain<IServiceGrain>(service);
+        await childGrain.RecordAsync(_contacts.Birth(family, child, DateOnly.FromDateTime(now.UtcDateTime).AddDays(-20)));
+        await childGrain.RecordAsync(_contacts.Make(EventTypes.ReviewCompleted, family, child, now.AddDays(-8), new System.Text.Json.Nodes.JsonObject { ["review"] = "new-birth" }, "service:" + service));
+        var first = await serviceGrain.GetSummaryAsync();
+
+        await childGrain.RecordAsync(_contacts.Make(EventTypes.AppointmentMissed, family, child, now.AddDays(-1), new System.Text.Json.Nodes.JsonObject { ["service"] = service }, "service:" + service));
+        var soon = await serviceGrain.GetSummaryAsync();
+        fixture.Clock.Advance(TimeSpan.FromSeconds(5));
+        var later = await serviceGrain.GetSummaryAsync();
+
+        Assert.Equal((1L, 1L, 2L), (first.Version, soon.Version, later.Version));
+        Assert.Equal(1, later.MissedAppointments);
+    }
+
+    [Fact]
     public async Task A_service_summarys_last_12_months_are_the_wards_calendar_months_not_a_year_of_days()
     {
         // Today is in June 2026, so the last 12 months start on 1 July 2025; 25 June 2025 is within a year of days.
@@ -531,8 +589,10 @@ public sealed class ServiceSummaryTests(ClusterFixture fixture)
 
         var summary = await fixture.Client.GetGrain<IServiceGrain>(service).GetSummaryAsync();
 
-        Assert.Equal(2, summary.ContactsByType[EventTypes.ReviewCompleted]);
+        // Contacts by type cover the same months as the other counts: they add up to contactsLast12Months.
+        Assert.Equal(1, summary.ContactsByType[EventTypes.ReviewCompleted]);
         Assert.Equal(1, summary.ContactsLast12Months);
+        Assert.Equal(summary.ContactsLast12Months, summary.ContactsByType.Values.Sum());
     }
 
     [Fact]
