@@ -578,7 +578,7 @@ public sealed class ChildGrain(
         var today = calendar.DayOf(now);
         DateOnly? Day(DateTimeOffset? at) => at is { } instant ? calendar.DayOf(instant) : null;
         // The review dates the schedule shows (the indicators count what the child's own schedule counts: a contact
-        // recorded before a review's earliest day, or an antenatal contact after the birth, is not that review), else the
+        // recorded before a review's earliest day, or an antenatal contact dated the day of birth or later, is not that review), else the
         // first recorded where no window can be placed.
         DateOnly? Done(MandatedReview review)
         {

@@ -65,7 +65,7 @@ public sealed record ServiceContactTally(
 /// counts only by 2½ years. Null in an entry written before entries carried it: the ward then reads the flag.
 /// </param>
 /// <param name="NoAntenatalContactOwed">
-/// True when the schedule owed no antenatal contact (a baby born before 28 weeks of pregnancy): C1 leaves the child out of
+/// True when the schedule owed no antenatal contact (a baby born by the day pregnancy reached 28 weeks): C1 leaves the child out of
 /// its denominator. Written only when true, so other children's entries keep their bytes.
 /// </param>
 /// <param name="RulesVersion">

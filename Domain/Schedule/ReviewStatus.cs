@@ -34,7 +34,7 @@ public enum ReviewState
 /// <param name="AnchorEventIds">The events the window was computed from (booking, birth record).</param>
 /// <param name="AlsoReportedBy">A later date some indicators also report (1-year review: 15 months).</param>
 /// <param name="CompletedByAlsoReportedBy">Whether the review was recorded by <paramref name="AlsoReportedBy"/>; null without such a date.</param>
-/// <param name="LastPossible">The last day the review can be given, where the schedule names one and it is known (the antenatal contact: the birth).</param>
+/// <param name="LastPossible">The last day the review can be given, where the schedule names one and it is known (the antenatal contact: the day before the birth).</param>
 public sealed record ReviewStatus(
     MandatedReview Review,
     DateOnly DueFrom,

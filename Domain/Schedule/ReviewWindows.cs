@@ -47,7 +47,7 @@ public sealed record WindowBound(ScheduleAnchor Anchor, int Days = 0, int Weeks 
 /// review. Null: any day does (a schedule file that names none; see <see cref="ReviewWindows.Load(Stream, string)"/>).
 /// </param>
 /// <param name="LastPossible">
-/// The last day the review can be given at all (the antenatal contact: the birth). Past it an unrecorded review is
+/// The last day the review can be given at all (the antenatal contact: the day before the birth, as only a contact's date is recorded). Past it an unrecorded review is
 /// <see cref="ReviewState.Missed"/>, not overdue, and a contact recorded later is not the review. Null: it can always be
 /// given late.
 /// </param>
@@ -219,10 +219,12 @@ public sealed class ReviewWindows
 
             var completion = Counted(window, child, out var lastPossible);
 
-            // A window that closes before it opens was never open: a baby born before 28 weeks of pregnancy could not
-            // have had the antenatal contact "from 28 weeks until the birth". Nothing was due, so nothing is shown as
-            // missed (and no contact can count: none falls between 28 weeks and such a birth).
-            if (completion is null && from > by)
+            // A window that closes before it opens was never open: a baby born on or before the day pregnancy reached 28
+            // weeks could not have had the antenatal contact "from 28 weeks", on a day before the birth. Nothing was due,
+            // so nothing is shown as missed (and no contact can count: none falls between 28 weeks and such a birth). It
+            // closes on its last possible day when that comes before the due-by day (the antenatal contact: the day
+            // before the birth, while due-by is the birth).
+            if (completion is null && from > (lastPossible is { } last && last < by ? last : by))
             {
                 continue;
             }

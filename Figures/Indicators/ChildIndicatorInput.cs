@@ -17,12 +17,12 @@ namespace QpActors.Figures.Indicators;
 /// <paramref name="TwoYearReviewOn"/>, when the questionnaire was completed at a second contact.
 /// </param>
 /// <param name="AntenatalContactOwed">
-/// False when no antenatal contact was owed: a baby born before 28 weeks of pregnancy, for whom the contact "from 28
-/// weeks" could never be given. C1 leaves such a child out of its denominator.
+/// False when no antenatal contact was owed: a baby born by the day pregnancy reached 28 weeks, for whom the contact "from 28
+/// weeks", before the day of birth, could never be given. C1 leaves such a child out of its denominator.
 /// </param>
 /// <remarks>
 /// Each review's date is the one the child's review schedule counts as that review (Domain's <c>ReviewWindows</c>: a
-/// contact recorded before the review's earliest day, or an antenatal contact after the birth, is not the review), so
+/// contact recorded before the review's earliest day, or an antenatal contact dated the day of birth or later, is not the review), so
 /// the indicators and the schedule agree and the rule is written once, there. The indicators add only their own bounds
 /// (by 14 days, by 12 months...).
 /// </remarks>

@@ -98,7 +98,7 @@ public static class IndicatorCalculator
         _ => throw new InvalidOperationException($"Unknown review '{review}'."),
     };
 
-    /// <summary>Whether the child was owed the review: only the antenatal contact can be owed to no one (born before 28 weeks).</summary>
+    /// <summary>Whether the child was owed the review: only the antenatal contact can be owed to no one (born by the day pregnancy reached 28 weeks).</summary>
     private static bool Owes(ChildIndicatorInput child, string review) => review != "antenatal" || child.AntenatalContactOwed;
 
     /// <summary>

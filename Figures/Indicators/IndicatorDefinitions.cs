@@ -81,7 +81,7 @@ public sealed record IndicatorDefinition(
 
 /// <summary>Children who reach <see cref="TurnsAge"/> on a day within the period (age 0 days = born in the period).</summary>
 /// <param name="OnlyChildrenOwedTheReview">
-/// Only the children owed the indicator's review: C1 leaves out a baby born before 28 weeks of pregnancy, whose antenatal
+/// Only the children owed the indicator's review: C1 leaves out a baby born by the day pregnancy reached 28 weeks, whose antenatal
 /// contact "from 28 weeks" could never be given (the review schedule owes it none either).
 /// </param>
 public sealed record IndicatorCohort(AgeOffset TurnsAge, bool OnlyChildrenOwedTheReview = false);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using QpActors.Domain.Events;
+using QpActors.Grains.Interfaces;
 
 namespace QpActors.Aggregates.Tests;
 
@@ -21,6 +22,62 @@ public sealed class ReviewCountingTests
     {
         await using var cluster = await Cluster.StartOnPostgresAsync();
         await IndicatorsCountReviewsAsTheScheduleDoes(cluster, "rc-postgres");
+    }
+
+    [Fact]
+    public async Task On_SQLite_an_antenatal_contact_on_the_day_of_birth_counts_nowhere()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await AContactOnTheDayOfBirthCountsNowhere(cluster, "rc-birthday-sqlite");
+    }
+
+    [PostgresFact]
+    public async Task On_PostgreSQL_an_antenatal_contact_on_the_day_of_birth_counts_nowhere()
+    {
+        await using var cluster = await Cluster.StartOnPostgresAsync();
+        await AContactOnTheDayOfBirthCountsNowhere(cluster, "rc-birthday-postgres");
+    }
+
+    /// <summary>
+    /// A contact dated the day of birth cannot be shown to be before the birth: the child's schedule shows the antenatal
+    /// contact missed, its score counts it so, and C1 does not count it; a contact the day before counts in all three.
+    /// </summary>
+    private static async Task AContactOnTheDayOfBirthCountsNowhere(Cluster cluster, string ward)
+    {
+        // The clock reads 1 June 2026. Both due 20 February 2026, born 12 February 2026 (inside the last 12 months).
+        var events = new Events(cluster.Clock, ward);
+        var booking = new JsonObject { ["expectedDueDate"] = "2026-02-20", ["gestationWeeks"] = 11 };
+        var onTheDay = events.NewId("c");
+        var dayBefore = events.NewId("c");
+        var familyOnTheDay = events.NewId("f");
+        var familyDayBefore = events.NewId("f");
+        await Events.RecordAllAsync(cluster.Client,
+        [
+            events.Make(EventTypes.PregnancyBooked, familyOnTheDay, onTheDay, Noon(2025, 8, 1), booking.DeepClone().AsObject()),
+            events.Review(familyOnTheDay, onTheDay, "antenatal", new DateTimeOffset(2026, 2, 12, 8, 0, 0, TimeSpan.Zero)),
+            events.Birth(familyOnTheDay, onTheDay, new DateOnly(2026, 2, 12), ward),
+            events.Make(EventTypes.PregnancyBooked, familyDayBefore, dayBefore, Noon(2025, 8, 1), booking.DeepClone().AsObject()),
+            events.Review(familyDayBefore, dayBefore, "antenatal", Noon(2026, 2, 11)),
+            events.Birth(familyDayBefore, dayBefore, new DateOnly(2026, 2, 12), ward),
+            // Both had their new birth visit and 6-8 week review on time: the antenatal contact is the only review in question.
+            events.Review(familyOnTheDay, onTheDay, "new-birth", Noon(2026, 2, 24)),
+            events.Review(familyOnTheDay, onTheDay, "6-8-week", Noon(2026, 4, 1)),
+            events.Review(familyDayBefore, dayBefore, "new-birth", Noon(2026, 2, 24)),
+            events.Review(familyDayBefore, dayBefore, "6-8-week", Noon(2026, 4, 1)),
+        ]);
+        await cluster.DrainAsync();
+
+        var missed = await cluster.Client.GetGrain<IChildGrain>(onTheDay).GetRiskAsync();
+        var antenatal = Assert.Single(missed.Reviews, r => r.Review == "antenatal");
+        Assert.Equal(("missed", null), (antenatal.Status, antenatal.CompletedOn));
+        Assert.Contains(missed.Factors, f => f.Id == "overdue-reviews");
+
+        var done = await cluster.Client.GetGrain<IChildGrain>(dayBefore).GetRiskAsync();
+        Assert.Equal(new DateOnly(2026, 2, 11), Assert.Single(done.Reviews, r => r.Review == "antenatal").CompletedOn);
+        Assert.DoesNotContain(done.Factors, f => f.Id == "overdue-reviews");
+
+        var document = await Figures.WardAsync(cluster.Client, ward);
+        Assert.Equal((1, 2), Indicator(document, "C1"));
     }
 
     private static async Task IndicatorsCountReviewsAsTheScheduleDoes(Cluster cluster, string ward)

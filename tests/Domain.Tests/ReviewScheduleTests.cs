@@ -62,8 +62,8 @@ public sealed class ReviewScheduleTests
     [InlineData(MandatedReview.TwoYear, "2026-09-11", ReviewState.Overdue)]
     [InlineData(MandatedReview.Antenatal, "2023-12-21", ReviewState.NotYetDue)]
     [InlineData(MandatedReview.Antenatal, "2023-12-22", ReviewState.Due)]
-    [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.Due)]
-    [InlineData(MandatedReview.Antenatal, "2024-03-11", ReviewState.Missed)] // born 10 March: it can no longer be given
+    [InlineData(MandatedReview.Antenatal, "2024-03-09", ReviewState.Due)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.Missed)] // born 10 March: from that day no contact counts
     public void Unrecorded_review_status_at_the_edges(MandatedReview review, string today, ReviewState expected)
     {
         var status = ReviewSchedule.Evaluate(BookedAndBorn(), Noon(today)).Single(s => s.Review == review);
@@ -84,7 +84,7 @@ public sealed class ReviewScheduleTests
     [InlineData(MandatedReview.TwoYear, "2026-09-10", ReviewState.CompletedOnTime)]
     [InlineData(MandatedReview.TwoYear, "2026-09-11", ReviewState.CompletedLate)]
     [InlineData(MandatedReview.Antenatal, "2023-12-22", ReviewState.CompletedOnTime)] // 28 weeks, its earliest day
-    [InlineData(MandatedReview.Antenatal, "2024-03-10", ReviewState.CompletedOnTime)]
+    [InlineData(MandatedReview.Antenatal, "2024-03-09", ReviewState.CompletedOnTime)] // the day before the birth, its last possible day
     public void Recorded_review_status_at_the_edges(MandatedReview review, string completedOn, ReviewState expected)
     {
         var child = BookedAndBorn(Review(review, completedOn));
@@ -394,17 +394,17 @@ public sealed class ReviewScheduleTests
     [Fact]
     public void After_the_birth_an_unrecorded_antenatal_contact_is_missed_not_overdue()
     {
-        // Born 10 March 2024 with no antenatal contact on record. From the next day the contact can no longer be given:
-        // it is missed (a missed mandated review, still a risk factor at the same weight), not overdue, and nothing will
-        // change it, so no deadline waits for it.
+        // Born 10 March 2024 with no antenatal contact on record. From the day of birth no contact can be shown to be
+        // antenatal (only dates are recorded): it is missed (a missed mandated review, still a risk factor at the same
+        // weight), not overdue, and nothing will change it, so no deadline waits for it.
         var child = BookedAndBorn();
 
         var onTheDay = ReviewSchedule.Evaluate(child, Noon("2024-03-10")).Single(s => s.Review == MandatedReview.Antenatal);
-        Assert.Equal(ReviewState.Due, onTheDay.Status);
+        Assert.Equal(ReviewState.Missed, onTheDay.Status);
 
         var status = ReviewSchedule.Evaluate(child, Noon("2024-03-11")).Single(s => s.Review == MandatedReview.Antenatal);
         Assert.Equal(ReviewState.Missed, status.Status);
-        Assert.Equal(Born, status.LastPossible);
+        Assert.Equal(Born.AddDays(-1), status.LastPossible);
         Assert.Equal(1, RiskFacts.ForChild(child, Noon("2024-03-11")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
         var assessment = RiskEngine.Default.AssessChild(RiskFacts.ForChild(child, Noon("2024-03-11")));
         var factor = assessment.Factors.Single(f => f.Id == RiskFacts.OverdueReviews);
@@ -412,6 +412,39 @@ public sealed class ReviewScheduleTests
         Assert.Contains("missed", factor.Description, StringComparison.Ordinal);
         // The next change is the new birth visit's window opening (day 10), not the antenatal contact's.
         Assert.Equal(ProgrammeCalendar.QueensPark.StartOf(new DateOnly(2024, 3, 20)), ReviewSchedule.NextChange(child, Noon("2024-03-11")));
+    }
+
+    [Fact]
+    public void An_antenatal_contact_on_the_day_of_birth_is_not_the_antenatal_contact_and_one_the_day_before_is()
+    {
+        // Born 10 March 2024. Only the day of a contact is recorded, so one on the day of birth cannot be told from a visit
+        // after the baby was born: it cannot be shown to be antenatal ("before the birth", OHID C1), and the schedule, the
+        // risk score and C1 all leave it out, through review-schedule.v2's lastPossible (the day before the birth).
+        var onBirthDay = BookedAndBorn(Event("on-the-day", Instant("2024-03-10T07:00:00Z"), new ReviewCompleted(MandatedReview.Antenatal)));
+
+        var missed = ReviewSchedule.Evaluate(onBirthDay, Noon("2024-03-12")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal((ReviewState.Missed, null, null), (missed.Status, missed.CompletedOn, missed.EventId));
+        Assert.Equal(Born.AddDays(-1), missed.LastPossible);
+        Assert.Equal(1, RiskFacts.ForChild(onBirthDay, Noon("2024-03-12")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
+
+        var dayBefore = BookedAndBorn(Event("day-before", Instant("2024-03-09T23:30:00Z"), new ReviewCompleted(MandatedReview.Antenatal)));
+        var done = ReviewSchedule.Evaluate(dayBefore, Noon("2024-03-12")).Single(s => s.Review == MandatedReview.Antenatal);
+        Assert.Equal((ReviewState.CompletedOnTime, "day-before", Born.AddDays(-1)), (done.Status, done.EventId, done.CompletedOn));
+        Assert.Equal(0, RiskFacts.ForChild(dayBefore, Noon("2024-03-12")).Single(f => f.Id == RiskFacts.OverdueReviews).Value);
+    }
+
+    [Fact]
+    public void A_baby_born_on_the_day_pregnancy_reaches_28_weeks_was_owed_no_antenatal_contact()
+    {
+        // Due 15 March 2024: 28 weeks on 22 December 2023. Born that day, no contact could be both from 28 weeks and on a
+        // day before the birth, so the window never opened: nothing is listed as missed (and C1 leaves the baby out).
+        var child = ChildState.Fold("c-1",
+        [
+            Event("booking", Day(2023, 9, 1), new PregnancyBooked(new DateOnly(2024, 3, 15), 10)),
+            Event("birth", Day(2023, 12, 23), new BirthNotified(new DateOnly(2023, 12, 22), "queens-park")),
+        ]);
+
+        Assert.DoesNotContain(ReviewSchedule.Evaluate(child, Noon("2024-01-10")), s => s.Review == MandatedReview.Antenatal);
     }
 
     [Fact]

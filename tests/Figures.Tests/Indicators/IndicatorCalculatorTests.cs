@@ -192,17 +192,30 @@ public sealed class IndicatorCalculatorTests
     }
 
     [Fact]
-    public void Antenatal_denominator_is_births_in_the_period_and_a_contact_after_birth_does_not_count()
+    public void Antenatal_denominator_is_births_in_the_period()
     {
         ChildIndicatorInput[] children =
         [
             Child("2024-04-01", "first-day") with { AntenatalContactOn = D("2024-03-01"), AntenatalGestationWeeks = 32 },
-            Child("2024-06-30", "last-day") with { AntenatalContactOn = D("2024-06-30"), AntenatalGestationWeeks = 40 },
+            Child("2024-06-30", "last-day"),
             Child("2024-03-31", "before") with { AntenatalContactOn = D("2024-03-01"), AntenatalGestationWeeks = 32 },
             new ChildIndicatorInput("unborn", D("2024-08-01"), null, D("2024-05-01"), 28, null, null, null, null, null),
         ];
 
         Assert.Equal(new IndicatorValue(1, 2, 50), IndicatorCalculator.Compute(children, Q1)["C1"]);
+    }
+
+    [Fact]
+    public void C1_takes_the_antenatal_contacts_last_day_from_the_schedule_and_bounds_no_date_of_its_own()
+    {
+        // Which contact is the antenatal contact, up to the day before the birth, is review-schedule.v2's rule
+        // (lastPossible), and the contact date C1 receives is the one the schedule counted: a bound of C1's own would be
+        // the rule written twice, free to disagree with the schedule again (it did: the schedule once counted the day of
+        // birth and C1 did not).
+        var c1 = IndicatorDefinitions.LoadDefault().Indicators.Single(d => d.Id == "C1");
+
+        Assert.Null(c1.Window);
+        Assert.Equal(new IndicatorValue(1, 1, 100), Only("C1", Child("2024-05-20") with { AntenatalContactOn = D("2024-05-19"), AntenatalGestationWeeks = 39 }));
     }
 
     [Fact]
