@@ -48,20 +48,18 @@ public static class MarkNotices
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(mark);
-        if (!mark.RecordedBy.StartsWith(ServicePrefix, StringComparison.Ordinal))
+        if (RiskViews.ServiceOf(mark) is not { } service)
         {
             return;
         }
 
         try
         {
-            await grains.For<IServiceGrain>(mark.RecordedBy[ServicePrefix.Length..]).MarkRecordedAsync();
+            await grains.For<IServiceGrain>(service).MarkRecordedAsync();
         }
         catch (Exception failure) when (failure is not OutOfMemoryException)
         {
             logger.LogWarning(failure, "Service {Recorder} was not told of its mark {MarkEventId}; its summary shows it after its next refresh", mark.RecordedBy, mark.EventId);
         }
     }
-
-    private const string ServicePrefix = "service:";
 }

@@ -48,7 +48,8 @@ public sealed class SummaryReaderGrain(IEventJournal journal) : Grain, ISummaryR
         }
 
         // A service's grain counts the rows it recorded (ServiceGrain), so those are what make it known.
-        if (!await InJournalAsync("service:" + serviceId, EventQuery.ForRecorder("service:" + serviceId)))
+        var recorder = "service:" + serviceId;
+        if (!await InJournalAsync(recorder, EventQuery.ForRecorder(recorder)))
         {
             return new ServiceSummaryRead(AccessOutcome.Granted, new ServiceSummary(serviceId, 0, 0, new Dictionary<string, int>(), 0, 0, 0, null, 0, 0, null, 0, 0, 0));
         }
